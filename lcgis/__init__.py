@@ -1,0 +1,9 @@
+"""lcgis: 鲤城高新区 工业用地亩均效益评价与空间管理.
+
+The library is pure (no user interface): load a dataset with :func:`lcgis.io.read_dataset`,
+evaluate it with :func:`lcgis.pipeline.run`, export with :func:`lcgis.report.write`.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,202 @@
+"""The command line: ``python -m lcgis evaluate | validate | explain ...``.
+
+Exit status: 0 done (warnings allowed); 1 the data has errors (report printed, nothing
+written); 2 wrong usage.  Messages are in Chinese; no traceback reaches the user for bad data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import DataError, LcgisError, RulesError, UsageError
+from .io import Dataset, read_dataset
+from .rules import Rules, load_rules
+from .validate import QualityReport
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse speaking Chinese on errors (exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"用法错误：{message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD：{text}") from exc
+
+
+def _add_inputs(sp: argparse.ArgumentParser, *, evaluation: bool = True) -> None:
+    sp.add_argument("data_dir", nargs="?", default=None, help="数据目录(默认 data/，内置示意数据)")
+    for layer, zh in (
+        ("parcels", "宗地"), ("buildings", "建筑"), ("enterprises", "企业年度数据"),
+        ("occupancy", "用地关系"), ("zones", "片区"),
+    ):
+        sp.add_argument(f"--{layer}", metavar="F", help=f"{zh}文件(覆盖数据目录中的同名图层)")
+    sp.add_argument("--mapping", metavar="F", help="字段映射 mapping.toml")
+    if evaluation:
+        sp.add_argument("--rules", metavar="F", help="规则文件(TOML，逐键覆盖默认规则)")
+        sp.add_argument("--year", type=int, help="评价年度(默认最新一年)")
+        sp.add_argument("--as-of", type=_date, dest="as_of", help="评价基准日 YYYY-MM-DD(默认今天)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m lcgis", description="鲤城高新区 工业用地亩均效益评价")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    ev = sub.add_parser("evaluate", help="评价并导出结果(.gpkg/.xlsx/.csv/.geojson)")
+    _add_inputs(ev)
+    ev.add_argument("--out", required=True, metavar="OUT", help="输出文件")
+    ev.add_argument("--sensitivity", metavar="F", help="另存权重与分类比例敏感性分析表(.csv/.xlsx)")
+    va = sub.add_parser("validate", help="只检查数据，列出错误与警告")
+    _add_inputs(va, evaluation=False)
+    ex = sub.add_parser("explain", help="打印一宗地的体检表")
+    ex.add_argument("parcel_id", help="宗地编号")
+    _add_inputs(ex)
+    se = sub.add_parser("sensitivity", help="权重±10分、分类比例±5个百分点时类别发生变化的企业")
+    _add_inputs(se)
+    se.add_argument("--out", metavar="F", help="保存为 .csv 或 .xlsx(默认打印)")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Dataset:
+    data_dir = args.data_dir
+    explicit = any(getattr(args, k, None) for k in ("parcels",))
+    if data_dir is None and not explicit:
+        data_dir = "data"
+    return read_dataset(
+        data_dir,
+        parcels=args.parcels, buildings=args.buildings, enterprises=args.enterprises,
+        occupancy=args.occupancy, zones=args.zones, mapping=args.mapping,
+    )
+
+
+def _rules(args: argparse.Namespace) -> Rules:
+    return load_rules(args.rules) if getattr(args, "rules", None) else load_rules()
+
+
+def _progress(name: str, share: float) -> None:
+    print(f"[{share:4.0%}] {name}", file=sys.stderr, flush=True)
+
+
+def _run(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .pipeline import run
+
+    rules = _rules(args)
+    ds = _load(args)
+    if ds.report.has_errors:
+        raise DataError("数据有错误", ds.report)
+    return run(ds, rules, year=args.year, as_of=args.as_of, progress=_progress)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    ds = _load(args)
+    report = ds.report
+    if not report.has_errors:
+        from .pipeline import measure
+
+        extra = QualityReport()
+        measure(ds, load_rules(), extra)
+        report = QualityReport(
+            report.issues + [i for i in extra.issues if i not in report.issues]
+        )
+    print(report.format())
+    if report.has_errors:
+        print("结论：数据有错误，请按提示修改后重试。", file=sys.stderr)
+        return EXIT_DATA
+    n = len(ds.parcels)
+    print(f"结论：可以使用(宗地 {n} 宗，工作坐标系 {ds.crs.name if ds.crs else '-'})。")
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .report import OUTPUT_FORMATS, write
+
+    if Path(args.out).suffix.lower() not in OUTPUT_FORMATS:
+        raise UsageError(f"--out 的扩展名应为 {'、'.join(OUTPUT_FORMATS)}：{args.out}")
+    result = _run(args)
+    out = write(result, args.out)
+    if args.sensitivity:
+        _write_sensitivity(result, Path(args.sensitivity))
+    warnings = len(result.report.warnings)
+    p = result.parcels
+    print(
+        f"已写出 {out}：宗地 {len(p)} 宗，企业 {len(result.enterprises)} 家，"
+        f"评价年度 {result.year or '-'}，基准日 {result.as_of}，警告 {warnings} 条"
+        + ("(详见数据质量)" if warnings else "")
+    )
+    return EXIT_OK
+
+
+def _write_sensitivity(result, out: Path) -> None:  # type: ignore[no-untyped-def]
+    from .evaluate import sensitivity
+    from .io import atomic_output
+
+    table = sensitivity(result.enterprises, result.rules.evaluation, result.as_of)
+    with atomic_output(out) as tmp:
+        if out.suffix.lower() == ".xlsx":
+            table.to_excel(tmp, index=False, sheet_name="敏感性分析")
+        else:
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+    print(f"已写出敏感性分析 {out}：{len(table)} 行")
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    result = _run(args)
+    if args.out:
+        _write_sensitivity(result, Path(args.out))
+        return EXIT_OK
+    from .evaluate import sensitivity
+
+    table = sensitivity(result.enterprises, result.rules.evaluation, result.as_of)
+    print(table.to_string(index=False) if len(table) else "没有企业因参数变动而改变类别。")
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import explain, format_text
+
+    result = _run(args)
+    card = explain(result, args.parcel_id)
+    if card is None:
+        print(f"找不到宗地 {args.parcel_id}：请检查编号", file=sys.stderr)
+        return EXIT_DATA
+    print(format_text(card))
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "evaluate": cmd_evaluate,
+    "validate": cmd_validate,
+    "explain": cmd_explain,
+    "sensitivity": cmd_sensitivity,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except DataError as exc:
+        if isinstance(exc.report, QualityReport):
+            print(exc.report.format(), file=sys.stderr)
+        print(f"错误：{exc}。未写出任何文件。", file=sys.stderr)
+        return EXIT_DATA
+    except (UsageError, RulesError) as exc:
+        print(f"用法错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LcgisError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_DATA
+    except OSError as exc:
+        print(f"文件读写失败：{exc}。未写出任何文件。", file=sys.stderr)
+        return EXIT_DATA

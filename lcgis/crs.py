@@ -1,0 +1,143 @@
+"""The only module that chooses a CRS.
+
+Areas are measured in a projected local CRS: the CGCS2000 3-degree Gauss-Krüger zone
+nearest the data's longitude inside China (EPSG:4534–4554, without zone prefix), the UTM
+zone elsewhere.  Never in degrees, never in Web Mercator.
+
+>>> working_crs_for(118.57, 24.88).to_epsg()
+4549
+>>> working_crs_for(-74.01, 40.71).to_epsg()
+32618
+>>> gk_epsg(117.2)
+4548
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+
+#: CRS of RFC 7946 GeoJSON, web maps and lon/lat display.
+DISPLAY_CRS = "EPSG:4326"
+#: Rough box of China (lon_min, lat_min, lon_max, lat_max) where CGCS2000 GK is used.
+CHINA_BOX = (73.0, 18.0, 135.5, 54.0)
+
+
+def gk_epsg(lon: float) -> int:
+    """EPSG code of the CGCS2000 3-degree Gauss-Krüger zone (no prefix) nearest ``lon``.
+
+    Central meridians run 75°E … 135°E in steps of 3° (EPSG:4534 … 4554).
+    """
+    cm = min(max(3 * round(lon / 3), 75), 135)
+    return 4534 + (cm - 75) // 3
+
+
+def utm_epsg(lon: float, lat: float) -> int:
+    """EPSG code of the WGS 84 UTM zone of a point.
+
+    >>> utm_epsg(14.42, 50.08)
+    32633
+    """
+    zone = min(int(math.floor((lon + 180) / 6)) + 1, 60)
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def in_china(lon: float, lat: float) -> bool:
+    x0, y0, x1, y1 = CHINA_BOX
+    return x0 <= lon <= x1 and y0 <= lat <= y1
+
+
+def working_crs_for(lon: float, lat: float) -> pyproj.CRS:
+    """The projected CRS lcgis measures in, for data centred at (lon, lat)."""
+    code = gk_epsg(lon) if in_china(lon, lat) else utm_epsg(lon, lat)
+    return pyproj.CRS.from_epsg(code)
+
+
+def lonlat_centre(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
+    """Centre of the layer's bounds in lon/lat degrees."""
+    x0, y0, x1, y1 = gdf.total_bounds
+    if gdf.crs is None or not np.all(np.isfinite([x0, y0, x1, y1])):
+        raise ValueError("layer has no CRS or no coordinates")
+    tr = pyproj.Transformer.from_crs(gdf.crs, DISPLAY_CRS, always_xy=True)
+    lon, lat = tr.transform((x0 + x1) / 2, (y0 + y1) / 2)
+    return float(lon), float(lat)
+
+
+def working_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
+    """The working CRS for a layer (by the lon/lat of its centre)."""
+    return working_crs_for(*lonlat_centre(gdf))
+
+
+def is_area_safe(crs: pyproj.CRS) -> bool:
+    """True for a projected CRS that is not Web Mercator (areas may be measured in it).
+
+    >>> is_area_safe(pyproj.CRS.from_epsg(4549)), is_area_safe(pyproj.CRS.from_epsg(3857))
+    (True, False)
+    """
+    return bool(crs.is_projected) and crs.to_epsg() not in (3857, 900913, 3395)
+
+
+def geodesic_area_m2(geoms: gpd.GeoSeries) -> np.ndarray:
+    """Area on the CGCS2000/GRS80 ellipsoid (m²), for cross-checking projected areas.
+
+    >>> box = shapely.box(118.56, 24.87, 118.561, 24.871)
+    >>> a = geodesic_area_m2(gpd.GeoSeries([box], crs=4326))[0]
+    >>> round(float(a) / 1e4, 3)  # hectares
+    1.119
+    """
+    lonlat = geoms.to_crs(DISPLAY_CRS)
+    geod = pyproj.Geod(ellps="GRS80")
+    return np.array(
+        [abs(geod.geometry_area_perimeter(g)[0]) if g is not None else np.nan for g in lonlat]
+    )
+
+
+# --- GCJ-02 (the datum of 高德 and other Chinese basemaps), for display copies only ---
+
+_GCJ_A = 6378245.0
+_GCJ_EE = 0.00669342162296594323
+
+
+def _gcj_delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = lon - 105.0, lat - 35.0
+    dlat = (
+        -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+        + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+        + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+        + (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+    )
+    dlon = (
+        300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+        + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+        + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+        + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+    )
+    rad = lat / 180.0 * np.pi
+    magic = 1 - _GCJ_EE * np.sin(rad) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_GCJ_A * (1 - _GCJ_EE)) / (magic * sqrt_magic) * np.pi)
+    dlon = (dlon * 180.0) / (_GCJ_A / sqrt_magic * np.cos(rad) * np.pi)
+    return dlon, dlat
+
+
+def wgs84_to_gcj02(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """A display copy of ``geoms`` shifted to GCJ-02 (lon/lat).  Stored data is never shifted.
+
+    >>> p = gpd.GeoSeries([shapely.Point(118.57, 24.88)], crs=4326)
+    >>> q = wgs84_to_gcj02(p).iloc[0]
+    >>> round(q.x - 118.57, 4), round(q.y - 24.88, 4)  # about 450 m east, 330 m south
+    (0.0045, -0.003)
+    """
+    lonlat = geoms.to_crs(DISPLAY_CRS)
+
+    def shift(coords: np.ndarray) -> np.ndarray:
+        dlon, dlat = _gcj_delta(coords[:, 0], coords[:, 1])
+        return np.column_stack([coords[:, 0] + dlon, coords[:, 1] + dlat])
+
+    return gpd.GeoSeries(
+        shapely.transform(lonlat.values, shift), index=geoms.index, crs=DISPLAY_CRS
+    )

@@ -1,0 +1,399 @@
+"""The one composition: ``run(dataset, rules, year=, as_of=) -> Result``.
+
+measure (areas, buildings, zones) -> allocate land -> evaluate enterprises -> land rules
+-> candidates -> zone summaries.  Every screen and command goes through here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+
+from . import candidates, evaluate, land, metrics
+from .errors import DataError, UsageError
+from .io import Dataset
+from .rules import Rules
+from .validate import QualityReport, credit_codes_valid
+
+#: Progress callback: (stage name in Chinese, share done 0–1).
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class Result:
+    """Everything one evaluation produced."""
+
+    parcels: gpd.GeoDataFrame
+    enterprises: pd.DataFrame
+    zones: gpd.GeoDataFrame | pd.DataFrame
+    allocation: pd.DataFrame
+    report: QualityReport
+    rules: Rules
+    year: int | None
+    years: list[int]
+    as_of: dt.date
+    crs: pyproj.CRS | None
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _rows_of(parcels: pd.DataFrame, mask: pd.Series) -> list[int]:
+    return [int(i) + 1 for i in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))]
+
+
+def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFrame:
+    """Areas, floor area and footprint, FAR, coverage and zone of every parcel."""
+    p = ds.parcels.copy()
+    file = ds.files["parcels"].name if "parcels" in ds.files else ""
+    for name in ("registered_area_m2", "floor_area_m2", "footprint_area_m2", "max_far", "min_far"):
+        if name not in p:
+            p[name] = np.nan
+    p["geom_area_m2"] = metrics.geom_area_m2(p.geometry)
+    p["land_area_m2"] = metrics.land_area_m2(p["registered_area_m2"], p["geom_area_m2"])
+    p["land_area_mu"] = metrics.to_mu(p["land_area_m2"])
+    p["area_mismatch"] = metrics.area_mismatch(
+        p["registered_area_m2"], p["geom_area_m2"], rules.measure.area_mismatch_share
+    )
+    if p["area_mismatch"].any():
+        report.add(
+            "warning", "area_mismatch", "parcels",
+            f"登记面积与实测面积相差超过{rules.measure.area_mismatch_share:.0%}",
+            file=file, rows=_rows_of(p, p["area_mismatch"]), field="registered_area_m2",
+            fix="核对登记面积或宗地图形；计算仍以登记面积为准",
+        )
+    zero = p["registered_area_m2"].eq(0)
+    if zero.any():
+        report.add(
+            "warning", "zero_area", "parcels", "登记面积为 0：容积率和亩均指标无法计算(留空)",
+            file=file, rows=_rows_of(p, zero), field="registered_area_m2",
+            fix="填写正确的登记面积，或留空以采用实测面积",
+        )
+    own_floor, own_fp = p["floor_area_m2"].astype(float), p["footprint_area_m2"].astype(float)
+    if ds.buildings is not None and not ds.buildings.empty:
+        b = ds.buildings
+        per_b = metrics.building_floor_area(b, rules.measure)
+        assumed = per_b["assumed_one_storey"]
+        if assumed.any():
+            report.add(
+                "warning", "storeys_assumed", "buildings",
+                "建筑既无层数也无高度，按一层计算建筑面积",
+                file=ds.files["buildings"].name, rows=_rows_of(b, assumed), field="floors",
+                fix="补充层数(floors)或高度(height_m)",
+            )
+        totals = metrics.parcel_building_totals(p, b, rules.measure)
+        p["floor_area_m2"] = own_floor.fillna(totals["floor_area_m2"])
+        p["footprint_area_m2"] = own_fp.fillna(totals["footprint_area_m2"])
+    p["far"] = metrics.far(p["floor_area_m2"], p["land_area_m2"])
+    p["coverage"] = metrics.coverage(p["footprint_area_m2"], p["land_area_m2"])
+    p["far_utilization"] = metrics.safe_ratio(p["far"], p["max_far"])
+    return _join_zones(p, ds, report, file)
+
+
+def _join_zones(
+    p: gpd.GeoDataFrame, ds: Dataset, report: QualityReport, file: str
+) -> gpd.GeoDataFrame:
+    zones = ds.zones
+    if zones is None or zones.empty or "zone_id" not in zones:
+        p["zone_id"] = pd.Series(pd.NA, index=p.index, dtype="string")
+        p["zone_name"] = pd.Series(pd.NA, index=p.index, dtype="string")
+        p["zone_leading_industries"] = pd.Series(pd.NA, index=p.index, dtype="string")
+        return p
+    p["zone_id"] = metrics.assign_zones(p, zones)
+    info = zones.drop(columns=zones.geometry.name).set_index("zone_id")
+    for col, src in (("zone_name", "zone_name"), ("zone_leading_industries", "leading_industries")):
+        p[col] = (
+            info[src].reindex(p["zone_id"]).to_numpy() if src in info else pd.NA
+        )
+        p[col] = p[col].astype("string")
+    outside = p["zone_id"].isna()
+    if outside.any():
+        report.add(
+            "warning", "outside_zones", "parcels", "宗地不在任何片区内，无片区归属",
+            file=file, rows=_rows_of(p, outside), fix="核对宗地位置或片区范围",
+        )
+    return p
+
+
+def choose_year(enterprises: pd.DataFrame | None, year: int | None) -> tuple[int | None, list[int]]:
+    """The evaluated year (default: the latest) and all years present."""
+    if enterprises is None or "year" not in enterprises or enterprises["year"].isna().all():
+        return year, []
+    years = sorted(int(y) for y in enterprises["year"].dropna().unique())
+    if year is None:
+        return years[-1], years
+    if year not in years:
+        raise UsageError(f"企业数据中没有 {year} 年度：可选 {', '.join(map(str, years))}")
+    return year, years
+
+
+def firms_of_year(enterprises: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    """One row per enterprise for ``year`` (the last row wins for a duplicated code)."""
+    e = enterprises if year is None or "year" not in enterprises else enterprises[
+        enterprises["year"] == year
+    ]
+    return e.drop_duplicates("credit_code", keep="last").set_index("credit_code", drop=False)
+
+
+def allocate(
+    ds: Dataset, parcels: pd.DataFrame, report: QualityReport
+) -> pd.DataFrame:
+    """Occupancy rows with the land each occupant uses (m²); unknown parcels dropped."""
+    occ = ds.occupancy
+    if occ is None or occ.empty:
+        return pd.DataFrame(columns=["credit_code", "parcel_id", "alloc_land_m2", "alloc_method"])
+    file = ds.files["occupancy"].name
+    known = occ["parcel_id"].isin(parcels["parcel_id"])
+    if (~known).any():
+        report.add(
+            "warning", "unknown_parcel", "occupancy", "用地关系中的宗地编号在宗地图层中不存在，已忽略",
+            file=file, rows=[int(i) + 2 for i in np.flatnonzero(~known.to_numpy())],
+            field="parcel_id", fix="核对宗地编号",
+        )
+    alloc = metrics.allocate_land(occ[known], parcels)
+    equal = alloc["alloc_method"].eq("equal_share")
+    if equal.any():
+        report.add(
+            "warning", "equal_share", "occupancy",
+            "未给出用地面积或使用建筑面积，按宗地剩余用地平均分摊",
+            file=file, rows=[int(i) + 2 for i in alloc.index[equal]], field="land_area_m2",
+            fix="补充 land_area_m2(用地面积)或 floor_area_m2(使用建筑面积)",
+        )
+    over = alloc.groupby("parcel_id")["alloc_land_m2"].sum() > parcels.set_index("parcel_id")[
+        "land_area_m2"
+    ].reindex(alloc["parcel_id"].unique()) * 1.01
+    if over.any():
+        report.add(
+            "warning", "over_allocated", "occupancy",
+            f"分摊到企业的用地超过宗地面积：{'、'.join(over[over].index.astype(str)[:10])}",
+            file=file, field="land_area_m2", fix="核对各企业的用地面积",
+        )
+    return alloc
+
+
+def run(
+    ds: Dataset,
+    rules: Rules,
+    *,
+    year: int | None = None,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+) -> Result:
+    """Evaluate a checked dataset.  Raises DataError when its report has errors."""
+    if ds.report.has_errors:
+        raise DataError("数据有错误，未进行评价", ds.report)
+    as_of = as_of or dt.date.today()
+    report = QualityReport(list(ds.report.issues))
+    timings: dict[str, float] = {}
+    step = _stepper(timings, progress)
+    step("测量面积与建筑", 0.0)
+    parcels = measure(ds, rules, report)
+    year, years = choose_year(ds.enterprises, year)
+    step("分摊用地", 0.3)
+    alloc = allocate(ds, parcels, report)
+    firms = firms_of_year(ds.enterprises, year) if ds.enterprises is not None else None
+    step("企业评价", 0.45)
+    ent = _evaluate_enterprises(firms, alloc, rules, as_of)
+    history = _history(ds, alloc, rules, as_of, years)
+    step("宗地指标与规则", 0.65)
+    parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
+    parcels = apply_land_rules(parcels, rules, as_of)
+    parcels = apply_candidates(parcels, rules)
+    parcels = tax_growth(parcels, ds, alloc, year, years)
+    step("片区汇总", 0.9)
+    zones = zone_summary(parcels, ent, alloc, ds.zones)
+    step("完成", 1.0)
+    return Result(
+        parcels=parcels, enterprises=ent, zones=zones, allocation=alloc, report=report,
+        rules=rules, year=year, years=years, as_of=as_of, crs=ds.crs, history=history,
+        timings=timings,
+    )
+
+
+def _stepper(timings: dict[str, float], progress: Progress | None) -> Progress:
+    state = {"name": "", "t": time.perf_counter()}
+
+    def step(name: str, share: float) -> None:
+        now = time.perf_counter()
+        if state["name"]:
+            timings[str(state["name"])] = now - float(state["t"])
+        state["name"], state["t"] = name, now
+        if progress is not None:
+            progress(name, share)
+
+    return step
+
+
+def _evaluate_enterprises(
+    firms: pd.DataFrame | None, alloc: pd.DataFrame, rules: Rules, as_of: dt.date
+) -> pd.DataFrame:
+    if firms is None or firms.empty:
+        return pd.DataFrame(columns=["credit_code", "name", "class"])
+    lands = metrics.enterprise_land(alloc) if not alloc.empty else pd.DataFrame(
+        columns=["land_area_m2", "land_area_mu", "parcel_ids"]
+    )
+    e = firms.reset_index(drop=True).join(lands, on="credit_code")
+    e["credit_code_valid"] = credit_codes_valid(e["credit_code"])
+    rated = evaluate.classify(e, rules.evaluation, as_of)
+    return rated
+
+
+def _history(
+    ds: Dataset, alloc: pd.DataFrame, rules: Rules, as_of: dt.date, years: list[int]
+) -> pd.DataFrame:
+    """Class of every enterprise per year and its change from the year before."""
+    if ds.enterprises is None or len(years) < 1 or alloc.empty:
+        return pd.DataFrame()
+    lands = metrics.enterprise_land(alloc)
+    by_year = ds.enterprises.join(lands[["land_area_m2", "land_area_mu"]], on="credit_code")
+    return evaluate.class_changes(by_year, rules.evaluation, as_of)
+
+
+def _parcel_figures(
+    parcels: gpd.GeoDataFrame, alloc: pd.DataFrame, ent: pd.DataFrame, has_occupancy: bool
+) -> gpd.GeoDataFrame:
+    p = parcels
+    firms = ent.set_index("credit_code") if "credit_code" in ent else pd.DataFrame()
+    if not alloc.empty and not firms.empty:
+        econ = metrics.parcel_economics(alloc, firms)
+    elif not alloc.empty:
+        econ = metrics.parcel_economics(alloc, pd.DataFrame(index=pd.Index([], name="credit_code")))
+    else:
+        econ = pd.DataFrame()
+    cols = [
+        *metrics.MONEY_FIELDS, "producing", "n_occupants", "main_credit_code",
+        "main_industry_code", "leased_floor_area_m2", "occupied_floor_area_m2",
+    ]
+    joined = econ.reindex(p["parcel_id"].to_numpy())
+    for col in cols:
+        p[col] = joined[col].to_numpy() if col in joined else np.nan
+    for col in metrics.MONEY_FIELDS:
+        p[col] = p[col].astype(float)
+    n = pd.Series(p["n_occupants"]).astype("Float64").fillna(0 if has_occupancy else pd.NA)
+    p["n_occupants"] = n.astype("Int64")
+    p["producing"] = pd.Series(p["producing"]).astype("boolean")
+    p["main_industry_code"] = pd.Series(p["main_industry_code"]).astype("string")
+    for name in ("output", "tax", "value_added", "revenue"):
+        p[f"{name}_per_mu"] = metrics.per_mu(p[f"{name}_wan"], p["land_area_mu"])
+    classes = firms["class"] if "class" in firms else pd.Series(dtype="string")
+    p["parcel_class"] = classes.reindex(p["main_credit_code"].astype(object).to_numpy()).to_numpy()
+    p["parcel_class"] = p["parcel_class"].astype("string")
+    p["zone_output_per_mu"] = _zone_mean(p, "output_wan")
+    p["zone_tax_per_mu"] = _zone_mean(p, "tax_wan")
+    return p
+
+
+def _zone_mean(p: pd.DataFrame, money: str) -> pd.Series:
+    """Zone benchmark (万元/亩): total over the zone's parcels with a value ÷ their land."""
+    has = p[money].notna() & (p["land_area_mu"] > 0)
+    tot = p[money].where(has).groupby(p["zone_id"]).sum(min_count=1)
+    mu = p["land_area_mu"].where(has).groupby(p["zone_id"]).sum(min_count=1)
+    bench = metrics.safe_ratio(tot, mu)
+    return pd.Series(bench.reindex(p["zone_id"]).to_numpy(), index=p.index, dtype=float)
+
+
+def apply_land_rules(p: gpd.GeoDataFrame, rules: Rules, as_of: dt.date) -> gpd.GeoDataFrame:
+    """Effective min FAR, undeveloped, idle and inefficient columns (rules.md §2–4)."""
+    p = p.copy()
+    p["min_far_given"] = p["min_far"]
+    p["min_far"] = land.effective_min_far(p, rules)
+    p["undeveloped"] = land.undeveloped(p)
+    for frame in (land.idle(p, as_of, rules), land.inefficient(p, as_of, rules)):
+        for col in frame.columns:
+            p[col] = frame[col]
+    return p
+
+
+def apply_candidates(p: gpd.GeoDataFrame, rules: Rules) -> gpd.GeoDataFrame:
+    """腾笼换鸟 and 零地增资 columns (rules.md §5–6)."""
+    p = p.copy()
+    for frame in (candidates.vacate(p, rules), candidates.densify(p, rules)):
+        for col in frame.columns:
+            p[col] = frame[col]
+    return p
+
+
+def tax_growth(
+    p: gpd.GeoDataFrame, ds: Dataset, alloc: pd.DataFrame, year: int | None, years: list[int]
+) -> gpd.GeoDataFrame:
+    """Parcel tax per 亩 of the year before and its growth (share; empty without it)."""
+    p = p.copy()
+    p["tax_per_mu_prev"] = np.nan
+    prev = [y for y in years if year is not None and y < year]
+    if prev and ds.enterprises is not None and not alloc.empty:
+        firms = firms_of_year(ds.enterprises, prev[-1]).set_index("credit_code", drop=True)
+        econ = metrics.parcel_economics(alloc, firms)
+        tax = econ["tax_wan"].reindex(p["parcel_id"].to_numpy()).to_numpy(dtype=float)
+        p["tax_per_mu_prev"] = metrics.per_mu(pd.Series(tax, index=p.index), p["land_area_mu"])
+    p["tax_per_mu_growth"] = metrics.safe_ratio(p["tax_per_mu"] - p["tax_per_mu_prev"], p["tax_per_mu_prev"])
+    return p
+
+
+def zone_summary(
+    parcels: gpd.GeoDataFrame,
+    ent: pd.DataFrame,
+    alloc: pd.DataFrame,
+    zones: gpd.GeoDataFrame | None,
+) -> pd.DataFrame:
+    """Per-zone figures of data-contract §5 (one row per zone, plus parcels without one)."""
+    p = parcels
+    key = p["zone_id"].astype(object).fillna("")
+    mu = p["land_area_mu"]
+    g = pd.DataFrame(
+        {
+            "zone_id": key,
+            "land_area_mu": mu,
+            "output_wan": p["output_wan"],
+            "tax_wan": p["tax_wan"],
+            "floor_area_m2": p["floor_area_m2"],
+            "land_area_m2": p["land_area_m2"],
+            "undeveloped_mu": mu.where(p["undeveloped"].fillna(False).astype(bool), 0.0),
+            "idle_mu": mu.where(p["idle"].fillna(False).astype(bool), 0.0),
+            "inefficient_mu": mu.where(p["inefficient"].fillna(False).astype(bool), 0.0),
+            "vacate_mu": mu.where(p["vacate_candidate"].fillna(False).astype(bool), 0.0),
+            "extra_floor_area_m2": p["extra_floor_area_m2"].where(
+                p["densify_candidate"].fillna(False).astype(bool), 0.0
+            ),
+        }
+    ).groupby("zone_id", sort=False)
+    out = g.sum(min_count=1)
+    out["n_parcels"] = g.size()
+    out["output_per_mu"] = metrics.per_mu(out["output_wan"], out["land_area_mu"])
+    out["tax_per_mu"] = metrics.per_mu(out["tax_wan"], out["land_area_mu"])
+    out["far"] = metrics.far(out["floor_area_m2"], out["land_area_m2"])
+    if not alloc.empty:
+        zmap = pd.Series(key.to_numpy(), index=p["parcel_id"].to_numpy())
+        az = alloc.assign(zone_id=zmap.reindex(alloc["parcel_id"].to_numpy()).to_numpy())
+        out["n_enterprises"] = az.groupby("zone_id")["credit_code"].nunique()
+        if "above_scale" in ent:
+            above = set(ent.loc[ent["above_scale"].fillna(False).astype(bool), "credit_code"])
+            out["n_above_scale"] = (
+                az[az["credit_code"].isin(above)].groupby("zone_id")["credit_code"].nunique()
+            )
+    for col in ("n_enterprises", "n_above_scale"):
+        out[col] = out[col].fillna(0).astype(int) if col in out else 0
+    names = (
+        zones.drop(columns=zones.geometry.name).set_index("zone_id")
+        if zones is not None and "zone_id" in zones else pd.DataFrame()
+    )
+    order = [z for z in names.index if z in out.index] + [z for z in out.index if z not in names.index]
+    out = out.reindex(order)
+    out["zone_name"] = names["zone_name"].reindex(out.index) if "zone_name" in names else pd.NA
+    out.loc[out.index == "", "zone_name"] = "片区外"
+    out = out.reset_index()
+    cols = [
+        "zone_id", "zone_name", "land_area_mu", "n_parcels", "n_enterprises", "n_above_scale",
+        "output_wan", "tax_wan", "output_per_mu", "tax_per_mu", "far", "undeveloped_mu",
+        "idle_mu", "inefficient_mu", "vacate_mu", "extra_floor_area_m2",
+    ]
+    out = out[cols]
+    if zones is not None and "zone_id" in zones:
+        geo = zones.set_index("zone_id").geometry.reindex(out["zone_id"]).to_numpy()
+        return gpd.GeoDataFrame(out, geometry=list(geo), crs=zones.crs)
+    return out

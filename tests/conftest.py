@@ -1,0 +1,84 @@
+"""Shared fixtures: small synthetic datasets with hand-computable answers, in EPSG:4549."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from lcgis.validate import credit_code_check_char
+
+#: A point inside 鲤城 in EPSG:4549 (CGCS2000 3-degree GK CM 120E), metres.
+X0, Y0 = 355000.0, 2753500.0
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+PLUTO = REALDATA / "nyc_lower_manhattan_pluto15v1"
+
+
+def code(body: str) -> str:
+    """A valid 18-character credit code from its first 17 characters."""
+    return body + credit_code_check_char(body)
+
+
+def rect(x: float, y: float, w: float, h: float) -> shapely.Polygon:
+    """A w × h rectangle (m) at offset (x, y) from the origin point."""
+    return shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h)
+
+
+@pytest.fixture
+def toy(tmp_path: Path) -> Path:
+    """Two parcels side by side, one building across their boundary, three firms.
+
+    P1: 100 m × 100 m (10000 m² = 15 亩); P2: 100 m × 50 m (5000 m² = 7.5 亩).
+    Building B1 40 m × 20 m, 3 floors, half on each parcel; B2 on P1 20 m × 10 m, 1 floor.
+    """
+    d = tmp_path / "toy"
+    (d / "parcels").mkdir(parents=True)
+    parcels = gpd.GeoDataFrame(
+        {
+            "parcel_id": ["P1", "P2"],
+            "land_use": ["industrial", "industrial"],
+            "registered_area_m2": [None, 5000.0],
+            "max_far": [2.0, None],
+        },
+        geometry=[rect(0, 0, 100, 100), rect(100, 0, 100, 50)],
+        crs=4549,
+    )
+    parcels.to_file(d / "parcels" / "parcels.gpkg")
+    buildings = gpd.GeoDataFrame(
+        {"building_id": ["B1", "B2"], "floors": [3, 1]},
+        geometry=[rect(80, 10, 40, 20), rect(10, 10, 20, 10)],
+        crs=4549,
+    )
+    buildings.to_file(d / "parcels" / "buildings.gpkg")
+    ents = pd.DataFrame(
+        {
+            "credit_code": [code("91350502MA0000001"), code("91350502MA0000002"),
+                            code("91350502MA0000003")],
+            "name": ["甲公司", "乙公司", "丙公司"],
+            "year": [2025, 2025, 2025],
+            "industry_code": ["3911", "1811", "3311"],
+            "above_scale": ["是", "否", "否"],
+            "output_wan": [3000.0, 600.0, 300.0],
+            "tax_wan": [150.0, 30.0, 10.0],
+        }
+    )
+    ents.to_csv(d / "parcels" / "enterprises.csv", index=False)
+    occ = pd.DataFrame(
+        {
+            "credit_code": ents["credit_code"],
+            "parcel_id": ["P1", "P2", "P2"],
+            "land_area_m2": [None, 3000.0, None],
+            "tenure": ["own", "lease", "lease"],
+        }
+    )
+    occ.to_csv(d / "parcels" / "occupancy.csv", index=False)
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["north"], "zone_name": ["北片区"], "leading_industries": ["39,40"]},
+        geometry=[rect(-10, -10, 150, 200)],
+        crs=4549,
+    ).to_crs(4326)
+    zones.to_file(d / "zones.geojson")
+    return d

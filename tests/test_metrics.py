@@ -1,0 +1,177 @@
+"""Measurement on synthetic shapes with exact answers."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from lcgis import metrics
+from lcgis.crs import geodesic_area_m2, working_crs_for
+from lcgis.io import read_dataset
+from lcgis.pipeline import measure
+from lcgis.rules import load_rules
+from lcgis.validate import QualityReport
+from tests.conftest import rect
+
+
+def test_ten_mu_box_in_cgcs2000_gk() -> None:
+    box = gpd.GeoSeries([rect(0, 0, 100, 66.6667)], crs=4549)
+    assert metrics.to_mu(metrics.geom_area_m2(box)).iloc[0] == pytest.approx(10.0, abs=1e-4)
+
+
+def test_refuses_degrees_and_web_mercator() -> None:
+    box = gpd.GeoSeries([rect(0, 0, 100, 100)], crs=4549)
+    with pytest.raises(ValueError):
+        metrics.geom_area_m2(box.to_crs(4326))
+    with pytest.raises(ValueError):
+        metrics.geom_area_m2(box.to_crs(3857))
+
+
+def test_same_areas_from_4326_and_4549(tmp_path) -> None:
+    shapes = [rect(0, 0, 100, 66.6667), rect(300, 0, 250, 180), rect(0, 500, 37, 91)]
+    gdf = gpd.GeoDataFrame({"parcel_id": ["a", "b", "c"]}, geometry=shapes, crs=4549)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    gdf.to_file(tmp_path / "a" / "parcels.gpkg")
+    gdf.to_crs(4326).to_file(tmp_path / "b" / "parcels.geojson")
+    a = read_dataset(parcels=tmp_path / "a" / "parcels.gpkg")
+    b = read_dataset(parcels=tmp_path / "b" / "parcels.geojson")
+    assert a.crs.to_epsg() == b.crs.to_epsg() == 4549
+    area_a = metrics.geom_area_m2(a.parcels.geometry).to_numpy()
+    area_b = metrics.geom_area_m2(b.parcels.geometry).to_numpy()
+    np.testing.assert_allclose(area_b, area_a, rtol=1e-3)
+    np.testing.assert_allclose(area_a, [6666.67, 45000.0, 3367.0], rtol=1e-6)
+    # the geodesic cross-check agrees with the Gauss-Krüger areas within 0.1 %
+    np.testing.assert_allclose(geodesic_area_m2(a.parcels.geometry), area_a, rtol=1e-3)
+
+
+def test_working_crs_by_longitude() -> None:
+    assert working_crs_for(118.57, 24.88).to_epsg() == 4549  # nearer 120°E than 117°E
+    assert working_crs_for(118.40, 24.88).to_epsg() == 4548  # nearer 117°E
+    assert working_crs_for(14.42, 50.08).to_epsg() == 32633  # Prague: UTM 33N
+
+
+def test_building_across_two_parcels_is_split_by_area(toy) -> None:
+    ds = read_dataset(toy)
+    rep = QualityReport()
+    p = measure(ds, load_rules(), rep).set_index("parcel_id")
+    # B1 (40 × 20 m, 3 floors) lies half on each parcel; B2 (20 × 10 m, 1 floor) on P1
+    assert p.loc["P1", "footprint_area_m2"] == pytest.approx(400 + 200)
+    assert p.loc["P1", "floor_area_m2"] == pytest.approx(1200 + 200)
+    assert p.loc["P2", "footprint_area_m2"] == pytest.approx(400)
+    assert p.loc["P2", "floor_area_m2"] == pytest.approx(1200)
+    assert p.loc["P1", "far"] == pytest.approx(0.14)
+    assert p.loc["P2", "coverage"] == pytest.approx(0.08)
+    assert p.loc["P1", "far_utilization"] == pytest.approx(0.07)
+    assert pd.isna(p.loc["P2", "far_utilization"])  # no max_far
+    assert p.loc["P1", "land_area_mu"] == pytest.approx(15.0)
+    assert list(p["zone_id"]) == ["north", "north"]
+
+
+def test_parcel_fields_override_buildings(toy) -> None:
+    ds = read_dataset(toy)
+    ds.parcels["floor_area_m2"] = [5000.0, np.nan]
+    p = measure(ds, load_rules(), QualityReport()).set_index("parcel_id")
+    assert p.loc["P1", "floor_area_m2"] == 5000.0
+    assert p.loc["P1", "far"] == pytest.approx(0.5)
+    assert p.loc["P2", "floor_area_m2"] == pytest.approx(1200)
+
+
+def test_tall_storeys_count_twice_and_assumed_storeys_reported(toy) -> None:
+    ds = read_dataset(toy)
+    b = ds.buildings.copy()
+    b["floors"] = [np.nan, 1.0]
+    b["height_m"] = [np.nan, 9.0]  # B2: one storey of 9 m counts twice
+    ds.buildings = b
+    rep = QualityReport()
+    p = measure(ds, load_rules(), rep).set_index("parcel_id")
+    # B1 has neither floors nor height: one storey, reported
+    assert p.loc["P2", "floor_area_m2"] == pytest.approx(400)
+    assert p.loc["P1", "floor_area_m2"] == pytest.approx(400 + 2 * 200)
+    assert [i.code for i in rep.issues] == ["storeys_assumed"]
+    assert rep.issues[0].rows == (1,)
+
+
+def test_empty_values_never_zero_or_infinite() -> None:
+    p = pd.Series([0.0, np.nan, 100.0])
+    assert metrics.far(pd.Series([50.0, 50.0, 50.0]), p).isna().tolist() == [True, True, False]
+    assert np.isfinite(metrics.per_mu(pd.Series([1.0, 1.0, 1.0]), p).dropna()).all()
+
+
+def test_zone_by_largest_overlap() -> None:
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": ["a", "b", "c"]},
+        geometry=[rect(0, 0, 100, 100), rect(150, 0, 100, 100), rect(1000, 0, 10, 10)],
+        crs=4549,
+    )
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["z1", "z2"]},
+        geometry=[rect(-50, -50, 220, 200), rect(170, -50, 200, 200)],
+        crs=4549,
+    )
+    # b: 20 m in z1, 80 m in z2 -> z2; c outside both -> NA
+    z = metrics.assign_zones(parcels, zones)
+    assert z.iloc[0] == "z1" and z.iloc[1] == "z2" and pd.isna(z.iloc[2])
+
+
+def test_allocation_rules() -> None:
+    occ = pd.DataFrame(
+        {
+            "credit_code": ["a", "b", "c", "d", "e"],
+            "parcel_id": ["P", "P", "P", "P", "Q"],
+            "land_area_m2": [2000.0, np.nan, np.nan, np.nan, np.nan],
+            "floor_area_m2": [np.nan, 3000.0, np.nan, np.nan, 100.0],
+            "tenure": ["own", "lease", "lease", "lease", "lease"],
+        }
+    )
+    par = pd.DataFrame(
+        {"parcel_id": ["P", "Q"], "land_area_m2": [8000.0, 1000.0], "far": [1.5, np.nan]}
+    )
+    a = metrics.allocate_land(occ, par).set_index("credit_code")
+    # a given 2000; b 3000 / 1.5 = 2000; c and d share the remaining 4000 equally
+    assert a["alloc_land_m2"].to_dict() == {
+        "a": 2000.0, "b": 2000.0, "c": 2000.0, "d": 2000.0, "e": 1000.0
+    }
+    # e: Q has no FAR, so its floor area cannot be converted: equal share of all of Q
+    assert a.loc["e", "alloc_method"] == "equal_share"
+    land = metrics.enterprise_land(metrics.allocate_land(occ, par))
+    assert land.loc["a", "land_area_mu"] == pytest.approx(3.0)
+
+
+def test_parcel_economics_weighted_by_land_share() -> None:
+    # firm x holds 3000 m² on P and 1000 m² on Q: 3/4 of its figures belong to P
+    alloc = pd.DataFrame(
+        {
+            "credit_code": ["x", "x", "y"],
+            "parcel_id": ["P", "Q", "Q"],
+            "alloc_land_m2": [3000.0, 1000.0, 1000.0],
+            "occupied_floor_m2": [3000.0, 1000.0, 500.0],
+            "tenure": ["own", "own", "lease"],
+        }
+    )
+    firms = pd.DataFrame(
+        {"tax_wan": [40.0, 10.0], "output_wan": [400.0, 0.0], "industry_code": ["3911", "1811"]},
+        index=pd.Index(["x", "y"], name="credit_code"),
+    )
+    e = metrics.parcel_economics(alloc, firms)
+    assert e.loc["P", "tax_wan"] == pytest.approx(30.0)
+    assert e.loc["Q", "tax_wan"] == pytest.approx(10.0 + 10.0)
+    assert e.loc["Q", "n_occupants"] == 2
+    assert e.loc["Q", "main_credit_code"] in ("x", "y")
+    assert e.loc["Q", "leased_floor_area_m2"] == 500.0
+    assert e.loc["Q", "occupied_floor_area_m2"] == 1500.0
+
+
+def test_area_mismatch_threshold() -> None:
+    reg = pd.Series([1000.0, 1000.0, 1000.0, np.nan])
+    meas = pd.Series([1050.0, 1050.1, 949.9, 5.0])
+    out = metrics.area_mismatch(reg, meas, 0.05)
+    assert out.tolist()[:3] == [False, True, True] and pd.isna(out.iloc[3])
+
+
+def test_multipolygon_area() -> None:
+    mp = shapely.MultiPolygon([rect(0, 0, 10, 10), rect(20, 0, 10, 10)])
+    assert metrics.geom_area_m2(gpd.GeoSeries([mp], crs=4549)).iloc[0] == pytest.approx(200.0)
