@@ -11,9 +11,11 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .errors import DataError, LcgisError, RulesError, UsageError
 from .io import Dataset, read_dataset
+from .pipeline import Result, run
 from .rules import Rules, load_rules
 from .validate import QualityReport
 
@@ -23,7 +25,7 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 class _Parser(argparse.ArgumentParser):
     """argparse speaking Chinese on errors (exit status 2)."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         sys.stderr.write(f"用法错误：{message}\n")
         raise SystemExit(EXIT_USAGE)
@@ -39,8 +41,11 @@ def _date(text: str) -> dt.date:
 def _add_inputs(sp: argparse.ArgumentParser, *, evaluation: bool = True) -> None:
     sp.add_argument("data_dir", nargs="?", default=None, help="数据目录(默认 data/，内置示意数据)")
     for layer, zh in (
-        ("parcels", "宗地"), ("buildings", "建筑"), ("enterprises", "企业年度数据"),
-        ("occupancy", "用地关系"), ("zones", "片区"),
+        ("parcels", "宗地"),
+        ("buildings", "建筑"),
+        ("enterprises", "企业年度数据"),
+        ("occupancy", "用地关系"),
+        ("zones", "片区"),
     ):
         sp.add_argument(f"--{layer}", metavar="F", help=f"{zh}文件(覆盖数据目录中的同名图层)")
     sp.add_argument("--mapping", metavar="F", help="字段映射 mapping.toml")
@@ -75,8 +80,12 @@ def _load(args: argparse.Namespace) -> Dataset:
         data_dir = "data"
     return read_dataset(
         data_dir,
-        parcels=args.parcels, buildings=args.buildings, enterprises=args.enterprises,
-        occupancy=args.occupancy, zones=args.zones, mapping=args.mapping,
+        parcels=args.parcels,
+        buildings=args.buildings,
+        enterprises=args.enterprises,
+        occupancy=args.occupancy,
+        zones=args.zones,
+        mapping=args.mapping,
     )
 
 
@@ -88,8 +97,7 @@ def _progress(name: str, share: float) -> None:
     print(f"[{share:4.0%}] {name}", file=sys.stderr, flush=True)
 
 
-def _run(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from .pipeline import run
+def _run(args: argparse.Namespace) -> Result:
 
     rules = _rules(args)
     ds = _load(args)
@@ -106,9 +114,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
         extra = QualityReport()
         measure(ds, load_rules(), extra)
-        report = QualityReport(
-            report.issues + [i for i in extra.issues if i not in report.issues]
-        )
+        report = QualityReport(report.issues + [i for i in extra.issues if i not in report.issues])
     print(report.format())
     if report.has_errors:
         print("结论：数据有错误，请按提示修改后重试。", file=sys.stderr)
@@ -137,7 +143,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_sensitivity(result, out: Path) -> None:  # type: ignore[no-untyped-def]
+def _write_sensitivity(result: Result, out: Path) -> None:
     from .evaluate import sensitivity
     from .io import atomic_output
 

@@ -34,7 +34,18 @@ from .errors import DataError
 from .schema import AREA_UNITS, FIELDS, LAYER_LABELS, MONEY_UNITS, SPATIAL_LAYERS, normalize_label
 
 LAYERS = ("zones", "parcels", "buildings", "enterprises", "occupancy")
-VECTOR_EXTS = (".gpkg", ".shp", ".zip", ".geojson", ".json", ".fgb", ".parquet", ".kml", ".csv", ".xlsx")
+VECTOR_EXTS = (
+    ".gpkg",
+    ".shp",
+    ".zip",
+    ".geojson",
+    ".json",
+    ".fgb",
+    ".parquet",
+    ".kml",
+    ".csv",
+    ".xlsx",
+)
 TABLE_EXTS = (".csv", ".xlsx", ".gpkg", ".parquet", ".json", ".geojson", ".shp", ".zip")
 #: Column names recognised as geometry in CSV and Excel files.
 GEOMETRY_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "wkb", "shape", "几何", "图形", "坐标串")
@@ -43,8 +54,14 @@ _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s
 _TRUE = {"是", "true", "1", "1.0", "y", "yes", "t", "规上", "√", "对"}
 _FALSE = {"否", "false", "0", "0.0", "n", "no", "f", "规下", "×", "错"}
 _CODEPAGES = {
-    "936": "gb18030", "cp936": "gb18030", "gbk": "gb18030", "gb2312": "gb18030",
-    "gb18030": "gb18030", "ansi 936": "gb18030", "65001": "utf-8", "utf8": "utf-8",
+    "936": "gb18030",
+    "cp936": "gb18030",
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "gb18030": "gb18030",
+    "ansi 936": "gb18030",
+    "65001": "utf-8",
+    "utf8": "utf-8",
     "utf-8": "utf-8",
 }
 
@@ -95,7 +112,8 @@ def read_mapping(path: Path) -> dict[str, LayerMapping]:
             allowed = AREA_UNITS if FIELDS[layer][name].unit == "area" else MONEY_UNITS
             if unit is not None and unit not in allowed:
                 raise DataError(
-                    f"{path.name} [{layer}.columns] {name}：未知单位 {unit!r}，可用 {', '.join(allowed)}"
+                    f"{path.name} [{layer}.columns] {name}：未知单位 {unit!r}，"
+                    f"可用 {', '.join(allowed)}"
                 )
             columns[name] = ColumnMap(str(col["column"]), unit)
         source = spec.get("source")
@@ -104,7 +122,9 @@ def read_mapping(path: Path) -> dict[str, LayerMapping]:
             assume_crs=spec.get("assume_crs"),
             geometry=spec.get("geometry"),
             columns=columns,
-            values={k: {str(a): str(b) for a, b in m.items()} for k, m in spec.get("values", {}).items()},
+            values={
+                k: {str(a): str(b) for a, b in m.items()} for k, m in spec.get("values", {}).items()
+            },
         )
     return out
 
@@ -122,9 +142,12 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype(float), pd.Series(False, index=s.index)
     blank = _blank(s)
-    text = s.astype("string").map(
-        lambda t: unicodedata.normalize("NFKC", t), na_action="ignore"
-    ).str.replace(",", "", regex=False).str.strip()
+    text = (
+        s.astype("string")
+        .map(lambda t: unicodedata.normalize("NFKC", t), na_action="ignore")
+        .str.replace(",", "", regex=False)
+        .str.strip()
+    )
     values = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
     bad = ~blank & values.isna()
     return values, bad
@@ -205,7 +228,9 @@ def _shapefile_encoding(path: Path) -> str:
         name = cpg.read_text(errors="ignore").strip().lower()
         if name in _CODEPAGES:
             return _CODEPAGES[name]
-    dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
+    dbf = next(
+        (p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None
+    )
     if dbf is None:
         return "utf-8"
     raw = dbf.read_bytes()
@@ -219,9 +244,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     enc = detect_encoding(raw)
     from io import StringIO
 
-    return pd.read_csv(
-        StringIO(raw.decode(enc)), dtype=str, keep_default_na=False, na_values=[""]
-    )
+    return pd.read_csv(StringIO(raw.decode(enc)), dtype=str, keep_default_na=False, na_values=[""])
 
 
 def _geometry_from_text(
@@ -232,7 +255,7 @@ def _geometry_from_text(
     srid = text.str.extract(r"^SRID=(\d+);", expand=False)
     body = text.str.replace(r"^SRID=\d+;", "", regex=True)
     is_hex = body.str.match(_HEX).fillna(False).to_numpy(dtype=bool)
-    values = body.to_numpy(dtype=object, na_value=None)
+    values = np.array(body.astype(object).where(body.notna(), None), dtype=object)
     geoms = np.full(len(df), None, dtype=object)
     if is_hex.any():
         geoms[is_hex] = shapely.from_wkb(values[is_hex], on_invalid="ignore")
@@ -242,8 +265,13 @@ def _geometry_from_text(
     bad = pd.notna(body).to_numpy() & pd.isna(geoms)
     if bad.any():
         report.add(
-            "error", "bad_geometry_text", layer, "几何文本无法解析(应为 WKT 或十六进制 WKB)",
-            file=file, rows=v.rownums(np.flatnonzero(bad), 2), field=column,
+            "error",
+            "bad_geometry_text",
+            layer,
+            "几何文本无法解析(应为 WKT 或十六进制 WKB)",
+            file=file,
+            rows=v.rownums(np.flatnonzero(bad), 2),
+            field=column,
             fix="检查该列是否完整、未被截断",
         )
     srids = set(shapely.get_srid(geoms[is_hex & ~bad]).tolist()) | set(srid.dropna().astype(int))
@@ -282,27 +310,54 @@ def read_raw(
             gcol = _find_geometry_column(df, lmap.geometry)
             if gcol is None:
                 report.add(
-                    "error", "no_geometry_column", layer,
-                    f"表格中没有几何列(可用列名：{'、'.join(GEOMETRY_COLUMNS)})", file=path.name,
-                    fix="增加 wkt 列(WKT 或十六进制 WKB)，或在 mapping.toml 中用 geometry = \"列名\" 指定",
+                    "error",
+                    "no_geometry_column",
+                    layer,
+                    f"表格中没有几何列(可用列名：{'、'.join(GEOMETRY_COLUMNS)})",
+                    file=path.name,
+                    fix="增加 wkt 列(WKT 或十六进制 WKB)，"
+                    '或在 mapping.toml 中用 geometry = "列名" 指定',
                 )
                 return None
             return RawLayer(_geometry_from_text(df, gcol, path.name, layer, report), 2)
-        if ext == ".parquet":
+        if ext in (".geojson", ".json") and not _geojson_declares_crs(path):
+            # RFC 7946 implies WGS 84 when no "crs" member is present; treat it as undeclared
+            # so that assume_crs can correct files written in a projected CRS.
+            gdf = pyogrio.read_dataframe(path)
+            gdf = gdf.set_crs(None, allow_override=True) if lmap.assume_crs else gdf
+        elif ext == ".parquet":
             gdf = gpd.read_parquet(path)
         elif ext == ".shp":
             gdf = pyogrio.read_dataframe(path, encoding=_shapefile_encoding(path))
         else:
             gdf = pyogrio.read_dataframe(path)
-    except (OSError, ValueError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+    except (
+        OSError,
+        ValueError,
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+    ) as exc:
         report.add(
-            "error", "unreadable", layer, f"文件无法读取：{exc}", file=path.name,
+            "error",
+            "unreadable",
+            layer,
+            f"文件无法读取：{exc}",
+            file=path.name,
             fix="确认文件完整、格式受支持(gpkg/shp/zip/geojson/fgb/parquet/kml/csv/xlsx)",
         )
         return None
     if not spatial and isinstance(gdf, gpd.GeoDataFrame):
         gdf = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     return RawLayer(gdf, 1)
+
+
+def _geojson_declares_crs(path: Path) -> bool:
+    """True when a GeoJSON file has a top-level "crs" member (before its features)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    features = head.find(b'"features"')
+    found = head.find(b'"crs"')
+    return found != -1 and (features == -1 or found < features)
 
 
 def _read_zip(
@@ -322,12 +377,20 @@ def _read_zip(
                 continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(zf.read(info))
-    inner = sorted(p for p in target.rglob("*") if p.suffix.lower() in VECTOR_EXTS and p.suffix.lower() != ".zip")
+    inner = sorted(
+        p
+        for p in target.rglob("*")
+        if p.suffix.lower() in VECTOR_EXTS and p.suffix.lower() != ".zip"
+    )
     shp = [p for p in inner if p.suffix.lower() == ".shp"]
     chosen = shp[0] if shp else (inner[0] if inner else None)
     if chosen is None:
         report.add(
-            "error", "unreadable", layer, "压缩包中没有可读的图层文件", file=path.name,
+            "error",
+            "unreadable",
+            layer,
+            "压缩包中没有可读的图层文件",
+            file=path.name,
             fix="压缩包应包含 .shp(及 .shx/.dbf/.prj)或其他受支持的格式",
         )
         return None
@@ -349,8 +412,12 @@ def canonicalize(
         src = by_label.get(normalize_label(cmap.column))
         if src is None:
             report.add(
-                "error", "mapped_column_missing", layer,
-                f"mapping.toml 指定的列 {cmap.column} 不在文件中", file=file, field=name,
+                "error",
+                "mapped_column_missing",
+                layer,
+                f"mapping.toml 指定的列 {cmap.column} 不在文件中",
+                file=file,
+                field=name,
                 fix=f"文件中的列为：{'、'.join(map(str, df.columns[:30]))}",
             )
             continue
@@ -361,17 +428,22 @@ def canonicalize(
     for col in df.columns:
         if col in rename or (isinstance(df, gpd.GeoDataFrame) and col == df.geometry.name):
             continue
-        name = canonical_name(layer, str(col)) or _truncated_dbf_name(layer, str(col))
-        if name is not None and name not in rename.values():
-            rename[col] = name
+        found = canonical_name(layer, str(col)) or _truncated_dbf_name(layer, str(col))
+        if found is not None and found not in rename.values():
+            rename[col] = found
     out = pd.DataFrame(index=df.index)
     for src, name in rename.items():
         out[name] = _convert(df[src], layer, name, units.get(name), lmap, file, raw.offset, report)
     for f in FIELDS[layer].values():
         if f.required and f.name not in out.columns:
             report.add(
-                "error", "missing_column", layer, f"缺少必填字段 {f.name}({f.label})", file=file,
-                field=f.name, fix=f"增加该列，或在 mapping.toml 的 [{layer}.columns] 中指定对应列",
+                "error",
+                "missing_column",
+                layer,
+                f"缺少必填字段 {f.name}({f.label})",
+                file=file,
+                field=f.name,
+                fix=f"增加该列，或在 mapping.toml 的 [{layer}.columns] 中指定对应列",
             )
     if isinstance(df, gpd.GeoDataFrame):
         return gpd.GeoDataFrame(out, geometry=df.geometry.values, crs=df.crs)
@@ -429,11 +501,16 @@ def _convert(
             fallback = "other" if "other" in f.values else None
             sample = "、".join(text[unknown].drop_duplicates().head(5).tolist())
             report.add(
-                "warning", "unknown_value", layer,
+                "warning",
+                "unknown_value",
+                layer,
                 f"{f.label} 有无法识别的取值(如 {sample})，"
                 + ("按 other(其他) 处理" if fallback else "按空值处理"),
-                file=file, rows=v.rownums(np.flatnonzero(unknown.to_numpy()), offset), field=name,
-                fix=f"可用取值：{'、'.join(sorted(set(f.values)))}；或在 mapping.toml 的 [{layer}.values.{name}] 中重新编码",
+                file=file,
+                rows=v.rownums(np.flatnonzero(unknown.to_numpy()), offset),
+                field=name,
+                fix=f"可用取值：{'、'.join(sorted(set(f.values)))}；"
+                f"或在 mapping.toml 的 [{layer}.values.{name}] 中重新编码",
             )
             if fallback:
                 out = out.mask(unknown, fallback)
@@ -442,8 +519,13 @@ def _convert(
         return parse_text(s, code=f.kind == "code")
     if bad.any():
         report.add(
-            "error", "bad_value", layer, f"{f.label} 无法识别为{what}", file=file,
-            rows=v.rownums(np.flatnonzero(bad.to_numpy()), offset), field=name,
+            "error",
+            "bad_value",
+            layer,
+            f"{f.label} 无法识别为{what}",
+            file=file,
+            rows=v.rownums(np.flatnonzero(bad.to_numpy()), offset),
+            field=name,
             fix="改正该值或留空",
         )
     return out
@@ -470,7 +552,7 @@ def find_layer(data_dir: Path, layer: str) -> Path | None:
     """``DATA_DIR/parcels/<layer>.<ext>`` (zones also ``DATA_DIR/zones.<ext>``)."""
     folders = [data_dir / "parcels", data_dir]
     for folder in folders:
-        for ext in VECTOR_EXTS + (".xls",):
+        for ext in (*VECTOR_EXTS, ".xls"):
             for cand in (folder / f"{layer}{ext}", folder / f"{layer}.shp{ext}"):
                 if cand.is_file():
                     return cand
@@ -494,8 +576,11 @@ def read_dataset(
     report = v.QualityReport()
     root = Path(data_dir) if data_dir is not None else None
     explicit = {
-        "parcels": parcels, "buildings": buildings, "enterprises": enterprises,
-        "occupancy": occupancy, "zones": zones,
+        "parcels": parcels,
+        "buildings": buildings,
+        "enterprises": enterprises,
+        "occupancy": occupancy,
+        "zones": zones,
     }
     map_path = Path(mapping) if mapping else (root / "parcels" / "mapping.toml" if root else None)
     maps: dict[str, LayerMapping] = {}
@@ -510,12 +595,18 @@ def read_dataset(
     for layer in LAYERS:
         lmap = maps.get(layer, LayerMapping())
         given = explicit[layer]
-        path = Path(given) if given else (lmap.source or (find_layer(root, layer) if root else None))
+        path = (
+            Path(given) if given else (lmap.source or (find_layer(root, layer) if root else None))
+        )
         if path is None:
             continue
         if not path.exists():
             report.add(
-                "error", "missing_file", layer, f"找不到文件 {path}", file=path.name,
+                "error",
+                "missing_file",
+                layer,
+                f"找不到文件 {path}",
+                file=path.name,
                 fix="检查路径，或把文件放到数据目录的 parcels/ 下",
             )
             continue
@@ -523,7 +614,10 @@ def read_dataset(
     if "parcels" not in files and not report.has_errors:
         where = f"{root / 'parcels'}" if root else "(未指定数据目录)"
         report.add(
-            "error", "missing_file", "parcels", f"找不到宗地图层：{where} 下没有 parcels.<扩展名>",
+            "error",
+            "missing_file",
+            "parcels",
+            f"找不到宗地图层：{where} 下没有 parcels.<扩展名>",
             fix="把宗地文件命名为 parcels.gpkg / parcels.shp / parcels.csv 等，或用 --parcels 指定",
         )
     frames: dict[str, pd.DataFrame] = {}
@@ -533,10 +627,10 @@ def read_dataset(
             raw = read_raw(path, layer, lmap, report, Path(tmp))
             if raw is None:
                 continue
-            frame = canonicalize(raw, layer, lmap, path.name, report)
-            frame = _check_layer(frame, layer, lmap, path.name, raw.offset, report)
-            if frame is not None:
-                frames[layer] = frame
+            table = canonicalize(raw, layer, lmap, path.name, report)
+            checked = _check_layer(table, layer, lmap, path.name, raw.offset, report)
+            if checked is not None:
+                frames[layer] = checked
     return _assemble(frames, files, report)
 
 
@@ -558,9 +652,14 @@ def _check_layer(
         for name in ("credit_code", "name"):
             if name in frame.columns and frame[name].isna().any():
                 report.add(
-                    "error", "missing_value", layer, f"{FIELDS[layer][name].label}为空", file=file,
+                    "error",
+                    "missing_value",
+                    layer,
+                    f"{FIELDS[layer][name].label}为空",
+                    file=file,
                     rows=v.rownums(np.flatnonzero(frame[name].isna().to_numpy()), offset),
-                    field=name, fix="每行都必须填写",
+                    field=name,
+                    fix="每行都必须填写",
                 )
     if not isinstance(frame, gpd.GeoDataFrame):
         return frame
@@ -570,14 +669,22 @@ def _check_layer(
                 frame = frame.set_crs(lmap.assume_crs)
             except pyproj.exceptions.CRSError:
                 report.add(
-                    "error", "bad_crs", layer, f"assume_crs 无法识别：{lmap.assume_crs}",
-                    file=file, fix="写成 EPSG:4549 这样的形式",
+                    "error",
+                    "bad_crs",
+                    layer,
+                    f"assume_crs 无法识别：{lmap.assume_crs}",
+                    file=file,
+                    fix="写成 EPSG:4549 这样的形式",
                 )
                 return None
         else:
             report.add(
-                "error", "no_crs", layer, f"{LAYER_LABELS[layer]}图层没有坐标系", file=file,
-                fix=f"补上 .prj 文件，或在 mapping.toml 的 [{layer}] 中写 assume_crs = \"EPSG:4549\"",
+                "error",
+                "no_crs",
+                layer,
+                f"{LAYER_LABELS[layer]}图层没有坐标系",
+                file=file,
+                fix=f'补上 .prj 文件，或在 mapping.toml 的 [{layer}] 中写 assume_crs = "EPSG:4549"',
             )
             return None
     if not v.check_crs_plausible(frame, layer, file, report):
@@ -591,7 +698,9 @@ def _assemble(
     parcels = frames.get("parcels")
     if not isinstance(parcels, gpd.GeoDataFrame) or parcels.empty:
         if "parcels" in frames and not report.has_errors:
-            report.add("error", "empty_layer", "parcels", "宗地图层没有任何要素", fix="检查文件内容")
+            report.add(
+                "error", "empty_layer", "parcels", "宗地图层没有任何要素", fix="检查文件内容"
+            )
         empty = gpd.GeoDataFrame({"parcel_id": pd.Series(dtype="string")}, geometry=[], crs=None)
         return Dataset(parcels=empty, report=report, files=files)
     ok = ~(parcels.geometry.isna() | parcels.geometry.is_empty)

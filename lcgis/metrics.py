@@ -111,7 +111,8 @@ def building_floor_area(buildings: gpd.GeoDataFrame, rules: MeasureRules) -> pd.
     height, one storey (``assumed_one_storey``).
 
     >>> import shapely
-    >>> b = gpd.GeoDataFrame({"floors": [2.0, 1.0, np.nan, np.nan], "height_m": [9.0, 10.0, 12.0, np.nan]},
+    >>> b = gpd.GeoDataFrame(
+    ...     {"floors": [2.0, 1.0, np.nan, np.nan], "height_m": [9.0, 10.0, 12.0, np.nan]},
     ...     geometry=[shapely.box(0, 0, 10, 10)] * 4, crs=4549)
     >>> r = building_floor_area(b, MeasureRules(8.0, 0.05))
     >>> r["floor_area_m2"].tolist(), r["assumed_one_storey"].tolist()
@@ -119,7 +120,9 @@ def building_floor_area(buildings: gpd.GeoDataFrame, rules: MeasureRules) -> pd.
     """
     fp = pd.Series(shapely.area(buildings.geometry.values), index=buildings.index)
     col = lambda name: (  # noqa: E731 - a small accessor for optional columns
-        buildings[name].astype(float) if name in buildings else pd.Series(np.nan, index=buildings.index)
+        buildings[name].astype(float)
+        if name in buildings
+        else pd.Series(np.nan, index=buildings.index)
     )
     floors, height, given = col("floors"), col("height_m"), col("floor_area_m2")
     floors = floors.where(floors > 0)
@@ -167,9 +170,11 @@ def parcel_building_totals(
     per_building = building_floor_area(buildings, rules)
     parts = building_parts(parcels, buildings)
     floor = per_building["floor_area_m2"].to_numpy()[parts["building"]] * parts["share"]
-    sums = pd.DataFrame({"parcel": parts["parcel"], "fp": parts["part_m2"], "fl": floor}).groupby(
-        "parcel"
-    )[["fp", "fl"]].sum()
+    sums = (
+        pd.DataFrame({"parcel": parts["parcel"], "fp": parts["part_m2"], "fl": floor})
+        .groupby("parcel")[["fp", "fl"]]
+        .sum()
+    )
     pos = np.arange(len(parcels))
     return pd.DataFrame(
         {
@@ -220,8 +225,16 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
         columns={"land_area_m2": "parcel_land_m2", "far": "parcel_far"}
     )
     occ = occupancy.join(info, on="parcel_id")
-    given = occ["land_area_m2"].astype(float) if "land_area_m2" in occ else pd.Series(np.nan, index=occ.index)
-    flr = occ["floor_area_m2"].astype(float) if "floor_area_m2" in occ else pd.Series(np.nan, index=occ.index)
+    given = (
+        occ["land_area_m2"].astype(float)
+        if "land_area_m2" in occ
+        else pd.Series(np.nan, index=occ.index)
+    )
+    flr = (
+        occ["floor_area_m2"].astype(float)
+        if "floor_area_m2" in occ
+        else pd.Series(np.nan, index=occ.index)
+    )
     via_floor = safe_ratio(flr, occ["parcel_far"])
     alloc = given.fillna(via_floor)
     rest = alloc.isna()
@@ -242,9 +255,7 @@ def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
     g = alloc.groupby("credit_code", sort=False)
     land = g["alloc_land_m2"].sum(min_count=1)
     ids = g["parcel_id"].agg(lambda s: ";".join(sorted(dict.fromkeys(s.astype(str)))))
-    return pd.DataFrame(
-        {"land_area_m2": land, "land_area_mu": to_mu(land), "parcel_ids": ids}
-    )
+    return pd.DataFrame({"land_area_m2": land, "land_area_mu": to_mu(land), "parcel_ids": ids})
 
 
 MONEY_FIELDS = ("output_wan", "revenue_wan", "tax_wan", "value_added_wan")
@@ -279,7 +290,8 @@ def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     out["main_credit_code"] = main
     if "industry_code" in firms:
         out["main_industry_code"] = firms["industry_code"].reindex(main.to_numpy()).to_numpy()
-    lease = alloc["tenure"].eq("lease").fillna(False) if "tenure" in alloc else False
+    tenure = alloc["tenure"] if "tenure" in alloc else pd.Series(pd.NA, index=alloc.index)
+    lease = tenure.eq("lease").fillna(False).astype(bool)
     floor = alloc["occupied_floor_m2"]
     out["leased_floor_area_m2"] = floor.where(lease, 0.0).groupby(alloc["parcel_id"]).sum()
     out["occupied_floor_area_m2"] = floor.groupby(alloc["parcel_id"]).sum(min_count=1)

@@ -63,16 +63,25 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
     )
     if p["area_mismatch"].any():
         report.add(
-            "warning", "area_mismatch", "parcels",
+            "warning",
+            "area_mismatch",
+            "parcels",
             f"登记面积与实测面积相差超过{rules.measure.area_mismatch_share:.0%}",
-            file=file, rows=_rows_of(p, p["area_mismatch"]), field="registered_area_m2",
+            file=file,
+            rows=_rows_of(p, p["area_mismatch"]),
+            field="registered_area_m2",
             fix="核对登记面积或宗地图形；计算仍以登记面积为准",
         )
     zero = p["registered_area_m2"].eq(0)
     if zero.any():
         report.add(
-            "warning", "zero_area", "parcels", "登记面积为 0：容积率和亩均指标无法计算(留空)",
-            file=file, rows=_rows_of(p, zero), field="registered_area_m2",
+            "warning",
+            "zero_area",
+            "parcels",
+            "登记面积为 0：容积率和亩均指标无法计算(留空)",
+            file=file,
+            rows=_rows_of(p, zero),
+            field="registered_area_m2",
             fix="填写正确的登记面积，或留空以采用实测面积",
         )
     own_floor, own_fp = p["floor_area_m2"].astype(float), p["footprint_area_m2"].astype(float)
@@ -82,9 +91,13 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
         assumed = per_b["assumed_one_storey"]
         if assumed.any():
             report.add(
-                "warning", "storeys_assumed", "buildings",
+                "warning",
+                "storeys_assumed",
+                "buildings",
                 "建筑既无层数也无高度，按一层计算建筑面积",
-                file=ds.files["buildings"].name, rows=_rows_of(b, assumed), field="floors",
+                file=ds.files["buildings"].name,
+                rows=_rows_of(b, assumed),
+                field="floors",
                 fix="补充层数(floors)或高度(height_m)",
             )
         totals = metrics.parcel_building_totals(p, b, rules.measure)
@@ -108,15 +121,18 @@ def _join_zones(
     p["zone_id"] = metrics.assign_zones(p, zones)
     info = zones.drop(columns=zones.geometry.name).set_index("zone_id")
     for col, src in (("zone_name", "zone_name"), ("zone_leading_industries", "leading_industries")):
-        p[col] = (
-            info[src].reindex(p["zone_id"]).to_numpy() if src in info else pd.NA
-        )
+        p[col] = info[src].reindex(p["zone_id"]).to_numpy() if src in info else pd.NA
         p[col] = p[col].astype("string")
     outside = p["zone_id"].isna()
     if outside.any():
         report.add(
-            "warning", "outside_zones", "parcels", "宗地不在任何片区内，无片区归属",
-            file=file, rows=_rows_of(p, outside), fix="核对宗地位置或片区范围",
+            "warning",
+            "outside_zones",
+            "parcels",
+            "宗地不在任何片区内，无片区归属",
+            file=file,
+            rows=_rows_of(p, outside),
+            fix="核对宗地位置或片区范围",
         )
     return p
 
@@ -135,15 +151,15 @@ def choose_year(enterprises: pd.DataFrame | None, year: int | None) -> tuple[int
 
 def firms_of_year(enterprises: pd.DataFrame, year: int | None) -> pd.DataFrame:
     """One row per enterprise for ``year`` (the last row wins for a duplicated code)."""
-    e = enterprises if year is None or "year" not in enterprises else enterprises[
-        enterprises["year"] == year
-    ]
+    e = (
+        enterprises
+        if year is None or "year" not in enterprises
+        else enterprises[enterprises["year"] == year]
+    )
     return e.drop_duplicates("credit_code", keep="last").set_index("credit_code", drop=False)
 
 
-def allocate(
-    ds: Dataset, parcels: pd.DataFrame, report: QualityReport
-) -> pd.DataFrame:
+def allocate(ds: Dataset, parcels: pd.DataFrame, report: QualityReport) -> pd.DataFrame:
     """Occupancy rows with the land each occupant uses (m²); unknown parcels dropped."""
     occ = ds.occupancy
     if occ is None or occ.empty:
@@ -152,27 +168,41 @@ def allocate(
     known = occ["parcel_id"].isin(parcels["parcel_id"])
     if (~known).any():
         report.add(
-            "warning", "unknown_parcel", "occupancy", "用地关系中的宗地编号在宗地图层中不存在，已忽略",
-            file=file, rows=[int(i) + 2 for i in np.flatnonzero(~known.to_numpy())],
-            field="parcel_id", fix="核对宗地编号",
+            "warning",
+            "unknown_parcel",
+            "occupancy",
+            "用地关系中的宗地编号在宗地图层中不存在，已忽略",
+            file=file,
+            rows=[int(i) + 2 for i in np.flatnonzero(~known.to_numpy())],
+            field="parcel_id",
+            fix="核对宗地编号",
         )
     alloc = metrics.allocate_land(occ[known], parcels)
     equal = alloc["alloc_method"].eq("equal_share")
     if equal.any():
         report.add(
-            "warning", "equal_share", "occupancy",
+            "warning",
+            "equal_share",
+            "occupancy",
             "未给出用地面积或使用建筑面积，按宗地剩余用地平均分摊",
-            file=file, rows=[int(i) + 2 for i in alloc.index[equal]], field="land_area_m2",
+            file=file,
+            rows=[int(i) + 2 for i in alloc.index[equal]],
+            field="land_area_m2",
             fix="补充 land_area_m2(用地面积)或 floor_area_m2(使用建筑面积)",
         )
-    over = alloc.groupby("parcel_id")["alloc_land_m2"].sum() > parcels.set_index("parcel_id")[
-        "land_area_m2"
-    ].reindex(alloc["parcel_id"].unique()) * 1.01
+    over = (
+        alloc.groupby("parcel_id")["alloc_land_m2"].sum()
+        > parcels.set_index("parcel_id")["land_area_m2"].reindex(alloc["parcel_id"].unique()) * 1.01
+    )
     if over.any():
         report.add(
-            "warning", "over_allocated", "occupancy",
+            "warning",
+            "over_allocated",
+            "occupancy",
             f"分摊到企业的用地超过宗地面积：{'、'.join(over[over].index.astype(str)[:10])}",
-            file=file, field="land_area_m2", fix="核对各企业的用地面积",
+            file=file,
+            field="land_area_m2",
+            fix="核对各企业的用地面积",
         )
     return alloc
 
@@ -200,7 +230,7 @@ def run(
     firms = firms_of_year(ds.enterprises, year) if ds.enterprises is not None else None
     step("企业评价", 0.45)
     ent = _evaluate_enterprises(firms, alloc, rules, as_of)
-    history = _history(ds, alloc, rules, as_of, years)
+    history = _history(ds, alloc, rules, as_of, year, years)
     step("宗地指标与规则", 0.65)
     parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
     parcels = apply_land_rules(parcels, rules, as_of)
@@ -210,20 +240,30 @@ def run(
     zones = zone_summary(parcels, ent, alloc, ds.zones)
     step("完成", 1.0)
     return Result(
-        parcels=parcels, enterprises=ent, zones=zones, allocation=alloc, report=report,
-        rules=rules, year=year, years=years, as_of=as_of, crs=ds.crs, history=history,
+        parcels=parcels,
+        enterprises=ent,
+        zones=zones,
+        allocation=alloc,
+        report=report,
+        rules=rules,
+        year=year,
+        years=years,
+        as_of=as_of,
+        crs=ds.crs,
+        history=history,
         timings=timings,
     )
 
 
 def _stepper(timings: dict[str, float], progress: Progress | None) -> Progress:
-    state = {"name": "", "t": time.perf_counter()}
+    current = {"name": ""}
+    started = {"t": time.perf_counter()}
 
     def step(name: str, share: float) -> None:
         now = time.perf_counter()
-        if state["name"]:
-            timings[str(state["name"])] = now - float(state["t"])
-        state["name"], state["t"] = name, now
+        if current["name"]:
+            timings[current["name"]] = now - started["t"]
+        current["name"], started["t"] = name, now
         if progress is not None:
             progress(name, share)
 
@@ -235,8 +275,10 @@ def _evaluate_enterprises(
 ) -> pd.DataFrame:
     if firms is None or firms.empty:
         return pd.DataFrame(columns=["credit_code", "name", "class"])
-    lands = metrics.enterprise_land(alloc) if not alloc.empty else pd.DataFrame(
-        columns=["land_area_m2", "land_area_mu", "parcel_ids"]
+    lands = (
+        metrics.enterprise_land(alloc)
+        if not alloc.empty
+        else pd.DataFrame(columns=["land_area_m2", "land_area_mu", "parcel_ids"])
     )
     e = firms.reset_index(drop=True).join(lands, on="credit_code")
     e["credit_code_valid"] = credit_codes_valid(e["credit_code"])
@@ -245,14 +287,24 @@ def _evaluate_enterprises(
 
 
 def _history(
-    ds: Dataset, alloc: pd.DataFrame, rules: Rules, as_of: dt.date, years: list[int]
+    ds: Dataset,
+    alloc: pd.DataFrame,
+    rules: Rules,
+    as_of: dt.date,
+    year: int | None,
+    years: list[int],
 ) -> pd.DataFrame:
-    """Class of every enterprise per year and its change from the year before."""
-    if ds.enterprises is None or len(years) < 1 or alloc.empty:
+    """Class of every enterprise per year and its change from the year before.
+
+    The evaluated year is judged at ``as_of`` (as its main evaluation is); earlier years at
+    their own 31 December.
+    """
+    if ds.enterprises is None or not years or alloc.empty:
         return pd.DataFrame()
     lands = metrics.enterprise_land(alloc)
     by_year = ds.enterprises.join(lands[["land_area_m2", "land_area_mu"]], on="credit_code")
-    return evaluate.class_changes(by_year, rules.evaluation, as_of)
+    dates = {y: as_of if year is not None and y >= year else dt.date(y, 12, 31) for y in years}
+    return evaluate.class_changes(by_year, rules.evaluation, dates)
 
 
 def _parcel_figures(
@@ -267,8 +319,13 @@ def _parcel_figures(
     else:
         econ = pd.DataFrame()
     cols = [
-        *metrics.MONEY_FIELDS, "producing", "n_occupants", "main_credit_code",
-        "main_industry_code", "leased_floor_area_m2", "occupied_floor_area_m2",
+        *metrics.MONEY_FIELDS,
+        "producing",
+        "n_occupants",
+        "main_credit_code",
+        "main_industry_code",
+        "leased_floor_area_m2",
+        "occupied_floor_area_m2",
     ]
     joined = econ.reindex(p["parcel_id"].to_numpy())
     for col in cols:
@@ -331,7 +388,9 @@ def tax_growth(
         econ = metrics.parcel_economics(alloc, firms)
         tax = econ["tax_wan"].reindex(p["parcel_id"].to_numpy()).to_numpy(dtype=float)
         p["tax_per_mu_prev"] = metrics.per_mu(pd.Series(tax, index=p.index), p["land_area_mu"])
-    p["tax_per_mu_growth"] = metrics.safe_ratio(p["tax_per_mu"] - p["tax_per_mu_prev"], p["tax_per_mu_prev"])
+    p["tax_per_mu_growth"] = metrics.safe_ratio(
+        p["tax_per_mu"] - p["tax_per_mu_prev"], p["tax_per_mu_prev"]
+    )
     return p
 
 
@@ -380,17 +439,33 @@ def zone_summary(
         out[col] = out[col].fillna(0).astype(int) if col in out else 0
     names = (
         zones.drop(columns=zones.geometry.name).set_index("zone_id")
-        if zones is not None and "zone_id" in zones else pd.DataFrame()
+        if zones is not None and "zone_id" in zones
+        else pd.DataFrame()
     )
-    order = [z for z in names.index if z in out.index] + [z for z in out.index if z not in names.index]
+    order = [z for z in names.index if z in out.index] + [
+        z for z in out.index if z not in names.index
+    ]
     out = out.reindex(order)
     out["zone_name"] = names["zone_name"].reindex(out.index) if "zone_name" in names else pd.NA
     out.loc[out.index == "", "zone_name"] = "片区外"
     out = out.reset_index()
     cols = [
-        "zone_id", "zone_name", "land_area_mu", "n_parcels", "n_enterprises", "n_above_scale",
-        "output_wan", "tax_wan", "output_per_mu", "tax_per_mu", "far", "undeveloped_mu",
-        "idle_mu", "inefficient_mu", "vacate_mu", "extra_floor_area_m2",
+        "zone_id",
+        "zone_name",
+        "land_area_mu",
+        "n_parcels",
+        "n_enterprises",
+        "n_above_scale",
+        "output_wan",
+        "tax_wan",
+        "output_per_mu",
+        "tax_per_mu",
+        "far",
+        "undeveloped_mu",
+        "idle_mu",
+        "inefficient_mu",
+        "vacate_mu",
+        "extra_floor_area_m2",
     ]
     out = out[cols]
     if zones is not None and "zone_id" in zones:

@@ -1,7 +1,7 @@
 """Exports: GeoPackage, GeoJSON, CSV and the printable Excel workbook, written atomically.
 
 >>> reasons_zh("tax_per_mu_low;small_parcel")
-'亩均税收低于标准；用地面积过小'
+'亩均税收偏低；用地面积过小'
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from .crs import DISPLAY_CRS
 from .errors import UsageError
-from .evaluate import INDICATOR_LABELS
+from .evaluate import INDICATOR_LABELS, OUTPUT_LABELS
 from .io import atomic_output
 from .land import REASON_LABELS
 from .pipeline import Result
@@ -26,59 +26,165 @@ OUTPUT_FORMATS = (".gpkg", ".xlsx", ".csv", ".geojson")
 
 #: Parcel output fields of data-contract §5, in order.
 PARCEL_FIELDS = [
-    "parcel_id", "zone_id", "zone_name", "geom_area_m2", "land_area_m2", "land_area_mu",
-    "area_mismatch", "floor_area_m2", "footprint_area_m2", "far", "coverage", "min_far",
-    "max_far", "far_utilization", "n_occupants", "output_wan", "revenue_wan", "tax_wan",
-    "value_added_wan", "output_per_mu", "tax_per_mu", "value_added_per_mu", "parcel_class",
-    "undeveloped", "idle", "idle_years", "idle_action", "idle_fee_wan", "inefficient",
-    "inefficient_reasons", "vacate_candidate", "vacate_reasons", "densify_candidate",
-    "target_far", "extra_floor_area_m2", "est_extra_output_wan", "est_extra_tax_wan",
+    "parcel_id",
+    "zone_id",
+    "zone_name",
+    "geom_area_m2",
+    "land_area_m2",
+    "land_area_mu",
+    "area_mismatch",
+    "floor_area_m2",
+    "footprint_area_m2",
+    "far",
+    "coverage",
+    "min_far",
+    "max_far",
+    "far_utilization",
+    "n_occupants",
+    "output_wan",
+    "revenue_wan",
+    "tax_wan",
+    "value_added_wan",
+    "output_per_mu",
+    "tax_per_mu",
+    "value_added_per_mu",
+    "parcel_class",
+    "undeveloped",
+    "idle",
+    "idle_years",
+    "idle_action",
+    "idle_fee_wan",
+    "inefficient",
+    "inefficient_reasons",
+    "vacate_candidate",
+    "vacate_reasons",
+    "densify_candidate",
+    "target_far",
+    "extra_floor_area_m2",
+    "est_extra_output_wan",
+    "est_extra_tax_wan",
 ]
 #: Extra parcel fields kept after the contract's (useful for review and the app).
 PARCEL_EXTRAS = [
-    "main_credit_code", "main_industry_code", "tax_per_mu_prev", "tax_per_mu_growth",
-    "potential_output_wan", "potential_tax_wan",
+    "main_credit_code",
+    "main_industry_code",
+    "tax_per_mu_prev",
+    "tax_per_mu_growth",
+    "potential_output_wan",
+    "potential_tax_wan",
 ]
 ENTERPRISE_FIELDS = [
-    "credit_code", "credit_code_valid", "name", "year", "industry_code", "above_scale",
-    "parcel_ids", "land_area_m2", "land_area_mu", "tax_per_mu", "value_added_per_mu",
-    "output_per_mu", "revenue_per_mu", "value_added_per_energy", "value_added_per_emission",
-    "labor_productivity", "rd_ratio", "tax_per_kwh", "score", "class", "class_reason",
+    "credit_code",
+    "credit_code_valid",
+    "name",
+    "year",
+    "industry_code",
+    "above_scale",
+    "parcel_ids",
+    "land_area_m2",
+    "land_area_mu",
+    "tax_per_mu",
+    "value_added_per_mu",
+    "output_per_mu",
+    "revenue_per_mu",
+    "value_added_per_energy",
+    "value_added_per_emission",
+    "labor_productivity",
+    "rd_ratio",
+    "tax_per_kwh",
+    "score",
+    "class",
+    "class_reason",
 ]
 ZONE_FIELDS = [
-    "zone_id", "zone_name", "land_area_mu", "n_parcels", "n_enterprises", "n_above_scale",
-    "output_wan", "tax_wan", "output_per_mu", "tax_per_mu", "far", "undeveloped_mu",
-    "idle_mu", "inefficient_mu", "vacate_mu", "extra_floor_area_m2",
+    "zone_id",
+    "zone_name",
+    "land_area_mu",
+    "n_parcels",
+    "n_enterprises",
+    "n_above_scale",
+    "output_wan",
+    "tax_wan",
+    "output_per_mu",
+    "tax_per_mu",
+    "far",
+    "undeveloped_mu",
+    "idle_mu",
+    "inefficient_mu",
+    "vacate_mu",
+    "extra_floor_area_m2",
 ]
 
 #: Chinese headers with units, for the workbook and the app.
 LABELS: dict[str, str] = {
-    "parcel_id": "宗地编号", "zone_id": "片区编号", "zone_name": "片区",
-    "geom_area_m2": "实测面积(m²)", "land_area_m2": "用地面积(m²)", "land_area_mu": "用地面积(亩)",
-    "area_mismatch": "面积不符", "floor_area_m2": "建筑面积(m²)",
-    "footprint_area_m2": "建筑占地面积(m²)", "far": "容积率", "coverage": "建筑系数",
-    "min_far": "容积率下限", "max_far": "容积率上限", "far_utilization": "容积率利用率",
-    "n_occupants": "用地企业数(家)", "output_wan": "工业总产值(万元)",
-    "revenue_wan": "营业收入(万元)", "tax_wan": "税收(万元)", "value_added_wan": "工业增加值(万元)",
-    "output_per_mu": "亩均产值(万元/亩)", "tax_per_mu": "亩均税收(万元/亩)",
-    "value_added_per_mu": "亩均增加值(万元/亩)", "revenue_per_mu": "亩均营业收入(万元/亩)",
-    "parcel_class": "宗地类别", "undeveloped": "未开发", "idle": "闲置",
-    "idle_years": "闲置年限(年)", "idle_action": "闲置处置", "idle_fee_wan": "土地闲置费(万元)",
-    "inefficient": "低效", "inefficient_reasons": "低效原因", "vacate_candidate": "腾笼换鸟候选",
-    "vacate_reasons": "腾笼换鸟理由", "densify_candidate": "零地增资候选", "target_far": "目标容积率",
-    "extra_floor_area_m2": "可增建筑面积(m²)", "est_extra_output_wan": "预计新增产值(万元)",
-    "est_extra_tax_wan": "预计新增税收(万元)", "main_credit_code": "主要用地企业信用代码",
-    "main_industry_code": "主要企业行业代码", "tax_per_mu_prev": "上年亩均税收(万元/亩)",
-    "tax_per_mu_growth": "亩均税收增长率", "potential_output_wan": "按片区标准可产出产值(万元)",
+    "parcel_id": "宗地编号",
+    "zone_id": "片区编号",
+    "zone_name": "片区",
+    "geom_area_m2": "实测面积(m²)",
+    "land_area_m2": "用地面积(m²)",
+    "land_area_mu": "用地面积(亩)",
+    "area_mismatch": "面积不符",
+    "floor_area_m2": "建筑面积(m²)",
+    "footprint_area_m2": "建筑占地面积(m²)",
+    "far": "容积率",
+    "coverage": "建筑系数",
+    "min_far": "容积率下限",
+    "max_far": "容积率上限",
+    "far_utilization": "容积率利用率",
+    "n_occupants": "用地企业数(家)",
+    "output_wan": "工业总产值(万元)",
+    "revenue_wan": "营业收入(万元)",
+    "tax_wan": "税收(万元)",
+    "value_added_wan": "工业增加值(万元)",
+    "output_per_mu": "亩均产值(万元/亩)",
+    "tax_per_mu": "亩均税收(万元/亩)",
+    "value_added_per_mu": "亩均增加值(万元/亩)",
+    "revenue_per_mu": "亩均营业收入(万元/亩)",
+    "parcel_class": "宗地类别",
+    "undeveloped": "未开发",
+    "idle": "闲置",
+    "idle_years": "闲置年限(年)",
+    "idle_action": "闲置处置",
+    "idle_fee_wan": "土地闲置费(万元)",
+    "inefficient": "低效",
+    "inefficient_reasons": "低效原因",
+    "vacate_candidate": "腾笼换鸟候选",
+    "vacate_reasons": "腾笼换鸟理由",
+    "densify_candidate": "零地增资候选",
+    "target_far": "目标容积率",
+    "extra_floor_area_m2": "可增建筑面积(m²)",
+    "est_extra_output_wan": "预计新增产值(万元)",
+    "est_extra_tax_wan": "预计新增税收(万元)",
+    "main_credit_code": "主要用地企业信用代码",
+    "main_industry_code": "主要企业行业代码",
+    "tax_per_mu_prev": "上年亩均税收(万元/亩)",
+    "tax_per_mu_growth": "亩均税收增长率",
+    "potential_output_wan": "按片区标准可产出产值(万元)",
     "potential_tax_wan": "按片区标准可产出税收(万元)",
-    "credit_code": "统一社会信用代码", "credit_code_valid": "代码校验通过", "name": "企业名称",
-    "year": "年度", "industry_code": "行业代码", "above_scale": "规上", "parcel_ids": "宗地编号",
-    "score": "综合得分(分)", "class": "类别", "class_reason": "分类说明",
-    "n_parcels": "宗地数(宗)", "n_enterprises": "企业数(家)", "n_above_scale": "规上企业数(家)",
-    "undeveloped_mu": "未开发(亩)", "idle_mu": "闲置(亩)", "inefficient_mu": "低效(亩)",
+    "credit_code": "统一社会信用代码",
+    "credit_code_valid": "代码校验通过",
+    "name": "企业名称",
+    "year": "年度",
+    "industry_code": "行业代码",
+    "above_scale": "规上",
+    "parcel_ids": "宗地编号",
+    "score": "综合得分(分)",
+    "class": "类别",
+    "class_reason": "分类说明",
+    "n_parcels": "宗地数(宗)",
+    "n_enterprises": "企业数(家)",
+    "n_above_scale": "规上企业数(家)",
+    "undeveloped_mu": "未开发(亩)",
+    "idle_mu": "闲置(亩)",
+    "inefficient_mu": "低效(亩)",
     "vacate_mu": "腾笼换鸟(亩)",
-    **{k: v for k, v in INDICATOR_LABELS.items()},
+    **INDICATOR_LABELS,
 }
+for _layer in ("parcels", "enterprises"):
+    for _f in FIELDS[_layer].values():
+        LABELS.setdefault(_f.name, _f.label)
+for _k, _v in OUTPUT_LABELS.items():
+    LABELS.setdefault(_k, _v)
 _ACTIONS = {"fee": "征收闲置费", "reclaim": "无偿收回"}
 _SHARES = {"coverage", "far_utilization", "tax_per_mu_growth", "rd_ratio"}
 
@@ -116,12 +222,15 @@ def write(result: Result, out: str | Path) -> Path:
     out = Path(out)
     ext = out.suffix.lower()
     if ext not in OUTPUT_FORMATS:
-        raise UsageError(f"不支持的输出格式 {out.suffix or '(无扩展名)'}：可用 {'、'.join(OUTPUT_FORMATS)}")
+        raise UsageError(
+            f"不支持的输出格式 {out.suffix or '(无扩展名)'}：可用 {'、'.join(OUTPUT_FORMATS)}"
+        )
     with atomic_output(out) as tmp:
         if ext == ".gpkg":
             _write_gpkg(result, tmp)
         elif ext == ".geojson":
-            _plain(parcel_table(result)).to_crs(DISPLAY_CRS).to_file(tmp, driver="GeoJSON")
+            table = gpd.GeoDataFrame(_plain(parcel_table(result)))
+            table.to_crs(DISPLAY_CRS).to_file(tmp, driver="GeoJSON")
         elif ext == ".csv":
             _write_csv(parcel_table(result), tmp)
         else:
@@ -176,16 +285,42 @@ def _zh_frame(df: pd.DataFrame) -> pd.DataFrame:
 def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
     """The six sheets of the workbook (Chinese headers), also offered as downloads."""
     p = pd.DataFrame(parcel_table(result).drop(columns="geometry"))
-    vac = p[p["vacate_candidate"].fillna(False).astype(bool)] if "vacate_candidate" in p else p.iloc[:0]
-    den = p[p["densify_candidate"].fillna(False).astype(bool)] if "densify_candidate" in p else p.iloc[:0]
+    vac = (
+        p[p["vacate_candidate"].fillna(False).astype(bool)]
+        if "vacate_candidate" in p
+        else p.iloc[:0]
+    )
+    den = (
+        p[p["densify_candidate"].fillna(False).astype(bool)]
+        if "densify_candidate" in p
+        else p.iloc[:0]
+    )
     vac_cols = [
-        "parcel_id", "zone_name", "land_area_mu", "far", "coverage", "tax_per_mu",
-        "output_per_mu", "parcel_class", "main_credit_code", "vacate_reasons",
-        "potential_output_wan", "potential_tax_wan",
+        "parcel_id",
+        "zone_name",
+        "land_area_mu",
+        "far",
+        "coverage",
+        "tax_per_mu",
+        "output_per_mu",
+        "parcel_class",
+        "main_credit_code",
+        "vacate_reasons",
+        "potential_output_wan",
+        "potential_tax_wan",
     ]
     den_cols = [
-        "parcel_id", "zone_name", "land_area_mu", "land_area_m2", "far", "max_far", "tax_per_mu",
-        "parcel_class", "target_far", "extra_floor_area_m2", "est_extra_output_wan",
+        "parcel_id",
+        "zone_name",
+        "land_area_mu",
+        "land_area_m2",
+        "far",
+        "max_far",
+        "tax_per_mu",
+        "parcel_class",
+        "target_far",
+        "extra_floor_area_m2",
+        "est_extra_output_wan",
         "est_extra_tax_wan",
     ]
     vac = vac.sort_values("tax_per_mu", na_position="first")
@@ -201,9 +336,7 @@ def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
 
 
 def _number_format(header: str) -> str | None:
-    if "(m²)" in header or "(亩)" in header and "万元" not in header:
-        return "#,##0.00"
-    if "万元" in header:
+    if any(unit in header for unit in ("(m²)", "(亩)", "万元")):
         return "#,##0.00"
     if header in {LABELS[s] for s in _SHARES if s in LABELS}:
         return "0.0%"
@@ -232,11 +365,15 @@ def write_workbook(result: Result, path: Path) -> None:
                 if fmt:
                     for cell in ws[letter][1:]:
                         cell.number_format = fmt
-                values = df[header].astype(str).str.len() if len(df) else pd.Series([0])
-                text_len = int(np.nanpercentile(values.to_numpy(dtype=float), 90)) if len(df) else 0
+                widths = [_display_width(str(x)) for x in df[header] if not _blank(x)]
+                text_len = int(np.percentile(widths, 90)) if widths else 0
                 width = max(_display_width(str(header)), min(text_len, 40)) + 2
                 ws.column_dimensions[letter].width = min(width, 50)
             ws.auto_filter.ref = ws.dimensions
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
 
 
 def _display_width(text: str) -> int:

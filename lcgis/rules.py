@@ -3,12 +3,13 @@
 >>> r = load_rules()
 >>> r.evaluation.score_cap, r.evaluation.class_shares
 (1.5, (0.2, 0.6, 0.95))
->>> load_rules(overrides={"densify": {"min_extra_floor_area_m2": 800}}).densify.min_extra_floor_area_m2
-800.0
->>> load_rules(overrides={"densify": {"min_extra_floor_areas": 1}})
+>>> load_rules(overrides={"densify": {"min_extra_floor_area_m2": 800}}).densify
+... # doctest: +ELLIPSIS
+DensifyRules(..., min_extra_floor_area_m2=800.0)
+>>> load_rules(overrides={"densify": {"min_extra_floor_areas": 1}})  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-lcgis.errors.RulesError: 规则文件中有未知的键 densify.min_extra_floor_areas：请检查拼写(可用的键见默认规则文件 lcgis/rules/default.toml)
+lcgis.errors.RulesError: 规则文件中有未知的键 densify.min_extra_floor_areas：请检查拼写...
 """
 
 from __future__ import annotations
@@ -46,7 +47,16 @@ _OPEN_TABLES = {
     "sources": "any",
 }
 #: Keys whose default is false but that also take a number.
-_FALSE_OR_NUMBER = {"inefficient.far_utilization_below", "land.default_min_far"}
+_FALSE_OR_NUMBER = {
+    "inefficient.far_utilization_below",
+    "inefficient.tax_per_mu_below",
+    "inefficient.output_per_mu_below_zone_share",
+    "inefficient.small_parcel_mu_below",
+    "inefficient.leased_share_above",
+    "inefficient.completion_overdue_years",
+    "vacate.tax_per_mu_below",
+    "land.default_min_far",
+}
 
 
 @dataclass(frozen=True)
@@ -184,7 +194,8 @@ def _merge(default: dict[str, Any], user: Mapping[str, Any], path: str) -> dict[
         open_kind = _OPEN_TABLES.get(path)
         if key not in default and open_kind is None:
             raise RulesError(
-                f"规则文件中有未知的键 {dotted}：请检查拼写(可用的键见默认规则文件 lcgis/rules/default.toml)"
+                f"规则文件中有未知的键 {dotted}：请检查拼写"
+                "(可用的键见默认规则文件 lcgis/rules/default.toml)"
             )
         if open_kind is not None:
             _check_open_key(open_kind, dotted, key, value)
@@ -194,7 +205,9 @@ def _merge(default: dict[str, Any], user: Mapping[str, Any], path: str) -> dict[
         got = _kind(value)
         if want == "table":
             if got != "table":
-                raise RulesError(f"规则 {dotted} 应为表([{dotted}])，实际为{_KIND_ZH.get(got, got)}")
+                raise RulesError(
+                    f"规则 {dotted} 应为表([{dotted}])，实际为{_KIND_ZH.get(got, got)}"
+                )
             out[key] = _merge(default[key], value, dotted)
             continue
         if dotted in _FALSE_OR_NUMBER and (value is False or got == "number"):
@@ -256,9 +269,13 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
     """Build frozen :class:`Rules` from a complete (merged) rules dictionary."""
     ev = merged["evaluation"]
     if ev["benchmark"] not in ("mean", "median"):
-        raise RulesError(f"规则 evaluation.benchmark 应为 \"mean\" 或 \"median\"，实际为 {ev['benchmark']!r}")
+        raise RulesError(
+            f'规则 evaluation.benchmark 应为 "mean" 或 "median"，实际为 {ev["benchmark"]!r}'
+        )
     shares = tuple(float(s) for s in ev["class_shares"])
-    if len(shares) != 3 or not all(0 < a <= b <= 1 for a, b in zip(shares, (*shares[1:], 1.0), strict=True)):
+    if len(shares) != 3 or not all(
+        0 < a <= b <= 1 for a, b in zip(shares, (*shares[1:], 1.0), strict=True)
+    ):
         raise RulesError(
             "规则 evaluation.class_shares 应为三个递增的比例(0–1)，如 [0.20, 0.60, 0.95]"
         )
@@ -290,7 +307,9 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
     )
 
 
-def load_rules(path: str | Path | None = None, *, overrides: Mapping[str, Any] | None = None) -> Rules:
+def load_rules(
+    path: str | Path | None = None, *, overrides: Mapping[str, Any] | None = None
+) -> Rules:
     """The default rules, overridden key by key by the TOML file ``path`` and ``overrides``."""
     merged = tomllib.loads(default_rules_text())
     if path is not None:

@@ -56,7 +56,9 @@ def _enum(*pairs: tuple[str, str]) -> dict[str, str]:
     return out
 
 
-LAND_USE = _enum(("工业", "industrial"), ("仓储", "warehouse"), ("空地", "vacant"), ("其他", "other"))
+LAND_USE = _enum(
+    ("工业", "industrial"), ("仓储", "warehouse"), ("空地", "vacant"), ("其他", "other")
+)
 CONSTRUCTION_STATUS = _enum(
     ("未动工", "not_started"),
     ("在建", "under_construction"),
@@ -98,7 +100,13 @@ FIELDS: dict[str, dict[str, Field]] = {
                 unit="area",
             ),
             _F("floor_area_m2", "float", "总建筑面积(m²)", ("总建筑面积", "计容建筑面积"), "area"),
-            _F("footprint_area_m2", "float", "建筑占地面积(m²)", ("建筑占地面积", "基底面积"), "area"),
+            _F(
+                "footprint_area_m2",
+                "float",
+                "建筑占地面积(m²)",
+                ("建筑占地面积", "基底面积"),
+                "area",
+            ),
             _F("max_far", "float", "容积率上限", ("容积率上限", "规划容积率")),
             _F("min_far", "float", "容积率下限", ("容积率下限",)),
             _F("land_user", "str", "土地使用权人", ("土地使用权人",)),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -154,7 +154,7 @@ def credit_codes_valid(codes: pd.Series) -> pd.Series:
 # --- checks on loaded layers ---------------------------------------------------------------
 
 
-def rownums(index: Sequence[int] | pd.Index, offset: int) -> list[int]:
+def rownums(index: Iterable[Any], offset: int) -> list[int]:
     """File row numbers for 0-based positions (offset 2 for tables with a header)."""
     return [int(i) + offset for i in index]
 
@@ -171,40 +171,53 @@ def check_crs_plausible(
     if crs.is_geographic:
         if max(abs(y0), abs(y1)) > 90 and max(abs(x0), abs(x1)) <= 90:
             report.add(
-                "error", "axes_swapped", layer,
+                "error",
+                "axes_swapped",
+                layer,
                 f"坐标的纬度超出±90°，经纬度似乎写反了(声明坐标系 {label})",
-                file=file, fix="交换 x/y(经度在前，纬度在后)后重新导出",
+                file=file,
+                fix="交换 x/y(经度在前，纬度在后)后重新导出",
             )
             return False
         if max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90:
             report.add(
-                "error", "crs_mismatch", layer,
+                "error",
+                "crs_mismatch",
+                layer,
                 f"坐标数值({x0:.0f}, {y0:.0f})不是经纬度，与声明的坐标系 {label} 不符",
-                file=file, fix="在 .prj 或 mapping.toml 的 assume_crs 中写明正确的投影坐标系",
+                file=file,
+                fix="在 .prj 或 mapping.toml 的 assume_crs 中写明正确的投影坐标系",
             )
             return False
         return True
     if max(abs(x0), abs(x1)) <= 180 and max(abs(y0), abs(y1)) <= 90:
         report.add(
-            "error", "crs_mismatch", layer,
+            "error",
+            "crs_mismatch",
+            layer,
             f"坐标看起来是经纬度(x {x0:.4f}…{x1:.4f}，y {y0:.4f}…{y1:.4f})，"
             f"但声明的是投影坐标系 {label}",
-            file=file, fix="改为声明 EPSG:4490 或 EPSG:4326，或把数据投影到所声明的坐标系",
+            file=file,
+            fix="改为声明 EPSG:4490 或 EPSG:4326，或把数据投影到所声明的坐标系",
         )
         return False
     area = crs.area_of_use
     tr = pyproj.Transformer.from_crs(crs, DISPLAY_CRS, always_xy=True)
     lon, lat = tr.transform(np.array([x0, x1, x0, x1]), np.array([y0, y0, y1, y1]))
-    ok = np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))
+    ok = bool(np.all(np.isfinite(lon)) and np.all(np.isfinite(lat)))
     if ok and area is not None:
         margin = 3.0
         ok = bool(
-            np.all(lon >= area.west - margin) and np.all(lon <= area.east + margin)
-            and np.all(lat >= area.south - margin) and np.all(lat <= area.north + margin)
+            np.all(lon >= area.west - margin)
+            and np.all(lon <= area.east + margin)
+            and np.all(lat >= area.south - margin)
+            and np.all(lat <= area.north + margin)
         )
     if not ok:
         report.add(
-            "error", "crs_mismatch", layer,
+            "error",
+            "crs_mismatch",
+            layer,
             f"坐标({x0:.0f}, {y0:.0f})落在坐标系 {label} 的适用范围之外：坐标系声明有误，"
             "或 x/y 写反、带了带号",
             file=file,
@@ -222,8 +235,12 @@ def check_geometries(
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     if missing.any():
         report.add(
-            "error" if layer == "parcels" else "warning", "empty_geometry", layer,
-            "几何为空", file=file, rows=rownums(np.flatnonzero(missing), 1),
+            "error" if layer == "parcels" else "warning",
+            "empty_geometry",
+            layer,
+            "几何为空",
+            file=file,
+            rows=rownums(np.flatnonzero(missing), 1),
             fix="补绘图形，或删除该要素",
         )
     if polygons:
@@ -231,9 +248,13 @@ def check_geometries(
         wrong = ~missing & ~np.isin(types, [3, 6])
         if wrong.any():
             report.add(
-                "error" if layer == "parcels" else "warning", "not_polygon", layer,
-                "几何不是面(Polygon/MultiPolygon)", file=file,
-                rows=rownums(np.flatnonzero(wrong), 1), fix="宗地与建筑必须是面要素",
+                "error" if layer == "parcels" else "warning",
+                "not_polygon",
+                layer,
+                "几何不是面(Polygon/MultiPolygon)",
+                file=file,
+                rows=rownums(np.flatnonzero(wrong), 1),
+                fix="宗地与建筑必须是面要素",
             )
     invalid = ~missing & ~shapely.is_valid(geom)
     if not invalid.any():
@@ -243,8 +264,13 @@ def check_geometries(
         # make_valid may return collections; keep their polygonal part
         repaired = _polygonal(repaired)
     report.add(
-        "warning", "invalid_geometry", layer, "几何无效(自相交等)，已自动修复(make_valid)",
-        file=file, rows=rownums(np.flatnonzero(invalid), 1), fix="请在源数据中核对并修正图形",
+        "warning",
+        "invalid_geometry",
+        layer,
+        "几何无效(自相交等)，已自动修复(make_valid)",
+        file=file,
+        rows=rownums(np.flatnonzero(invalid), 1),
+        fix="请在源数据中核对并修正图形",
     )
     out = gdf.copy()
     values = out.geometry.values.copy()
@@ -271,17 +297,26 @@ def check_duplicates(
     missing = ids.isna() | (ids.astype("string").str.strip() == "")
     if missing.any():
         report.add(
-            "error", "missing_id", layer, f"{FIELDS[layer][column].label}为空", file=file,
-            rows=rownums(np.flatnonzero(missing.to_numpy()), offset), field=column,
+            "error",
+            "missing_id",
+            layer,
+            f"{FIELDS[layer][column].label}为空",
+            file=file,
+            rows=rownums(np.flatnonzero(missing.to_numpy()), offset),
+            field=column,
             fix="每行都必须填写编号",
         )
     dup = ids.duplicated(keep=False) & ~missing
     if dup.any():
         first = ids[dup].iloc[0]
         report.add(
-            "error", "duplicate_id", layer,
-            f"{FIELDS[layer][column].label}重复(如 {first})", file=file,
-            rows=rownums(np.flatnonzero(dup.to_numpy()), offset), field=column,
+            "error",
+            "duplicate_id",
+            layer,
+            f"{FIELDS[layer][column].label}重复(如 {first})",
+            file=file,
+            rows=rownums(np.flatnonzero(dup.to_numpy()), offset),
+            field=column,
             fix="每宗地的编号必须唯一：合并或改正重复的行",
         )
 
@@ -296,8 +331,13 @@ def check_non_negative(
         neg = (pd.to_numeric(df[name], errors="coerce") < 0).to_numpy(dtype=bool, na_value=False)
         if neg.any():
             report.add(
-                "error", "negative_value", layer, f"{FIELDS[layer][name].label}为负数", file=file,
-                rows=rownums(np.flatnonzero(neg), offset), field=name,
+                "error",
+                "negative_value",
+                layer,
+                f"{FIELDS[layer][name].label}为负数",
+                file=file,
+                rows=rownums(np.flatnonzero(neg), offset),
+                field=name,
                 fix="面积和金额不能为负：改正该值或留空",
             )
 
@@ -312,8 +352,12 @@ def check_credit_codes(
     bad = (~credit_codes_valid(codes)).to_numpy(dtype=bool, na_value=False)
     if bad.any():
         report.add(
-            "warning", "credit_code_invalid", layer,
-            "统一社会信用代码未通过 GB 32100-2015 校验位检查", file=file,
-            rows=rownums(np.flatnonzero(bad), offset), field="credit_code",
+            "warning",
+            "credit_code_invalid",
+            layer,
+            "统一社会信用代码未通过 GB 32100-2015 校验位检查",
+            file=file,
+            rows=rownums(np.flatnonzero(bad), offset),
+            field="credit_code",
             fix="核对18位代码是否录入有误",
         )

@@ -55,8 +55,11 @@ def toy(tmp_path: Path) -> Path:
     buildings.to_file(d / "parcels" / "buildings.gpkg")
     ents = pd.DataFrame(
         {
-            "credit_code": [code("91350502MA0000001"), code("91350502MA0000002"),
-                            code("91350502MA0000003")],
+            "credit_code": [
+                code("91350502MA0000001"),
+                code("91350502MA0000002"),
+                code("91350502MA0000003"),
+            ],
             "name": ["甲公司", "乙公司", "丙公司"],
             "year": [2025, 2025, 2025],
             "industry_code": ["3911", "1811", "3311"],

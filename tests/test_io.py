@@ -38,7 +38,10 @@ def _check(ds, *, dates: bool = True) -> None:
     assert p["registered_area_m2"].tolist() == [10000.0, 5000.0]
     assert p.geometry.area.round(3).tolist() == [10000.0, 5000.0]
     if dates:
-        assert p["agreed_start_date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-03-01", "2022-06-30"]
+        assert p["agreed_start_date"].dt.strftime("%Y-%m-%d").tolist() == [
+            "2021-03-01",
+            "2022-06-30",
+        ]
 
 
 @pytest.mark.parametrize("ext", [".gpkg", ".geojson", ".fgb", ".parquet", ".shp"])
@@ -56,7 +59,9 @@ def test_kml(tmp_path: Path) -> None:
     path = tmp_path / "parcels.kml"
     gdf = _parcels().to_crs(4326)[["parcel_id", "geometry"]].rename(columns={"parcel_id": "Name"})
     pyogrio.write_dataframe(gdf, path, driver="KML")
-    (tmp_path / "mapping.toml").write_text('[parcels.columns]\nparcel_id = "Name"\n', encoding="utf-8")
+    (tmp_path / "mapping.toml").write_text(
+        '[parcels.columns]\nparcel_id = "Name"\n', encoding="utf-8"
+    )
     ds = read_dataset(parcels=path, mapping=tmp_path / "mapping.toml")
     assert not ds.report.has_errors, ds.report.format()
     assert ds.parcels["parcel_id"].tolist() == ["A-1", "A-2"]
@@ -136,7 +141,9 @@ def test_xlsx_with_chinese_headers_and_excel_dates(tmp_path: Path) -> None:
         }
     )
     table.to_excel(tmp_path / "parcels.xlsx", index=False)
-    (tmp_path / "mapping.toml").write_text('[parcels]\nassume_crs = "EPSG:4549"\n', encoding="utf-8")
+    (tmp_path / "mapping.toml").write_text(
+        '[parcels]\nassume_crs = "EPSG:4549"\n', encoding="utf-8"
+    )
     _check(read_dataset(parcels=tmp_path / "parcels.xlsx", mapping=tmp_path / "mapping.toml"))
 
 
@@ -222,7 +229,9 @@ def test_money_in_yi(tmp_path: Path) -> None:
         '[enterprises.columns]\ntax_wan = { column = "tax", unit = "yi" }\n', encoding="utf-8"
     )
     ds = read_dataset(
-        parcels=tmp_path / "parcels.gpkg", enterprises=tmp_path / "e.csv", mapping=tmp_path / "m.toml"
+        parcels=tmp_path / "parcels.gpkg",
+        enterprises=tmp_path / "e.csv",
+        mapping=tmp_path / "m.toml",
     )
     assert ds.enterprises["tax_wan"].iloc[0] == 5000.0
 

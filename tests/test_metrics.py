@@ -133,7 +133,11 @@ def test_allocation_rules() -> None:
     a = metrics.allocate_land(occ, par).set_index("credit_code")
     # a given 2000; b 3000 / 1.5 = 2000; c and d share the remaining 4000 equally
     assert a["alloc_land_m2"].to_dict() == {
-        "a": 2000.0, "b": 2000.0, "c": 2000.0, "d": 2000.0, "e": 1000.0
+        "a": 2000.0,
+        "b": 2000.0,
+        "c": 2000.0,
+        "d": 2000.0,
+        "e": 1000.0,
     }
     # e: Q has no FAR, so its floor area cannot be converted: equal share of all of Q
     assert a.loc["e", "alloc_method"] == "equal_share"

@@ -1,0 +1,472 @@
+"""Tests of lcgis.evaluate (rules.md §1), with hand-computed answers."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lcgis.errors import DataError
+from lcgis.evaluate import (
+    INDICATOR_LABELS,
+    _scenarios,
+    class_changes,
+    classify,
+    indicators,
+    sensitivity,
+)
+from lcgis.rules import INDICATORS, EvaluationRules, load_rules
+
+AS_OF = date(2025, 6, 30)
+
+
+def _ev(**changes: Any) -> EvaluationRules:
+    """Default evaluation rules with some fields replaced."""
+    return dataclasses.replace(load_rules().evaluation, **changes)
+
+
+def _tax_only(**changes: Any) -> EvaluationRules:
+    """Rules where the score is tax_per_mu alone, weight 100, in both groups."""
+    return _ev(
+        weights_above_scale={"tax_per_mu": 100.0},
+        weights_below_scale={"tax_per_mu": 100.0},
+        **changes,
+    )
+
+
+def _firms(
+    tax_per_mu: list[float], above: bool = True, prefix: str = "F", **cols: Any
+) -> pd.DataFrame:
+    """Firms on 10 亩 each, in production since 2010, with the given tax per 亩."""
+    n = len(tax_per_mu)
+    data: dict[str, Any] = {
+        "credit_code": [f"{prefix}{i:03d}" for i in range(n)],
+        "name": [f"企业{prefix}{i}" for i in range(n)],
+        "year": 2024,
+        "above_scale": above,
+        "exempt": False,
+        "production_start_date": pd.Timestamp("2010-01-01"),
+        "land_area_mu": 10.0,
+        "tax_wan": [10.0 * t for t in tax_per_mu],
+    }
+    data.update(cols)
+    return pd.DataFrame(data)
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def test_indicators_formulas_units_and_nan() -> None:
+    ent = pd.DataFrame(
+        {
+            "land_area_mu": [10.0, np.nan, 0.0],
+            "land_area_m2": [np.nan, 2000.0, 0.0],
+            "tax_wan": [50.0, 6.0, 5.0],
+            "value_added_wan": [400.0, np.nan, 5.0],
+            "output_wan": [1000.0, np.nan, 5.0],
+            "revenue_wan": [100.0, np.nan, 0.0],
+            "rd_wan": [3.0, 1.0, 1.0],
+            "energy_tce": [200.0, np.nan, 0.0],
+            "emission_t": [0.0, np.nan, 0.0],
+            "electricity_kwh": [2_000_000.0, np.nan, 0.0],
+            "employees": [80.0, np.nan, 0.0],
+        }
+    )
+    out = indicators(ent)
+    assert list(out.columns) == list(INDICATORS)
+    row = out.iloc[0]
+    assert row["tax_per_mu"] == 5.0
+    assert row["value_added_per_mu"] == 40.0
+    assert row["output_per_mu"] == 100.0
+    assert row["revenue_per_mu"] == 10.0
+    assert row["value_added_per_energy"] == 2.0
+    assert np.isnan(row["value_added_per_emission"])  # emission 0 -> NaN, not inf
+    assert row["labor_productivity"] == 5.0
+    assert row["rd_ratio"] == pytest.approx(0.03)
+    assert row["tax_per_kwh"] == pytest.approx(0.25)  # 50 万元 / 2e6 kWh = 0.25 元/kWh
+    # land from m²: 2000 m² = 3 亩
+    assert out.iloc[1]["tax_per_mu"] == pytest.approx(2.0)
+    # every denominator zero: all NaN, never inf or 0
+    assert out.iloc[2].isna().all()
+    assert not np.isinf(out.to_numpy()).any()
+
+
+def test_indicators_missing_columns_give_nan() -> None:
+    out = indicators(pd.DataFrame({"land_area_mu": [10.0], "tax_wan": [20.0]}))
+    assert out.loc[0, "tax_per_mu"] == 2.0
+    assert out.drop(columns="tax_per_mu").iloc[0].isna().all()
+
+
+def test_labels_cover_every_indicator() -> None:
+    assert set(INDICATOR_LABELS) == set(INDICATORS)
+    assert INDICATOR_LABELS["tax_per_mu"] == "亩均税收(万元/亩)"
+    assert INDICATOR_LABELS["tax_per_kwh"] == "单位电耗税收(元/千瓦时)"
+
+
+# --------------------------------------------------------------------------- classify
+
+
+def test_input_not_mutated_and_index_kept() -> None:
+    ent = _firms([3.0, 1.0, 2.0])
+    ent.index = pd.Index([10, 10, 30])  # non-unique on purpose
+    before = ent.copy()
+    out = classify(ent, _tax_only(), AS_OF)
+    pd.testing.assert_frame_equal(ent, before)
+    assert list(out.index) == [10, 10, 30]
+    assert out["credit_code"].tolist() == ent["credit_code"].tolist()
+    assert out["rank"].tolist() == [1, 3, 2]
+
+
+def test_score_is_capped() -> None:
+    # tax per 亩 3, 0, 0 -> mean 1; the first is 3x the benchmark -> 1.5 x 100
+    out = classify(_firms([3.0, 0.0, 0.0]), _tax_only(), AS_OF)
+    assert out["benchmark_tax_per_mu"].tolist() == [1.0, 1.0, 1.0]
+    assert out["score_tax_per_mu"].tolist() == [150.0, 0.0, 0.0]
+    assert out["score"].tolist() == [150.0, 0.0, 0.0]
+
+
+def test_score_floored_at_zero() -> None:
+    # tax per 亩 -1, 2, 2 -> mean 1; the refund scores 0, not -100
+    out = classify(_firms([-1.0, 2.0, 2.0]), _tax_only(), AS_OF)
+    assert out.loc[0, "tax_per_mu"] == -1.0
+    assert out["score_tax_per_mu"].tolist() == [0.0, 150.0, 150.0]
+
+
+def test_tie_shares_best_rank_and_class() -> None:
+    # fixed benchmark 10 -> score = 10 x tax per 亩: 50, 50, 30, 20, 10
+    ev = _tax_only(fixed_benchmarks={"tax_per_mu": 10.0})
+    out = classify(_firms([5.0, 5.0, 3.0, 2.0, 1.0]), ev, AS_OF)
+    assert out["rank"].tolist() == [1, 1, 3, 4, 5]
+    # rank 1 of 5 -> p 0.2 -> A for both, although two firms are 40% of the group
+    assert out["class"].tolist() == ["A", "A", "B", "C", "D"]
+
+
+def test_tie_survives_float_rounding() -> None:
+    # 0.1 + 0.2 != 0.3 in binary floating point; the two totals must still tie
+    ev = _ev(
+        weights_above_scale={"tax_per_mu": 1.0, "value_added_per_mu": 1.0},
+        fixed_benchmarks={"tax_per_mu": 1.0, "value_added_per_mu": 1.0},
+    )
+    ent = _firms([0.1, 0.3, 0.05], value_added_wan=[2.0, 0.0, 0.0])
+    out = classify(ent, ev, AS_OF)
+    assert out.loc[0, "score"] != out.loc[1, "score"]  # the premise of the test
+    assert out["rank"].tolist() == [1, 1, 3]
+
+
+def test_missing_value_scores_zero_and_is_listed() -> None:
+    ev = _ev(weights_above_scale={"tax_per_mu": 50.0, "value_added_per_mu": 50.0})
+    # value added per 亩 2, 4, missing -> benchmark mean 3 over the two with a value
+    ent = _firms([1.0, 1.0, 1.0], value_added_wan=[20.0, 40.0, np.nan])
+    out = classify(ent, ev, AS_OF)
+    assert out["benchmark_value_added_per_mu"].tolist() == [3.0, 3.0, 3.0]
+    assert out["score_value_added_per_mu"].tolist() == pytest.approx([100 / 3, 200 / 3, 0.0])
+    assert out["score"].tolist() == pytest.approx([50 + 100 / 3, 50 + 200 / 3, 50.0])
+    assert out["missing_indicators"].tolist() == ["", "", "value_added_per_mu"]
+    assert "缺少数据记0分：亩均增加值" in out.loc[2, "class_reason"]
+    assert out.loc[2, "class"] != "T"
+
+
+def test_missing_indicators_joined_with_semicolon() -> None:
+    out = classify(_firms([1.0, 2.0]), load_rules().evaluation, AS_OF)
+    assert out.loc[0, "missing_indicators"] == (
+        "value_added_per_mu;value_added_per_energy;value_added_per_emission;"
+        "labor_productivity;rd_ratio"
+    )
+
+
+def test_class_t_reasons() -> None:
+    ent = pd.DataFrame(
+        {
+            "credit_code": list("abcdefghij"),
+            "name": list("abcdefghij"),
+            "above_scale": pd.array(
+                [True, True, True, False, False, False, True, None, True, True], dtype="boolean"
+            ),
+            "exempt": pd.array(
+                [True, False, False, False, False, False, False, False, None, True],
+                dtype="boolean",
+            ),
+            "production_start_date": pd.to_datetime(
+                [
+                    "2010-01-01",
+                    "2023-07-01",  # 1 year 364 days before 2025-06-30
+                    "2023-06-30",  # exactly 2 years
+                    "2010-01-01",
+                    "2010-01-01",
+                    "2010-01-01",
+                    None,
+                    "2010-01-01",
+                    "2010-01-01",
+                    "2024-01-01",
+                ]
+            ),
+            "land_area_mu": [10.0, 10.0, 10.0, 2.9, 3.0, np.nan, 10.0, 10.0, np.nan, 10.0],
+            "land_area_m2": [np.nan] * 5 + [2000.0] + [np.nan] * 4,  # 2000 m² = 3 亩
+            "tax_wan": [10.0] * 10,
+        }
+    )
+    out = classify(ent, _tax_only(), AS_OF).set_index("credit_code")
+    cls = out["class"].to_dict()
+    reason = out["class_reason"].to_dict()
+    assert cls["a"] == "T" and reason["a"] == "不参评"
+    assert cls["b"] == "T" and reason["b"] == "投产不满2年(投产日期2023-07-01)"
+    assert cls["c"] != "T"
+    assert cls["d"] == "T" and reason["d"] == "规下企业用地不足3亩(用地2.9亩)"
+    assert cls["e"] != "T"
+    assert cls["f"] != "T"  # 3 亩 via m²: float error must not push it under the threshold
+    # production date missing: rated, and said so
+    assert cls["g"] != "T" and "投产日期缺失" in reason["g"]
+    # above_scale missing: evaluated as below scale, and said so
+    assert out.loc["h", "group"] == "below_scale" and "是否规上未填写" in reason["h"]
+    # exempt missing: not exempt; above scale without land: rated, per-mu missing
+    assert cls["i"] != "T" and out.loc["i", "missing_indicators"] == "tax_per_mu"
+    # several reasons: all of them
+    assert reason["j"] == "不参评；投产不满2年(投产日期2024-01-01)"
+    # not rated: no score, no rank
+    assert out.loc["a", ["score", "position"]].isna().all()
+    assert out.loc["a", "rank"] is pd.NA and out.loc["a", "n_rated"] is pd.NA
+    # rated: above scale c, g, i; below scale e, f, h
+    assert out.loc["c", "n_rated"] == 3 and out.loc["e", "n_rated"] == 3
+
+
+def test_benchmark_mean_median_fixed_and_only_rated() -> None:
+    # tax per 亩 1, 2, 6 (+ an exempt firm with 100 that must not enter the benchmark)
+    ent = _firms([1.0, 2.0, 6.0, 100.0], exempt=[False, False, False, True])
+    mean = classify(ent, _tax_only(), AS_OF)
+    assert mean["benchmark_tax_per_mu"].iloc[0] == 3.0
+    assert mean["score"].iloc[:3].tolist() == pytest.approx([100 / 3, 200 / 3, 150.0])
+    median = classify(ent, _tax_only(benchmark="median"), AS_OF)
+    assert median["benchmark_tax_per_mu"].iloc[0] == 2.0
+    assert median["score"].iloc[:3].tolist() == [50.0, 100.0, 150.0]
+    fixed = classify(ent, _tax_only(fixed_benchmarks={"tax_per_mu": 4.0}), AS_OF)
+    assert fixed["benchmark_tax_per_mu"].iloc[0] == 4.0
+    assert fixed["score"].iloc[:3].tolist() == [25.0, 50.0, 150.0]
+
+
+def test_benchmark_not_positive_scores_zero_for_all() -> None:
+    ev = _ev(weights_above_scale={"tax_per_mu": 50.0, "value_added_per_mu": 50.0})
+    # tax per 亩 -1, -2, 0 -> mean -1: the tax indicator scores 0 everywhere
+    ent = _firms([-1.0, -2.0, 0.0], value_added_wan=[10.0, 20.0, 30.0])
+    out = classify(ent, ev, AS_OF)
+    assert out["benchmark_tax_per_mu"].iloc[0] == -1.0
+    assert out["score_tax_per_mu"].tolist() == [0.0, 0.0, 0.0]
+    assert out["score"].tolist() == [25.0, 50.0, 75.0]
+    assert out["notes"].str.contains("基准值无效(≤0或无数据)记0分：亩均税收", regex=False).all()
+
+
+@pytest.mark.parametrize(
+    ("n", "shares", "expected"),
+    [
+        (20, (0.20, 0.60, 0.95), {4: "A", 5: "B", 12: "B", 13: "C", 19: "C", 20: "D"}),
+        (100, (0.20, 0.60, 0.95), {20: "A", 21: "B", 60: "B", 61: "C", 95: "C", 96: "D"}),
+        # 0.29 x 100 = 28.999999999999996 and 0.58 x 100 = 57.99999999999999 in floats
+        (100, (0.29, 0.58, 0.95), {29: "A", 30: "B", 58: "B", 59: "C"}),
+    ],
+)
+def test_class_boundaries_exact(
+    n: int, shares: tuple[float, float, float], expected: dict[int, str]
+) -> None:
+    ent = _firms([float(n - i) for i in range(n)])  # rank i + 1
+    # a fixed benchmark above every value: no cap, so no ties
+    ev = _tax_only(class_shares=shares, fixed_benchmarks={"tax_per_mu": 1000.0})
+    out = classify(ent, ev, AS_OF)
+    assert out["rank"].tolist() == list(range(1, n + 1))
+    for rank, cls in expected.items():
+        assert out.loc[rank - 1, "class"] == cls, rank
+    if shares[0] == 0.20:
+        assert out.loc[int(0.2 * n) - 1, "position"] == 0.2
+
+
+def test_groups_ranked_separately() -> None:
+    above = _firms([1.0, 2.0, 3.0], above=True, prefix="U")
+    below = _firms([10.0, 20.0, 30.0], above=False, prefix="L")
+    out = classify(pd.concat([above, below], ignore_index=True), _tax_only(), AS_OF)
+    assert out["group"].tolist() == ["above_scale"] * 3 + ["below_scale"] * 3
+    assert out["benchmark_tax_per_mu"].tolist() == [2.0] * 3 + [20.0] * 3
+    assert out["rank"].tolist() == [3, 2, 1, 3, 2, 1]
+    assert out["n_rated"].tolist() == [3] * 6
+    # n = 3: rank 1 -> p 1/3 -> B; rank 2 -> C; rank 3 -> D, in each group
+    assert out["class"].tolist() == ["D", "C", "B", "D", "C", "B"]
+    assert out.loc[2, "class_reason"] == "规上组第1名/共3家(前33.3%)，得分150.0"
+    assert out.loc[5, "class_reason"] == "规下组第1名/共3家(前33.3%)，得分150.0"
+
+
+def test_unweighted_indicator_has_no_score_in_that_group() -> None:
+    # default rules: tax_per_kwh is weighted below scale only
+    ent = pd.concat(
+        [_firms([1.0], above=True, prefix="U"), _firms([1.0], above=False, prefix="L")],
+        ignore_index=True,
+    )
+    out = classify(ent, load_rules().evaluation, AS_OF)
+    assert np.isnan(out.loc[0, "score_tax_per_kwh"]) and np.isnan(
+        out.loc[0, "benchmark_tax_per_kwh"]
+    )
+    assert out.loc[1, "score_tax_per_kwh"] == 0.0
+    assert "tax_per_kwh" in out.loc[1, "missing_indicators"]
+
+
+def test_empty_input() -> None:
+    ent = _firms([1.0]).iloc[:0]
+    out = classify(ent, load_rules().evaluation, AS_OF)
+    assert len(out) == 0 and {"score", "class", "class_reason"} <= set(out.columns)
+    assert len(sensitivity(ent, load_rules().evaluation, AS_OF)) == 0
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+def test_sensitivity_finds_the_firms_that_flip() -> None:
+    ev = _ev(
+        weights_above_scale={"tax_per_mu": 50.0, "value_added_per_mu": 50.0},
+        fixed_benchmarks={"tax_per_mu": 1.0, "value_added_per_mu": 1.0},
+    )
+    # score = 50 x tax/亩 + 50 x VA/亩: X 60 + 36 = 96 (A), Y 40 + 55 = 95 (B), P 30 (B),
+    # Q 20 (C), R 10 (D)
+    ent = pd.DataFrame(
+        {
+            "credit_code": list("XYPQR"),
+            "name": ["甲", "乙", "丙", "丁", "戊"],
+            "above_scale": True,
+            "land_area_mu": 10.0,
+            "tax_wan": [12.0, 8.0, 3.0, 2.0, 1.0],
+            "value_added_wan": [7.2, 11.0, 3.0, 2.0, 1.0],
+        }
+    )
+    assert classify(ent, ev, AS_OF)["class"].tolist() == ["A", "B", "B", "C", "D"]
+    out = sensitivity(ent, ev, AS_OF)
+    assert list(out.columns) == [
+        "credit_code",
+        "name",
+        "scenario",
+        "parameter",
+        "delta",
+        "class_before",
+        "class_after",
+    ]
+    got = {
+        (r.credit_code, r.parameter, round(r.delta, 6), r.class_before, r.class_after)
+        for r in out.itertuples()
+    }
+    tax = "evaluation.weights.above_scale.tax_per_mu"
+    va = "evaluation.weights.above_scale.value_added_per_mu"
+    assert got == {
+        # tax weight 40: X 48 + 36 = 84, Y 32 + 55 = 87
+        ("X", tax, -10.0, "A", "B"),
+        ("Y", tax, -10.0, "B", "A"),
+        # VA weight 60: X 60 + 43.2 = 103.2, Y 40 + 66 = 106
+        ("X", va, 10.0, "A", "B"),
+        ("Y", va, 10.0, "B", "A"),
+        # A share 0.15: rank 1 of 5 (p 0.2) is B
+        ("X", "evaluation.class_shares[0]", -0.05, "A", "B"),
+        # B share 0.55: rank 3 (p 0.6) is C
+        ("P", "evaluation.class_shares[1]", -0.05, "B", "C"),
+        # C share 1.00: rank 5 (p 1.0) is C
+        ("R", "evaluation.class_shares[2]", 0.05, "D", "C"),
+    }
+    scenarios = set(out["scenario"])
+    assert "规上权重 亩均税收 -10(50→40)" in scenarios
+    assert "规上权重 亩均增加值 +10(50→60)" in scenarios
+    assert "A类比例 -5个百分点(20%→15%)" in scenarios
+    assert out.loc[out["credit_code"] == "X", "name"].iloc[0] == "甲"
+
+
+def test_sensitivity_weight_floor() -> None:
+    # a weight of 5 moves down to 0 (delta -5), not to -5
+    ev = _ev(
+        weights_above_scale={"tax_per_mu": 5.0, "value_added_per_mu": 50.0},
+        fixed_benchmarks={"tax_per_mu": 10.0, "value_added_per_mu": 10.0},
+        class_shares=(0.20, 0.22, 0.95),
+    )
+    # score = 0.5 x tax/亩 + 5 x VA/亩: a 1 + 25 = 26, c 0.5 + 24.75 = 25.25, b 0 + 25 = 25;
+    # n = 10, A = rank <= 2: a, c are A, b is C.  Tax weight 0: a 25, c 24.75, b 25.
+    ent = pd.DataFrame(
+        {
+            "credit_code": ["a", "b", "c"] + [f"z{i}" for i in range(7)],
+            "name": "n",
+            "above_scale": True,
+            "land_area_mu": 10.0,
+            "tax_wan": [20.0, 0.0, 10.0] + [1.0] * 7,
+            "value_added_wan": [50.0, 50.0, 49.5] + [1.0] * 7,
+        }
+    )
+    assert classify(ent, ev, AS_OF)["class"].tolist()[:3] == ["A", "C", "A"]
+    out = sensitivity(ent, ev, AS_OF)
+    floor = out[out["parameter"] == "evaluation.weights.above_scale.tax_per_mu"]
+    assert floor["delta"].tolist() == [-5.0, -5.0]
+    assert floor["credit_code"].tolist() == ["b", "c"]
+    assert floor["class_after"].tolist() == ["A", "C"]
+    assert floor["scenario"].iloc[0] == "规上权重 亩均税收 -5(5→0)"
+
+
+def test_sensitivity_scenarios_keep_shares_ordered() -> None:
+    ev = _ev(
+        weights_above_scale={"tax_per_mu": 0.0},
+        weights_below_scale={},
+        class_shares=(0.20, 0.22, 0.97),
+    )
+    moves = {(p, round(d, 6)) for _, p, d, _ in _scenarios(ev, 10.0, 0.05)}
+    assert moves == {
+        ("evaluation.weights.above_scale.tax_per_mu", 10.0),  # 0 cannot move down
+        ("evaluation.class_shares[0]", 0.02),  # A stops at B's 0.22
+        ("evaluation.class_shares[0]", -0.05),
+        ("evaluation.class_shares[1]", 0.05),
+        ("evaluation.class_shares[1]", -0.02),  # B stops at A's 0.20
+        ("evaluation.class_shares[2]", 0.03),  # C stops at 1
+        ("evaluation.class_shares[2]", -0.05),
+    }
+    changed = {p: r for _, p, d, r in _scenarios(ev, 10.0, 0.05) if d > 0}
+    assert changed["evaluation.class_shares[0]"].class_shares == (0.22, 0.22, 0.97)
+    assert changed["evaluation.weights.above_scale.tax_per_mu"].weights_above_scale == {
+        "tax_per_mu": 10.0
+    }
+    assert ev.class_shares == (0.20, 0.22, 0.97)  # the rules passed in are untouched
+
+
+# --------------------------------------------------------------------------- years
+
+
+def test_class_changes_per_year() -> None:
+    ev = _tax_only(fixed_benchmarks={"tax_per_mu": 10.0})
+    y23 = _firms([5.0, 4.0, 3.0, 2.0, 1.0], year=2023)  # F000..F004: A B B C D
+    y23["credit_code"] = list("QPRSU")
+    y24 = _firms([5.0, 6.0, 3.0, 2.0, 1.0, 0.5], year=2024)  # n = 6: A B B C C D
+    y24["credit_code"] = list("QPRSUN")
+    rows = pd.concat([y23, y24], ignore_index=True)
+    rows.index = rows.index + 100
+    out = class_changes(rows, ev)
+    assert list(out.index) == list(rows.index)
+    got = out.set_index(["credit_code", "year"])
+    assert got.loc[("P", 2023), "class"] == "B"
+    assert got.loc[("P", 2024), "class"] == "A"
+    assert got.loc[("P", 2024), "class_change"] == "B→A"
+    assert got.loc[("P", 2024), "class_before"] == "B"
+    assert got.loc[("Q", 2024), "class_change"] == "A→B"
+    assert got.loc[("R", 2024), "class_change"] == ""  # B both years
+    assert got.loc[("U", 2024), "class_change"] == "D→C"
+    assert got.loc[("N", 2024), "class_before"] == "" and got.loc[("N", 2024), "class_change"] == ""
+    assert (got.xs(2023, level="year")["class_change"] == "").all()
+
+
+def test_class_changes_as_of_per_year_and_duplicates() -> None:
+    # production from 2022-06-30: young at 2023-12-31 (T), rated at 2024-12-31
+    rows = pd.concat(
+        [
+            _firms([1.0, 2.0], year=2023, production_start_date=pd.Timestamp("2022-06-30")),
+            _firms([1.0, 2.0], year=2024, production_start_date=pd.Timestamp("2022-06-30")),
+        ],
+        ignore_index=True,
+    )
+    out = class_changes(rows, _tax_only())
+    assert out["class"].tolist() == ["T", "T", "D", "B"]
+    assert out["class_change"].tolist() == ["", "", "T→D", "T→B"]
+    later = class_changes(rows, _tax_only(), {2023: date(2024, 6, 30), 2024: date(2024, 12, 31)})
+    assert later["class"].tolist() == ["D", "B", "D", "B"]
+    assert later["class_change"].tolist() == ["", "", "", ""]
+    same = class_changes(rows, _tax_only(), date(2030, 1, 1))  # one date for every year
+    assert same["class"].tolist() == ["D", "B", "D", "B"]
+    with pytest.raises(DataError, match="同一企业同一年度有多行"):
+        class_changes(pd.concat([rows, rows.iloc[:1]]), _tax_only())

@@ -1,0 +1,174 @@
+"""Each validation rule: the right level, file, rows, field and a fix, in Chinese."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from lcgis.io import read_dataset
+from lcgis.pipeline import measure
+from lcgis.rules import load_rules
+from lcgis.validate import QualityReport, credit_code_check_char, credit_code_valid
+from tests.conftest import code, rect
+
+
+def _write(tmp_path: Path, gdf: gpd.GeoDataFrame, name: str = "parcels.gpkg") -> Path:
+    path = tmp_path / name
+    gdf.to_file(path)
+    return path
+
+
+def _codes(ds) -> list[tuple[str, str]]:
+    return [(i.level, i.code) for i in ds.report.issues]
+
+
+def _parcels(**cols) -> gpd.GeoDataFrame:
+    base = {"parcel_id": ["A", "B"]}
+    base.update(cols)
+    return gpd.GeoDataFrame(base, geometry=[rect(0, 0, 100, 100), rect(100, 0, 50, 50)], crs=4549)
+
+
+def test_layer_without_crs_is_an_error_unless_assumed(tmp_path: Path) -> None:
+    gdf = _parcels()
+    path = tmp_path / "parcels.shp"
+    gdf.to_file(path)
+    path.with_suffix(".prj").unlink()
+    ds = read_dataset(parcels=path)
+    assert _codes(ds) == [("error", "no_crs")]
+    issue = ds.report.errors[0]
+    assert issue.file == "parcels.shp" and "assume_crs" in issue.fix
+    (tmp_path / "m.toml").write_text('[parcels]\nassume_crs = "EPSG:4549"\n', encoding="utf-8")
+    ds = read_dataset(parcels=path, mapping=tmp_path / "m.toml")
+    assert not ds.report.issues
+    assert ds.parcels.geometry.area.round(3).tolist() == [10000.0, 2500.0]
+
+
+def test_lonlat_numbers_in_a_projected_crs(tmp_path: Path) -> None:
+    gdf = _parcels().to_crs(4326).set_crs(4549, allow_override=True)
+    ds = read_dataset(parcels=_write(tmp_path, gdf))
+    assert _codes(ds) == [("error", "crs_mismatch")]
+    assert "经纬度" in ds.report.errors[0].message
+
+
+def test_swapped_axes(tmp_path: Path) -> None:
+    gdf = _parcels().to_crs(4326)
+    swapped = gdf.set_geometry(shapely.transform(gdf.geometry.values, lambda c: c[:, ::-1]))
+    ds = read_dataset(parcels=_write(tmp_path, swapped, "parcels.geojson"))
+    assert _codes(ds) == [("error", "axes_swapped")]
+
+
+def test_gk_coordinates_with_zone_prefix_declared_without(tmp_path: Path) -> None:
+    gdf = _parcels()
+    prefixed = gdf.set_geometry(gdf.geometry.translate(xoff=40_000_000))
+    ds = read_dataset(parcels=_write(tmp_path, prefixed))
+    assert _codes(ds) == [("error", "crs_mismatch")]
+    assert "带号" in ds.report.errors[0].fix
+
+
+def test_invalid_polygon_is_repaired_with_a_warning(tmp_path: Path) -> None:
+    bowtie = shapely.Polygon(
+        [(355000, 2753500), (355100, 2753600), (355100, 2753500), (355000, 2753600)]
+    )
+    gdf = gpd.GeoDataFrame(
+        {"parcel_id": ["A", "B"]}, geometry=[rect(0, 0, 10, 10), bowtie], crs=4549
+    )
+    ds = read_dataset(parcels=_write(tmp_path, gdf))
+    assert _codes(ds) == [("warning", "invalid_geometry")]
+    assert ds.report.warnings[0].rows == (2,)
+    assert ds.parcels.geometry.is_valid.all()
+    assert ds.parcels.geometry.area.iloc[1] == pytest.approx(5000.0)  # two triangles
+
+
+def test_empty_and_non_polygon_parcels_are_errors(tmp_path: Path) -> None:
+    gdf = gpd.GeoDataFrame(
+        {"parcel_id": ["A", "B", "C"]},
+        geometry=[
+            rect(0, 0, 10, 10),
+            shapely.Polygon(),
+            shapely.LineString([(355000, 2753500), (355010, 2753500)]),
+        ],
+        crs=4549,
+    )
+    gdf.to_file(tmp_path / "parcels.geojson")
+    ds = read_dataset(parcels=tmp_path / "parcels.geojson")
+    errors = {(i.code, i.rows) for i in ds.report.errors}
+    assert ("not_polygon", (3,)) in errors
+    assert ("empty_geometry", (2,)) in errors
+
+
+def test_duplicate_parcel_id(tmp_path: Path) -> None:
+    gdf = _parcels()
+    gdf["parcel_id"] = ["A", "A"]
+    ds = read_dataset(parcels=_write(tmp_path, gdf))
+    [issue] = ds.report.errors
+    assert (issue.code, issue.rows, issue.field) == ("duplicate_id", (1, 2), "parcel_id")
+
+
+def test_negative_area_and_money(tmp_path: Path) -> None:
+    gdf = _parcels(registered_area_m2=[100.0, -5.0], land_price_wan=[-1.0, 10.0])
+    ds = read_dataset(parcels=_write(tmp_path, gdf))
+    found = {(i.code, i.field, i.rows) for i in ds.report.errors}
+    assert found == {
+        ("negative_value", "registered_area_m2", (2,)),
+        ("negative_value", "land_price_wan", (1,)),
+    }
+
+
+def test_credit_code_check_character() -> None:
+    # a code built by hand: the weighted sum of 91350502MA2Y8RXK3 is 213, 213 mod 31 = 27,
+    # 31 - 27 = 4 -> check character '4'
+    assert credit_code_check_char("91350502MA2Y8RXK3") == "4"
+    assert credit_code_valid("91350502MA2Y8RXK34")
+    assert not credit_code_valid("91350502MA2Y8RXK35")
+    assert not credit_code_valid("91350502MA2Y8RXK3")  # 17 characters
+    assert not credit_code_valid("91350502MA2Y8RXKI4")  # I is not in the code set
+
+
+def test_invalid_credit_code_is_a_warning(tmp_path: Path) -> None:
+    _write(tmp_path, _parcels())
+    good = code("91350502MA0000001")
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    pd.DataFrame({"credit_code": [good, bad], "name": ["甲", "乙"]}).to_csv(
+        tmp_path / "e.csv", index=False
+    )
+    ds = read_dataset(parcels=tmp_path / "parcels.gpkg", enterprises=tmp_path / "e.csv")
+    [issue] = ds.report.issues
+    assert (issue.level, issue.code, issue.rows, issue.field) == (
+        "warning",
+        "credit_code_invalid",
+        (3,),
+        "credit_code",
+    )
+    assert "GB 32100-2015" in issue.message
+
+
+def test_area_mismatch_warning(tmp_path: Path) -> None:
+    gdf = _parcels(registered_area_m2=[10400.0, 2700.0])  # +4 % fine, +8 % reported
+    ds = read_dataset(parcels=_write(tmp_path, gdf))
+    rep = QualityReport()
+    p = measure(ds, load_rules(), rep)
+    assert p["area_mismatch"].tolist() == [False, True]
+    [issue] = rep.issues
+    assert (issue.code, issue.rows) == ("area_mismatch", (2,))
+
+
+def test_parcel_outside_every_zone_warns(toy: Path) -> None:
+    ds = read_dataset(toy)
+    ds.zones = ds.zones.set_geometry(ds.zones.geometry.translate(xoff=-1000))
+    rep = QualityReport()
+    p = measure(ds, load_rules(), rep)
+    assert p["zone_id"].isna().all()
+    assert [i.code for i in rep.issues] == ["outside_zones"]
+
+
+def test_report_text_is_chinese_and_complete(tmp_path: Path) -> None:
+    gdf = _parcels()
+    gdf["parcel_id"] = ["A", "A"]
+    ds = read_dataset(parcels=_write(tmp_path, gdf))
+    text = ds.report.format()
+    assert text.splitlines()[0] == "数据检查：1 个错误，0 个警告"
+    assert "parcels.gpkg 第1、2行 字段 parcel_id" in text and "处理：" in text
