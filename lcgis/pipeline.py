@@ -85,6 +85,7 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
             fix="填写正确的登记面积，或留空以采用实测面积",
         )
     own_floor, own_fp = p["floor_area_m2"].astype(float), p["footprint_area_m2"].astype(float)
+    p["floor_area_m2_given"], p["footprint_area_m2_given"] = own_floor, own_fp
     if ds.buildings is not None and not ds.buildings.empty:
         b = ds.buildings
         per_b = metrics.building_floor_area(b, rules.measure)
