@@ -22,11 +22,16 @@ from .rules import MeasureRules
 from .schema import M2_PER_MU
 
 
+def shapes(geoms: gpd.GeoSeries) -> np.ndarray:
+    """The shapely geometries of a GeoSeries as a plain object array (fast for shapely 2)."""
+    return np.asarray(geoms.array, dtype=object)
+
+
 def geom_area_m2(geoms: gpd.GeoSeries) -> pd.Series:
     """Planar area (m²) in a projected, area-safe CRS (never degrees or Web Mercator)."""
     if geoms.crs is None or not is_area_safe(pyproj.CRS.from_user_input(geoms.crs)):
         raise ValueError("areas must be measured in a projected local CRS (not degrees/3857)")
-    return pd.Series(shapely.area(geoms.values), index=geoms.index, name="geom_area_m2")
+    return pd.Series(shapely.area(shapes(geoms)), index=geoms.index, name="geom_area_m2")
 
 
 def to_mu(area_m2: pd.Series) -> pd.Series:
@@ -118,7 +123,7 @@ def building_floor_area(buildings: gpd.GeoDataFrame, rules: MeasureRules) -> pd.
     >>> r["floor_area_m2"].tolist(), r["assumed_one_storey"].tolist()
     ([200.0, 200.0, 200.0, 100.0], [False, False, False, True])
     """
-    fp = pd.Series(shapely.area(buildings.geometry.values), index=buildings.index)
+    fp = pd.Series(shapely.area(shapes(buildings.geometry)), index=buildings.index)
     col = lambda name: (  # noqa: E731 - a small accessor for optional columns
         buildings[name].astype(float)
         if name in buildings
@@ -153,11 +158,15 @@ def building_parts(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd
 
     A building across a boundary is split by area.
     """
-    b_idx, p_idx = parcels.sindex.query(buildings.geometry.values, predicate="intersects")
-    bgeom = buildings.geometry.values[b_idx]
-    pgeom = parcels.geometry.values[p_idx]
-    part = shapely.area(shapely.intersection(bgeom, pgeom))
+    bshapes, pshapes = shapes(buildings.geometry), shapes(parcels.geometry)
+    b_idx, p_idx = parcels.sindex.query(bshapes, predicate="intersects")
+    bgeom = bshapes[b_idx]
+    pgeom = pshapes[p_idx]
     whole = shapely.area(bgeom)
+    shapely.prepare(pshapes)
+    inside = shapely.within(bgeom, pgeom)  # most buildings: no overlay needed
+    part = whole.copy()
+    part[~inside] = shapely.area(shapely.intersection(bgeom[~inside], pgeom[~inside]))
     share = np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
     out = pd.DataFrame({"building": b_idx, "parcel": p_idx, "part_m2": part, "share": share})
     return out[out["part_m2"] > 0].reset_index(drop=True)
@@ -190,10 +199,9 @@ def parcel_building_totals(
 
 def assign_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Series:
     """The zone_id of the zone each parcel overlaps most (NA outside every zone)."""
-    p_idx, z_idx = zones.sindex.query(parcels.geometry.values, predicate="intersects")
-    area = shapely.area(
-        shapely.intersection(parcels.geometry.values[p_idx], zones.geometry.values[z_idx])
-    )
+    pshapes, zshapes = shapes(parcels.geometry), shapes(zones.geometry)
+    p_idx, z_idx = zones.sindex.query(pshapes, predicate="intersects")
+    area = shapely.area(shapely.intersection(pshapes[p_idx], zshapes[z_idx]))
     pairs = pd.DataFrame({"p": p_idx, "z": z_idx, "a": area})
     pairs = pairs[pairs["a"] > 0].sort_values(["p", "a"], ascending=[True, False])
     best = pairs.drop_duplicates("p").set_index("p")["z"]
@@ -252,9 +260,9 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
 
 def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
     """Per credit_code: allocated land (m², 亩) and the ';'-joined parcel ids."""
-    g = alloc.groupby("credit_code", sort=False)
-    land = g["alloc_land_m2"].sum(min_count=1)
-    ids = g["parcel_id"].agg(lambda s: ";".join(sorted(dict.fromkeys(s.astype(str)))))
+    land = alloc.groupby("credit_code", sort=False)["alloc_land_m2"].sum(min_count=1)
+    pairs = alloc[["credit_code", "parcel_id"]].astype({"parcel_id": object}).drop_duplicates()
+    ids = pairs.sort_values("parcel_id").groupby("credit_code", sort=False)["parcel_id"].agg(";".join)
     return pd.DataFrame({"land_area_m2": land, "land_area_mu": to_mu(land), "parcel_ids": ids})
 
 

@@ -191,10 +191,9 @@ def allocate(ds: Dataset, parcels: pd.DataFrame, report: QualityReport) -> pd.Da
             field="land_area_m2",
             fix="补充 land_area_m2(用地面积)或 floor_area_m2(使用建筑面积)",
         )
-    over = (
-        alloc.groupby("parcel_id")["alloc_land_m2"].sum()
-        > parcels.set_index("parcel_id")["land_area_m2"].reindex(alloc["parcel_id"].unique()) * 1.01
-    )
+    used = alloc.groupby("parcel_id")["alloc_land_m2"].sum()
+    land_m2 = parcels.set_index("parcel_id")["land_area_m2"].reindex(used.index)
+    over = used > land_m2 * 1.01
     if over.any():
         report.add(
             "warning",

@@ -231,7 +231,7 @@ def check_geometries(
     gdf: gpd.GeoDataFrame, layer: str, file: str, report: QualityReport, *, polygons: bool
 ) -> gpd.GeoDataFrame:
     """Empty/non-polygon shapes are errors; invalid ones are repaired with a warning."""
-    geom = gdf.geometry.values
+    geom = np.asarray(gdf.geometry.array, dtype=object)
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     if missing.any():
         report.add(
