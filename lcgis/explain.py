@@ -95,14 +95,32 @@ def _figures(row: pd.Series) -> pd.DataFrame:
         ("容积率", "建筑面积 ÷ 用地面积(层高超过8米按两层计)", "far", "", 2),
         ("建筑系数", "建筑占地面积 ÷ 用地面积", "coverage", "%", 1),
         ("容积率利用率", "容积率 ÷ 容积率上限", "far_utilization", "%", 1),
-        ("工业总产值", "各用地企业产值 × 其在本宗地用地占其全部用地的比例", "output_wan", "万元", 1),
+        (
+            "工业总产值",
+            "各用地企业产值 × 其在本宗地用地占其全部用地的比例",
+            "output_wan",
+            "万元",
+            1,
+        ),
         ("税收", "各用地企业税收 × 其在本宗地用地占其全部用地的比例", "tax_wan", "万元", 1),
         ("亩均产值", "工业总产值 ÷ 用地面积(亩)", "output_per_mu", "万元/亩", 2),
         ("亩均税收", "税收 ÷ 用地面积(亩)", "tax_per_mu", "万元/亩", 2),
         ("上年亩均税收", "上年税收 ÷ 用地面积(亩)", "tax_per_mu_prev", "万元/亩", 2),
         ("亩均税收增长率", "(本年 − 上年) ÷ 上年", "tax_per_mu_growth", "%", 1),
-        ("片区亩均产值", "片区内有产值宗地的产值合计 ÷ 其用地(亩)", "zone_output_per_mu", "万元/亩", 2),
-        ("片区亩均税收", "片区内有税收宗地的税收合计 ÷ 其用地(亩)", "zone_tax_per_mu", "万元/亩", 2),
+        (
+            "片区亩均产值",
+            "片区内有产值宗地的产值合计 ÷ 其用地(亩)",
+            "zone_output_per_mu",
+            "万元/亩",
+            2,
+        ),
+        (
+            "片区亩均税收",
+            "片区内有税收宗地的税收合计 ÷ 其用地(亩)",
+            "zone_tax_per_mu",
+            "万元/亩",
+            2,
+        ),
     ]
     rows = [
         {
@@ -129,7 +147,8 @@ def _rule_rows(row: pd.Series, rules: Rules) -> list[dict[str, str]]:
         (
             "far_below_min",
             "容积率 < 容积率下限",
-            fmt(row.get("min_far")) + ("(宗地规定)" if pd.notna(row.get("min_far_given")) else "(行业表)"),
+            fmt(row.get("min_far"))
+            + ("(宗地规定)" if pd.notna(row.get("min_far_given")) else "(行业表)"),
             fmt(row.get("far")),
         ),
         (
@@ -138,7 +157,12 @@ def _rule_rows(row: pd.Series, rules: Rules) -> list[dict[str, str]]:
             thr(ine.far_utilization_below, pct(ine.far_utilization_below)),
             fmt(row.get("far_utilization"), 1, "%"),
         ),
-        ("coverage_below_min", "建筑系数 < 下限", pct(r.land.coverage_min), fmt(row.get("coverage"), 1, "%")),
+        (
+            "coverage_below_min",
+            "建筑系数 < 下限",
+            pct(r.land.coverage_min),
+            fmt(row.get("coverage"), 1, "%"),
+        ),
         (
             "tax_per_mu_low",
             "亩均税收 < 阈值",
@@ -176,7 +200,8 @@ def _rule_rows(row: pd.Series, rules: Rules) -> list[dict[str, str]]:
             "mostly_leased",
             "出租建筑面积 > 使用建筑面积 × 比例",
             thr(ine.leased_share_above, pct(ine.leased_share_above)),
-            f"{fmt(row.get('leased_floor_area_m2'), 0)} / {fmt(row.get('occupied_floor_area_m2'), 0)} m²",
+            f"{fmt(row.get('leased_floor_area_m2'), 0)} / "
+            f"{fmt(row.get('occupied_floor_area_m2'), 0)} m²",
         ),
         (
             "completion_overdue",
@@ -274,7 +299,7 @@ def _occupants(result: Result, parcel_id: str) -> tuple[pd.DataFrame, pd.DataFra
             {
                 "企业名称": name,
                 "信用代码": code,
-                "权属": tenure.get(a.get("tenure"), "—") if isinstance(a.get("tenure"), str) else "—",
+                "权属": tenure.get(str(a.get("tenure")), "—"),
                 "用地(亩)": fmt(a["alloc_land_m2"] / (10000 / 15)),
                 "用地方式": method.get(a["alloc_method"], a["alloc_method"]),
                 "类别": fmt(e.get("class")),
@@ -331,7 +356,8 @@ def explain(result: Result, parcel_id: str) -> Card | None:
         inputs=_inputs(row),
         figures=_figures(row),
         rules=pd.DataFrame(
-            _rule_rows(row, result.rules), columns=["规则", "检验", "阈值", "实际值", "结论", "依据"]
+            _rule_rows(row, result.rules),
+            columns=["规则", "检验", "阈值", "实际值", "结论", "依据"],
         ),
         occupants=occupants,
         scores=scores,

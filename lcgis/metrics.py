@@ -262,7 +262,9 @@ def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
     """Per credit_code: allocated land (m², 亩) and the ';'-joined parcel ids."""
     land = alloc.groupby("credit_code", sort=False)["alloc_land_m2"].sum(min_count=1)
     pairs = alloc[["credit_code", "parcel_id"]].astype({"parcel_id": object}).drop_duplicates()
-    ids = pairs.sort_values("parcel_id").groupby("credit_code", sort=False)["parcel_id"].agg(";".join)
+    ids = (
+        pairs.sort_values("parcel_id").groupby("credit_code", sort=False)["parcel_id"].agg(";".join)
+    )
     return pd.DataFrame({"land_area_m2": land, "land_area_mu": to_mu(land), "parcel_ids": ids})
 
 

@@ -16,7 +16,7 @@ Each issue names the file, the row, the field and the fix, in Chinese.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 

@@ -11,8 +11,8 @@ allocated during the stage (tracemalloc).
 from __future__ import annotations
 
 import argparse
-import itertools
 import datetime as dt
+import itertools
 import sys
 import tempfile
 import time

@@ -79,7 +79,9 @@ def test_bad_data_exit_1_and_nothing_written(toy: Path, tmp_path: Path, capsys) 
     assert run(capsys, "validate", toy)[0] == 1
 
 
-def test_failed_write_leaves_existing_output(toy: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+def test_failed_write_leaves_existing_output(
+    toy: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
     out = tmp_path / "result.gpkg"
     out.write_bytes(b"previous result")
 
@@ -112,7 +114,9 @@ def test_rules_file_unknown_key_and_override(toy: Path, tmp_path: Path, capsys) 
     code, _, err = run(capsys, "evaluate", toy, "--out", tmp_path / "x.csv", "--rules", rules)
     assert code == 2 and "densify.min_extra_floor_area_m3" in err
     rules.write_text("[densify]\nmin_extra_floor_area_m2 = 20000\n", encoding="utf-8")
-    assert run(capsys, "evaluate", toy, "--out", tmp_path / "x.csv", "--rules", rules, *AS_OF)[0] == 0
+    assert (
+        run(capsys, "evaluate", toy, "--out", tmp_path / "x.csv", "--rules", rules, *AS_OF)[0] == 0
+    )
     p = pd.read_csv(tmp_path / "x.csv", encoding="utf-8-sig").set_index("parcel_id")
     assert not p["densify_candidate"].astype(bool).any()  # 11,300 m² is now below the floor
 
