@@ -649,6 +649,19 @@ def _check_layer(
     v.check_non_negative(frame, layer, file, offset, report)
     if layer == "enterprises":
         v.check_credit_codes(frame, layer, file, offset, report)
+        keys = [c for c in ("credit_code", "year") if c in frame.columns]
+        dup = frame.duplicated(keys, keep=False) & frame["credit_code"].notna() if keys else None
+        if dup is not None and dup.any():
+            report.add(
+                "error",
+                "duplicate_id",
+                layer,
+                "同一企业同一年度有多行",
+                file=file,
+                rows=v.rownums(np.flatnonzero(dup.to_numpy()), offset),
+                field="credit_code",
+                fix="每个企业每个年度只保留一行",
+            )
         for name in ("credit_code", "name"):
             if name in frame.columns and frame[name].isna().any():
                 report.add(

@@ -231,6 +231,7 @@ def run(
     step("企业评价", 0.45)
     ent = _evaluate_enterprises(firms, alloc, rules, as_of)
     history = _history(ds, alloc, rules, as_of, year, years)
+    ent = with_history(ent, history, year)
     step("宗地指标与规则", 0.65)
     parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
     parcels = apply_land_rules(parcels, rules, as_of)
@@ -305,6 +306,18 @@ def _history(
     by_year = ds.enterprises.join(lands[["land_area_m2", "land_area_mu"]], on="credit_code")
     dates = {y: as_of if year is not None and y >= year else dt.date(y, 12, 31) for y in years}
     return evaluate.class_changes(by_year, rules.evaluation, dates)
+
+
+def with_history(ent: pd.DataFrame, history: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    """Add class_before / class_change of the evaluated year and class_<year> per year."""
+    if history.empty or "credit_code" not in ent or year is None:
+        return ent
+    h = history.dropna(subset=["year"])
+    wide = h.pivot_table(index="credit_code", columns="year", values="class", aggfunc="last")
+    wide.columns = [f"class_{int(y)}" for y in wide.columns]
+    now = h[h["year"] == year].drop_duplicates("credit_code").set_index("credit_code")
+    out = ent.join(now[["class_before", "class_change"]], on="credit_code")
+    return out.join(wide, on="credit_code")
 
 
 def _parcel_figures(

@@ -208,7 +208,11 @@ def parcel_table(result: Result) -> gpd.GeoDataFrame:
 def enterprise_table(result: Result) -> pd.DataFrame:
     e = result.enterprises
     cols = [c for c in ENTERPRISE_FIELDS if c in e]
-    extras = [c for c in e.columns if c.startswith("score_") or c in ("group", "rank", "n_rated")]
+    history = ["class_before", "class_change"] + sorted(
+        c for c in e.columns if c.startswith("class_") and c[6:].isdigit()
+    )
+    scores = [c for c in e.columns if c.startswith("score_") or c in ("group", "rank", "n_rated")]
+    extras = [c for c in history + scores if c in e]
     return e[cols + extras].reset_index(drop=True)
 
 
@@ -279,7 +283,14 @@ def _zh_frame(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(lambda a: _ACTIONS.get(a, "") if isinstance(a, str) else "")
         elif isinstance(out[col].dtype, pd.BooleanDtype) or out[col].dtype == bool:
             out[col] = out[col].map(lambda b: "" if pd.isna(b) else ("是" if b else "否"))
-    return out.rename(columns=lambda c: LABELS.get(c, c))
+    return out.rename(columns=_label)
+
+
+def _label(column: str) -> str:
+    """Chinese header of an output column (class_2024 -> 2024年类别)."""
+    if column.startswith("class_") and column[6:].isdigit():
+        return f"{column[6:]}年类别"
+    return LABELS.get(column, column)
 
 
 def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
