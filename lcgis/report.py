@@ -208,9 +208,8 @@ def parcel_table(result: Result) -> gpd.GeoDataFrame:
 def enterprise_table(result: Result) -> pd.DataFrame:
     e = result.enterprises
     cols = [c for c in ENTERPRISE_FIELDS if c in e]
-    history = ["class_before", "class_change"] + sorted(
-        c for c in e.columns if c.startswith("class_") and c[6:].isdigit()
-    )
+    by_year = sorted(c for c in e.columns if c.startswith("class_") and c[6:].isdigit())
+    history = ["class_before", "class_change", *by_year]
     scores = [c for c in e.columns if c.startswith("score_") or c in ("group", "rank", "n_rated")]
     extras = [c for c in history + scores if c in e]
     return e[cols + extras].reset_index(drop=True)
