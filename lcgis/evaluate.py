@@ -15,7 +15,10 @@ Decisions where rules.md is silent (documented here, also listed in each firm's 
   and the below-scale weights apply), since a firm that is not on the statistics bureau's
   规上 list is 规下 by default; the note says so.
 - ``exempt`` missing: not exempt.
-- ``production_start_date`` missing (NaT): rated (it cannot be shown to be younger than
+- ``production_start_date`` missing (NaT) and no output, revenue, tax or value added: not yet in
+  production, so in production for less than ``min_years_in_production`` (class T, reason
+  尚未投产).
+- ``production_start_date`` missing with figures: rated (it cannot be shown to be younger than
   ``min_years_in_production``); the note says so (no note when the column is absent
   altogether: that is a data-quality matter for the whole table).  Years are calendar years
   (``min_years_in_production`` × 12 months, added with :class:`pandas.DateOffset`): a firm
@@ -270,11 +273,16 @@ def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataF
     else:
         young = pd.Series(False, index=idx)
 
+    # No production date and no output, revenue, tax or value added: not yet in production.
+    figures = [_num(work, c) for c in ("output_wan", "revenue_wan", "tax_wan", "value_added_wan")]
+    active = pd.concat(figures, axis=1).fillna(0).gt(0).any(axis=1)
+    not_started = start.isna() & ~active & (months > 0)
+
     land_mu = _land_mu(work)
     min_land = rules.min_land_mu_below_scale
     small = ~above & ~(land_mu >= min_land - _EPS) & (min_land > 0)
 
-    rated = ~exempt & ~young & ~small
+    rated = ~exempt & ~young & ~not_started & ~small
 
     years_txt = _fmt(rules.min_years_in_production)
     land_txt = ("用地" + _round_text(land_mu, 2) + "亩").where(land_mu.notna(), "无用地数据")
@@ -282,6 +290,10 @@ def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataF
         [
             _text("不参评", exempt),
             _text(f"投产不满{years_txt}年(投产日期" + start.dt.strftime("%Y-%m-%d") + ")", young),
+            _text(
+                f"尚未投产(无投产日期，且无产值、营收、税收和增加值)，不满{years_txt}年",
+                not_started,
+            ),
             _text(f"规下企业用地不足{_fmt(min_land)}亩(" + land_txt + ")", small),
         ],
         _SEP,

@@ -299,7 +299,7 @@ def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     main = order.drop_duplicates("parcel_id").set_index("parcel_id")["credit_code"]
     out["main_credit_code"] = main
     if "industry_code" in firms:
-        out["main_industry_code"] = firms["industry_code"].reindex(main.to_numpy()).to_numpy()
+        out["main_industry_code"] = main.map(firms["industry_code"])
     tenure = alloc["tenure"] if "tenure" in alloc else pd.Series(pd.NA, index=alloc.index)
     lease = tenure.eq("lease").fillna(False).astype(bool)
     floor = alloc["occupied_floor_m2"]

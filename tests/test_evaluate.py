@@ -470,3 +470,22 @@ def test_class_changes_as_of_per_year_and_duplicates() -> None:
     assert same["class"].tolist() == ["D", "B", "D", "B"]
     with pytest.raises(DataError, match="同一企业同一年度有多行"):
         class_changes(pd.concat([rows, rows.iloc[:1]]), _tax_only())
+
+
+def test_not_yet_in_production_is_class_t() -> None:
+    # no production date and nothing produced: in production for 0 years -> T
+    ent = pd.DataFrame(
+        {
+            "credit_code": ["a", "b", "c"],
+            "name": ["甲", "乙", "丙"],
+            "above_scale": True,
+            "land_area_mu": 10.0,
+            "tax_wan": [0.0, 5.0, 0.0],
+            "output_wan": [0.0, 100.0, np.nan],
+            "production_start_date": pd.to_datetime([None, None, "2020-01-01"]),
+        }
+    )
+    out = classify(ent, load_rules().evaluation, AS_OF)
+    assert out["class"].tolist()[0] == "T" and "尚未投产" in out["class_reason"].iloc[0]
+    assert out["class"].iloc[1] != "T"  # producing, date unknown: rated, with a note
+    assert out["class"].iloc[2] != "T"  # started long ago, produced nothing: rated (scores 0)
