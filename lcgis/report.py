@@ -246,8 +246,10 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         dtype = out[col].dtype
-        if isinstance(dtype, pd.BooleanDtype):
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
+        if isinstance(dtype, pd.BooleanDtype) and not out[col].isna().any():
+            out[col] = out[col].astype(bool)  # a true boolean field
+        elif isinstance(dtype, pd.BooleanDtype):
+            out[col] = out[col].astype("Float64").astype(float)  # 1 / 0 / NULL
         elif isinstance(dtype, pd.Int64Dtype | pd.Float64Dtype):
             out[col] = out[col].astype(float)
     return out
