@@ -22,6 +22,13 @@ from .io import Dataset
 from .rules import Rules
 from .validate import QualityReport, credit_codes_valid
 
+#: Zone output fields of data-contract §5, in order.
+ZONE_FIELDS = (
+    "zone_id", "zone_name", "land_area_mu", "n_parcels", "n_enterprises", "n_above_scale",
+    "output_wan", "tax_wan", "output_per_mu", "tax_per_mu", "far", "undeveloped_mu",
+    "idle_mu", "inefficient_mu", "vacate_mu", "extra_floor_area_m2",
+)  # fmt: skip
+
 #: Progress callback: (stage name in Chinese, share done 0–1).
 Progress = Callable[[str, float], None]
 
@@ -462,25 +469,7 @@ def zone_summary(
     out["zone_name"] = names["zone_name"].reindex(out.index) if "zone_name" in names else pd.NA
     out.loc[out.index == "", "zone_name"] = "片区外"
     out = out.reset_index()
-    cols = [
-        "zone_id",
-        "zone_name",
-        "land_area_mu",
-        "n_parcels",
-        "n_enterprises",
-        "n_above_scale",
-        "output_wan",
-        "tax_wan",
-        "output_per_mu",
-        "tax_per_mu",
-        "far",
-        "undeveloped_mu",
-        "idle_mu",
-        "inefficient_mu",
-        "vacate_mu",
-        "extra_floor_area_m2",
-    ]
-    out = out[cols]
+    out = out[list(ZONE_FIELDS)]
     if zones is not None and "zone_id" in zones:
         geo = zones.set_index("zone_id").geometry.reindex(out["zone_id"]).to_numpy()
         return gpd.GeoDataFrame(out, geometry=list(geo), crs=zones.crs)

@@ -19,7 +19,7 @@ from .errors import UsageError
 from .evaluate import INDICATOR_LABELS, OUTPUT_LABELS
 from .io import atomic_output
 from .land import REASON_LABELS
-from .pipeline import Result
+from .pipeline import ZONE_FIELDS, Result
 from .schema import FIELDS
 
 OUTPUT_FORMATS = (".gpkg", ".xlsx", ".csv", ".geojson")
@@ -95,24 +95,6 @@ ENTERPRISE_FIELDS = [
     "score",
     "class",
     "class_reason",
-]
-ZONE_FIELDS = [
-    "zone_id",
-    "zone_name",
-    "land_area_mu",
-    "n_parcels",
-    "n_enterprises",
-    "n_above_scale",
-    "output_wan",
-    "tax_wan",
-    "output_per_mu",
-    "tax_per_mu",
-    "far",
-    "undeveloped_mu",
-    "idle_mu",
-    "inefficient_mu",
-    "vacate_mu",
-    "extra_floor_area_m2",
 ]
 
 #: Chinese headers with units, for the workbook and the app.
