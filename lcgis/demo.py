@@ -4,7 +4,7 @@ Everything this module writes is invented: the outline of the three sub-zones of
 鲤城高新区 ("一园三片"), the roads, the 宗地, the buildings and about 1 200 enterprises with
 five years of figures.  Only the published totals of the park are used as anchors
 (5.5712 km², ~1 200 firms of which ~162 above scale, 电子信息 / 纺织鞋服 / 机械汽配) and the
-calibration ranges of the spec (domain-sources.md §2.3 and §7); ``data/README.md`` says what
+calibration ranges in docs/sources.md (§2.3 and §7); ``data/README.md`` says what
 the committed files hold.
 
 Run ``python -m lcgis.demo [OUT_DIR] [--seed N]`` (default ``data/``).  The same seed gives
@@ -90,7 +90,7 @@ VACANT_SHARE = 0.022
 #: Target number of enterprises in enterprises.csv.
 TARGET_FIRMS = 1200
 #: Firms owning the completed owner-occupied plants (some own a second site).  Most of them
-#: are above scale, so this sets the number of above-scale firms (~160, domain-sources §2.3).
+#: are above scale, so this sets the number of above-scale firms (~160, docs/sources.md §2.3).
 N_OWNER_PLANTS = 118
 #: Share of the land of completed plants that holds standard factories (标准厂房).
 STANDARD_FACTORY_LAND_SHARE = 0.24
