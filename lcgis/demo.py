@@ -100,7 +100,7 @@ TENANTS_MIN, TENANTS_MAX = 5, 30
 ABOVE_SCALE_REVENUE_WAN = 2000.0
 #: Median and log-sd of a firm's tax per 亩 of allocated land (万元/亩) by kind of firm:
 #: owner-occupiers spread widely (about 10% under 5), tenants of standard factories less.
-#: Calibrated on domain-sources §7 (median about 15, ~10% under 5).
+#: Calibrated on docs/sources.md §7 (median about 15, ~10% under 5).
 TAX_PER_MU: dict[str, tuple[float, float]] = {
     "owner": (16.5, 0.8),
     "sf_owner": (15.0, 0.8),
