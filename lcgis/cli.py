@@ -16,6 +16,8 @@ from typing import NoReturn
 from .errors import DataError, LcgisError, RulesError, UsageError
 from .io import Dataset, read_dataset
 from .pipeline import Result, run
+from .review_cli import COMMANDS as REVIEW_COMMANDS
+from .review_cli import add_parsers as add_review_parsers
 from .rules import Rules, load_rules
 from .validate import QualityReport
 
@@ -70,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     se = sub.add_parser("sensitivity", help="权重±10分、分类比例±5个百分点时类别发生变化的企业")
     _add_inputs(se)
     se.add_argument("--out", metavar="F", help="保存为 .csv 或 .xlsx(默认打印)")
+    pl = sub.add_parser("plan", help="搬迁方案：把搬迁企业安排到空闲地块，园区税收(或产值)最大")
+    _add_inputs(pl)
+    pl.add_argument("--movers", required=True, metavar="F", help="搬迁企业表(.csv/.xlsx)")
+    pl.add_argument("--objective", choices=("tax", "output"), default="tax", help="税收或产值")
+    pl.add_argument("--free", metavar="F", help="另行指定的空闲宗地(每行一个编号，或 parcel_id 列)")
+    pl.add_argument("--exclude", metavar="F", help="不参与安排的宗地(格式同 --free)")
+    pl.add_argument("--time-limit", type=float, dest="time_limit", metavar="S", help="求解时限(秒)")
+    pl.add_argument("--out", required=True, metavar="OUT", help="输出文件(.xlsx/.csv/.gpkg)")
+    add_review_parsers(sub)  # review set|show|log|verify|export, users add|…
     return parser
 
 
@@ -180,11 +191,38 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """搬迁方案 (rules.md §7): movers onto free land, written to --out."""
+    from .movers import read_movers, read_parcel_ids
+    from .plan_report import PLAN_FORMATS, write_plan
+    from .relocation import plan
+
+    if Path(args.out).suffix.lower() not in PLAN_FORMATS:
+        raise UsageError(f"--out 的扩展名应为 {'、'.join(PLAN_FORMATS)}：{args.out}")
+    result = _run(args)
+    known = set(result.parcels["parcel_id"].astype(str))
+    movers, report = read_movers(args.movers, parcel_ids=known)
+    include = read_parcel_ids(args.free, known, option="--free") if args.free else []
+    exclude = read_parcel_ids(args.exclude, known, option="--exclude") if args.exclude else []
+    rp = plan(
+        result, movers, objective=args.objective, include=include, exclude=exclude,
+        time_limit_s=args.time_limit, progress=_progress,
+    )  # fmt: skip
+    for issue in report.issues + rp.report.issues:
+        print(issue.format(), file=sys.stderr)
+    files = write_plan(rp, args.out)
+    print(rp.summary())
+    print(f"已写出 {'、'.join(map(str, files))}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "evaluate": cmd_evaluate,
     "validate": cmd_validate,
     "explain": cmd_explain,
     "sensitivity": cmd_sensitivity,
+    "plan": cmd_plan,
+    **REVIEW_COMMANDS,
 }
 
 

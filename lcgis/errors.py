@@ -21,3 +21,42 @@ class RulesError(LcgisError):
 
 class UsageError(LcgisError):
     """The command was called wrongly (exit status 2)."""
+
+
+class StoreError(LcgisError):
+    """The review store cannot be opened or used (missing folder, connection, busy)."""
+
+
+class SchemaTooNewError(StoreError):
+    """The review database was written by a newer lcgis; opening it is refused."""
+
+
+class UserAdminError(LcgisError):
+    """A user cannot be added or changed (name taken, unknown role, empty password)."""
+
+
+class ChangeRefused(LcgisError):
+    """A review change was refused; it is logged in the history with accepted = false.
+
+    ``entry`` is the logged history entry (a :class:`lcgis.review.HistoryEntry`).
+    """
+
+    def __init__(self, message: str, entry: object | None = None) -> None:
+        super().__init__(message)
+        self.entry = entry
+
+
+class StaleVersionError(ChangeRefused):
+    """Someone else changed the parcel's review since the version the caller read."""
+
+
+class PermissionDeniedError(ChangeRefused):
+    """The user's role may not make this change (e.g. a viewer)."""
+
+
+class AuthenticationError(ChangeRefused):
+    """Unknown user or wrong password."""
+
+
+class InvalidChangeError(ChangeRefused):
+    """The change itself is invalid (unknown status, bad date, empty parcel id)."""

@@ -45,7 +45,17 @@ _OPEN_TABLES = {
     "evaluation.weights.above_scale": "indicator",
     "evaluation.weights.below_scale": "indicator",
     "sources": "any",
+    "relocation.targets": "target",
 }
+#: Figures of the relocation before/after table that a plan target may name.
+RELOCATION_TARGETS = (
+    "tax_per_mu",
+    "output_per_mu",
+    "tax_wan",
+    "output_wan",
+    "in_use_mu",
+    "idle_undeveloped_mu",
+)
 #: Keys whose default is false but that also take a number.
 _FALSE_OR_NUMBER = {
     "inefficient.far_utilization_below",
@@ -137,6 +147,9 @@ class RelocationRules:
     use_vacate: bool
     min_shared_boundary_m: float
     max_site_parcels: int
+    count_displaced: bool
+    #: Park targets {figure: value} and zone targets {zone_id: {figure: value}}.
+    targets: Mapping[str, Any]
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,6 +236,16 @@ def _merge(default: dict[str, Any], user: Mapping[str, Any], path: str) -> dict[
 
 
 def _check_open_key(kind: str, dotted: str, key: str, value: Any) -> None:
+    if (
+        kind == "target"
+        and isinstance(value, dict)
+        and "." not in dotted.removeprefix("relocation.targets.")
+    ):  # a zone's own targets: [relocation.targets.<zone_id>]
+        for k, v in value.items():
+            _check_open_key("target", f"{dotted}.{k}", k, v)
+        return
+    if kind == "target" and key not in RELOCATION_TARGETS:
+        raise RulesError(f"规则 {dotted} 不是可设目标的指标：可用 {', '.join(RELOCATION_TARGETS)}")
     if kind == "indicator" and key not in INDICATORS:
         raise RulesError(f"规则 {dotted} 不是已知的评价指标：可用 {', '.join(INDICATORS)}")
     if kind == "two_digit" and not (len(key) == 2 and key.isdigit()):

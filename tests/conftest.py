@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -85,3 +87,55 @@ def toy(tmp_path: Path) -> Path:
     ).to_crs(4326)
     zones.to_file(d / "zones.geojson")
     return d
+
+
+# --- review store: database URLs (SQLite always; PostgreSQL when available) ----------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str | None]:
+    """URL of a PostgreSQL server for the review tests, or None when there is none.
+
+    ``LCGIS_TEST_DATABASE_URL`` if set; else a throw-away cluster started here (initdb +
+    pg_ctl, as user postgres when root). With ``LCGIS_REQUIRE_POSTGRES=1`` a missing server
+    fails the tests instead of skipping them.
+    """
+    from tests.pgserver import temporary_postgres
+
+    given = os.environ.get("LCGIS_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    server = temporary_postgres()
+    try:
+        url = server.__enter__()
+    except Exception as exc:
+        if os.environ.get("LCGIS_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"LCGIS_REQUIRE_POSTGRES=1 but no PostgreSQL could be started: {exc}")
+        _PG_UNAVAILABLE.append(str(exc))
+        yield None
+        return
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)
+
+
+_PG_UNAVAILABLE: list[str] = []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty review database: a SQLite file, then a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'review.sqlite'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    if server is None:
+        if os.environ.get("LCGIS_REQUIRE_POSTGRES") == "1":
+            pytest.fail("LCGIS_REQUIRE_POSTGRES=1 but PostgreSQL is unavailable")
+        pytest.skip(f"PostgreSQL unavailable: {'; '.join(_PG_UNAVAILABLE)[:200]}")
+    from tests.pgserver import fresh_database
+
+    with fresh_database(server) as url:
+        yield url

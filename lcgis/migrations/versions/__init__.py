@@ -1,0 +1,1 @@
+"""Revisions of the review store schema, oldest first."""
