@@ -1,0 +1,202 @@
+"""总览: headline figures of the park and its zones, change on the year before, distributions."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lcgis import report, summary
+from lcgis.maps import CLASS_COLORS
+from ui import render, state
+
+ctx = state.context()
+res = ctx.result
+now = state.park(ctx.key, _result=res)
+prev_res = state.previous(ctx)
+before = summary.park_summary(prev_res) if prev_res is not None else {}
+change = summary.year_change(now, before)
+
+st.title("总览")
+st.caption(
+    f"数据：{ctx.data_dir} · {ctx.year or '—'} 年度 · 基准日 {ctx.as_of} · {ctx.rules_label}"
+    + (f" · 同比对照 {prev_res.year} 年度" if prev_res is not None else " · 无上年数据，不显示同比")
+)
+
+#: Metric rows: (headline key, digits).
+ROWS: list[list[tuple[str, int]]] = [
+    [("land_area_mu", 1), ("n_parcels", 0), ("n_enterprises", 0), ("n_above_scale", 0), ("far", 2)],
+    [
+        ("output_wan", 0),
+        ("tax_wan", 0),
+        ("output_per_mu", 1),
+        ("tax_per_mu", 2),
+        ("extra_floor_area_m2", 0),
+    ],
+    [
+        ("idle_mu", 1),
+        ("undeveloped_mu", 1),
+        ("inefficient_mu", 1),
+        ("vacate_mu", 1),
+        ("n_densify", 0),
+    ],
+]
+
+
+def label(key: str) -> str:
+    name, unit = summary.HEADLINE_LABELS[key]
+    return f"{name}({unit})" if unit else name
+
+
+st.subheader("园区")
+for row in ROWS:
+    for col, (key, digits) in zip(st.columns(len(row)), row, strict=True):
+        good_down = key in ("idle_mu", "undeveloped_mu", "inefficient_mu", "vacate_mu")
+        col.metric(
+            label(key),
+            render.num(now[key], digits),
+            render.delta(change.get(key, math.nan), digits),
+            delta_color="inverse" if good_down else "normal",
+        )
+
+if summary.PLAN_TARGETS:
+    st.caption(
+        "十四五规划目标："
+        + "；".join(
+            f"{label(k)} {render.num(v)}(来源：{src})"
+            for k, (v, src) in summary.PLAN_TARGETS.items()
+        )
+    )
+else:
+    st.info(
+        "十四五规划目标：未设定。现有资料(domain-sources.md)中没有园区十四五规划指标的公开来源，"
+        "因此不在图表旁标注目标值；取得正式文件后可在 lcgis/summary.py 的 PLAN_TARGETS "
+        "中登记并注明出处。",
+        icon=":material/flag:",
+    )
+
+st.subheader("评价类别")
+ent_counts = summary.class_counts(res.enterprises.get("class", pd.Series(dtype="string")))
+par_counts = summary.class_counts(res.parcels.get("parcel_class", pd.Series(dtype="string")))
+prev_counts = (
+    summary.class_counts(prev_res.enterprises.get("class", pd.Series(dtype="string")))
+    if prev_res is not None
+    else {}
+)
+cols = st.columns(len(summary.CLASSES))
+for col, c in zip(cols, summary.CLASSES, strict=True):
+    d = ent_counts[c] - prev_counts[c] if prev_counts else None
+    col.metric(
+        f"{summary.CLASS_LABELS[c]} 企业(家)",
+        render.num(ent_counts[c], 0),
+        None if d is None else f"{d:+,d}",
+        delta_color="off",
+    )
+    col.caption(f"宗地 {par_counts[c]:,} 宗")
+
+st.subheader("各片区")
+zones = report.zone_table(res)
+zones_zh = zones.drop(columns=["zone_id"]).rename(columns=lambda c: report.LABELS.get(c, c))
+render.table(zones_zh, key="overview_zones")
+
+if before:
+    st.subheader("同比变化")
+    digits = {key: d for row in ROWS for key, d in row}
+    keys = [k for k in summary.HEADLINE_LABELS if k in now]
+    yoy = pd.DataFrame(
+        {
+            "指标": [label(k) for k in keys],
+            f"{ctx.year} 年": [render.num(now[k], digits.get(k, 2)) for k in keys],
+            f"{prev_res.year if prev_res else ''} 年": [
+                render.num(before.get(k), digits.get(k, 2)) for k in keys
+            ],
+            "变化": [render.delta(change[k], digits.get(k, 2)) or "持平" for k in keys],
+        }
+    )
+    st.dataframe(yoy, hide_index=True, width=720, key="overview_yoy")
+
+st.subheader("分布")
+c1, c2, c3 = st.columns(3)
+hist = summary.distribution(res.parcels.get("tax_per_mu", pd.Series(dtype=float)), bins=15)
+hist["区间"] = [f"{a:,.1f}–{b:,.1f}" for a, b in zip(hist["left"], hist["right"], strict=True)]
+with c1:
+    st.markdown("**宗地亩均税收分布(万元/亩)**")
+    st.altair_chart(
+        alt.Chart(hist)
+        .mark_bar(color="#4292c6")
+        .encode(
+            x=alt.X("left:Q", bin="binned", title="亩均税收(万元/亩)"),
+            x2="right:Q",
+            y=alt.Y("count:Q", title="宗地数(宗)"),
+            tooltip=[alt.Tooltip("区间:N", title="区间"), alt.Tooltip("count:Q", title="宗数")],
+        )
+        .properties(height=260),
+        width="stretch",
+    )
+with c2:
+    st.markdown("**参评企业类别(家)**")
+    rated = [c for c in summary.CLASSES if c != "T"]
+    cls = pd.DataFrame({"类别": rated, "企业数": [ent_counts[c] for c in rated]})
+    st.altair_chart(
+        alt.Chart(cls)
+        .mark_bar()
+        .encode(
+            x=alt.X("类别:N", sort=rated, title="类别"),
+            y=alt.Y("企业数:Q", title="企业数(家)"),
+            color=alt.Color(
+                "类别:N",
+                scale=alt.Scale(domain=list(CLASS_COLORS), range=list(CLASS_COLORS.values())),
+                legend=None,
+            ),
+            tooltip=["类别", "企业数"],
+        )
+        .properties(height=260),
+        width="stretch",
+    )
+    st.caption(f"另有 T 类(不参评)企业 {ent_counts['T']:,} 家，未画出。")
+with c3:
+    st.markdown("**各片区亩均税收(万元/亩)**")
+    zt = zones[["zone_name", "tax_per_mu", "output_per_mu"]].rename(
+        columns={"zone_name": "片区", "tax_per_mu": "亩均税收", "output_per_mu": "亩均产值"}
+    )
+    st.altair_chart(
+        alt.Chart(zt)
+        .mark_bar(color="#41ab5d")
+        .encode(
+            x=alt.X("片区:N", sort=None, title="片区"),
+            y=alt.Y("亩均税收:Q", title="亩均税收(万元/亩)"),
+            tooltip=[
+                "片区",
+                alt.Tooltip("亩均税收:Q", format=",.2f"),
+                alt.Tooltip("亩均产值:Q", format=",.1f"),
+            ],
+        )
+        .properties(height=260),
+        width="stretch",
+    )
+
+land = pd.DataFrame(
+    {
+        "类型": ["闲置", "未开发", "低效", "腾笼换鸟候选"],
+        "面积(亩)": [
+            now["idle_mu"],
+            now["undeveloped_mu"],
+            now["inefficient_mu"],
+            now["vacate_mu"],
+        ],
+    }
+)
+st.markdown("**需关注用地(亩)**")
+st.altair_chart(
+    alt.Chart(land)
+    .mark_bar(color="#e66101")
+    .encode(
+        y=alt.Y("类型:N", sort=None, title=None),
+        x=alt.X("面积(亩):Q", title="面积(亩)"),
+        tooltip=["类型", alt.Tooltip("面积(亩):Q", format=",.1f")],
+    )
+    .properties(height=160),
+    width="stretch",
+)

@@ -1,0 +1,246 @@
+"""Headline figures of the park and its zones, for the overview screen and reports.
+
+Everything here reads a finished :class:`~lcgis.pipeline.Result` (or its tables) and adds no
+rule of its own: park totals are sums over parcels, ratios are taken of the sums (never a
+mean of ratios), and a figure that cannot be computed is NaN.
+
+>>> class_counts(pd.Series(["A", "B", "B", "T", None]))
+{'A': 1, 'B': 2, 'C': 0, 'D': 0, 'T': 1}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .pipeline import Result
+from .schema import M2_PER_MU
+
+#: Class letters in display order (rules.md §1).
+CLASSES: tuple[str, ...] = ("A", "B", "C", "D", "T")
+#: Chinese names of the classes.
+CLASS_LABELS: dict[str, str] = {
+    "A": "A类(优先发展)",
+    "B": "B类(鼓励提升)",
+    "C": "C类(帮扶转型)",
+    "D": "D类(落后整治)",
+    "T": "T类(不参评)",
+}
+
+#: 十四五 plan targets of the park, by headline key: (target, cited public source).
+#: Empty on purpose: domain-sources.md holds no public source for the park's 十四五 targets,
+#: so the app says that none is set rather than inventing one.
+PLAN_TARGETS: dict[str, tuple[float, str]] = {}
+
+#: GB/T 4754-2017 divisions met in an industrial park (two-digit code -> name).
+INDUSTRY_DIVISIONS: dict[str, str] = {
+    "13": "农副食品加工业",
+    "14": "食品制造业",
+    "15": "酒、饮料和精制茶制造业",
+    "16": "烟草制品业",
+    "17": "纺织业",
+    "18": "纺织服装、服饰业",
+    "19": "皮革、毛皮、羽毛及其制品和制鞋业",
+    "20": "木材加工和木、竹、藤、棕、草制品业",
+    "21": "家具制造业",
+    "22": "造纸和纸制品业",
+    "23": "印刷和记录媒介复制业",
+    "24": "文教、工美、体育和娱乐用品制造业",
+    "25": "石油、煤炭及其他燃料加工业",
+    "26": "化学原料和化学制品制造业",
+    "27": "医药制造业",
+    "28": "化学纤维制造业",
+    "29": "橡胶和塑料制品业",
+    "30": "非金属矿物制品业",
+    "31": "黑色金属冶炼和压延加工业",
+    "32": "有色金属冶炼和压延加工业",
+    "33": "金属制品业",
+    "34": "通用设备制造业",
+    "35": "专用设备制造业",
+    "36": "汽车制造业",
+    "37": "铁路、船舶、航空航天和其他运输设备制造业",
+    "38": "电气机械和器材制造业",
+    "39": "计算机、通信和其他电子设备制造业",
+    "40": "仪器仪表制造业",
+    "41": "其他制造业",
+    "42": "废弃资源综合利用业",
+    "43": "金属制品、机械和设备修理业",
+    "44": "电力、热力生产和供应业",
+    "45": "燃气生产和供应业",
+    "46": "水的生产和供应业",
+}
+
+#: Headline keys with their Chinese label and unit, in display order.
+HEADLINE_LABELS: dict[str, tuple[str, str]] = {
+    "land_area_mu": ("用地面积", "亩"),
+    "n_parcels": ("宗地数", "宗"),
+    "n_enterprises": ("企业数", "家"),
+    "n_above_scale": ("规上企业数", "家"),
+    "output_wan": ("工业总产值", "万元"),
+    "tax_wan": ("税收", "万元"),
+    "output_per_mu": ("亩均产值", "万元/亩"),
+    "tax_per_mu": ("亩均税收", "万元/亩"),
+    "far": ("综合容积率", ""),
+    "idle_mu": ("闲置土地", "亩"),
+    "undeveloped_mu": ("未开发土地", "亩"),
+    "inefficient_mu": ("低效用地", "亩"),
+    "vacate_mu": ("腾笼换鸟候选", "亩"),
+    "n_vacate": ("腾笼换鸟候选", "宗"),
+    "n_densify": ("零地增资候选", "宗"),
+    "extra_floor_area_m2": ("零地增资可增建筑面积", "m²"),
+}
+
+
+def _flag(parcels: pd.DataFrame, column: str) -> pd.Series:
+    if column not in parcels:
+        return pd.Series(False, index=parcels.index)
+    return parcels[column].astype("boolean").fillna(False).astype(bool)
+
+
+def _sum(parcels: pd.DataFrame, column: str) -> float:
+    """Sum of a column; NaN when the column is absent or holds no value at all."""
+    if column not in parcels:
+        return math.nan
+    s = pd.to_numeric(parcels[column], errors="coerce").astype(float)
+    return float(s.sum()) if s.notna().any() else math.nan
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den and not math.isnan(den) and not math.isnan(num) else math.nan
+
+
+def headline(parcels: pd.DataFrame, enterprises: pd.DataFrame) -> dict[str, float]:
+    """The park's headline figures from the parcel and enterprise tables of a result.
+
+    Areas in 亩 (floor area in m²), money in 万元, per-亩 figures = total ÷ all land (the
+    convention of ``pipeline.zone_summary``), FAR = floor area ÷ land area.  Enterprises are
+    the rows of the evaluated year.
+
+    >>> p = pd.DataFrame({"land_area_mu": [10.0, 5.0], "land_area_m2": [10000 / 1.5, 5000 / 1.5],
+    ...                   "floor_area_m2": [10000.0, 0.0], "output_wan": [300.0, None],
+    ...                   "tax_wan": [30.0, None], "idle": [False, True],
+    ...                   "undeveloped": [False, True], "inefficient": [False, True],
+    ...                   "vacate_candidate": [False, True], "densify_candidate": [True, False],
+    ...                   "extra_floor_area_m2": [2500.0, None]})
+    >>> e = pd.DataFrame({"credit_code": ["a", "b"], "above_scale": [True, False]})
+    >>> h = headline(p, e)
+    >>> h["land_area_mu"], h["tax_per_mu"], h["output_per_mu"], round(h["far"], 4)
+    (15.0, 2.0, 20.0, 1.0)
+    >>> h["idle_mu"], h["n_enterprises"], h["n_above_scale"], h["extra_floor_area_m2"]
+    (5.0, 2.0, 1.0, 2500.0)
+    """
+    mu = (
+        pd.to_numeric(parcels["land_area_mu"], errors="coerce").astype(float)
+        if "land_area_mu" in parcels
+        else pd.Series(np.nan, index=parcels.index)
+    )
+    land_mu = _sum(parcels, "land_area_mu")
+    land_m2 = _sum(parcels, "land_area_m2")
+    if math.isnan(land_m2) and not math.isnan(land_mu):
+        land_m2 = land_mu * M2_PER_MU
+    output, tax = _sum(parcels, "output_wan"), _sum(parcels, "tax_wan")
+    densify = _flag(parcels, "densify_candidate")
+    extra = (
+        pd.to_numeric(parcels["extra_floor_area_m2"], errors="coerce").where(densify).sum()
+        if "extra_floor_area_m2" in parcels
+        else math.nan
+    )
+    above = (
+        enterprises["above_scale"].astype("boolean").fillna(False).astype(bool)
+        if "above_scale" in enterprises
+        else pd.Series(False, index=enterprises.index)
+    )
+    out: dict[str, float] = {
+        "land_area_mu": land_mu,
+        "n_parcels": float(len(parcels)),
+        "n_enterprises": float(len(enterprises)),
+        "n_above_scale": float(above.sum()),
+        "output_wan": output,
+        "tax_wan": tax,
+        "output_per_mu": _ratio(output, land_mu),
+        "tax_per_mu": _ratio(tax, land_mu),
+        "far": _ratio(_sum(parcels, "floor_area_m2"), land_m2),
+    }
+    for key, column in (
+        ("idle_mu", "idle"),
+        ("undeveloped_mu", "undeveloped"),
+        ("inefficient_mu", "inefficient"),
+        ("vacate_mu", "vacate_candidate"),
+    ):
+        out[key] = float(mu.where(_flag(parcels, column), 0.0).sum())
+    out["n_vacate"] = float(_flag(parcels, "vacate_candidate").sum())
+    out["n_densify"] = float(densify.sum())
+    out["extra_floor_area_m2"] = float(extra)
+    return out
+
+
+def park_summary(result: Result) -> dict[str, float]:
+    """:func:`headline` of a whole result."""
+    return headline(result.parcels, result.enterprises)
+
+
+def class_counts(classes: pd.Series) -> dict[str, int]:
+    """How many of each class A/B/C/D/T (missing values are not counted)."""
+    counts = pd.Series(classes, dtype="string").value_counts()
+    return {c: int(counts.get(c, 0)) for c in CLASSES}
+
+
+def year_change(now: Mapping[str, float], before: Mapping[str, float]) -> dict[str, float]:
+    """Change of each headline figure from the year before (NaN where either is missing).
+
+    >>> year_change({"tax_wan": 120.0, "far": 1.0}, {"tax_wan": 100.0})
+    {'tax_wan': 20.0, 'far': nan}
+    """
+    return {
+        k: (float(v) - float(before[k]))
+        if k in before and not math.isnan(float(v)) and not math.isnan(float(before[k]))
+        else math.nan
+        for k, v in now.items()
+    }
+
+
+def enterprise_zones(enterprises: pd.DataFrame, parcels: pd.DataFrame) -> pd.Series:
+    """Zone name(s) of each enterprise from the parcels it uses ('、'-joined, sorted).
+
+    >>> e = pd.DataFrame({"parcel_ids": ["P1;P2", "P2", None]})
+    >>> p = pd.DataFrame({"parcel_id": ["P1", "P2"], "zone_name": ["北片区", "南片区"]})
+    >>> enterprise_zones(e, p).tolist()
+    ['北片区、南片区', '南片区', '']
+    """
+    if "parcel_ids" not in enterprises or "zone_name" not in parcels:
+        return pd.Series("", index=enterprises.index, dtype=object)
+    zone_of = pd.Series(
+        parcels["zone_name"].astype(object).to_numpy(), index=parcels["parcel_id"].astype(str)
+    )
+    ids = enterprises["parcel_ids"].astype(object).where(enterprises["parcel_ids"].notna(), "")
+    exploded = ids.astype(str).str.split(";").explode()
+    zones = exploded.map(zone_of).dropna()
+    zones = zones[zones.astype(str) != ""]
+    joined = zones.groupby(level=0).agg(lambda s: "、".join(sorted(set(map(str, s)))))
+    return joined.reindex(enterprises.index).fillna("").astype(object)
+
+
+def industry_division(codes: pd.Series) -> pd.Series:
+    """Two-digit division label ('39 计算机、通信和其他电子设备制造业'; '' when unknown).
+
+    >>> industry_division(pd.Series(["3911", "18", None])).tolist()
+    ['39 计算机、通信和其他电子设备制造业', '18 纺织服装、服饰业', '']
+    """
+    two = codes.astype("string").str.strip().str[:2].fillna("").astype(object)
+    return two.map(lambda c: f"{c} {INDUSTRY_DIVISIONS.get(c, '')}".strip() if c else "")
+
+
+def distribution(values: pd.Series, bins: int = 12) -> pd.DataFrame:
+    """Histogram of a figure for a chart: bin edges (left, right) and counts.
+
+    >>> distribution(pd.Series([0.0, 1.0, 2.0, 3.0, np.nan]), bins=3)["count"].tolist()
+    [1, 1, 2]
+    """
+    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    if v.size == 0:
+        return pd.DataFrame({"left": [], "right": [], "count": []})
+    counts, edges = np.histogram(v, bins=bins)
+    return pd.DataFrame({"left": edges[:-1], "right": edges[1:], "count": counts.astype(int)})

@@ -1,0 +1,315 @@
+"""The app's screens under streamlit.testing.v1.AppTest: each renders, shows the library's
+figures, and its widgets (by key) change what is shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest
+
+from lcgis import report, summary
+from lcgis.evaluate import sensitivity
+from lcgis.explain import fmt
+from lcgis.io import read_dataset
+from lcgis.pipeline import Result, run
+from lcgis.rules import load_rules
+from tests.hostile import make_hostile_dataset
+from ui import state, uploads
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = {
+    "总览": "app_pages/overview.py",
+    "地图": "app_pages/map.py",
+    "企业": "app_pages/enterprises.py",
+    "候选": "app_pages/candidates.py",
+    "数据": "app_pages/data.py",
+}
+
+
+@cache
+def library(year: int | None, as_of: dt.date) -> Result:
+    """What the library computes for the demo park (as the app must show it)."""
+    return run(read_dataset(ROOT / "data"), load_rules(), year=year, as_of=as_of)
+
+
+def app(page: str | None = None, **state: object) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    if page is not None:
+        at.switch_page(PAGES[page])
+        at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def shown_result(at: AppTest) -> Result:
+    return library(at.session_state["lcgis_year"], at.session_state["lcgis_as_of"])
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_navigation_has_exactly_the_five_screens() -> None:
+    text = (ROOT / "app.py").read_text(encoding="utf-8")
+    import ast
+
+    tree = ast.parse(text)
+    screens = next(
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "SCREENS"
+    )
+    titles = [e.elts[1].value for e in screens.elts]  # type: ignore[attr-defined]
+    assert titles == list(PAGES)
+
+
+@pytest.mark.parametrize("title", list(PAGES))
+def test_every_screen_renders(title: str) -> None:
+    at = app(title)
+    assert at.title[0].value == title
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_overview_figures_equal_the_library() -> None:
+    at = app("总览")
+    res = shown_result(at)
+    want = summary.park_summary(res)
+    got = metrics(at)
+    assert got["用地面积(亩)"] == fmt(want["land_area_mu"], 1)
+    assert got["企业数(家)"] == fmt(want["n_enterprises"], 0)
+    assert got["规上企业数(家)"] == fmt(want["n_above_scale"], 0)
+    assert got["亩均产值(万元/亩)"] == fmt(want["output_per_mu"], 1)
+    assert got["亩均税收(万元/亩)"] == fmt(want["tax_per_mu"], 2)
+    assert got["综合容积率"] == fmt(want["far"], 2)
+    assert got["闲置土地(亩)"] == fmt(want["idle_mu"], 1)
+    assert got["未开发土地(亩)"] == fmt(want["undeveloped_mu"], 1)
+    assert got["低效用地(亩)"] == fmt(want["inefficient_mu"], 1)
+    counts = summary.class_counts(res.enterprises["class"])
+    for c in summary.CLASSES:
+        assert got[f"{summary.CLASS_LABELS[c]} 企业(家)"] == f"{counts[c]:,}"
+    zones = at.dataframe[0].value
+    assert zones["片区"].tolist() == report.zone_table(res)["zone_name"].tolist()
+    assert (
+        zones["用地面积(亩)"].round(6).tolist()
+        == report.zone_table(res)["land_area_mu"].round(6).tolist()
+    )
+    # no 十四五 target without a cited source
+    assert any("十四五规划目标：未设定" in i.value for i in at.info)
+
+
+def test_overview_year_on_year_change_is_against_the_year_before() -> None:
+    at = app("总览")
+    res = shown_result(at)
+    prev_year = res.years[-2]
+    prev = library(prev_year, min(at.session_state["lcgis_as_of"], dt.date(prev_year, 12, 31)))
+    now, before = summary.park_summary(res), summary.park_summary(prev)
+    tax = next(m for m in at.metric if m.label == "税收(万元)")
+    assert tax.delta == f"{now['tax_wan'] - before['tax_wan']:+,.0f}"
+
+
+def test_year_widget_changes_the_figures() -> None:
+    at = app("总览")
+    years = library(None, at.session_state["lcgis_as_of"]).years
+    at.selectbox(key=state.year_key(str(ROOT / "data"))).set_value(years[0]).run()
+    assert not at.exception
+    res = library(years[0], at.session_state["lcgis_as_of"])
+    assert metrics(at)["税收(万元)"] == fmt(summary.park_summary(res)["tax_wan"], 0)
+
+
+def test_as_of_widget_is_used() -> None:
+    at = app("总览")
+    day = dt.date(2024, 6, 30)
+    at.date_input(key="sb_as_of").set_value(day).run()
+    res = library(at.session_state["lcgis_year"], day)
+    assert metrics(at)["闲置土地(亩)"] == fmt(summary.park_summary(res)["idle_mu"], 1)
+
+
+def test_map_shows_the_card_of_the_selected_parcel() -> None:
+    first = library(None, dt.date.today()).parcels["parcel_id"].iloc[5]
+    at = app("地图", lcgis_selected_parcel=first)
+    md = [m.value for m in at.markdown]
+    assert any(f"宗地 {first} 体检表".replace("-", "\\-") in m for m in md), md[:5]
+    assert any(m.startswith("**宗地编号：**") and first.replace("-", "\\-") in m for m in md)
+    assert len(at.table) == 2  # figures and inputs; rules, occupants, scores are grids
+    cols = [d.value.columns.tolist() for d in at.dataframe]
+    assert ["规则", "检验", "阈值", "实际值", "结论", "依据"] in cols
+
+
+def test_map_indicator_and_scheme_widgets_change_the_legend() -> None:
+    at = app("地图")
+    assert "宗地类别" in at.expander[0].label
+    at.selectbox(key="map_indicator").set_value("tax_per_mu").run()
+    at.selectbox(key="map_scheme").set_value("rules").run()
+    assert not at.exception
+    label = at.expander[0].label
+    assert "亩均税收" in label and "规则阈值" in label
+    legend = at.expander[0].dataframe[0].value
+    assert legend["分级"].tolist()[:3] == ["< 5.00", "5.00 – 20.00", "≥ 20.00"]
+    res = shown_result(at)
+    tax = res.parcels["tax_per_mu"]
+    assert legend["宗地数(宗)"].tolist()[:3] == [
+        int((tax < 5).sum()),
+        int(((tax >= 5) & (tax < 20)).sum()),
+        int((tax >= 20).sum()),
+    ]
+
+
+def _search(at: AppTest, text: str) -> None:
+    at.text_input(key="map_search").input(text)
+    next(b for b in at.button if b.label == "查找").click()
+    at.run()
+    assert not at.exception
+
+
+def test_search_by_parcel_id_selects_it() -> None:
+    at = app("地图")
+    pid = shown_result(at).parcels["parcel_id"].iloc[-1]
+    _search(at, pid.lower())
+    assert at.session_state["lcgis_selected_parcel"] == pid
+    assert any(pid.replace("-", "\\-") in m.value for m in at.markdown)
+
+
+def test_search_by_enterprise_name_selects_its_parcel() -> None:
+    at = app("地图")
+    e = shown_result(at).enterprises.dropna(subset=["parcel_ids"]).iloc[0]
+    _search(at, e["name"])
+    assert at.session_state["lcgis_selected_parcel"] in str(e["parcel_ids"]).split(";")
+
+
+def test_enterprise_table_is_ranked_and_filters_by_widgets() -> None:
+    at = app("企业")
+    res = shown_result(at)
+    table = at.dataframe[0].value
+    assert len(table) == len(res.enterprises)
+    above = table[table["评价组"] == "规上组"]["组内排名"].dropna()
+    assert above.is_monotonic_increasing
+    at.multiselect(key="ent_class").set_value(["A"]).run()
+    table = at.dataframe[0].value
+    assert (
+        set(table["类别"]) == {"A"}
+        and len(table) == summary.class_counts(res.enterprises["class"])["A"]
+    )
+    at.selectbox(key="ent_scale").set_value("规上").run()
+    table = at.dataframe[0].value
+    e = res.enterprises
+    want = e[(e["class"] == "A") & e["above_scale"].fillna(False).astype(bool)]
+    assert len(table) == len(want) and set(table["规上"]) <= {"是"}
+
+
+def test_enterprise_sensitivity_on_demand_equals_the_library() -> None:
+    at = app("企业")
+    before = len(at.dataframe)
+    at.button(key="ent_sens_btn").click().run()
+    assert len(at.dataframe) == before + 1
+    assert not at.exception
+    res = shown_result(at)
+    want = sensitivity(res.enterprises, res.rules.evaluation, res.as_of)
+    got = at.dataframe[-1].value
+    assert len(got) == len(want)
+    assert got["情景"].tolist() == want["scenario"].tolist()
+
+
+def test_candidates_match_the_workbook() -> None:
+    at = app("候选")
+    res = shown_result(at)
+    sheets = report.workbook_sheets(res)
+    names = ["cand_vac_zones", "cand_vac", "cand_den_zones", "cand_den"]
+    frames = {n: d.value for n, d in zip(names, at.dataframe, strict=True)}
+    assert len(frames["cand_vac"]) == len(sheets["腾笼换鸟"])
+    assert len(frames["cand_den"]) == len(sheets["零地增资"])
+    assert (
+        frames["cand_vac"]["腾笼换鸟理由"].tolist() == sheets["腾笼换鸟"]["腾笼换鸟理由"].tolist()
+    )
+    total = frames["cand_den_zones"].iloc[-1]
+    assert total["片区"] == "合计"
+    assert total["宗地数(宗)"] == len(sheets["零地增资"])
+    assert total["可增建筑面积(m²)"] == pytest.approx(sheets["零地增资"]["可增建筑面积(m²)"].sum())
+    assert at.get("download_button")
+
+
+def test_data_screen_reports_the_current_dataset() -> None:
+    at = app("数据")
+    ds = read_dataset(ROOT / "data")
+    assert metrics(at)["宗地(宗)"] == f"{len(ds.parcels):,}"
+    assert metrics(at)["错误(个)"] == "0"
+
+
+def test_a_folder_with_errors_stops_with_its_report(tmp_path: Path) -> None:
+    (tmp_path / "parcels").mkdir()
+    at = app("总览", lcgis_data_dir=str(tmp_path))
+    assert at.error and "数据有错误" in at.error[0].value
+    assert len(at.dataframe) == 1  # the report
+
+
+def test_sidebar_data_dir_switches_the_dataset(tmp_path: Path, hostile_dataset: Path) -> None:
+    at = app("地图", lcgis_data_dir=str(hostile_dataset))
+    assert not at.error
+    at.switch_page(PAGES["企业"]).run()
+    names = at.dataframe[0].value["企业名称"].tolist()
+    assert "<img src=x onerror=alert(1)>" in names
+
+
+def test_upload_placement_renames_single_files_and_unzips_safely(
+    tmp_path: Path, hostile_dataset: Path
+) -> None:
+    files = [
+        ("宗地.gpkg", (hostile_dataset / "parcels" / "parcels.gpkg").read_bytes()),
+        ("企业.csv", (hostile_dataset / "parcels" / "enterprises.csv").read_bytes()),
+        ("用地关系.csv", (hostile_dataset / "parcels" / "occupancy.csv").read_bytes()),
+        ("readme.txt", b"x"),
+    ]
+    placed = uploads.place(files, tmp_path / "single")
+    assert placed.unknown == ["readme.txt"]
+    ds = read_dataset(placed.root)
+    assert not ds.report.has_errors and len(ds.parcels) == 2
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("../evil.txt", "x")
+        zf.writestr("ds/parcels/parcels.gpkg", files[0][1])
+    placed = uploads.place([("data.zip", buf.getvalue())], tmp_path / "zip")
+    assert placed.skipped == ["../evil.txt"] and not (tmp_path / "evil.txt").exists()
+    assert placed.root == tmp_path / "zip" / "ds"
+
+
+def test_library_never_imports_streamlit() -> None:
+    for f in (ROOT / "lcgis").rglob("*.py"):
+        text = f.read_text(encoding="utf-8")
+        assert "import streamlit" not in text and "from streamlit" not in text, f
+
+
+def test_pages_are_thin() -> None:
+    """No file I/O or geometry work in the screens: they call ui/ and lcgis/."""
+    for f in (ROOT / "app_pages").glob("*.py"):
+        text = f.read_text(encoding="utf-8")
+        for banned in ("open(", "read_file", "to_file", "shapely", ".to_crs(", "read_dataset("):
+            assert banned not in text, (f.name, banned)
+
+
+@pytest.fixture
+def hostile_dataset(tmp_path: Path) -> Path:
+    return make_hostile_dataset(tmp_path / "hostile")
+
+
+def test_basemap_widget_gaode_shows_the_gcj02_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIANDITU_KEY", "0123456789abcdef0123456789abcdef")
+    at = app("地图")
+    box = at.selectbox(key="map_basemap")
+    assert box.value == "osm"
+    assert {"天地图 矢量", "天地图 影像", "高德 矢量(GCJ-02)", "无底图(离线)"} <= set(box.options)
+    box.set_value("gaode").run()
+    assert not at.exception
+    assert any("GCJ-02" in c.value for c in at.caption)
+    at.selectbox(key="map_basemap").set_value("tianditu_img").run()
+    assert not at.exception
+    assert any("WGS-84" in c.value for c in at.caption)

@@ -1,0 +1,307 @@
+"""Real-browser tests: Playwright drives Chromium against ``streamlit run app.py``.
+
+What only a browser shows: the map draws every parcel with no request leaving this machine,
+a click opens the parcel's card, the search selects a parcel, hostile names stay text.
+
+Skipped (with the reason) when Playwright or Chromium is missing, unless
+``LCGIS_REQUIRE_BROWSER=1`` (then they fail).  Chromium: env ``LCGIS_CHROMIUM``, else
+``chromium`` / ``chromium-browser`` / ``google-chrome`` on PATH.  A failing test leaves a
+screenshot in ``test-artifacts/`` (git-ignored); ``LCGIS_SCREENSHOTS=1`` keeps one for every
+test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from lcgis.io import read_dataset
+from tests.hostile import NAME_IMG, NAME_SCRIPT, ZONE_SVG, make_hostile_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+REQUIRED = os.environ.get("LCGIS_REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+TIMEOUT_MS = 60_000
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"LCGIS_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+def _chromium() -> str | None:
+    env = os.environ.get("LCGIS_CHROMIUM")
+    if env:
+        return env if Path(env).exists() else None
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed (pip install playwright)")
+    exe = _chromium()
+    if exe is None:
+        _unavailable("no Chromium found (apt-get install chromium, or set LCGIS_CHROMIUM)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(browser: Any) -> Iterator[str]:
+    """``streamlit run app.py`` on a free local port, offline basemap, demo data."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LCGIS_BASEMAP": "none",
+        "LCGIS_DATA_DIR": str(ROOT / "data"),
+        "PYTHONPATH": str(ROOT),
+    }
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    log = ARTIFACTS / "streamlit-server.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r,
+        ):
+            if r.status == 200:
+                break
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited: see {log}")
+        time.sleep(0.5)
+    else:
+        proc.terminate()
+        pytest.fail(f"streamlit did not start in 90 s: see {log}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+class Session:
+    """A page with its blocked requests and dialogs recorded."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.outside: list[str] = []
+        self.dialogs: list[str] = []
+
+    def map_frame(self) -> Any:
+        self.page.wait_for_selector("iframe[title*='st_folium']", timeout=TIMEOUT_MS)
+        frame = self.page.frame_locator("iframe[title*='st_folium']").first
+        frame.locator("path.lcgis-parcel").first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        return frame
+
+    def map_element(self) -> Any:
+        return self.page.locator("iframe[title*='st_folium']").first
+
+    def goto_screen(self, title: str) -> None:
+        self.page.get_by_role("link", name=title).click()
+        self.page.get_by_role("heading", name=title, level=1).wait_for(timeout=TIMEOUT_MS)
+
+    def click_parcel(self) -> str:
+        """Click a parcel where it is really on top; return its id."""
+        frame = self.map_frame()
+        hit = frame.locator("#map_div").evaluate(
+            """() => {
+              const byPath = new Map();
+              window.map.eachLayer(l => { if (l._path && l.feature) byPath.set(l._path, l); });
+              for (const p of document.querySelectorAll('path.lcgis-parcel')) {
+                const r = p.getBoundingClientRect();
+                const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                if (r.width > 10 && r.height > 10 && document.elementFromPoint(x, y) === p)
+                  return [x, y, byPath.get(p).feature.properties.parcel_id];
+              }
+              return null; }"""
+        )
+        assert hit, "no clickable parcel found"
+        box = self.map_element().bounding_box()
+        self.page.mouse.click(box["x"] + hit[0], box["y"] + hit[1])
+        return str(hit[2])
+
+    def card_id(self) -> str:
+        label = self.page.get_by_text("宗地编号：").first
+        label.wait_for(timeout=TIMEOUT_MS)
+        return str(label.locator("xpath=..").inner_text()).split("：", 1)[1].strip()
+
+
+@pytest.fixture
+def session(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Session]:
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    s = Session(page)
+
+    def route(r: Any) -> None:
+        host = urlparse(r.request.url).hostname or ""
+        if host in LOCAL_HOSTS or r.request.url.startswith(("data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            s.outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page.on("dialog", lambda d: (s.dialogs.append(d.message), d.dismiss()))
+    failed_before = request.session.testsfailed
+    page.goto(server)
+    page.get_by_role("heading", name="总览", level=1).wait_for(timeout=TIMEOUT_MS)
+    yield s
+    if request.session.testsfailed > failed_before or os.environ.get("LCGIS_SCREENSHOTS"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def test_map_draws_every_parcel_without_leaving_this_machine(session: Session) -> None:
+    session.goto_screen("地图")
+    frame = session.map_frame()
+    n = len(read_dataset(ROOT / "data").parcels)
+    assert frame.locator("path.lcgis-parcel").count() == n
+    assert frame.locator(".leaflet-tile").count() == 0  # 无底图
+    assert frame.locator(".lcgis-legend").count() == 1
+    assert frame.locator(".lcgis-zone-label").count() == 3
+    assert session.outside == [], session.outside
+
+
+def test_every_screen_loads_with_no_request_leaving_this_machine(session: Session) -> None:
+    for title in ("地图", "企业", "候选", "数据", "总览"):
+        session.goto_screen(title)
+        session.page.wait_for_load_state("networkidle")
+    assert session.outside == [], session.outside
+    assert session.page.get_by_text("Traceback").count() == 0
+
+
+def test_clicking_a_parcel_opens_its_card(session: Session) -> None:
+    session.goto_screen("地图")
+    pid = session.click_parcel()
+    session.page.get_by_text(f"宗地 {pid} 体检表").first.wait_for(timeout=TIMEOUT_MS)
+    assert session.card_id() == pid
+    frame = session.map_frame()
+    frame.locator("path.lcgis-selected").first.wait_for(state="attached", timeout=TIMEOUT_MS)
+    # the map was not rebuilt: still every parcel, one highlight
+    assert frame.locator("path.lcgis-selected").count() == 1
+    # panning keeps the view and the selection (no rerun resets them)
+    centre = "() => JSON.stringify(window.map.getCenter())"
+    before = frame.locator("#map_div").evaluate(centre)
+    box = session.map_element().bounding_box()
+    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.8
+    session.page.mouse.move(x, y)
+    session.page.mouse.down()
+    session.page.mouse.move(x + 120, y - 60, steps=8)
+    session.page.mouse.up()
+    session.page.wait_for_timeout(2500)
+    after = frame.locator("#map_div").evaluate(centre)
+    assert after != before
+    assert session.card_id() == pid
+    assert frame.locator("path.lcgis-selected").count() == 1
+    assert session.outside == []
+
+
+def test_search_selects_a_parcel(session: Session) -> None:
+    session.goto_screen("地图")
+    session.map_frame()
+    pid = str(read_dataset(ROOT / "data").parcels["parcel_id"].iloc[-1])
+    box = session.page.get_by_placeholder("宗地编号或企业名称")
+    box.fill(pid)
+    session.page.get_by_role("button", name="查找").click()
+    session.page.get_by_text(f"宗地 {pid} 体检表").first.wait_for(timeout=TIMEOUT_MS)
+    assert session.card_id() == pid
+    frame = session.map_frame()
+    frame.locator("path.lcgis-selected").first.wait_for(state="attached", timeout=TIMEOUT_MS)
+    zoom = frame.locator("#map_div").evaluate("() => window.map.getZoom()")
+    assert zoom >= 16
+
+
+def test_uploaded_hostile_names_show_as_text_and_run_nothing(
+    session: Session, tmp_path: Path
+) -> None:
+    folder = make_hostile_dataset(tmp_path / "hostile")
+    archive = tmp_path / "hostile.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in folder.rglob("*"):
+            if f.is_file():
+                zf.write(f, f.relative_to(folder.parent))
+    page = session.page
+    session.goto_screen("数据")
+    page.locator(".st-key-data_upload input[type=file]").set_input_files(str(archive))
+    page.get_by_text("检查通过").or_(page.get_by_text("上传数据检查报告")).first.wait_for()
+    page.get_by_role("button", name="使用此数据").click()
+    page.get_by_text("正在使用这份上传的数据").wait_for()
+
+    session.goto_screen("企业")
+    page.get_by_text("共 2 家").wait_for()
+    session.goto_screen("地图")
+    frame = session.map_frame()
+    assert frame.locator("path.lcgis-parcel").count() == 2
+    assert frame.get_by_text(ZONE_SVG).count() == 1  # zone label as text
+    pid = session.click_parcel()
+    page.get_by_text(f"宗地 {pid} 体检表").first.wait_for()
+    title = page.get_by_text(f"宗地 {pid} 体检表").first.inner_text()
+    assert ZONE_SVG in title  # the zone name from the data, as text
+    # hover: the tooltip shows the name as text
+    box = session.map_element().bounding_box()
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    frame.locator("path.lcgis-parcel").first.hover()
+    frame.locator(".lcgis-tip").first.wait_for()
+    tip = frame.locator(".lcgis-tip").first.inner_text()
+    assert f"主要企业：{NAME_IMG}" in tip or f"主要企业：{NAME_SCRIPT}" in tip
+    time.sleep(1.0)
+    for where in (page, frame):
+        assert where.locator("img[src='x']").count() == 0
+        assert where.locator("svg[onload]").count() == 0
+    assert session.dialogs == []
+    assert session.outside == []

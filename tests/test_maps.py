@@ -1,0 +1,219 @@
+"""lcgis.maps (pure folium builders) and lcgis.summary on synthetic and demo data."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from lcgis import maps, summary
+from lcgis.io import read_dataset
+from lcgis.pipeline import Result, run
+from lcgis.rules import load_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Result:
+    return run(read_dataset(ROOT / "data"), load_rules())
+
+
+def _payload(res: Result, indicator: str = "parcel_class", datum: str = "wgs84") -> dict:
+    p = res.parcels
+    classes = maps.classify_indicator(p, indicator, "quantiles", 5, res.rules)
+    legend = maps.legend_for(indicator, classes, "quantiles")
+    return maps.parcel_payload(
+        p,
+        indicator,
+        classes,
+        legend,
+        names=maps.main_names(p, res.enterprises),
+        zones=res.zones,
+        datum=datum,
+    )
+
+
+def test_rule_classes_put_a_threshold_value_in_the_class_above() -> None:
+    c = maps.classify(pd.Series([4.999, 5.0, 19.99, 20.0]), "rules", 5, thresholds=[5.0, 20.0])
+    assert c.codes.tolist() == [0, 1, 1, 2]
+    assert c.labels == ["< 5.00", "5.00 – 20.00", "≥ 20.00"]
+
+
+def test_quantiles_and_natural_breaks_cover_every_value() -> None:
+    values = pd.Series(np.r_[np.arange(100.0), [np.nan, np.nan]])
+    for scheme in ("quantiles", "natural_breaks"):
+        c = maps.classify(values, scheme, 4)
+        assert (c.codes[:100] >= 0).all() and (c.codes[100:] == -1).all()
+        assert len(c.labels) == len(c.colors) == len(c.counts) == 4
+        assert sum(c.counts) == 100
+
+
+def test_natural_breaks_are_deterministic_on_large_input() -> None:
+    rng = np.random.default_rng(1)
+    values = pd.Series(rng.lognormal(2.5, 1.0, 5000))
+    a = maps.classify(values, "natural_breaks", 5)
+    b = maps.classify(values, "natural_breaks", 5)
+    assert a.labels == b.labels and (a.codes == b.codes).all()
+
+
+def test_indicator_without_rule_thresholds_falls_back_to_quantiles(demo: Result) -> None:
+    c = maps.classify_indicator(demo.parcels, "output_per_mu", "rules", 5, demo.rules)
+    assert c.scheme == "quantiles" and "分位数" in c.note
+
+
+def test_class_colouring_counts_every_parcel(demo: Result) -> None:
+    c = maps.class_colors(demo.parcels["parcel_class"])
+    expected = summary.class_counts(demo.parcels["parcel_class"])
+    assert c.counts == [expected[k] for k in summary.CLASSES]
+    assert int((c.codes == -1).sum()) == int(demo.parcels["parcel_class"].isna().sum())
+
+
+def test_ring_encoding_round_trips_to_six_decimals() -> None:
+    poly = shapely.Polygon(
+        [(118.5612345, 24.8812345), (118.5623456, 24.8812345), (118.5623456, 24.8823456)]
+    )
+    origin = (118_500_000, 24_800_000)
+    enc = maps.encode_geometry(poly, origin)
+    back = maps.decode_ring(enc[0][0], origin)
+    assert len(back) == 3  # closing vertex dropped
+    for (x, y), (u, v) in zip(back, list(poly.exterior.coords)[:3], strict=True):
+        assert abs(x - u) <= 5.1e-7 and abs(y - v) <= 5.1e-7
+
+
+def test_multipolygon_with_hole_keeps_every_ring() -> None:
+    outer = shapely.box(0, 0, 1, 1)
+    holed = shapely.Polygon(
+        outer.exterior.coords, [shapely.box(0.2, 0.2, 0.4, 0.4).exterior.coords]
+    )
+    enc = maps.encode_geometry(shapely.MultiPolygon([holed, shapely.box(2, 2, 3, 3)]), (0, 0))
+    assert [len(p) for p in enc] == [2, 1]
+
+
+def test_payload_carries_one_row_per_parcel_and_only_shown_fields(demo: Result) -> None:
+    pay = _payload(demo, "tax_per_mu")
+    assert len(pay["p"]) == len(demo.parcels)
+    assert {len(r) for r in pay["p"]} == {9}
+    ids = [r[0] for r in pay["p"]]
+    assert ids == demo.parcels["parcel_id"].astype(str).tolist()
+    text = maps.to_json(pay)
+    assert "geometry" not in text and "credit_code" not in text
+
+
+def test_script_json_cannot_close_the_script_tag() -> None:
+    text = maps.safe_json({"n": "</script>" + HOSTILE, "m": "a&b\u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text)["n"] == "</script>" + HOSTILE
+
+
+def test_map_html_holds_no_raw_markup_from_data(demo: Result) -> None:
+    p = demo.parcels.copy()
+    p["zone_name"] = p["zone_name"].astype(object)
+    p.loc[p.index[0], "zone_name"] = HOSTILE
+    names = pd.Series(HOSTILE, index=p.index)
+    classes = maps.classify_indicator(p, "parcel_class", "quantiles", 5, demo.rules)
+    legend = maps.legend_for("parcel_class", classes, "quantiles")
+    pay = maps.parcel_payload(p, "parcel_class", classes, legend, names=names)
+    m = maps.build_map(maps.to_json(pay), maps.bounds_of(p.geometry.to_crs(4326)), basemap="none")
+    html = m.get_root().render()
+    assert "<img" not in html and HOSTILE not in html
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html  # kept as escaped text
+    assert "innerHTML" not in html  # text goes in with textContent
+
+
+def test_map_loads_leaflet_from_the_app_not_a_cdn(demo: Result) -> None:
+    pay = _payload(demo)
+    m = maps.build_map(
+        maps.to_json(pay),
+        [[24.86, 118.55], [24.9, 118.58]],
+        basemap="none",
+        assets_url="/app/static/vendor/leaflet-1.9.4",
+    )
+    html = m.get_root().render()
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)""", html)
+    assert urls and all(u.startswith("/app/static/") for u in urls), urls
+    assert "https://" not in html
+
+
+def test_vendored_leaflet_files_exist_with_licence() -> None:
+    base = ROOT / "static" / "vendor" / "leaflet-1.9.4"
+    for name in ("leaflet.js", "leaflet.css", "LICENSE", "images/layers.png"):
+        assert (base / name).is_file(), name
+    assert "1.9.4" in (base / "leaflet.js").read_text(encoding="utf-8")[:400]
+
+
+def test_gcj02_shifts_only_the_display_copy(demo: Result) -> None:
+    before = demo.parcels.geometry.copy()
+    wgs = _payload(demo, datum="wgs84")
+    gcj = _payload(demo, datum="gcj02")
+    assert gcj["datum"].startswith("坐标基准：GCJ-02") and wgs["datum"].startswith("坐标基准：WGS")
+    assert gcj["o"] != wgs["o"]
+    assert demo.parcels.geometry.geom_equals(before).all()
+    # the shift near Quanzhou is a few hundred metres
+    d = maps.display_geometry(demo.parcels.geometry.iloc[:1], "gcj02").iloc[0].centroid
+    w = maps.display_geometry(demo.parcels.geometry.iloc[:1]).iloc[0].centroid
+    assert 0.002 < d.x - w.x < 0.008 and -0.006 < d.y - w.y < 0.0
+
+
+def test_basemaps_need_a_key_for_tianditu() -> None:
+    assert "tianditu_vec" not in maps.basemap_options(None)
+    assert "tianditu_vec" in maps.basemap_options("abcdef0123456789")
+    assert "tianditu_vec" not in maps.basemap_options("bad key'\"")
+    m = maps.build_map("{}", [[0, 0], [1, 1]], basemap="tianditu_vec", tianditu_key=None)
+    assert "tianditu" not in m.get_root().render()  # falls back to OpenStreetMap
+
+
+def test_map_budget_under_300_bytes_per_parcel(demo: Result) -> None:
+    pytest.importorskip("streamlit_folium")
+    from streamlit_folium import _get_header, _get_html, _get_map_string
+
+    pay = _payload(demo, "tax_per_mu")
+    geoms = maps.display_geometry(demo.parcels.geometry)
+    m = maps.build_map(maps.to_json(pay), maps.bounds_of(geoms), basemap="osm")
+    m.get_root().render()
+    size = sum(len(s.encode()) for s in (_get_html(m), _get_header(m), _get_map_string(m)))
+    assert size / len(demo.parcels) < 300
+
+
+def test_highlight_layer_is_not_clickable() -> None:
+    g = gpd.GeoSeries([shapely.box(118.56, 24.88, 118.561, 24.881)], crs=4326)
+    fg = maps.highlight_layer(g)
+    import folium
+    from branca.element import Figure
+
+    m = folium.Map(tiles=None)
+    fg.add_to(m)
+    Figure().add_child(m)
+    html = m.get_root().render()
+    assert '"interactive": false' in html and "lcgis-selected" in html
+
+
+def test_zoom_and_centre_of_a_parcel() -> None:
+    g = [shapely.box(118.560, 24.880, 118.562, 24.882)]
+    assert maps.centre_of(g) == (24.881, 118.561)
+    assert 15 <= maps.zoom_for(g) <= 18
+
+
+def test_headline_equals_sums_over_the_result(demo: Result) -> None:
+    h = summary.park_summary(demo)
+    p = demo.parcels
+    assert math.isclose(h["land_area_mu"], p["land_area_mu"].sum())
+    assert math.isclose(h["tax_per_mu"], p["tax_wan"].sum() / p["land_area_mu"].sum())
+    assert h["n_enterprises"] == len(demo.enterprises)
+    zones = demo.zones
+    assert math.isclose(h["idle_mu"], float(zones["idle_mu"].sum()))
+    assert math.isclose(h["inefficient_mu"], float(zones["inefficient_mu"].sum()))
+
+
+def test_enterprise_zones_cover_the_demo(demo: Result) -> None:
+    z = summary.enterprise_zones(demo.enterprises, demo.parcels)
+    with_land = demo.enterprises["parcel_ids"].notna()
+    assert (z[with_land] != "").all()

@@ -1,0 +1,113 @@
+"""Rendering helpers shared by the screens: safe text, Chinese number formats, the 体检表.
+
+Text from data is never given to Streamlit as HTML: markdown special characters are
+escaped (:func:`md`), tables go through ``st.dataframe`` / ``st.table`` (React escapes them).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from lcgis.explain import Card, fmt
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+
+
+def md(text: Any) -> str:
+    """Text for a markdown element with every markdown and HTML special escaped.
+
+    >>> md("<img src=x onerror=alert(1)>")
+    '\\\\<img src=x onerror=alert\\\\(1\\\\)\\\\>'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
+
+def num(value: Any, digits: int = 2, unit: str = "") -> str:
+    """A number the Chinese way: thousands separators, fixed digits, unit; '—' when empty."""
+    return fmt(value, digits, unit)
+
+
+def delta(value: float, digits: int = 2, unit: str = "") -> str | None:
+    """A signed change for st.metric (None when unknown)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if round(value, digits) == 0:
+        return None  # no change: no arrow
+    return f"{value:+,.{digits}f}" + (f" {unit}" if unit else "")
+
+
+#: Number formats by the unit in a Chinese header (st.column_config printf formats).
+_FORMATS: tuple[tuple[str, str], ...] = (
+    ("(m²)", "%,.0f"),
+    ("(万元/亩)", "%,.2f"),
+    ("(万元)", "%,.1f"),
+    ("(亩)", "%,.2f"),
+    ("(家)", "%,d"),
+    ("(宗)", "%,d"),
+    ("(分)", "%.2f"),
+    ("(年)", "%.1f"),
+)
+_SHARES = ("建筑系数", "容积率利用率", "亩均税收增长率", "研发经费投入强度")
+_FAR = ("容积率", "容积率下限", "容积率上限", "目标容积率")
+
+
+def column_config(columns: Iterable[str]) -> dict[str, Any]:
+    """st.dataframe column formats for Chinese headers with units."""
+    out: dict[str, Any] = {}
+    for col in columns:
+        name = str(col)
+        fmt_ = next((f for unit, f in _FORMATS if unit in name), None)
+        if name in _FAR:
+            fmt_ = "%.2f"
+        if name in _SHARES or name.startswith(_SHARES):
+            out[name] = st.column_config.NumberColumn(name, format="percent")
+        elif fmt_:
+            out[name] = st.column_config.NumberColumn(name, format=fmt_)
+    return out
+
+
+def table(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto") -> None:
+    """A sortable table with Chinese number formats (missing numbers shown blank)."""
+    config = column_config(df.columns)
+    df = df.copy()
+    for col in config:
+        if df[col].dtype == object:
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+    st.dataframe(
+        df,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        column_config=config,
+        key=key,
+    )
+
+
+def card(c: Card) -> None:
+    """The 体检表 as tables: verdict, figures, rules, occupants, scores, inputs."""
+    st.markdown(f"#### {md(c.title)}")
+    st.markdown(f"**宗地编号：** {md(c.parcel_id)}")
+    for line in c.verdict:
+        st.markdown(f"- {md(line)}")
+    tabs = st.tabs(["计算指标", "规则检验", "用地企业", "得分明细", "基础数据"])
+    parts = (
+        (c.figures, "无", True),
+        (c.rules, "无", False),
+        (c.occupants, "该宗地没有用地企业", False),
+        (c.scores, "没有参评企业的得分", False),
+        (c.inputs, "无", True),
+    )
+    for tab, (frame, empty, narrow) in zip(tabs, parts, strict=True):
+        with tab:
+            if frame.empty:
+                st.caption(empty)
+            elif narrow:  # few columns: a plain table reads (and prints) best
+                st.table(frame.set_index(frame.columns[0]))
+            else:  # wide: a scrollable grid
+                st.dataframe(frame, hide_index=True, width="stretch")

@@ -1,0 +1,327 @@
+"""Session keys and cached results: the only place the app keeps state.
+
+Everything heavy is cached with keys that are plain values: the dataset folder and a stamp
+of its files (names, sizes, modification times), the year, the rules digest and the date of
+the evaluation.  A GeoDataFrame is never hashed: cached functions take the key tuple and the
+result as an underscore argument (which Streamlit does not hash).  Session state holds small
+values only (paths, the selected parcel id, filters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from lcgis import maps, report, summary
+from lcgis.errors import LcgisError, RulesError
+from lcgis.evaluate import sensitivity as _sensitivity
+from lcgis.explain import Card, explain
+from lcgis.io import Dataset, read_dataset
+from lcgis.pipeline import Result, choose_year, run
+from lcgis.rules import Rules, load_rules
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = REPO / "data"
+
+# --- session keys ---------------------------------------------------------------------------
+# The sidebar's choices live under plain keys (never a widget's key): Streamlit drops a widget's
+# state when the page changes before the browser has shown that widget, so the widgets (keys
+# ``sb_*``) are created from these values and copy their answer back after each run.
+DATA_DIR = "lcgis_data_dir"  # dataset folder
+YEAR = "lcgis_year"  # evaluation year
+RULES_PATH = "lcgis_rules_path"  # rules file (empty = default rules)
+RULES_FILE = "lcgis_rules_file"  # an uploaded rules file saved for this session
+AS_OF = "lcgis_as_of"  # evaluation date
+SELECTED = "lcgis_selected_parcel"  # the selected parcel id (survives reruns and pages)
+SESSION_ID = "lcgis_session_id"
+W_DATA_DIR, W_YEAR, W_RULES_PATH, W_AS_OF = "sb_data_dir", "sb_year", "sb_rules_path", "sb_as_of"
+W_RULES_UPLOAD = "sb_rules_upload"
+DATA_GENERATION = "lcgis_data_generation"  # bumped when the app switches the dataset itself
+
+
+def widget_key(base: str) -> str:
+    """A widget key that changes when the app switches the dataset (so the widget restarts)."""
+    return f"{base}_{st.session_state.get(DATA_GENERATION, 0)}"
+
+
+def year_key(data_dir: str) -> str:
+    """Key of the year box: one per dataset folder (its years differ)."""
+    return f"{W_YEAR}_{hashlib.sha1(data_dir.encode()).hexdigest()[:8]}"
+
+
+def switch_dataset(folder: str) -> None:
+    """Use another dataset folder (a callback: the sidebar restarts from it)."""
+    st.session_state[DATA_DIR] = folder
+    st.session_state[DATA_GENERATION] = int(st.session_state.get(DATA_GENERATION, 0)) + 1
+    st.session_state.pop(YEAR, None)
+    st.session_state[SELECTED] = None
+
+
+#: Result key: (data folder, files stamp, year, rules digest, as-of date ISO).
+Key = tuple[str, str, int | None, str, str]
+
+
+def initial_data_dir() -> str:
+    """The dataset folder to open with: env ``LCGIS_DATA_DIR``, else the embedded demo."""
+    return os.environ.get("LCGIS_DATA_DIR") or str(DEFAULT_DATA_DIR)
+
+
+def init_session() -> None:
+    """Defaults for the sidebar widgets (set once; widgets then own their keys)."""
+    st.session_state.setdefault(DATA_DIR, initial_data_dir())
+    st.session_state.setdefault(RULES_PATH, os.environ.get("LCGIS_RULES", ""))
+    st.session_state.setdefault(AS_OF, dt.date.today())
+    st.session_state.setdefault(SESSION_ID, uuid.uuid4().hex)
+
+
+def session_dir() -> Path:
+    """A folder of this browser session for uploads (in the system temp dir, never the repo)."""
+    sid = str(st.session_state.get(SESSION_ID) or "anonymous")
+    path = Path(tempfile.gettempdir()) / "lcgis-app" / sid
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def files_stamp(folder: str | Path) -> str:
+    """Names, sizes and modification times of a dataset folder's files, hashed.
+
+    Changes when any file of the dataset (the folder and its ``parcels/``) is replaced.
+    """
+    root = Path(folder)
+    parts: list[str] = []
+    for sub in (root, root / "parcels"):
+        if not sub.is_dir():
+            continue
+        for f in sorted(sub.iterdir()):
+            if f.is_file() and not f.name.startswith("."):
+                s = f.stat()
+                parts.append(f"{f.relative_to(root)}|{s.st_size}|{s.st_mtime_ns}")
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _file_stamp(path: str) -> str:
+    p = Path(path)
+    if not p.is_file():
+        return "missing"
+    s = p.stat()
+    return f"{s.st_size}|{s.st_mtime_ns}"
+
+
+# --- cached library calls ----------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="正在读取数据…", max_entries=6)
+def dataset(data_dir: str, stamp: str) -> Dataset:
+    """The dataset of a folder (re-read when its stamp changes)."""
+    return read_dataset(data_dir)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def rules_of(path: str, stamp: str) -> Rules:
+    """Rules from a file ('' = the default rules)."""
+    return load_rules(path) if path else load_rules()
+
+
+@st.cache_resource(show_spinner="正在评价…", max_entries=12)
+def result_of(
+    data_dir: str, stamp: str, year: int | None, digest: str, as_of: str, _rules: Rules
+) -> Result:
+    """``pipeline.run`` on a dataset; keyed by folder, stamp, year, rules digest and date."""
+    return run(dataset(data_dir, stamp), _rules, year=year, as_of=dt.date.fromisoformat(as_of))
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the current screen works on."""
+
+    key: Key
+    result: Result
+    rules: Rules
+    rules_label: str
+
+    @property
+    def data_dir(self) -> str:
+        return self.key[0]
+
+    @property
+    def year(self) -> int | None:
+        return self.key[2]
+
+    @property
+    def as_of(self) -> dt.date:
+        return dt.date.fromisoformat(self.key[4])
+
+
+def years_of(data_dir: str) -> list[int]:
+    """Enterprise years present in a dataset ([] when it has none or cannot be read)."""
+    ds = dataset(data_dir, files_stamp(data_dir))
+    if ds.report.has_errors:
+        return []
+    return choose_year(ds.enterprises, None)[1]
+
+
+def current_rules() -> tuple[Rules, str]:
+    """The rules chosen in the sidebar and a label for them (default rules on error)."""
+    uploaded = st.session_state.get(RULES_FILE, "")
+    path = uploaded or str(st.session_state.get(RULES_PATH, "") or "").strip()
+    if path:
+        try:
+            rules = rules_of(path, _file_stamp(path))
+            return rules, f"{Path(path).name}(摘要 {rules.digest[:8]})"
+        except RulesError as exc:
+            st.session_state["lcgis_rules_error"] = str(exc)
+    rules = rules_of("", "")
+    return rules, f"默认规则(摘要 {rules.digest[:8]})"
+
+
+def current_key(rules: Rules) -> Key:
+    data_dir = str(st.session_state.get(DATA_DIR) or initial_data_dir())
+    year = st.session_state.get(YEAR)
+    as_of = st.session_state.get(AS_OF) or dt.date.today()
+    return (
+        data_dir,
+        files_stamp(data_dir),
+        int(year) if year is not None else None,
+        rules.digest,
+        as_of.isoformat(),
+    )
+
+
+def context() -> Context:
+    """The evaluated result of the sidebar's choices; on bad data, say why and stop."""
+    rules, label = current_rules()
+    key = current_key(rules)
+    data_dir = Path(key[0])
+    if not data_dir.is_dir():
+        st.error(f"找不到数据目录：{key[0]}。请在左侧边栏改正，或在“数据”页上传数据。")
+        st.stop()
+    ds = dataset(key[0], key[1])
+    if ds.report.has_errors:
+        st.error("当前数据有错误，无法评价。请按下表修改数据，或在“数据”页换一份数据。")
+        st.dataframe(ds.report.to_frame(), hide_index=True, width="stretch")
+        st.stop()
+    try:
+        res = result_of(*key, _rules=rules)
+    except LcgisError as exc:
+        st.error(f"评价失败：{exc}")
+        st.stop()
+    return Context(key, res, rules, label)
+
+
+# --- cached products of a result (keyed by the result key) -------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def display_geometry(key: Key, datum: str, _result: Result) -> gpd.GeoSeries:
+    """Lon/lat display copy of the parcels (GCJ-02 for 高德), indexed by parcel id."""
+    p = _result.parcels
+    g = maps.display_geometry(p.geometry, datum)
+    g.index = p["parcel_id"].astype(str).to_numpy()
+    return g
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def map_payload(
+    key: Key, indicator: str, scheme: str, k: int, datum: str, _result: Result
+) -> tuple[str, list[list[float]], maps.Legend]:
+    """(script-safe JSON, bounds, legend) of the parcel layer."""
+    p = _result.parcels
+    classes = maps.classify_indicator(p, indicator, scheme, k, _result.rules)
+    legend = maps.legend_for(indicator, classes, scheme)
+    payload = maps.parcel_payload(
+        p,
+        indicator,
+        classes,
+        legend,
+        names=maps.main_names(p, _result.enterprises),
+        zones=_result.zones if isinstance(_result.zones, gpd.GeoDataFrame) else None,
+        datum=datum,
+    )
+    bounds = maps.bounds_of(display_geometry(key, datum, _result))
+    return maps.to_json(payload), bounds, legend
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def card(key: Key, parcel_id: str, _result: Result) -> Card | None:
+    """The parcel's 体检表."""
+    return explain(_result, parcel_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def park(key: Key, _result: Result) -> dict[str, float]:
+    return summary.park_summary(_result)
+
+
+def previous(ctx: Context) -> Result | None:
+    """The result of the year before the evaluated one (as at its 31 December), if any."""
+    years = [y for y in ctx.result.years if ctx.year is not None and y < ctx.year]
+    if not years:
+        return None
+    prev = years[-1]
+    as_of = min(ctx.as_of, dt.date(prev, 12, 31)).isoformat()
+    k = ctx.key
+    return result_of(k[0], k[1], prev, k[3], as_of, _rules=ctx.rules)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def enterprise_table(key: Key, _result: Result) -> pd.DataFrame:
+    """Enterprises ranked by score (best first), with zone and industry division."""
+    e = _result.enterprises.copy()
+    e["zone"] = summary.enterprise_zones(e, _result.parcels)
+    e["division"] = summary.industry_division(
+        e["industry_code"] if "industry_code" in e else pd.Series(pd.NA, index=e.index)
+    )
+    rated = e["class"].astype(str).isin(["A", "B", "C", "D"]) if "class" in e else False
+    e["_unrated"] = ~pd.Series(rated, index=e.index)
+    e["_group"] = e["group"].map({"above_scale": 0, "below_scale": 1}) if "group" in e else 0
+    order = ["_unrated", "_group", "rank", "name"] if "rank" in e else ["_unrated", "name"]
+    e = e.sort_values(order, na_position="last").drop(columns=["_unrated", "_group"])
+    e["group_label"] = (
+        e["group"].map({"above_scale": "规上组", "below_scale": "规下组"}).fillna("")
+        if "group" in e
+        else ""
+    )
+    return e.reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def sensitivity(key: Key, _result: Result) -> pd.DataFrame:
+    """Enterprises whose class changes when one weight or class share moves."""
+    return _sensitivity(_result.enterprises, _result.rules.evaluation, _result.as_of)
+
+
+@st.cache_data(show_spinner="正在生成文件…", max_entries=12)
+def export_bytes(key: Key, suffix: str, _result: Result) -> bytes:
+    """The result written by ``lcgis.report.write`` as .xlsx or .gpkg, as bytes."""
+    with tempfile.TemporaryDirectory(prefix="lcgis-export-") as tmp:
+        out = report.write(_result, Path(tmp) / f"result{suffix}")
+        return out.read_bytes()
+
+
+def select_parcel(parcel_id: str | None) -> None:
+    """Make ``parcel_id`` the selected parcel (None clears the selection)."""
+    st.session_state[SELECTED] = parcel_id
+
+
+def selected_parcel(ctx: Context) -> str | None:
+    """The selected parcel id, if it exists in the current result."""
+    pid = st.session_state.get(SELECTED)
+    if pid is None:
+        return None
+    ids = ctx.result.parcels["parcel_id"].astype(str)
+    return str(pid) if (ids == str(pid)).any() else None
+
+
+def setdefault(name: str, value: Any) -> Any:
+    """``st.session_state.setdefault`` that returns the value."""
+    return st.session_state.setdefault(name, value)
