@@ -61,19 +61,18 @@ for row in ROWS:
             delta_color="inverse" if good_down else "normal",
         )
 
-if summary.PLAN_TARGETS:
+targets = {k: v for k, v in ctx.rules.relocation.targets.items() if not isinstance(v, dict)}
+if targets:
     st.caption(
         "十四五规划目标："
-        + "；".join(
-            f"{label(k)} {render.num(v)}(来源：{src})"
-            for k, (v, src) in summary.PLAN_TARGETS.items()
-        )
+        + "；".join(f"{label(k)} {render.num(v)}" for k, v in targets.items())
+        + f"(来源：{render.md(ctx.rules.source('relocation_targets'))})"
     )
 else:
     st.info(
-        "十四五规划目标：未设定。现有资料(domain-sources.md)中没有园区十四五规划指标的公开来源，"
-        "因此不在图表旁标注目标值；取得正式文件后可在 lcgis/summary.py 的 PLAN_TARGETS "
-        "中登记并注明出处。",
+        "十四五规划目标：尚无可引用的正式指标值，图表旁不标注目标。取得规划文本后，"
+        "可在规则文件的 [relocation.targets] 中填写目标值，"
+        "并在 [sources] relocation_targets 中注明出处。",
         icon=":material/flag:",
     )
 

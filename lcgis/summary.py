@@ -30,11 +30,6 @@ CLASS_LABELS: dict[str, str] = {
     "T": "T类(不参评)",
 }
 
-#: 十四五 plan targets of the park, by headline key: (target, cited public source).
-#: Empty on purpose: domain-sources.md holds no public source for the park's 十四五 targets,
-#: so the app says that none is set rather than inventing one.
-PLAN_TARGETS: dict[str, tuple[float, str]] = {}
-
 #: GB/T 4754-2017 divisions met in an industrial park (two-digit code -> name).
 INDUSTRY_DIVISIONS: dict[str, str] = {
     "13": "农副食品加工业",

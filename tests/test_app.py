@@ -105,7 +105,7 @@ def test_overview_figures_equal_the_library() -> None:
         == report.zone_table(res)["land_area_mu"].round(6).tolist()
     )
     # no 十四五 target without a cited source
-    assert any("十四五规划目标：未设定" in i.value for i in at.info)
+    assert any("十四五规划目标：尚无可引用的正式指标值" in i.value for i in at.info)
 
 
 def test_overview_year_on_year_change_is_against_the_year_before() -> None:
