@@ -313,3 +313,14 @@ def test_basemap_widget_gaode_shows_the_gcj02_note(monkeypatch: pytest.MonkeyPat
     at.selectbox(key="map_basemap").set_value("tianditu_img").run()
     assert not at.exception
     assert any("WGS-84" in c.value for c in at.caption)
+
+
+def test_overview_shows_plan_targets_from_the_rules_file(tmp_path: Path) -> None:
+    rules = tmp_path / "targets.toml"
+    rules.write_text(
+        '[relocation.targets]\ntax_per_mu = 25.0\n[sources]\nrelocation_targets = "某规划文本"\n',
+        encoding="utf-8",
+    )
+    at = app("总览", **{state.RULES_PATH: str(rules)})
+    text = " ".join(c.value for c in at.caption)
+    assert "十四五规划目标：" in text and "25.00" in text and "某规划文本" in text
