@@ -19,6 +19,7 @@ SCREENS: list[tuple[str, str, str]] = [
     ("app_pages/map.py", "地图", ":material/map:"),
     ("app_pages/enterprises.py", "企业", ":material/factory:"),
     ("app_pages/candidates.py", "候选", ":material/swap_horiz:"),
+    ("app_pages/relocation.py", "搬迁规划", ":material/move_down:"),
     ("app_pages/data.py", "数据", ":material/database:"),
 ]
 

@@ -30,6 +30,7 @@ PAGES = {
     "地图": "app_pages/map.py",
     "企业": "app_pages/enterprises.py",
     "候选": "app_pages/candidates.py",
+    "搬迁规划": "app_pages/relocation.py",
     "数据": "app_pages/data.py",
 }
 

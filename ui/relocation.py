@@ -1,0 +1,511 @@
+"""Widgets of the 搬迁规划 screen: the movers editor, the free-land options, the cached solve
+with its progress, the plan map, the download and the store of saved plans.
+
+The solve is cached by (result key, digest of the checked movers table, options): plain,
+hashable values.  The plans live in a small LRU owned by ``st.cache_resource`` rather than in
+a cached function, so that the solver's progress callback can drive a progress bar created on
+the page (a cached function would record and replay it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import tempfile
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import url as sa_url
+from streamlit_folium import st_folium
+
+from lcgis import maps, plan_map, relocation, review
+from lcgis.before_after import PARK_ID
+from lcgis.errors import LcgisError
+from lcgis.movers import MOVER_FIELDS, check_movers
+from lcgis.plan_report import write_plan
+from lcgis.relocation import RelocationPlan
+from lcgis.validate import QualityReport
+
+from . import mapview, render, state
+
+# --- session keys ----------------------------------------------------------------------------
+MOVERS = "reloc_movers"  # the movers table the editor starts from
+MOVERS_DIR = "reloc_movers_dir"  # the dataset folder that table belongs to
+MOVERS_GEN = "reloc_movers_gen"  # bumped when the table is replaced (the editor restarts)
+LOADED = "reloc_loaded"  # (file name, issues table or None) of the last upload
+SOLVED = "reloc_solved"  # the solve key of the plan shown
+W_UPLOAD = "reloc_upload"
+EXAMPLE = "movers_example.csv"
+GUEST = "访客"
+MAX_PLANS = 16
+EDITOR_FILE = "搬迁企业表"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Options:
+    """The choices of a solve besides the movers (hashable: part of the cache key)."""
+
+    objective: str = "tax"
+    use_idle: bool = True
+    use_undeveloped: bool = True
+    use_vacate: bool = True
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    time_limit_s: float = 60.0
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["include"], d["exclude"] = list(self.include), list(self.exclude)
+        return d
+
+
+#: (result key, movers digest, options)
+SolveKey = tuple[state.Key, str, Options]
+
+
+# --- movers ----------------------------------------------------------------------------------
+
+
+def parcel_ids(ctx: state.Context) -> list[str]:
+    return sorted(ctx.result.parcels["parcel_id"].astype(str).unique())
+
+
+def is_demo(ctx: state.Context) -> bool:
+    """The embedded demo dataset is open (its example movers are offered)."""
+    return Path(ctx.data_dir).resolve() == state.DEFAULT_DATA_DIR.resolve()
+
+
+def example_movers(ctx: state.Context) -> pd.DataFrame:
+    """data/movers_example.csv as an editable table (empty when it cannot be read)."""
+    table, _rep = plan_map.load_movers_table(state.DEFAULT_DATA_DIR / EXAMPLE)
+    return table if table is not None else plan_map.empty_movers()
+
+
+def _set_movers(table: pd.DataFrame) -> None:
+    st.session_state[MOVERS] = table.reset_index(drop=True)
+    st.session_state[MOVERS_GEN] = int(st.session_state.get(MOVERS_GEN, 0)) + 1
+
+
+def _start_movers(ctx: state.Context) -> None:
+    """The table to start from: the example on the demo, else an empty table."""
+    if st.session_state.get(MOVERS_DIR) != ctx.data_dir or MOVERS not in st.session_state:
+        st.session_state[MOVERS_DIR] = ctx.data_dir
+        _set_movers(example_movers(ctx) if is_demo(ctx) else plan_map.empty_movers())
+        st.session_state.pop(LOADED, None)
+
+
+def _on_upload(ids: list[str]) -> None:
+    upload = st.session_state.get(W_UPLOAD)
+    if upload is None:
+        return
+    path = state.session_dir() / "movers" / uuid.uuid4().hex[:8] / Path(upload.name).name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(upload.getvalue())
+    table, rep = plan_map.load_movers_table(path, parcel_ids=ids)
+    issues = plan_map.issue_rows(rep) if rep.issues else None
+    if table is not None:
+        _set_movers(table)
+    st.session_state[LOADED] = (upload.name, table is not None, issues)
+
+
+def _editor_config() -> dict[str, Any]:
+    cfg: dict[str, Any] = {}
+    for name, f in MOVER_FIELDS.items():
+        if f.kind == "float":
+            cfg[name] = st.column_config.NumberColumn(f.label, format="%.2f")
+        else:
+            cfg[name] = st.column_config.TextColumn(f.label)
+    cfg["need_mu"] = st.column_config.NumberColumn(
+        "需求用地(亩)", format="%.2f", help="大于0的亩数"
+    )
+    cfg["industry_code"] = st.column_config.TextColumn(
+        "行业代码", help="GB/T 4754-2017，2–4 位数字，如 3911"
+    )
+    cfg["current_parcel_id"] = st.column_config.TextColumn(
+        "现用宗地编号", help="园区内腾挪企业填写；园区外新引进企业留空"
+    )
+    return cfg
+
+
+def movers_editor(ctx: state.Context) -> tuple[pd.DataFrame, QualityReport]:
+    """Upload or edit the movers; the checked table and its report (rows = table rows)."""
+    _start_movers(ctx)
+    ids = parcel_ids(ctx)
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1.file_uploader(
+        "上传搬迁企业表(.csv 或 .xlsx)",
+        type=["csv", "xlsx"],
+        key=W_UPLOAD,
+        on_change=_on_upload,
+        args=(ids,),
+        help="列名可用中文，如 企业编号、企业名称、需求用地(亩)、行业代码、预期亩均产值、"
+        "预期亩均税收、现用宗地编号；上传后可在下表中修改。",
+    )
+    if is_demo(ctx):
+        c2.button(
+            "载入示例企业", key="reloc_example", on_click=lambda: _set_movers(example_movers(ctx))
+        )
+    else:
+        c2.button("清空", key="reloc_clear", on_click=lambda: _set_movers(plan_map.empty_movers()))
+    loaded = st.session_state.get(LOADED)
+    if loaded:
+        name, ok, issues = loaded
+        if ok:
+            st.caption(f"已载入文件：{render.md(name)}")
+        else:
+            st.error(f"文件 {render.md(name)} 无法读取，请按下表处理后重新上传。")
+        if issues is not None:
+            with st.expander("上传文件的检查结果(行号为文件中的行)", expanded=not ok):
+                st.dataframe(issues, hide_index=True, width="stretch")
+    base: pd.DataFrame = st.session_state[MOVERS]
+    edited = st.data_editor(
+        base,
+        key=f"reloc_editor_{st.session_state.get(MOVERS_GEN, 0)}",
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        column_config=_editor_config(),
+        column_order=list(MOVER_FIELDS),
+    )
+    movers, rep = check_movers(
+        pd.DataFrame(edited), file=EDITOR_FILE, offset=1, parcel_ids=set(ids)
+    )
+    movers.attrs["file"] = EDITOR_FILE
+    return movers, rep
+
+
+def show_issues(rep: QualityReport) -> None:
+    """The movers' errors (nothing is solved until they are fixed) and warnings."""
+    if rep.has_errors:
+        st.error(
+            f"搬迁企业表有 {len(rep.errors)} 处错误，改正后才能求解(行号为表中的行，从 1 起)："
+        )
+        for issue in rep.errors:
+            field = MOVER_FIELDS[issue.field].label if issue.field in MOVER_FIELDS else issue.field
+            rows = "、".join(map(str, issue.rows[:20])) + ("等" if len(issue.rows) > 20 else "")
+            where = f"第 {rows} 行" if rows else "表"
+            st.markdown(
+                f"- {render.md(where)} 字段“{render.md(field)}”：{render.md(issue.message)}"
+                + (f"。处理：{render.md(issue.fix)}" if issue.fix else "")
+            )
+    if rep.warnings:
+        with st.expander(f"提示({len(rep.warnings)} 条)"):
+            st.dataframe(plan_map.issue_rows(rep), hide_index=True, width="stretch")
+
+
+# --- options ---------------------------------------------------------------------------------
+
+
+def options(ctx: state.Context) -> Options:
+    """Free land (kinds, parcels to include and exclude), objective and time limit."""
+    r = ctx.result.rules.relocation
+    ids = parcel_ids(ctx)
+    c1, c2, c3, c4 = st.columns(4)
+    use_idle = c1.checkbox("闲置土地", value=r.use_idle, key="reloc_use_idle")
+    use_undeveloped = c2.checkbox("未开发土地", value=r.use_undeveloped, key="reloc_use_undev")
+    use_vacate = c3.checkbox("腾笼换鸟候选地块", value=r.use_vacate, key="reloc_use_vacate")
+    objective = c4.radio(
+        "目标",
+        list(relocation.OBJECTIVE_ZH),
+        format_func=lambda o: f"园区{relocation.OBJECTIVE_ZH[o]}最大",
+        key="reloc_objective",
+        horizontal=True,
+    )
+    m1, m2, m3 = st.columns([3, 3, 1])
+    include = m1.multiselect("另外纳入的宗地", ids, key="reloc_include", placeholder="选择宗地编号")
+    exclude = m2.multiselect("排除的宗地", ids, key="reloc_exclude", placeholder="选择宗地编号")
+    limit = m3.number_input(
+        "求解时限(秒)", min_value=5, max_value=3600, value=60, step=5, key="reloc_time_limit"
+    )
+    return Options(
+        objective=str(objective),
+        use_idle=bool(use_idle),
+        use_undeveloped=bool(use_undeveloped),
+        use_vacate=bool(use_vacate),
+        include=tuple(sorted(map(str, include))),
+        exclude=tuple(sorted(map(str, exclude))),
+        time_limit_s=float(limit),
+    )
+
+
+# --- the solve -------------------------------------------------------------------------------
+
+
+class _Plans:
+    """The solved plans by solve key, least recently used dropped first."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.plans: OrderedDict[SolveKey, RelocationPlan] = OrderedDict()
+
+    def get(self, key: SolveKey) -> RelocationPlan | None:
+        with self.lock:
+            rp = self.plans.get(key)
+            if rp is not None:
+                self.plans.move_to_end(key)
+            return rp
+
+    def put(self, key: SolveKey, rp: RelocationPlan) -> None:
+        with self.lock:
+            self.plans[key] = rp
+            while len(self.plans) > MAX_PLANS:
+                self.plans.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _plans() -> _Plans:
+    return _Plans()
+
+
+def solve_key(ctx: state.Context, movers: pd.DataFrame, opts: Options) -> SolveKey:
+    return (ctx.key, plan_map.frame_digest(movers), opts)
+
+
+def _solve(ctx: state.Context, movers: pd.DataFrame, opts: Options) -> RelocationPlan | None:
+    """relocation.plan with a progress bar in a status box; None (error shown) on bad input."""
+    with st.status("正在求解搬迁方案…", expanded=True) as box:
+        bar = st.progress(0.0, text="开始")
+
+        def progress(stage: str, share: float) -> None:
+            bar.progress(min(max(float(share), 0.0), 1.0), text=stage)
+
+        try:
+            rp = relocation.plan(
+                ctx.result,
+                movers,
+                objective=opts.objective,
+                include=opts.include,
+                exclude=opts.exclude,
+                use_idle=opts.use_idle,
+                use_undeveloped=opts.use_undeveloped,
+                use_vacate=opts.use_vacate,
+                time_limit_s=opts.time_limit_s,
+                progress=progress,
+            )
+        except LcgisError as exc:
+            box.update(label="求解失败", state="error")
+            st.error(f"求解失败：{render.md(exc)}")
+            return None
+        box.update(label=f"求解完成(用时 {rp.seconds:.2f} 秒)", state="complete", expanded=False)
+    return rp
+
+
+def plan_for(
+    ctx: state.Context, movers: pd.DataFrame, opts: Options, *, clicked: bool
+) -> tuple[RelocationPlan | None, SolveKey]:
+    """The plan of the current inputs: solved when 求解 is clicked (or taken from the cache),
+    kept on reruns while the inputs stay the same."""
+    key = solve_key(ctx, movers, opts)
+    if not clicked and st.session_state.get(SOLVED) != key:
+        return None, key
+    rp = _plans().get(key)
+    if rp is None:
+        rp = _solve(ctx, movers, opts)
+        if rp is None:
+            st.session_state.pop(SOLVED, None)
+            return None, key
+        _plans().put(key, rp)
+    st.session_state[SOLVED] = key
+    return rp, key
+
+
+def solver_status(rp: RelocationPlan) -> None:
+    """Proven optimal, or the solver's status and MIP gap."""
+    if rp.optimal:
+        zh = relocation.OBJECTIVE_ZH[rp.objective]
+        st.success(f"求解状态：已证明最优；目标值(净增{zh}) {rp.objective_value_wan:,.2f} 万元")
+    else:
+        gap = "未知" if rp.mip_gap is None else f"{rp.mip_gap:.2%}"
+        st.warning(f"求解状态：{render.md(rp.status)}；MIP 相对差距 {gap}。方案可能不是最优。")
+    st.caption(render.md(rp.summary()).replace("\n", "  \n"))
+    if rp.report.issues:
+        with st.expander(f"求解提示({len(rp.report.issues)} 条)"):
+            st.dataframe(plan_map.issue_rows(rp.report), hide_index=True, width="stretch")
+
+
+def plan_metrics(rp: RelocationPlan) -> None:
+    """Movers placed, land given, and the park's tax and output after (change as delta)."""
+    ba = rp.before_after[rp.before_after["zone_id"] == PARK_ID]
+    park = dict(zip(ba["figure"], ba[["label", "after", "change"]].to_numpy(), strict=True))
+    placed = rp.plan["parcel_ids"].astype(str).ne("")
+    m = st.columns(4)
+    m[0].metric("已安排企业(家)", f"{int(placed.sum())} / {len(rp.plan)}")
+    m[1].metric("安排用地(亩)", render.num(rp.plan.loc[placed, "land_mu"].sum(), 2))
+    for col, fig in ((m[2], "tax_wan"), (m[3], "output_wan")):
+        label, after, change = park[fig]
+        col.metric(f"全园{label}", render.num(after, 0), delta=render.delta(float(change), 0))
+
+
+# --- the map and the download ----------------------------------------------------------------
+
+
+def plan_map_view(ctx: state.Context, rp: RelocationPlan, *, basemap: str, key: str) -> None:
+    """The parcel map (by class) with freed parcels, target sites and move lines on top."""
+    spec = maps.BASEMAPS.get(basemap, maps.BASEMAPS["osm"])
+    payload, bounds, _legend = state.map_payload(
+        ctx.key, "parcel_class", "quantiles", 5, spec.datum, _result=ctx.result
+    )
+    fmap = maps.build_map(
+        payload,
+        bounds,
+        basemap=basemap,
+        tianditu_key=mapview.tianditu_key(),
+        assets_url=mapview.assets_url(),
+    )
+    features = plan_map.plan_features(rp.plan, rp.free, ctx.result.parcels)
+    layer = plan_map.plan_layer(features, datum=spec.datum)
+    st_folium(
+        fmap,
+        key=key,
+        height=600,
+        use_container_width=True,
+        returned_objects=[],
+        feature_group_to_add=layer,
+    )
+    legend = "；".join(
+        f"{name}({n} 处)"
+        for code, (name, *_rest) in plan_map.KINDS.items()
+        if (n := int((features["kind"] == code).sum()))
+    )
+    st.caption(
+        f"图层：{legend}。底色为宗地类别。蓝色实线 = 安排地块，橙色 = 腾出地块，"
+        "灰色虚线 = 未使用的空闲地块，红色虚线 = 园区内企业的搬迁路线(原宗地中心 → 新地块中心)。"
+        + maps.DATUMS[spec.datum]
+    )
+
+
+@st.cache_data(show_spinner="正在生成文件…", max_entries=16)
+def plan_xlsx(key: SolveKey, _rp: RelocationPlan) -> bytes:
+    """The plan written by ``plan_report.write_plan`` as .xlsx, as bytes."""
+    with tempfile.TemporaryDirectory(prefix="lcgis-plan-") as tmp:
+        (out,) = write_plan(_rp, Path(tmp) / "plan.xlsx")
+        return out.read_bytes()
+
+
+# --- saved plans -----------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _store(url: str) -> review.ReviewStore:
+    return review.ReviewStore(url)
+
+
+def store(ctx: state.Context, *, create: bool = True) -> review.ReviewStore | None:
+    """The review store of the dataset (env LCGIS_DATABASE_URL wins); None, with the reason
+    shown, when it cannot be opened.  ``create=False``: a SQLite file that does not exist
+    yet is not created (None: nothing saved so far), so merely looking creates nothing."""
+    url = review.resolve_database_url(data_dir=ctx.data_dir)
+    if not create and _missing_sqlite(url):
+        return None
+    try:
+        return _store(url)
+    except LcgisError as exc:
+        st.warning(f"无法打开方案库：{render.md(exc)}")
+        return None
+
+
+def _missing_sqlite(url: str) -> bool:
+    """A SQLite URL whose database file does not exist (yet)."""
+    parsed = sa_url.make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return False
+    db = parsed.database or ""
+    return db in ("", ":memory:") or not Path(db).exists()
+
+
+def current_user() -> review.User | None:
+    """Who saves: the logged-in user when the app has login (None when nobody is logged in),
+    else a guest who may save."""
+    if importlib.util.find_spec("ui.auth") is None:  # an app without login
+        return review.User(GUEST, "reviewer")
+    auth = importlib.import_module("ui.auth")
+    getter = getattr(auth, "current_user", None)
+    if getter is None:
+        return review.User(GUEST, "reviewer")
+    user = getter()
+    return user if isinstance(user, review.User) else None
+
+
+def save_form(
+    ctx: state.Context, rp: RelocationPlan, key: SolveKey, opts: Options, movers: pd.DataFrame
+) -> None:
+    """Name and save the shown plan in the review store."""
+    user = current_user()
+    if user is None:
+        st.info("登录后才能保存方案。")
+        return
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    name = c1.text_input("方案名称", key="reloc_plan_name", placeholder="如：2025 税收优先方案")
+    overwrite = c2.checkbox("覆盖同名方案", key="reloc_overwrite")
+    if c3.button("保存方案", key="reloc_save", icon=":material/save:"):
+        s = store(ctx)
+        if s is None:
+            return
+        params = {
+            "data_dir": ctx.data_dir,
+            "year": ctx.year,
+            "as_of": ctx.as_of.isoformat(),
+            "rules_digest": ctx.rules.digest,
+            "movers_digest": key[1],
+            "n_movers": len(movers),
+            **opts.as_dict(),
+        }
+        try:
+            s.save_plan(
+                name.strip(), plan_map.plan_payload(rp, params), by=user, overwrite=overwrite
+            )
+        except LcgisError as exc:
+            st.error(f"保存失败：{render.md(exc)}")
+        else:
+            st.success(f"已保存方案“{render.md(name.strip())}”(保存人：{render.md(user.name)})")
+
+
+def compare_saved(ctx: state.Context) -> None:
+    """Two saved plans side by side: totals and per-zone changes."""
+    s = store(ctx, create=False)
+    try:
+        saved = s.plans() if s is not None else []
+    except LcgisError as exc:
+        st.warning(f"无法读取已保存的方案：{render.md(exc)}")
+        return
+    if len(saved) < 2:
+        st.caption(f"已保存 {len(saved)} 个方案；保存两个或以上方案后可在此对比。")
+        return
+    by_name = {p.name: p for p in saved}
+    names = list(by_name)
+    c1, c2 = st.columns(2)
+    first = c1.selectbox("方案一", names, index=0, key="reloc_cmp_a")
+    second = c2.selectbox("方案二", names, index=1, key="reloc_cmp_b")
+    if first == second:
+        st.info("请选择两个不同的方案。")
+        return
+    for col, p in ((c1, by_name[first]), (c2, by_name[second])):
+        payload = p.payload if isinstance(p.payload, dict) else {}
+        obj = relocation.OBJECTIVE_ZH.get(str(payload.get("objective")), "")
+        col.caption(
+            f"{render.md(p.name)}：{render.md(p.created_by)} 保存于 "
+            f"{render.md(review.format_time(p.created_at))}；目标 园区{render.md(obj)}最大；"
+            f"{render.md(payload.get('status', ''))}"
+        )
+    totals, zones = plan_map.compare_plans(
+        by_name[first].payload, by_name[second].payload, [first, second]
+    )
+    st.markdown("**合计**")
+    st.dataframe(
+        totals,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(c, format="%,.2f") for c in totals.columns[1:]
+        },
+        key="reloc_cmp_totals",
+    )
+    st.markdown("**各片区变化(搬迁后 − 搬迁前)**")
+    render.table(zones, key="reloc_cmp_zones")
