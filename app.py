@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import state
+from ui import auth, state
 
 #: (file, title, icon) of every screen, in menu order.  The first one opens by default.
 SCREENS: list[tuple[str, str, str]] = [
@@ -19,6 +19,7 @@ SCREENS: list[tuple[str, str, str]] = [
     ("app_pages/map.py", "地图", ":material/map:"),
     ("app_pages/enterprises.py", "企业", ":material/factory:"),
     ("app_pages/candidates.py", "候选", ":material/swap_horiz:"),
+    ("app_pages/review.py", "审核", ":material/fact_check:"),
     ("app_pages/relocation.py", "搬迁规划", ":material/move_down:"),
     ("app_pages/data.py", "数据", ":material/database:"),
 ]
@@ -45,12 +46,14 @@ def sidebar() -> None:
     ss = st.session_state
     with st.sidebar:
         st.markdown("### 鲤城高新区 用地效益评价")
+        auth.user_box()
         folder = st.text_input(
             "数据目录",
             value=ss[state.DATA_DIR],
             key=state.widget_key(state.W_DATA_DIR),
             help="数据集所在文件夹(含 parcels/ 子目录)。默认是内置示意数据；"
-            "也可用环境变量 LCGIS_DATA_DIR 指定，或在“数据”页上传。",
+            "也可用环境变量 LCGIS_DATA_DIR 指定，或在“数据”页上传。切换数据需管理员登录。",
+            disabled=not auth.can_import(),
         )
         ss[state.DATA_DIR] = folder.strip() or state.initial_data_dir()
         data_dir = str(ss[state.DATA_DIR])
@@ -99,6 +102,7 @@ def main() -> None:
         page_icon="🗺️",
         layout="wide",
     )
+    auth.gate()  # on a dataset other than the demo: only the login form until logged in
     pages = [
         st.Page(file, title=title, icon=icon, default=(i == 0))
         for i, (file, title, icon) in enumerate(SCREENS)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lcgis.schema import LAYER_LABELS
-from ui import render, state, uploads
+from ui import auth, render, state, uploads
 
 st.title("数据")
 state.init_session()
@@ -70,6 +70,10 @@ if Path(current).is_dir():
         )
 else:
     st.error("找不到这个数据目录。请上传数据，或改回内置示意数据。")
+if not auth.can_import():
+    st.subheader("上传数据")
+    st.info("上传或切换数据需要管理员权限，请在左侧边栏以管理员身份登录。")
+    st.stop()
 if current != state.initial_data_dir():
     st.button(
         "改回默认数据",

@@ -7,17 +7,18 @@ import streamlit as st
 
 from lcgis import report, summary
 from lcgis.evaluate import INDICATOR_LABELS
-from ui import mapview, render, state
+from ui import auth, mapview, render, state
 
 ctx = state.context()
 res = ctx.result
-ent = state.enterprise_table(ctx.key, _result=res)
+ent = auth.mask(state.enterprise_table(ctx.key, _result=res))
 
 st.title("企业")
 st.caption(
     f"{ctx.year or '—'} 年度亩均效益综合评价：规上、规下两组分别打分排名(组内排名)，"
     "不参评的 T 类企业排在最后。"
 )
+auth.confidential_note()
 
 # --- filters -----------------------------------------------------------------------------------
 f1, f2, f3, f4, f5 = st.columns([2, 3, 2, 2, 2])

@@ -58,7 +58,12 @@ class Indicator:
     share: bool = False  # 0–1 values shown as %
 
 
-#: Indicators offered on the map, in menu order ("parcel_class" is categorical).
+#: The categorical indicator of the review status: a ``review_status`` column is not part of
+#: the result; the caller adds it to the parcels (from the review store) before colouring.
+REVIEW_STATUS = "review_status"
+
+#: Indicators offered on the map, in menu order ("parcel_class" and "review_status" are
+#: categorical).
 INDICATORS: dict[str, Indicator] = {
     ind.key: ind
     for ind in (
@@ -69,6 +74,7 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("coverage", "建筑系数", "%", 1, "good_high", share=True),
         Indicator("tax_per_mu_growth", "亩均税收增长率", "%", 1, "good_high", share=True),
         Indicator("land_area_mu", "用地面积", "亩", 2, "neutral"),
+        Indicator(REVIEW_STATUS, "核查状态", "", 0, "classes"),
     )
 }
 
@@ -88,6 +94,16 @@ CLASS_COLORS: dict[str, str] = {
     "T": "#9e9ac8",
 }
 NO_DATA_COLOR = "#d9d9d9"
+#: Colours of the review statuses (lcgis.review.STATUSES, in workflow order).
+STATUS_COLORS: dict[str, str] = {
+    "待核查": "#fee08b",
+    "核查中": "#fdae61",
+    "已核实": "#74add1",
+    "列入腾笼换鸟计划": "#d7191c",
+    "列入零地增资计划": "#762a83",
+    "已处置": "#1a9641",
+    "不予处置": "#878787",
+}
 CLASS_NAMES: dict[str, str] = {
     "A": "A类 优先发展",
     "B": "B类 鼓励提升",
@@ -277,6 +293,20 @@ def class_colors(classes: pd.Series) -> Classes:
     )
 
 
+def status_colors(statuses: pd.Series) -> Classes:
+    """The categorical colouring by review status (-1 = a status not in :data:`STATUS_COLORS`).
+
+    >>> c = status_colors(pd.Series(["待核查", "已处置", "待核查", None]))
+    >>> c.codes.tolist(), c.counts[0], c.labels[5]
+    ([0, 5, 0, -1], 2, '已处置')
+    """
+    names = list(STATUS_COLORS)
+    s = pd.Series(statuses, dtype="string").fillna("")
+    codes = np.array([names.index(x) if x in names else -1 for x in s], dtype=int)
+    counts = [int((codes == i).sum()) for i in range(len(names))]
+    return Classes(codes, names, list(STATUS_COLORS.values()), counts, "classes")
+
+
 def classify_indicator(
     parcels: pd.DataFrame, indicator: str, scheme: str, k: int, rules: Rules
 ) -> Classes:
@@ -284,6 +314,8 @@ def classify_indicator(
     ind = INDICATORS[indicator]
     if indicator == "parcel_class":
         return class_colors(parcels.get("parcel_class", pd.Series(pd.NA, index=parcels.index)))
+    if indicator == REVIEW_STATUS:
+        return status_colors(parcels.get(REVIEW_STATUS, pd.Series(pd.NA, index=parcels.index)))
     values = parcels[indicator] if indicator in parcels else pd.Series(np.nan, index=parcels.index)
     return classify(
         values,
@@ -390,12 +422,13 @@ def legend_for(indicator: str, classes: Classes, scheme: str) -> Legend:
     """The legend of a classification (a grey "无数据" row when some parcels have none)."""
     ind = INDICATORS[indicator]
     unit = f"({ind.unit})" if ind.unit and ind.unit != "%" else ""
-    how = "" if indicator == "parcel_class" else f" · {SCHEMES.get(classes.scheme, scheme)}"
+    categorical = ind.palette == "classes"
+    how = "" if categorical else f" · {SCHEMES.get(classes.scheme, scheme)}"
     title = f"{ind.label}{unit}{how}"
     rows = list(zip(classes.colors, classes.labels, classes.counts, strict=True))
     missing = int((classes.codes == -1).sum())
     if missing:
-        rows.append((NO_DATA_COLOR, "无类别" if indicator == "parcel_class" else "无数据", missing))
+        rows.append((NO_DATA_COLOR, "无类别" if categorical else "无数据", missing))
     return Legend(title, rows, classes.note)
 
 
@@ -439,7 +472,8 @@ def parcel_payload(
     zlist = sorted({_text(z) for z in zone_names if _text(z)})
     zindex = {z: i for i, z in enumerate(zlist)}
     flags = _flags(parcels)
-    values = parcels[indicator] if indicator in parcels and indicator != "parcel_class" else None
+    categorical = ind.palette == "classes"
+    values = parcels[indicator] if indicator in parcels and not categorical else None
     klass = parcels.get("parcel_class", None)
     digits = ind.digits + (2 if ind.share else 0)
     rows = []
@@ -473,7 +507,7 @@ def parcel_payload(
         "pal": list(classes.colors),
         "nd": NO_DATA_COLOR,
         "ind": {
-            "label": "" if indicator == "parcel_class" else ind.label,
+            "label": "" if categorical else ind.label,
             "unit": ind.unit,
             "d": ind.digits,
             "share": ind.share,

@@ -19,6 +19,7 @@ from lcgis.evaluate import sensitivity
 from lcgis.explain import fmt
 from lcgis.io import read_dataset
 from lcgis.pipeline import Result, run
+from lcgis.review import User
 from lcgis.rules import load_rules
 from tests.hostile import make_hostile_dataset
 from ui import state, uploads
@@ -30,9 +31,20 @@ PAGES = {
     "地图": "app_pages/map.py",
     "企业": "app_pages/enterprises.py",
     "候选": "app_pages/candidates.py",
+    "审核": "app_pages/review.py",
     "搬迁规划": "app_pages/relocation.py",
     "数据": "app_pages/data.py",
 }
+
+
+#: A logged-in admin (datasets other than the demo need a login).
+ADMIN = {state.USER: User("管理员", "admin")}
+
+
+@pytest.fixture(autouse=True)
+def temp_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review store lives in a temporary file: data/ is never written."""
+    monkeypatch.setenv("LCGIS_DATABASE_URL", f"sqlite:///{tmp_path / 'review.sqlite'}")
 
 
 @cache
@@ -142,7 +154,8 @@ def test_map_shows_the_card_of_the_selected_parcel() -> None:
     md = [m.value for m in at.markdown]
     assert any(f"宗地 {first} 体检表".replace("-", "\\-") in m for m in md), md[:5]
     assert any(m.startswith("**宗地编号：**") and first.replace("-", "\\-") in m for m in md)
-    assert len(at.table) == 2  # figures and inputs; rules, occupants, scores are grids
+    # figures and inputs (rules, occupants, scores are grids), then the review panel's record
+    assert len(at.table) == 3 and "核查状态" in at.table[2].value.index
     cols = [d.value.columns.tolist() for d in at.dataframe]
     assert ["规则", "检验", "阈值", "实际值", "结论", "依据"] in cols
 
@@ -248,13 +261,13 @@ def test_data_screen_reports_the_current_dataset() -> None:
 
 def test_a_folder_with_errors_stops_with_its_report(tmp_path: Path) -> None:
     (tmp_path / "parcels").mkdir()
-    at = app("总览", lcgis_data_dir=str(tmp_path))
+    at = app("总览", lcgis_data_dir=str(tmp_path), **ADMIN)
     assert at.error and "数据有错误" in at.error[0].value
     assert len(at.dataframe) == 1  # the report
 
 
 def test_sidebar_data_dir_switches_the_dataset(tmp_path: Path, hostile_dataset: Path) -> None:
-    at = app("地图", lcgis_data_dir=str(hostile_dataset))
+    at = app("地图", lcgis_data_dir=str(hostile_dataset), **ADMIN)
     assert not at.error
     at.switch_page(PAGES["企业"]).run()
     names = at.dataframe[0].value["企业名称"].tolist()

@@ -20,6 +20,7 @@ from lcgis.io import read_dataset
 from lcgis.movers import read_movers
 from lcgis.pipeline import Result, run
 from lcgis.relocation import RelocationPlan
+from lcgis.review import User
 from lcgis.rules import load_rules
 from ui import relocation as reloc
 
@@ -146,11 +147,17 @@ def test_an_invalid_mover_shows_the_chinese_error_and_no_plan() -> None:
     assert not any(s.value == "3. 搬迁方案" for s in at.subheader)
 
 
-def test_save_two_plans_and_compare_them(temp_store: Path) -> None:
+def test_guest_cannot_save_a_plan(temp_store: Path) -> None:
     at = solve(page())
+    assert any("登录后才能保存方案" in str(i.value) for i in [*at.info, *at.warning, *at.caption])
+    assert not temp_store.exists()
+
+
+def test_save_two_plans_and_compare_them(temp_store: Path) -> None:
+    at = solve(page(lcgis_user=User("张三", "reviewer")))
     at.text_input(key="reloc_plan_name").input("税收优先").run()
     at.button(key="reloc_save").click().run()
-    assert any("已保存方案“税收优先”(保存人：访客)" in s.value for s in at.success)
+    assert any("已保存方案“税收优先”(保存人：张三)" in s.value for s in at.success)
     at.radio(key="reloc_objective").set_value("output").run()
     assert any("请点击“求解”" in i.value for i in at.info)  # inputs changed: not shown stale
     solve(at)

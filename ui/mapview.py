@@ -18,7 +18,7 @@ from streamlit_folium import st_folium
 
 from lcgis import maps
 
-from . import state
+from . import review_panel, state
 
 LEAFLET_DIR = "vendor/leaflet-1.9.4"
 RETURNED = ["last_object_clicked", "last_active_drawing"]
@@ -85,9 +85,7 @@ def parcel_map(
     so the rerun already draws the new selection.
     """
     spec = maps.BASEMAPS.get(basemap, maps.BASEMAPS["osm"])
-    payload, bounds, _legend = state.map_payload(
-        ctx.key, indicator, scheme, k, spec.datum, _result=ctx.result
-    )
+    payload, bounds, _legend = _payload(ctx, indicator, scheme, k, spec.datum)
     fmap = maps.build_map(
         payload,
         bounds,
@@ -129,4 +127,16 @@ def parcel_map(
 
 def legend_rows(ctx: state.Context, indicator: str, scheme: str, k: int, datum: str) -> Any:
     """The legend of the current colouring (for the page beside the map)."""
-    return state.map_payload(ctx.key, indicator, scheme, k, datum, _result=ctx.result)[2]
+    return _payload(ctx, indicator, scheme, k, datum)[2]
+
+
+def _payload(
+    ctx: state.Context, indicator: str, scheme: str, k: int, datum: str
+) -> tuple[str, list[list[float]], maps.Legend]:
+    """``state.map_payload``; the review status comes from the store (keyed by its last seq)."""
+    if indicator == maps.REVIEW_STATUS:
+        extra, columns = review_panel.map_columns(ctx)
+        return state.map_payload(
+            ctx.key, indicator, scheme, k, datum, _result=ctx.result, extra=extra, _columns=columns
+        )
+    return state.map_payload(ctx.key, indicator, scheme, k, datum, _result=ctx.result)

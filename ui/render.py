@@ -90,7 +90,13 @@ def table(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto
 
 
 def card(c: Card) -> None:
-    """The 体检表 as tables: verdict, figures, rules, occupants, scores, inputs."""
+    """The 体检表 as tables: verdict, figures, rules, occupants, scores, inputs.
+
+    Confidential figures are masked for viewers and guests (:func:`ui.auth.mask_card`).
+    """
+    from ui import auth  # auth renders with this module: imported here, not at the top
+
+    c = auth.mask_card(c)
     st.markdown(f"#### {md(c.title)}")
     st.markdown(f"**宗地编号：** {md(c.parcel_id)}")
     for line in c.verdict:

@@ -44,6 +44,8 @@ RULES_FILE = "lcgis_rules_file"  # an uploaded rules file saved for this session
 AS_OF = "lcgis_as_of"  # evaluation date
 SELECTED = "lcgis_selected_parcel"  # the selected parcel id (survives reruns and pages)
 SESSION_ID = "lcgis_session_id"
+USER = "lcgis_user"  # the logged-in lcgis.review.User (absent: nobody, a guest on the demo)
+USER_STORE = "lcgis_user_store"  # URL of the store the user logged in to
 W_DATA_DIR, W_YEAR, W_RULES_PATH, W_AS_OF = "sb_data_dir", "sb_year", "sb_rules_path", "sb_as_of"
 W_RULES_UPLOAD = "sb_rules_upload"
 DATA_GENERATION = "lcgis_data_generation"  # bumped when the app switches the dataset itself
@@ -232,10 +234,24 @@ def display_geometry(key: Key, datum: str, _result: Result) -> gpd.GeoSeries:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def map_payload(
-    key: Key, indicator: str, scheme: str, k: int, datum: str, _result: Result
+    key: Key,
+    indicator: str,
+    scheme: str,
+    k: int,
+    datum: str,
+    _result: Result,
+    extra: str = "",
+    _columns: dict[str, pd.Series] | None = None,
 ) -> tuple[str, list[list[float]], maps.Legend]:
-    """(script-safe JSON, bounds, legend) of the parcel layer."""
+    """(script-safe JSON, bounds, legend) of the parcel layer.
+
+    ``_columns``: columns added to the parcels before colouring (aligned on them, e.g. the
+    review status); ``extra`` is their stamp (part of the cache key, e.g. the store's last
+    history seq), so the map refreshes when they change.
+    """
     p = _result.parcels
+    if _columns:
+        p = p.assign(**{name: col.to_numpy() for name, col in _columns.items()})
     classes = maps.classify_indicator(p, indicator, scheme, k, _result.rules)
     legend = maps.legend_for(indicator, classes, scheme)
     payload = maps.parcel_payload(

@@ -1,0 +1,266 @@
+"""Login and the review workflow in the app (streamlit.testing.v1.AppTest): guests read the
+demo with confidential figures masked, other datasets need a login, reviewers change a parcel's
+review with the version they read (a stale one is refused), the 审核 screen filters the queue.
+
+Every test uses its own SQLite store (env LCGIS_DATABASE_URL); data/ is never written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest
+
+from lcgis import review
+from lcgis.io import read_dataset
+from lcgis.review import ReviewStore, User
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PW = "correct-horse-9"
+
+
+@pytest.fixture(autouse=True)
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ReviewStore]:
+    """A fresh store with a reviewer 张三, a reviewer 李四 and a viewer 王五."""
+    monkeypatch.setenv("LCGIS_DATABASE_URL", f"sqlite:///{tmp_path / 'review.sqlite'}")
+    before = sorted(p.name for p in (ROOT / "data").iterdir())
+    s = review.open_store()
+    s.add_user("张三", PW, "reviewer")
+    s.add_user("李四", PW, "reviewer")
+    s.add_user("王五", PW, "viewer")
+    yield s
+    s.close()
+    assert sorted(p.name for p in (ROOT / "data").iterdir()) == before
+
+
+@cache
+def parcel_ids() -> list[str]:
+    return read_dataset(ROOT / "data").parcels["parcel_id"].astype(str).tolist()
+
+
+def run(page: str | None = None, **session: object) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in session.items():
+        at.session_state[k] = v
+    at.run()
+    if page is not None:
+        at.switch_page(page)
+        at.run()
+    ok(at)
+    return at
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label == label)
+
+
+def login(at: AppTest, name: str, password: str = PW) -> None:
+    at.text_input(key="login_side_name").input(name)
+    at.text_input(key="login_side_password").input(password)
+    button(at, "登录").click().run()
+    ok(at)
+
+
+def submit(at: AppTest, pid: str, status: str, **fields: object) -> None:
+    """Fill the review form of ``pid`` (first form generation) and save."""
+    gen = at.session_state["review_form_gen"] if "review_form_gen" in at.session_state else 0  # noqa: SIM401 (no .get)
+    at.selectbox(key=f"rv_status_{gen}_{pid}").set_value(status)
+    for field, value in fields.items():
+        at.text_input(key=f"rv_{field}_{gen}_{pid}").input(str(value))
+    button(at, "保存").click().run()
+    ok(at)
+
+
+MAP = "app_pages/map.py"
+REVIEW = "app_pages/review.py"
+
+
+def test_guest_sees_the_demo_read_only_with_confidential_figures_masked() -> None:
+    pid = parcel_ids()[3]
+    at = run(MAP, lcgis_selected_parcel=pid)
+    assert not any(b.label == "保存" for b in at.button)
+    assert any("登录(核查或管理角色)后可修改" in c.value for c in at.caption)
+    assert any("核查状态" in t.value.index for t in at.table)  # the current review, 待核查
+    assert not at.get("form") or all("rv_form" not in str(f.proto) for f in at.get("form"))
+    at.switch_page("app_pages/enterprises.py").run()
+    ok(at)
+    ent = at.dataframe[0].value
+    assert ent["亩均税收(万元/亩)"].isna().all() and ent["亩均产值(万元/亩)"].isna().all()
+    assert ent["企业名称"].notna().all()
+    # the data screen: no upload for a guest
+    at.switch_page("app_pages/data.py").run()
+    assert any("管理员权限" in i.value for i in at.info)
+    assert not at.get("file_uploader") or all(
+        u.proto.label != "选择文件" for u in at.get("file_uploader")
+    )
+
+
+def test_card_scores_of_tax_are_masked_for_a_guest_and_shown_to_a_reviewer() -> None:
+    found = False  # the first parcel whose card has score rows
+    for pid in parcel_ids()[:40]:
+        at = run(MAP, lcgis_selected_parcel=pid)
+        scores = [d.value for d in at.dataframe if "基准值" in d.value.columns]
+        if scores and not scores[0].empty:
+            found = True
+            break
+    assert found
+    tax = scores[0][scores[0]["指标"].astype(str).str.contains("税")]
+    assert len(tax) and set(tax["数值"]) == {"—(仅核查人员可见)"}
+    at = run(MAP, lcgis_selected_parcel=pid, lcgis_user=User("张三", "reviewer"))
+    scores = [d.value for d in at.dataframe if "基准值" in d.value.columns]
+    tax = scores[0][scores[0]["指标"].astype(str).str.contains("税")]
+    assert "—(仅核查人员可见)" not in set(tax["数值"])
+
+
+def test_another_dataset_without_login_shows_only_the_login_form(toy: Path) -> None:
+    at = run(lcgis_data_dir=str(toy))
+    assert [t.value for t in at.title] == ["登录"]
+    assert {t.label for t in at.text_input} == {"用户名", "密码"}
+    assert not at.metric and not at.dataframe and not at.get("selectbox")
+    at.text_input(key="login_main_name").input("张三")
+    at.text_input(key="login_main_password").input("wrong-password")
+    button(at, "登录").click().run()
+    assert any("用户名或密码错误" in e.value for e in at.error)
+    assert [t.value for t in at.title] == ["登录"]
+    at.text_input(key="login_main_name").input("张三")
+    at.text_input(key="login_main_password").input(PW)
+    button(at, "登录").click().run()
+    ok(at)
+    assert at.title[0].value == "总览"
+    assert any("张三" in m.value for m in at.sidebar.markdown)
+
+
+def test_an_empty_store_says_how_to_create_the_first_admin(
+    toy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LCGIS_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    at = run(lcgis_data_dir=str(toy))
+    assert any("还没有任何用户" in i.value for i in at.info)
+    assert any("python -m lcgis users add 名字 --role admin" in c.value for c in at.code)
+    assert not (tmp_path / "empty.sqlite").exists()  # looking creates nothing
+
+
+def test_reviewer_logs_in_and_changes_a_status(store: ReviewStore) -> None:
+    pid = parcel_ids()[0]
+    at = run(MAP, lcgis_selected_parcel=pid)
+    login(at, "张三")
+    assert any("张三" in m.value for m in at.sidebar.markdown)
+    submit(at, pid, "核查中", assignee="赵六")
+    assert any("已保存" in s.value for s in at.success), [e.value for e in at.error]
+    rv = store.get(pid)
+    assert rv is not None and rv.version == 1 and rv.status == "核查中" and rv.assignee == "赵六"
+    hist = store.history(pid)
+    assert [(h.user, h.version, h.accepted, h.status) for h in hist] == [
+        ("张三", 1, True, "核查中")
+    ]
+    # the panel shows the stored review and its history
+    current = next(t.value for t in at.table if "核查状态" in t.value.index)
+    assert current.loc["核查状态"].iloc[0] == "核查中" and current.loc["版本"].iloc[0] == "1"
+    assert any("变更记录(1 条" in e.label for e in at.expander)
+    # a second change from the same (recreated) form is based on version 1
+    submit(at, pid, "已核实")
+    rv = store.get(pid)
+    assert rv is not None and rv.version == 2 and rv.status == "已核实"
+    # logout: back to a guest
+    button(at, "退出登录").click().run()
+    ok(at)
+    assert not any(b.label == "保存" for b in at.button)
+
+
+def test_a_stale_version_is_refused_and_nothing_is_overwritten(store: ReviewStore) -> None:
+    pid = parcel_ids()[1]
+    at = run(MAP, lcgis_selected_parcel=pid, lcgis_user=User("张三", "reviewer"))
+    assert any(b.label == "保存" for b in at.button)
+    other = store.get_user("李四")
+    assert other is not None
+    store.set_review(pid, by=other, expect_version=0, status="列入腾笼换鸟计划")  # behind the back
+    submit(at, pid, "不予处置")
+    errors = [e.value for e in at.error]
+    assert any("李四" in e and "未保存" in e for e in errors), errors
+    rv = store.get(pid)
+    assert rv is not None and rv.status == "列入腾笼换鸟计划" and rv.version == 1
+    refused = [h for h in store.history(pid) if not h.accepted]
+    assert len(refused) == 1 and refused[0].user == "张三"
+    # reload: the form now reads version 1 and the change goes through
+    button(at, "重新读取最新记录").click().run()
+    submit(at, pid, "不予处置")
+    rv = store.get(pid)
+    assert rv is not None and rv.status == "不予处置" and rv.version == 2
+
+
+def test_a_viewer_cannot_change(store: ReviewStore) -> None:
+    pid = parcel_ids()[2]
+    at = run(MAP, lcgis_selected_parcel=pid)
+    login(at, "王五")
+    assert any("查看角色" in c.value for c in at.caption)
+    assert not any(b.label == "保存" for b in at.button)
+    at.switch_page("app_pages/enterprises.py").run()
+    assert at.dataframe[0].value["亩均税收(万元/亩)"].isna().all()
+    assert store.get(pid) is None
+
+
+def test_review_screen_counts_and_filters(store: ReviewStore) -> None:
+    ids = parcel_ids()
+    user = store.get_user("张三")
+    assert user is not None
+    old = dt.date(2020, 1, 1)
+    store.set_review(ids[0], by=user, status="核查中", due_date=old, assignee="赵六")
+    store.set_review(ids[1], by=user, status="已处置", due_date=old)
+    store.set_review(ids[2], by=user, status="核查中", due_date=dt.date(2099, 1, 1))
+    at = run(REVIEW)
+    assert at.title[0].value == "审核"
+    m = {x.label: x.value for x in at.metric}
+    assert m["核查中(宗)"] == "2" and m["已处置(宗)"] == "1" and m["逾期(宗)"] == "1"
+    assert m["待核查(宗)"] == f"{len(ids) - 3:,}"
+    table = at.dataframe[0].value
+    assert len(table) == len(ids)
+    assert table.set_index("宗地编号").loc[ids[5], "核查状态"] == "待核查"
+    at.multiselect(key="rq_status").set_value(["核查中"]).run()
+    assert sorted(at.dataframe[0].value["宗地编号"]) == sorted([ids[0], ids[2]])
+    at.checkbox(key="rq_overdue").check().run()
+    assert at.dataframe[0].value["宗地编号"].tolist() == [ids[0]]
+    at.multiselect(key="rq_status").set_value([]).run()
+    assert at.dataframe[0].value["宗地编号"].tolist() == [ids[0]]  # 已处置 is never overdue
+    at.checkbox(key="rq_overdue").uncheck().run()
+    at.selectbox(key="rq_assignee").set_value("赵六").run()
+    assert at.dataframe[0].value["宗地编号"].tolist() == [ids[0]]
+    assert at.get("download_button")
+
+
+def legend_counts(at: AppTest) -> pd.Series:
+    box = next(e for e in at.expander if e.label.startswith("图例与分级统计"))
+    assert "核查状态" in box.label
+    return box.dataframe[0].value.set_index("分级")["宗地数(宗)"]
+
+
+def test_map_colours_by_review_status_and_refreshes_after_a_change(store: ReviewStore) -> None:
+    ids = parcel_ids()
+    at = run(MAP)
+    at.selectbox(key="map_indicator").set_value("review_status").run()
+    ok(at)
+    legend = legend_counts(at)
+    assert legend["待核查"] == len(ids) and legend["已处置"] == 0
+    user = store.get_user("张三")
+    assert user is not None
+    store.set_review(ids[0], by=user, status="已处置")
+    at.run()
+    legend = legend_counts(at)
+    assert legend["待核查"] == len(ids) - 1 and legend["已处置"] == 1
+
+
+def test_queue_frame_is_aligned_with_the_parcels() -> None:
+    at = run(REVIEW)
+    table = at.dataframe[0].value
+    assert isinstance(table, pd.DataFrame)
+    assert table["宗地编号"].tolist() == parcel_ids()
