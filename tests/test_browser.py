@@ -86,14 +86,25 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+ADMIN, ADMIN_PASSWORD = "管理员", "browser-test-pass"
+
+
 @pytest.fixture(scope="module")
-def server(browser: Any) -> Iterator[str]:
-    """``streamlit run app.py`` on a free local port, offline basemap, demo data."""
+def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` on a free local port, offline basemap, demo data, and a
+    review store of its own (never the repository's data/) holding one admin."""
+    from lcgis.review import ReviewStore
+
+    db = tmp_path_factory.mktemp("store") / "review.sqlite"
+    url_db = f"sqlite:///{db}"
+    with ReviewStore(url_db) as store:
+        store.add_user(ADMIN, ADMIN_PASSWORD, "admin")
     port = _free_port()
     env = {
         **os.environ,
         "LCGIS_BASEMAP": "none",
         "LCGIS_DATA_DIR": str(ROOT / "data"),
+        "LCGIS_DATABASE_URL": url_db,
         "PYTHONPATH": str(ROOT),
     }
     cmd = [
@@ -276,6 +287,13 @@ def test_uploaded_hostile_names_show_as_text_and_run_nothing(
             if f.is_file():
                 zf.write(f, f.relative_to(folder.parent))
     page = session.page
+    # importing data needs an admin: log in through the sidebar first
+    side = page.locator("[data-testid=stSidebar]")
+    side.locator("[data-testid=stExpander] summary").first.click()
+    side.get_by_label("用户名").fill(ADMIN)
+    side.get_by_label("密码").fill(ADMIN_PASSWORD)
+    side.get_by_role("button", name="登录").click()
+    side.get_by_text("退出登录").wait_for()
     session.goto_screen("数据")
     page.locator(".st-key-data_upload input[type=file]").set_input_files(str(archive))
     page.get_by_text("检查通过").or_(page.get_by_text("上传数据检查报告")).first.wait_for()
