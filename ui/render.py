@@ -76,9 +76,13 @@ def table(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto
     """A sortable table with Chinese number formats (missing numbers shown blank)."""
     config = column_config(df.columns)
     df = df.copy()
-    for col in config:
-        if df[col].dtype == object:
-            df[col] = pd.to_numeric(df[col], errors="coerce")
+    for col in df.columns:
+        if col in config:
+            if df[col].dtype == object:
+                df[col] = pd.to_numeric(df[col], errors="coerce")
+        elif not pd.api.types.is_numeric_dtype(df[col]):
+            # empty text shows blank, not "None"
+            df[col] = df[col].astype(object).where(df[col].notna(), "")
     st.dataframe(
         df,
         hide_index=True,
