@@ -253,13 +253,13 @@ def _check_values(
             )
 
 
-def read_movers(
+def read_movers_table(
     path: str | Path, *, parcel_ids: Collection[str] | None = None
-) -> tuple[pd.DataFrame, v.QualityReport]:
-    """Movers from a .csv or .xlsx file, with the warnings found.
+) -> tuple[pd.DataFrame | None, v.QualityReport]:
+    """A movers file (.csv/.xlsx) as a canonical table, and what is wrong with it.
 
-    Raises :class:`DataError` carrying the report when the file is missing, unreadable or
-    has errors: nothing is half-loaded.
+    Never raises for bad data: a value that is not a number comes back empty and is reported
+    (so a screen can show the table for correction); ``None`` when the file cannot be read.
     """
     path = Path(path)
     report = v.QualityReport()
@@ -272,24 +272,37 @@ def read_movers(
             file=path.name,
             fix="另存为 CSV(UTF-8 或 GBK)或 Excel(.xlsx)",
         )
-        raise DataError("搬迁企业文件格式不受支持", report)
+        return None, report
     if not path.is_file():
         report.add("error", "missing_file", LAYER, f"找不到文件 {path}", file=path.name)
-        raise DataError("找不到搬迁企业文件", report)
+        return None, report
     with tempfile.TemporaryDirectory(prefix="lcgis-") as tmp:
         raw = read_raw(path, LAYER, LayerMapping(), report, Path(tmp))
     if raw is None:
-        raise DataError("搬迁企业文件无法读取", report)
+        return None, report
     movers, found = check_movers(
         raw.frame, file=path.name, offset=raw.offset, parcel_ids=parcel_ids
     )
     report.extend(found)
-    if report.has_errors:
-        raise DataError("搬迁企业文件有错误", report)
+    return movers, report
+
+
+def read_movers(
+    path: str | Path, *, parcel_ids: Collection[str] | None = None
+) -> tuple[pd.DataFrame, v.QualityReport]:
+    """Movers from a .csv or .xlsx file, with the warnings found.
+
+    Raises :class:`DataError` carrying the report when the file is missing, unreadable or
+    has errors: nothing is half-loaded.
+    """
+    movers, report = read_movers_table(path, parcel_ids=parcel_ids)
+    if movers is None or report.has_errors:
+        first = report.errors[0].message if report.errors else "无法读取"
+        raise DataError(f"搬迁企业文件有错误：{first}", report)
     if movers.empty:
-        report.add("error", "empty_layer", LAYER, "没有任何搬迁企业", file=path.name)
+        report.add("error", "empty_layer", LAYER, "没有任何搬迁企业", file=Path(path).name)
         raise DataError("搬迁企业文件为空", report)
-    movers.attrs["file"] = path.name  # named in the plan's warnings
+    movers.attrs["file"] = Path(path).name  # named in the plan's warnings
     return movers, report
 
 

@@ -20,9 +20,7 @@ import hashlib
 import html
 import json
 import math
-import tempfile
-from collections.abc import Collection, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
@@ -34,8 +32,7 @@ import shapely
 from . import maps
 from . import validate as v
 from .before_after import PARK_ID
-from .io import LayerMapping, read_raw
-from .movers import LAYER, MOVER_FIELDS, check_movers
+from .movers import MOVER_FIELDS, check_movers
 from .plan_report import BEFORE_AFTER_LABELS
 from .relocation import RelocationPlan
 
@@ -72,38 +69,6 @@ def empty_movers() -> pd.DataFrame:
     ['mover_id', 'name', 'credit_code', 'need_mu']
     """
     return check_movers(pd.DataFrame({f: [] for f in MOVER_FIELDS}))[0]
-
-
-def load_movers_table(
-    path: str | Path, *, parcel_ids: Collection[str] | None = None
-) -> tuple[pd.DataFrame | None, v.QualityReport]:
-    """A movers file (.csv/.xlsx) as an editable canonical table, and what is wrong with it.
-
-    Unlike :func:`lcgis.movers.read_movers` a table with wrong values is returned (a value
-    that is not a number comes back empty) so that it can be corrected on screen; ``None``
-    when the file cannot be read at all.
-    """
-    path = Path(path)
-    report = v.QualityReport()
-    if path.suffix.lower() not in (".csv", ".xlsx"):
-        report.add(
-            "error",
-            "unreadable",
-            LAYER,
-            "搬迁企业文件应为 .csv 或 .xlsx",
-            file=path.name,
-            fix="另存为 CSV(UTF-8 或 GBK)或 Excel(.xlsx)",
-        )
-        return None, report
-    with tempfile.TemporaryDirectory(prefix="lcgis-") as tmp:
-        raw = read_raw(path, LAYER, LayerMapping(), report, Path(tmp))
-    if raw is None:
-        return None, report
-    movers, found = check_movers(
-        raw.frame, file=path.name, offset=raw.offset, parcel_ids=parcel_ids
-    )
-    report.extend(found)
-    return movers, report
 
 
 def frame_digest(df: pd.DataFrame) -> str:

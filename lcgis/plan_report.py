@@ -17,11 +17,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-from openpyxl.utils import get_column_letter
 
 from .errors import UsageError
 from .io import atomic_output
 from .relocation import OBJECTIVE_ZH, RelocationPlan
+from .report import format_sheet
 
 PLAN_FORMATS = (".xlsx", ".csv", ".gpkg")
 #: Chinese headers (with units) of the plan table.
@@ -121,34 +121,25 @@ def write_plan(rp: RelocationPlan, out: str | Path) -> list[Path]:
 
 
 def _write_workbook(rp: RelocationPlan, path: Path) -> None:
+    footer = f"lcgis 搬迁方案：{rp.status} 第 &P 页 共 &N 页"
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in plan_sheets(rp).items():
             df.to_excel(xw, sheet_name=name, index=False)
             ws = xw.sheets[name]
-            ws.freeze_panes = "C2" if name == "搬迁方案" else "A2"
-            ws.print_title_rows = "1:1"
-            ws.page_setup.orientation = "landscape"
-            ws.page_setup.fitToWidth = 1
-            ws.page_setup.fitToHeight = 0
-            ws.sheet_properties.pageSetUpPr.fitToPage = True
-            ws.oddFooter.center.text = f"lcgis 搬迁方案：{rp.status} 第 &P 页 共 &N 页"
-            for i, header in enumerate(df.columns, start=1):
-                letter = get_column_letter(i)
-                fmt = _number_format(str(header))
-                if fmt and name != "求解说明":
-                    for cell in ws[letter][1:]:
-                        cell.number_format = fmt
-                texts = sorted(_width(_shown(x)) for x in df[header] if not pd.isna(x) and x != "")
-                text_len = texts[int(0.9 * (len(texts) - 1))] if texts else 0
-                width = max(_width(str(header)), min(text_len, 60)) + 2
-                ws.column_dimensions[letter].width = min(width, 60)
+            notes = name == "求解说明"
+            format_sheet(
+                ws,
+                df,
+                freeze="C2" if name == "搬迁方案" else "A2",
+                footer=footer,
+                number_format=(lambda _h: None) if notes else _number_format,
+                auto_filter=not notes,
+            )
             if name == "前后对比":  # counts of parcels without decimals
                 for r, label in enumerate(df["指标"], start=2):
                     if str(label).endswith("(宗)"):
                         for c in range(4, len(df.columns) + 1):
                             ws.cell(row=r, column=c).number_format = "#,##0"
-            if len(df) and name != "求解说明":
-                ws.auto_filter.ref = ws.dimensions
 
 
 def _number_format(header: str) -> str | None:
@@ -166,19 +157,3 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
         if isinstance(out[col].dtype, pd.BooleanDtype):
             out[col] = out[col].astype(object).where(out[col].notna(), None)
     return out
-
-
-def _shown(value: object) -> str:
-    """A cell as Excel shows it (numbers with two decimals), for the column width."""
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return str(value)
-
-
-def _width(text: str) -> int:
-    """Width in Excel character units: CJK characters count double.
-
-    >>> _width("宗地A1")
-    6
-    """
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)

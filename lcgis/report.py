@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -341,29 +343,50 @@ def _number_format(header: str) -> str | None:
 
 def write_workbook(result: Result, path: Path) -> None:
     """The committee's workbook: frozen headers, number formats, widths, print settings."""
-    sheets = workbook_sheets(result)
+    footer = f"lcgis 评价结果 {result.year or ''}年度 第 &P 页 共 &N 页"
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        for name, df in sheets.items():
+        for name, df in workbook_sheets(result).items():
             df.to_excel(xw, sheet_name=name, index=False)
-            ws = xw.sheets[name]
-            ws.freeze_panes = "B2" if name in ("宗地", "企业", "腾笼换鸟", "零地增资") else "A2"
-            ws.print_title_rows = "1:1"
-            ws.page_setup.orientation = "landscape"
-            ws.page_setup.fitToWidth = 1
-            ws.page_setup.fitToHeight = 0
-            ws.sheet_properties.pageSetUpPr.fitToPage = True
-            ws.oddFooter.center.text = f"lcgis 评价结果 {result.year or ''}年度 第 &P 页 共 &N 页"
-            for i, header in enumerate(df.columns, start=1):
-                letter = get_column_letter(i)
-                fmt = _number_format(str(header))
-                if fmt:
-                    for cell in ws[letter][1:]:
-                        cell.number_format = fmt
-                widths = [_display_width(str(x)) for x in df[header] if not _blank(x)]
-                text_len = int(np.percentile(widths, 90)) if widths else 0
-                width = max(_display_width(str(header)), min(text_len, 40)) + 2
-                ws.column_dimensions[letter].width = min(width, 50)
-            ws.auto_filter.ref = ws.dimensions
+            freeze = "B2" if name in ("宗地", "企业", "腾笼换鸟", "零地增资") else "A2"
+            format_sheet(xw.sheets[name], df, freeze=freeze, footer=footer)
+
+
+def format_sheet(
+    ws: Any,
+    df: pd.DataFrame,
+    *,
+    freeze: str,
+    footer: str,
+    number_format: Callable[[str], str | None] | None = None,
+    auto_filter: bool = True,
+) -> None:
+    """Make a written sheet printable: frozen header, print titles, landscape fit to width,
+    page footer, number formats by header (units), column widths, filters."""
+    fmt_of = number_format or _number_format
+    ws.freeze_panes = freeze
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = footer
+    for i, header in enumerate(df.columns, start=1):
+        letter = get_column_letter(i)
+        fmt = fmt_of(str(header))
+        if fmt:
+            for cell in ws[letter][1:]:
+                cell.number_format = fmt
+        widths = [_display_width(_shown(x)) for x in df[header] if not _blank(x)]
+        text_len = int(np.percentile(widths, 90)) if widths else 0
+        width = max(_display_width(str(header)), min(text_len, 40)) + 2
+        ws.column_dimensions[letter].width = min(width, 50)
+    if auto_filter and len(df):
+        ws.auto_filter.ref = ws.dimensions
+
+
+def _shown(value: object) -> str:
+    """A cell as Excel shows it (numbers with two decimals), for the column width."""
+    return f"{value:,.2f}" if isinstance(value, float) else str(value)
 
 
 def _blank(value: object) -> bool:

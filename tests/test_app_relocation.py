@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from lcgis import plan_map, relocation
 from lcgis.io import read_dataset
-from lcgis.movers import read_movers
+from lcgis.movers import read_movers, read_movers_table
 from lcgis.pipeline import Result, run
 from lcgis.relocation import RelocationPlan
 from lcgis.review import User
@@ -131,7 +131,7 @@ def test_solving_the_example_shows_the_library_figures() -> None:
 
 
 def test_an_invalid_mover_shows_the_chinese_error_and_no_plan() -> None:
-    movers = plan_map.load_movers_table(EXAMPLE)[0]
+    movers = read_movers_table(EXAMPLE)[0]
     assert movers is not None
     movers.loc[2, "need_mu"] = -5.0
     at = page(
@@ -211,8 +211,8 @@ def test_reruns_do_not_solve_again(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_bad_upload_comes_back_editable(tmp_path: Path) -> None:
     f = tmp_path / "movers.csv"
     f.write_text("企业编号,企业名称,需求用地（亩）,行业代码\nM1,甲,约8,3911\n", encoding="utf-8")
-    table, rep = plan_map.load_movers_table(f)
+    table, rep = read_movers_table(f)
     assert table is not None and table["mover_id"].tolist() == ["M1"]
     assert rep.has_errors
     assert plan_map.issue_rows(rep).iloc[0]["字段"] == "需求用地(亩)"
-    assert plan_map.load_movers_table(tmp_path / "x.txt")[0] is None
+    assert read_movers_table(tmp_path / "x.txt")[0] is None

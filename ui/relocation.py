@@ -27,7 +27,7 @@ from streamlit_folium import st_folium
 from lcgis import maps, plan_map, relocation, review
 from lcgis.before_after import PARK_ID
 from lcgis.errors import LcgisError
-from lcgis.movers import MOVER_FIELDS, check_movers
+from lcgis.movers import MOVER_FIELDS, check_movers, read_movers_table
 from lcgis.plan_report import write_plan
 from lcgis.relocation import RelocationPlan
 from lcgis.validate import QualityReport
@@ -84,7 +84,7 @@ def is_demo(ctx: state.Context) -> bool:
 
 def example_movers(ctx: state.Context) -> pd.DataFrame:
     """data/movers_example.csv as an editable table (empty when it cannot be read)."""
-    table, _rep = plan_map.load_movers_table(state.DEFAULT_DATA_DIR / EXAMPLE)
+    table, _rep = read_movers_table(state.DEFAULT_DATA_DIR / EXAMPLE)
     return table if table is not None else plan_map.empty_movers()
 
 
@@ -108,7 +108,7 @@ def _on_upload(ids: list[str]) -> None:
     path = state.session_dir() / "movers" / uuid.uuid4().hex[:8] / Path(upload.name).name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(upload.getvalue())
-    table, rep = plan_map.load_movers_table(path, parcel_ids=ids)
+    table, rep = read_movers_table(path, parcel_ids=ids)
     issues = plan_map.issue_rows(rep) if rep.issues else None
     if table is not None:
         _set_movers(table)
