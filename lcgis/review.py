@@ -1131,54 +1131,24 @@ class ReviewStore:
         """Append one entry after the chain head (held locked by the caller)."""
         at = dt.datetime.now(_UTC)
         seq = int(head.seq) + 1
-        fields = _hash_fields(
-            seq=seq,
-            parcel_id=parcel_id,
-            user=user,
-            at=at,
-            old=old,
-            new=new,
-            status=status,
-            accepted=accepted,
-            message=message,
-            version=version,
-            prev_hash=head.hash,
-        )
-        digest = entry_hash(fields)
-        res = conn.execute(
-            history_table.insert().values(
-                seq=seq,
-                parcel_id=parcel_id,
-                user_name=user,
-                at=at,
-                old=old,
-                new=new,
-                status=status,
-                accepted=accepted,
-                message=message,
-                version=version,
-                prev_hash=head.hash,
-                hash=digest,
-            )
-        )
+        common: dict[str, Any] = {
+            "seq": seq,
+            "parcel_id": parcel_id,
+            "at": at,
+            "old": old,
+            "new": new,
+            "status": status,
+            "accepted": accepted,
+            "message": message,
+            "version": version,
+            "prev_hash": head.hash,
+        }
+        digest = entry_hash(_hash_fields(user=user, **common))
+        res = conn.execute(history_table.insert().values(user_name=user, hash=digest, **common))
         conn.execute(chain_table.update().where(chain_table.c.id == 1).values(seq=seq, hash=digest))
         key = res.inserted_primary_key
         assert key is not None
-        return HistoryEntry(
-            id=int(key[0]),
-            seq=seq,
-            parcel_id=parcel_id,
-            user=user,
-            at=at,
-            old=old,
-            new=new,
-            status=status,
-            accepted=accepted,
-            message=message,
-            version=version,
-            prev_hash=head.hash,
-            hash=digest,
-        )
+        return HistoryEntry(id=int(key[0]), user=user, hash=digest, **common)
 
     # -- verification -----------------------------------------------------------------------
 
