@@ -1,29 +1,34 @@
-"""Comprehensive evaluation of enterprises (亩均效益综合评价), rules.md §1.
+"""Comprehensive evaluation of enterprises (亩均效益综合评价), rules.md §1 and §8.
 
 One row per enterprise for one year goes in; indicators, scores, benchmarks, ranks and the
-classes A/B/C/D (rated) or T (not rated) come out, aligned on the input index.  Nothing here
-mutates its input or loops over rows: the loops run over the handful of indicators, years
-and sensitivity scenarios.
+classes A/B/C/D (rated), T (not rated) or empty (no data) come out, aligned on the input
+index.  Nothing here mutates its input or loops over rows: the loops run over the handful of
+indicators, groups, years and sensitivity scenarios.
 
 Units: money in 万元, land in 亩, energy in tce (吨标煤), emissions in t, electricity in kWh.
 ``tax_per_kwh`` is in **元/kWh** (tax 万元 × 10000 ÷ kWh), so that it reads like 0.25 rather
-than 0.000025; a fixed benchmark for it in the rules file is therefore also in 元/kWh.
+than 0.000025, and ``tax_per_floor_m2`` in **元/m²** of occupied floor area; fixed benchmarks
+for them in the rules file use the same units.
 
-Decisions where rules.md is silent (documented here, also listed in each firm's ``notes``):
+全覆盖 (rules.md §8): every firm in production for ``min_years_in_production`` years is rated,
+in one of three groups ranked on their own: ``above_scale`` (规上), ``below_scale`` (规下 with at
+least ``min_land_mu_below_scale`` 亩 of allocated land) and ``small`` (the other 规下 firms and
+every below-scale tenant of a standard factory, ``sf_tenant``), rated on tax per m² of
+occupied floor area.  Class T only for ``exempt`` and too-young firms.
 
-- ``above_scale`` missing (NA): the firm is evaluated as below scale (规下: the land threshold
-  and the below-scale weights apply), since a firm that is not on the statistics bureau's
-  规上 list is 规下 by default; the note says so.
+Decisions where the rules are silent (documented here, also listed in each firm's ``notes``):
+
+- ``above_scale`` missing (NA): the firm is evaluated as below scale; the note says so.  An
+  above-scale tenant of a standard factory stays in the above_scale group.
 - ``exempt`` missing: not exempt.
-- ``production_start_date`` missing (NaT) and no output, revenue, tax or value added: not yet in
-  production, so in production for less than ``min_years_in_production`` (class T, reason
-  尚未投产).
-- ``production_start_date`` missing with figures: rated (it cannot be shown to be younger than
-  ``min_years_in_production``); the note says so (no note when the column is absent
-  altogether: that is a data-quality matter for the whole table).  Years are calendar years
-  (``min_years_in_production`` × 12 months, added with :class:`pandas.DateOffset`): a firm
-  that started exactly N years before ``as_of`` is rated, one day less is class T.
-- Below-scale firm without land data: treated as under the land threshold (class T).
+- "No data" (class empty, 缺少年度数据) means output, tax and value added all missing; a
+  reported 0 is data (it scores 0).
+- A firm whose group indicator has no denominator (no allocated land, or for the small group
+  no occupied floor area) gets an empty class (缺少用地数据), never a silent 0 score.
+- ``production_start_date`` missing: rated (it cannot be shown to be younger than
+  ``min_years_in_production``); the note says so when the column exists.  Years are calendar
+  years (``min_years_in_production`` × 12 months): a firm that started exactly N years before
+  ``as_of`` is rated, one day less is class T.
 - An indicator is computed only when its denominator is positive; otherwise it is missing.
 - Scores are ranked after rounding to 1e-9, so that sums equal in exact arithmetic tie.
 - Class boundaries: class A when rank ≤ share_A × n (+1e-9), so rank 20 of 100 is A.
@@ -31,9 +36,13 @@ Decisions where rules.md is silent (documented here, also listed in each firm's 
 >>> from datetime import date
 >>> from lcgis.rules import load_rules
 >>> ent = pd.DataFrame({"credit_code": ["a", "b"], "above_scale": [True, False],
-...                     "land_area_mu": [20.0, 2.9], "tax_wan": [100.0, 50.0]})
->>> classify(ent, load_rules().evaluation, date(2025, 6, 30))["class_reason"].tolist()[1]
-'规下企业用地不足3亩(用地2.9亩)'
+...                     "land_area_mu": [20.0, 2.9], "occupied_floor_m2": [9000.0, 1000.0],
+...                     "tax_wan": [100.0, 50.0]})
+>>> out = classify(ent, load_rules().evaluation, date(2025, 12, 31))
+>>> out[["eval_group", "tax_per_floor_m2"]].values.tolist()
+[['above_scale', 111.11111111111111], ['small', 500.0]]
+>>> out["class_reason"].tolist()[1]
+'小微组参评企业不足5家(1家)，不分类'
 """
 
 from __future__ import annotations
@@ -47,13 +56,20 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .rules import INDICATORS, EvaluationRules
+from .rules import GROUPS, INDICATORS, EvaluationRules
 from .schema import M2_PER_MU
 
 ABOVE = "above_scale"
 BELOW = "below_scale"
-#: Chinese names of the two evaluation groups.
-GROUP_LABELS: dict[str, str] = {ABOVE: "规上", BELOW: "规下"}
+SMALL = "small"
+#: Chinese names of the evaluation groups.
+GROUP_LABELS: dict[str, str] = {ABOVE: "规上", BELOW: "规下", SMALL: "小微"}
+#: What each group is, for the 体检表 and the workbook.
+GROUP_DESCRIPTIONS: dict[str, str] = {
+    ABOVE: "规上工业企业",
+    BELOW: "规下企业(用地≥3亩)",
+    SMALL: "规下用地不足3亩及标准厂房租户(按单位建筑面积税收评价)",
+}
 
 #: Short Chinese names of the indicators (for sentences such as sensitivity scenarios).
 INDICATOR_NAMES: dict[str, str] = {
@@ -66,6 +82,7 @@ INDICATOR_NAMES: dict[str, str] = {
     "tax_per_kwh": "单位电耗税收",
     "output_per_mu": "亩均产值",
     "revenue_per_mu": "亩均营业收入",
+    "tax_per_floor_m2": "单位建筑面积税收",
 }
 #: Units of the indicators.
 INDICATOR_UNITS: dict[str, str] = {
@@ -78,6 +95,7 @@ INDICATOR_UNITS: dict[str, str] = {
     "tax_per_kwh": "元/千瓦时",
     "output_per_mu": "万元/亩",
     "revenue_per_mu": "万元/亩",
+    "tax_per_floor_m2": "元/m²",
 }
 #: Chinese labels with units, for exports and the app.
 INDICATOR_LABELS: dict[str, str] = {
@@ -88,11 +106,11 @@ OUTPUT_LABELS: dict[str, str] = {
     **INDICATOR_LABELS,
     **{f"score_{k}": f"{v}得分" for k, v in INDICATOR_NAMES.items()},
     **{f"benchmark_{k}": f"{v}基准值" for k, v in INDICATOR_NAMES.items()},
-    "group": "评价组",
+    "eval_group": "评价组",
     "score": "综合得分",
     "missing_indicators": "缺失指标",
-    "rank": "组内排名",
-    "n_rated": "组内参评企业数",
+    "rank_in_group": "组内排名",
+    "n_in_group": "组内参评企业数",
     "position": "排名位置(名次/家数)",
     "class": "评价类别",
     "class_reason": "分类说明",
@@ -100,6 +118,9 @@ OUTPUT_LABELS: dict[str, str] = {
     "class_before": "上年类别",
     "class_change": "类别变化",
 }
+
+#: Reason of an empty class for a firm without any figure of the year.
+NO_DATA = "缺少年度数据"
 
 _EPS = 1e-9
 _RANK_DECIMALS = 9
@@ -175,16 +196,18 @@ def indicators(ent: pd.DataFrame) -> pd.DataFrame:
     - labor_productivity = value_added_wan ÷ employees (万元/人)
     - rd_ratio = rd_wan ÷ revenue_wan (a share, 0–1)
     - tax_per_kwh = tax_wan × 10000 ÷ electricity_kwh (**元/千瓦时**)
+    - tax_per_floor_m2 = tax_wan × 10000 ÷ occupied_floor_m2 (**元/m²** of floor space used)
 
     A missing value, or a denominator that is zero, negative or missing, gives NaN (never 0,
     never inf).  A negative numerator (a tax refund) gives a negative indicator.
 
     >>> ent = pd.DataFrame({"land_area_mu": [10.0, 0.0], "tax_wan": [50.0, 8.0],
     ...                     "value_added_wan": [400.0, 30.0], "employees": [80.0, 0.0],
-    ...                     "electricity_kwh": [2_000_000.0, None]})
+    ...                     "electricity_kwh": [2_000_000.0, None],
+    ...                     "occupied_floor_m2": [5000.0, 400.0]})
     >>> out = indicators(ent)
-    >>> out.loc[0, ["tax_per_mu", "labor_productivity", "tax_per_kwh"]].tolist()
-    [5.0, 5.0, 0.25]
+    >>> out.loc[0, ["tax_per_mu", "labor_productivity", "tax_per_kwh", "tax_per_floor_m2"]].tolist()
+    [5.0, 5.0, 0.25, 100.0]
     >>> out.loc[1, ["tax_per_mu", "labor_productivity", "tax_per_kwh"]].isna().all()
     np.True_
     """
@@ -202,6 +225,7 @@ def indicators(ent: pd.DataFrame) -> pd.DataFrame:
         "tax_per_kwh": _ratio(tax * 10000.0, _num(ent, "electricity_kwh")),
         "output_per_mu": _ratio(_num(ent, "output_wan"), mu),
         "revenue_per_mu": _ratio(revenue, mu),
+        "tax_per_floor_m2": _ratio(tax * 10000.0, _num(ent, "occupied_floor_m2")),
     }
     return pd.DataFrame({k: cols[k] for k in INDICATORS}, index=ent.index)
 
@@ -210,38 +234,129 @@ def indicators(ent: pd.DataFrame) -> pd.DataFrame:
 
 
 def _weighted_indicators(rules: EvaluationRules) -> list[str]:
-    """Indicators named in either group's weights, in the canonical order."""
-    named = set(rules.weights_above_scale) | set(rules.weights_below_scale)
+    """Indicators named in any group's weights, in the canonical order."""
+    named = {i for g in GROUPS for i in rules.weights(g)}
     return [i for i in INDICATORS if i in named]
 
 
+def _production_start(work: pd.DataFrame) -> pd.Series:
+    if "production_start_date" not in work.columns:
+        return pd.Series(pd.NaT, index=work.index, dtype="datetime64[ns]")
+    start = pd.to_datetime(work["production_start_date"])
+    if isinstance(start.dtype, pd.DatetimeTZDtype):
+        start = start.dt.tz_localize(None)
+    return start
+
+
+def eval_groups(ent: pd.DataFrame, rules: EvaluationRules) -> pd.Series:
+    """The evaluation group of each firm (rules.md §8).
+
+    ``above_scale`` when above_scale is true; else ``small`` when the firm is a standard-factory
+    tenant (``sf_tenant``) or has less than ``min_land_mu_below_scale`` 亩 (or no land figure);
+    else ``below_scale``.
+
+    >>> from lcgis.rules import load_rules
+    >>> ent = pd.DataFrame({"above_scale": [True, False, False, False, None],
+    ...                     "land_area_mu": [1.0, 3.0, 2.99, 10.0, 12.0],
+    ...                     "sf_tenant": [True, False, False, True, False]})
+    >>> eval_groups(ent, load_rules().evaluation).tolist()
+    ['above_scale', 'below_scale', 'small', 'small', 'below_scale']
+    """
+    above = _flag(ent, "above_scale").fillna(False).astype(bool)
+    tenant = _flag(ent, "sf_tenant").fillna(False).astype(bool)
+    enough = _land_mu(ent) >= rules.min_land_mu_below_scale - _EPS
+    group = np.where(above, ABOVE, np.where(tenant | ~enough, SMALL, BELOW))
+    return pd.Series(group, index=ent.index, dtype="str", name="eval_group")
+
+
+def _scores(
+    ind: pd.DataFrame, group: pd.Series, rated: pd.Series, rules: EvaluationRules
+) -> tuple[dict[str, pd.Series], pd.Series, pd.Series]:
+    """Benchmark and score columns, the missing codes and the Chinese notes of missing/bad."""
+    idx = ind.index
+    bench_cols: dict[str, pd.Series] = {}
+    score_cols: dict[str, pd.Series] = {}
+    missing = pd.Series("", index=idx, dtype="str")
+    missing_zh = pd.Series("", index=idx, dtype="str")
+    averaged_zh = pd.Series("", index=idx, dtype="str")
+    bad_zh = pd.Series("", index=idx, dtype="str")
+    for i in _weighted_indicators(rules):
+        value = ind[i]
+        w = group.map({g: float(rules.weights(g).get(i, np.nan)) for g in GROUPS})
+        w = w.astype("float64")
+        in_group = w.notna()
+        if i in rules.fixed_benchmarks:
+            bench = pd.Series(float(rules.fixed_benchmarks[i]), index=idx).where(in_group)
+        else:
+            pool = value.where(rated & in_group)
+            stat: Literal["mean", "median"] = "median" if rules.benchmark == "median" else "mean"
+            bench = pool.groupby(group).transform(stat).where(in_group)
+        bench_ok = bench > 0
+        s = (value / bench.where(bench_ok)).clip(upper=rules.score_cap) * w
+        s = s.clip(lower=0.0).where(rated & in_group)
+        counted = rated & in_group & (w > 0)
+        absent = counted & value.isna()
+        if rules.missing_indicator.get(i, "zero") == "group_mean":
+            mean = s.where(value.notna()).groupby(group).transform("mean")
+            s = s.fillna(mean.where(absent))
+            averaged_zh = _join([averaged_zh, _text(INDICATOR_NAMES[i], absent)], "、")
+        else:
+            missing_zh = _join([missing_zh, _text(INDICATOR_NAMES[i], absent)], "、")
+        s = s.where(~(rated & in_group), s.fillna(0.0))
+        bench_cols[f"benchmark_{i}"] = bench
+        score_cols[f"score_{i}"] = s
+        missing = _join([missing, _text(i, absent)], ";")
+        bad_zh = _join(
+            [bad_zh, _text(INDICATOR_NAMES[i], counted & value.notna() & ~bench_ok)], "、"
+        )
+    notes = _join(
+        [
+            _text("缺少数据记0分：" + missing_zh, missing_zh != ""),
+            _text("缺少数据按组内平均分计：" + averaged_zh, averaged_zh != ""),
+            _text("基准值无效(≤0或无数据)记0分：" + bad_zh, bad_zh != ""),
+        ],
+        _SEP,
+    )
+    return {**bench_cols, **score_cols}, missing, notes
+
+
+def _denominator_missing(work: pd.DataFrame, group: pd.Series) -> pd.Series:
+    """The group's land figure is missing: no allocated land, or no floor area for ``small``."""
+    land = _land_mu(work)
+    floor = _num(work, "occupied_floor_m2")
+    no_land = ~(land > 0)
+    no_floor = ~(floor > 0)
+    return pd.Series(np.where(group == SMALL, no_floor & no_land, no_land), index=work.index)
+
+
 def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataFrame:
-    """Score, rank and class every enterprise (rules.md §1); a new frame on ``ent.index``.
+    """Score, rank and class every enterprise (rules.md §1, §8); a new frame on ``ent.index``.
 
-    Columns added to ``ent``'s: the :func:`indicators`; ``group`` (``above_scale`` /
-    ``below_scale``); ``benchmark_<i>`` and ``score_<i>`` for every indicator ``i`` weighted
-    in either group (NaN where it is not weighted in the firm's group); ``score``;
-    ``missing_indicators`` (``;``-joined); ``rank``, ``n_rated`` (Int64); ``position``;
-    ``class``; ``class_reason``; ``notes``.
+    Columns added to ``ent``'s: the :func:`indicators`; ``eval_group`` (:func:`eval_groups`);
+    ``benchmark_<i>`` and ``score_<i>`` for every indicator ``i`` weighted in any group (NaN
+    where it is not weighted in the firm's group); ``score``; ``missing_indicators``
+    (``;``-joined); ``rank_in_group``, ``n_in_group`` (Int64); ``position``; ``class``;
+    ``class_reason``; ``notes``.
 
-    - Scope: class T (not rated) for ``exempt`` firms, firms with as_of < production start +
-      ``min_years_in_production`` years, below-scale firms with land < ``min_land_mu_below_scale``
-      亩.  All reasons that apply are given in ``class_reason``.
+    - Class T (not rated) for ``exempt`` firms and firms with as_of < production start +
+      ``min_years_in_production`` years.
+    - Class empty (None) for a firm with no output, tax and value added at all
+      (:data:`NO_DATA`), or without the land (floor area) its group's indicators divide by.
     - Score of indicator i = max(0, min(value ÷ benchmark, ``score_cap``) × weight); a missing
-      value scores 0 and is listed in ``missing_indicators``.  Benchmark = mean (or median, per
-      ``rules.benchmark``) of i over the rated firms of the group that have a value, unless
-      ``rules.fixed_benchmarks`` gives one; a benchmark ≤ 0 or missing scores 0 for every firm
-      (said in the ``notes`` of the firms that have a value for it).  ``score`` = sum over
-      the group's weights (NaN for class T).
+      value scores 0, or the group's mean score of i when ``missing_indicator[i]`` is
+      ``group_mean``; listed in ``missing_indicators``.  Benchmark = mean (or median) of i over
+      the rated firms of the group that have a value, unless ``fixed_benchmarks`` gives one; a
+      benchmark ≤ 0 or missing scores 0 for every firm.  ``score`` = sum over the group's
+      weights (NaN when not rated).
     - Within each group: rank by score, best first, ties share the best rank; n = rated firms
       of the group; A if rank ≤ shares[0] × n, B if ≤ shares[1] × n, C if ≤ shares[2] × n,
-      else D (so position p = rank ÷ n is compared with the shares without float error).
+      else D.  A group with fewer than ``min_group_size`` rated firms gets no classes.
 
     >>> from lcgis.rules import load_rules
     >>> ev = dataclasses.replace(load_rules().evaluation, weights_above_scale={"tax_per_mu": 100.0})
     >>> ent = pd.DataFrame({"credit_code": list("abcde"), "above_scale": [True] * 5,
     ...                     "land_area_mu": [10.0] * 5, "tax_wan": [50.0, 40.0, 30.0, 20.0, 10.0]})
-    >>> out = classify(ent, ev, date(2025, 6, 30))
+    >>> out = classify(ent, ev, date(2025, 12, 31))
     >>> out["benchmark_tax_per_mu"].iloc[0], out["score"].round(1).tolist()
     (np.float64(3.0), [150.0, 133.3, 100.0, 66.7, 33.3])
     >>> out["class"].tolist()
@@ -256,131 +371,101 @@ def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataF
 
     # ---- groups and scope
     above_raw = _flag(work, "above_scale")
-    above = above_raw.fillna(False).astype(bool)
-    group = pd.Series(np.where(above, ABOVE, BELOW), index=idx, dtype="str")
+    group = eval_groups(work, rules)
     exempt = _flag(work, "exempt").fillna(False).astype(bool)
-
-    has_start = "production_start_date" in work.columns
-    if has_start:
-        start = pd.to_datetime(work["production_start_date"])
-        if isinstance(start.dtype, pd.DatetimeTZDtype):
-            start = start.dt.tz_localize(None)
-    else:
-        start = pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]")
+    start = _production_start(work)
     months = round(rules.min_years_in_production * 12)
     if months > 0:
         young = (start + pd.DateOffset(months=months) > as_of_ts).fillna(False).astype(bool)
     else:
         young = pd.Series(False, index=idx)
-
-    # No production date and no output, revenue, tax or value added: not yet in production.
-    figures = [_num(work, c) for c in ("output_wan", "revenue_wan", "tax_wan", "value_added_wan")]
-    active = pd.concat(figures, axis=1).fillna(0).gt(0).any(axis=1)
-    not_started = start.isna() & ~active & (months > 0)
-
-    land_mu = _land_mu(work)
-    min_land = rules.min_land_mu_below_scale
-    small = ~above & ~(land_mu >= min_land - _EPS) & (min_land > 0)
-
-    rated = ~exempt & ~young & ~not_started & ~small
+    t_class = exempt | young
+    figures = [_num(work, c) for c in ("output_wan", "tax_wan", "value_added_wan")]
+    no_data = pd.concat(figures, axis=1).isna().all(axis=1) & ~t_class
+    no_land = _denominator_missing(work, group) & ~t_class & ~no_data
+    rated = ~t_class & ~no_data & ~no_land
 
     years_txt = _fmt(rules.min_years_in_production)
-    land_txt = ("用地" + _round_text(land_mu, 2) + "亩").where(land_mu.notna(), "无用地数据")
-    t_reason = _join(
+    unrated_reason = _join(
         [
             _text("不参评", exempt),
             _text(f"投产不满{years_txt}年(投产日期" + start.dt.strftime("%Y-%m-%d") + ")", young),
+            _text(NO_DATA + "(产值、税收和增加值均未填报)", no_data),
             _text(
-                f"尚未投产(无投产日期，且无产值、营收、税收和增加值)，不满{years_txt}年",
-                not_started,
+                pd.Series(np.where(group == SMALL, "缺少用地和使用建筑面积数据", "缺少用地数据"))
+                + "，无法计算亩均指标",
+                no_land,
             ),
-            _text(f"规下企业用地不足{_fmt(min_land)}亩(" + land_txt + ")", small),
         ],
         _SEP,
     )
 
     # ---- scores
-    weights = {ABOVE: rules.weights_above_scale, BELOW: rules.weights_below_scale}
+    scored, missing, score_notes = _scores(ind, group, rated, rules)
     total = pd.Series(0.0, index=idx)
-    new_cols: dict[str, pd.Series] = {k: ind[k] for k in INDICATORS}
-    new_cols["group"] = group
-    bench_cols: dict[str, pd.Series] = {}
-    score_cols: dict[str, pd.Series] = {}
-    missing = pd.Series("", index=idx, dtype="str")
-    missing_zh = pd.Series("", index=idx, dtype="str")
-    bad_zh = pd.Series("", index=idx, dtype="str")
-    for i in _weighted_indicators(rules):
-        value = ind[i]
-        w = group.map({g: float(weights[g].get(i, np.nan)) for g in weights}).astype("float64")
-        in_group = w.notna()
-        if i in rules.fixed_benchmarks:
-            bench = pd.Series(float(rules.fixed_benchmarks[i]), index=idx).where(in_group)
-        else:
-            pool = value.where(rated & in_group)
-            stat: Literal["mean", "median"] = "median" if rules.benchmark == "median" else "mean"
-            bench = pool.groupby(group).transform(stat).where(in_group)
-        bench_ok = bench > 0
-        s = (value / bench.where(bench_ok)).clip(upper=rules.score_cap) * w
-        s = s.clip(lower=0.0).fillna(0.0).where(rated & in_group)
-        bench_cols[f"benchmark_{i}"] = bench
-        score_cols[f"score_{i}"] = s
-        total = total + s.fillna(0.0)
-        counted = rated & in_group & (w > 0)
-        missing = _join([missing, _text(i, counted & value.isna())], ";")
-        missing_zh = _join([missing_zh, _text(INDICATOR_NAMES[i], counted & value.isna())], "、")
-        bad_zh = _join(
-            [bad_zh, _text(INDICATOR_NAMES[i], counted & value.notna() & ~bench_ok)], "、"
-        )
+    for name, col in scored.items():
+        if name.startswith("score_"):
+            total = total + col.fillna(0.0)
     score = total.where(rated)
-    new_cols.update(bench_cols)
-    new_cols.update(score_cols)
-    new_cols["score"] = score
-    new_cols["missing_indicators"] = missing
 
     # ---- ranks and classes
     rank = score.round(_RANK_DECIMALS).groupby(group).rank(method="min", ascending=False)
-    n_rated = rated.astype("float64").groupby(group).transform("sum").where(rated)
-    position = rank / n_rated
-    cls = pd.Series(
-        np.select(
-            [rank <= share * n_rated + _EPS for share in rules.class_shares],
-            ["A", "B", "C"],
-            "D",
-        ),
-        index=idx,
-        dtype="str",
-    ).where(rated, "T")
+    n_rated = rated.astype("float64").groupby(group).transform("sum")
+    enough = n_rated >= rules.min_group_size
+    n_in_group = n_rated.where(rated)
+    position = (rank / n_in_group).where(enough)
+    letters = np.select(
+        [rank <= share * n_in_group + _EPS for share in rules.class_shares], ["A", "B", "C"], "D"
+    )
+    cls = pd.Series(letters, index=idx, dtype="object").where(rated & enough, None)
+    cls = cls.where(~t_class, "T")
 
     notes = _join(
         [
             _text("是否规上未填写，按规下企业评价", above_raw.isna()),
-            _text(f"投产日期缺失，按投产已满{years_txt}年参评", rated & start.isna() & has_start),
-            _text("缺少数据记0分：" + missing_zh, missing_zh != ""),
-            _text("基准值无效(≤0或无数据)记0分：" + bad_zh, bad_zh != ""),
+            _text(
+                f"投产日期缺失，按投产已满{years_txt}年参评",
+                rated & start.isna() & ("production_start_date" in work.columns),
+            ),
+            score_notes.where(rated, ""),
         ],
         _SEP,
     )
+    label = group.map(GROUP_LABELS)
     rated_reason = (
-        group.map(GROUP_LABELS)
+        label
         + "组第"
         + rank.astype("Int64").astype("str")
         + "名/共"
-        + n_rated.astype("Int64").astype("str")
+        + n_in_group.astype("Int64").astype("str")
         + "家(前"
         + _round_text(position * 100, 1)
         + "%)，得分"
         + score.round(1).astype("str")
     )
-    reason = _join([rated_reason.where(rated, t_reason), notes], _SEP)
+    small_reason = (
+        label
+        + "组参评企业不足"
+        + str(rules.min_group_size)
+        + "家("
+        + n_in_group.astype("Int64").astype("str")
+        + "家)，不分类"
+    )
+    reason = rated_reason.where(enough, small_reason).where(rated, unrated_reason)
+    reason = _join([reason, notes], _SEP)
 
-    new_cols["rank"] = rank.astype("Int64")
-    new_cols["n_rated"] = n_rated.astype("Int64")
-    new_cols["position"] = position
-    new_cols["class"] = cls
-    new_cols["class_reason"] = reason
-    new_cols["notes"] = notes
-
-    added = pd.DataFrame(new_cols, index=idx)
+    added = pd.DataFrame({k: ind[k] for k in INDICATORS}, index=idx)
+    added["eval_group"] = group
+    for name, col in scored.items():
+        added[name] = col
+    added["score"] = score
+    added["missing_indicators"] = missing.where(rated, "")
+    added["rank_in_group"] = rank.where(enough).astype("Int64")
+    added["n_in_group"] = n_in_group.astype("Int64")
+    added["position"] = position
+    added["class"] = cls
+    added["class_reason"] = reason
+    added["notes"] = notes
     kept = work.drop(columns=[c for c in work.columns if c in added.columns])
     out = pd.concat([kept, added], axis=1)
     out.index = ent.index
@@ -421,7 +506,8 @@ def class_changes(
     year) and class_change ('B→A'; '' when unchanged or without a year before).
 
     >>> from lcgis.rules import load_rules
-    >>> ev = dataclasses.replace(load_rules().evaluation, weights_above_scale={"tax_per_mu": 100.0})
+    >>> ev = dataclasses.replace(load_rules().evaluation, weights_above_scale={"tax_per_mu": 100.0},
+    ...                          min_group_size=2)
     >>> rows = pd.DataFrame({"credit_code": ["x", "y", "x", "y"], "name": ["X", "Y", "X", "Y"],
     ...                      "year": [2023, 2023, 2024, 2024], "above_scale": True,
     ...                      "land_area_mu": 10.0, "tax_wan": [10.0, 20.0, 30.0, 20.0]})
@@ -480,8 +566,9 @@ def _scenarios(
     """(scenario text, parameter key, delta, changed rules) for every one-at-a-time move."""
     out: list[tuple[str, str, float, EvaluationRules]] = []
     for attr, key, label in (
-        ("weights_above_scale", "above_scale", GROUP_LABELS[ABOVE]),
-        ("weights_below_scale", "below_scale", GROUP_LABELS[BELOW]),
+        ("weights_above_scale", ABOVE, GROUP_LABELS[ABOVE]),
+        ("weights_below_scale", BELOW, GROUP_LABELS[BELOW]),
+        ("weights_small", SMALL, GROUP_LABELS[SMALL]),
     ):
         weights: Mapping[str, float] = getattr(rules, attr)
         for ind, w in weights.items():
@@ -494,10 +581,7 @@ def _scenarios(
                     f"{label}权重 {INDICATOR_NAMES.get(ind, ind)} {delta:+g}({_fmt(w)}→{_fmt(new)})"
                 )
                 moved = {**weights, ind: new}
-                if attr == "weights_above_scale":
-                    changed = dataclasses.replace(rules, weights_above_scale=moved)
-                else:
-                    changed = dataclasses.replace(rules, weights_below_scale=moved)
+                changed = dataclasses.replace(rules, **{attr: moved})
                 out.append((text, f"evaluation.weights.{key}.{ind}", delta, changed))
     shares = rules.class_shares
     for k, letter in enumerate("ABC"):

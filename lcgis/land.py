@@ -61,6 +61,17 @@ REASON_LABELS: dict[str, str] = {
 #: Chinese text of the idle-land actions (闲置土地处置办法 第十四条).
 IDLE_ACTION_LABELS: dict[str, str] = {"fee": "征缴土地闲置费", "reclaim": "无偿收回"}
 
+#: Reasons not tested on a parcel in construction (rules.md §8).
+NOT_TESTED_IN_CONSTRUCTION: tuple[str, ...] = (
+    "far_below_min",
+    "far_below_plan",
+    "coverage_below_min",
+    "tax_per_mu_low",
+    "output_per_mu_low",
+    "not_producing",
+    "mostly_leased",
+)
+
 #: Land uses whose built parcels count as ``not_producing`` when nobody occupies them.
 PRODUCTIVE_LAND_USES: tuple[str, ...] = ("industrial", "warehouse")
 
@@ -146,10 +157,25 @@ def years_between(start: np.ndarray, end: np.ndarray | np.datetime64) -> np.ndar
     return np.where(valid, whole + share, np.nan)
 
 
+def _digits(codes: pd.Series) -> pd.Series:
+    """Industry codes as digits only ("C3911" → "3911"; missing stays missing)."""
+    return codes.astype("string").str.strip().str.replace(r"^[A-Za-z]+", "", regex=True)
+
+
 def _two_digit(codes: pd.Series) -> pd.Series:
     """The 2-digit GB/T 4754 division of industry codes ("C3911", "3911", "39" → "39")."""
-    text = codes.astype("string").str.strip().str.replace(r"^[A-Za-z]+", "", regex=True)
-    return text.str.extract(r"^(\d{2})", expand=False)
+    return _digits(codes).str.extract(r"^(\d{2})", expand=False)
+
+
+def _by_prefix(codes: pd.Series, table: dict[str, float]) -> pd.Series:
+    """The table value of the longest key that is a prefix of each code (NaN when none)."""
+    digits = _digits(codes).astype(object)
+    out = np.full(len(codes), np.nan)
+    for width in sorted({len(k) for k in table}, reverse=True):
+        long_enough = np.asarray(digits.str.len().ge(width).fillna(False), dtype=bool)
+        hit = np.asarray(digits.str.slice(0, width).map(table), dtype="float64")
+        out = np.where(np.isnan(out) & long_enough, hit, out)
+    return pd.Series(out, index=codes.index, dtype="float64")
 
 
 def _join_codes(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
@@ -171,18 +197,18 @@ def effective_min_far(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     """Minimum FAR a parcel must reach (rules.md §2).
 
     ``min_far`` of the parcel when given; else ``rules.land.min_far_by_industry`` for the
-    first two digits of ``main_industry_code`` (GB/T 4754-2017); else
-    ``rules.land.default_min_far`` (``false`` → NaN, no test).
+    longest matching prefix (3 or 2 digits) of ``main_industry_code`` (GB/T 4754-2017: 291
+    橡胶 0.8, 292 塑料 1.0); else ``rules.land.default_min_far`` (``false`` → NaN, no test).
 
     >>> from lcgis.rules import load_rules
-    >>> p = pd.DataFrame({"min_far": [1.2, np.nan, np.nan, np.nan],
-    ...                   "main_industry_code": ["3911", "3811", "C1711", None]})
+    >>> p = pd.DataFrame({"min_far": [1.2, np.nan, np.nan, np.nan, np.nan, np.nan],
+    ...                   "main_industry_code": ["3911", "3811", "C1711", None, "2922", "29"]})
     >>> effective_min_far(p, load_rules()).tolist()
-    [1.2, 0.7, 0.8, nan]
+    [1.2, 0.7, 0.8, nan, 1.0, 0.8]
     """
     table = {str(k): float(v) for k, v in rules.land.min_far_by_industry.items()}
-    by_industry = _two_digit(_col(parcels, "main_industry_code")).map(table)
-    out = np.asarray(pd.to_numeric(by_industry, errors="coerce"), dtype="float64")
+    by_industry = _by_prefix(_col(parcels, "main_industry_code"), table)
+    out = np.asarray(by_industry, dtype="float64")
     given = _num(parcels, "min_far")
     out = np.where(np.isnan(given), out, given)
     default = np.nan if rules.land.default_min_far is None else rules.land.default_min_far
@@ -295,13 +321,17 @@ def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
     """闲置土地 at ``as_of`` (rules.md §3, 国土资源部令第53号).
 
     * Not started and ``years_between(agreed_start_date, as_of) ≥ not_started_years`` (1)
-      → idle, ``idle_years`` = those years.
+      → idle, ``idle_years`` = those years.  Without an agreed start date the clock runs from
+      the ``grant_date`` (第二条: 未约定动工开发日期的，自合同生效之日起).
     * Started, ``developed_share < 1/3`` or ``invested_share < 0.25``, and suspended with
       ``years_between(suspended_since, as_of) ≥ suspended_years`` (1) → idle,
       ``idle_years`` = years suspended.
     * ``idle_action`` = ``reclaim`` when ``idle_years ≥ reclaim_years`` (2), else ``fee``
       when ``≥ fee_years`` (1); ``idle_fee_wan = fee_share × land_price_wan`` (20%) for
       ``fee`` parcels (NaN without a price, and for ``reclaim``: the land is taken back).
+    * A parcel whose ``government_delay`` is true (a review decision with the reason
+      政府原因, 第八条) stays idle but gets no fee and no 无偿收回: ``idle_action`` is
+      ``government``.
 
     ``idle`` is nullable boolean: NA when the dates or shares needed are missing, or the
     construction state cannot be told (see :func:`_construction_state`).  ``idle_years``,
@@ -327,7 +357,9 @@ def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
     today = _day(as_of)
     not_started, started, suspended = _construction_state(parcels)
 
-    years_a = years_between(_days(parcels, "agreed_start_date"), today)
+    clock_a = _days(parcels, "agreed_start_date")
+    clock_a = np.where(np.isnat(clock_a), _days(parcels, "grant_date"), clock_a)
+    years_a = years_between(clock_a, today)
     idle_a, known_a = _at_least(years_a, r.not_started_years)
 
     years_b = years_between(_days(parcels, "suspended_since"), today)
@@ -347,11 +379,13 @@ def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
     value &= known
     years = np.where(value, np.where(not_started, years_a, years_b), np.nan)
 
-    reclaim = value & (years >= r.reclaim_years)
-    fee = value & ~reclaim & (years >= r.fee_years)
+    government = value & np.asarray(_col(parcels, "government_delay").eq(True).fillna(False))
+    reclaim = value & ~government & (years >= r.reclaim_years)
+    fee = value & ~government & ~reclaim & (years >= r.fee_years)
     action = np.full(len(parcels), None, dtype=object)
     action[fee] = "fee"
     action[reclaim] = "reclaim"
+    action[government] = "government"
     fee_wan = np.where(fee, r.fee_share * _num(parcels, "land_price_wan"), np.nan)
 
     index = parcels.index
@@ -364,6 +398,50 @@ def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
             "idle_fee_wan": _series(fee_wan, index, dtype="float64"),
         },
         index=index,
+    )
+
+
+# --------------------------------------------------------------------------- §8 在建
+
+
+def in_construction(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.Series:
+    """在建 (rules.md §8): inside the agreed construction period, not idle, not completed.
+
+    The period ends on the ``agreed_completion_date``, else ``agreed_start_date`` +
+    ``construction.construction_years`` (2) calendar years; a parcel is in construction while
+    ``as_of`` is before that end, its ``construction_status`` is not ``completed`` and it is
+    not idle (``idle`` read from the table when present, else computed).  No dates → False.
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({
+    ...     "construction_status": ["under_construction", "completed", "not_started", None],
+    ...     "agreed_start_date": pd.to_datetime(["2025-03-01", "2025-03-01", "2024-01-01", None]),
+    ...     "agreed_completion_date": pd.to_datetime(["2026-09-30", None, None, "2027-01-01"]),
+    ...     "idle": pd.array([False, False, True, pd.NA], dtype="boolean")})
+    >>> in_construction(p, date(2025, 12, 31), load_rules()).tolist()
+    [True, False, False, True]
+    """
+    start = _days(parcels, "agreed_start_date")
+    known = ~np.isnat(start)
+    years = np.full(len(parcels), rules.construction.construction_years)
+    by_start = np.where(known, _add_years(np.where(known, start, _PLACEHOLDER_DAY), years), start)
+    end = _days(parcels, "agreed_completion_date")
+    end = np.where(np.isnat(end), by_start, end)
+    running = ~np.isnat(end) & (end > _day(as_of))
+    completed = _is(_col(parcels, "construction_status"), "completed")
+    if "idle" in parcels.columns:
+        is_idle = np.asarray(parcels["idle"].eq(True).fillna(False), dtype=bool)
+    else:
+        is_idle = np.asarray(idle(parcels, as_of, rules)["idle"].eq(True).fillna(False), dtype=bool)
+    return _series(running & ~completed & ~is_idle, parcels.index, "in_construction", "bool")
+
+
+def granted(parcels: pd.DataFrame) -> np.ndarray:
+    """Land that has been granted: a grant date, a land user or its credit code is given."""
+    return (
+        ~np.isnat(_days(parcels, "grant_date"))
+        | _given(_col(parcels, "land_user"))
+        | _given(_col(parcels, "land_user_code"))
     )
 
 
@@ -405,6 +483,7 @@ def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[
     status = _col(parcels, "construction_status")
     empty = np.asarray(undeveloped(parcels), dtype=bool)
     flags: dict[str, np.ndarray] = dict.fromkeys(INEFFICIENT_REASONS, off)
+    tax_3y = _num(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
 
     if r.far_below_min:
         flags["far_below_min"] = far < np.asarray(effective_min_far(parcels, rules))
@@ -413,16 +492,19 @@ def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[
     if r.coverage_below_min:
         flags["coverage_below_min"] = _num(parcels, "coverage") < rules.land.coverage_min
     if r.tax_per_mu_below is not None:
-        flags["tax_per_mu_low"] = _num(parcels, "tax_per_mu") < r.tax_per_mu_below
+        flags["tax_per_mu_low"] = tax_3y < r.tax_per_mu_below
+    output = _num(parcels, "output_per_mu")
+    if r.output_per_mu_below is not None:
+        flags["output_per_mu_low"] = output < r.output_per_mu_below
     if r.output_per_mu_below_zone_share is not None:
         bench = r.output_per_mu_below_zone_share * _benchmark(parcels, "output_wan")
-        flags["output_per_mu_low"] = _num(parcels, "output_per_mu") < bench
+        flags["output_per_mu_low"] = flags["output_per_mu_low"] | (output < bench)
     if r.not_producing:
         producing = _col(parcels, "producing")
         stopped = np.asarray(producing.eq(False).fillna(False), dtype=bool)
         land_use = _col(parcels, "land_use")
         productive = _is(land_use, *PRODUCTIVE_LAND_USES) | np.asarray(land_use.isna())
-        nobody = (_num(parcels, "n_occupants") == 0) & productive & ~empty
+        nobody = (_num(parcels, "n_occupants") == 0) & productive & (~empty | granted(parcels))
         nobody &= _occupancy_known(parcels)
         flags["not_producing"] = stopped | nobody
     if r.small_parcel_mu_below is not None:
@@ -431,13 +513,18 @@ def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[
         flags["industry_mismatch"] = _industry_mismatch(parcels)
     if r.leased_share_above is not None:
         leased = _num(parcels, "leased_floor_area_m2")
-        flags["mostly_leased"] = leased > r.leased_share_above * _num(
-            parcels, "occupied_floor_area_m2"
+        standard = np.asarray(_col(parcels, "standard_factory").eq(True).fillna(False), dtype=bool)
+        flags["mostly_leased"] = ~standard & (
+            leased > r.leased_share_above * _num(parcels, "occupied_floor_area_m2")
         )
     if r.completion_overdue_years is not None:
         years = years_between(_days(parcels, "agreed_completion_date"), _day(as_of))
         not_completed = _is(status, *_NOT_COMPLETED) | (np.asarray(status.isna()) & empty)
         flags["completion_overdue"] = (years >= r.completion_overdue_years) & not_completed
+    if "in_construction" in parcels.columns:
+        building = np.asarray(parcels["in_construction"].eq(True).fillna(False), dtype=bool)
+        for code in NOT_TESTED_IN_CONSTRUCTION:
+            flags[code] = flags[code] & ~building
     return flags
 
 

@@ -86,13 +86,37 @@ def far(floor_area_m2: pd.Series, land_area_m2: pd.Series) -> pd.Series:
     return safe_ratio(floor_area_m2, land_area_m2).rename("far")
 
 
-def coverage(footprint_area_m2: pd.Series, land_area_m2: pd.Series) -> pd.Series:
-    """建筑系数 = building footprint ÷ land area (0–1; empty when land is 0 or unknown).
+def coverage(
+    footprint_area_m2: pd.Series,
+    land_area_m2: pd.Series,
+    structure_area_m2: pd.Series | None = None,
+    yard_area_m2: pd.Series | None = None,
+) -> pd.Series:
+    """建筑系数 = (building footprint + structures + yards) ÷ land area (0–1; empty when land
+    is 0 or unknown).  A missing structure or yard figure counts as 0; without both the
+    figure is the 建筑密度 (:func:`coverage_kind`).
 
-    >>> coverage(pd.Series([300.0]), pd.Series([1000.0])).tolist()
-    [0.3]
+    >>> coverage(pd.Series([2500.0, 300.0]), pd.Series([10000.0, 1000.0]),
+    ...          pd.Series([500.0, np.nan]), pd.Series([1000.0, np.nan])).tolist()
+    [0.4, 0.3]
     """
-    return safe_ratio(footprint_area_m2, land_area_m2).rename("coverage")
+    total = footprint_area_m2.astype(float)
+    for extra in (structure_area_m2, yard_area_m2):
+        if extra is not None:
+            total = total + extra.astype(float).fillna(0.0)
+    return safe_ratio(total, land_area_m2).rename("coverage")
+
+
+def coverage_kind(structure_area_m2: pd.Series, yard_area_m2: pd.Series) -> pd.Series:
+    """What :func:`coverage` measured: 建筑系数 when structures or yards are given, else 建筑密度.
+
+    >>> coverage_kind(pd.Series([500.0, np.nan]), pd.Series([np.nan, np.nan])).tolist()
+    ['建筑系数', '建筑密度']
+    """
+    given = structure_area_m2.notna() | yard_area_m2.notna()
+    return pd.Series(
+        np.where(given, "建筑系数", "建筑密度"), index=given.index, name="coverage_kind"
+    )
 
 
 def per_mu(value_wan: pd.Series, land_area_mu: pd.Series) -> pd.Series:
@@ -179,9 +203,10 @@ def parcel_building_totals(
     per_building = building_floor_area(buildings, rules)
     parts = building_parts(parcels, buildings)
     floor = per_building["floor_area_m2"].to_numpy()[parts["building"]] * parts["share"]
+    tall = per_building["tall_storeys"].to_numpy()[parts["building"]]
     sums = (
-        pd.DataFrame({"parcel": parts["parcel"], "fp": parts["part_m2"], "fl": floor})
-        .groupby("parcel")[["fp", "fl"]]
+        pd.DataFrame({"parcel": parts["parcel"], "fp": parts["part_m2"], "fl": floor, "tall": tall})
+        .groupby("parcel")[["fp", "fl", "tall"]]
         .sum()
     )
     pos = np.arange(len(parcels))
@@ -189,6 +214,7 @@ def parcel_building_totals(
         {
             "footprint_area_m2": sums["fp"].reindex(pos, fill_value=0.0).to_numpy(),
             "floor_area_m2": sums["fl"].reindex(pos, fill_value=0.0).to_numpy(),
+            "n_tall_buildings": sums["tall"].reindex(pos, fill_value=0).to_numpy(dtype=int),
         },
         index=parcels.index,
     )
@@ -219,7 +245,11 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
 
     ``land_area_m2`` if given; else the occupant's ``floor_area_m2`` ÷ the parcel's FAR;
     else the parcel's unallocated land shared equally among the occupants that gave
-    neither (method ``equal_share``).  ``parcels`` needs parcel_id, land_area_m2, far.
+    neither (method ``equal_share``).  When the others already fill the parcel, such an
+    occupant gets empty land (NaN, method ``no_land``), never a silent 0.  ``parcels`` needs
+    parcel_id, land_area_m2, far; its ``standard_factory`` flag is carried along as
+    ``on_standard_factory``.  ``occupied_floor_m2`` is the floor space used: the occupant's
+    ``floor_area_m2``, else its land × the parcel's FAR.
 
     >>> occ = pd.DataFrame({"credit_code": list("abcd"), "parcel_id": ["P"] * 4,
     ...     "land_area_m2": [1000.0, np.nan, np.nan, np.nan],
@@ -228,11 +258,24 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
     >>> a = allocate_land(occ, par)
     >>> a["alloc_land_m2"].tolist(), a["alloc_method"].tolist()
     ([1000.0, 1000.0, 1000.0, 1000.0], ['given', 'floor_far', 'equal_share', 'equal_share'])
+    >>> full = allocate_land(occ.assign(land_area_m2=[3000.0, np.nan, np.nan, np.nan]), par)
+    >>> full["alloc_land_m2"].tolist(), full["alloc_method"].tolist()[2:]
+    ([3000.0, 1000.0, nan, nan], ['no_land', 'no_land'])
     """
-    info = parcels.set_index("parcel_id")[["land_area_m2", "far"]].rename(
-        columns={"land_area_m2": "parcel_land_m2", "far": "parcel_far"}
+    cols = ["land_area_m2", "far"]
+    if "standard_factory" in parcels.columns:
+        cols.append("standard_factory")
+    info = parcels.set_index("parcel_id")[cols].rename(
+        columns={
+            "land_area_m2": "parcel_land_m2",
+            "far": "parcel_far",
+            "standard_factory": "on_standard_factory",
+        }
     )
     occ = occupancy.join(info, on="parcel_id")
+    if "on_standard_factory" not in occ:
+        occ["on_standard_factory"] = False
+    occ["on_standard_factory"] = occ["on_standard_factory"].astype("boolean").fillna(False)
     given = (
         occ["land_area_m2"].astype(float)
         if "land_area_m2" in occ
@@ -247,10 +290,14 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
     alloc = given.fillna(via_floor)
     rest = alloc.isna()
     used = alloc.groupby(occ["parcel_id"]).transform("sum")
-    free = (occ["parcel_land_m2"] - used).clip(lower=0)
+    free = occ["parcel_land_m2"] - used
     n_rest = rest.groupby(occ["parcel_id"]).transform("sum")
-    alloc = alloc.fillna(free / n_rest.where(n_rest > 0))
-    method = np.select([given.notna(), via_floor.notna()], ["given", "floor_far"], "equal_share")
+    alloc = alloc.fillna(free.where(free > 1e-6) / n_rest.where(n_rest > 0))
+    method = np.select(
+        [given.notna(), via_floor.notna(), alloc.notna()],
+        ["given", "floor_far", "equal_share"],
+        "no_land",
+    )
     out = occ.drop(columns=["parcel_land_m2", "parcel_far"])
     out["alloc_land_m2"] = alloc
     out["alloc_method"] = method
@@ -259,27 +306,81 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
 
 
 def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
-    """Per credit_code: allocated land (m², 亩) and the ';'-joined parcel ids."""
-    land = alloc.groupby("credit_code", sort=False)["alloc_land_m2"].sum(min_count=1)
+    """Per credit_code: allocated land (m², 亩), occupied floor area (m²), the ';'-joined
+    parcel ids, and ``sf_tenant``: every row of the firm is a lease (tenure not ``own``) on
+    a standard-factory parcel.
+
+    >>> a = pd.DataFrame({"credit_code": ["x", "x", "y"], "parcel_id": ["P2", "P1", "S"],
+    ...     "alloc_land_m2": [1000.0, 2000.0, 300.0], "occupied_floor_m2": [0.0, 1500.0, 600.0],
+    ...     "on_standard_factory": [False, False, True], "tenure": ["own", "own", "lease"]})
+    >>> enterprise_land(a)[["land_area_m2", "occupied_floor_m2", "parcel_ids", "sf_tenant"]
+    ...                   ].values.tolist()
+    [[3000.0, 1500.0, 'P1;P2', False], [300.0, 600.0, 'S', True]]
+    """
+    g = alloc.groupby("credit_code", sort=False)
+    land = g["alloc_land_m2"].sum(min_count=1)
+    floor = (
+        g["occupied_floor_m2"].sum(min_count=1)
+        if "occupied_floor_m2" in alloc
+        else pd.Series(np.nan, index=land.index)
+    )
     pairs = alloc[["credit_code", "parcel_id"]].astype({"parcel_id": object}).drop_duplicates()
     ids = (
         pairs.sort_values("parcel_id").groupby("credit_code", sort=False)["parcel_id"].agg(";".join)
     )
-    return pd.DataFrame({"land_area_m2": land, "land_area_mu": to_mu(land), "parcel_ids": ids})
+    on_sf = (
+        alloc["on_standard_factory"].astype("boolean").fillna(False).astype(bool)
+        if "on_standard_factory" in alloc
+        else pd.Series(False, index=alloc.index)
+    )
+    tenure = alloc["tenure"] if "tenure" in alloc else pd.Series(pd.NA, index=alloc.index)
+    tenant_row = on_sf & ~tenure.eq("own").fillna(False).astype(bool)
+    sf_tenant = tenant_row.groupby(alloc["credit_code"], sort=False).all()
+    return pd.DataFrame(
+        {
+            "land_area_m2": land,
+            "land_area_mu": to_mu(land),
+            "occupied_floor_m2": floor,
+            "parcel_ids": ids,
+            "sf_tenant": sf_tenant,
+        }
+    )
 
 
 MONEY_FIELDS = ("output_wan", "revenue_wan", "tax_wan", "value_added_wan")
 
 
-def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
-    """Per parcel_id: occupants' figures weighted by the share of each occupant's land on it.
+def _split_weights(alloc: pd.DataFrame) -> pd.Series:
+    """Share of each occupancy row in its firm's figures: by floor area, else by land."""
+    firm = alloc["credit_code"]
+    land = alloc["alloc_land_m2"].astype(float)
+    by_land = safe_ratio(land, land.groupby(firm).transform("sum"))
+    if "occupied_floor_m2" not in alloc:
+        return by_land.fillna(0.0)
+    floor = alloc["occupied_floor_m2"].astype(float)
+    complete = floor.notna().groupby(firm).transform("all")
+    by_floor = safe_ratio(floor, floor.groupby(firm).transform("sum"))
+    use_floor = complete & by_floor.notna().groupby(firm).transform("all")
+    return by_floor.where(use_floor, by_land).fillna(0.0)
 
-    ``firms`` is indexed by credit_code with the money fields (万元) and industry_code.
-    Also: n_occupants, the main occupant (most land there) and its industry, producing,
-    leased and occupied floor area (m²).
+
+def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
+    """Per parcel_id: occupants' figures split over their parcels by floor area (rules.md §8).
+
+    A firm's figures go to each of its parcels in proportion to the floor space it uses
+    there (``occupied_floor_m2``), so an unbuilt parcel of a multi-parcel firm carries land
+    but no output or tax; a firm whose floor space is unknown on some row, or 0 in all,
+    is split by land instead.  ``firms`` is indexed by credit_code with the money fields
+    (万元) and industry_code.  Also: n_occupants, the main occupant (most land there) and
+    its industry, producing, leased and occupied floor area (m²).
+
+    >>> a = pd.DataFrame({"credit_code": ["x", "x"], "parcel_id": ["built", "empty"],
+    ...     "alloc_land_m2": [5000.0, 5000.0], "occupied_floor_m2": [6000.0, 0.0]})
+    >>> f = pd.DataFrame({"tax_wan": [100.0]}, index=pd.Index(["x"], name="credit_code"))
+    >>> parcel_economics(a, f)["tax_wan"].tolist()
+    [100.0, 0.0]
     """
-    total = alloc.groupby("credit_code")["alloc_land_m2"].transform("sum")
-    weight = safe_ratio(alloc["alloc_land_m2"], total).fillna(0.0)
+    weight = _split_weights(alloc)
     fig = firms.reindex(alloc["credit_code"].to_numpy())
     fig.index = alloc.index
     cols: dict[str, pd.Series] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -27,6 +27,7 @@ ZONE_FIELDS = (
     "zone_id", "zone_name", "land_area_mu", "n_parcels", "n_enterprises", "n_above_scale",
     "output_wan", "tax_wan", "output_per_mu", "tax_per_mu", "far", "undeveloped_mu",
     "idle_mu", "inefficient_mu", "vacate_mu", "extra_floor_area_m2",
+    "in_construction_mu", "reclaim_mu", "buyback_mu", "densify_mu",
 )  # fmt: skip
 
 #: Progress callback: (stage name in Chinese, share done 0–1).
@@ -59,7 +60,10 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
     """Areas, floor area and footprint, FAR, coverage and zone of every parcel."""
     p = ds.parcels.copy()
     file = ds.files["parcels"].name if "parcels" in ds.files else ""
-    for name in ("registered_area_m2", "floor_area_m2", "footprint_area_m2", "max_far", "min_far"):
+    for name in (
+        "registered_area_m2", "floor_area_m2", "footprint_area_m2", "max_far", "min_far",
+        "structure_area_m2", "yard_area_m2",
+    ):  # fmt: skip
         if name not in p:
             p[name] = np.nan
     p["geom_area_m2"] = metrics.geom_area_m2(p.geometry)
@@ -111,8 +115,14 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
         totals = metrics.parcel_building_totals(p, b, rules.measure)
         p["floor_area_m2"] = own_floor.fillna(totals["floor_area_m2"])
         p["footprint_area_m2"] = own_fp.fillna(totals["footprint_area_m2"])
+        p["n_tall_buildings"] = totals["n_tall_buildings"].where(own_floor.isna(), 0)
+    else:
+        p["n_tall_buildings"] = 0
     p["far"] = metrics.far(p["floor_area_m2"], p["land_area_m2"])
-    p["coverage"] = metrics.coverage(p["footprint_area_m2"], p["land_area_m2"])
+    p["coverage"] = metrics.coverage(
+        p["footprint_area_m2"], p["land_area_m2"], p["structure_area_m2"], p["yard_area_m2"]
+    )
+    p["coverage_kind"] = metrics.coverage_kind(p["structure_area_m2"], p["yard_area_m2"])
     p["far_utilization"] = metrics.safe_ratio(p["far"], p["max_far"])
     return _join_zones(p, ds, report, file)
 
@@ -186,6 +196,18 @@ def allocate(ds: Dataset, parcels: pd.DataFrame, report: QualityReport) -> pd.Da
             fix="核对宗地编号",
         )
     alloc = metrics.allocate_land(occ[known], parcels)
+    empty = alloc["alloc_method"].eq("no_land")
+    if empty.any():
+        report.add(
+            "warning",
+            "no_land_left",
+            "occupancy",
+            "未给出用地面积或使用建筑面积，且宗地用地已被其他企业占满：该企业用地留空，不参与亩均评价",
+            file=file,
+            rows=[int(i) + 2 for i in alloc.index[empty]],
+            field="land_area_m2",
+            fix="补充 land_area_m2(用地面积)或 floor_area_m2(使用建筑面积)",
+        )
     equal = alloc["alloc_method"].eq("equal_share")
     if equal.any():
         report.add(
@@ -221,29 +243,39 @@ def run(
     year: int | None = None,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
+    government_delay: Collection[str] = (),
 ) -> Result:
-    """Evaluate a checked dataset.  Raises DataError when its report has errors."""
+    """Evaluate a checked dataset.  Raises DataError when its report has errors.
+
+    The evaluation is of a year (rules.md §8): enterprises are judged at 31 December of the
+    evaluated year; ``as_of`` (default that same day) moves the idle-land clocks only.
+    ``government_delay`` names the parcels whose idleness a review decided was caused by the
+    government (政府原因): no fee and no 无偿收回.
+    """
     if ds.report.has_errors:
         raise DataError("数据有错误，未进行评价", ds.report)
-    as_of = as_of or dt.date.today()
     report = QualityReport(list(ds.report.issues))
     timings: dict[str, float] = {}
     step = _stepper(timings, progress)
     step("测量面积与建筑", 0.0)
     parcels = measure(ds, rules, report)
     year, years = choose_year(ds.enterprises, year)
+    year_end = dt.date(year, 12, 31) if year is not None else dt.date.today()
+    as_of = as_of or year_end
     step("分摊用地", 0.3)
     alloc = allocate(ds, parcels, report)
     firms = firms_of_year(ds.enterprises, year) if ds.enterprises is not None else None
     step("企业评价", 0.45)
-    ent = _evaluate_enterprises(firms, alloc, rules, as_of)
-    history = _history(ds, alloc, rules, as_of, year, years)
+    ent = _evaluate_enterprises(firms, alloc, rules, year_end)
+    _report_unrated(ent, ds, report)
+    history = _history(ds, alloc, rules, years)
     ent = with_history(ent, history, year)
     step("宗地指标与规则", 0.65)
     parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
+    parcels = tax_history(parcels, ds, alloc, year, years)
+    parcels["government_delay"] = parcels["parcel_id"].isin(set(government_delay))
     parcels = apply_land_rules(parcels, rules, as_of)
-    parcels = apply_candidates(parcels, rules)
-    parcels = tax_growth(parcels, ds, alloc, year, years)
+    parcels = apply_candidates(parcels, rules, as_of)
     step("片区汇总", 0.9)
     zones = zone_summary(parcels, ent, alloc, ds.zones)
     step("完成", 1.0)
@@ -278,41 +310,59 @@ def _stepper(timings: dict[str, float], progress: Progress | None) -> Progress:
     return step
 
 
+_LAND_COLUMNS = ["land_area_m2", "land_area_mu", "occupied_floor_m2", "parcel_ids", "sf_tenant"]
+
+
+def _lands(alloc: pd.DataFrame) -> pd.DataFrame:
+    if alloc.empty:
+        return pd.DataFrame(columns=_LAND_COLUMNS)
+    return metrics.enterprise_land(alloc)
+
+
 def _evaluate_enterprises(
     firms: pd.DataFrame | None, alloc: pd.DataFrame, rules: Rules, as_of: dt.date
 ) -> pd.DataFrame:
     if firms is None or firms.empty:
         return pd.DataFrame(columns=["credit_code", "name", "class"])
-    lands = (
-        metrics.enterprise_land(alloc)
-        if not alloc.empty
-        else pd.DataFrame(columns=["land_area_m2", "land_area_mu", "parcel_ids"])
-    )
-    e = firms.reset_index(drop=True).join(lands, on="credit_code")
+    e = firms.reset_index(drop=True).join(_lands(alloc), on="credit_code")
     e["credit_code_valid"] = credit_codes_valid(e["credit_code"])
-    rated = evaluate.classify(e, rules.evaluation, as_of)
-    return rated
+    return evaluate.classify(e, rules.evaluation, as_of)
 
 
-def _history(
-    ds: Dataset,
-    alloc: pd.DataFrame,
-    rules: Rules,
-    as_of: dt.date,
-    year: int | None,
-    years: list[int],
-) -> pd.DataFrame:
-    """Class of every enterprise per year and its change from the year before.
+def _report_unrated(ent: pd.DataFrame, ds: Dataset, report: QualityReport) -> None:
+    """List the firms whose class is empty for want of data (rules.md §8)."""
+    if "class" not in ent or ent.empty:
+        return
+    empty = ent["class"].isna()
+    reason = ent["class_reason"].astype(str)
+    file = ds.files["enterprises"].name if "enterprises" in ds.files else ""
+    for code, words, fix in (
+        ("no_annual_data", evaluate.NO_DATA, "补充该年度的工业总产值、实缴税金或工业增加值"),
+        ("no_land_data", "缺少用地", "在用地关系中补充该企业的宗地、用地面积或使用建筑面积"),
+    ):
+        hit = empty & reason.str.startswith(words)
+        if hit.any():
+            names = "、".join(ent.loc[hit, "name"].astype(str).head(10))
+            more = f"等 {int(hit.sum())} 家" if hit.sum() > 10 else ""
+            report.add(
+                "warning",
+                code,
+                "enterprises",
+                f"{words}，未评类别：{names}{more}",
+                file=file,
+                field="tax_wan" if code == "no_annual_data" else "credit_code",
+                fix=fix,
+            )
 
-    The evaluated year is judged at ``as_of`` (as its main evaluation is); earlier years at
-    their own 31 December.
-    """
+
+def _history(ds: Dataset, alloc: pd.DataFrame, rules: Rules, years: list[int]) -> pd.DataFrame:
+    """Class of every enterprise per year and its change from the year before, each year
+    judged at its own 31 December (rules.md §8)."""
     if ds.enterprises is None or not years or alloc.empty:
         return pd.DataFrame()
-    lands = metrics.enterprise_land(alloc)
-    by_year = ds.enterprises.join(lands[["land_area_m2", "land_area_mu"]], on="credit_code")
-    dates = {y: as_of if year is not None and y >= year else dt.date(y, 12, 31) for y in years}
-    return evaluate.class_changes(by_year, rules.evaluation, dates)
+    lands = _lands(alloc)
+    by_year = ds.enterprises.join(lands.drop(columns=["parcel_ids"]), on="credit_code")
+    return evaluate.class_changes(by_year, rules.evaluation)
 
 
 def with_history(ent: pd.DataFrame, history: pd.DataFrame, year: int | None) -> pd.DataFrame:
@@ -361,53 +411,60 @@ def _parcel_figures(
     classes = firms["class"] if "class" in firms else pd.Series(dtype="string")
     p["parcel_class"] = classes.reindex(p["main_credit_code"].astype(object).to_numpy()).to_numpy()
     p["parcel_class"] = p["parcel_class"].astype("string")
-    p["zone_output_per_mu"] = _zone_mean(p, "output_wan")
-    p["zone_tax_per_mu"] = _zone_mean(p, "tax_wan")
+    p["zone_output_per_mu"] = land.zone_benchmark_per_mu(p, "output_wan")
+    p["zone_tax_per_mu"] = land.zone_benchmark_per_mu(p, "tax_wan")
     return p
 
 
-def _zone_mean(p: pd.DataFrame, money: str) -> pd.Series:
-    """Zone benchmark (万元/亩): total over the zone's parcels with a value ÷ their land."""
-    has = p[money].notna() & (p["land_area_mu"] > 0)
-    tot = p[money].where(has).groupby(p["zone_id"]).sum(min_count=1)
-    mu = p["land_area_mu"].where(has).groupby(p["zone_id"]).sum(min_count=1)
-    bench = metrics.safe_ratio(tot, mu)
-    return pd.Series(bench.reindex(p["zone_id"]).to_numpy(), index=p.index, dtype=float)
-
-
 def apply_land_rules(p: gpd.GeoDataFrame, rules: Rules, as_of: dt.date) -> gpd.GeoDataFrame:
-    """Effective min FAR, undeveloped, idle and inefficient columns (rules.md §2–4)."""
+    """Effective min FAR, undeveloped, idle, in construction and inefficient columns
+    (rules.md §2–4, §8)."""
     p = p.copy()
     p["min_far_given"] = p["min_far"]
     p["min_far"] = land.effective_min_far(p, rules)
     p["undeveloped"] = land.undeveloped(p)
-    for frame in (land.idle(p, as_of, rules), land.inefficient(p, as_of, rules)):
-        for col in frame.columns:
-            p[col] = frame[col]
+    for col, values in land.idle(p, as_of, rules).items():
+        p[col] = values
+    p["in_construction"] = land.in_construction(p, as_of, rules)
+    for col, values in land.inefficient(p, as_of, rules).items():
+        p[col] = values
     return p
 
 
-def apply_candidates(p: gpd.GeoDataFrame, rules: Rules) -> gpd.GeoDataFrame:
-    """腾笼换鸟 and 零地增资 columns (rules.md §5–6)."""
+def apply_candidates(p: gpd.GeoDataFrame, rules: Rules, as_of: dt.date) -> gpd.GeoDataFrame:
+    """One disposition per parcel, its priority and tier (rules.md §8)."""
     p = p.copy()
-    for frame in (candidates.vacate(p, rules), candidates.densify(p, rules)):
-        for col in frame.columns:
-            p[col] = frame[col]
+    for col, values in candidates.dispositions(p, rules, as_of).items():
+        p[col] = values
+    p["priority"] = candidates.priority(p, rules)
+    p["tier"] = candidates.tiers(p, rules)
     return p
 
 
-def tax_growth(
+def tax_history(
     p: gpd.GeoDataFrame, ds: Dataset, alloc: pd.DataFrame, year: int | None, years: list[int]
 ) -> gpd.GeoDataFrame:
-    """Parcel tax per 亩 of the year before and its growth (share; empty without it)."""
+    """Parcel tax per 亩 over the last three years (rules.md §8, 13号 近三年) and growth.
+
+    ``tax_per_mu_3y`` = mean of the parcel's tax per 亩 over the evaluated year and up to
+    two years before, over the years that have a figure (``n_years_3y`` of them); every year
+    uses the evaluated year's allocation.  ``tax_per_mu_prev`` is the year before,
+    ``tax_per_mu_growth`` the change from it (a share; empty without it).
+    """
     p = p.copy()
-    p["tax_per_mu_prev"] = np.nan
-    prev = [y for y in years if year is not None and y < year]
-    if prev and ds.enterprises is not None and not alloc.empty:
-        firms = firms_of_year(ds.enterprises, prev[-1]).set_index("credit_code", drop=True)
-        econ = metrics.parcel_economics(alloc, firms)
-        tax = econ["tax_wan"].reindex(p["parcel_id"].to_numpy()).to_numpy(dtype=float)
-        p["tax_per_mu_prev"] = metrics.per_mu(pd.Series(tax, index=p.index), p["land_area_mu"])
+    per_year = {year: p["tax_per_mu"].astype(float)} if year is not None else {}
+    window = [y for y in years if year is not None and year - 2 <= y < year]
+    if window and ds.enterprises is not None and not alloc.empty:
+        for y in window:
+            firms = firms_of_year(ds.enterprises, y).set_index("credit_code", drop=True)
+            econ = metrics.parcel_economics(alloc, firms)
+            tax = econ["tax_wan"].reindex(p["parcel_id"].to_numpy()).to_numpy(dtype=float)
+            per_year[y] = metrics.per_mu(pd.Series(tax, index=p.index), p["land_area_mu"])
+    table = pd.DataFrame(per_year, index=p.index)
+    p["tax_per_mu_3y"] = table.mean(axis=1) if not table.empty else np.nan
+    p["n_years_3y"] = table.notna().sum(axis=1).astype(int) if not table.empty else 0
+    prev = year - 1 if year is not None else None
+    p["tax_per_mu_prev"] = table.get(prev, np.nan)
     p["tax_per_mu_growth"] = metrics.safe_ratio(
         p["tax_per_mu"] - p["tax_per_mu_prev"], p["tax_per_mu_prev"]
     )
@@ -439,6 +496,10 @@ def zone_summary(
             "extra_floor_area_m2": p["extra_floor_area_m2"].where(
                 p["densify_candidate"].fillna(False).astype(bool), 0.0
             ),
+            "in_construction_mu": mu.where(p["in_construction"].astype(bool), 0.0),
+            "reclaim_mu": mu.where(p["disposition"].eq("reclaim"), 0.0),
+            "buyback_mu": mu.where(p["disposition"].eq("buyback"), 0.0),
+            "densify_mu": mu.where(p["disposition"].eq("densify"), 0.0),
         }
     ).groupby("zone_id", sort=False)
     out = g.sum(min_count=1)

@@ -65,6 +65,15 @@ PARCEL_FIELDS = [
     "extra_floor_area_m2",
     "est_extra_output_wan",
     "est_extra_tax_wan",
+    # revision 2 (rules.md §8)
+    "tax_per_mu_3y",
+    "n_years_3y",
+    "in_construction",
+    "buyback_candidate",
+    "disposition",
+    "disposition_reasons",
+    "priority",
+    "tier",
 ]
 #: Extra parcel fields kept after the contract's (useful for review and the app).
 PARCEL_EXTRAS = [
@@ -74,6 +83,10 @@ PARCEL_EXTRAS = [
     "tax_per_mu_growth",
     "potential_output_wan",
     "potential_tax_wan",
+    "reclaim_candidate",
+    "coverage_kind",
+    "n_tall_buildings",
+    "standard_factory",
 ]
 ENTERPRISE_FIELDS = [
     "credit_code",
@@ -97,6 +110,11 @@ ENTERPRISE_FIELDS = [
     "score",
     "class",
     "class_reason",
+    # revision 2 (rules.md §8)
+    "eval_group",
+    "rank_in_group",
+    "n_in_group",
+    "tax_per_floor_m2",
 ]
 
 #: Chinese headers with units, for the workbook and the app.

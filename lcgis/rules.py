@@ -5,7 +5,7 @@
 (1.5, (0.2, 0.6, 0.95))
 >>> load_rules(overrides={"densify": {"min_extra_floor_area_m2": 800}}).densify
 ... # doctest: +ELLIPSIS
-DensifyRules(..., min_extra_floor_area_m2=800.0)
+DensifyRules(..., min_extra_floor_area_m2=800.0, ...)
 >>> load_rules(overrides={"densify": {"min_extra_floor_areas": 1}})  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
@@ -14,8 +14,10 @@ lcgis.errors.RulesError: 规则文件中有未知的键 densify.min_extra_floor_
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -36,7 +38,12 @@ INDICATORS = (
     "tax_per_kwh",
     "output_per_mu",
     "revenue_per_mu",
+    "tax_per_floor_m2",
 )
+#: Evaluation groups (rules.md §8), in display order.
+GROUPS = ("above_scale", "below_scale", "small")
+#: What a missing indicator scores.
+MISSING_MODES = ("zero", "group_mean")
 
 #: Tables whose keys are the user's to choose (with the allowed key check).
 _OPEN_TABLES = {
@@ -44,6 +51,10 @@ _OPEN_TABLES = {
     "evaluation.fixed_benchmarks": "indicator",
     "evaluation.weights.above_scale": "indicator",
     "evaluation.weights.below_scale": "indicator",
+    "evaluation.weights.small": "indicator",
+    "evaluation.missing_indicator": "missing_mode",
+    "priority.zone_weights": "number",
+    "priority.densify_zone_weights": "number",
     "sources": "any",
     "relocation.targets": "target",
 }
@@ -61,6 +72,9 @@ _FALSE_OR_NUMBER = {
     "inefficient.far_utilization_below",
     "inefficient.tax_per_mu_below",
     "inefficient.output_per_mu_below_zone_share",
+    "inefficient.output_per_mu_below",
+    "buyback.tax_per_mu_below",
+    "buyback.small_parcel_mu_below",
     "inefficient.small_parcel_mu_below",
     "inefficient.leased_share_above",
     "inefficient.completion_overdue_years",
@@ -82,9 +96,21 @@ class EvaluationRules:
     class_shares: tuple[float, float, float]
     min_land_mu_below_scale: float
     min_years_in_production: float
+    min_group_size: int
     fixed_benchmarks: Mapping[str, float]
     weights_above_scale: Mapping[str, float]
     weights_below_scale: Mapping[str, float]
+    weights_small: Mapping[str, float]
+    #: indicator -> "zero" | "group_mean" (indicators not named score zero).
+    missing_indicator: Mapping[str, str]
+
+    def weights(self, group: str) -> Mapping[str, float]:
+        """The weights of one evaluation group (``above_scale``, ``below_scale``, ``small``)."""
+        return {
+            "above_scale": self.weights_above_scale,
+            "below_scale": self.weights_below_scale,
+            "small": self.weights_small,
+        }[group]
 
 
 @dataclass(frozen=True)
@@ -104,6 +130,12 @@ class IdleRules:
     fee_share: float
     fee_years: float
     reclaim_years: float
+    government_reason: str
+
+
+@dataclass(frozen=True)
+class ConstructionRules:
+    construction_years: float
 
 
 @dataclass(frozen=True)
@@ -112,6 +144,7 @@ class InefficientRules:
     far_utilization_below: float | None
     coverage_below_min: bool
     tax_per_mu_below: float | None
+    output_per_mu_below: float | None
     output_per_mu_below_zone_share: float | None
     not_producing: bool
     small_parcel_mu_below: float | None
@@ -129,12 +162,37 @@ class VacateRules:
 
 
 @dataclass(frozen=True)
+class DispositionRules:
+    land_uses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BuybackRules:
+    tax_per_mu_below: float | None
+    small_parcel_mu_below: float | None
+    require_industrial_block: bool
+    valid_from: dt.date
+    valid_to: dt.date
+
+
+@dataclass(frozen=True)
 class DensifyRules:
     tax_per_mu_min: float
     tax_per_mu_high: float
     target_far_mid: float
     target_far_high: float
     min_extra_floor_area_m2: float
+    min_land_mu: float
+
+
+@dataclass(frozen=True)
+class PriorityRules:
+    #: Cumulative shares of a list in the tiers 近期 and 中期 (the rest is 储备).
+    tier_shares: tuple[float, float]
+    #: zone_id -> weight of the stake on the disposal lists (zones not named: 1).
+    zone_weights: Mapping[str, float]
+    #: zone_id -> weight of the stake on the 零地增资 list.
+    densify_zone_weights: Mapping[str, float]
 
 
 @dataclass(frozen=True)
@@ -145,6 +203,8 @@ class RelocationRules:
     use_idle: bool
     use_undeveloped: bool
     use_vacate: bool
+    use_reclaim: bool
+    use_buyback: bool
     min_shared_boundary_m: float
     max_site_parcels: int
     count_displaced: bool
@@ -160,9 +220,13 @@ class Rules:
     evaluation: EvaluationRules
     land: LandRules
     idle: IdleRules
+    construction: ConstructionRules
     inefficient: InefficientRules
+    disposition: DispositionRules
+    buyback: BuybackRules
     vacate: VacateRules
     densify: DensifyRules
+    priority: PriorityRules
     relocation: RelocationRules
     sources: Mapping[str, str]
     digest: str
@@ -248,8 +312,14 @@ def _check_open_key(kind: str, dotted: str, key: str, value: Any) -> None:
         raise RulesError(f"规则 {dotted} 不是可设目标的指标：可用 {', '.join(RELOCATION_TARGETS)}")
     if kind == "indicator" and key not in INDICATORS:
         raise RulesError(f"规则 {dotted} 不是已知的评价指标：可用 {', '.join(INDICATORS)}")
-    if kind == "two_digit" and not (len(key) == 2 and key.isdigit()):
-        raise RulesError(f"规则 {dotted}：行业代码应为两位数字(GB/T 4754-2017 大类)")
+    if kind == "two_digit" and not (2 <= len(key) <= 4 and key.isdigit()):
+        raise RulesError(f"规则 {dotted}：行业代码应为2–4位数字(GB/T 4754-2017 大类、中类或小类)")
+    if kind == "missing_mode":
+        if key not in INDICATORS:
+            raise RulesError(f"规则 {dotted} 不是已知的评价指标：可用 {', '.join(INDICATORS)}")
+        if value not in MISSING_MODES:
+            raise RulesError(f'规则 {dotted} 应为 "zero" 或 "group_mean"，实际为 {value!r}')
+        return
     want = "str" if kind == "any" else "number"
     if _kind(value) != want:
         raise RulesError(f"规则 {dotted} 的类型不对：应为{_KIND_ZH[want]}，实际为{value!r}")
@@ -288,6 +358,30 @@ def _floats(table: Mapping[str, Any]) -> dict[str, float]:
     return {str(k): float(v) for k, v in table.items()}
 
 
+def _date(dotted: str, value: Any) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise RulesError(f"规则 {dotted} 应为日期(YYYY-MM-DD)，实际为 {value!r}") from exc
+
+
+def _shares(dotted: str, values: Any, n: int, example: str) -> tuple[float, ...]:
+    """``n`` increasing shares in (0, 1]."""
+    shares = tuple(float(s) for s in values)
+    ok = len(shares) == n and all(math.isfinite(s) for s in shares)
+    if not ok or not all(0 < a <= b <= 1 for a, b in zip(shares, (*shares[1:], 1.0), strict=True)):
+        raise RulesError(f"规则 {dotted} 应为{n}个递增的比例(0–1)，如 {example}")
+    return shares
+
+
+def _buyback(data: Mapping[str, Any]) -> BuybackRules:
+    start = _date("buyback.valid_from", data["valid_from"])
+    end = _date("buyback.valid_to", data["valid_to"])
+    if end < start:
+        raise RulesError("规则 buyback.valid_to 早于 valid_from：请检查有效期")
+    return _build(BuybackRules, data, valid_from=start, valid_to=end)
+
+
 def rules_from_dict(merged: dict[str, Any]) -> Rules:
     """Build frozen :class:`Rules` from a complete (merged) rules dictionary."""
     ev = merged["evaluation"]
@@ -295,13 +389,7 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
         raise RulesError(
             f'规则 evaluation.benchmark 应为 "mean" 或 "median"，实际为 {ev["benchmark"]!r}'
         )
-    shares = tuple(float(s) for s in ev["class_shares"])
-    if len(shares) != 3 or not all(
-        0 < a <= b <= 1 for a, b in zip(shares, (*shares[1:], 1.0), strict=True)
-    ):
-        raise RulesError(
-            "规则 evaluation.class_shares 应为三个递增的比例(0–1)，如 [0.20, 0.60, 0.95]"
-        )
+    shares = _shares("evaluation.class_shares", ev["class_shares"], 3, "[0.20, 0.60, 0.95]")
     evaluation = _build(
         EvaluationRules,
         ev,
@@ -309,6 +397,15 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
         fixed_benchmarks=_floats(ev["fixed_benchmarks"]),
         weights_above_scale=_floats(ev["weights"]["above_scale"]),
         weights_below_scale=_floats(ev["weights"]["below_scale"]),
+        weights_small=_floats(ev["weights"]["small"]),
+        missing_indicator={str(k): str(v) for k, v in ev["missing_indicator"].items()},
+    )
+    pr = merged["priority"]
+    tiers = _shares("priority.tier_shares", pr["tier_shares"], 2, "[0.20, 0.50]")
+    priority = PriorityRules(
+        tier_shares=(tiers[0], tiers[1]),
+        zone_weights=_floats(pr["zone_weights"]),
+        densify_zone_weights=_floats(pr["densify_zone_weights"]),
     )
     land = _build(
         LandRules,
@@ -321,9 +418,15 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
         evaluation=evaluation,
         land=land,
         idle=_build(IdleRules, merged["idle"]),
+        construction=_build(ConstructionRules, merged["construction"]),
         inefficient=_build(InefficientRules, merged["inefficient"]),
+        disposition=DispositionRules(
+            land_uses=tuple(str(u) for u in merged["disposition"]["land_uses"])
+        ),
+        buyback=_buyback(merged["buyback"]),
         vacate=_build(VacateRules, merged["vacate"]),
         densify=_build(DensifyRules, merged["densify"]),
+        priority=priority,
         relocation=_build(RelocationRules, merged["relocation"]),
         sources=dict(merged["sources"]),
         digest=digest,

@@ -126,6 +126,16 @@ FIELDS: dict[str, dict[str, Field]] = {
             _F("developed_share", "float", "已开发面积比例", ("已开发面积比例",)),
             _F("invested_share", "float", "已投资比例", ("已投资比例",)),
             _F("land_price_wan", "float", "出让价款(万元)", ("出让价款",), unit="money"),
+            _F("standard_factory", "bool", "标准厂房", ("标准厂房", "是否标准厂房")),
+            _F(
+                "structure_area_m2",
+                "float",
+                "构筑物占地面积(m²)",
+                ("构筑物占地面积",),
+                unit="area",
+            ),
+            _F("yard_area_m2", "float", "堆场面积(m²)", ("堆场面积", "堆场占地面积"), unit="area"),
+            _F("in_industrial_block", "bool", "工业产业区块线内", ("工业产业区块线内",)),
         )
     },
     "buildings": {
