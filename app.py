@@ -81,13 +81,14 @@ def sidebar() -> None:
             key=state.W_RULES_UPLOAD,
             on_change=_save_rules_upload,
         )
+        year_end = state.year_end(ss[state.YEAR])
         ss[state.AS_OF] = st.date_input(
             "评价基准日",
-            value=ss[state.AS_OF],
-            key=state.W_AS_OF,
+            value=year_end,
+            key=f"{state.W_AS_OF}_{year_end.isoformat()}",  # follows the year until changed
             min_value=dt.date(2000, 1, 1),
             max_value=dt.date(2100, 12, 31),
-            help="闲置土地等按此日期计算年限",
+            help="默认为评价年度的12月31日；企业按年度评价，此日期只影响闲置土地等时限",
         )
         _rules, label = state.current_rules()
         error = ss.pop("lcgis_rules_error", None)

@@ -54,7 +54,12 @@ def _add_inputs(sp: argparse.ArgumentParser, *, evaluation: bool = True) -> None
     if evaluation:
         sp.add_argument("--rules", metavar="F", help="规则文件(TOML，逐键覆盖默认规则)")
         sp.add_argument("--year", type=int, help="评价年度(默认最新一年)")
-        sp.add_argument("--as-of", type=_date, dest="as_of", help="评价基准日 YYYY-MM-DD(默认今天)")
+        sp.add_argument(
+            "--as-of",
+            type=_date,
+            dest="as_of",
+            help="评价基准日 YYYY-MM-DD(默认评价年度的12月31日；只影响闲置土地等时限)",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,11 +115,21 @@ def _progress(name: str, share: float) -> None:
 
 def _run(args: argparse.Namespace) -> Result:
 
+    from .review import government_delay
+
     rules = _rules(args)
     ds = _load(args)
     if ds.report.has_errors:
         raise DataError("数据有错误", ds.report)
-    return run(ds, rules, year=args.year, as_of=args.as_of, progress=_progress)
+    delayed = government_delay(rules.idle.government_reason, data_dir=args.data_dir or "data")
+    return run(
+        ds,
+        rules,
+        year=args.year,
+        as_of=args.as_of,
+        progress=_progress,
+        government_delay=delayed,
+    )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -158,7 +173,7 @@ def _write_sensitivity(result: Result, out: Path) -> None:
     from .evaluate import sensitivity
     from .io import atomic_output
 
-    table = sensitivity(result.enterprises, result.rules.evaluation, result.as_of)
+    table = sensitivity(result.enterprises, result.rules.evaluation, result.year_end)
     with atomic_output(out) as tmp:
         if out.suffix.lower() == ".xlsx":
             table.to_excel(tmp, index=False, sheet_name="敏感性分析")
@@ -174,7 +189,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         return EXIT_OK
     from .evaluate import sensitivity
 
-    table = sensitivity(result.enterprises, result.rules.evaluation, result.as_of)
+    table = sensitivity(result.enterprises, result.rules.evaluation, result.year_end)
     print(table.to_string(index=False) if len(table) else "没有企业因参数变动而改变类别。")
     return EXIT_OK
 

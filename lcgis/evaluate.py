@@ -50,7 +50,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -320,13 +320,23 @@ def _scores(
     return {**bench_cols, **score_cols}, missing, notes
 
 
-def _denominator_missing(work: pd.DataFrame, group: pd.Series) -> pd.Series:
-    """The group's land figure is missing: no allocated land, or no floor area for ``small``."""
-    land = _land_mu(work)
-    floor = _num(work, "occupied_floor_m2")
-    no_land = ~(land > 0)
-    no_floor = ~(floor > 0)
-    return pd.Series(np.where(group == SMALL, no_floor & no_land, no_land), index=work.index)
+#: Indicators that divide by allocated land, and by occupied floor area.
+_PER_LAND = ("tax_per_mu", "value_added_per_mu", "output_per_mu", "revenue_per_mu")
+_PER_FLOOR = ("tax_per_floor_m2",)
+
+
+def _area_missing(work: pd.DataFrame, group: pd.Series, rules: EvaluationRules) -> pd.Series:
+    """The land or floor area that the group's weighted indicators divide by is missing."""
+    no_land = ~(_land_mu(work) > 0)
+    no_floor = ~(_num(work, "occupied_floor_m2") > 0)
+    missing = pd.Series(False, index=work.index)
+    for g in GROUPS:
+        weighted = {i for i, w in rules.weights(g).items() if w > 0}
+        need_land = bool(weighted & set(_PER_LAND))
+        need_floor = bool(weighted & set(_PER_FLOOR))
+        gap = (no_land & need_land) | (no_floor & need_floor)
+        missing = missing | (gap & (group == g))
+    return missing
 
 
 def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataFrame:
@@ -382,7 +392,7 @@ def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataF
     t_class = exempt | young
     figures = [_num(work, c) for c in ("output_wan", "tax_wan", "value_added_wan")]
     no_data = pd.concat(figures, axis=1).isna().all(axis=1) & ~t_class
-    no_land = _denominator_missing(work, group) & ~t_class & ~no_data
+    no_land = _area_missing(work, group, rules) & ~t_class & ~no_data
     rated = ~t_class & ~no_data & ~no_land
 
     years_txt = _fmt(rules.min_years_in_production)
@@ -392,7 +402,11 @@ def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataF
             _text(f"投产不满{years_txt}年(投产日期" + start.dt.strftime("%Y-%m-%d") + ")", young),
             _text(NO_DATA + "(产值、税收和增加值均未填报)", no_data),
             _text(
-                pd.Series(np.where(group == SMALL, "缺少用地和使用建筑面积数据", "缺少用地数据"))
+                pd.Series(
+                    np.where(group == SMALL, "缺少用地或使用建筑面积数据", "缺少用地数据"),
+                    index=idx,
+                    dtype="str",
+                )
                 + "，无法计算亩均指标",
                 no_land,
             ),
@@ -580,8 +594,8 @@ def _scenarios(
                 text = (
                     f"{label}权重 {INDICATOR_NAMES.get(ind, ind)} {delta:+g}({_fmt(w)}→{_fmt(new)})"
                 )
-                moved = {**weights, ind: new}
-                changed = dataclasses.replace(rules, **{attr: moved})
+                moved: dict[str, Any] = {attr: {**weights, ind: new}}
+                changed = dataclasses.replace(rules, **moved)
                 out.append((text, f"evaluation.weights.{key}.{ind}", delta, changed))
     shares = rules.class_shares
     for k, letter in enumerate("ABC"):

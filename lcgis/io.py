@@ -142,6 +142,8 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype(float), pd.Series(False, index=s.index)
     blank = _blank(s)
+    if blank.all():  # an all-blank column: nothing to parse (and no text dtype to parse it)
+        return pd.Series(np.nan, index=s.index, dtype="float64"), pd.Series(False, index=s.index)
     text = (
         s.astype("string")
         .map(lambda t: unicodedata.normalize("NFKC", t), na_action="ignore")

@@ -51,6 +51,11 @@ class Result:
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def year_end(self) -> dt.date:
+        """31 December of the evaluated year: the date enterprises are judged at (§8)."""
+        return dt.date(self.year, 12, 31) if self.year is not None else self.as_of
+
 
 def _rows_of(parcels: pd.DataFrame, mask: pd.Series) -> list[int]:
     return [int(i) + 1 for i in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))]

@@ -349,9 +349,10 @@ def plan(
     objective: str = "tax",
     include: Iterable[str] = (),
     exclude: Iterable[str] = (),
-    use_idle: bool | None = None,
-    use_undeveloped: bool | None = None,
+    use_reclaim: bool | None = None,
+    use_buyback: bool | None = None,
     use_vacate: bool | None = None,
+    use_undeveloped: bool | None = None,
     time_limit_s: float | None = None,
     mip_rel_gap: float = 0.0,
     progress: Progress | None = None,
@@ -363,7 +364,12 @@ def plan(
     ``"tax"`` or ``"output"``; ``include`` / ``exclude``: parcel ids; ``use_*`` override
     ``[relocation]`` of the result's rules; ``progress(stage, share)`` is called per stage.
     """
-    switches = {"use_idle": use_idle, "use_undeveloped": use_undeveloped, "use_vacate": use_vacate}
+    switches = {
+        "use_reclaim": use_reclaim,
+        "use_buyback": use_buyback,
+        "use_vacate": use_vacate,
+        "use_undeveloped": use_undeveloped,
+    }
     given: dict[str, Any] = {k: v for k, v in switches.items() if v is not None}
     rules = replace(result.rules.relocation, **given)
     return plan_parcels(

@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from .errors import (
     AuthenticationError,
@@ -414,6 +414,22 @@ def open_store(
 ) -> ReviewStore:
     """Open (creating or upgrading if needed) the store chosen by :func:`resolve_database_url`."""
     return ReviewStore(resolve_database_url(db, data_dir))
+
+
+def government_delay(
+    reason: str, db: str | None = None, data_dir: str | os.PathLike[str] | None = None
+) -> frozenset[str]:
+    """Parcels whose current review gives ``reason`` (政府原因: 53号令 第八条, no idle fee).
+
+    Reads the store chosen by :func:`resolve_database_url`; a SQLite store that does not
+    exist yet is read as empty (merely evaluating never creates a database).
+    """
+    url = resolve_database_url(db, data_dir)
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and not Path(parsed.database or "").is_file():
+        return frozenset()
+    with ReviewStore(url) as store:
+        return frozenset(r.parcel_id for r in store.reviews() if r.reason == reason)
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -200,11 +200,10 @@ class RelocationRules:
     area_tolerance: float
     require_zone_industry: bool
     industry_mismatch_penalty_share: float
-    use_idle: bool
-    use_undeveloped: bool
-    use_vacate: bool
     use_reclaim: bool
     use_buyback: bool
+    use_vacate: bool
+    use_undeveloped: bool
     min_shared_boundary_m: float
     max_site_parcels: int
     count_displaced: bool

@@ -1,8 +1,11 @@
 """Free land for relocation and the sites built from it (rules.md §7).
 
-Free parcels are idle, undeveloped and 腾笼换鸟 (vacate_candidate) parcels, each kind
-switchable, plus parcels the user names, minus those the user excludes; the current parcel
-of an in-park mover is free only if that mover moves.  A *site* is one free parcel, or a
+Free parcels (rules.md §8) are those whose disposition frees them — 无偿收回 (reclaim),
+收储改造 (buyback), 腾笼换鸟 (vacate) — and truly free land (undeveloped, never granted, nobody
+on it), each kind switchable, plus parcels the user names, minus those the user excludes.
+Land in construction, or held by a rights holder still in the idle-fee stage (or delayed by
+the government), is never offered unless the user names it.  The current parcel of an
+in-park mover is free only if that mover moves.  A *site* is one free parcel, or a
 connected set of 2 … ``max_site_parcels`` free parcels of one zone, adjacent when their
 boundaries share at least ``min_shared_boundary_m`` metres (a shared corner does not count).
 """
@@ -17,13 +20,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .land import granted
 from .rules import RelocationRules
 
 #: Free-land kinds (codes of the ``kinds`` column) and their Chinese names.
 FREE_KINDS = {
-    "idle": "闲置",
-    "undeveloped": "未开发",
+    "reclaim": "无偿收回",
+    "buyback": "收储改造",
     "vacate": "腾笼换鸟",
+    "undeveloped": "未出让空地",
     "user": "指定",
     "mover_current": "搬迁企业现用地",
 }
@@ -75,8 +80,8 @@ def leading_industries(text: object) -> frozenset[str]:
 def kinds_zh(kinds: str) -> str:
     """Chinese names of ';'-joined free-land kinds.
 
-    >>> kinds_zh("idle;mover_current")
-    '闲置、搬迁企业现用地'
+    >>> kinds_zh("reclaim;mover_current")
+    '无偿收回、搬迁企业现用地'
     """
     return "、".join(FREE_KINDS.get(k, k) for k in kinds.split(";") if k)
 
@@ -91,22 +96,42 @@ def free_parcels(
 ) -> pd.DataFrame:
     """Positions of the free parcels in ``parcels`` with their kinds (';'-joined codes).
 
-    kinds ⊂ idle, undeveloped, vacate (as switched on in ``rules``), user (``include``),
-    mover_current (``current``: parcels of in-park movers, free only if they move).
-    ``exclude`` wins over everything; parcels without land (NaN or 0 亩) are left out.
+    kinds ⊂ reclaim, buyback, vacate (the parcel's disposition), undeveloped (undeveloped,
+    never granted, no occupant, not in construction) — as switched on in ``rules`` — and
+    user (``include``), mover_current (``current``: parcels of in-park movers, free only if
+    they move).  A parcel in construction or whose idle_action is ``fee`` / ``government``
+    gets none of the first four.  ``exclude`` wins over everything; parcels without land
+    (NaN or 0 亩) are left out.
 
     >>> from lcgis.rules import load_rules
-    >>> p = pd.DataFrame({"parcel_id": ["A", "B", "C", "D"], "land_area_mu": [5.0, 6, 7, 0],
-    ...     "idle": [True, False, False, True], "undeveloped": [False, True, False, False],
-    ...     "vacate_candidate": [False, False, True, False]})
-    >>> free_parcels(p, load_rules().relocation, exclude=["B"]).to_dict("list")
-    {'pos': [0, 2], 'parcel_id': ['A', 'C'], 'kinds': ['idle', 'vacate']}
+    >>> p = pd.DataFrame({"parcel_id": list("ABCDEF"), "land_area_mu": [5.0, 6, 7, 0, 8, 9],
+    ...     "disposition": ["reclaim", None, "vacate", "reclaim", "vacate", None],
+    ...     "idle_action": [None, None, None, None, "fee", None],
+    ...     "undeveloped": [False, True, False, False, True, True],
+    ...     "land_user": [None, None, None, None, "某公司", "某公司"]})
+    >>> free = free_parcels(p, load_rules().relocation, include=["F"])
+    >>> free["parcel_id"].tolist(), free["kinds"].tolist()
+    (['A', 'B', 'C', 'F'], ['reclaim', 'undeveloped', 'vacate', 'user'])
     """
     ids = parcels["parcel_id"].astype(str).to_numpy()
+    kind = (
+        parcels["disposition"].astype(object).to_numpy()
+        if "disposition" in parcels
+        else np.full(len(ids), None, dtype=object)
+    )
+    action = (
+        parcels["idle_action"].astype(object).to_numpy()
+        if "idle_action" in parcels
+        else np.full(len(ids), None, dtype=object)
+    )
+    held = flag(parcels, "in_construction") | np.isin(action, ["fee", "government"])
+    occupied = num(parcels, "n_occupants") > 0
+    free_land = flag(parcels, "undeveloped") & ~granted(parcels) & ~occupied
     marks = {
-        "idle": flag(parcels, "idle") & rules.use_idle,
-        "undeveloped": flag(parcels, "undeveloped") & rules.use_undeveloped,
-        "vacate": flag(parcels, "vacate_candidate") & rules.use_vacate,
+        "reclaim": (kind == "reclaim") & rules.use_reclaim & ~held,
+        "buyback": (kind == "buyback") & rules.use_buyback & ~held,
+        "vacate": (kind == "vacate") & rules.use_vacate & ~held,
+        "undeveloped": free_land & rules.use_undeveloped & ~held,
         "user": np.isin(ids, [str(i) for i in include]),
         "mover_current": np.isin(ids, [str(i) for i in current]),
     }

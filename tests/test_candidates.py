@@ -1,4 +1,4 @@
-"""Tests of lcgis.candidates: 腾笼换鸟 (vacate) and 零地增资 (densify)."""
+"""Tests of lcgis.candidates: one disposition per parcel (rules.md §8), shortlists."""
 
 from __future__ import annotations
 
@@ -9,45 +9,58 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lcgis.candidates import assess_candidates, densify, target_far, vacate
-from lcgis.land import assess_land, inefficient
+from lcgis.candidates import DISPOSITIONS, densify, dispositions, priority, target_far, tiers
+from lcgis.land import assess_land, idle, in_construction, inefficient
 from lcgis.rules import load_rules
 
 from .test_land import frame, healthy, not_started
 
 RULES = load_rules()
-AS_OF = date(2025, 6, 30)
+#: Inside 13号's validity window (2026-02-01 – 2027-12-31).
+AS_OF = date(2026, 12, 31)
 
 
 def staged(*rows: dict[str, Any], as_of: date = AS_OF) -> pd.DataFrame:
     """Parcels with the land-stage columns added, as the pipeline passes them on."""
     p = frame(*rows)
-    land = assess_land(p, as_of, RULES)
-    return pd.concat([p.drop(columns=["min_far"]), land], axis=1)
+    p["min_far"] = assess_land(p, as_of, RULES)["min_far"]
+    for col, values in idle(p, as_of, RULES).items():
+        p[col] = values
+    p["in_construction"] = in_construction(p, as_of, RULES)
+    for col, values in inefficient(p, as_of, RULES).items():
+        p[col] = values
+    p["undeveloped"] = (p["floor_area_m2"] <= 0) & (p["footprint_area_m2"] <= 0)
+    return p
 
 
-# --------------------------------------------------------------------------- densify
+def decided(*rows: dict[str, Any], as_of: date = AS_OF) -> pd.DataFrame:
+    return dispositions(staged(*rows, as_of=as_of), RULES, as_of)
+
+
+# --------------------------------------------------------------------------- 零地增资
 
 
 def test_densify_tax_bands_and_max_far() -> None:
-    # land 10 000 m², far 1.0
+    # land 10 000 m², far 1.0; the band follows the three-year tax per 亩
     p = frame(
-        healthy(tax_per_mu=10.0, far=1.0, floor_area_m2=10000.0),
-        healthy(tax_per_mu=25.0, far=1.0, floor_area_m2=10000.0),
-        healthy(tax_per_mu=25.0, far=1.0, floor_area_m2=10000.0, max_far=2.0),
-        healthy(tax_per_mu=5.0, far=1.0, floor_area_m2=10000.0),
-        healthy(tax_per_mu=20.0, far=1.0, floor_area_m2=10000.0),
+        healthy(tax_per_mu_3y=10.0, far=1.0, floor_area_m2=10000.0),
+        healthy(tax_per_mu_3y=25.0, far=1.0, floor_area_m2=10000.0),
+        healthy(tax_per_mu_3y=25.0, far=1.0, floor_area_m2=10000.0, max_far=2.0),
+        healthy(tax_per_mu_3y=5.0, far=1.0, floor_area_m2=10000.0),
+        healthy(tax_per_mu_3y=20.0, far=1.0, floor_area_m2=10000.0),
     )
     out = densify(p, RULES)
     assert out["target_far"].tolist() == [2.5, 3.0, 2.0, 2.5, 3.0]
-    assert out["densify_candidate"].tolist() == [True, True, True, True, True]
+    assert out["densify_eligible"].tolist() == [True] * 5
     assert out["extra_floor_area_m2"].tolist() == [15000.0, 20000.0, 10000.0, 15000.0, 20000.0]
 
 
 def test_densify_estimates_per_floor_area() -> None:
     # output 3000 万元 and tax 150 万元 on 10 000 m² of floor: 0.3 and 0.015 万元/m²
     p = frame(
-        healthy(tax_per_mu=10.0, far=1.0, floor_area_m2=10000.0, output_wan=3000.0, tax_wan=150.0)
+        healthy(
+            tax_per_mu_3y=10.0, far=1.0, floor_area_m2=10000.0, output_wan=3000.0, tax_wan=150.0
+        )
     )
     out = densify(p, RULES)
     assert out["extra_floor_area_m2"].iloc[0] == 15000.0
@@ -55,184 +68,191 @@ def test_densify_estimates_per_floor_area() -> None:
     assert out["est_extra_tax_wan"].iloc[0] == pytest.approx(225.0)
 
 
-def test_densify_excludes_class_d_and_low_tax() -> None:
+def test_densify_excludes_d_low_tax_small_idle_undeveloped_in_construction() -> None:
     p = frame(
-        healthy(tax_per_mu=25.0, far=1.0, parcel_class="D"),
-        healthy(tax_per_mu=4.99, far=1.0),
-        healthy(tax_per_mu=np.nan, far=1.0),
-        healthy(tax_per_mu=25.0, far=1.0, parcel_class=None),  # unrated: not D
+        healthy(tax_per_mu_3y=25.0, far=1.0, parcel_class="D"),
+        healthy(tax_per_mu_3y=4.99, far=1.0),
+        healthy(tax_per_mu_3y=np.nan, far=1.0),
+        healthy(tax_per_mu_3y=25.0, far=1.0, land_area_mu=4.9, land_area_m2=4.9 * 10000 / 15),
+        healthy(tax_per_mu_3y=25.0, far=1.0, idle=True),
+        healthy(tax_per_mu_3y=25.0, far=0.0, floor_area_m2=0.0, undeveloped=True),
+        healthy(tax_per_mu_3y=25.0, far=1.0, in_construction=True),
+        healthy(tax_per_mu_3y=25.0, far=1.0, parcel_class=None),  # unrated: not D
     )
     out = densify(p, RULES)
-    assert out["densify_candidate"].tolist() == [False, False, False, True]
-    # target FAR kept where computable, extra area only for candidates
-    assert out["target_far"].iloc[0] == 3.0
-    assert np.isnan(out["target_far"].iloc[1])
-    assert np.isnan(out["target_far"].iloc[2])
-    assert out["extra_floor_area_m2"].isna().tolist() == [True, True, True, False]
-    assert out["est_extra_tax_wan"].isna().tolist() == [True, True, True, False]
+    assert out["densify_eligible"].tolist() == [False] * 7 + [True]
+    assert out["target_far"].iloc[0] == 3.0  # kept where computable
+    assert np.isnan(out["target_far"].iloc[1]) and np.isnan(out["target_far"].iloc[2])
+    assert out["extra_floor_area_m2"].isna().tolist() == [True] * 7 + [False]
 
 
 def test_densify_small_extra_not_listed() -> None:
-    # land 8000 m²: far 2.45 -> 2.5 adds 400 m² (< 500); far 2.4375 adds exactly 500 m²
+    # land 8000 m² (12 亩): far 2.45 -> 2.5 adds 400 m² (< 500); far 2.4375 adds exactly 500 m²
     p = frame(
-        healthy(tax_per_mu=10.0, far=2.45, land_area_m2=8000.0, land_area_mu=12.0),
-        healthy(tax_per_mu=10.0, far=2.4375, land_area_m2=8000.0, land_area_mu=12.0),
-        healthy(tax_per_mu=10.0, far=2.5),  # already at target
-        healthy(tax_per_mu=10.0, far=2.8),  # above target
+        healthy(tax_per_mu_3y=10.0, far=2.45, land_area_m2=8000.0, land_area_mu=12.0),
+        healthy(tax_per_mu_3y=10.0, far=2.4375, land_area_m2=8000.0, land_area_mu=12.0),
+        healthy(tax_per_mu_3y=10.0, far=2.5),  # already at target
     )
     out = densify(p, RULES)
-    assert out["densify_candidate"].tolist() == [False, True, False, False]
-    assert out["target_far"].tolist() == [2.5, 2.5, 2.5, 2.5]
-    assert np.isnan(out["extra_floor_area_m2"].iloc[0])
+    assert out["densify_eligible"].tolist() == [False, True, False]
     assert out["extra_floor_area_m2"].iloc[1] == 500.0
-    lower = load_rules(overrides={"densify": {"min_extra_floor_area_m2": 400.0}})
-    assert densify(p, lower)["densify_candidate"].tolist() == [True, True, False, False]
 
 
-def test_densify_never_zero_or_inf() -> None:
-    p = frame(
-        healthy(tax_per_mu=10.0, far=1.0, floor_area_m2=0.0),
-        healthy(tax_per_mu=10.0, far=1.0, output_wan=np.nan, tax_wan=np.nan),
-        healthy(tax_per_mu=10.0, far=np.nan),
+def test_target_far_falls_back_on_the_year_without_three_year_figure() -> None:
+    p = pd.DataFrame({"tax_per_mu": [10.0, 25.0, 3.0], "max_far": np.nan})
+    assert target_far(p, RULES).tolist()[:2] == [2.5, 3.0]
+    assert np.isnan(target_far(p, RULES).iloc[2])
+
+
+# --------------------------------------------------------------------------- one disposition
+
+
+def test_three_year_tax_of_four_goes_to_buyback() -> None:
+    # tax per 亩 3, 3 and 6 over three years averages 4 < 5 万元/亩 (13号): 收储改造, although
+    # this year alone (6) would pass.  Coverage 0.5, FAR 1.5: no other reason.
+    out = decided(healthy(tax_per_mu=6.0, tax_per_mu_3y=4.0))
+    assert out["disposition"].tolist() == ["buyback"]
+    assert out["disposition_reasons"].tolist() == ["tax_per_mu_low"]
+    assert out["buyback_candidate"].tolist() == [True]
+
+
+def test_small_parcel_at_twelve_is_buyback_not_densify() -> None:
+    # 4 亩 at 12 万元/亩: under 5 亩 -> 收储改造 (13号), never 零地增资
+    small = healthy(
+        land_area_mu=4.0, land_area_m2=4.0 * 10000 / 15, tax_per_mu=12.0, tax_per_mu_3y=12.0
     )
-    out = densify(p, RULES)
-    values = out[["extra_floor_area_m2", "est_extra_output_wan", "est_extra_tax_wan"]]
-    assert not np.isinf(values.to_numpy()).any()
-    assert out["extra_floor_area_m2"].iloc[0] == 15000.0
-    assert np.isnan(out["est_extra_output_wan"].iloc[0])
-    assert np.isnan(out["est_extra_output_wan"].iloc[1])
-    assert out["densify_candidate"].tolist() == [True, True, False]
+    out = decided(small)
+    assert out["disposition"].tolist() == ["buyback"]
+    assert out["disposition_reasons"].tolist() == ["small_parcel"]
+    assert out["densify_candidate"].tolist() == [False]
+    assert out["extra_floor_area_m2"].isna().all()
 
 
-def test_target_far_bands_follow_rules() -> None:
-    p = frame(healthy(tax_per_mu=12.0), healthy(tax_per_mu=18.0), healthy(tax_per_mu=3.0))
-    rules = load_rules(
-        overrides={
-            "densify": {"tax_per_mu_high": 15.0, "target_far_mid": 2.2, "tax_per_mu_min": 2.0}
+def test_project_in_its_construction_period_is_in_no_list() -> None:
+    # agreed completion next year: no FAR, tax or class test, no list — however empty it is
+    project = healthy(
+        construction_status="under_construction",
+        agreed_completion_date="2027-06-30",
+        far=0.1,
+        coverage=0.05,
+        tax_per_mu=0.0,
+        tax_per_mu_3y=0.0,
+        producing=False,
+        parcel_class="D",
+        land_area_mu=4.0,
+        land_area_m2=4.0 * 10000 / 15,
+    )
+    p = staged(project)
+    assert p["in_construction"].tolist() == [True]
+    out = dispositions(p, RULES, AS_OF)
+    assert out["disposition"].tolist() == [None]
+    assert not out[[f"{d}_candidate" for d in DISPOSITIONS]].to_numpy().any()
+
+
+def test_d_class_at_eight_is_vacate_for_class_d_only() -> None:
+    # a D firm at 8 万元/亩 on land below its industry's FAR: 腾笼换鸟 because of D, never "< 5"
+    out = decided(healthy(parcel_class="D", far=0.9, tax_per_mu=8.0, tax_per_mu_3y=8.0))
+    assert out["disposition"].tolist() == ["vacate"]
+    assert out["disposition_reasons"].tolist() == ["class_d;far_below_min"]
+    assert out["vacate_reasons"].tolist() == ["class_d;far_below_min"]
+    assert "tax_per_mu_low" not in out["disposition_reasons"].iloc[0]
+
+
+def test_precedence_reclaim_buyback_vacate_densify() -> None:
+    idle_3y = not_started("2023-06-30", land_use="industrial")  # 3.5 years idle at AS_OF
+    out = decided(
+        idle_3y,
+        healthy(parcel_id="B", parcel_class="D", tax_per_mu_3y=2.0, far=0.5),  # buyback wins
+        healthy(parcel_id="V", parcel_class="D", tax_per_mu_3y=8.0, far=0.5),
+        healthy(parcel_id="Z", tax_per_mu_3y=10.0, far=1.0),
+    )
+    assert out["disposition"].tolist() == ["reclaim", "buyback", "vacate", "densify"]
+    for name in DISPOSITIONS:
+        assert out[f"{name}_candidate"].tolist() == (out["disposition"] == name).tolist()
+    assert out["disposition_reasons"].iloc[0] == "idle_reclaim"
+    # freed land shows what it could carry (潜力上限): 15 亩 × zone 20 万元/亩
+    assert out["potential_tax_wan"].tolist()[:3] == [300.0, 300.0, 300.0]
+    assert np.isnan(out["potential_tax_wan"].iloc[3])
+
+
+def test_idle_one_year_vacate_and_government_reason_not_reclaimed() -> None:
+    one_year = not_started("2025-06-30", land_use="industrial")  # 1.5 years at AS_OF
+    three_years = not_started("2023-06-30", land_use="industrial", parcel_id="G")
+    p = staged(one_year, three_years)
+    p["government_delay"] = [False, True]
+    for col, values in idle(p, AS_OF, RULES).items():
+        p[col] = values
+    out = dispositions(p, RULES, AS_OF)
+    assert p["idle_action"].tolist() == ["fee", "government"]
+    # the government-delayed parcel is idle but never 无偿收回; both are 腾笼换鸟 (idle)
+    assert out["disposition"].tolist() == ["vacate", "vacate"]
+    assert out["disposition_reasons"].str.contains("idle").all()
+
+
+def test_buyback_only_inside_industrial_block_and_validity_note() -> None:
+    low = healthy(tax_per_mu_3y=2.0)
+    outside_block = healthy(tax_per_mu_3y=2.0, in_industrial_block=False)
+    out = decided(low, outside_block)
+    assert out["disposition"].tolist() == ["buyback", None]
+    # 2025-12-31 lies before 13号 took effect (2026-02-01): still listed, with the note
+    early = decided(low, as_of=date(2025, 12, 31))
+    assert early["disposition_reasons"].tolist() == ["tax_per_mu_low;outside_validity"]
+
+
+def test_other_land_uses_get_no_disposition() -> None:
+    out = decided(healthy(land_use="other", tax_per_mu_3y=1.0))
+    assert out["disposition"].tolist() == [None]
+
+
+def test_vacate_undeveloped_needs_granted_land_past_its_clock() -> None:
+    # undeveloped, granted 2019, agreed start unknown (idle test NA): vacate for undeveloped
+    granted_long_ago = not_started(None, grant_date="2019-05-01", construction_status=None)
+    not_granted = not_started(None, grant_date=None, land_user=None, construction_status=None)
+    fresh = not_started(None, grant_date="2026-06-01", construction_status=None)
+    p = staged(granted_long_ago, not_granted, fresh)
+    p["inefficient"] = True  # not_producing on granted land; forced for the ungranted one
+    out = dispositions(p, RULES, AS_OF)
+    assert out["disposition"].tolist()[0] in ("reclaim", "vacate")
+    assert out["disposition"].tolist()[1:] == [None, None]
+
+
+# --------------------------------------------------------------------------- shortlists
+
+
+def test_priority_stake_weighted_by_zone_order() -> None:
+    # stake = 15 亩 × 20 万元/亩 − tax; north × 1.5, central × 1.0
+    p = pd.DataFrame(
+        {
+            "disposition": ["buyback", "buyback", "vacate"],
+            "zone_id": ["north", "central", "south"],
+            "land_area_mu": [15.0, 15.0, 15.0],
+            "zone_tax_per_mu": [20.0, 20.0, 20.0],
+            "tax_wan": [60.0, 60.0, np.nan],
         }
     )
-    assert target_far(p, rules).tolist() == [2.2, 3.0, 2.2]
-    assert target_far(p, RULES).tolist()[:2] == [2.5, 2.5]
+    assert priority(p, RULES).tolist() == [360.0, 240.0, 375.0]
 
 
-# --------------------------------------------------------------------------- vacate
-
-
-def test_vacate_reasons_each_trigger() -> None:
-    p = staged(
-        # 0: class D, also small: inefficient via small_parcel
-        healthy(parcel_class="D", land_area_mu=4.0, land_area_m2=4.0 * 10000 / 15),
-        # 1: tax 3 -> tax_per_mu_low is both the inefficient reason and the trigger
-        healthy(tax_per_mu=3.0, tax_wan=45.0),
-        # 2: idle (not started 1.5 years) on granted land with nothing built
-        not_started("2023-12-29"),
-        # 3: undeveloped granted land, agreed start not yet due
-        not_started("2025-03-01"),
-        # 4: inefficient (coverage) but no trigger: not a candidate
-        healthy(coverage=0.2),
-        # 5: class D but efficient: not a candidate
-        healthy(parcel_class="D"),
+def test_tiers_by_priority_within_each_list() -> None:
+    # 10 buyback parcels: ⌈0.2 × 10⌉ = 2 近期, up to ⌈0.5 × 10⌉ = 5 中期, 5 储备; a list of 1
+    # is 近期
+    p = pd.DataFrame(
+        {
+            "parcel_id": [f"B{i}" for i in range(10)] + ["V0", "X"],
+            "disposition": ["buyback"] * 10 + ["vacate", None],
+            "priority": [float(i) for i in range(10)] + [1.0, np.nan],
+        }
     )
-    out = vacate(p, RULES)
-    assert out["vacate_candidate"].tolist() == [True, True, True, True, False, False]
-    assert out["vacate_reasons"].tolist() == [
-        "small_parcel;class_d",
-        "tax_per_mu_low",
-        "far_below_min;coverage_below_min;idle;undeveloped",
-        "far_below_min;coverage_below_min;undeveloped",
-        "",
-        "",
-    ]
+    got = tiers(p, RULES)
+    assert got.iloc[:10].tolist() == ["reserve"] * 5 + ["mid"] * 3 + ["near"] * 2
+    assert got.iloc[10] == "near" and got.iloc[11] is None
 
 
-def test_vacate_undeveloped_needs_granted_land() -> None:
-    ungranted = {"grant_date": None, "land_user": None, "land_user_code": None}
-    p = staged(
-        not_started("2025-03-01", **ungranted),
-        not_started("2025-03-01", **{**ungranted, "land_user": "泉州某公司"}),
-        not_started("2025-03-01", **{**ungranted, "land_user": "  "}),
-    )
-    out = vacate(p, RULES)
-    assert out["vacate_candidate"].tolist() == [False, True, False]
-    assert out["vacate_reasons"].tolist() == [
-        "",
-        "far_below_min;coverage_below_min;undeveloped",
-        "",
-    ]
-
-
-def test_vacate_idle_na_does_not_count() -> None:
-    p = staged(not_started(None, grant_date=None))
-    assert p["idle"].isna().all()
-    assert vacate(p, RULES)["vacate_candidate"].tolist() == [False]
-
-
-def test_vacate_switches_and_thresholds() -> None:
-    p = staged(
-        healthy(parcel_class="D", land_area_mu=4.0, land_area_m2=4.0 * 10000 / 15),
-        healthy(tax_per_mu=6.0, tax_wan=90.0, coverage=0.2),
-    )
-    no_d = load_rules(overrides={"vacate": {"class_d": False}})
-    assert vacate(p, no_d)["vacate_candidate"].tolist() == [False, False]
-    higher = load_rules(overrides={"vacate": {"tax_per_mu_below": 8.0}})
-    out = vacate(p, higher)
-    assert out["vacate_candidate"].tolist() == [True, True]
-    # the vacate tax trigger is listed even though the inefficient tax test (5) is not met
-    assert out["vacate_reasons"].tolist() == [
-        "small_parcel;class_d",
-        "coverage_below_min;tax_per_mu_low",
-    ]
-
-
-def test_vacate_potential_from_zone_benchmark() -> None:
-    p = staged(
-        healthy(parcel_class="D", land_area_mu=4.0, land_area_m2=4.0 * 10000 / 15),
-        healthy(),
-    )
-    out = vacate(p, RULES)
-    # 4 亩 × 200 万元/亩 output, × 20 万元/亩 tax
-    assert out["potential_output_wan"].iloc[0] == pytest.approx(800.0)
-    assert out["potential_tax_wan"].iloc[0] == pytest.approx(80.0)
-    assert out[["potential_output_wan", "potential_tax_wan"]].iloc[1].isna().all()
-
-
-def test_vacate_potential_computed_without_zone_columns() -> None:
-    p = staged(
-        healthy(parcel_class="D", land_area_mu=4.0, land_area_m2=4.0 * 10000 / 15, output_wan=0.0),
-        healthy(output_wan=3000.0, tax_wan=300.0),
-    ).drop(columns=["zone_output_per_mu", "zone_tax_per_mu"])
-    p.loc[0, ["output_per_mu", "tax_wan", "tax_per_mu"]] = [0.0, 20.0, 5.0]
-    out = vacate(p, RULES)
-    # zone: output 3000 / 19 亩; tax 320 / 19 亩
-    assert out["potential_output_wan"].iloc[0] == pytest.approx(4 * 3000 / 19)
-    assert out["potential_tax_wan"].iloc[0] == pytest.approx(4 * 320 / 19)
-
-
-def test_vacate_reads_reasons_without_inefficient_column() -> None:
-    p = frame(healthy(parcel_class="D")).assign(inefficient_reasons=["mostly_leased"])
-    out = vacate(p, RULES)
-    assert out["vacate_candidate"].tolist() == [True]
-    assert out["vacate_reasons"].tolist() == ["mostly_leased;class_d"]
-
-
-def test_candidates_do_not_mutate_and_keep_index() -> None:
-    p = staged(healthy(parcel_class="D", coverage=0.1), healthy(tax_per_mu=10.0))
-    p.index = pd.Index([7, 9])
+def test_dispositions_keep_index_and_do_not_mutate() -> None:
+    p = staged(healthy(tax_per_mu_3y=2.0), healthy(tax_per_mu_3y=10.0))
+    p.index = pd.Index([7, 3])
     before = p.copy()
-    out = assess_candidates(p, RULES)
+    out = dispositions(p, RULES, AS_OF)
     pd.testing.assert_frame_equal(p, before)
-    assert out.index.tolist() == [7, 9]
-    assert out["vacate_candidate"].tolist() == [True, False]
-    assert out["densify_candidate"].tolist() == [False, True]
-
-
-def test_pipeline_style_dtypes() -> None:
-    """Nullable dtypes as the pipeline builds them (Int64, boolean, string)."""
-    p = staged(healthy(parcel_class="D", coverage=0.1), healthy(tax_per_mu=10.0))
-    p["parcel_class"] = p["parcel_class"].astype("string")
-    p["n_occupants"] = p["n_occupants"].astype("Int64")
-    p["main_industry_code"] = p["main_industry_code"].astype("string")
-    assert inefficient(p, AS_OF, RULES)["coverage_below_min"].tolist() == [True, False]
-    out = assess_candidates(p, RULES)
-    assert out["vacate_candidate"].tolist() == [True, False]
-    assert out["densify_candidate"].tolist() == [False, True]
+    assert out.index.tolist() == [7, 3]
+    assert out["disposition"].tolist() == ["buyback", "densify"]

@@ -25,15 +25,17 @@ AS_OF = date(2025, 6, 30)
 
 
 def _ev(**changes: Any) -> EvaluationRules:
-    """Default evaluation rules with some fields replaced."""
+    """Default evaluation rules with some fields replaced (any group size unless given)."""
+    changes.setdefault("min_group_size", 1)
     return dataclasses.replace(load_rules().evaluation, **changes)
 
 
 def _tax_only(**changes: Any) -> EvaluationRules:
-    """Rules where the score is tax_per_mu alone, weight 100, in both groups."""
+    """Rules where the score is tax_per_mu alone, weight 100, in every group; any group size."""
     return _ev(
         weights_above_scale={"tax_per_mu": 100.0},
         weights_below_scale={"tax_per_mu": 100.0},
+        weights_small={"tax_per_mu": 100.0},
         **changes,
     )
 
@@ -118,7 +120,7 @@ def test_input_not_mutated_and_index_kept() -> None:
     pd.testing.assert_frame_equal(ent, before)
     assert list(out.index) == [10, 10, 30]
     assert out["credit_code"].tolist() == ent["credit_code"].tolist()
-    assert out["rank"].tolist() == [1, 3, 2]
+    assert out["rank_in_group"].tolist() == [1, 3, 2]
 
 
 def test_score_is_capped() -> None:
@@ -140,7 +142,7 @@ def test_tie_shares_best_rank_and_class() -> None:
     # fixed benchmark 10 -> score = 10 x tax per 亩: 50, 50, 30, 20, 10
     ev = _tax_only(fixed_benchmarks={"tax_per_mu": 10.0})
     out = classify(_firms([5.0, 5.0, 3.0, 2.0, 1.0]), ev, AS_OF)
-    assert out["rank"].tolist() == [1, 1, 3, 4, 5]
+    assert out["rank_in_group"].tolist() == [1, 1, 3, 4, 5]
     # rank 1 of 5 -> p 0.2 -> A for both, although two firms are 40% of the group
     assert out["class"].tolist() == ["A", "A", "B", "C", "D"]
 
@@ -154,7 +156,7 @@ def test_tie_survives_float_rounding() -> None:
     ent = _firms([0.1, 0.3, 0.05], value_added_wan=[2.0, 0.0, 0.0])
     out = classify(ent, ev, AS_OF)
     assert out.loc[0, "score"] != out.loc[1, "score"]  # the premise of the test
-    assert out["rank"].tolist() == [1, 1, 3]
+    assert out["rank_in_group"].tolist() == [1, 1, 3]
 
 
 def test_missing_value_scores_zero_and_is_listed() -> None:
@@ -215,22 +217,24 @@ def test_class_t_reasons() -> None:
     assert cls["a"] == "T" and reason["a"] == "不参评"
     assert cls["b"] == "T" and reason["b"] == "投产不满2年(投产日期2023-07-01)"
     assert cls["c"] != "T"
-    assert cls["d"] == "T" and reason["d"] == "规下企业用地不足3亩(用地2.9亩)"
+    # 规下 under 3 亩: not T any more but the small group (rules.md §8)
+    assert cls["d"] != "T" and out.loc["d", "eval_group"] == "small"
     assert cls["e"] != "T"
     assert cls["f"] != "T"  # 3 亩 via m²: float error must not push it under the threshold
     # production date missing: rated, and said so
     assert cls["g"] != "T" and "投产日期缺失" in reason["g"]
     # above_scale missing: evaluated as below scale, and said so
-    assert out.loc["h", "group"] == "below_scale" and "是否规上未填写" in reason["h"]
-    # exempt missing: not exempt; above scale without land: rated, per-mu missing
-    assert cls["i"] != "T" and out.loc["i", "missing_indicators"] == "tax_per_mu"
+    assert out.loc["h", "eval_group"] == "below_scale" and "是否规上未填写" in reason["h"]
+    # exempt missing: not exempt; above scale without land: no class (never a silent 0)
+    assert cls["i"] is None and reason["i"] == "缺少用地数据，无法计算亩均指标"
     # several reasons: all of them
     assert reason["j"] == "不参评；投产不满2年(投产日期2024-01-01)"
     # not rated: no score, no rank
     assert out.loc["a", ["score", "position"]].isna().all()
-    assert out.loc["a", "rank"] is pd.NA and out.loc["a", "n_rated"] is pd.NA
-    # rated: above scale c, g, i; below scale e, f, h
-    assert out.loc["c", "n_rated"] == 3 and out.loc["e", "n_rated"] == 3
+    assert out.loc["a", "rank_in_group"] is pd.NA and out.loc["a", "n_in_group"] is pd.NA
+    # rated: above scale c, g; below scale e, f, h; small d
+    assert out.loc["c", "n_in_group"] == 2 and out.loc["e", "n_in_group"] == 3
+    assert out.loc["d", "n_in_group"] == 1
 
 
 def test_benchmark_mean_median_fixed_and_only_rated() -> None:
@@ -274,7 +278,7 @@ def test_class_boundaries_exact(
     # a fixed benchmark above every value: no cap, so no ties
     ev = _tax_only(class_shares=shares, fixed_benchmarks={"tax_per_mu": 1000.0})
     out = classify(ent, ev, AS_OF)
-    assert out["rank"].tolist() == list(range(1, n + 1))
+    assert out["rank_in_group"].tolist() == list(range(1, n + 1))
     for rank, cls in expected.items():
         assert out.loc[rank - 1, "class"] == cls, rank
     if shares[0] == 0.20:
@@ -285,10 +289,10 @@ def test_groups_ranked_separately() -> None:
     above = _firms([1.0, 2.0, 3.0], above=True, prefix="U")
     below = _firms([10.0, 20.0, 30.0], above=False, prefix="L")
     out = classify(pd.concat([above, below], ignore_index=True), _tax_only(), AS_OF)
-    assert out["group"].tolist() == ["above_scale"] * 3 + ["below_scale"] * 3
+    assert out["eval_group"].tolist() == ["above_scale"] * 3 + ["below_scale"] * 3
     assert out["benchmark_tax_per_mu"].tolist() == [2.0] * 3 + [20.0] * 3
-    assert out["rank"].tolist() == [3, 2, 1, 3, 2, 1]
-    assert out["n_rated"].tolist() == [3] * 6
+    assert out["rank_in_group"].tolist() == [3, 2, 1, 3, 2, 1]
+    assert out["n_in_group"].tolist() == [3] * 6
     # n = 3: rank 1 -> p 1/3 -> B; rank 2 -> C; rank 3 -> D, in each group
     assert out["class"].tolist() == ["D", "C", "B", "D", "C", "B"]
     assert out.loc[2, "class_reason"] == "规上组第1名/共3家(前33.3%)，得分150.0"
@@ -406,6 +410,7 @@ def test_sensitivity_scenarios_keep_shares_ordered() -> None:
     ev = _ev(
         weights_above_scale={"tax_per_mu": 0.0},
         weights_below_scale={},
+        weights_small={},
         class_shares=(0.20, 0.22, 0.97),
     )
     moves = {(p, round(d, 6)) for _, p, d, _ in _scenarios(ev, 10.0, 0.05)}
@@ -472,20 +477,98 @@ def test_class_changes_as_of_per_year_and_duplicates() -> None:
         class_changes(pd.concat([rows, rows.iloc[:1]]), _tax_only())
 
 
-def test_not_yet_in_production_is_class_t() -> None:
-    # no production date and nothing produced: in production for 0 years -> T
+def test_no_annual_data_is_empty_not_t() -> None:
+    # rules.md §8: a firm with no tax, output or value added at all has no class (not T);
+    # a reported 0 is data and is rated.
     ent = pd.DataFrame(
         {
             "credit_code": ["a", "b", "c"],
             "name": ["甲", "乙", "丙"],
             "above_scale": True,
             "land_area_mu": 10.0,
-            "tax_wan": [0.0, 5.0, 0.0],
-            "output_wan": [0.0, 100.0, np.nan],
+            "tax_wan": [np.nan, 5.0, 0.0],
+            "output_wan": [np.nan, 100.0, np.nan],
             "production_start_date": pd.to_datetime([None, None, "2020-01-01"]),
         }
     )
-    out = classify(ent, load_rules().evaluation, AS_OF)
-    assert out["class"].tolist()[0] == "T" and "尚未投产" in out["class_reason"].iloc[0]
-    assert out["class"].iloc[1] != "T"  # producing, date unknown: rated, with a note
-    assert out["class"].iloc[2] != "T"  # started long ago, produced nothing: rated (scores 0)
+    out = classify(ent, _tax_only(), AS_OF)
+    assert out["class"].iloc[0] is None
+    assert out["class_reason"].iloc[0] == "缺少年度数据(产值、税收和增加值均未填报)"
+    assert np.isnan(out["score"].iloc[0])
+    assert out["class"].iloc[1] in {"A", "B", "C", "D"}  # producing, date unknown: rated
+    assert out["class"].iloc[2] == "D"  # produced nothing but reported 0: rated, scores 0
+
+
+# --------------------------------------------------------------------------- revision 2 (§8)
+
+
+def test_three_groups_and_small_rated_on_floor_area() -> None:
+    # 规上 stays above_scale even as a standard-factory tenant; 规下 ≥ 3 亩 below_scale;
+    # 规下 under 3 亩, and every 规下 tenant of a standard factory, small.
+    ent = pd.DataFrame(
+        {
+            "credit_code": list("abcdef"),
+            "name": list("abcdef"),
+            "above_scale": [True, True, False, False, False, False],
+            "sf_tenant": [False, True, False, False, True, True],
+            "land_area_mu": [20.0, 1.0, 3.0, 2.0, 10.0, 0.5],
+            # small firms: tax 10, 10, 10 万元 on 1000, 2000, 500 m² -> 100, 50, 200 元/m²
+            "occupied_floor_m2": [20000.0, 800.0, 4000.0, 1000.0, 2000.0, 500.0],
+            "tax_wan": [200.0, 5.0, 30.0, 10.0, 10.0, 10.0],
+        }
+    )
+    out = classify(ent, _ev(), date(2025, 12, 31)).set_index("credit_code")
+    assert out["eval_group"].tolist() == [
+        "above_scale", "above_scale", "below_scale", "small", "small", "small",
+    ]  # fmt: skip
+    small = out[out["eval_group"] == "small"]
+    assert small["tax_per_floor_m2"].tolist() == [100.0, 50.0, 200.0]
+    # benchmark = mean 350/3; score = min(v / bench, 1.5) x 100
+    bench = 350.0 / 3
+    assert small["benchmark_tax_per_floor_m2"].tolist() == pytest.approx([bench] * 3)
+    assert small["score"].tolist() == pytest.approx(
+        [100 / bench * 100, 50 / bench * 100, min(200 / bench, 1.5) * 100]
+    )
+    assert small["rank_in_group"].tolist() == [2, 3, 1]
+    assert small["n_in_group"].tolist() == [3, 3, 3]
+    # the small group ranks on its own: its best firm is ranked 1 whatever the others do
+    assert out.loc["f", "class_reason"].startswith("小微组第1名/共3家")
+
+
+def test_min_group_size_leaves_small_groups_unclassed() -> None:
+    ev = _tax_only(min_group_size=5)
+    four = _firms([4.0, 3.0, 2.0, 1.0], above=True, prefix="U")
+    five = _firms([5.0, 4.0, 3.0, 2.0, 1.0], above=False, prefix="L")
+    out = classify(pd.concat([four, five], ignore_index=True), ev, AS_OF)
+    assert out["class"].tolist()[:4] == [None] * 4
+    assert out.loc[0, "class_reason"] == "规上组参评企业不足5家(4家)，不分类"
+    assert out["score"].iloc[:4].notna().all()  # scored, only not classed
+    assert out["class"].tolist()[4:] == ["A", "B", "B", "C", "D"]
+
+
+def test_missing_indicator_group_mean() -> None:
+    # energy missing for firm c: it scores the group's mean energy score (黄岩 2022), while a
+    # missing value added would score 0.
+    ev = _ev(
+        weights_above_scale={"tax_per_mu": 50.0, "value_added_per_energy": 50.0},
+        fixed_benchmarks={"tax_per_mu": 1.0, "value_added_per_energy": 1.0},
+    )
+    ent = _firms(
+        [1.0, 1.0, 1.0],
+        value_added_wan=[100.0, 100.0, 100.0],
+        energy_tce=[100.0, 200.0, np.nan],  # VA per tce 1.0 and 0.5 -> scores 50 and 25
+    )
+    out = classify(ent, ev, AS_OF)
+    assert out["score_value_added_per_energy"].tolist() == [50.0, 25.0, 37.5]
+    assert out["missing_indicators"].tolist() == ["", "", "value_added_per_energy"]
+    assert "缺少数据按组内平均分计：单位能耗增加值" in out.loc[2, "class_reason"]
+    zero = classify(ent, _ev(**{**dataclasses.asdict(ev), "missing_indicator": {}}), AS_OF)
+    assert zero["score_value_added_per_energy"].tolist() == [50.0, 25.0, 0.0]
+
+
+def test_no_land_gives_empty_class_not_zero() -> None:
+    ent = _firms([2.0, 3.0], land_area_mu=[10.0, np.nan])
+    out = classify(ent, _tax_only(), AS_OF)
+    assert out["class"].tolist()[1] is None
+    assert out.loc[1, "class_reason"] == "缺少用地数据，无法计算亩均指标"
+    assert out.loc[0, "n_in_group"] == 1  # the firm without land is not counted as rated

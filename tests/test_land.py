@@ -25,6 +25,8 @@ from lcgis.land import (
 from lcgis.rules import Rules, load_rules
 
 RULES = load_rules()
+#: The relative output test is off by default since revision 2; these tests switch it on.
+RELATIVE_OUTPUT = load_rules(overrides={"inefficient": {"output_per_mu_below_zone_share": 0.5}})
 AS_OF = date(2025, 6, 30)
 DATES = ("grant_date", "agreed_start_date", "agreed_completion_date", "actual_start_date")
 
@@ -246,7 +248,7 @@ def test_idle_exactly_one_third_developed_is_not_low() -> None:
 
 def test_idle_missing_dates_is_na() -> None:
     p = frame(
-        not_started(None),
+        not_started(None, grant_date=None),
         healthy(construction_status="suspended", suspended_since=None, developed_share=0.1),
         healthy(
             construction_status="suspended",
@@ -386,7 +388,7 @@ def test_each_reason_on_off_and_switched_off(
     code: str, on: dict[str, Any], off: dict[str, Any]
 ) -> None:
     p = frame(healthy(**on), healthy(**off))
-    out = inefficient(p, AS_OF, RULES)
+    out = inefficient(p, AS_OF, RELATIVE_OUTPUT if code == "output_per_mu_low" else RULES)
     assert out[code].tolist() == [True, False]
     assert out["inefficient_reasons"].tolist() == [code, ""]
     assert out["inefficient"].tolist() == [True, False]
@@ -522,9 +524,8 @@ def test_reasons_in_fixed_order_and_index_kept() -> None:
     )
     p = frame(row)
     p.index = pd.Index([42])
-    out = inefficient(
-        p, AS_OF, load_rules(overrides={"inefficient": {"far_utilization_below": 0.9}})
-    )
+    both = {"far_utilization_below": 0.9, "output_per_mu_below_zone_share": 0.5}
+    out = inefficient(p, AS_OF, load_rules(overrides={"inefficient": both}))
     assert out.index.tolist() == [42]
     # far_utilization is NaN here, so far_below_plan stays off
     assert out.loc[42, "inefficient_reasons"] == ";".join(
@@ -540,9 +541,13 @@ def test_output_benchmark_computed_when_column_absent() -> None:
     ).drop(columns=["zone_output_per_mu"])
     # north: 4200 / 30 = 140 -> threshold 70; south: 100 -> threshold 50
     assert zone_benchmark_per_mu(p, "output_wan").tolist() == [140.0, 140.0, 100.0]
-    assert inefficient(p, AS_OF, RULES)["output_per_mu_low"].tolist() == [False, False, False]
+    got = inefficient(p, AS_OF, RELATIVE_OUTPUT)["output_per_mu_low"]
+    assert got.tolist() == [False, False, False]
     p.loc[1, "output_per_mu"] = 69.0
-    assert inefficient(p, AS_OF, RULES)["output_per_mu_low"].tolist() == [False, True, False]
+    got = inefficient(p, AS_OF, RELATIVE_OUTPUT)["output_per_mu_low"]
+    assert got.tolist() == [False, True, False]
+    # off by default (rules.md §8): a relative test always catches a share
+    assert not inefficient(p, AS_OF, RULES)["output_per_mu_low"].any()
 
 
 def test_inefficient_does_not_mutate_input() -> None:
@@ -567,3 +572,108 @@ def test_describe_reasons() -> None:
     out = describe_reasons(s)
     assert out.index.tolist() == [3, 4, 5]
     assert out.tolist() == ["容积率低于行业下限、容积率未达规划要求", "未开发(宗地内无建筑)", ""]
+
+
+# --------------------------------------------------------------------------- revision 2 (§8)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"), [("2911", 0.8), ("2922", 1.0), ("292", 1.0), ("29", 0.8), ("C2910", 0.8)]
+)
+def test_min_far_rubber_and_plastics(code: str, expected: float) -> None:
+    # GB/T 4754-2017 29: 291 橡胶制品 (2002 code 29) 0.8, 292 塑料制品 (2002 code 30) 1.0
+    assert effective_min_far(frame(healthy(main_industry_code=code)), RULES).iloc[0] == expected
+
+
+def test_idle_clock_falls_back_on_grant_date() -> None:
+    # 53号令 第二条: without an agreed start date the year runs from the grant (contract) date
+    p = frame(
+        not_started(None, grant_date="2023-06-30"), not_started(None, grant_date="2024-07-01")
+    )
+    out = idle(p, AS_OF, RULES)
+    assert out["idle"].tolist() == [True, False]
+    assert out["idle_years"].iloc[0] == 2.0 and out["idle_action"].iloc[0] == "reclaim"
+
+
+def test_government_delay_suspends_fee_and_reclaim() -> None:
+    row = not_started("2022-06-30", land_price_wan=800.0)  # 3 years idle at AS_OF
+    p = frame(row, row)
+    p["government_delay"] = [False, True]
+    out = idle(p, AS_OF, RULES)
+    assert out["idle"].tolist() == [True, True]
+    assert out["idle_action"].tolist() == ["reclaim", "government"]
+    assert np.isnan(out["idle_fee_wan"]).all()
+    fee = frame(not_started("2024-01-01", land_price_wan=800.0))  # 1.5 years: fee 20 % = 160
+    assert idle(fee, AS_OF, RULES)["idle_fee_wan"].tolist() == [160.0]
+    fee["government_delay"] = True
+    assert np.isnan(idle(fee, AS_OF, RULES)["idle_fee_wan"]).all()
+
+
+def test_in_construction_until_agreed_completion_or_start_plus_two_years() -> None:
+    from lcgis.land import in_construction
+
+    p = frame(
+        # agreed completion next year: in construction
+        healthy(construction_status="under_construction", agreed_completion_date="2026-06-30"),
+        # no completion date: agreed start 2024-01-01 + 2 years = 2026-01-01, still ahead
+        healthy(
+            construction_status="under_construction",
+            agreed_start_date="2024-01-01",
+            agreed_completion_date=None,
+        ),
+        # the period is over
+        healthy(construction_status="under_construction", agreed_completion_date="2025-06-30"),
+        # completed early
+        healthy(construction_status="completed", agreed_completion_date="2026-06-30"),
+    )
+    assert in_construction(p, AS_OF, RULES).tolist() == [True, True, False, False]
+
+
+def test_in_construction_not_tested_for_far_coverage_tax_output_leasing() -> None:
+    building = healthy(
+        far=0.1,
+        coverage=0.05,
+        tax_per_mu=0.0,
+        tax_per_mu_3y=0.0,
+        output_per_mu=0.0,
+        producing=False,
+        leased_floor_area_m2=9000.0,
+        construction_status="under_construction",
+        agreed_completion_date="2026-06-30",
+        in_construction=True,
+    )
+    out = inefficient(frame(building), AS_OF, RELATIVE_OUTPUT)
+    assert out["inefficient_reasons"].iloc[0] == ""
+    # overdue still applies: the same parcel two years past its agreed completion
+    late = {**building, "agreed_completion_date": "2023-06-30", "in_construction": False}
+    assert "completion_overdue" in reasons(late).split(";")
+
+
+def test_mostly_leased_never_on_standard_factory() -> None:
+    p = frame(
+        healthy(leased_floor_area_m2=15000.0, standard_factory=True),
+        healthy(leased_floor_area_m2=15000.0, standard_factory=False),
+    )
+    assert inefficient(p, AS_OF, RULES)["mostly_leased"].tolist() == [False, True]
+
+
+def test_output_per_mu_below_absolute_threshold() -> None:
+    rules = load_rules(overrides={"inefficient": {"output_per_mu_below": 150.0}})
+    p = frame(healthy(output_per_mu=149.0), healthy(output_per_mu=150.0))
+    assert inefficient(p, AS_OF, rules)["output_per_mu_low"].tolist() == [True, False]
+
+
+def test_tax_per_mu_low_uses_three_year_figure() -> None:
+    # this year 6, but 3/3/6 over three years averages 4 < 5
+    p = frame(
+        healthy(tax_per_mu=6.0, tax_per_mu_3y=4.0), healthy(tax_per_mu=4.0, tax_per_mu_3y=5.0)
+    )
+    assert inefficient(p, AS_OF, RULES)["tax_per_mu_low"].tolist() == [True, False]
+
+
+def test_not_producing_includes_granted_land_without_occupant() -> None:
+    # vacant granted land with no occupant past its clock: idle and not_producing
+    row = not_started("2023-01-01", land_use="industrial")
+    p = frame(row, healthy())  # the healthy parcel makes occupancy known
+    assert inefficient(p, AS_OF, RULES)["not_producing"].tolist() == [True, False]
+    assert idle(p, AS_OF, RULES)["idle"].tolist() == [True, False]

@@ -15,6 +15,8 @@ from lcgis.pipeline import run
 from lcgis.rules import load_rules
 
 AS_OF = dt.date(2026, 11, 28)
+#: The toy park has groups of one to three firms: classes need a minimum group size of 1.
+ANY_GROUP = load_rules(overrides={"evaluation": {"min_group_size": 1}})
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def test_tax_per_mu_growth(two_years: Path) -> None:
 
 
 def test_class_per_year_and_change(two_years: Path) -> None:
-    r = run(read_dataset(two_years), load_rules(), as_of=AS_OF)
+    r = run(read_dataset(two_years), ANY_GROUP, as_of=AS_OF)
     e = r.enterprises.set_index("name")
     # below scale: 乙 (4.5 亩) and 丙 (3 亩).  2024: 乙 45/4.5 = 10, 丙 5/3 = 1.67 -> 乙 first.
     # 2025: 乙 30/4.5 = 6.67, 丙 10/3 = 3.33 -> 乙 still first, both keep their classes.
@@ -70,7 +72,7 @@ def test_duplicate_enterprise_year_is_an_error(toy: Path) -> None:
 
 
 def test_parcel_class_is_the_main_occupants(toy: Path) -> None:
-    r = run(read_dataset(toy), load_rules(), as_of=AS_OF)
+    r = run(read_dataset(toy), ANY_GROUP, as_of=AS_OF)
     p = r.parcels.set_index("parcel_id")
     e = r.enterprises.set_index("name")
     # P2: 乙 holds 3000 m², 丙 2000 m² -> 乙's class
@@ -85,7 +87,9 @@ def test_zone_summary_hand_checked(toy: Path) -> None:
     assert z["tax_per_mu"] == pytest.approx(190 / 22.5)
     assert z["far"] == pytest.approx((1400 + 1200) / 15000)
     assert (z["n_parcels"], z["n_enterprises"], z["n_above_scale"]) == (2, 3, 1)
-    assert z["extra_floor_area_m2"] == pytest.approx((2.5 - 0.24) * 5000)
+    # P1: 10 万元/亩, max_far 2.0, far 0.14; P2: 40 / 7.5 = 5.33 万元/亩 -> 2.5, far 0.24.
+    # 甲 is alone in its group, so it has no class (min_group_size 5) and is not D.
+    assert z["extra_floor_area_m2"] == pytest.approx((2.0 - 0.14) * 10000 + (2.5 - 0.24) * 5000)
 
 
 def test_progress_is_reported(toy: Path) -> None:
@@ -101,3 +105,150 @@ def test_sensitivity_command(two_years: Path, tmp_path: Path, capsys) -> None:
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert {"credit_code", "scenario", "class_before", "class_after"} <= set(table.columns)
     assert (table["class_before"] != table["class_after"]).all()
+
+
+# --------------------------------------------------------------------------- revision 2 (§8)
+
+
+def _edit_parcels(toy: Path, **columns: list) -> None:
+    import geopandas as gpd
+
+    path = toy / "parcels" / "parcels.gpkg"
+    p = gpd.read_file(path)
+    for name, values in columns.items():
+        p[name] = values
+    p.to_file(path)
+
+
+def test_as_of_defaults_to_the_year_end(toy: Path) -> None:
+    r = run(read_dataset(toy), load_rules())
+    assert r.year == 2025 and r.as_of == dt.date(2025, 12, 31)
+
+
+def test_three_year_history_three_three_six_goes_to_buyback(toy: Path) -> None:
+    # P2 (7.5 亩, 乙 and 丙): tax per 亩 3, 3 and 6 in 2023–2025 -> mean 4 < 5 -> 收储改造
+    path = toy / "parcels" / "enterprises.csv"
+    e = pd.read_csv(path, dtype=str)
+    years = [
+        e.assign(year=str(y), tax_wan=[t1, t2, t3])
+        for y, (t1, t2, t3) in {
+            2023: ("150", "15", "7.5"),  # P2: 22.5 万元 / 7.5 亩 = 3
+            2024: ("150", "15", "7.5"),
+            2025: ("150", "30", "15"),  # P2: 45 / 7.5 = 6
+        }.items()
+    ]
+    pd.concat(years).to_csv(path, index=False)
+    ds = read_dataset(toy)
+    p = run(ds, load_rules(), as_of=dt.date(2026, 12, 31)).parcels.set_index("parcel_id")
+    assert p.loc["P2", "tax_per_mu"] == pytest.approx(6.0)
+    assert p.loc["P2", "tax_per_mu_3y"] == pytest.approx(4.0)
+    assert p.loc["P2", "n_years_3y"] == 3
+    assert p.loc["P2", "disposition"] == "buyback"
+    assert p.loc["P2", "disposition_reasons"].split(";")[0] == "tax_per_mu_low"
+    # evaluated at the default date (2025-12-31, before 13号 took effect): listed, with a note
+    early = run(ds, load_rules()).parcels.set_index("parcel_id")
+    assert early.loc["P2", "disposition_reasons"].endswith("outside_validity")
+
+
+def test_unbuilt_parcel_of_a_firm_carries_land_but_no_tax(toy: Path) -> None:
+    # 甲 also holds P3, an empty 100 m × 100 m parcel: its 150 万元 stay on built P1
+    import geopandas as gpd
+
+    from .conftest import rect
+
+    path = toy / "parcels" / "parcels.gpkg"
+    p = gpd.read_file(path)
+    extra = gpd.GeoDataFrame(
+        {"parcel_id": ["P3"], "land_use": ["industrial"]},
+        geometry=[rect(0, 200, 100, 100)],
+        crs=p.crs,
+    )
+    pd.concat([p, extra]).to_file(path)
+    occ_path = toy / "parcels" / "occupancy.csv"
+    occ = pd.read_csv(occ_path, dtype=str)
+    row = occ.iloc[[0]].assign(parcel_id="P3", land_area_m2="10000")
+    pd.concat([occ, row]).to_csv(occ_path, index=False)
+    r = run(read_dataset(toy), load_rules())
+    parcels = r.parcels.set_index("parcel_id")
+    assert parcels.loc["P3", "tax_wan"] == 0.0
+    assert parcels.loc["P1", "tax_wan"] == pytest.approx(150.0)
+    firm = r.enterprises.set_index("name").loc["甲公司"]
+    assert firm["land_area_mu"] == pytest.approx(30.0)  # both parcels count as its land
+    assert firm["tax_per_mu"] == pytest.approx(5.0)
+
+
+def test_tenant_without_land_left_gets_empty_land_and_a_warning(toy: Path) -> None:
+    # P2 (5000 m²): 乙 states 5000 m², 丙 states nothing -> 丙 gets no land, not 0
+    occ_path = toy / "parcels" / "occupancy.csv"
+    occ = pd.read_csv(occ_path, dtype=str)
+    occ.loc[1, "land_area_m2"] = "5000"
+    occ.to_csv(occ_path, index=False)
+    r = run(read_dataset(toy), load_rules())
+    firm = r.enterprises.set_index("name").loc["丙公司"]
+    assert pd.isna(firm["land_area_m2"]) and firm["class"] is None
+    assert firm["class_reason"].startswith("缺少用地")
+    assert "no_land_left" in {i.code for i in r.report.issues}
+
+
+def test_coverage_counts_structures_and_yards(toy: Path) -> None:
+    # P1: 2 500 m² of buildings + 500 m² of structures + 1 000 m² of yard on 10 000 m² = 0.40
+    _edit_parcels(
+        toy,
+        footprint_area_m2=[2500.0, None],
+        structure_area_m2=[500.0, None],
+        yard_area_m2=[1000.0, None],
+    )
+    p = run(read_dataset(toy), load_rules()).parcels.set_index("parcel_id")
+    assert p.loc["P1", "coverage"] == pytest.approx(0.40)
+    assert p.loc["P1", "coverage_kind"] == "建筑系数"
+    # P2 has neither: its figure is the 建筑密度, buildings only (half of B1: 400 m² / 5000)
+    assert p.loc["P2", "coverage"] == pytest.approx(0.08)
+    assert p.loc["P2", "coverage_kind"] == "建筑密度"
+
+
+def _idle_p2(toy: Path) -> None:
+    """P2 becomes granted land not started since 2024-06-30 (a 500 万元 grant), nobody on it."""
+    _edit_parcels(
+        toy,
+        construction_status=["completed", "not_started"],
+        agreed_start_date=["2015-01-01", "2024-06-30"],
+        land_price_wan=[None, 500.0],
+    )
+    occ_path = toy / "parcels" / "occupancy.csv"
+    pd.read_csv(occ_path, dtype=str).iloc[[0]].to_csv(occ_path, index=False)
+    import geopandas as gpd
+
+    b = toy / "parcels" / "buildings.gpkg"
+    gpd.read_file(b).iloc[[1]].to_file(b)  # only B2 on P1: P2 is empty land
+
+
+def test_government_delay_suspends_the_idle_fee(toy: Path) -> None:
+    _idle_p2(toy)
+    ds = read_dataset(toy)
+    p = run(ds, load_rules()).parcels.set_index("parcel_id")
+    assert (p.loc["P2", "idle_action"], p.loc["P2", "idle_fee_wan"]) == ("fee", 100.0)
+    g = run(ds, load_rules(), government_delay={"P2"}).parcels.set_index("parcel_id")
+    assert g.loc["P2", "idle_action"] == "government" and pd.isna(g.loc["P2", "idle_fee_wan"])
+
+
+def test_cli_reads_government_reason_from_the_review_store(
+    toy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import geopandas as gpd
+
+    from lcgis.review import ReviewStore, User
+
+    monkeypatch.delenv("LCGIS_DATABASE_URL", raising=False)
+    _idle_p2(toy)
+    out = tmp_path / "r.gpkg"
+    assert main(["evaluate", str(toy), "--out", str(out)]) == 0
+    before = gpd.read_file(out, layer="parcels").set_index("parcel_id")
+    assert before.loc["P2", "idle_action"] == "fee"
+    assert not (toy / "review.sqlite").exists()  # evaluating never creates a store
+    with ReviewStore(f"sqlite:///{toy / 'review.sqlite'}") as store:
+        store.add_user("甲审核", "long-enough-pw", "reviewer")
+        store.set_review("P2", by=User("甲审核", "reviewer"), status="核查中", reason="政府原因")
+    assert main(["evaluate", str(toy), "--out", str(out)]) == 0
+    after = gpd.read_file(out, layer="parcels").set_index("parcel_id")
+    assert after.loc["P2", "idle_action"] == "government"
+    assert pd.isna(after.loc["P2", "idle_fee_wan"])

@@ -69,8 +69,14 @@ def parcel(pid: str, x: float, y: float, w: float, h: float, **kw: Any) -> dict[
 
 
 def park(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """Parcels as the evaluation leaves them: an idle parcel here is one to take back
+    (disposition reclaim), a vacate candidate has disposition vacate (rules.md §8)."""
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=4549)
     gdf["land_area_mu"] = gdf.geometry.area / M2_PER_MU
+    if "disposition" not in gdf:
+        kinds = [gdf["idle"].astype(bool), gdf["vacate_candidate"].astype(bool)]
+        gdf["disposition"] = pd.Series(np.select(kinds, ["reclaim", "vacate"], ""), dtype=object)
+        gdf["disposition"] = gdf["disposition"].replace("", None)
     return gdf
 
 
@@ -105,12 +111,19 @@ def brute_force(
     lead = {r.zone_id: set(str(r.zone_leading_industries or "").split(",")) for r in p.itertuples()}
     figure = {i: (0.0 if pd.isna(v) else float(v)) for i, v in zip(pid, p[money], strict=True)}
     current = {str(c) for c in m["current_parcel_id"].dropna()}
+    held = set(
+        p.loc[p.get("in_construction", pd.Series(False, index=p.index)).eq(True), "parcel_id"]
+    )
     free = [
         i
-        for i, a, b, c in zip(pid, p["idle"], p["undeveloped"], p["vacate_candidate"], strict=True)
-        if (a and rules.use_idle)
-        or (b and rules.use_undeveloped)
-        or (c and rules.use_vacate)
+        for i, d, b in zip(pid, p["disposition"], p["undeveloped"], strict=True)
+        if (i not in held)
+        and (
+            (d == "reclaim" and rules.use_reclaim)
+            or (d == "buyback" and rules.use_buyback)
+            or (d == "vacate" and rules.use_vacate)
+            or (b and rules.use_undeveloped)
+        )
         or i in current
     ]
     geom = dict(zip(pid, p.geometry, strict=True))
@@ -507,7 +520,7 @@ def test_free_land_switches_include_and_exclude() -> None:
     rp = solve(p, m, exclude=["P4"])
     assert "P4" not in set(rp.free["parcel_id"])
     assert rp.plan.set_index("mover_id").loc["M4", "reason"] == REASONS["no_parcel"]
-    p.loc[p["parcel_id"] == "P1", "idle"] = False
+    p.loc[p["parcel_id"] == "P1", "disposition"] = None
     assert "P1" not in set(solve(p, m).free["parcel_id"])
     rp = solve(p, m, include=["P1"])
     assert rp.free.set_index("parcel_id").loc["P1", "kinds_zh"] == "指定"
@@ -693,6 +706,15 @@ def test_parcel_id_lists(tmp_path: Path) -> None:
 # --- command line ---------------------------------------------------------------------------------
 
 AS_OF = ["--as-of", "2026-11-28"]
+#: The toy park's firms are alone in their groups: with groups of any size 甲 (rank 1 of 1)
+#: is class D, so P1 (FAR 0.14 < 1.0) is a 腾笼换鸟 parcel.
+ANY_GROUP = "[evaluation]\nmin_group_size = 1\n"
+
+
+def any_group_rules(folder: Path) -> list[str]:
+    f = folder / "any_group.toml"
+    f.write_text(ANY_GROUP, encoding="utf-8")
+    return ["--rules", str(f)]
 
 
 def toy_movers(folder: Path) -> Path:
@@ -720,8 +742,9 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int,
 def test_cli_plan_xlsx(toy: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "plan.xlsx"
     code_, stdout, _ = run_cli(
-        capsys, "plan", toy, "--movers", toy_movers(tmp_path), "--out", out, *AS_OF
-    )
+        capsys, "plan", toy, "--movers", toy_movers(tmp_path), "--out", out, *AS_OF,
+        *any_group_rules(tmp_path),
+    )  # fmt: skip
     assert code_ == 0 and "已证明最优" in stdout and "已写出" in stdout
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:2] == ["搬迁方案", "前后对比"]
@@ -752,7 +775,10 @@ def test_cli_plan_csv_gpkg_free_exclude_objective(toy: Path, tmp_path: Path, cap
     free = tmp_path / "free.txt"
     free.write_text("P2\n", encoding="utf-8")
     out = tmp_path / "plan.csv"
-    args = ("plan", toy, "--movers", movers_f, "--free", free, "--objective", "output", *AS_OF)
+    args = (
+        "plan", toy, "--movers", movers_f, "--free", free, "--objective", "output", *AS_OF,
+        *any_group_rules(tmp_path),
+    )  # fmt: skip
     assert run_cli(capsys, *args, "--out", out)[0] == 0
     plan = pd.read_csv(out, encoding="utf-8-sig", dtype={"parcel_ids": str}).set_index("mover_id")
     assert plan.loc["M2", "parcel_ids"] == "P2"
@@ -803,7 +829,8 @@ def test_plan_on_a_pipeline_result_for_screens(toy: Path) -> None:
     from lcgis.pipeline import run
     from lcgis.relocation import plan
 
-    result = run(read_dataset(toy), load_rules(), as_of=pd.Timestamp("2026-11-28").date())
+    rules = load_rules(overrides={"evaluation": {"min_group_size": 1}})
+    result = run(read_dataset(toy), rules, as_of=pd.Timestamp("2026-11-28").date())
     raw = pd.DataFrame(  # as a screen's data editor would give it: Chinese headers, text
         {"企业编号": ["M1"], "企业名称": ["甲"], "需求用地(亩)": ["14"], "行业代码": ["3911"],
          "预期亩均税收": ["30"]}
@@ -824,3 +851,31 @@ def test_plan_on_a_pipeline_result_for_screens(toy: Path) -> None:
     with pytest.raises(DataError) as exc:
         plan(result, raw.assign(现用宗地编号=["P9"]))
     assert "现用宗地编号在宗地图层中不存在" in exc.value.report.format()
+
+
+def test_free_land_follows_dispositions_never_construction_or_fee_stage() -> None:
+    """rules.md §8: only 无偿收回, 收储改造, 腾笼换鸟 and truly free land are offered; a parcel in
+    construction or held by a rights holder in the idle-fee stage only when added by hand."""
+    p = park(
+        [
+            parcel("R", 0, 0, 100, H10, disposition="reclaim"),
+            parcel("B", 200, 0, 100, H10, disposition="buyback", n_occupants=1, tax_wan=20.0),
+            parcel("V", 400, 0, 100, H10, disposition="vacate", n_occupants=1, tax_wan=20.0),
+            parcel("U", 600, 0, 100, H10, undeveloped=True),  # never granted, nobody on it
+            parcel("G", 800, 0, 100, H10, undeveloped=True, land_user="某公司"),  # granted
+            parcel("C", 1000, 0, 100, H10, undeveloped=True, in_construction=True),
+            parcel("F", 1200, 0, 100, H10, disposition="vacate", idle=True, idle_action="fee"),
+            parcel("D", 1400, 0, 100, H10, disposition="densify", n_occupants=1, tax_wan=90.0),
+        ]
+    )
+    m = movers(
+        [{"mover_id": "M1", "need_mu": 10, "industry_code": "3911", "expected_tax_per_mu": 30}]
+    )
+    free = solve(p, m).free.set_index("parcel_id")
+    assert sorted(free.index) == ["B", "R", "U", "V"]
+    assert free.loc["B", "kinds_zh"] == "收储改造" and free.loc["U", "kinds_zh"] == "未出让空地"
+    # by hand: in construction and in the fee stage can still be offered
+    added = solve(p, m, include=["C", "F"]).free.set_index("parcel_id")
+    assert {"C", "F"} <= set(added.index) and added.loc["C", "kinds_zh"] == "指定"
+    no_buyback = replace(RULES, use_buyback=False)
+    assert "B" not in set(solve(p, m, no_buyback).free["parcel_id"])

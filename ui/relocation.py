@@ -53,9 +53,10 @@ class Options:
     """The choices of a solve besides the movers (hashable: part of the cache key)."""
 
     objective: str = "tax"
-    use_idle: bool = True
-    use_undeveloped: bool = True
+    use_reclaim: bool = True
+    use_buyback: bool = True
     use_vacate: bool = True
+    use_undeveloped: bool = True
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     time_limit_s: float = 60.0
@@ -207,11 +208,17 @@ def options(ctx: state.Context) -> Options:
     """Free land (kinds, parcels to include and exclude), objective and time limit."""
     r = ctx.result.rules.relocation
     ids = parcel_ids(ctx)
-    c1, c2, c3, c4 = st.columns(4)
-    use_idle = c1.checkbox("闲置土地", value=r.use_idle, key="reloc_use_idle")
-    use_undeveloped = c2.checkbox("未开发土地", value=r.use_undeveloped, key="reloc_use_undev")
-    use_vacate = c3.checkbox("腾笼换鸟候选地块", value=r.use_vacate, key="reloc_use_vacate")
-    objective = c4.radio(
+    c1, c2, c3, c4, c5 = st.columns(5)
+    use_reclaim = c1.checkbox("无偿收回地块", value=r.use_reclaim, key="reloc_use_reclaim")
+    use_buyback = c2.checkbox("收储改造地块", value=r.use_buyback, key="reloc_use_buyback")
+    use_vacate = c3.checkbox("腾笼换鸟地块", value=r.use_vacate, key="reloc_use_vacate")
+    use_undeveloped = c4.checkbox(
+        "未出让空地",
+        value=r.use_undeveloped,
+        key="reloc_use_undev",
+        help="在建地块和仍在闲置费阶段的已出让地块不自动纳入，可在下方“另外纳入的宗地”中手动添加",
+    )
+    objective = c5.radio(
         "目标",
         list(relocation.OBJECTIVE_ZH),
         format_func=lambda o: f"园区{relocation.OBJECTIVE_ZH[o]}最大",
@@ -226,9 +233,10 @@ def options(ctx: state.Context) -> Options:
     )
     return Options(
         objective=str(objective),
-        use_idle=bool(use_idle),
-        use_undeveloped=bool(use_undeveloped),
+        use_reclaim=bool(use_reclaim),
+        use_buyback=bool(use_buyback),
         use_vacate=bool(use_vacate),
+        use_undeveloped=bool(use_undeveloped),
         include=tuple(sorted(map(str, include))),
         exclude=tuple(sorted(map(str, exclude))),
         time_limit_s=float(limit),
@@ -283,9 +291,10 @@ def _solve(ctx: state.Context, movers: pd.DataFrame, opts: Options) -> Relocatio
                 objective=opts.objective,
                 include=opts.include,
                 exclude=opts.exclude,
-                use_idle=opts.use_idle,
-                use_undeveloped=opts.use_undeveloped,
+                use_reclaim=opts.use_reclaim,
+                use_buyback=opts.use_buyback,
                 use_vacate=opts.use_vacate,
+                use_undeveloped=opts.use_undeveloped,
                 time_limit_s=opts.time_limit_s,
                 progress=progress,
             )

@@ -82,7 +82,7 @@ def init_session() -> None:
     """Defaults for the sidebar widgets (set once; widgets then own their keys)."""
     st.session_state.setdefault(DATA_DIR, initial_data_dir())
     st.session_state.setdefault(RULES_PATH, os.environ.get("LCGIS_RULES", ""))
-    st.session_state.setdefault(AS_OF, dt.date.today())
+    st.session_state.setdefault(AS_OF, None)  # None: 31 December of the evaluated year
     st.session_state.setdefault(SESSION_ID, uuid.uuid4().hex)
 
 
@@ -186,10 +186,18 @@ def current_rules() -> tuple[Rules, str]:
     return rules, f"默认规则(摘要 {rules.digest[:8]})"
 
 
+def year_end(year: int | None) -> dt.date:
+    """The default evaluation date: 31 December of the evaluated year (today without one)."""
+    return dt.date(int(year), 12, 31) if year is not None else dt.date.today()
+
+
 def current_key(rules: Rules) -> Key:
     data_dir = str(st.session_state.get(DATA_DIR) or initial_data_dir())
     year = st.session_state.get(YEAR)
-    as_of = st.session_state.get(AS_OF) or dt.date.today()
+    if year is None:
+        years = years_of(data_dir)
+        year = years[-1] if years else None
+    as_of = st.session_state.get(AS_OF) or year_end(year)
     return (
         data_dir,
         files_stamp(data_dir),
@@ -279,12 +287,13 @@ def park(key: Key, _result: Result) -> dict[str, float]:
 
 
 def previous(ctx: Context) -> Result | None:
-    """The result of the year before the evaluated one (as at its 31 December), if any."""
+    """The result of the year before the evaluated one, judged alike: the same distance from
+    its own 31 December as the evaluated year's date is from its (like with like)."""
     years = [y for y in ctx.result.years if ctx.year is not None and y < ctx.year]
-    if not years:
+    if not years or ctx.year is None:
         return None
     prev = years[-1]
-    as_of = min(ctx.as_of, dt.date(prev, 12, 31)).isoformat()
+    as_of = (year_end(prev) + (ctx.as_of - year_end(ctx.year))).isoformat()
     k = ctx.key
     return result_of(k[0], k[1], prev, k[3], as_of, _rules=ctx.rules)
 
@@ -313,7 +322,7 @@ def enterprise_table(key: Key, _result: Result) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=12)
 def sensitivity(key: Key, _result: Result) -> pd.DataFrame:
     """Enterprises whose class changes when one weight or class share moves."""
-    return _sensitivity(_result.enterprises, _result.rules.evaluation, _result.as_of)
+    return _sensitivity(_result.enterprises, _result.rules.evaluation, _result.year_end)
 
 
 @st.cache_data(show_spinner="正在生成文件…", max_entries=12)
