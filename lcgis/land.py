@@ -59,18 +59,18 @@ REASON_LABELS: dict[str, str] = {
 }
 
 #: Chinese text of the idle-land actions (闲置土地处置办法 第十四条).
-IDLE_ACTION_LABELS: dict[str, str] = {"fee": "征缴土地闲置费", "reclaim": "无偿收回"}
+IDLE_ACTION_LABELS: dict[str, str] = {
+    "fee": "征缴土地闲置费",
+    "reclaim": "无偿收回",
+    "government": "政府原因，协商处置(不征闲置费)",
+}
 
-#: Reasons not tested on a parcel in construction (rules.md §8).
-NOT_TESTED_IN_CONSTRUCTION: tuple[str, ...] = (
-    "far_below_min",
-    "far_below_plan",
-    "coverage_below_min",
-    "tax_per_mu_low",
-    "output_per_mu_low",
-    "not_producing",
-    "mostly_leased",
-)
+#: Reasons not tested on a parcel in construction (rules.md §8): all but the three that
+#: still apply (size, industry, overdue completion).
+NOT_TESTED_IN_CONSTRUCTION: tuple[str, ...] = tuple(
+    c for c in INEFFICIENT_REASONS
+    if c not in ("small_parcel", "industry_mismatch", "completion_overdue")
+)  # fmt: skip
 
 #: Land uses whose built parcels count as ``not_producing`` when nobody occupies them.
 PRODUCTIVE_LAND_USES: tuple[str, ...] = ("industrial", "warehouse")

@@ -201,30 +201,22 @@ def allocate(ds: Dataset, parcels: pd.DataFrame, report: QualityReport) -> pd.Da
             fix="核对宗地编号",
         )
     alloc = metrics.allocate_land(occ[known], parcels)
-    empty = alloc["alloc_method"].eq("no_land")
-    if empty.any():
-        report.add(
-            "warning",
-            "no_land_left",
-            "occupancy",
-            "未给出用地面积或使用建筑面积，且宗地用地已被其他企业占满：该企业用地留空，不参与亩均评价",
-            file=file,
-            rows=[int(i) + 2 for i in alloc.index[empty]],
-            field="land_area_m2",
-            fix="补充 land_area_m2(用地面积)或 floor_area_m2(使用建筑面积)",
-        )
-    equal = alloc["alloc_method"].eq("equal_share")
-    if equal.any():
-        report.add(
-            "warning",
-            "equal_share",
-            "occupancy",
-            "未给出用地面积或使用建筑面积，按宗地剩余用地平均分摊",
-            file=file,
-            rows=[int(i) + 2 for i in alloc.index[equal]],
-            field="land_area_m2",
-            fix="补充 land_area_m2(用地面积)或 floor_area_m2(使用建筑面积)",
-        )
+    for method, code, text in (
+        ("no_land", "no_land_left", "宗地用地已被其他企业占满：该企业用地留空，不参与亩均评价"),
+        ("equal_share", "equal_share", "按宗地剩余用地平均分摊"),
+    ):
+        hit = alloc["alloc_method"].eq(method)
+        if hit.any():
+            report.add(
+                "warning",
+                code,
+                "occupancy",
+                f"未给出用地面积或使用建筑面积，{text}",
+                file=file,
+                rows=[int(i) + 2 for i in alloc.index[hit]],
+                field="land_area_m2",
+                fix="补充 land_area_m2(用地面积)或 floor_area_m2(使用建筑面积)",
+            )
     used = alloc.groupby("parcel_id")["alloc_land_m2"].sum()
     land_m2 = parcels.set_index("parcel_id")["land_area_m2"].reindex(used.index)
     over = used > land_m2 * 1.01
