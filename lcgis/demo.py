@@ -3,9 +3,10 @@
 Everything this module writes is invented: the outline of the three sub-zones of
 鲤城高新区 ("一园三片"), the roads, the 宗地, the buildings and about 1 200 enterprises with
 five years of figures.  Only the published totals of the park are used as anchors
-(5.5712 km², ~1 200 firms of which ~162 above scale, 电子信息 / 纺织鞋服 / 机械汽配) and the
-calibration ranges in docs/sources.md (§2.3 and §7); ``data/README.md`` says what
-the committed files hold.
+(5.5712 km², ~1 200 firms of which ~162 above scale, 电子信息 / 纺织鞋服 / 机械汽配), the plan's
+亩均产出效益 of about 25 万元/亩 (read as tax per 亩 of the land in use), the roles of the three
+sub-zones in the 十四五 plan and the calibration ranges in docs/sources.md (§2.3 and §7);
+``data/README.md`` says what the committed files hold.
 
 Run ``python -m lcgis.demo [OUT_DIR] [--seed N]`` (default ``data/``).  The same seed gives
 the same data::
@@ -55,8 +56,10 @@ from .schema import M2_PER_MU
 
 #: Seed of the committed demo data (鲤城区 administrative code).
 DEFAULT_SEED = 350502
-#: The date the demo's idle-land clock is laid out against (dates are set relative to it).
-REFERENCE_DATE = date(2026, 11, 28)
+#: The date the demo's dates are laid out against: 31 December of the latest year, the
+#: default evaluation date (rules.md §8).  Idle, in-construction and overdue projects are
+#: placed relative to it.
+REFERENCE_DATE = date(2025, 12, 31)
 #: Years of enterprise figures.
 YEARS = (2021, 2022, 2023, 2024, 2025)
 #: Projected CRS of the parcels and buildings (CGCS2000 / 3-degree Gauss-Krüger CM 120°E).
@@ -98,14 +101,38 @@ STANDARD_FACTORY_LAND_SHARE = 0.24
 TENANTS_MIN, TENANTS_MAX = 5, 30
 #: Revenue from which a firm counts as above scale (规上), 万元.
 ABOVE_SCALE_REVENUE_WAN = 2000.0
-#: Median and log-sd of a firm's tax per 亩 of allocated land (万元/亩) by kind of firm:
-#: owner-occupiers spread widely (about 10% under 5), tenants of standard factories less.
-#: Calibrated on docs/sources.md §7 (median about 15, ~10% under 5).
+#: Median and log-sd of a firm's tax per 亩 of allocated land (万元/亩) by kind of firm.
+#: Owner-occupiers (mostly 规上) at a reference plant size of OWNER_REFERENCE_MU: about
+#: 30–80 万元/亩, falling with the size of the plant (big old plants are less intensive);
+#: tenants of standard factories (规下, small) mostly 3–20.  With the standard factories,
+#: warehouses and the struggling few this puts the park near the plan's 25 万元/亩.
 TAX_PER_MU: dict[str, tuple[float, float]] = {
-    "owner": (16.5, 0.8),
-    "sf_owner": (15.0, 0.8),
-    "tenant": (14.5, 0.8),
+    "owner": (42.0, 0.42),
+    "sf_owner": (26.0, 0.5),
+    "tenant": (12.0, 0.85),
 }
+#: Plant size (亩) at which an owner's median applies, and the elasticity of tax per 亩 to
+#: the firm's land: median × (land / reference) ** OWNER_SIZE_ELASTICITY.
+OWNER_REFERENCE_MU = 15.0
+OWNER_SIZE_ELASTICITY = -0.45
+#: Share of owner-occupiers that are struggling: tax per 亩 of 1.2–4.8 in every year (the
+#: realistic minority below 13号's 5 万元/亩, 收储改造).
+STRUGGLING_SHARE = 0.08
+#: Shift of the log tax per 亩 by chain (high-tech above, traditional below the median).
+CHAIN_TAX_SHIFT: dict[str, float] = {
+    "electronics": 0.20,
+    "equipment": 0.15,
+    "new_energy": 0.05,
+    "materials": -0.05,
+    "biomed": 0.10,
+    "textile": -0.12,
+    "machinery": 0.0,
+    "utility": -1.2,
+}
+#: Firms (not project companies) that lack one earlier year of figures (a gap in the register).
+N_MISSING_YEAR = 8
+#: Parcels outside the 工业产业区块线 (in_industrial_block false), near the zone boundary.
+N_OUTSIDE_BLOCK = 4
 #: Planning FAR caps of parcels (泉州 new industrial land 2.0-3.0, a few older 1.5).
 MAX_FAR_CHOICES = (1.5, 2.0, 2.2, 2.5, 2.8, 3.0)
 MAX_FAR_WEIGHTS = (0.06, 0.30, 0.10, 0.30, 0.08, 0.16)
@@ -153,7 +180,7 @@ ZONES: tuple[ZoneSpec, ...] = (
         "N",
         "北片区",
         "高端产业发展示范区",
-        (("39", 0.62), ("40", 0.14), ("38", 0.24)),
+        (("39", 0.55), ("40", 0.20), ("35", 0.25)),
         1.6930,
         (
             (420, 3380), (950, 3290), (1480, 3350), (1720, 3300), (2150, 3270), (2640, 3400),
@@ -168,7 +195,7 @@ ZONES: tuple[ZoneSpec, ...] = (
         "C",
         "中片区",
         "传统产业升级承载区",
-        (("19", 0.48), ("18", 0.30), ("17", 0.22)),
+        (("19", 0.28), ("18", 0.20), ("17", 0.17), ("34", 0.18), ("36", 0.17)),
         2.0560,
         (
             (260, 2080), (780, 1930), (1350, 2010), (1900, 1880), (2480, 1960), (2850, 2300),
@@ -184,7 +211,10 @@ ZONES: tuple[ZoneSpec, ...] = (
         "S",
         "南片区",
         "新兴产业迭代规划区",
-        (("34", 0.30), ("33", 0.22), ("35", 0.26), ("36", 0.22)),
+        (
+            ("38", 0.26), ("39", 0.20), ("29", 0.16), ("30", 0.10), ("26", 0.08), ("32", 0.08),
+            ("27", 0.12),
+        ),
         1.8222,
         (
             (420, 480), (980, 300), (1500, 420), (2050, 280), (2580, 560), (2700, 1000),
@@ -202,15 +232,19 @@ INDUSTRY_CLASSES: dict[str, tuple[str, ...]] = {
         "3912", "3913", "3914", "3915", "3921", "3922", "3939", "3939", "3939", "3961", "3962",
         "3972", "3974", "3975", "3976", "3981", "3982", "3983", "3984", "3989", "3990",
     ),
-    "38": ("3813", "3824", "3825", "3825", "3831", "3841", "3872", "3874", "3891"),
+    "38": ("3813", "3824", "3825", "3825", "3841", "3841", "3842", "3849", "3872", "3891"),
     "40": ("4011", "4012", "4014", "4016", "4028", "4040"),
     "17": ("1711", "1712", "1713", "1751", "1752", "1761", "1762", "1763", "1781"),
     "18": ("1811", "1819", "1821", "1829", "1830"),
     "19": ("1910", "1922", "1951", "1951", "1952", "1953", "1954", "1959", "1959"),
-    "33": ("3311", "3321", "3322", "3340", "3360", "3391", "3392", "3393", "3399"),
     "34": ("3412", "3441", "3443", "3444", "3451", "3453", "3482", "3484", "3484", "3489"),
-    "35": ("3514", "3514", "3515", "3525", "3551", "3553", "3562", "3599"),
+    "35": ("3514", "3515", "3525", "3551", "3553", "3562", "3581", "3583", "3599"),
     "36": ("3660", "3670", "3670", "3670"),
+    "26": ("2651", "2652", "2659", "2662", "2662", "2664", "2669"),
+    "27": ("2710", "2720", "2730", "2740", "2761", "2770"),
+    "29": ("2913", "2915", "2919", "2921", "2922", "2924", "2926", "2929"),
+    "30": ("3051", "3052", "3062", "3073", "3091", "3091", "3099"),
+    "32": ("3240", "3251", "3252", "3259"),
 }
 #: Business words of company names by two-digit division.
 NAME_WORDS: dict[str, tuple[str, ...]] = {
@@ -220,17 +254,31 @@ NAME_WORDS: dict[str, tuple[str, ...]] = {
     "17": ("纺织", "织造", "针纺", "印染", "无纺布"),
     "18": ("服饰", "服装", "制衣", "运动用品"),
     "19": ("鞋业", "鞋材", "鞋服", "皮革制品", "箱包"),
-    "33": ("五金制品", "金属制品", "精密铸造", "金属科技"),
     "34": ("机械", "精密机械", "轴承", "液压科技", "阀门"),
-    "35": ("机械设备", "工程机械", "智能装备", "模具"),
+    "35": ("机械设备", "智能装备", "精密模具", "医疗器械", "工程机械"),
     "36": ("汽车配件", "汽配", "汽车零部件"),
+    "26": ("新材料", "高分子材料", "化工新材料", "功能材料"),
+    "27": ("生物科技", "药业", "医药科技", "生物医药"),
+    "29": ("塑胶科技", "橡塑新材料", "高分子科技", "塑料制品"),
+    "30": ("新材料科技", "特种玻璃", "碳素制品", "陶瓷科技"),
+    "32": ("铝业", "金属新材料", "合金材料", "铜业"),
 }
-#: Chain of each two-digit division: 电子信息, 纺织鞋服, 机械汽配.
+#: Kind of industry of each two-digit division (buildings, yards, tax level): 电子信息 (39,
+#: 40), 专用设备 (35), 新能源 (38), 新材料 (26, 29, 30, 32), 生物医药 (27), 纺织鞋服 (17-19),
+#: 机械汽配 (34, 36).
 CHAIN_OF = {
-    "38": "electronics", "39": "electronics", "40": "electronics",
-    "17": "textile", "18": "textile", "19": "textile",
-    "33": "machinery", "34": "machinery", "35": "machinery", "36": "machinery",
+    "39": "electronics", "40": "electronics", "35": "equipment", "38": "new_energy",
+    "26": "materials", "29": "materials", "30": "materials", "32": "materials",
+    "27": "biomed", "17": "textile", "18": "textile", "19": "textile",
+    "34": "machinery", "36": "machinery",
 }
+#: Floors of an owner-occupied plant by chain (single-storey high bays count twice).
+PLANT_FLOORS: dict[str, tuple[int, int]] = {
+    "electronics": (3, 6), "equipment": (1, 4), "new_energy": (2, 5), "materials": (1, 3),
+    "biomed": (3, 6), "textile": (2, 5), "machinery": (1, 3),
+}
+#: Chains whose plants often have yards (堆场) and structures (构筑物): tanks, silos, cranes.
+YARD_CHAINS = ("equipment", "new_energy", "materials", "machinery")
 #: Utilities (exempt from rating): industry class and business word.
 UTILITIES = (("4610", "水务"), ("4620", "污水处理"), ("4511", "燃气"), ("4430", "热电"))
 # fmt: on
@@ -603,6 +651,7 @@ class Firm:
     production_start: date | None = None
     exempt: bool = False
     land_m2: float = 0.0
+    struggling: bool = False  # tax per 亩 below 5 in every year
 
 
 @dataclass
@@ -614,7 +663,9 @@ class Parcel:
     geom: Polygon
     land_use: str = "industrial"
     status: str | None = "completed"
-    kind: str = "plant"  # plant | standard_factory | warehouse | utility | vacant
+    #: plant | standard_factory | warehouse | utility | vacant | granted (granted land, no
+    #: construction status, nothing built, the land user files no figures)
+    kind: str = "plant"
     registered_area_m2: float | None = None
     max_far: float | None = None
     min_far: float | None = None
@@ -627,6 +678,10 @@ class Parcel:
     land_price_wan: float | None = None
     chain_code: str = ""  # two-digit industry of the main occupant
     building_floor_m2: float = 0.0
+    structure_area_m2: float | None = None
+    yard_area_m2: float | None = None
+    in_industrial_block: bool = True
+    timing: str = ""  # of an unfinished project, see PROJECTS
 
     @property
     def land_m2(self) -> float:
@@ -800,15 +855,43 @@ def _weighted_pick(
     return [pool[int(i)] for i in idx]
 
 
+#: Unfinished projects in the order their parcels are drawn: construction status (None: the
+#: register gives none) and where their dates lie against REFERENCE_DATE (see
+#: :func:`_project_dates`).  12 are in their agreed construction period (在建), 7 idle, of which
+#: 2 for two years or more (无偿收回).
+PROJECTS: tuple[tuple[str | None, str], ...] = (
+    (None, "granted_recent"),  # granted this year, agreed start ahead: in construction
+    (None, "granted_fee"),  # granted, agreed start 1-2 years past, nothing built: idle
+    (None, "granted_no_dates"),  # only the grant date, 1-2 years ago: idle from the grant
+    ("not_started", "due"),  # agreed start within the last year or ahead: in construction
+    ("not_started", "due"),
+    ("not_started", "due"),
+    ("not_started", "fee"),  # agreed start 1-2 years past: idle, 土地闲置费
+    ("not_started", "fee"),
+    ("not_started", "reclaim"),  # agreed start over 2 years past: idle, 无偿收回
+    ("not_started", "reclaim"),
+    ("suspended", "idle"),  # suspended 1-2 years, little built: idle
+    ("suspended", "recent"),  # suspended under a year
+    ("suspended", "advanced"),  # well advanced: not idle however long
+    *(("under_construction", "on_time"),) * 8,  # agreed completion ahead: in construction
+    ("under_construction", "late"),  # agreed completion up to 1.5 years past
+    ("under_construction", "late"),
+    ("under_construction", "overdue"),  # agreed completion over 2 years past
+    ("under_construction", "overdue"),
+)
+
+
 def _assign_status(parcels: list[Parcel], rng: np.random.Generator) -> None:
-    """Not started, suspended and under-construction projects, mostly in the south zone."""
+    """The unfinished projects of :data:`PROJECTS`, mostly in the south zone (新兴产业迭代)."""
     pool = [p for p in parcels if p.land_use == "industrial" and p.kind == "plant"]
     weight = np.array(
         [p.zone.new_project_weight * (1.0 if p.geom.area < 60_000 else 0.4) for p in pool]
     )
-    picked = _weighted_pick(pool, 34, rng, weight)
-    for i, p in enumerate(picked):
-        p.status = "not_started" if i < 14 else "suspended" if i < 22 else "under_construction"
+    picked = _weighted_pick(pool, len(PROJECTS), rng, weight)
+    for p, (status, timing) in zip(picked, PROJECTS, strict=True):
+        p.status, p.timing = status, timing
+        if status is None:
+            p.kind = "granted"
 
 
 def _assign_standard_factories(parcels: list[Parcel], rng: np.random.Generator) -> None:
@@ -840,41 +923,54 @@ def _completed_dates(p: Parcel, rng: np.random.Generator) -> None:
     p.developed_share, p.invested_share = (1.0, 1.0) if full else (None, None)
 
 
-def _project_dates(p: Parcel, i: int, rng: np.random.Generator) -> None:
-    """Dates and progress of a project not yet finished, spread over the idle-land tiers."""
-    if p.status == "not_started":
-        # 1 in 4 not yet a year late, the others 1-2 years (fee) or over 2 years (reclaim).
-        lo, hi = ((0.2, 0.95), (1.05, 1.95), (2.05, 3.2), (1.05, 3.0))[i % 4]
-        start = _years_before(rng, lo, hi)
-        p.dates = {"agreed_start_date": start, "actual_start_date": None}
-        p.developed_share, p.invested_share = 0.0, round(float(rng.uniform(0.0, 0.05)), 3)
+def _project_dates(p: Parcel, timing: str, rng: np.random.Generator) -> None:
+    """Dates and progress of a project not yet finished (``timing`` from :data:`PROJECTS`)."""
+    p.developed_share, p.invested_share = 0.0, round(float(rng.uniform(0.0, 0.05)), 3)
+    if timing == "granted_recent":
+        grant = _years_before(rng, 0.2, 0.6)
+        p.dates = {"grant_date": grant, "agreed_start_date": grant + _days(rng, 270, 365)}
+    elif timing == "granted_fee":
+        start = _years_before(rng, 1.15, 1.8)
+        p.dates = {"grant_date": start - _days(rng, 150, 300), "agreed_start_date": start}
+    elif timing == "granted_no_dates":
+        p.dates = {"grant_date": _years_before(rng, 1.2, 1.7)}
+        p.developed_share = p.invested_share = None
+    elif p.status == "not_started":
+        lo, hi = {"due": (-0.4, 0.8), "fee": (1.15, 1.85), "reclaim": (2.15, 2.9)}[timing]
+        p.dates = {"agreed_start_date": _years_before(rng, lo, hi), "actual_start_date": None}
     elif p.status == "suspended":
-        start = _years_before(rng, 3.0, 6.0)
-        since = _years_before(rng, 1.05, 2.8) if i % 4 else _years_before(rng, 0.3, 0.9)
+        start = _years_before(rng, 3.0, 5.0)
+        since = _years_before(
+            rng, *{"idle": (1.1, 1.8), "recent": (0.3, 0.8)}.get(timing, (1.2, 2.5))
+        )
         p.dates = {
             "agreed_start_date": start,
             "actual_start_date": start + _days(rng, 0, 150),
             "suspended_since": since,
         }
-        # Most are below the 1/3-developed, 25%-invested line (idle once suspended a year).
-        low = i % 5 != 0
-        developed = rng.uniform(0.08, 0.30) if low else rng.uniform(0.4, 0.6)
-        invested = rng.uniform(0.10, 0.22) if low else rng.uniform(0.4, 0.6)
+        # Below the 1/3-developed, 25%-invested line unless well advanced.
+        advanced = timing == "advanced"
+        developed = rng.uniform(0.45, 0.6) if advanced else rng.uniform(0.10, 0.28)
+        invested = rng.uniform(0.45, 0.6) if advanced else rng.uniform(0.10, 0.22)
         p.developed_share, p.invested_share = round(developed, 3), round(invested, 3)
-    else:  # under construction; some long past the agreed completion date
-        start = _years_before(rng, 2.0, 6.0)
-        p.dates = {"agreed_start_date": start, "actual_start_date": start + _days(rng, 0, 200)}
+    else:  # under construction: on time, somewhat late, or long overdue
+        lo, hi = {"on_time": (1.0, 2.2), "late": (2.2, 3.2), "overdue": (4.3, 5.5)}[timing]
+        start = _years_before(rng, lo, hi)
+        p.dates = {"agreed_start_date": start, "actual_start_date": start + _days(rng, 0, 150)}
         developed = rng.uniform(0.35, 0.9)
         invested = np.clip(developed + rng.normal(0, 0.08), 0.3, 0.95)
         p.developed_share, p.invested_share = round(developed, 3), round(float(invested), 3)
-    agreed_start = p.dates["agreed_start_date"]
-    assert agreed_start is not None
-    p.dates["grant_date"] = agreed_start - _days(rng, 120, 365)
+    agreed_start = p.dates.get("agreed_start_date")
+    if agreed_start is None:
+        return
+    p.dates.setdefault("grant_date", agreed_start - _days(rng, 120, 365))
     completion = agreed_start + _days(rng, 730, 1100)
-    if p.status == "under_construction":
-        overdue = (2.1, 3.2) if i % 3 == 0 else (0.2, 1.5) if i % 3 == 1 else (-1.5, -0.3)
-        completion = _years_before(rng, *overdue)
-        completion = max(completion, agreed_start + timedelta(days=400))
+    if timing == "on_time":
+        completion = REFERENCE_DATE + _days(rng, 90, 600)
+    elif timing == "late":
+        completion = _years_before(rng, 0.3, 1.5)
+    elif timing == "overdue":
+        completion = _years_before(rng, 2.1, 3.0)
     p.dates["agreed_completion_date"] = completion
 
 
@@ -896,7 +992,7 @@ def _planning_fields(p: Parcel, rng: np.random.Generator) -> None:
         p.registered_area_m2 = round(p.geom.area * (1.0 + noise), 2)
     if rng.random() < 0.88:
         p.max_far = float(rng.choice(MAX_FAR_CHOICES, p=MAX_FAR_WEIGHTS))
-    if rng.random() < 0.1:
+    if rng.random() < 0.1 and p.kind != "utility":
         p.min_far = float(rng.choice([0.8, 1.0, 1.2]))
     p.land_price_wan = _land_price(p, rng)
 
@@ -931,14 +1027,14 @@ def _building_plan(p: Parcel, rng: np.random.Generator) -> tuple[int, tuple[int,
     """Number of buildings, floor range and target coverage for the kind of parcel."""
     area = p.geom.area
     if p.kind == "standard_factory":
-        return int(np.clip(round(area / 3500.0), 2, 8)), (3, 8), rng.uniform(0.32, 0.48)
+        return int(np.clip(round(area / 3500.0), 2, 8)), (3, 8), rng.uniform(0.40, 0.55)
     if p.kind == "warehouse":
-        return int(np.clip(round(area / 6000.0), 1, 4)), (1, 2), rng.uniform(0.25, 0.55)
+        return int(np.clip(round(area / 6000.0), 1, 4)), (1, 2), rng.uniform(0.45, 0.62)
     if p.kind == "utility":
-        return int(np.clip(round(area / 4000.0), 1, 3)), (1, 2), rng.uniform(0.15, 0.35)
-    chain = CHAIN_OF.get(p.chain_code, "machinery")
-    floors = {"electronics": (2, 5), "textile": (2, 5), "machinery": (1, 3)}[chain]
-    coverage = rng.uniform(0.15, 0.29) if rng.random() < 0.12 else rng.uniform(0.32, 0.6)
+        return int(np.clip(round(area / 4000.0), 1, 3)), (1, 2), rng.uniform(0.12, 0.22)
+    floors = PLANT_FLOORS[CHAIN_OF.get(p.chain_code, "machinery")]
+    # A minority of older, extensive plants below the 30% coverage minimum.
+    coverage = rng.uniform(0.15, 0.27) if rng.random() < 0.06 else rng.uniform(0.42, 0.66)
     k = int(np.clip(round(area / rng.uniform(3500.0, 7000.0)), 1, 6))
     return k, floors, coverage
 
@@ -979,12 +1075,13 @@ def _building_attributes(
     old: bool,
     rng: np.random.Generator,
 ) -> dict[str, Any]:
-    """Attributes of one building; single-storey high bays (> 8 m) in plants and warehouses."""
+    """Attributes of one building: single-storey high bays (> 8 m) in plants, storeys of 9-11 m
+    in warehouses (both count twice, 国土资发〔2008〕24号)."""
     floors = int(rng.integers(floor_range[0], floor_range[1] + 1))
-    high_bay = p.kind in ("plant", "warehouse") and floors == 1 and rng.random() < 0.35
+    high_bay = p.kind == "warehouse" or (p.kind == "plant" and floors == 1 and rng.random() < 0.6)
     height = None
     if high_bay:
-        height = round(float(rng.uniform(9.0, 13.0)), 1)
+        height = round(floors * float(rng.uniform(9.0, 12.0)), 1)
     elif rng.random() < 0.65:
         height = round(floors * float(rng.uniform(4.2, 5.4)), 1)
     floor_area = None
@@ -1104,6 +1201,8 @@ def _owners(
 
     About ``N_OWNER_PLANTS`` firms own the completed plants; the remaining plants, the
     warehouses and half of the unfinished projects are second sites of the nearest owner.
+    Granted land (kind ``granted``) names a new project company as its land user, which
+    files no figures and has no occupancy row (granted land with no occupant).
     """
     platforms = [
         Firm(reg.code(2008), reg.name("产业园运营", prefix="泉州鲤城"), "", "platform", "", 2008)
@@ -1116,6 +1215,10 @@ def _owners(
     utilities = iter(UTILITIES)
     for p in parcels:
         if p.kind == "vacant":
+            continue
+        if p.kind == "granted":
+            founded = _founded_before(p, rng)
+            p.owner = _new_firm(reg, p.zone, "project", founded, rng, division=p.chain_code)
             continue
         if p.kind in ("plant", "warehouse") and (
             p.status != "completed" or p.kind == "warehouse" or p.parcel_id in second
@@ -1135,7 +1238,7 @@ def _owners(
     rows: list[dict[str, Any]] = []
     for p in parcels:
         f = p.owner
-        if f is None or f.kind == "platform":
+        if f is None or f.kind == "platform" or p.kind == "granted":
             continue
         if f not in firms:
             firms.append(f)
@@ -1204,15 +1307,52 @@ def _tenant_start(founded: int, rng: np.random.Generator) -> date:
 # ----------------------------------------------------------------------------------------
 
 
+def _tax_per_mu(f: Firm, rng: np.random.Generator) -> float:
+    """A firm's tax per 亩 of its land in the latest year (万元/亩), see :data:`TAX_PER_MU`."""
+    if f.struggling:
+        return float(np.exp(rng.uniform(math.log(1.2), math.log(4.8))))
+    chain = CHAIN_OF.get(f.industry_code[:2], "utility")
+    median, sigma = TAX_PER_MU.get(f.kind, TAX_PER_MU["owner"])
+    if f.kind in ("owner", "utility"):
+        mu = max(f.land_m2 / M2_PER_MU, 1.0)
+        median *= (mu / OWNER_REFERENCE_MU) ** OWNER_SIZE_ELASTICITY
+    return float(rng.lognormal(math.log(median) + CHAIN_TAX_SHIFT[chain], sigma))
+
+
+def _project_rows(f: Firm, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """A project company not yet producing: registered, a few staff, no figures filed."""
+    return [
+        {
+            "credit_code": f.credit_code,
+            "name": f.name,
+            "year": year,
+            "industry_code": f.industry_code,
+            "above_scale": False,
+            **dict.fromkeys(
+                ("output_wan", "revenue_wan", "tax_wan", "value_added_wan", "rd_wan"), None
+            ),
+            **dict.fromkeys(("energy_tce", "emission_t", "electricity_kwh"), None),
+            "employees": int(rng.integers(2, 9)),
+            "production_start_date": None,
+            "exempt": False,
+            "remark": ILLUSTRATIVE,
+        }
+        for year in YEARS
+        if year >= f.founded
+    ]
+
+
 def _year_rows(f: Firm, rng: np.random.Generator) -> list[dict[str, Any]]:
     """Five years (or fewer, for newcomers) of one firm's figures."""
-    division = f.industry_code[:2]
-    chain = CHAIN_OF.get(division, "utility")
-    shift = {"electronics": 0.15, "textile": -0.08, "machinery": 0.0, "utility": -1.2}[chain]
-    median, sigma = TAX_PER_MU.get(f.kind, TAX_PER_MU["owner"])
-    tax_per_mu = rng.lognormal(math.log(median) + shift, sigma)
-    base_tax = tax_per_mu * f.land_m2 / M2_PER_MU
-    growth = rng.uniform(-0.2, -0.04) if rng.random() < 0.18 else rng.normal(0.06, 0.07)
+    if f.kind == "project":
+        return _project_rows(f, rng)
+    base_tax = _tax_per_mu(f, rng) * f.land_m2 / M2_PER_MU
+    if f.struggling:
+        growth = rng.uniform(-0.08, 0.02)
+    elif rng.random() < 0.18:
+        growth = rng.uniform(-0.2, -0.04)
+    else:
+        growth = rng.normal(0.06, 0.07)
     output_ratio = rng.uniform(25.0, 40.0)
     productivity = rng.lognormal(math.log(18.0), 0.4)
     va_per_tce = rng.lognormal(math.log(2.7), 0.5)
@@ -1220,19 +1360,20 @@ def _year_rows(f: Firm, rng: np.random.Generator) -> list[dict[str, Any]]:
     rd_share = rng.lognormal(math.log(0.02), 0.6) if rng.random() < 0.8 else 0.0
     missing_energy, missing_emission = rng.random() < 0.012, rng.random() < 0.012
     start = f.production_start
-    first = min(max(YEARS[0], start.year if start else f.founded), YEARS[-1])
+    assert start is not None  # every firm but a project company is producing
+    first = min(max(YEARS[0], start.year), YEARS[-1])
     rows = []
     for year in YEARS:
         if year < first:
             continue
         factor = (1.0 + growth) ** (year - YEARS[-1]) * rng.lognormal(0.0, 0.06)
-        if start is not None and year == start.year:
+        if year == start.year:
             factor *= (13 - start.month) / 12.0
-        tax = base_tax * factor if start is not None else 0.0
+        tax = base_tax * factor
         output = tax * output_ratio * rng.lognormal(0.0, 0.03)
         revenue = output * rng.uniform(0.92, 1.06)
         va = output * rng.uniform(0.18, 0.32)
-        energy = va / va_per_tce if start is not None else rng.uniform(1.0, 8.0)
+        energy = va / va_per_tce
         rows.append(
             {
                 "credit_code": f.credit_code,
@@ -1248,8 +1389,8 @@ def _year_rows(f: Firm, rng: np.random.Generator) -> list[dict[str, Any]]:
                 "energy_tce": None if missing_energy else round(energy, 2),
                 "emission_t": None if missing_emission else round(va / va_per_emission, 3),
                 "electricity_kwh": round(energy * rng.uniform(0.5, 0.8) * 8130.0),
-                "employees": max(3, round(va / productivity)) if start else int(rng.integers(2, 9)),
-                "production_start_date": start.isoformat() if start else None,
+                "employees": max(3, round(va / productivity)),
+                "production_start_date": start.isoformat(),
                 "exempt": f.exempt,
                 "remark": ILLUSTRATIVE,
             }
@@ -1302,9 +1443,9 @@ def _build_parcels(
     _assign_utilities(parcels, rng)
     _assign_status(parcels, rng)
     _assign_standard_factories(parcels, rng)
-    project_index = 0
     for p in parcels:
-        p.chain_code = _pick_division(p.zone, rng, mismatch_p=0.1) if p.kind != "utility" else ""
+        # Plants mostly fit their zone (一园一主导产业); a few do not (industry_mismatch).
+        p.chain_code = _pick_division(p.zone, rng, mismatch_p=0.04) if p.kind != "utility" else ""
         if p.kind == "vacant":
             p.max_far = float(rng.choice([2.0, 2.5, 3.0]))
             p.registered_area_m2 = round(p.geom.area * (1 + rng.normal(0, 0.005)), 2)
@@ -1312,8 +1453,7 @@ def _build_parcels(
         if p.status == "completed":
             _completed_dates(p, rng)
         else:
-            _project_dates(p, project_index, rng)
-            project_index += 1
+            _project_dates(p, p.timing, rng)
         _planning_fields(p, rng)
     _area_mismatches(parcels, rng)
     return parcels, roads
@@ -1350,6 +1490,56 @@ def _registered_totals(
         p.building_floor_m2 = p.floor_area_m2
 
 
+def _yards_and_structures(parcels: list[Parcel], rng: np.random.Generator) -> None:
+    """构筑物 and 堆场 (counted in the 建筑系数, 国土资发〔2008〕24号) on the utilities, on about
+    half of the finished plants of the heavier chains and on some warehouses.  The other
+    parcels give neither, so their coverage is the 建筑密度."""
+    for p in parcels:
+        if p.status != "completed" or p.kind in ("vacant", "standard_factory"):
+            continue
+        land = p.geom.area
+        if p.kind == "utility":  # basins and tanks of water, sewage and gas works
+            p.structure_area_m2 = round(land * float(rng.uniform(0.18, 0.30)), 1)
+        elif p.kind == "warehouse":
+            if rng.random() < 0.4:
+                p.yard_area_m2 = round(land * float(rng.uniform(0.06, 0.15)), 1)
+        elif CHAIN_OF.get(p.chain_code) in YARD_CHAINS and rng.random() < 0.5:
+            p.yard_area_m2 = round(land * float(rng.uniform(0.04, 0.14)), 1)
+            if rng.random() < 0.6:
+                p.structure_area_m2 = round(land * float(rng.uniform(0.01, 0.05)), 1)
+
+
+def _struggling(firms: list[Firm], rng: np.random.Generator) -> None:
+    """:data:`STRUGGLING_SHARE` of the owner-occupiers pay under 5 万元/亩 (fewer big plants)."""
+    owners = [f for f in firms if f.kind in ("owner", "sf_owner")]
+    weight = np.array([1.0 if f.land_m2 < 40 * M2_PER_MU else 0.3 for f in owners])
+    n = round(STRUGGLING_SHARE * len(owners))
+    for i in rng.choice(len(owners), size=n, replace=False, p=weight / weight.sum()):
+        owners[int(i)].struggling = True
+
+
+def _outside_block(
+    parcels: list[Parcel], zones: gpd.GeoDataFrame, rng: np.random.Generator
+) -> None:
+    """:data:`N_OUTSIDE_BLOCK` finished plants on the zone boundary lie outside the
+    工业产业区块线, one of them a struggling owner's (so not 收储改造)."""
+    outline = dict(zip(zones["zone_id"], zones.geometry.boundary, strict=True))
+    edge = [
+        p
+        for p in parcels
+        if p.kind == "plant"
+        and p.status == "completed"
+        and p.geom.distance(outline[p.zone.zone_id]) < BOUNDARY_BELT_M + 30.0
+    ]
+    weak = [p for p in edge if p.owner is not None and p.owner.struggling]
+    picked = weak[: min(1, len(weak))]
+    rest = [p for p in edge if p not in picked]
+    for i in rng.choice(len(rest), size=N_OUTSIDE_BLOCK - len(picked), replace=False):
+        picked.append(rest[int(i)])
+    for p in picked:
+        p.in_industrial_block = False
+
+
 def build(seed: int = DEFAULT_SEED) -> World:
     """Generate the demo park in memory (deterministic for a given seed).
 
@@ -1364,6 +1554,10 @@ def build(seed: int = DEFAULT_SEED) -> World:
     owners, own_rows = _owners(parcels, reg, rng)
     tenants, lease_rows = _tenants(parcels, TARGET_FIRMS - len(owners), reg, rng)
     firms = owners + tenants
+    extras = np.random.default_rng([seed, 5])
+    _yards_and_structures(parcels, extras)
+    _struggling(owners, extras)
+    _outside_block(parcels, zones, extras)
     for i in rng.choice(len(tenants), size=N_INVALID_CODES, replace=False):
         f = tenants[int(i)]
         bad = _corrupt_code(f.credit_code, rng)
@@ -1408,6 +1602,10 @@ def parcels_frame(world: World) -> gpd.GeoDataFrame:
                 "developed_share": p.developed_share,
                 "invested_share": p.invested_share,
                 "land_price_wan": p.land_price_wan,
+                "standard_factory": p.kind == "standard_factory",
+                "structure_area_m2": p.structure_area_m2,
+                "yard_area_m2": p.yard_area_m2,
+                "in_industrial_block": p.in_industrial_block,
                 "remark": ILLUSTRATIVE,
                 "geometry": p.geom,
             }
@@ -1422,8 +1620,12 @@ def parcels_frame(world: World) -> gpd.GeoDataFrame:
         "developed_share",
         "invested_share",
         "land_price_wan",
+        "structure_area_m2",
+        "yard_area_m2",
     ]
     frame[floats] = frame[floats].astype("float64")
+    flags = ["standard_factory", "in_industrial_block"]
+    frame[flags] = frame[flags].astype(bool)
     return frame
 
 
@@ -1438,8 +1640,30 @@ def enterprises_frame(world: World, seed: int) -> pd.DataFrame:
     """One row per enterprise and year (its own random stream, so parcels stay unchanged)."""
     rng = np.random.default_rng([seed, 4])
     rows = [r for f in world.firms for r in _year_rows(f, rng)]
+    gaps = _missing_years(world.firms, rng)
+    rows = [r for r in rows if gaps.get(r["credit_code"]) != r["year"]]
     frame = pd.DataFrame(rows)
     return frame.sort_values(["credit_code", "year"], kind="stable").reset_index(drop=True)
+
+
+def _missing_years(firms: list[Firm], rng: np.random.Generator) -> dict[str, int]:
+    """:data:`N_MISSING_YEAR` long-producing firms (mostly owners) lack the row of 2023 or
+    2024: their parcels' three-year tax per 亩 rests on two years (n_years_3y = 2)."""
+    old = [
+        f
+        for f in firms
+        if f.kind in ("owner", "tenant")
+        and f.production_start is not None
+        and f.production_start.year < YEARS[0]
+    ]
+    owners = [f for f in old if f.kind == "owner"]
+    tenants = [f for f in old if f.kind == "tenant"]
+    n_owners = N_MISSING_YEAR - N_MISSING_YEAR // 3
+    picked = [owners[int(i)] for i in rng.choice(len(owners), n_owners, replace=False)]
+    picked += [
+        tenants[int(i)] for i in rng.choice(len(tenants), N_MISSING_YEAR - n_owners, replace=False)
+    ]
+    return {f.credit_code: int(rng.choice([YEARS[-3], YEARS[-2]])) for f in picked}
 
 
 def occupancy_frame(world: World) -> pd.DataFrame:

@@ -34,7 +34,8 @@ def demo_movers(
     industries include theirs (two leave their expected figures empty, one needs the land of
     two touching parcels, one has an industry no zone leads, one needs more land than any
     site offers); in-park firms are main occupants of low-yield parcels, moving with their
-    credit code and current parcel.  ``parcels`` is ``Result.parcels`` of the demo.
+    credit code and current parcel.  Land in its agreed construction period (在建) is not
+    free, though nothing may stand on it yet.  ``parcels`` is ``Result.parcels`` of the demo.
     """
     rng = np.random.default_rng(seed)
     p = parcels.reset_index(drop=True)
@@ -43,6 +44,8 @@ def demo_movers(
         | p["undeveloped"].fillna(False).astype(bool)
         | p["vacate_candidate"].fillna(False).astype(bool)
     ) & p["zone_leading_industries"].notna()
+    if "in_construction" in p:
+        free &= ~p["in_construction"].fillna(False).astype(bool)
     pool = p[free].sample(frac=1.0, random_state=seed).reset_index(drop=True)
     rows: list[dict[str, object]] = []
     for k in range(n_outside):
@@ -68,7 +71,7 @@ def demo_movers(
             rows[k]["expected_output_per_mu"] = np.nan
             rows[k]["expected_tax_per_mu"] = np.nan
     if len(rows) > 3:
-        rows[3]["industry_code"] = "2710"  # 医药制造: no zone leads it
+        rows[3]["industry_code"] = "2110"  # 木质家具制造: no zone leads it
     if len(rows) > 4:
         rows[4]["need_mu"] = round(float(p["land_area_mu"].sum()) / 3, 1)  # too large anywhere
     if len(rows) > 6:
