@@ -349,10 +349,7 @@ def dispositions(parcels: pd.DataFrame, rules: Rules, as_of: date) -> pd.DataFra
     ):
         choice[mask] = name
 
-    ineff_in = _col(parcels, "inefficient_reasons")
-    supporting = {code: _has_reason(ineff_in, code) & is_vacate for code in INEFFICIENT_REASONS}
-    note = is_buyback & _validity_note(as_of, rules)
-    codes: dict[str, np.ndarray] = {
+    deciding: dict[str, np.ndarray] = {
         "idle_reclaim": is_reclaim,
         "tax_per_mu_low": (buy["tax_per_mu_low"] & is_buyback)
         | (vac["tax_per_mu_low"] & is_vacate),
@@ -362,14 +359,14 @@ def dispositions(parcels: pd.DataFrame, rules: Rules, as_of: date) -> pd.DataFra
         "undeveloped": vac["undeveloped"] & is_vacate,
         "far_headroom": is_densify,
     }
-    for code, flag in supporting.items():
-        if code not in codes:
-            codes[code] = flag
-        else:
-            codes[code] = codes[code] | flag
-    codes["outside_validity"] = note
-    reasons = _join_codes(codes, index)
-
+    ineff_in = _col(parcels, "inefficient_reasons")
+    supporting = {
+        code: _has_reason(ineff_in, code) & is_vacate & ~deciding.get(code, np.zeros(n, bool))
+        for code in INEFFICIENT_REASONS
+    }
+    supporting["outside_validity"] = is_buyback & _validity_note(as_of, rules)
+    first, then = _join_codes(deciding, index), _join_codes(supporting, index)
+    reasons = (first + ";" + then).str.strip(";")
     freed = is_reclaim | is_buyback | is_vacate
     land_mu = np.where(freed, _num(parcels, "land_area_mu"), np.nan)
     out = pd.DataFrame(

@@ -22,21 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .rules import Rules
-
-#: Inefficient-land reason codes, in their fixed output order (data-contract §5).
-INEFFICIENT_REASONS: tuple[str, ...] = (
-    "far_below_min",
-    "far_below_plan",
-    "coverage_below_min",
-    "tax_per_mu_low",
-    "output_per_mu_low",
-    "not_producing",
-    "small_parcel",
-    "industry_mismatch",
-    "mostly_leased",
-    "completion_overdue",
-)
+from .rules import INEFFICIENT_REASONS, Rules
 
 #: The whole reason vocabulary, in output order (the last three appear in vacate_reasons).
 REASON_CODES: tuple[str, ...] = (*INEFFICIENT_REASONS, "class_d", "idle", "undeveloped")
@@ -525,7 +511,10 @@ def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[
         building = np.asarray(parcels["in_construction"].eq(True).fillna(False), dtype=bool)
         for code in NOT_TESTED_IN_CONSTRUCTION:
             flags[code] = flags[code] & ~building
-    return flags
+    land_use = _col(parcels, "land_use")
+    granted_vacant = _is(land_use, "vacant") & granted(parcels)
+    tested = _is(land_use, *r.land_uses) | np.asarray(land_use.isna()) | granted_vacant
+    return {code: flag & tested for code, flag in flags.items()}
 
 
 def _occupancy_known(parcels: pd.DataFrame) -> bool:
@@ -559,8 +548,11 @@ def inefficient(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFram
     :func:`zone_benchmark_per_mu`.  Land without any building is *undeveloped*, not
     ``not_producing``; "no occupant" is only applied when the table has occupancy at all.
     "Not completed": status not_started / under_construction / suspended, or status missing
-    on a parcel without building.  ``inefficient_reasons`` joins the set codes with ``;`` in
-    the fixed order above ('' when none).
+    on a parcel without building.  Only land uses in ``inefficient.land_uses`` (industrial,
+    warehouse; a missing use counts as industrial) and granted vacant land are tested.  A
+    ``secondary`` reason (industry_mismatch) never makes a parcel inefficient on its own.
+    ``inefficient_reasons`` joins the set codes of inefficient parcels with ``;`` in the
+    fixed order above ('' when none).
 
     >>> from lcgis.rules import load_rules
     >>> p = pd.DataFrame({"far": [0.5, 1.5], "main_industry_code": ["3911", "3911"],
@@ -572,8 +564,10 @@ def inefficient(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFram
     flags = inefficient_flags(parcels, as_of, rules)
     index = parcels.index
     out = pd.DataFrame({code: _series(flag, index, dtype="bool") for code, flag in flags.items()})
-    out["inefficient"] = out[list(INEFFICIENT_REASONS)].any(axis=1)
-    out["inefficient_reasons"] = _join_codes(flags, index)
+    primary = [c for c in INEFFICIENT_REASONS if c not in rules.inefficient.secondary]
+    out["inefficient"] = out[primary].any(axis=1)
+    listed = out["inefficient"].to_numpy()
+    out["inefficient_reasons"] = _join_codes({c: f & listed for c, f in flags.items()}, index)
     return out
 
 

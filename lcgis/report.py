@@ -86,7 +86,6 @@ PARCEL_EXTRAS = [
     "reclaim_candidate",
     "coverage_kind",
     "n_tall_buildings",
-    "standard_factory",
 ]
 ENTERPRISE_FIELDS = [
     "credit_code",

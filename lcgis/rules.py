@@ -40,6 +40,19 @@ INDICATORS = (
     "revenue_per_mu",
     "tax_per_floor_m2",
 )
+#: Inefficient-land reason codes, in their fixed output order (data-contract §5).
+INEFFICIENT_REASONS: tuple[str, ...] = (
+    "far_below_min",
+    "far_below_plan",
+    "coverage_below_min",
+    "tax_per_mu_low",
+    "output_per_mu_low",
+    "not_producing",
+    "small_parcel",
+    "industry_mismatch",
+    "mostly_leased",
+    "completion_overdue",
+)
 #: Evaluation groups (rules.md §8), in display order.
 GROUPS = ("above_scale", "below_scale", "small")
 #: What a missing indicator scores.
@@ -140,6 +153,8 @@ class ConstructionRules:
 
 @dataclass(frozen=True)
 class InefficientRules:
+    land_uses: tuple[str, ...]
+    secondary: tuple[str, ...]
     far_below_min: bool
     far_utilization_below: float | None
     coverage_below_min: bool
@@ -373,6 +388,19 @@ def _shares(dotted: str, values: Any, n: int, example: str) -> tuple[float, ...]
     return shares
 
 
+def _inefficient(data: Mapping[str, Any]) -> InefficientRules:
+    secondary = tuple(str(c) for c in data["secondary"])
+    unknown = [c for c in secondary if c not in INEFFICIENT_REASONS]
+    if unknown:
+        raise RulesError(f"规则 inefficient.secondary 中有未知的低效原因：{'、'.join(unknown)}")
+    return _build(
+        InefficientRules,
+        data,
+        land_uses=tuple(str(u) for u in data["land_uses"]),
+        secondary=secondary,
+    )
+
+
 def _buyback(data: Mapping[str, Any]) -> BuybackRules:
     start = _date("buyback.valid_from", data["valid_from"])
     end = _date("buyback.valid_to", data["valid_to"])
@@ -418,7 +446,7 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
         land=land,
         idle=_build(IdleRules, merged["idle"]),
         construction=_build(ConstructionRules, merged["construction"]),
-        inefficient=_build(InefficientRules, merged["inefficient"]),
+        inefficient=_inefficient(merged["inefficient"]),
         disposition=DispositionRules(
             land_uses=tuple(str(u) for u in merged["disposition"]["land_uses"])
         ),

@@ -368,11 +368,6 @@ def test_healthy_parcel_has_no_reason() -> None:
             {"land_area_mu": 5.0, "land_area_m2": 5.0 * 10000 / 15},
         ),
         (
-            "industry_mismatch",
-            {"main_industry_code": "1711"},
-            {"main_industry_code": "3811"},
-        ),
-        (
             "mostly_leased",
             {"leased_floor_area_m2": 7501.0},
             {"leased_floor_area_m2": 7500.0},
@@ -677,3 +672,30 @@ def test_not_producing_includes_granted_land_without_occupant() -> None:
     p = frame(row, healthy())  # the healthy parcel makes occupancy known
     assert inefficient(p, AS_OF, RULES)["not_producing"].tolist() == [True, False]
     assert idle(p, AS_OF, RULES)["idle"].tolist() == [True, False]
+
+
+def test_industry_mismatch_is_secondary_never_alone() -> None:
+    # 一园一主导产业: outside the zone's leading industries is a fact, listed beside other
+    # reasons, but never makes a parcel 低效 by itself (plan 四、(五))
+    p = frame(
+        healthy(main_industry_code="1711"),
+        healthy(main_industry_code="1711", far=0.5),  # 17 纺织: min FAR 0.8
+        healthy(main_industry_code="3811"),
+    )
+    out = inefficient(p, AS_OF, RULES)
+    assert out["industry_mismatch"].tolist() == [True, True, False]
+    assert out["inefficient"].tolist() == [False, True, False]
+    assert out["inefficient_reasons"].tolist() == ["", "far_below_min;industry_mismatch", ""]
+    off = inefficient(p, AS_OF, switched_off("inefficient", "industry_mismatch"))
+    assert not off["industry_mismatch"].any()
+
+
+def test_only_industrial_land_and_granted_land_are_tested() -> None:
+    # a utility parcel and never-granted vacant land: no 低效 reason; granted vacant land: yes
+    p = frame(
+        healthy(land_use="other", coverage=0.1),
+        not_started(None, land_use="vacant", grant_date=None, coverage=0.0, far=0.0),
+        not_started("2024-01-01", land_use="vacant", coverage=0.0, far=0.0),
+    )
+    out = inefficient(p, AS_OF, RULES)
+    assert out["inefficient"].tolist() == [False, False, True]
