@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -288,6 +289,55 @@ def _floats(table: Mapping[str, Any]) -> dict[str, float]:
     return {str(k): float(v) for k, v in table.items()}
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_ranges(merged: Mapping[str, Any], path: str = "") -> None:
+    """Refuse numbers no rule can mean: every number finite and not negative; shares in
+    [0, 1] (lists of shares in (0, 1]); weights not negative and not all 0 in a group;
+    fixed benchmarks and the score cap above 0.
+
+    >>> check_ranges({"evaluation": {"score_cap": float("nan")}})
+    Traceback (most recent call last):
+    ...
+    lcgis.errors.RulesError: 规则 evaluation.score_cap 应为有限的数值，实际为 nan
+    >>> check_ranges({"evaluation": {"weights": {"above_scale": {"tax_per_mu": 0}}}})
+    Traceback (most recent call last):
+    ...
+    lcgis.errors.RulesError: 规则 evaluation.weights.above_scale 的权重全为 0：至少一项应大于 0
+    """
+    for key, value in merged.items():
+        dotted = f"{path}.{key}" if path else str(key)
+        if isinstance(value, Mapping):
+            check_ranges(value, dotted)
+            if (
+                path == "evaluation.weights"
+                and value
+                and not any(_is_number(w) and w > 0 for w in value.values())
+            ):
+                raise RulesError(f"规则 {dotted} 的权重全为 0：至少一项应大于 0")
+            continue
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if not _is_number(item):
+                continue
+            if not math.isfinite(item):
+                raise RulesError(f"规则 {dotted} 应为有限的数值，实际为 {item!r}")
+            if item < 0:
+                raise RulesError(f"规则 {dotted} 不能为负数，实际为 {item!r}")
+            if isinstance(value, list) and "share" in str(key) and not 0 < item <= 1:
+                raise RulesError(f"规则 {dotted} 中的比例应在 (0, 1] 内，实际为 {item!r}")
+            if not isinstance(value, list) and "share" in str(key) and item > 1:
+                raise RulesError(
+                    f"规则 {dotted} 是比例，应在 0–1 之间(50% 写作 0.5)，实际为 {item!r}"
+                )
+            if path == "evaluation.fixed_benchmarks" and item <= 0:
+                raise RulesError(f"规则 {dotted}：基准值应大于 0，实际为 {item!r}")
+            if dotted == "evaluation.score_cap" and item <= 0:
+                raise RulesError(f"规则 {dotted} 应大于 0，实际为 {item!r}")
+
+
 def rules_from_dict(merged: dict[str, Any]) -> Rules:
     """Build frozen :class:`Rules` from a complete (merged) rules dictionary."""
     ev = merged["evaluation"]
@@ -295,12 +345,14 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
         raise RulesError(
             f'规则 evaluation.benchmark 应为 "mean" 或 "median"，实际为 {ev["benchmark"]!r}'
         )
+    check_ranges(merged)
     shares = tuple(float(s) for s in ev["class_shares"])
     if len(shares) != 3 or not all(
-        0 < a <= b <= 1 for a, b in zip(shares, (*shares[1:], 1.0), strict=True)
+        0 < a < b for a, b in zip(shares, (*shares[1:], 1.0 + 1e-12), strict=True)
     ):
         raise RulesError(
-            "规则 evaluation.class_shares 应为三个递增的比例(0–1)，如 [0.20, 0.60, 0.95]"
+            "规则 evaluation.class_shares 应为三个严格递增、在 (0, 1] 内的比例，"
+            f"如 [0.20, 0.60, 0.95]，实际为 {list(ev['class_shares'])!r}"
         )
     evaluation = _build(
         EvaluationRules,
@@ -335,15 +387,31 @@ def load_rules(
 ) -> Rules:
     """The default rules, overridden key by key by the TOML file ``path`` and ``overrides``."""
     merged = tomllib.loads(default_rules_text())
-    if path is not None:
-        p = Path(path)
-        try:
-            user = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError as exc:
-            raise RulesError(f"找不到规则文件 {p}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesError(f"规则文件 {p} 不是合法的 TOML：{exc}") from exc
+    if path is None:
+        if overrides:
+            merged = _merge(merged, overrides, "")
+        return rules_from_dict(merged)
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError as exc:
+        raise RulesError(f"找不到规则文件 {p}") from exc
+    except OSError as exc:
+        raise RulesError(f"规则文件 {p.name} 无法读取：{exc.strerror or exc}") from exc
+    from .io import decode_text
+
+    try:
+        user = tomllib.loads(decode_text(raw)[0])
+    except UnicodeError as exc:
+        raise RulesError(
+            f"规则文件 {p.name} 的编码无法识别({exc})：请用记事本“另存为 UTF-8”"
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"规则文件 {p.name} 不是合法的 TOML：{exc}") from exc
+    try:
         merged = _merge(merged, user, "")
-    if overrides:
-        merged = _merge(merged, overrides, "")
-    return rules_from_dict(merged)
+        if overrides:
+            merged = _merge(merged, overrides, "")
+        return rules_from_dict(merged)
+    except RulesError as exc:
+        raise RulesError(f"规则文件 {p.name}：{exc}") from exc
