@@ -157,13 +157,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _write_sensitivity(result: Result, out: Path) -> None:
     from .evaluate import sensitivity
     from .io import atomic_output
+    from .sanitize import csv_frame, excel_frame, neutralize_sheet
 
     table = sensitivity(result.enterprises, result.rules.evaluation, result.as_of)
     with atomic_output(out) as tmp:
         if out.suffix.lower() == ".xlsx":
-            table.to_excel(tmp, index=False, sheet_name="敏感性分析")
+            import pandas as pd
+
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                excel_frame(table).to_excel(xw, index=False, sheet_name="敏感性分析")
+                neutralize_sheet(xw.sheets["敏感性分析"])
         else:
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            csv_frame(table).to_csv(tmp, index=False, encoding="utf-8-sig")
     print(f"已写出敏感性分析 {out}：{len(table)} 行")
 
 
