@@ -1128,7 +1128,10 @@ def _check_layer(
             return None
     if not v.check_crs_plausible(frame, layer, file, report):
         return None
-    return v.check_geometries(frame, layer, file, report, polygons=True)
+    checked = v.check_geometries(frame, layer, file, report, polygons=True)
+    if layer == "parcels":
+        v.check_overlaps(checked, layer, file, report, offset)
+    return checked
 
 
 def _assemble(
