@@ -231,6 +231,13 @@ def read_mapping(path: Path) -> dict[str, LayerMapping]:
         source = spec.get("source")
         if source is not None:
             _text_key(path, layer, "source", source)
+            if source.replace("\\", "/").lower().lstrip("/").startswith("vsi") or "://" in source:
+                raise _mapping_error(
+                    path,
+                    layer,
+                    f"source 不能是网址或 GDAL 虚拟路径({source})",
+                    "先把文件下载到本地，写相对于 mapping.toml 的文件名",
+                )
         for key in ("assume_crs", "geometry"):
             if spec.get(key) is not None:
                 _text_key(path, layer, key, spec[key])
@@ -626,8 +633,8 @@ def _read_raw(
     if ext not in (*VECTOR_EXTS, *TABLE_EXTS):
         _unreadable(report, layer, file, f"不支持的扩展名 {path.suffix or '(无)'}", fix)
         return None
+    limits = guard.Limits.from_env()
     try:
-        limits = guard.Limits.from_env()
         guard.check_file(path, limits)
         if ext == ".zip":
             return _read_zip(path, layer, lmap, report, tmp, file, budget or guard.Budget(limits))
@@ -1146,7 +1153,20 @@ def _assemble(
         empty = gpd.GeoDataFrame({"parcel_id": pd.Series(dtype="string")}, geometry=[], crs=None)
         return Dataset(parcels=empty, report=report, files=files)
     ok = ~(parcels.geometry.isna() | parcels.geometry.is_empty)
-    crs = working_crs(parcels[ok])
+    try:
+        crs = working_crs(parcels[ok])
+    except ValueError as exc:  # no usable coordinates at all
+        report.add(
+            "error",
+            "empty_layer",
+            "parcels",
+            f"宗地图层没有可用的坐标({_library_message(exc)})",
+            file=files["parcels"].name if "parcels" in files else "",
+            field="geometry",
+            fix="检查宗地图形是否完整",
+        )
+        empty = gpd.GeoDataFrame({"parcel_id": pd.Series(dtype="string")}, geometry=[], crs=None)
+        return Dataset(parcels=empty, report=report, files=files)
     projected: dict[str, Any] = {}
     for layer in SPATIAL_LAYERS:
         gdf = frames.get(layer)
