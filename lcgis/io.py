@@ -681,7 +681,8 @@ def _read_raw(
         _unreadable(report, layer, file, "内存不足", "拆分数据后分别处理")
         return None
     except Exception as exc:  # the boundary: any library's error on a bad file
-        _unreadable(report, layer, file, _library_message(exc), fix)
+        why = f"文件已损坏、被截断或不是所声明的格式(详情：{_library_message(exc)})"
+        _unreadable(report, layer, file, why, fix)
         return None
     if not spatial and isinstance(gdf, gpd.GeoDataFrame):
         gdf = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))

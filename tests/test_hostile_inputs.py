@@ -1173,3 +1173,23 @@ def test_gdal_keeps_only_the_drivers_lcgis_reads() -> None:
     assert {"OGR_VRT", "GDALG", "PDS4", "CSV", "SQLite", "LIBKML"}.isdisjoint(
         pyogrio.list_drivers()
     )
+
+
+def test_review_export_keeps_notes_as_text(tmp_path: Path) -> None:
+    from argon2 import PasswordHasher
+
+    from lcgis.review import ReviewStore
+
+    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite'}", hasher=fast) as store:
+        user = store.add_user("reviewer1", "r-secret", "reviewer")
+        store.set_review("=P1", by=user, status="核查中", note='=HYPERLINK("http://x")\x07')
+        store.set_review("P2", by=user, status="核查中", note="@SUM(A1)")
+        out = store.export_xlsx(tmp_path / "review.xlsx")
+    assert "<f>" not in _sheet_xml(out)
+    wb = openpyxl.load_workbook(out)
+    notes = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith(("=", "@"))}  # fmt: skip
+    assert {'=HYPERLINK("http://x")', "@SUM(A1)", "=P1"} <= notes
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert all(c.quotePrefix for c in cells if c.value in notes)
