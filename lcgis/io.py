@@ -543,7 +543,9 @@ def _read_xlsx(
                 raise guard.HostileFileError(
                     f"行数过多(超过 {limits.max_rows:,} 行)", "拆分数据后分别处理"
                 )
-            values = tuple(values[:width]) + (None,) * (width - len(values))
+            values = tuple(
+                None if isinstance(x, str) and x.strip() in _EXCEL_NA else x for x in values[:width]
+            ) + (None,) * (width - len(values))
             for j, cell in enumerate(cells[:width]):
                 if getattr(cell, "data_type", None) == "f" and _blank_cell(values[j]):
                     no_cache.setdefault(j, []).append(line)
@@ -575,6 +577,11 @@ def _read_xlsx(
 
 #: Columns read from one sheet at most.
 MAX_COLUMNS = 500
+#: Texts an Excel cell may hold for "no value" (those pandas' Excel reader treats as empty).
+_EXCEL_NA = frozenset(
+    ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+)  # fmt: skip
 
 
 def _blank_cell(x: Any) -> bool:
@@ -1183,6 +1190,10 @@ def _assemble(
         report=report,
         files=files,
     )
+
+
+# GDAL opens nothing lcgis does not read (see lcgis.guard), from the first import on.
+guard.restrict_gdal_drivers()
 
 
 # --- atomic writing -------------------------------------------------------------------------
