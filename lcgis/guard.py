@@ -188,10 +188,19 @@ def read_head(path: Path, n: int = 1 << 16) -> bytes:
         return fh.read(n)
 
 
+def is_virtual_path(text: str) -> bool:
+    """True for a GDAL virtual file system path (/vsicurl/, /vsizip/ …) or a URL.
+
+    >>> is_virtual_path("/vsicurl/http://x/p.geojson"), is_virtual_path("data/parcels.gpkg")
+    (True, False)
+    """
+    text = str(text)
+    return text.replace("\\", "/").lower().lstrip("/").startswith("vsi") or "://" in text
+
+
 def check_file(path: Path, limits: Limits) -> None:
     """Refuse a file that names a GDAL virtual path, is too big or is not what it says."""
-    text = str(path)
-    if text.replace("\\", "/").lower().lstrip("/").startswith("vsi") or "://" in text:
+    if is_virtual_path(str(path)):
         raise HostileFileError(
             "路径指向 GDAL 虚拟文件系统或网址，不予读取", "请先把文件下载、解压到本地再指定"
         )

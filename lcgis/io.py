@@ -231,7 +231,7 @@ def read_mapping(path: Path) -> dict[str, LayerMapping]:
         source = spec.get("source")
         if source is not None:
             _text_key(path, layer, "source", source)
-            if source.replace("\\", "/").lower().lstrip("/").startswith("vsi") or "://" in source:
+            if guard.is_virtual_path(source):
                 raise _mapping_error(
                     path,
                     layer,
@@ -407,10 +407,13 @@ def detect_encoding(raw: bytes) -> str:
     sample = raw[: 1 << 16]
     gb = sample.decode("gb18030", errors="ignore")
     try:
-        big5 = raw.decode("big5")
-    except UnicodeDecodeError:
-        return "gb18030"
-    if _common_share(big5[: len(gb)], "big5") > _common_share(gb, "gb18030") + 0.2:
+        big5 = sample.decode("big5")
+    except UnicodeDecodeError as exc:
+        cut = len(sample) < len(raw) and exc.start >= len(sample) - 1  # a character cut in two
+        if not cut:
+            return "gb18030"
+        big5 = sample[: exc.start].decode("big5")
+    if _common_share(big5, "big5") > _common_share(gb, "gb18030") + 0.2:
         return "big5"
     return "gb18030"
 
@@ -431,7 +434,8 @@ def _shapefile_encoding(path: Path) -> str:
     if not cpg.exists():
         cpg = path.with_suffix(".CPG")
     if cpg.exists():
-        name = cpg.read_bytes()[:64].decode("ascii", errors="ignore").strip().lower()
+        with cpg.open("rb") as fh:
+            name = fh.read(64).decode("ascii", errors="ignore").strip().lower()
         if name in _CODEPAGES:
             return _CODEPAGES[name]
     dbf = next(
@@ -439,7 +443,8 @@ def _shapefile_encoding(path: Path) -> str:
     )
     if dbf is None:
         return "utf-8"
-    raw = dbf.read_bytes()
+    with dbf.open("rb") as fh:
+        raw = fh.read(1 << 20)  # the header and the first records tell the encoding
     if len(raw) > 29 and raw[29] in _DBF_LDID:
         return _DBF_LDID[raw[29]]
     header_len = int.from_bytes(raw[8:10], "little") if len(raw) > 10 else 0
@@ -1029,6 +1034,16 @@ def read_dataset(
             Path(given) if given else (lmap.source or (find_layer(root, layer) if root else None))
         )
         if path is None:
+            continue
+        if guard.is_virtual_path(str(given or path)):
+            report.add(
+                "error",
+                "unreadable",
+                layer,
+                f"不读取网址或 GDAL 虚拟路径：{given or path}",
+                file=path.name,
+                fix="先把文件下载、解压到本地，再指定本地文件",
+            )
             continue
         if not path.exists():
             report.add(

@@ -514,6 +514,23 @@ def _bad_env(d: Path) -> None:
     return None
 
 
+# Paths given on the command line that name GDAL virtual file systems or URLs.
+for option, target in (
+    ("--parcels", "/vsicurl/http://127.0.0.1:9/parcels.geojson"),
+    ("--parcels", "/vsizip//etc/parcels.zip/parcels.shp"),
+    ("--zones", "https://127.0.0.1:9/zones.geojson"),
+):
+
+    @case(f"virtual_path_{option}_{target.split('/')[1]}", target.split("/")[-1], "虚拟路径")
+    def _virtual(d: Path, option: str = option, target: str = target) -> list[str]:
+        return [option, target]
+
+
+@case("parcels_is_a_device", "zero", "扩展名")
+def _device(d: Path) -> list[str]:
+    return ["--parcels", "/dev/zero"]
+
+
 # Parcels whose values are wrong.
 @case("duplicate_parcel_ids", "parcels.gpkg", "parcel_id")
 def _dup(d: Path) -> None:
