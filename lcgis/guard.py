@@ -56,8 +56,11 @@ _METHODS = {
     zipfile.ZIP_LZMA,
 }
 _METHOD_NAMES = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 95: "XZ", 98: "PPMd"}
-#: Members smaller than this are not held to the ratio cap (padding-heavy .dbf, .prj …).
-RATIO_FLOOR_BYTES = 1 * MB
+#: Largest mapping.toml or rules file read (a configuration file, not data).
+MAX_TOML_BYTES = 1 * MB
+#: Members (and archives) smaller than this are not held to the ratio cap: a .dbf of wide,
+#: mostly blank text fields packs 100–500 times and is bounded by the size caps anyway.
+RATIO_FLOOR_BYTES = 16 * MB
 
 
 def _env_number(name: str, default: float) -> float:

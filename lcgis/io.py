@@ -95,6 +95,10 @@ class LayerMapping:
 
 def read_toml_text(path: Path) -> str:
     """The text of a TOML file: UTF-8 (with or without BOM), or GBK/Big5 as Notepad saves it."""
+    if path.stat().st_size > guard.MAX_TOML_BYTES:
+        raise DataError(
+            f"{path.name} 过大(超过 {guard.MAX_TOML_BYTES // 1024} KB)，不像是配置文件：请检查文件"
+        )
     raw = path.read_bytes()
     try:
         return decode_text(raw)[0]
@@ -142,6 +146,8 @@ def read_mapping(path: Path) -> dict[str, LayerMapping]:
         data = tomllib.loads(read_toml_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise DataError(f"{path.name} 不是合法的 TOML：{exc}。请修正该文件") from exc
+    except RecursionError as exc:
+        raise DataError(f"{path.name} 不是合法的 TOML：嵌套过深。请修正该文件") from exc
     out: dict[str, LayerMapping] = {}
     for layer, spec in data.items():
         if layer not in LAYERS:

@@ -393,6 +393,8 @@ def load_rules(
         return rules_from_dict(merged)
     p = Path(path)
     try:
+        if p.stat().st_size > 1 << 20:
+            raise RulesError(f"规则文件 {p.name} 过大(超过 1024 KB)，不像是规则文件：请检查文件")
         raw = p.read_bytes()
     except FileNotFoundError as exc:
         raise RulesError(f"找不到规则文件 {p}") from exc
@@ -408,6 +410,8 @@ def load_rules(
         ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"规则文件 {p.name} 不是合法的 TOML：{exc}") from exc
+    except RecursionError as exc:
+        raise RulesError(f"规则文件 {p.name} 不是合法的 TOML：嵌套过深") from exc
     try:
         merged = _merge(merged, user, "")
         if overrides:

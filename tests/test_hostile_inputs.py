@@ -763,6 +763,22 @@ def _mapping_gbk(d: Path) -> None:
     )
 
 
+@case("mapping_nested_too_deep", "mapping.toml", "嵌套过深")
+def _mapping_deep(d: Path) -> None:
+    (d / "parcels" / "mapping.toml").write_text("a = " + "[" * 50_000 + "]" * 50_000)
+
+
+@case("mapping_huge", "mapping.toml", "过大")
+def _mapping_huge(d: Path) -> None:
+    (d / "parcels" / "mapping.toml").write_text("# " + "x" * (2 << 20) + "\n")
+
+
+@case("rules_nested_too_deep", "rules.toml", "嵌套过深")
+def _rules_deep(d: Path) -> list[str]:
+    (d / "rules.toml").write_text("a = " + "{b = " * 50_000 + "1" + "}" * 50_000)
+    return ["--rules", str(d / "rules.toml")]
+
+
 @case("mapping_undecodable", "mapping.toml", "UTF-8")
 def _mapping_bytes(d: Path) -> None:
     (d / "parcels" / "mapping.toml").write_bytes(b'[parcels]\nsource = "\xff\xfe\x80"\n')
@@ -1210,3 +1226,14 @@ def test_review_export_keeps_notes_as_text(tmp_path: Path) -> None:
     assert {'=HYPERLINK("http://x")', "@SUM(A1)", "=P1"} <= notes
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert all(c.quotePrefix for c in cells if c.value in notes)
+
+
+def test_small_highly_packed_members_are_accepted(tmp_path: Path) -> None:
+    """A padded .dbf packs far beyond 100 times; below 16 MB the ratio cap does not apply."""
+    from lcgis.io import read_dataset
+
+    members = _shapefile_members(_parcels(), "parcels")
+    members["readme.txt"] = b" " * (8 * 2**20)  # packs about 1000 times
+    ds = read_dataset(parcels=_zip(tmp_path / "parcels.zip", members))
+    assert not ds.report.has_errors, ds.report.format()
+    assert ds.parcels["parcel_id"].tolist() == ["P1", "P2"]
