@@ -298,6 +298,41 @@ def _str_coords(d: Path) -> None:
     _replace(d, "parcels.geojson", text.encode())
 
 
+@case("geojson_nested_coordinates", "parcels.geojson")
+def _deep_coords(d: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    text = (
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+        f'{{"parcel_id":"P1"}},"geometry":{{"type":"Polygon","coordinates":{deep}}}}}]}}'
+    )
+    _replace(d, "parcels.geojson", text.encode())
+
+
+@case("geojson_nested_properties", "parcels.geojson")
+def _deep_props(d: Path) -> None:
+    deep = '{"b":' * 100_000 + "1" + "}" * 100_000
+    text = (
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+        f'{{"parcel_id":{deep}}},"geometry":null}}]}}'
+    )
+    _replace(d, "parcels.geojson", text.encode())
+
+
+@case("kml_billion_laughs", "parcels.kml")
+def _kml_laughs(d: Path) -> None:
+    ents = '<!ENTITY l0 "lol">' + "".join(
+        f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+    )
+    text = (
+        f'<?xml version="1.0"?><!DOCTYPE kml [{ents}]>'
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>&l9;</name>'
+        "<Polygon><outerBoundaryIs><LinearRing><coordinates>118.6,24.9 118.7,24.9 118.7,25 "
+        "118.6,24.9</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>"
+        "</Document></kml>"
+    )
+    _replace(d, "parcels.kml", text.encode())
+
+
 @case("truncated_gpkg", "parcels.gpkg")
 def _trunc_gpkg(d: Path) -> None:
     data = (d / "parcels" / "parcels.gpkg").read_bytes()
