@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -260,7 +261,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            if not os.environ.get("LCGIS_DEBUG"):  # libraries' English warnings are noise here
+                warnings.simplefilter("ignore")
+            return COMMANDS[args.command](args)
     except DataError as exc:
         if isinstance(exc.report, QualityReport):
             print(exc.report.format(), file=sys.stderr)
