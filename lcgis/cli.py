@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -35,9 +37,32 @@ class _Parser(argparse.ArgumentParser):
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD：{text}") from exc
+    if not 1900 <= day.year <= 2100:
+        raise argparse.ArgumentTypeError(f"日期应在 1900–2100 年之间：{text}")
+    return day
+
+
+def _year(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"年度应为四位整数，如 2025：{text}") from exc
+    if not 1900 <= year <= 2100:
+        raise argparse.ArgumentTypeError(f"年度应在 1900–2100 之间：{text}")
+    return year
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1e6:
+        raise argparse.ArgumentTypeError(f"求解时限应为大于 0 的秒数：{text}")
+    return value
 
 
 def _add_inputs(sp: argparse.ArgumentParser, *, evaluation: bool = True) -> None:
@@ -53,7 +78,7 @@ def _add_inputs(sp: argparse.ArgumentParser, *, evaluation: bool = True) -> None
     sp.add_argument("--mapping", metavar="F", help="字段映射 mapping.toml")
     if evaluation:
         sp.add_argument("--rules", metavar="F", help="规则文件(TOML，逐键覆盖默认规则)")
-        sp.add_argument("--year", type=int, help="评价年度(默认最新一年)")
+        sp.add_argument("--year", type=_year, help="评价年度(默认最新一年)")
         sp.add_argument(
             "--as-of",
             type=_date,
@@ -83,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--objective", choices=("tax", "output"), default="tax", help="税收或产值")
     pl.add_argument("--free", metavar="F", help="另行指定的空闲宗地(每行一个编号，或 parcel_id 列)")
     pl.add_argument("--exclude", metavar="F", help="不参与安排的宗地(格式同 --free)")
-    pl.add_argument("--time-limit", type=float, dest="time_limit", metavar="S", help="求解时限(秒)")
+    pl.add_argument(
+        "--time-limit", type=_seconds, dest="time_limit", metavar="S", help="求解时限(秒)"
+    )
     pl.add_argument("--out", required=True, metavar="OUT", help="输出文件(.xlsx/.csv/.gpkg)")
     add_review_parsers(sub)  # review set|show|log|verify|export, users add|…
     return parser
@@ -172,13 +199,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _write_sensitivity(result: Result, out: Path) -> None:
     from .evaluate import sensitivity
     from .io import atomic_output
+    from .sanitize import csv_frame, excel_frame, neutralize_sheet
 
     table = sensitivity(result.enterprises, result.rules.evaluation, result.year_end)
     with atomic_output(out) as tmp:
         if out.suffix.lower() == ".xlsx":
-            table.to_excel(tmp, index=False, sheet_name="敏感性分析")
+            import pandas as pd
+
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                excel_frame(table).to_excel(xw, index=False, sheet_name="敏感性分析")
+                neutralize_sheet(xw.sheets["敏感性分析"])
         else:
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            csv_frame(table).to_csv(tmp, index=False, encoding="utf-8-sig")
     print(f"已写出敏感性分析 {out}：{len(table)} 行")
 
 
@@ -244,7 +276,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            if not os.environ.get("LCGIS_DEBUG"):  # libraries' English warnings are noise here
+                warnings.simplefilter("ignore")
+            return COMMANDS[args.command](args)
     except DataError as exc:
         if isinstance(exc.report, QualityReport):
             print(exc.report.format(), file=sys.stderr)
@@ -258,4 +293,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_DATA
     except OSError as exc:
         print(f"文件读写失败：{exc}。未写出任何文件。", file=sys.stderr)
+        return EXIT_DATA
+    except KeyboardInterrupt:
+        print("已中断。未写出任何文件。", file=sys.stderr)
+        return EXIT_DATA
+    except Exception as exc:  # the last boundary: never a traceback for the user
+        if os.environ.get("LCGIS_DEBUG"):
+            raise
+        print(
+            f"错误：处理时出现意外问题({type(exc).__name__}：{' '.join(str(exc).split())[:300]})。"
+            "请检查输入文件的内容；如仍出错，请把此信息报告给维护人员"
+            "(设置环境变量 LCGIS_DEBUG=1 可看到详细信息)。未写出任何文件。",
+            file=sys.stderr,
+        )
         return EXIT_DATA

@@ -33,9 +33,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import guard
 from . import validate as v
 from .errors import DataError
-from .io import LayerMapping, detect_encoding, parse_numbers, parse_text, read_raw
+from .io import LayerMapping, decode_text, parse_numbers, parse_text, read_raw
 from .schema import Field, normalize_label
 from .sites import num, zone_key
 from .validate import QualityReport
@@ -343,8 +344,16 @@ def read_parcel_ids(path: str | Path, known: Iterable[str], *, option: str = "")
         ids = parse_text(frame[col]).reset_index(drop=True)
         rows = pd.Series(np.arange(len(ids)) + offset)
     else:
-        raw_bytes = path.read_bytes()
-        lines = pd.Series(raw_bytes.decode(detect_encoding(raw_bytes)).splitlines(), dtype=object)
+        try:
+            guard.check_file(path, guard.Limits.from_env())
+            text_all = decode_text(path.read_bytes())[0]
+        except (UnicodeError, guard.HostileFileError) as exc:
+            report.add(
+                "error", "unreadable", LAYER, f"{label}宗地清单无法读取：{exc}", file=path.name,
+                fix="另存为 UTF-8 编码的文本文件，每行一个宗地编号",
+            )  # fmt: skip
+            raise DataError(f"{label}宗地清单无法读取", report) from exc
+        lines = pd.Series(text_all.splitlines(), dtype=object)
         text = lines.map(lambda s: unicodedata.normalize("NFKC", str(s)).strip())
         keep = (text != "") & ~text.str.startswith("#")
         ids = text[keep].astype("string").reset_index(drop=True)

@@ -22,6 +22,7 @@ from .errors import UsageError
 from .io import atomic_output
 from .relocation import OBJECTIVE_ZH, RelocationPlan
 from .report import format_sheet
+from .sanitize import csv_frame, excel_frame, export_frame
 
 PLAN_FORMATS = (".xlsx", ".csv", ".gpkg")
 #: Chinese headers (with units) of the plan table.
@@ -107,14 +108,15 @@ def write_plan(rp: RelocationPlan, out: str | Path) -> list[Path]:
     if ext == ".csv":
         second = out.with_name(f"{out.stem}_before_after.csv")
         with atomic_output(out) as tmp, atomic_output(second) as tmp2:
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
-            rp.before_after.to_csv(tmp2, index=False, encoding="utf-8-sig")
+            csv_frame(table).to_csv(tmp, index=False, encoding="utf-8-sig")
+            csv_frame(rp.before_after).to_csv(tmp2, index=False, encoding="utf-8-sig")
         return [out, second]
     with atomic_output(out) as tmp:
         if ext == ".gpkg":
             geo = gpd.GeoDataFrame(table, geometry=rp.plan.geometry.values, crs=rp.plan.crs)
             pyogrio.write_dataframe(geo, tmp, layer="plan", driver="GPKG")
-            pyogrio.write_dataframe(rp.before_after, tmp, layer="before_after", driver="GPKG")
+            ba = export_frame(rp.before_after)
+            pyogrio.write_dataframe(ba, tmp, layer="before_after", driver="GPKG")
         else:
             _write_workbook(rp, tmp)
     return [out]
@@ -124,6 +126,7 @@ def _write_workbook(rp: RelocationPlan, path: Path) -> None:
     footer = f"lcgis 搬迁方案：{rp.status} 第 &P 页 共 &N 页"
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in plan_sheets(rp).items():
+            df = excel_frame(df)
             df.to_excel(xw, sheet_name=name, index=False)
             ws = xw.sheets[name]
             notes = name == "求解说明"
@@ -151,8 +154,8 @@ def _number_format(header: str) -> str | None:
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Nullable booleans to plain objects that every writer takes."""
-    out = df.copy()
+    """Nullable booleans to plain objects that every writer takes; clean text."""
+    out = export_frame(df)
     for col in out.columns:
         if isinstance(out[col].dtype, pd.BooleanDtype):
             out[col] = out[col].astype(object).where(out[col].notna(), None)

@@ -22,6 +22,7 @@ from .evaluate import INDICATOR_LABELS, OUTPUT_LABELS
 from .io import atomic_output
 from .land import REASON_LABELS
 from .pipeline import ZONE_FIELDS, Result
+from .sanitize import csv_frame, excel_frame, export_frame, neutralize_sheet
 from .schema import FIELDS
 
 OUTPUT_FORMATS = (".gpkg", ".xlsx", ".csv", ".geojson")
@@ -243,8 +244,8 @@ def write(result: Result, out: str | Path) -> Path:
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Nullable extension dtypes to plain ones that every driver writes."""
-    out = df.copy()
+    """Nullable extension dtypes to plain ones that every driver writes; clean text."""
+    out = export_frame(df)
     for col in out.columns:
         dtype = out[col].dtype
         if isinstance(dtype, pd.BooleanDtype) and not out[col].isna().any():
@@ -270,7 +271,7 @@ def _write_csv(parcels: gpd.GeoDataFrame, path: Path) -> None:
     table = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))
     lonlat = parcels.geometry.to_crs(DISPLAY_CRS)
     table["wkt"] = "SRID=4326;" + lonlat.to_wkt(rounding_precision=7)
-    table.to_csv(path, index=False, encoding="utf-8-sig")
+    csv_frame(table).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 # --- the printable workbook -------------------------------------------------------------------
@@ -363,6 +364,7 @@ def write_workbook(result: Result, path: Path) -> None:
     footer = f"lcgis 评价结果 {result.year or ''}年度 第 &P 页 共 &N 页"
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in workbook_sheets(result).items():
+            df = excel_frame(df)
             df.to_excel(xw, sheet_name=name, index=False)
             freeze = "B2" if name in ("宗地", "企业", "腾笼换鸟", "零地增资") else "A2"
             format_sheet(xw.sheets[name], df, freeze=freeze, footer=footer)
@@ -378,8 +380,10 @@ def format_sheet(
     auto_filter: bool = True,
 ) -> None:
     """Make a written sheet printable: frozen header, print titles, landscape fit to width,
-    page footer, number formats by header (units), column widths, filters."""
+    page footer, number formats by header (units), column widths, filters.  Formula-like
+    text is made plain text (write ``excel_frame(df)``, then call this on every sheet)."""
     fmt_of = number_format or _number_format
+    neutralize_sheet(ws)  # text like "=…" stays text
     ws.freeze_panes = freeze
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"

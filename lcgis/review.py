@@ -1297,6 +1297,7 @@ class ReviewStore:
         from openpyxl.utils import get_column_letter
 
         from .io import atomic_output
+        from .sanitize import excel_frame, neutralize_sheet
 
         out = Path(out)
         current = self.reviews_frame().rename(columns=REVIEW_LABELS)
@@ -1304,9 +1305,10 @@ class ReviewStore:
         log["accepted"] = log["accepted"].map({True: "是", False: "否"})
         log = log.rename(columns=HISTORY_LABELS)
         with atomic_output(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            for sheet, df in (("核查状态", current), ("变更记录", log)):
+            for sheet, df in (("核查状态", excel_frame(current)), ("变更记录", excel_frame(log))):
                 df.to_excel(xw, sheet_name=sheet, index=False)
                 ws = xw.sheets[sheet]
+                neutralize_sheet(ws)  # a note like "=…" stays text
                 ws.freeze_panes = "B2"
                 ws.print_title_rows = "1:1"
                 ws.page_setup.orientation = "landscape"

@@ -207,7 +207,9 @@ def _log(store: ReviewStore, args: argparse.Namespace) -> int:
     if args.csv:
         frame = store.history_frame(args.parcel_id)
         frame["accepted"] = frame["accepted"].map({True: "true", False: "false"})
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        from .sanitize import csv_frame
+
+        csv_frame(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
     entries = store.history(args.parcel_id)
     if not entries:

@@ -380,11 +380,15 @@ def _date(dotted: str, value: Any) -> dt.date:
 
 
 def _shares(dotted: str, values: Any, n: int, example: str) -> tuple[float, ...]:
-    """``n`` increasing shares in (0, 1]."""
+    """``n`` strictly increasing shares in (0, 1]."""
     shares = tuple(float(s) for s in values)
     ok = len(shares) == n and all(math.isfinite(s) for s in shares)
-    if not ok or not all(0 < a <= b <= 1 for a, b in zip(shares, (*shares[1:], 1.0), strict=True)):
-        raise RulesError(f"规则 {dotted} 应为{n}个递增的比例(0–1)，如 {example}")
+    bounds = (*shares[1:], 1.0 + 1e-12)
+    if not ok or not all(0 < a < b for a, b in zip(shares, bounds, strict=True)):
+        raise RulesError(
+            f"规则 {dotted} 应为{n}个严格递增、在 (0, 1] 内的比例，如 {example}，"
+            f"实际为 {list(values)!r}"
+        )
     return shares
 
 
@@ -409,6 +413,55 @@ def _buyback(data: Mapping[str, Any]) -> BuybackRules:
     return _build(BuybackRules, data, valid_from=start, valid_to=end)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_ranges(merged: Mapping[str, Any], path: str = "") -> None:
+    """Refuse numbers no rule can mean: every number finite and not negative; shares in
+    [0, 1] (lists of shares in (0, 1]); weights not negative and not all 0 in a group;
+    fixed benchmarks and the score cap above 0.
+
+    >>> check_ranges({"evaluation": {"score_cap": float("nan")}})
+    Traceback (most recent call last):
+    ...
+    lcgis.errors.RulesError: 规则 evaluation.score_cap 应为有限的数值，实际为 nan
+    >>> check_ranges({"evaluation": {"weights": {"above_scale": {"tax_per_mu": 0}}}})
+    Traceback (most recent call last):
+    ...
+    lcgis.errors.RulesError: 规则 evaluation.weights.above_scale 的权重全为 0：至少一项应大于 0
+    """
+    for key, value in merged.items():
+        dotted = f"{path}.{key}" if path else str(key)
+        if isinstance(value, Mapping):
+            check_ranges(value, dotted)
+            if (
+                path == "evaluation.weights"
+                and value
+                and not any(_is_number(w) and w > 0 for w in value.values())
+            ):
+                raise RulesError(f"规则 {dotted} 的权重全为 0：至少一项应大于 0")
+            continue
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if not _is_number(item):
+                continue
+            if not math.isfinite(item):
+                raise RulesError(f"规则 {dotted} 应为有限的数值，实际为 {item!r}")
+            if item < 0:
+                raise RulesError(f"规则 {dotted} 不能为负数，实际为 {item!r}")
+            if isinstance(value, list) and "share" in str(key) and not 0 < item <= 1:
+                raise RulesError(f"规则 {dotted} 中的比例应在 (0, 1] 内，实际为 {item!r}")
+            if not isinstance(value, list) and "share" in str(key) and item > 1:
+                raise RulesError(
+                    f"规则 {dotted} 是比例，应在 0–1 之间(50% 写作 0.5)，实际为 {item!r}"
+                )
+            if path == "evaluation.fixed_benchmarks" and item <= 0:
+                raise RulesError(f"规则 {dotted}：基准值应大于 0，实际为 {item!r}")
+            if dotted == "evaluation.score_cap" and item <= 0:
+                raise RulesError(f"规则 {dotted} 应大于 0，实际为 {item!r}")
+
+
 def rules_from_dict(merged: dict[str, Any]) -> Rules:
     """Build frozen :class:`Rules` from a complete (merged) rules dictionary."""
     ev = merged["evaluation"]
@@ -416,6 +469,7 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
         raise RulesError(
             f'规则 evaluation.benchmark 应为 "mean" 或 "median"，实际为 {ev["benchmark"]!r}'
         )
+    check_ranges(merged)
     shares = _shares("evaluation.class_shares", ev["class_shares"], 3, "[0.20, 0.60, 0.95]")
     evaluation = _build(
         EvaluationRules,
@@ -465,15 +519,35 @@ def load_rules(
 ) -> Rules:
     """The default rules, overridden key by key by the TOML file ``path`` and ``overrides``."""
     merged = tomllib.loads(default_rules_text())
-    if path is not None:
-        p = Path(path)
-        try:
-            user = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError as exc:
-            raise RulesError(f"找不到规则文件 {p}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesError(f"规则文件 {p} 不是合法的 TOML：{exc}") from exc
+    if path is None:
+        if overrides:
+            merged = _merge(merged, overrides, "")
+        return rules_from_dict(merged)
+    p = Path(path)
+    try:
+        if p.stat().st_size > 1 << 20:
+            raise RulesError(f"规则文件 {p.name} 过大(超过 1024 KB)，不像是规则文件：请检查文件")
+        raw = p.read_bytes()
+    except FileNotFoundError as exc:
+        raise RulesError(f"找不到规则文件 {p}") from exc
+    except OSError as exc:
+        raise RulesError(f"规则文件 {p.name} 无法读取：{exc.strerror or exc}") from exc
+    from .io import decode_text
+
+    try:
+        user = tomllib.loads(decode_text(raw)[0])
+    except UnicodeError as exc:
+        raise RulesError(
+            f"规则文件 {p.name} 的编码无法识别({exc})：请用记事本“另存为 UTF-8”"
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"规则文件 {p.name} 不是合法的 TOML：{exc}") from exc
+    except RecursionError as exc:
+        raise RulesError(f"规则文件 {p.name} 不是合法的 TOML：嵌套过深") from exc
+    try:
         merged = _merge(merged, user, "")
-    if overrides:
-        merged = _merge(merged, overrides, "")
-    return rules_from_dict(merged)
+        if overrides:
+            merged = _merge(merged, overrides, "")
+        return rules_from_dict(merged)
+    except RulesError as exc:
+        raise RulesError(f"规则文件 {p.name}：{exc}") from exc

@@ -361,3 +361,63 @@ def check_credit_codes(
             field="credit_code",
             fix="核对18位代码是否录入有误",
         )
+
+
+#: Share of the smaller parcel two parcels may overlap before a warning, and an error.
+OVERLAP_WARN_SHARE = 0.01
+OVERLAP_ERROR_SHARE = 0.5
+
+
+def check_overlaps(
+    gdf: gpd.GeoDataFrame, layer: str, file: str, report: QualityReport, offset: int = 1
+) -> None:
+    """Parcels drawn over each other: an error when the overlap is at least half of the
+    smaller one (the same parcel twice, its land counted twice), a warning above 1 %.
+
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10), shapely.box(0, 0, 10, 10),
+    ...     shapely.box(9.5, 0, 20, 10), shapely.box(30, 0, 40, 10)], crs=4549)
+    >>> rep = QualityReport(); check_overlaps(g, "parcels", "p.gpkg", rep)
+    >>> [(i.level, i.rows) for i in rep.issues]
+    [('error', (1, 2)), ('warning', (1, 2, 3))]
+    """
+    geom = np.asarray(gdf.geometry.array, dtype=object)
+    ok = ~(shapely.is_missing(geom) | shapely.is_empty(geom)) & shapely.is_valid(geom)
+    idx = np.flatnonzero(ok)
+    if len(idx) < 2:
+        return
+    shapes = geom[idx]
+    left, right = shapely.STRtree(shapes).query(shapes, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    inner = shapely.relate_pattern(shapes[left], shapes[right], "2********")
+    left, right = left[inner], right[inner]
+    if not len(left):
+        return
+    common = shapely.area(shapely.intersection(shapes[left], shapes[right]))
+    smaller = np.minimum(shapely.area(shapes[left]), shapely.area(shapes[right]))
+    share = np.divide(common, smaller, out=np.zeros_like(common), where=smaller > 0)
+    for level, mask, message, fix in (
+        (
+            "error",
+            share >= OVERLAP_ERROR_SHARE,
+            "宗地与其他宗地大部分重叠(疑似同一宗地重复绘制)，用地会被重复计算",
+            "删除重复的宗地，或改正图形",
+        ),
+        (
+            "warning",
+            (share > OVERLAP_WARN_SHARE) & (share < OVERLAP_ERROR_SHARE),
+            "宗地与相邻宗地部分重叠(超过较小宗地面积的1%)",
+            "核对宗地边界",
+        ),
+    ):
+        if mask.any():
+            rows = np.unique(np.concatenate([idx[left[mask]], idx[right[mask]]]))
+            report.add(
+                level,  # type: ignore[arg-type]
+                "overlapping_parcels",
+                layer,
+                message,
+                file=file,
+                rows=rownums(rows, offset),
+                fix=fix,
+            )

@@ -74,8 +74,8 @@ def test_invalid_polygon_is_repaired_with_a_warning(tmp_path: Path) -> None:
         [(355000, 2753500), (355100, 2753600), (355100, 2753500), (355000, 2753600)]
     )
     gdf = gpd.GeoDataFrame(
-        {"parcel_id": ["A", "B"]}, geometry=[rect(0, 0, 10, 10), bowtie], crs=4549
-    )
+        {"parcel_id": ["A", "B"]}, geometry=[rect(200, 0, 10, 10), bowtie], crs=4549
+    )  # A lies apart from the bowtie (an overlap would be reported too)
     ds = read_dataset(parcels=_write(tmp_path, gdf))
     assert _codes(ds) == [("warning", "invalid_geometry")]
     assert ds.report.warnings[0].rows == (2,)

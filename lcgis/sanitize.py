@@ -1,0 +1,113 @@
+"""Text written to exports: no control characters, no formulas, no infinities.
+
+Every .xlsx, .csv, .gpkg and .geojson lcgis writes passes its tables through here.
+
+* Control characters (C0 and C1, DEL) and bidirectional overrides are removed from text;
+  a tab or carriage return becomes a space (a newline stays).
+* A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return would be read
+  as a formula by a spreadsheet.  In .xlsx it is written as a text cell with Excel's quote
+  prefix (the value is unchanged and stays text when edited); in .csv it gets a leading
+  apostrophe, the usual defence (OWASP "CSV injection").
+* ±inf in numbers becomes empty (the data contract never writes infinity).
+
+>>> clean_text("甲公司\\x07\\u202e")
+'甲公司'
+>>> csv_frame(pd.DataFrame({"name": ["=HYPERLINK(\\"x\\")", "-12", "乙"], "n": [-1.0, 2.0, 3.0]}))
+... # doctest: +NORMALIZE_WHITESPACE
+                  name    n
+0  '=HYPERLINK("x")  -1.0
+1                '-12   2.0
+2                   乙   3.0
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Leading characters that make a spreadsheet read a cell as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Longest text Excel keeps in one cell.
+EXCEL_MAX_TEXT = 32767
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (tab and CR become spaces, newlines stay)."""
+    text = text.replace("\r\n", "\n").replace("\r", " ").replace("\t", " ")
+    return _CONTROL.sub("", text)
+
+
+def is_formula_like(value: object) -> bool:
+    """True for text a spreadsheet would take as a formula.
+
+    >>> [is_formula_like(x) for x in ("=1+1", "@SUM(A1)", "-2", "甲", -1)]
+    [True, True, True, False, False]
+    """
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def _clean_value(value: Any, limit: int | None) -> Any:
+    if isinstance(value, str):
+        text = clean_text(value)
+        return text[:limit] if limit else text
+    if isinstance(value, float | np.floating) and np.isinf(value):
+        return np.nan
+    return value
+
+
+def export_frame(df: pd.DataFrame, *, limit: int | None = None) -> pd.DataFrame:
+    """A copy of ``df`` with clean text (cells and headers) and no infinities."""
+    out = df.copy()
+    out.columns = [clean_text(c) if isinstance(c, str) else c for c in out.columns]
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_float_dtype(s.dtype):
+            values = s.to_numpy(dtype=float, na_value=np.nan)
+            if np.isinf(values).any():
+                out[col] = s.mask(np.isinf(values))
+            continue
+        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
+            continue
+        cleaned = s.astype(object).map(lambda x: _clean_value(x, limit), na_action="ignore")
+        out[col] = cleaned.astype(s.dtype) if isinstance(s.dtype, pd.StringDtype) else cleaned
+    return out
+
+
+def excel_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A table ready for ``to_excel``: clean text, at most 32767 characters a cell."""
+    return export_frame(df, limit=EXCEL_MAX_TEXT)
+
+
+def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A table ready for ``to_csv``: clean text; formula-like text gets a leading apostrophe."""
+    out = export_frame(df)
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+            out[col] = s.map(lambda x: "'" + x if is_formula_like(x) else x, na_action="ignore")
+    out.columns = ["'" + c if is_formula_like(c) else c for c in out.columns]
+    return out
+
+
+def neutralize_sheet(ws: Any) -> int:
+    """Make every formula-like text cell of an openpyxl sheet a quoted text cell.
+
+    openpyxl stores a string starting with ``=`` as a formula; it becomes text again, with
+    the quote prefix that keeps Excel from evaluating it on edit.  Returns how many cells
+    were changed.
+    """
+    changed = 0
+    for row in ws.iter_rows():
+        for cell in row:
+            value = cell.value
+            if not isinstance(value, str) or not value.startswith(FORMULA_START):
+                continue
+            if cell.data_type == "f":
+                cell.data_type = "s"
+            cell.quotePrefix = True
+            changed += 1
+    return changed
