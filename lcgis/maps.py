@@ -40,6 +40,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from . import summary
 from .crs import DISPLAY_CRS, wgs84_to_gcj02
 from .rules import Rules
 
@@ -819,12 +820,7 @@ def zoom_for(geoms: Iterable[Any], *, max_zoom: int = 18) -> int:
 
 def main_names(parcels: pd.DataFrame, enterprises: pd.DataFrame) -> pd.Series:
     """Name of each parcel's main enterprise ('' when none), aligned on ``parcels``."""
-    if "main_credit_code" not in parcels or "name" not in enterprises:
-        return pd.Series("", index=parcels.index, dtype=object)
-    names = enterprises.drop_duplicates("credit_code").set_index("credit_code")["name"]
-    codes = parcels["main_credit_code"].astype(object)
-    out = codes.map(names.astype(object))
-    return out.where(out.notna(), "").astype(object)
+    return summary.main_names(parcels, enterprises)
 
 
 def overlay_counts(parcels: pd.DataFrame) -> dict[str, tuple[int, float]]:
