@@ -210,7 +210,7 @@ def options(ctx: state.Context) -> Options:
     c1, c2, c3, c4 = st.columns(4)
     use_idle = c1.checkbox("闲置土地", value=r.use_idle, key="reloc_use_idle")
     use_undeveloped = c2.checkbox("未开发土地", value=r.use_undeveloped, key="reloc_use_undev")
-    use_vacate = c3.checkbox("腾笼换鸟候选地块", value=r.use_vacate, key="reloc_use_vacate")
+    use_vacate = c3.checkbox("腾笼换鸟地块", value=r.use_vacate, key="reloc_use_vacate")
     objective = c4.radio(
         "目标",
         list(relocation.OBJECTIVE_ZH),
