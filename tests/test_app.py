@@ -24,6 +24,7 @@ from lcgis.review import User
 from lcgis.rules import load_rules
 from tests.hostile import make_hostile_dataset
 from ui import state, uploads
+from ui.render import md
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -434,3 +435,20 @@ def test_overview_shows_plan_targets_from_the_rules_file(tmp_path: Path) -> None
     at = app("总览", **{state.RULES_PATH: str(rules)})
     text = " ".join(c.value for c in at.caption)
     assert "十四五规划目标：" in text and "25.00" in text and "某规划文本" in text
+
+
+def test_card_shows_the_disposition_and_hides_tax_from_a_guest() -> None:
+    res = library(None, None)
+    p = res.parcels
+    buy = p[(p["disposition"] == "buyback") & p["disposition_reasons"].str.contains("tax_per")]
+    if buy.empty:
+        pytest.skip("the demo has no 收储改造 parcel for low tax")
+    row = buy.iloc[0]
+    tax = f"{row['tax_per_mu_3y']:,.2f} 万元/亩"
+    pid = str(row["parcel_id"])
+    guest = "\n".join(m.value for m in app("地图", lcgis_selected_parcel=pid).markdown)
+    assert "收储改造" in guest and "13号" in guest.replace("\\", "")
+    assert md(tax) not in guest
+    assert "仅核查人员可见" in guest
+    admin = "\n".join(m.value for m in app("地图", lcgis_selected_parcel=pid, **ADMIN).markdown)
+    assert md(tax) in admin
