@@ -51,10 +51,12 @@ def test_workbook_sheets_headers_and_print_setup(toy: Path, tmp_path: Path, caps
     out = tmp_path / "demo.xlsx"
     assert run(capsys, "evaluate", toy, "--out", out, *AS_OF)[0] == 0
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["宗地", "企业", "片区", "腾笼换鸟", "零地增资", "数据质量"]
+    assert wb.sheetnames == [
+        "说明", "宗地", "企业", "片区", "无偿收回", "收储改造", "腾笼换鸟", "零地增资", "数据质量",
+    ]  # fmt: skip
     ws = wb["宗地"]
     headers = [c.value for c in ws[1]]
-    assert headers[:3] == ["宗地编号", "片区编号", "片区"]
+    assert headers[:3] == ["宗地编号", "片区", "实测面积(m²)"]  # no zone ids (north) on a sheet
     assert "亩均税收(万元/亩)" in headers and "用地面积(亩)" in headers
     assert ws.freeze_panes == "B2"
     reasons = headers.index("低效原因") + 1
@@ -130,7 +132,8 @@ def test_explain(toy: Path, capsys) -> None:
     code, out, _ = run(capsys, "explain", "P2", toy, *AS_OF)
     assert code == 0
     assert out.startswith("宗地 P2 体检表(北片区，2025年度，基准日 2026-11-28)")
-    assert "零地增资候选：容积率可由 0.24 提高到 2.50，可增建筑面积 11,300 m²" in out
+    assert "处置：零地增资" in out
+    assert "理由：容积率可由 0.24 提高到 2.50，可增建筑面积 11,300 m²" in out
     assert "乙公司" in out and "丙公司" in out
     code, _, err = run(capsys, "explain", "NOPE", toy)
     assert code == 1 and "找不到宗地 NOPE" in err
