@@ -81,15 +81,17 @@ def sidebar() -> None:
             key=state.W_RULES_UPLOAD,
             on_change=_save_rules_upload,
         )
-        year_end = state.year_end(ss[state.YEAR])
-        ss[state.AS_OF] = st.date_input(
+        default = state.year_end(ss[state.YEAR])
+        chosen = st.date_input(
             "评价基准日",
-            value=year_end,
-            key=f"{state.W_AS_OF}_{year_end.isoformat()}",  # follows the year until changed
+            value=ss.get(state.AS_OF) or default,
+            key=state.as_of_key(ss[state.YEAR]),
             min_value=dt.date(2000, 1, 1),
             max_value=dt.date(2100, 12, 31),
-            help="默认为评价年度的12月31日；企业按年度评价，此日期只影响闲置土地等时限",
+            help="默认为评价年度的12月31日；企业总按当年12月31日评价，"
+            "改变基准日只影响闲置土地、在建等年限的计算",
         )
+        ss[state.AS_OF] = None if chosen == default else chosen
         _rules, label = state.current_rules()
         error = ss.pop("lcgis_rules_error", None)
         if error:

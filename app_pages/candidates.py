@@ -1,40 +1,64 @@
-"""候选: the 腾笼换鸟 and 零地增资 lists with reasons and estimated gains, totals per zone."""
+"""候选: the four disposition shortlists (无偿收回, 收储改造, 腾笼换鸟, 零地增资) in tier and
+priority order, with reasons, estimated gains (潜力上限) and totals per zone."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from lcgis import maps, report
-from ui import render, state
+from lcgis import report
+from lcgis.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS
+from ui import auth, render, state
 
 ctx = state.context()
 res = ctx.result
-sheets = report.workbook_sheets(res)
+rules = res.rules
+sheets = state.workbook_sheets(ctx.key, _result=res)
 L = report.LABELS
-main = pd.Series(
-    maps.main_names(res.parcels, res.enterprises).to_numpy(),
-    index=res.parcels["parcel_id"].astype(str).to_numpy(),
-)
-for sheet in ("腾笼换鸟", "零地增资"):
-    df = sheets[sheet]
-    df.insert(2, "主要用地企业", df[L["parcel_id"]].astype(str).map(main).fillna(""))
+TIER = L["tier"]
 
 st.title("候选")
+near, mid = rules.priority.tier_shares
 st.caption(
-    "腾笼换鸟：低效且为 D 类、亩均税收偏低、闲置或未开发的宗地，收益按片区亩均水平估算；"
-    "零地增资：亩均税收达标、可提高容积率的宗地，收益按现有单位建筑面积产出估算。表头可点击排序。"
+    "每宗地至多列入一个清单，依次判定：无偿收回 > 收储改造 > 腾笼换鸟 > 零地增资；在建宗地不列入。"
+    f"各清单按优先级从高到低排列，前 {near:.0%} 为近期、至 {mid:.0%} 为中期、其余为储备。"
+    "标注“潜力上限”的收益按现状强度估算，是上限而非预测，合计同样只是潜力上限。"
 )
+auth.confidential_note()
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 st.download_button(
-    "下载 Excel 工作簿(宗地、企业、片区、腾笼换鸟、零地增资、数据质量)",
+    "下载 Excel 工作簿(" + "、".join(report.SHEETS) + ")",
     data=state.export_bytes(ctx.key, ".xlsx", _result=res),
     file_name=f"评价结果_{ctx.year or ''}.xlsx",
     mime=XLSX,
     key="cand_download",
     icon=":material/download:",
 )
+
+tiers = st.multiselect(
+    "梯队",
+    list(TIER_LABELS.values()),
+    default=list(TIER_LABELS.values()),
+    key="cand_tier",
+    help="只看所选梯队的宗地(各片区合计随之变化)。",
+)
+
+#: Columns summed per zone on each list (all headers of estimated gains say 潜力上限).
+SUMS = {
+    "reclaim": ["land_area_mu", "potential_output_wan", "potential_tax_wan"],
+    "buyback": ["land_area_mu", "potential_output_wan", "potential_tax_wan"],
+    "vacate": ["land_area_mu", "potential_output_wan", "potential_tax_wan"],
+    "densify": ["land_area_mu", "extra_floor_area_m2", "est_extra_output_wan", "est_extra_tax_wan"],
+}
+#: How each list's estimated gains are found.
+GAINS = {
+    "reclaim": "按片区亩均水平可产出 = 用地面积 × 片区亩均产值/税收(潜力上限)",
+    "buyback": "按片区亩均水平可产出 = 用地面积 × 片区亩均产值/税收(潜力上限)",
+    "vacate": "按片区亩均水平可产出 = 用地面积 × 片区亩均产值/税收(潜力上限)",
+    "densify": "预计新增 = 可增建筑面积 × 现有单位建筑面积产出(潜力上限)；"
+    "目标容积率依泉政办规〔2025〕13号",
+}
 
 
 def zone_totals(df: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
@@ -51,28 +75,20 @@ def zone_totals(df: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
-vac_tab, den_tab = st.tabs(
-    [f"腾笼换鸟({len(sheets['腾笼换鸟'])} 宗)", f"零地增资({len(sheets['零地增资'])} 宗)"]
+lists = {kind: sheets[DISPOSITION_LABELS[kind]] for kind in DISPOSITIONS}
+shown = {kind: df[df[TIER].isin(tiers)].reset_index(drop=True) for kind, df in lists.items()}
+tabs = st.tabs(
+    [f"{DISPOSITION_LABELS[k]}({len(shown[k])}/{len(lists[k])} 宗)" for k in DISPOSITIONS]
 )
-with vac_tab:
-    vac = sheets["腾笼换鸟"]
-    sums = [L["land_area_mu"], L["potential_output_wan"], L["potential_tax_wan"]]
-    st.markdown("**各片区合计**")
-    render.table(zone_totals(vac, sums), key="cand_vac_zones")
-    st.markdown("**候选宗地**(理由为规则判定结果；预计收益 = 用地面积 × 片区亩均产值/税收)")
-    render.table(vac, key="cand_vac", height=420)
-with den_tab:
-    den = sheets["零地增资"]
-    sums = [
-        L["land_area_mu"],
-        L["extra_floor_area_m2"],
-        L["est_extra_output_wan"],
-        L["est_extra_tax_wan"],
-    ]
-    st.markdown("**各片区合计**")
-    render.table(zone_totals(den, sums), key="cand_den_zones")
-    st.markdown(
-        "**候选宗地**(目标容积率依泉政办规〔2025〕13号；"
-        "预计新增 = 可增建筑面积 × 现有单位建筑面积产出)"
-    )
-    render.table(den, key="cand_den", height=420)
+for tab, kind in zip(tabs, DISPOSITIONS, strict=True):
+    with tab:
+        df = shown[kind]
+        st.caption(f"依据：{render.md(rules.source(kind))}")
+        if lists[kind].empty:
+            st.info(f"本次评价没有列入{DISPOSITION_LABELS[kind]}的宗地。")
+            continue
+        st.markdown("**各片区合计**")
+        totals = zone_totals(df, [L[c] for c in SUMS[kind]])
+        render.table(auth.mask(totals), key=f"cand_{kind}_zones")
+        st.markdown(f"**清单**(按梯队、优先级排列；处置理由为规则判定结果；{GAINS[kind]})")
+        render.table(auth.mask(df), key=f"cand_{kind}", height=420)

@@ -15,8 +15,9 @@ ent = auth.mask(state.enterprise_table(ctx.key, _result=res))
 
 st.title("企业")
 st.caption(
-    f"{ctx.year or '—'} 年度亩均效益综合评价：规上、规下两组分别打分排名(组内排名)，"
-    "不参评的 T 类企业排在最后。"
+    f"{ctx.year or '—'} 年度亩均效益综合评价(按当年12月31日)：规上、规下、小微三组分别打分"
+    "排名(组内排名；小微组为规下不足3亩及标准厂房租户，按单位建筑面积税收评价)；"
+    "不参评的 T 类和未评企业(缺少数据、组内企业不足)排在最后，分类说明写明原因。"
 )
 auth.confidential_note()
 
@@ -46,7 +47,8 @@ shown = shown.reset_index(drop=True)
 
 COLUMNS = {
     "group_label": "评价组",
-    "rank": "组内排名",
+    "rank_in_group": "组内排名",
+    "n_in_group": "组内企业数(家)",
     "name": report.LABELS["name"],
     "credit_code": report.LABELS["credit_code"],
     "zone": "片区",
@@ -56,6 +58,7 @@ COLUMNS = {
     "tax_per_mu": INDICATOR_LABELS["tax_per_mu"],
     "value_added_per_mu": INDICATOR_LABELS["value_added_per_mu"],
     "output_per_mu": INDICATOR_LABELS["output_per_mu"],
+    "tax_per_floor_m2": INDICATOR_LABELS["tax_per_floor_m2"],
     "score": report.LABELS["score"],
     "class": report.LABELS["class"],
     "class_reason": report.LABELS["class_reason"],

@@ -24,7 +24,7 @@ indicator = c1.selectbox(
     ),
     key="map_indicator",
 )
-categorical = indicator == "parcel_class"
+categorical = maps.INDICATORS[indicator].palette == "classes"
 scheme = c2.selectbox(
     "分级方法",
     list(maps.SCHEMES),

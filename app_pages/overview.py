@@ -1,4 +1,6 @@
-"""总览: headline figures of the park and its zones, change on the year before, distributions."""
+"""总览: headline figures of the park and its zones (shares of land 低效, 在建 and under each
+disposition; classes per evaluation group), change on the year before computed like with
+like, distributions."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from lcgis import report, summary
+from lcgis.candidates import DISPOSITION_LABELS, DISPOSITIONS
 from lcgis.maps import CLASS_COLORS
 from ui import render, state
 
@@ -21,8 +24,13 @@ change = summary.year_change(now, before)
 
 st.title("总览")
 st.caption(
-    f"数据：{ctx.data_dir} · {ctx.year or '—'} 年度 · 基准日 {ctx.as_of} · {ctx.rules_label}"
-    + (f" · 同比对照 {prev_res.year} 年度" if prev_res is not None else " · 无上年数据，不显示同比")
+    f"数据：{ctx.data_dir} · {ctx.year or '—'} 年度(企业按当年12月31日评价) · 基准日 {res.as_of}"
+    f" · {ctx.rules_label}"
+    + (
+        f" · 同比对照 {prev_res.year} 年度(基准日 {prev_res.as_of}，同一数据、分摊与规则)"
+        if prev_res is not None
+        else " · 无上年数据，不显示同比"
+    )
 )
 
 #: Metric rows: (headline key, digits).
@@ -39,10 +47,14 @@ ROWS: list[list[tuple[str, int]]] = [
         ("idle_mu", 1),
         ("undeveloped_mu", 1),
         ("inefficient_mu", 1),
-        ("vacate_mu", 1),
-        ("n_densify", 0),
+        ("in_construction_mu", 1),
+        ("est_extra_tax_wan", 0),
     ],
+    [(f"{kind}_mu", 1) for kind in DISPOSITIONS],
 ]
+#: Figures that are better when they fall.
+GOOD_DOWN = {"idle_mu", "undeveloped_mu", "inefficient_mu", "reclaim_mu", "buyback_mu", "vacate_mu"}
+GOOD_DOWN |= {k.replace("_mu", "_share") for k in GOOD_DOWN}
 
 
 def label(key: str) -> str:
@@ -50,16 +62,47 @@ def label(key: str) -> str:
     return f"{name}({unit})" if unit else name
 
 
+def shown(key: str, value: float, digits: int) -> str:
+    """A headline figure as shown (shares in %)."""
+    return render.num(value, 1, "%") if key in summary.SHARE_KEYS else render.num(value, digits)
+
+
+def moved(key: str, digits: int) -> str | None:
+    """The change on the year before (shares in percentage points)."""
+    d = change.get(key, math.nan)
+    if key in summary.SHARE_KEYS:
+        return render.delta(d * 100, 1, "个百分点")
+    return render.delta(d, digits)
+
+
 st.subheader("园区")
 for row in ROWS:
     for col, (key, digits) in zip(st.columns(len(row)), row, strict=True):
-        good_down = key in ("idle_mu", "undeveloped_mu", "inefficient_mu", "vacate_mu")
         col.metric(
             label(key),
-            render.num(now[key], digits),
-            render.delta(change.get(key, math.nan), digits),
-            delta_color="inverse" if good_down else "normal",
+            shown(key, now[key], digits),
+            moved(key, digits),
+            delta_color="inverse" if key in GOOD_DOWN else "normal",
         )
+        kind = key.removesuffix("_mu")
+        if kind in DISPOSITIONS:
+            col.caption(
+                f"{render.num(now[f'n_{kind}'], 0)} 宗，占园区用地 "
+                f"{render.num(now[f'{kind}_share'], 1, '%')}"
+            )
+st.caption(
+    "每宗地至多一种处置(无偿收回 > 收储改造 > 腾笼换鸟 > 零地增资)，在建宗地不列入。"
+    "“潜力上限”按现状强度估算，是上限而非预测。"
+)
+
+st.markdown("**用地占比(占园区用地面积)**")
+for col, key in zip(st.columns(len(summary.SHARE_KEYS)), summary.SHARE_KEYS, strict=True):
+    col.metric(
+        label(key),
+        shown(key, now[key], 1),
+        moved(key, 1),
+        delta_color="inverse" if key in GOOD_DOWN else "off",
+    )
 
 targets = {k: v for k, v in ctx.rules.relocation.targets.items() if not isinstance(v, dict)}
 if targets:
@@ -77,15 +120,16 @@ else:
     )
 
 st.subheader("评价类别")
-ent_counts = summary.class_counts(res.enterprises.get("class", pd.Series(dtype="string")))
+classes = res.enterprises.get("class", pd.Series(dtype="string"))
+ent_counts = summary.class_counts(classes)
+n_unrated = int(pd.Series(classes).isna().sum())
 par_counts = summary.class_counts(res.parcels.get("parcel_class", pd.Series(dtype="string")))
-prev_counts = (
-    summary.class_counts(prev_res.enterprises.get("class", pd.Series(dtype="string")))
-    if prev_res is not None
-    else {}
+prev_classes = (
+    prev_res.enterprises.get("class", pd.Series(dtype="string")) if prev_res is not None else None
 )
-cols = st.columns(len(summary.CLASSES))
-for col, c in zip(cols, summary.CLASSES, strict=True):
+prev_counts = summary.class_counts(prev_classes) if prev_classes is not None else {}
+cols = st.columns(len(summary.CLASSES) + 1)
+for col, c in zip(cols, summary.CLASSES, strict=False):
     d = ent_counts[c] - prev_counts[c] if prev_counts else None
     col.metric(
         f"{summary.CLASS_LABELS[c]} 企业(家)",
@@ -94,11 +138,28 @@ for col, c in zip(cols, summary.CLASSES, strict=True):
         delta_color="off",
     )
     col.caption(f"宗地 {par_counts[c]:,} 宗")
+d_unrated = (
+    n_unrated - int(pd.Series(prev_classes).isna().sum()) if prev_classes is not None else None
+)
+cols[-1].metric(
+    f"{summary.UNRATED}企业(家)",
+    render.num(n_unrated, 0),
+    None if d_unrated is None else f"{d_unrated:+,d}",
+    delta_color="off",
+)
+cols[-1].caption("缺少年度数据、用地或组内企业不足")
+st.markdown("**各评价组类别(家)**")
+groups = summary.group_class_table(res.enterprises)
+groups.columns = [f"{c}类(家)" if c in summary.CLASSES else f"{c}(家)" for c in groups.columns]
+render.table(groups.rename_axis("评价组").reset_index(), key="overview_groups")
 
 st.subheader("各片区")
 zones = report.zone_table(res)
-zones_zh = zones.drop(columns=["zone_id"]).rename(columns=lambda c: report.LABELS.get(c, c))
-render.table(zones_zh, key="overview_zones")
+render.table(state.workbook_sheets(ctx.key, _result=res)["片区"], key="overview_zones")
+st.caption(
+    "各类企业按其用地最多的宗地所在片区计数；企业数按在该片区有用地的企业计，"
+    "跨片区企业在园区合计中只计一次。"
+)
 
 if before:
     st.subheader("同比变化")
@@ -107,11 +168,11 @@ if before:
     yoy = pd.DataFrame(
         {
             "指标": [label(k) for k in keys],
-            f"{ctx.year} 年": [render.num(now[k], digits.get(k, 2)) for k in keys],
+            f"{ctx.year} 年": [shown(k, now[k], digits.get(k, 2)) for k in keys],
             f"{prev_res.year if prev_res else ''} 年": [
-                render.num(before.get(k), digits.get(k, 2)) for k in keys
+                shown(k, before.get(k, math.nan), digits.get(k, 2)) for k in keys
             ],
-            "变化": [render.delta(change[k], digits.get(k, 2)) or "持平" for k in keys],
+            "变化": [moved(k, digits.get(k, 2)) or "持平" for k in keys],
         }
     )
     st.dataframe(yoy, hide_index=True, width=720, key="overview_yoy")
@@ -178,12 +239,13 @@ with c3:
 
 land = pd.DataFrame(
     {
-        "类型": ["闲置", "未开发", "低效", "腾笼换鸟候选"],
+        "类型": ["闲置", "未开发", "低效", "在建", *(DISPOSITION_LABELS[k] for k in DISPOSITIONS)],
         "面积(亩)": [
             now["idle_mu"],
             now["undeveloped_mu"],
             now["inefficient_mu"],
-            now["vacate_mu"],
+            now["in_construction_mu"],
+            *(now[f"{k}_mu"] for k in DISPOSITIONS),
         ],
     }
 )
@@ -196,6 +258,6 @@ st.altair_chart(
         x=alt.X("面积(亩):Q", title="面积(亩)"),
         tooltip=["类型", alt.Tooltip("面积(亩):Q", format=",.1f")],
     )
-    .properties(height=160),
+    .properties(height=220),
     width="stretch",
 )

@@ -8,6 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from lcgis import review
+from lcgis.candidates import DISPOSITION_LABELS
 from ui import auth, render, review_panel, state
 
 ctx = state.context()
@@ -29,12 +30,15 @@ for col, status in zip(cols, review.STATUSES, strict=False):
 cols[-1].metric("逾期(宗)", f"{int(q['overdue'].sum()):,}")
 
 # --- filters -----------------------------------------------------------------------------------
-f1, f2, f3, f4 = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
+f1, f2, f5, f3, f4 = st.columns([3, 2, 2, 2, 1], vertical_alignment="bottom")
 statuses = f1.multiselect(
     "核查状态", list(review.STATUSES), key="rq_status", placeholder="全部状态"
 )
 zones = f2.multiselect(
     "片区", sorted({z for z in q["zone_name"] if z}), key="rq_zone", placeholder="全部片区"
+)
+kinds = f5.multiselect(
+    "处置方式", list(DISPOSITION_LABELS.values()), key="rq_disposition", placeholder="全部"
 )
 people = sorted({str(a) for a in q["assignee"].dropna() if str(a)})
 assignee = f3.selectbox("责任人", ["全部", *people], key="rq_assignee")
@@ -45,6 +49,8 @@ if statuses:
     shown = shown[shown["status"].isin(statuses)]
 if zones:
     shown = shown[shown["zone_name"].isin(zones)]
+if kinds:
+    shown = shown[shown["disposition"].isin(kinds)]
 if assignee != "全部":
     shown = shown[shown["assignee"].astype(str) == assignee]
 if overdue:

@@ -40,6 +40,8 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from . import summary
+from .candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
 from .crs import DISPLAY_CRS, wgs84_to_gcj02
 from .rules import Rules
 
@@ -62,12 +64,14 @@ class Indicator:
 #: the result; the caller adds it to the parcels (from the review store) before colouring.
 REVIEW_STATUS = "review_status"
 
-#: Indicators offered on the map, in menu order ("parcel_class" and "review_status" are
-#: categorical).
+#: Indicators offered on the map, in menu order ("parcel_class", "disposition", "tier" and
+#: "review_status" are categorical).
 INDICATORS: dict[str, Indicator] = {
     ind.key: ind
     for ind in (
         Indicator("parcel_class", "宗地类别(A/B/C/D/T)", "", 0, "classes"),
+        Indicator("disposition", "处置方式", "", 0, "classes"),
+        Indicator("tier", "处置梯队(近期/中期/储备)", "", 0, "classes"),
         Indicator("tax_per_mu", "亩均税收", "万元/亩", 2, "good_high"),
         Indicator("output_per_mu", "亩均产值", "万元/亩", 1, "good_high"),
         Indicator("far", "容积率", "", 2, "good_high"),
@@ -112,13 +116,27 @@ CLASS_NAMES: dict[str, str] = {
     "T": "T类 不参评",
 }
 
+#: Colours of the dispositions (rules.md §8) and of the tiers of their lists.
+DISPOSITION_COLORS: dict[str, str] = {
+    "reclaim": "#40004b",
+    "buyback": "#f1a340",
+    "vacate": "#b2182b",
+    "densify": "#2166ac",
+}
+TIER_COLORS: dict[str, str] = {"near": "#d7301f", "mid": "#fc8d59", "reserve": "#fdd49e"}
+#: Legend row of parcels on no list.
+NOT_LISTED = "未列入清单"
+
 #: Overlay layers: (parcel column, Chinese name, outline colour); bit i of a parcel's flags.
 OVERLAYS: tuple[tuple[str, str, str], ...] = (
     ("idle", "闲置土地", "#7b3294"),
     ("undeveloped", "未开发", "#8c510a"),
     ("inefficient", "低效用地", "#e66101"),
-    ("vacate_candidate", "腾笼换鸟候选", "#b2182b"),
-    ("densify_candidate", "零地增资候选", "#2166ac"),
+    ("in_construction", "在建", "#35978f"),
+    *(
+        (f"{kind}_candidate", DISPOSITION_LABELS[kind], DISPOSITION_COLORS[kind])
+        for kind in DISPOSITIONS
+    ),
 )
 
 _GOOD_HIGH = (
@@ -307,6 +325,24 @@ def status_colors(statuses: pd.Series) -> Classes:
     return Classes(codes, names, list(STATUS_COLORS.values()), counts, "classes")
 
 
+def category_colors(
+    values: pd.Series, names: Mapping[str, str], colors: Mapping[str, str]
+) -> Classes:
+    """A categorical colouring by coded values (``names``: code -> Chinese label, in legend
+    order); -1 for any other value (none).
+
+    >>> c = category_colors(pd.Series(["buyback", None, "densify"]), DISPOSITION_LABELS,
+    ...                     DISPOSITION_COLORS)
+    >>> c.codes.tolist(), c.labels, c.counts
+    ([1, -1, 3], ['无偿收回', '收储改造', '腾笼换鸟', '零地增资'], [0, 1, 0, 1])
+    """
+    keys = list(names)
+    v = pd.Series(values, dtype=object).where(pd.Series(values).notna(), "")
+    codes = np.array([keys.index(x) if x in keys else -1 for x in v], dtype=int)
+    counts = [int((codes == i).sum()) for i in range(len(keys))]
+    return Classes(codes, [names[x] for x in keys], [colors[x] for x in keys], counts, "classes")
+
+
 def classify_indicator(
     parcels: pd.DataFrame, indicator: str, scheme: str, k: int, rules: Rules
 ) -> Classes:
@@ -314,6 +350,16 @@ def classify_indicator(
     ind = INDICATORS[indicator]
     if indicator == "parcel_class":
         return class_colors(parcels.get("parcel_class", pd.Series(pd.NA, index=parcels.index)))
+    if indicator == "disposition":
+        return category_colors(
+            parcels.get("disposition", pd.Series(None, index=parcels.index)),
+            DISPOSITION_LABELS,
+            DISPOSITION_COLORS,
+        )
+    if indicator == "tier":
+        return category_colors(
+            parcels.get("tier", pd.Series(None, index=parcels.index)), TIER_LABELS, TIER_COLORS
+        )
     if indicator == REVIEW_STATUS:
         return status_colors(parcels.get(REVIEW_STATUS, pd.Series(pd.NA, index=parcels.index)))
     values = parcels[indicator] if indicator in parcels else pd.Series(np.nan, index=parcels.index)
@@ -400,6 +446,15 @@ def _number(value: Any, digits: int) -> float | None:
     return round(x, digits) if math.isfinite(x) else None
 
 
+def _codes(parcels: pd.DataFrame, column: str, values: Sequence[str]) -> np.ndarray:
+    """Index of each parcel's ``column`` value in ``values`` (-1 when absent or other)."""
+    if column not in parcels:
+        return np.full(len(parcels), -1, dtype=int)
+    where = {v: i for i, v in enumerate(values)}
+    col = parcels[column].astype(object)
+    return np.array([where.get(v, -1) if isinstance(v, str) else -1 for v in col], dtype=int)
+
+
 def _flags(parcels: pd.DataFrame) -> np.ndarray:
     bits = np.zeros(len(parcels), dtype=int)
     for i, (col, _, _) in enumerate(OVERLAYS):
@@ -428,7 +483,8 @@ def legend_for(indicator: str, classes: Classes, scheme: str) -> Legend:
     rows = list(zip(classes.colors, classes.labels, classes.counts, strict=True))
     missing = int((classes.codes == -1).sum())
     if missing:
-        rows.append((NO_DATA_COLOR, "无类别" if categorical else "无数据", missing))
+        none = NOT_LISTED if indicator in ("disposition", "tier") else "无类别"
+        rows.append((NO_DATA_COLOR, none if categorical else "无数据", missing))
     return Legend(title, rows, classes.note)
 
 
@@ -460,7 +516,8 @@ def parcel_payload(
 
     ``names``: main enterprise name per parcel (aligned on ``parcels``); ``zones``: outlines
     with ``zone_name``.  Row of ``p``: [id, zone index, colour index, value, class, flags,
-    name, land 亩, geometry].
+    name, land 亩, geometry, disposition index, tier index] (indexes into ``dl`` / ``tl``,
+    -1 for none).
     """
     ind = INDICATORS[indicator]
     geoms = display_geometry(parcels.geometry, datum)
@@ -475,6 +532,8 @@ def parcel_payload(
     categorical = ind.palette == "classes"
     values = parcels[indicator] if indicator in parcels and not categorical else None
     klass = parcels.get("parcel_class", None)
+    kinds = _codes(parcels, "disposition", DISPOSITIONS)
+    tiers = _codes(parcels, "tier", TIERS)
     digits = ind.digits + (2 if ind.share else 0)
     rows = []
     for i in range(len(parcels)):
@@ -489,6 +548,8 @@ def parcel_payload(
                 "" if names is None else _text(names.iloc[i]),
                 _number(parcels["land_area_mu"].iloc[i], 1) if "land_area_mu" in parcels else None,
                 encode_geometry(geoms.iloc[i], origin),
+                int(kinds[i]),
+                int(tiers[i]),
             ]
         )
     zone_rows = []
@@ -516,6 +577,8 @@ def parcel_payload(
             [name, color, int((flags >> i & 1).sum())]
             for i, (_, name, color) in enumerate(OVERLAYS)
         ],
+        "dl": [DISPOSITION_LABELS[k] for k in DISPOSITIONS],
+        "tl": [TIER_LABELS[t] for t in TIERS],
         "p": rows,
         "z": zone_rows,
         "lg": {"title": legend.title, "rows": [list(r) for r in legend.rows], "note": legend.note},
@@ -654,7 +717,9 @@ function tip(l){var r=l._r,box=el("div","lcgis-tip");
  if(r[6])box.appendChild(el("div",null,"主要企业："+r[6]));
  if(I.label)box.appendChild(el("div",null,I.label+"："+num(r[3],I.d,I.share)+
   (I.unit&&I.unit!=="%"?" "+I.unit:"")));
- box.appendChild(el("div",null,"类别："+(r[4]||"—")));return box;}
+ box.appendChild(el("div",null,"类别："+(r[4]||"—")));
+ if(r[9]>=0)box.appendChild(el("div",null,"处置："+D.dl[r[9]]+(r[10]>=0?"("+D.tl[r[10]]+")":"")));
+ return box;}
 var base={className:"lcgis-parcel",color:"#4d4d4d",weight:0.7,opacity:0.9,fillOpacity:0.78};
 var parcels=L.featureGroup();
 D.p.forEach(function(r){
@@ -819,12 +884,7 @@ def zoom_for(geoms: Iterable[Any], *, max_zoom: int = 18) -> int:
 
 def main_names(parcels: pd.DataFrame, enterprises: pd.DataFrame) -> pd.Series:
     """Name of each parcel's main enterprise ('' when none), aligned on ``parcels``."""
-    if "main_credit_code" not in parcels or "name" not in enterprises:
-        return pd.Series("", index=parcels.index, dtype=object)
-    names = enterprises.drop_duplicates("credit_code").set_index("credit_code")["name"]
-    codes = parcels["main_credit_code"].astype(object)
-    out = codes.map(names.astype(object))
-    return out.where(out.notna(), "").astype(object)
+    return summary.main_names(parcels, enterprises)
 
 
 def overlay_counts(parcels: pd.DataFrame) -> dict[str, tuple[int, float]]:

@@ -10,6 +10,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -50,6 +51,8 @@ class Result:
     crs: pyproj.CRS | None
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings: dict[str, float] = field(default_factory=dict)
+    #: The input files by layer (as read), e.g. to tell the demo's 示意数据 in exports.
+    files: dict[str, Path] = field(default_factory=dict)
 
     @property
     def year_end(self) -> dt.date:
@@ -289,6 +292,7 @@ def run(
         crs=ds.crs,
         history=history,
         timings=timings,
+        files=dict(ds.files),
     )
 
 

@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,22 @@ import pandas as pd
 import pyogrio
 from openpyxl.utils import get_column_letter
 
+from . import summary
+from .candidates import (
+    DISPOSITION_LABELS,
+    DISPOSITION_REASON_LABELS,
+    DISPOSITIONS,
+    TIER_LABELS,
+    TIERS,
+)
 from .crs import DISPLAY_CRS
+from .demo import ILLUSTRATIVE
 from .errors import UsageError
-from .evaluate import INDICATOR_LABELS, OUTPUT_LABELS
+from .evaluate import GROUP_LABELS, INDICATOR_LABELS, INDICATOR_NAMES, OUTPUT_LABELS
 from .io import atomic_output
-from .land import REASON_LABELS
+from .land import IDLE_ACTION_LABELS, REASON_LABELS
 from .pipeline import ZONE_FIELDS, Result
+from .rules import Rules, load_rules
 from .sanitize import csv_frame, excel_frame, export_frame, neutralize_sheet
 from .schema import FIELDS
 
@@ -150,19 +161,42 @@ LABELS: dict[str, str] = {
     "idle_fee_wan": "土地闲置费(万元)",
     "inefficient": "低效",
     "inefficient_reasons": "低效原因",
-    "vacate_candidate": "腾笼换鸟候选",
+    "vacate_candidate": "列入腾笼换鸟",
     "vacate_reasons": "腾笼换鸟理由",
-    "densify_candidate": "零地增资候选",
+    "densify_candidate": "列入零地增资",
     "target_far": "目标容积率",
     "extra_floor_area_m2": "可增建筑面积(m²)",
-    "est_extra_output_wan": "预计新增产值(万元)",
-    "est_extra_tax_wan": "预计新增税收(万元)",
+    "est_extra_output_wan": "预计新增产值(万元)(潜力上限)",
+    "est_extra_tax_wan": "预计新增税收(万元)(潜力上限)",
     "main_credit_code": "主要用地企业信用代码",
     "main_industry_code": "主要企业行业代码",
     "tax_per_mu_prev": "上年亩均税收(万元/亩)",
     "tax_per_mu_growth": "亩均税收增长率",
-    "potential_output_wan": "按片区标准可产出产值(万元)",
-    "potential_tax_wan": "按片区标准可产出税收(万元)",
+    "potential_output_wan": "按片区亩均水平可产出产值(万元)(潜力上限)",
+    "potential_tax_wan": "按片区亩均水平可产出税收(万元)(潜力上限)",
+    # revision 2 (rules.md §8)
+    "tax_per_mu_3y": "近三年亩均税收(万元/亩)",
+    "n_years_3y": "近三年有数据年数(年)",
+    "in_construction": "在建",
+    "government_delay": "政府原因闲置",
+    "reclaim_candidate": "列入无偿收回",
+    "buyback_candidate": "列入收储改造",
+    "disposition": "处置方式",
+    "disposition_reasons": "处置理由",
+    "priority": "优先级",
+    "tier": "梯队",
+    "coverage_kind": "建筑系数口径",
+    "n_tall_buildings": "层高超8米建筑(栋)",
+    "zone_tax_per_mu": "片区亩均税收(万元/亩)",
+    "zone_output_per_mu": "片区亩均产值(万元/亩)",
+    "main_name": "主要用地企业",
+    "enterprise_zone": "片区",
+    "occupied_floor_m2": "使用建筑面积(m²)",
+    "sf_tenant": "标准厂房租户",
+    "in_construction_mu": "在建(亩)",
+    "reclaim_mu": "无偿收回(亩)",
+    "buyback_mu": "收储改造(亩)",
+    "densify_mu": "零地增资(亩)",
     "credit_code": "统一社会信用代码",
     "credit_code_valid": "代码校验通过",
     "name": "企业名称",
@@ -187,15 +221,53 @@ for _layer in ("parcels", "enterprises"):
         LABELS.setdefault(_f.name, _f.label)
 for _k, _v in OUTPUT_LABELS.items():
     LABELS.setdefault(_k, _v)
-_ACTIONS = {"fee": "征收闲置费", "reclaim": "无偿收回"}
 _SHARES = {"coverage", "far_utilization", "tax_per_mu_growth", "rd_ratio"}
+
+#: Chinese text of the idle-land actions, with the 政府原因 case (53号令 第八条).
+IDLE_ACTIONS: dict[str, str] = {"government": "政府原因，协商处置", **IDLE_ACTION_LABELS}
+#: Chinese text of every reason code met in inefficient, vacate and disposition reasons.
+ALL_REASON_LABELS: dict[str, str] = {**REASON_LABELS, **DISPOSITION_REASON_LABELS}
+
+
+def _enum_names(layer: str) -> dict[str, dict[str, str]]:
+    """Canonical enum values of a layer's fields back to Chinese (first spelling wins)."""
+    return {
+        f.name: {en: zh for zh, en in reversed(list(f.values.items())) if zh != en}
+        for f in FIELDS[layer].values()
+        if f.values
+    }
+
+
+#: Chinese text of coded values per output column (workbook, app, 体检表): never
+#: ``industrial``, ``below_scale`` or ``near`` on a page a person reads.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    **_enum_names("parcels"),
+    **_enum_names("buildings"),
+    "tenure": {"own": "自有", "lease": "租赁"},
+    "idle_action": IDLE_ACTIONS,
+    "disposition": DISPOSITION_LABELS,
+    "tier": TIER_LABELS,
+    "eval_group": GROUP_LABELS,
+}
 
 
 def reasons_zh(codes: object) -> str:
     """';'-joined reason codes written out in Chinese."""
     if not isinstance(codes, str) or not codes:
         return ""
-    return "；".join(REASON_LABELS.get(c, c) for c in codes.split(";") if c)
+    return "；".join(ALL_REASON_LABELS.get(c, c) for c in codes.split(";") if c)
+
+
+def value_zh(column: str, value: object) -> object:
+    """A coded value of ``column`` in Chinese (other values unchanged, missing as '').
+
+    >>> value_zh("tier", "near"), value_zh("eval_group", "below_scale"), value_zh("tier", None)
+    ('近期', '规下', '')
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    names = VALUE_LABELS.get(column)
+    return names.get(str(value), value) if names else value
 
 
 def parcel_table(result: Result) -> gpd.GeoDataFrame:
@@ -212,8 +284,9 @@ def enterprise_table(result: Result) -> pd.DataFrame:
     cols = [c for c in ENTERPRISE_FIELDS if c in e]
     by_year = sorted(c for c in e.columns if c.startswith("class_") and c[6:].isdigit())
     history = ["class_before", "class_change", *by_year]
-    scores = [c for c in e.columns if c.startswith("score_") or c in ("group", "rank", "n_rated")]
-    extras = [c for c in history + scores if c in e]
+    scores = [c for c in e.columns if c.startswith("score_")]
+    notes = ["position", "missing_indicators", "notes", "occupied_floor_m2", "sf_tenant"]
+    extras = [c for c in history + scores + notes if c in e]
     return e[cols + extras].reset_index(drop=True)
 
 
@@ -277,14 +350,100 @@ def _write_csv(parcels: gpd.GeoDataFrame, path: Path) -> None:
 # --- the printable workbook -------------------------------------------------------------------
 
 
+#: Sheets of the workbook, in order: data-contract §4's six, with 说明 first and the lists of
+#: every disposition (rules.md §8) side by side.
+SHEETS: tuple[str, ...] = (
+    "说明",
+    "宗地",
+    "企业",
+    "片区",
+    *(DISPOSITION_LABELS[d] for d in DISPOSITIONS),
+    "数据质量",
+)
+#: Columns of the disposal lists (无偿收回, 收储改造, 腾笼换鸟) and of the 零地增资 list.
+DISPOSAL_COLUMNS = [
+    "tier",
+    "priority",
+    "parcel_id",
+    "zone_name",
+    "main_name",
+    "land_area_mu",
+    "far",
+    "coverage",
+    "tax_per_mu",
+    "tax_per_mu_3y",
+    "n_years_3y",
+    "parcel_class",
+    "idle_years",
+    "disposition_reasons",
+    "potential_output_wan",
+    "potential_tax_wan",
+]
+DENSIFY_COLUMNS = [
+    "tier",
+    "priority",
+    "parcel_id",
+    "zone_name",
+    "main_name",
+    "land_area_mu",
+    "land_area_m2",
+    "far",
+    "max_far",
+    "tax_per_mu_3y",
+    "n_years_3y",
+    "parcel_class",
+    "target_far",
+    "extra_floor_area_m2",
+    "est_extra_output_wan",
+    "est_extra_tax_wan",
+    "disposition_reasons",
+]
+#: Name of the park total row of the 片区 sheet.
+PARK_TOTAL = "园区合计"
+#: Zone fields summed into the park total row (the rest are counted or taken of the sums).
+_ZONE_SUMS = (
+    "land_area_mu",
+    "n_parcels",
+    "output_wan",
+    "tax_wan",
+    "undeveloped_mu",
+    "idle_mu",
+    "inefficient_mu",
+    "vacate_mu",
+    "extra_floor_area_m2",
+    "in_construction_mu",
+    "reclaim_mu",
+    "buyback_mu",
+    "densify_mu",
+)
+
+
+def _is_flag_column(values: pd.Series) -> bool:
+    if isinstance(values.dtype, pd.BooleanDtype) or values.dtype == bool:
+        return True
+    if values.dtype != object:
+        return False
+    present = values.dropna()
+    return len(present) > 0 and all(isinstance(v, bool | np.bool_) for v in present)
+
+
+def _indicators_zh(codes: object) -> str:
+    if not isinstance(codes, str) or not codes:
+        return ""
+    return "、".join(INDICATOR_NAMES.get(c, c) for c in codes.split(";") if c)
+
+
 def _zh_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Chinese headers and Chinese values (reasons, coded values, 是/否)."""
     out = pd.DataFrame(df).copy()
     for col in out.columns:
         if col.endswith("_reasons"):
             out[col] = out[col].map(reasons_zh)
-        elif col == "idle_action":
-            out[col] = out[col].map(lambda a: _ACTIONS.get(a, "") if isinstance(a, str) else "")
-        elif isinstance(out[col].dtype, pd.BooleanDtype) or out[col].dtype == bool:
+        elif col == "missing_indicators":
+            out[col] = out[col].map(_indicators_zh)
+        elif col in VALUE_LABELS:
+            out[col] = out[col].astype(object).map(lambda v, c=col: value_zh(c, v))
+        elif _is_flag_column(out[col]):
             out[col] = out[col].map(lambda b: "" if pd.isna(b) else ("是" if b else "否"))
     return out.rename(columns=_label)
 
@@ -296,57 +455,223 @@ def _label(column: str) -> str:
     return LABELS.get(column, column)
 
 
-def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
-    """The six sheets of the workbook (Chinese headers), also offered as downloads."""
+def shortlist(parcels: pd.DataFrame, disposition: str) -> pd.DataFrame:
+    """The parcels of one disposition list in its order: tier (近期, 中期, 储备), then
+    priority (higher first), then parcel id."""
+    if "disposition" not in parcels:
+        return parcels.iloc[:0]
+    p = parcels[parcels["disposition"].eq(disposition).fillna(False).astype(bool)]
+    tier = p["tier"] if "tier" in p else pd.Series(None, index=p.index)
+    prio = p["priority"] if "priority" in p else pd.Series(np.nan, index=p.index)
+    key = pd.DataFrame(
+        {
+            "t": tier.map({t: i for i, t in enumerate(TIERS)}).fillna(len(TIERS)),
+            "p": -pd.to_numeric(prio, errors="coerce"),
+            "id": p["parcel_id"].astype(str),
+        },
+        index=p.index,
+    )
+    order = key.sort_values(["t", "p", "id"], na_position="last").index
+    return p.loc[order]
+
+
+def list_table(result: Result, disposition: str) -> pd.DataFrame:
+    """One disposition list with its columns (English names), in list order."""
     p = pd.DataFrame(parcel_table(result).drop(columns="geometry"))
-    vac = (
-        p[p["vacate_candidate"].fillna(False).astype(bool)]
-        if "vacate_candidate" in p
-        else p.iloc[:0]
-    )
-    den = (
-        p[p["densify_candidate"].fillna(False).astype(bool)]
-        if "densify_candidate" in p
-        else p.iloc[:0]
-    )
-    vac_cols = [
-        "parcel_id",
-        "zone_name",
-        "land_area_mu",
-        "far",
-        "coverage",
-        "tax_per_mu",
-        "output_per_mu",
-        "parcel_class",
-        "main_credit_code",
-        "vacate_reasons",
-        "potential_output_wan",
-        "potential_tax_wan",
-    ]
-    den_cols = [
-        "parcel_id",
-        "zone_name",
-        "land_area_mu",
-        "land_area_m2",
-        "far",
-        "max_far",
-        "tax_per_mu",
-        "parcel_class",
-        "target_far",
-        "extra_floor_area_m2",
-        "est_extra_output_wan",
-        "est_extra_tax_wan",
-    ]
-    vac = vac.sort_values("tax_per_mu", na_position="first")
-    den = den.sort_values("extra_floor_area_m2", ascending=False)
-    return {
-        "宗地": _zh_frame(p),
-        "企业": _zh_frame(enterprise_table(result)),
-        "片区": _zh_frame(zone_table(result)),
-        "腾笼换鸟": _zh_frame(vac[[c for c in vac_cols if c in vac]]),
-        "零地增资": _zh_frame(den[[c for c in den_cols if c in den]]),
-        "数据质量": result.report.to_frame(),
+    p["main_name"] = summary.main_names(p, result.enterprises).to_numpy()
+    rows = shortlist(p, disposition)
+    cols = DENSIFY_COLUMNS if disposition == "densify" else DISPOSAL_COLUMNS
+    return rows[[c for c in cols if c in rows]].reset_index(drop=True)
+
+
+def enterprise_sheet(result: Result) -> pd.DataFrame:
+    """The 企业 sheet's table: enterprises with the zone of their main parcel after the name."""
+    e = enterprise_table(result)
+    zone = summary.enterprise_main_zone(result).reset_index(drop=True)
+    at = list(e.columns).index("name") + 1 if "name" in e else 0
+    e.insert(at, "enterprise_zone", zone)
+    return e
+
+
+def zone_sheet(result: Result) -> pd.DataFrame:
+    """The 片区 sheet's table: the zones, firms per class by zone (each firm in the zone of
+    its main parcel) and the park total row (sums; per-亩 figures and FAR of the sums;
+    enterprises counted once)."""
+    z = zone_table(result).copy()
+    names = z["zone_name"].astype(object).where(z["zone_name"].notna(), "").astype(str)
+    names = names.where(~(z["zone_id"].astype(str).eq("") & names.eq("")), summary.OUTSIDE_ZONES)
+    z["zone_name"] = names.to_numpy()
+    firms = summary.enterprise_main_zone(result)
+    order = list(z["zone_name"])
+    if firms.eq(summary.NO_LAND).any():
+        order.append(summary.NO_LAND)
+    classes = result.enterprises.get("class", pd.Series(pd.NA, index=result.enterprises.index))
+    counts = summary.class_table(classes, firms, order)
+    counts.columns = [_class_column(c) for c in counts.columns]
+    table = z.set_index("zone_name").reindex(order).join(counts).reset_index()
+    table = table.rename(columns={"index": "zone_name"})
+    p = result.parcels
+    total: dict[str, Any] = {"zone_id": "", "zone_name": PARK_TOTAL}
+    for col in _ZONE_SUMS:
+        if col in table:
+            total[col] = pd.to_numeric(table[col], errors="coerce").sum(min_count=1)
+    for col in counts.columns:
+        total[col] = int(table[col].sum())
+    land = total.get("land_area_mu", np.nan)
+    for per_mu, amount in (("output_per_mu", "output_wan"), ("tax_per_mu", "tax_wan")):
+        total[per_mu] = total.get(amount, np.nan) / land if land and land > 0 else np.nan
+    floor = pd.to_numeric(p.get("floor_area_m2"), errors="coerce").sum(min_count=1)
+    land_m2 = pd.to_numeric(p.get("land_area_m2"), errors="coerce").sum(min_count=1)
+    total["far"] = floor / land_m2 if land_m2 and land_m2 > 0 else np.nan
+    alloc = result.allocation
+    in_park = set(alloc["credit_code"]) if "credit_code" in alloc else set()
+    total["n_enterprises"] = len(in_park)
+    e = result.enterprises
+    if "above_scale" in e:
+        above = e["above_scale"].astype("boolean").fillna(False).astype(bool)
+        total["n_above_scale"] = int(e.loc[above, "credit_code"].isin(in_park).sum())
+    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    return table.drop(columns=["zone_id"])
+
+
+def _class_column(c: str) -> str:
+    return f"{c}类企业(家)" if c in summary.CLASSES else f"{c}企业(家)"
+
+
+def illustrative_statement(files: Mapping[str, Path]) -> str:
+    """The dataset's own statement that it is illustrative (示意数据), '' when it makes none.
+
+    The embedded demo (``lcgis.demo``) writes it into each GeoPackage layer's DESCRIPTION and
+    the zones GeoJSON's top-level ``description``.
+    """
+    for layer, path in files.items():
+        path = Path(path)
+        text = ""
+        try:
+            if path.suffix.lower() == ".gpkg":
+                meta = pyogrio.read_info(path).get("layer_metadata") or {}
+                text = str(meta.get("DESCRIPTION", ""))
+            elif layer == "zones" and path.suffix.lower() in (".geojson", ".json"):
+                doc = json.loads(path.read_text(encoding="utf-8-sig"))
+                text = str(doc.get("description", "")) if isinstance(doc, dict) else ""
+        except (OSError, ValueError, pyogrio.errors.DataSourceError):
+            continue
+        if ILLUSTRATIVE in text:
+            return text
+    return ""
+
+
+def rules_version(rules: Rules) -> str:
+    """Which rules were applied: the default file or a user's, with the content digest."""
+    default = rules.digest == load_rules().digest
+    kind = "默认规则" if default else "自定义规则(按用户规则文件逐键覆盖默认规则)"
+    return f"{kind}，规则摘要 {rules.digest}"
+
+
+#: Chinese names of the rule codes of ``[sources]`` (those that are not reason codes).
+SOURCE_NAMES: dict[str, str] = {
+    "evaluation": "亩均效益综合评价",
+    "class_t": "T类(不参评)",
+    "small_group": "小微组评价",
+    "missing_indicator": "缺失指标计分",
+    "in_construction": "在建",
+    "government_reason": "政府原因闲置",
+    "priority": "清单优先级与梯队",
+    "relocation": "搬迁规划",
+    "relocation_targets": "十四五规划目标",
+    **ALL_REASON_LABELS,
+    **DISPOSITION_LABELS,
+}
+
+
+def sources_used(rules: Rules) -> list[str]:
+    """The ``[sources]`` codes of the rules this evaluation applies (rules switched off in
+    the rules file are left out), in the order of the workbook's 说明 sheet."""
+    ine = rules.inefficient
+    reasons = {
+        "far_below_min": ine.far_below_min,
+        "far_below_plan": ine.far_utilization_below is not None,
+        "coverage_below_min": ine.coverage_below_min,
+        "tax_per_mu_low": ine.tax_per_mu_below is not None
+        or rules.buyback.tax_per_mu_below is not None,
+        "output_per_mu_low": ine.output_per_mu_below is not None
+        or ine.output_per_mu_below_zone_share is not None,
+        "not_producing": ine.not_producing,
+        "small_parcel": ine.small_parcel_mu_below is not None
+        or rules.buyback.small_parcel_mu_below is not None,
+        "industry_mismatch": ine.industry_mismatch,
+        "mostly_leased": ine.leased_share_above is not None,
+        "completion_overdue": ine.completion_overdue_years is not None,
     }
+    codes = ["evaluation", "class_t", "small_group", "missing_indicator"]
+    codes += [c for c, on in reasons.items() if on]
+    codes += ["undeveloped", "idle", "government_reason", "in_construction", "class_d"]
+    codes += ["reclaim", "buyback", "vacate", "densify", "priority"]
+    return [c for c in codes if rules.source(c)]
+
+
+def notes_sheet(result: Result) -> pd.DataFrame:
+    """The 说明 sheet: what the data is (示意数据 when it says so), the year and date, the
+    rules version and every source the evaluation applies."""
+    r = result.rules
+    demo = illustrative_statement(result.files)
+    near, mid = r.priority.tier_shares
+    rows: list[tuple[str, str]] = [
+        ("标题", "鲤城高新区工业用地效益评价结果"),
+        ("数据性质", demo if demo else "用户提供的数据"),
+    ]
+    if demo:
+        rows.append(("注意", f"本工作簿为{ILLUSTRATIVE}的评价结果，不得用于实际评价或决策"))
+    rows += [
+        ("评价年度", f"{result.year}年" if result.year else "—"),
+        ("评价基准日", result.as_of.isoformat()),
+        (
+            "评价口径",
+            "企业按评价年度12月31日评价；基准日只影响闲置土地、在建等年限的计算。"
+            "近三年亩均税收为评价年度及前两年中有数据年份的平均。",
+        ),
+        ("规则版本", rules_version(r)),
+        ("数据文件", "、".join(sorted({Path(f).name for f in result.files.values()})) or "—"),
+        (
+            "处置方式",
+            "每宗地至多一种，依次判定：无偿收回 > 收储改造 > 腾笼换鸟 > 零地增资；"
+            "在建宗地不列入任何清单。",
+        ),
+        (
+            "梯队",
+            f"各清单按优先级从高到低排列：前{near:.0%}为近期，至{mid:.0%}为中期，其余为储备。",
+        ),
+        (
+            "潜力上限",
+            "标注“潜力上限”的收益是按现状强度(片区亩均水平或现有单位建筑面积产出)估算的上限，"
+            "不是预测；其合计同样只是潜力上限。",
+        ),
+        (
+            "企业所属片区",
+            "企业的片区为其用地最多的宗地所在片区；片区表中的各类企业数按此计数，合计等于各片区之和。"
+            "“企业数”按在该片区有用地的企业计，跨片区企业在各片区各计一次，园区合计中只计一次。",
+        ),
+    ]
+    for code in sources_used(r):
+        rows.append((f"依据：{SOURCE_NAMES.get(code, code)}", r.source(code)))
+    return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
+def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
+    """The sheets of the workbook (:data:`SHEETS`, Chinese headers and values), also offered
+    as downloads."""
+    p = pd.DataFrame(parcel_table(result).drop(columns="geometry"))
+    p = p.drop(columns=[c for c in ("zone_id",) if c in p])
+    sheets = {
+        "说明": notes_sheet(result),
+        "宗地": _zh_frame(p),
+        "企业": _zh_frame(enterprise_sheet(result)),
+        "片区": _zh_frame(zone_sheet(result)),
+    }
+    for kind in DISPOSITIONS:
+        sheets[DISPOSITION_LABELS[kind]] = _zh_frame(list_table(result, kind))
+    sheets["数据质量"] = result.report.to_frame()
+    return sheets
 
 
 def _number_format(header: str) -> str | None:
@@ -356,18 +681,25 @@ def _number_format(header: str) -> str | None:
         return "0.0%"
     if header in (LABELS["far"], LABELS["min_far"], LABELS["max_far"], LABELS["target_far"]):
         return "0.00"
+    if header == LABELS["priority"]:
+        return "#,##0.0"
     return None
 
 
 def write_workbook(result: Result, path: Path) -> None:
-    """The committee's workbook: frozen headers, number formats, widths, print settings."""
-    footer = f"lcgis 评价结果 {result.year or ''}年度 第 &P 页 共 &N 页"
+    """The committee's workbook: frozen headers, number formats, widths, print settings;
+    the footer of every page says 示意数据 when the dataset does."""
+    mark = f"({ILLUSTRATIVE})" if illustrative_statement(result.files) else ""
+    footer = f"lcgis 评价结果{mark} {result.year or ''}年度 第 &P 页 共 &N 页"
+    wide = ("宗地", "企业", *(DISPOSITION_LABELS[d] for d in DISPOSITIONS))
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in workbook_sheets(result).items():
             df = excel_frame(df)
             df.to_excel(xw, sheet_name=name, index=False)
-            freeze = "B2" if name in ("宗地", "企业", "腾笼换鸟", "零地增资") else "A2"
-            format_sheet(xw.sheets[name], df, freeze=freeze, footer=footer)
+            freeze = "B2" if name in wide else "A2"
+            format_sheet(
+                xw.sheets[name], df, freeze=freeze, footer=footer, auto_filter=name != "说明"
+            )
 
 
 def format_sheet(

@@ -10,17 +10,25 @@ mean of ratios), and a figure that cannot be computed is NaN.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from .candidates import DISPOSITIONS
+from .evaluate import GROUP_LABELS
 from .pipeline import Result
 from .schema import M2_PER_MU
 
 #: Class letters in display order (rules.md §1).
 CLASSES: tuple[str, ...] = ("A", "B", "C", "D", "T")
+#: A firm without a class (no data, no land, or a group too small: rules.md §8).
+UNRATED = "未评"
+#: Name of the parcels outside every zone, and of firms without land, in zone tables.
+OUTSIDE_ZONES = "片区外"
+NO_LAND = "无用地"
 #: Chinese names of the classes.
 CLASS_LABELS: dict[str, str] = {
     "A": "A类(优先发展)",
@@ -82,11 +90,28 @@ HEADLINE_LABELS: dict[str, tuple[str, str]] = {
     "idle_mu": ("闲置土地", "亩"),
     "undeveloped_mu": ("未开发土地", "亩"),
     "inefficient_mu": ("低效用地", "亩"),
-    "vacate_mu": ("腾笼换鸟候选", "亩"),
-    "n_vacate": ("腾笼换鸟候选", "宗"),
-    "n_densify": ("零地增资候选", "宗"),
+    "vacate_mu": ("腾笼换鸟", "亩"),
+    "n_vacate": ("腾笼换鸟", "宗"),
+    "n_densify": ("零地增资", "宗"),
     "extra_floor_area_m2": ("零地增资可增建筑面积", "m²"),
+    # revision 2 (rules.md §8): 在建 and one disposition per parcel
+    "in_construction_mu": ("在建用地", "亩"),
+    "reclaim_mu": ("无偿收回", "亩"),
+    "n_reclaim": ("无偿收回", "宗"),
+    "buyback_mu": ("收储改造", "亩"),
+    "n_buyback": ("收储改造", "宗"),
+    "densify_mu": ("零地增资", "亩"),
+    "inefficient_share": ("低效用地占比", "%"),
+    "in_construction_share": ("在建用地占比", "%"),
+    "reclaim_share": ("无偿收回用地占比", "%"),
+    "buyback_share": ("收储改造用地占比", "%"),
+    "vacate_share": ("腾笼换鸟用地占比", "%"),
+    "densify_share": ("零地增资用地占比", "%"),
+    "est_extra_tax_wan": ("零地增资预计新增税收(潜力上限)", "万元"),
+    "potential_tax_wan": ("收回、收储、腾退用地按片区水平可产出税收(潜力上限)", "万元"),
 }
+#: Headline keys that are shares of the park's land (0–1).
+SHARE_KEYS: tuple[str, ...] = tuple(k for k in HEADLINE_LABELS if k.endswith("_share"))
 
 
 def _flag(parcels: pd.DataFrame, column: str) -> pd.Series:
@@ -163,13 +188,30 @@ def headline(parcels: pd.DataFrame, enterprises: pd.DataFrame) -> dict[str, floa
         ("idle_mu", "idle"),
         ("undeveloped_mu", "undeveloped"),
         ("inefficient_mu", "inefficient"),
-        ("vacate_mu", "vacate_candidate"),
+        ("in_construction_mu", "in_construction"),
     ):
         out[key] = float(mu.where(_flag(parcels, column), 0.0).sum())
-    out["n_vacate"] = float(_flag(parcels, "vacate_candidate").sum())
-    out["n_densify"] = float(densify.sum())
+    for kind in DISPOSITIONS:
+        listed = _disposed(parcels, kind)
+        out[f"{kind}_mu"] = float(mu.where(listed, 0.0).sum())
+        out[f"n_{kind}"] = float(listed.sum())
     out["extra_floor_area_m2"] = float(extra)
+    for key in ("inefficient", "in_construction", *DISPOSITIONS):
+        out[f"{key}_share"] = _ratio(out[f"{key}_mu"], land_mu)
+    out["est_extra_tax_wan"] = _sum(parcels[densify], "est_extra_tax_wan")
+    freed = _disposed(parcels, "reclaim", "buyback", "vacate")
+    out["potential_tax_wan"] = _sum(parcels[freed], "potential_tax_wan")
     return out
+
+
+def _disposed(parcels: pd.DataFrame, *kinds: str) -> pd.Series:
+    """Parcels whose disposition is one of ``kinds`` (the ``*_candidate`` flag without one)."""
+    if "disposition" in parcels:
+        return parcels["disposition"].isin(kinds).fillna(False).astype(bool)
+    hit = pd.Series(False, index=parcels.index)
+    for kind in kinds:
+        hit |= _flag(parcels, f"{kind}_candidate")
+    return hit
 
 
 def park_summary(result: Result) -> dict[str, float]:
@@ -181,6 +223,85 @@ def class_counts(classes: pd.Series) -> dict[str, int]:
     """How many of each class A/B/C/D/T (missing values are not counted)."""
     counts = pd.Series(classes, dtype="string").value_counts()
     return {c: int(counts.get(c, 0)) for c in CLASSES}
+
+
+def class_table(classes: pd.Series, by: pd.Series, order: list[str] | None = None) -> pd.DataFrame:
+    """Firms per class A/B/C/D/T and 未评 (no class) for each value of ``by`` (aligned).
+
+    Rows in ``order`` (default: sorted values of ``by``), every one present even when empty.
+
+    >>> t = class_table(pd.Series(["A", None, "A", "T"]), pd.Series(["北", "北", "南", "南"]))
+    >>> t.index.tolist(), t.columns.tolist(), t.to_numpy().tolist()
+    (['北', '南'], ['A', 'B', 'C', 'D', 'T', '未评'], [[1, 0, 0, 0, 0, 1], [1, 0, 0, 0, 1, 0]])
+    """
+    letters = pd.Series(classes, dtype="string").fillna(UNRATED).to_numpy()
+    keys = pd.Series(by).astype(object).to_numpy()
+    table = pd.crosstab(keys, letters).reindex(columns=[*CLASSES, UNRATED], fill_value=0)
+    rows = order if order is not None else sorted(table.index.astype(str))
+    table = table.reindex(rows, fill_value=0).astype(int)
+    table.index.name, table.columns.name = None, None
+    return table
+
+
+def group_class_table(enterprises: pd.DataFrame) -> pd.DataFrame:
+    """Firms per class in each evaluation group (规上, 规下, 小微), rows named in Chinese."""
+    if "eval_group" not in enterprises:
+        return class_table(pd.Series(dtype="string"), pd.Series(dtype=object), [])
+    groups = enterprises["eval_group"].map(GROUP_LABELS).fillna("")
+    order = [*GROUP_LABELS.values()] + (["未分组"] if groups.eq("").any() else [])
+    return class_table(enterprises["class"], groups.replace("", "未分组"), order)
+
+
+def main_names(parcels: pd.DataFrame, enterprises: pd.DataFrame) -> pd.Series:
+    """Name of each parcel's main enterprise ('' when none), aligned on ``parcels``."""
+    if "main_credit_code" not in parcels or "name" not in enterprises:
+        return pd.Series("", index=parcels.index, dtype=object)
+    names = enterprises.drop_duplicates("credit_code").set_index("credit_code")["name"]
+    codes = parcels["main_credit_code"].astype(object)
+    out = codes.map(names.astype(object))
+    return out.where(out.notna(), "").astype(object)
+
+
+def enterprise_main_zone(result: Result) -> pd.Series:
+    """Zone name of each enterprise's main parcel (the one where it has the most land),
+    aligned on ``result.enterprises``: 片区外 for a parcel outside every zone, 无用地 for a
+    firm without land.  Each firm counts in exactly one zone, so zone counts add up.
+
+    Ties of land go to the smaller parcel id.
+    """
+    e, alloc, p = result.enterprises, result.allocation, result.parcels
+    if "credit_code" not in e:
+        return pd.Series(NO_LAND, index=e.index, dtype=object)
+    if alloc.empty:
+        return pd.Series(NO_LAND, index=e.index, dtype=object)
+    a = alloc[["credit_code", "parcel_id", "alloc_land_m2"]].copy()
+    a["_land"] = pd.to_numeric(a["alloc_land_m2"], errors="coerce").fillna(-1.0)
+    a["_id"] = a["parcel_id"].astype(str)
+    a = a.sort_values(["credit_code", "_land", "_id"], ascending=[True, False, True])
+    main = a.drop_duplicates("credit_code").set_index("credit_code")["_id"]
+    zone = p["zone_name"].astype(object) if "zone_name" in p else pd.Series(None, index=p.index)
+    zone_of = pd.Series(zone.to_numpy(), index=p["parcel_id"].astype(str).to_numpy())
+    zone_of = zone_of.where(zone_of.notna() & (zone_of.astype(str) != ""), OUTSIDE_ZONES)
+    names = e["credit_code"].map(main).map(zone_of)
+    return names.where(names.notna(), NO_LAND).astype(object)
+
+
+def previous_as_of(as_of: dt.date, year: int, previous: int) -> dt.date:
+    """The evaluation date of an earlier year that compares like with like: the same distance
+    from its own 31 December as ``as_of`` from ``year``'s (year end → year end).
+
+    >>> previous_as_of(dt.date(2025, 12, 31), 2025, 2024)
+    datetime.date(2024, 12, 31)
+    >>> previous_as_of(dt.date(2026, 6, 30), 2025, 2023)
+    datetime.date(2024, 6, 30)
+    >>> previous_as_of(dt.date(2025, 2, 28), 2024, 2023)
+    datetime.date(2024, 2, 28)
+    """
+    shift = year - previous
+    try:
+        return as_of.replace(year=as_of.year - shift)
+    except ValueError:  # 29 February in a common year: the last day of the month
+        return dt.date(as_of.year - shift, 2, 28)
 
 
 def year_change(now: Mapping[str, float], before: Mapping[str, float]) -> dict[str, float]:

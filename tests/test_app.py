@@ -15,7 +15,8 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 from lcgis import report, summary
-from lcgis.evaluate import sensitivity
+from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
+from lcgis.evaluate import GROUP_LABELS, sensitivity
 from lcgis.explain import fmt
 from lcgis.io import read_dataset
 from lcgis.pipeline import Result, run
@@ -23,6 +24,7 @@ from lcgis.review import User
 from lcgis.rules import load_rules
 from tests.hostile import make_hostile_dataset
 from ui import state, uploads
+from ui.render import md
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -48,7 +50,7 @@ def temp_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @cache
-def library(year: int | None, as_of: dt.date) -> Result:
+def library(year: int | None, as_of: dt.date | None) -> Result:
     """What the library computes for the demo park (as the app must show it)."""
     return run(read_dataset(ROOT / "data"), load_rules(), year=year, as_of=as_of)
 
@@ -111,24 +113,71 @@ def test_overview_figures_equal_the_library() -> None:
     counts = summary.class_counts(res.enterprises["class"])
     for c in summary.CLASSES:
         assert got[f"{summary.CLASS_LABELS[c]} 企业(家)"] == f"{counts[c]:,}"
-    zones = at.dataframe[0].value
-    assert zones["片区"].tolist() == report.zone_table(res)["zone_name"].tolist()
-    assert (
-        zones["用地面积(亩)"].round(6).tolist()
-        == report.zone_table(res)["land_area_mu"].round(6).tolist()
+    zones = next(d.value for d in at.dataframe if "园区合计" in list(d.value.get("片区", [])))
+    assert zones["片区"].tolist() == [*report.zone_table(res)["zone_name"], "园区合计"]
+    assert zones["用地面积(亩)"].round(6).tolist()[:-1] == (
+        report.zone_table(res)["land_area_mu"].round(6).tolist()
     )
     # no 十四五 target without a cited source
     assert any("十四五规划目标：尚无可引用的正式指标值" in i.value for i in at.info)
 
 
+def test_overview_shows_land_shares_dispositions_and_classes_per_group() -> None:
+    at = app("总览")
+    res = shown_result(at)
+    got = metrics(at)
+    p, e = res.parcels, res.enterprises
+    land = p["land_area_mu"].sum()
+    for kind, name in DISPOSITION_LABELS.items():
+        listed = p["disposition"] == kind
+        assert got[f"{name}(亩)"] == fmt(p.loc[listed, "land_area_mu"].sum(), 1)
+        assert got[f"{name}用地占比(%)"] == fmt(p.loc[listed, "land_area_mu"].sum() / land, 1, "%")
+    building = p["in_construction"].astype(bool)
+    assert got["在建用地(亩)"] == fmt(p.loc[building, "land_area_mu"].sum(), 1)
+    assert got["在建用地占比(%)"] == fmt(p.loc[building, "land_area_mu"].sum() / land, 1, "%")
+    low = p["inefficient"].astype(bool)
+    assert got["低效用地占比(%)"] == fmt(p.loc[low, "land_area_mu"].sum() / land, 1, "%")
+    densify = p["disposition"] == "densify"
+    assert got["零地增资预计新增税收(潜力上限)(万元)"] == fmt(
+        p.loc[densify, "est_extra_tax_wan"].sum(), 0
+    )
+    assert got["未评企业(家)"] == f"{int(e['class'].isna().sum()):,}"
+    groups = next(d.value for d in at.dataframe if "评价组" in d.value.columns)
+    assert groups["评价组"].tolist() == list(GROUP_LABELS.values())
+    for key, name in GROUP_LABELS.items():
+        row = groups[groups["评价组"] == name].iloc[0]
+        mine = e[e["eval_group"] == key]
+        for c in summary.CLASSES:
+            assert row[f"{c}类(家)"] == int((mine["class"] == c).sum())
+        assert row["未评(家)"] == int(mine["class"].isna().sum())
+
+
 def test_overview_year_on_year_change_is_against_the_year_before() -> None:
     at = app("总览")
     res = shown_result(at)
+    assert res.as_of == dt.date(res.year, 12, 31)  # the default date: the year's end
     prev_year = res.years[-2]
-    prev = library(prev_year, min(at.session_state["lcgis_as_of"], dt.date(prev_year, 12, 31)))
+    prev = library(prev_year, dt.date(prev_year, 12, 31))  # like with like: its own year end
     now, before = summary.park_summary(res), summary.park_summary(prev)
     tax = next(m for m in at.metric if m.label == "税收(万元)")
     assert tax.delta == f"{now['tax_wan'] - before['tax_wan']:+,.0f}"
+    assert any(f"同比对照 {prev_year} 年度(基准日 {prev_year}-12-31" in c.value for c in at.caption)
+
+
+def test_year_on_year_with_a_moved_date_moves_the_previous_date_alike() -> None:
+    at = app("总览")
+    res = shown_result(at)
+    day = dt.date(res.year + 1, 6, 30)
+    at.date_input(key=state.as_of_key(res.year)).set_value(day).run()
+    assert not at.exception
+    prev_year = res.years[-2]
+    now = summary.park_summary(library(res.year, day))
+    before = summary.park_summary(library(prev_year, dt.date(prev_year + 1, 6, 30)))
+    idle = next(m for m in at.metric if m.label == "闲置土地(亩)")
+    assert idle.value == fmt(now["idle_mu"], 1)
+    want = now["idle_mu"] - before["idle_mu"]
+    assert idle.delta == (None if round(want, 1) == 0 else f"{want:+,.1f}")
+    assert any(f"基准日 {prev_year + 1}-06-30" in c.value for c in at.caption)
 
 
 def test_year_widget_changes_the_figures() -> None:
@@ -143,7 +192,8 @@ def test_year_widget_changes_the_figures() -> None:
 def test_as_of_widget_is_used() -> None:
     at = app("总览")
     day = dt.date(2024, 6, 30)
-    at.date_input(key="sb_as_of").set_value(day).run()
+    at.date_input(key=state.as_of_key(at.session_state["lcgis_year"])).set_value(day).run()
+    assert at.session_state["lcgis_as_of"] == day
     res = library(at.session_state["lcgis_year"], day)
     assert metrics(at)["闲置土地(亩)"] == fmt(summary.park_summary(res)["idle_mu"], 1)
 
@@ -234,22 +284,69 @@ def test_enterprise_sensitivity_on_demand_equals_the_library() -> None:
     assert got["情景"].tolist() == want["scenario"].tolist()
 
 
-def test_candidates_match_the_workbook() -> None:
+def _listed_in_order(res: Result, kind: str) -> list[str]:
+    """The parcel ids of one disposition, in tier order then priority (higher first)."""
+    p = res.parcels[res.parcels["disposition"] == kind]
+    rows = sorted(
+        zip(p["tier"], p["priority"], p["parcel_id"].astype(str), strict=True),
+        key=lambda r: (TIERS.index(r[0]), -r[1] if r[1] == r[1] else float("inf"), r[2]),
+    )
+    return [r[2] for r in rows]
+
+
+def test_candidates_are_the_four_dispositions_in_tier_and_priority_order() -> None:
+    at = app("候选", **ADMIN)
+    res = shown_result(at)
+    p = res.parcels
+    tabs = {t.label.split("(")[0]: t for t in at.tabs}
+    assert list(tabs) == list(DISPOSITION_LABELS.values())
+    for kind, name in DISPOSITION_LABELS.items():
+        want = _listed_in_order(res, kind)
+        tab = tabs[name]
+        assert tab.label == f"{name}({len(want)}/{len(want)} 宗)"
+        assert any(res.rules.source(kind)[:8] in c.value for c in tab.caption)
+        if not want:
+            assert any("没有列入" in i.value for i in tab.info)
+            continue
+        zones, table = tab.dataframe[0].value, tab.dataframe[1].value
+        assert table["宗地编号"].tolist() == want
+        tier_of = p.set_index(p["parcel_id"].astype(str))["tier"]
+        assert table["梯队"].tolist() == [TIER_LABELS[tier_of[i]] for i in want]
+        total = zones.iloc[-1]
+        assert total["片区"] == "合计" and total["宗地数(宗)"] == len(want)
+        land = p.set_index(p["parcel_id"].astype(str))["land_area_mu"]
+        assert total["用地面积(亩)"] == pytest.approx(land[want].sum())
+        gains = [c for c in table.columns if "万元" in c and ("可产出" in c or "新增" in c)]
+        assert gains and all(c.endswith("(潜力上限)") for c in gains)
+        assert all(c.endswith("(潜力上限)") for c in zones.columns if "万元" in c)
+    assert at.get("download_button")
+
+
+def test_candidates_tier_filter_keeps_only_that_tier() -> None:
+    at = app("候选", **ADMIN)
+    res = shown_result(at)
+    at.multiselect(key="cand_tier").set_value([TIER_LABELS["near"]]).run()
+    assert not at.exception
+    tabs = {t.label.split("(")[0]: t for t in at.tabs}
+    p = res.parcels
+    for kind, name in DISPOSITION_LABELS.items():
+        mine = p[p["disposition"] == kind]
+        near_ids = set(mine.loc[mine["tier"] == "near", "parcel_id"].astype(str))
+        near = [i for i in _listed_in_order(res, kind) if i in near_ids]
+        assert tabs[name].label == f"{name}({len(near)}/{len(mine)} 宗)"
+        if len(mine):
+            assert tabs[name].dataframe[1].value["宗地编号"].tolist() == near
+
+
+def test_candidates_mask_tax_for_a_guest() -> None:
     at = app("候选")
     res = shown_result(at)
-    sheets = report.workbook_sheets(res)
-    names = ["cand_vac_zones", "cand_vac", "cand_den_zones", "cand_den"]
-    frames = {n: d.value for n, d in zip(names, at.dataframe, strict=True)}
-    assert len(frames["cand_vac"]) == len(sheets["腾笼换鸟"])
-    assert len(frames["cand_den"]) == len(sheets["零地增资"])
-    assert (
-        frames["cand_vac"]["腾笼换鸟理由"].tolist() == sheets["腾笼换鸟"]["腾笼换鸟理由"].tolist()
-    )
-    total = frames["cand_den_zones"].iloc[-1]
-    assert total["片区"] == "合计"
-    assert total["宗地数(宗)"] == len(sheets["零地增资"])
-    assert total["可增建筑面积(m²)"] == pytest.approx(sheets["零地增资"]["可增建筑面积(m²)"].sum())
-    assert at.get("download_button")
+    kind = next(k for k in DISPOSITION_LABELS if (res.parcels["disposition"] == k).any())
+    tab = next(t for t in at.tabs if t.label.startswith(DISPOSITION_LABELS[kind]))
+    table = tab.dataframe[1].value
+    taxed = [c for c in table.columns if "税" in c]
+    assert taxed and all(table[c].isna().all() for c in taxed)
+    assert table["宗地编号"].notna().all()
 
 
 def test_data_screen_reports_the_current_dataset() -> None:
@@ -338,3 +435,20 @@ def test_overview_shows_plan_targets_from_the_rules_file(tmp_path: Path) -> None
     at = app("总览", **{state.RULES_PATH: str(rules)})
     text = " ".join(c.value for c in at.caption)
     assert "十四五规划目标：" in text and "25.00" in text and "某规划文本" in text
+
+
+def test_card_shows_the_disposition_and_hides_tax_from_a_guest() -> None:
+    res = library(None, None)
+    p = res.parcels
+    buy = p[(p["disposition"] == "buyback") & p["disposition_reasons"].str.contains("tax_per")]
+    if buy.empty:
+        pytest.skip("the demo has no 收储改造 parcel for low tax")
+    row = buy.iloc[0]
+    tax = f"{row['tax_per_mu_3y']:,.2f} 万元/亩"
+    pid = str(row["parcel_id"])
+    guest = "\n".join(m.value for m in app("地图", lcgis_selected_parcel=pid).markdown)
+    assert "收储改造" in guest and "13号" in guest.replace("\\", "")
+    assert md(tax) not in guest
+    assert "仅核查人员可见" in guest
+    admin = "\n".join(m.value for m in app("地图", lcgis_selected_parcel=pid, **ADMIN).markdown)
+    assert md(tax) in admin

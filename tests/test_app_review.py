@@ -18,8 +18,11 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 from lcgis import review
+from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS
 from lcgis.io import read_dataset
+from lcgis.pipeline import run as evaluate
 from lcgis.review import ReviewStore, User
+from lcgis.rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -264,3 +267,15 @@ def test_queue_frame_is_aligned_with_the_parcels() -> None:
     table = at.dataframe[0].value
     assert isinstance(table, pd.DataFrame)
     assert table["宗地编号"].tolist() == parcel_ids()
+
+
+def test_queue_shows_each_parcel_disposition_and_tier_and_filters_by_it() -> None:
+    res = evaluate(read_dataset(ROOT / "data"), load_rules())
+    at = run(REVIEW)
+    table = at.dataframe[0].value
+    p = res.parcels
+    assert table["处置方式"].tolist() == [DISPOSITION_LABELS.get(d, "") for d in p["disposition"]]
+    assert table["梯队"].tolist() == [TIER_LABELS.get(t, "") for t in p["tier"]]
+    at.multiselect(key="rq_disposition").set_value([DISPOSITION_LABELS["buyback"]]).run()
+    shown = at.dataframe[0].value
+    assert shown["宗地编号"].tolist() == p.loc[p["disposition"] == "buyback", "parcel_id"].tolist()

@@ -51,16 +51,25 @@ def test_workbook_sheets_headers_and_print_setup(toy: Path, tmp_path: Path, caps
     out = tmp_path / "demo.xlsx"
     assert run(capsys, "evaluate", toy, "--out", out, *AS_OF)[0] == 0
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["宗地", "企业", "片区", "腾笼换鸟", "零地增资", "数据质量"]
+    assert wb.sheetnames == [
+        "说明", "宗地", "企业", "片区", "无偿收回", "收储改造", "腾笼换鸟", "零地增资", "数据质量",
+    ]  # fmt: skip
     ws = wb["宗地"]
     headers = [c.value for c in ws[1]]
-    assert headers[:3] == ["宗地编号", "片区编号", "片区"]
+    assert headers[:3] == ["宗地编号", "片区", "实测面积(m²)"]  # no zone ids (north) on a sheet
     assert "亩均税收(万元/亩)" in headers and "用地面积(亩)" in headers
     assert ws.freeze_panes == "B2"
     reasons = headers.index("低效原因") + 1
     assert "建筑系数低于下限" in ws.cell(row=2, column=reasons).value
     assert ws.cell(row=2, column=headers.index("用地面积(m²)") + 1).number_format == "#,##0.00"
-    assert wb["零地增资"].max_row == 2  # P2 only
+    # P1 (10 万元/亩, FAR 0.14 → max_far 2.0) and P2 (5.33 万元/亩, FAR 0.24 → 2.5): 甲 has
+    # no class in a group of one, so it is not D; P1 has the larger gain and comes first
+    sheet = wb["零地增资"]
+    listed = [
+        r[[c.value for c in sheet[1]].index("宗地编号")]
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    ]
+    assert listed == ["P1", "P2"]
     assert wb["数据质量"]["A2"].value == "警告"
 
 
@@ -130,7 +139,8 @@ def test_explain(toy: Path, capsys) -> None:
     code, out, _ = run(capsys, "explain", "P2", toy, *AS_OF)
     assert code == 0
     assert out.startswith("宗地 P2 体检表(北片区，2025年度，基准日 2026-11-28)")
-    assert "零地增资候选：容积率可由 0.24 提高到 2.50，可增建筑面积 11,300 m²" in out
+    assert "处置：零地增资" in out
+    assert "理由：容积率可由 0.24 提高到 2.50，可增建筑面积 11,300 m²" in out
     assert "乙公司" in out and "丙公司" in out
     code, _, err = run(capsys, "explain", "NOPE", toy)
     assert code == 1 and "找不到宗地 NOPE" in err

@@ -16,9 +16,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from lcgis.candidates import DISPOSITIONS
 from lcgis.cli import main
 from lcgis.explain import explain
 from lcgis.io import read_dataset
+from lcgis.land import INEFFICIENT_REASONS
 from lcgis.pipeline import Result, run
 from lcgis.rules import load_rules
 
@@ -220,4 +222,6 @@ def test_every_parcel_has_a_card(result: Result) -> None:
     for pid in result.parcels["parcel_id"]:
         card = explain(result, pid)
         assert card is not None and card.parcel_id == pid
-        assert len(card.rules) == 14 and card.verdict
+        # each inefficient reason, 未开发, 闲置, 在建 and the four dispositions
+        assert len(card.rules) == len(INEFFICIENT_REASONS) + 3 + len(DISPOSITIONS)
+        assert card.verdict

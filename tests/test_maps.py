@@ -14,6 +14,8 @@ import pytest
 import shapely
 
 from lcgis import maps, summary
+from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS
+from lcgis.evaluate import GROUP_LABELS
 from lcgis.io import read_dataset
 from lcgis.pipeline import Result, run
 from lcgis.rules import load_rules
@@ -101,7 +103,7 @@ def test_multipolygon_with_hole_keeps_every_ring() -> None:
 def test_payload_carries_one_row_per_parcel_and_only_shown_fields(demo: Result) -> None:
     pay = _payload(demo, "tax_per_mu")
     assert len(pay["p"]) == len(demo.parcels)
-    assert {len(r) for r in pay["p"]} == {9}
+    assert {len(r) for r in pay["p"]} == {11}
     ids = [r[0] for r in pay["p"]]
     assert ids == demo.parcels["parcel_id"].astype(str).tolist()
     text = maps.to_json(pay)
@@ -217,3 +219,76 @@ def test_enterprise_zones_cover_the_demo(demo: Result) -> None:
     z = summary.enterprise_zones(demo.enterprises, demo.parcels)
     with_land = demo.enterprises["parcel_ids"].notna()
     assert (z[with_land] != "").all()
+
+
+def test_disposition_and_tier_colourings_count_every_list(demo: Result) -> None:
+    p = demo.parcels
+    for indicator, column, names in (
+        ("disposition", "disposition", DISPOSITION_LABELS),
+        ("tier", "tier", TIER_LABELS),
+    ):
+        c = maps.classify_indicator(p, indicator, "quantiles", 5, demo.rules)
+        legend = maps.legend_for(indicator, c, "quantiles")
+        want = [(label, int((p[column] == code).sum())) for code, label in names.items()]
+        unlisted = int(p[column].isna().sum())
+        rows = [(label, n) for _, label, n in legend.rows]
+        assert rows == want + ([(maps.NOT_LISTED, unlisted)] if unlisted else [])
+
+
+def test_overlays_are_the_dispositions_not_the_old_candidates(demo: Result) -> None:
+    counts = maps.overlay_counts(demo.parcels)
+    p = demo.parcels
+    for code, label in DISPOSITION_LABELS.items():
+        listed = p["disposition"] == code
+        n, mu = counts[label]
+        assert n == int(listed.sum()) and math.isclose(
+            mu, float(p.loc[listed, "land_area_mu"].sum())
+        )
+    assert not any("候选" in name for name in counts)
+    building = p["in_construction"].astype(bool)
+    assert counts["在建"][0] == int(building.sum())
+
+
+def test_payload_tells_each_parcel_its_disposition_and_tier(demo: Result) -> None:
+    pay = _payload(demo, "disposition")
+    p = demo.parcels
+    for row, kind, tier in zip(pay["p"], p["disposition"], p["tier"], strict=True):
+        if isinstance(kind, str):
+            assert pay["dl"][row[9]] == DISPOSITION_LABELS[kind]
+            assert pay["tl"][row[10]] == TIER_LABELS[tier]
+        else:
+            assert row[9] == -1 and row[10] == -1
+    html = maps.build_map(maps.to_json(pay), [[24.86, 118.55], [24.9, 118.58]], basemap="none")
+    assert "处置：" in html.get_root().render()
+
+
+def test_headline_shares_and_dispositions_are_sums_over_parcels(demo: Result) -> None:
+    h = summary.park_summary(demo)
+    p = demo.parcels
+    land = p["land_area_mu"].sum()
+    for kind in DISPOSITION_LABELS:
+        listed = p["disposition"] == kind
+        assert h[f"n_{kind}"] == int(listed.sum())
+        assert math.isclose(h[f"{kind}_mu"], p.loc[listed, "land_area_mu"].sum())
+        assert math.isclose(h[f"{kind}_share"], p.loc[listed, "land_area_mu"].sum() / land)
+    building = p["in_construction"].astype(bool)
+    assert math.isclose(h["in_construction_share"], p.loc[building, "land_area_mu"].sum() / land)
+    assert math.isclose(float(demo.zones["buyback_mu"].sum()), h["buyback_mu"])
+    densify = p["disposition"] == "densify"
+    assert math.isclose(h["est_extra_tax_wan"], p.loc[densify, "est_extra_tax_wan"].sum())
+    freed = p["disposition"].isin(["reclaim", "buyback", "vacate"])
+    assert math.isclose(h["potential_tax_wan"], p.loc[freed, "potential_tax_wan"].sum())
+    for key in summary.HEADLINE_LABELS:
+        if "tax_wan" in key and key != "tax_wan":
+            assert "潜力上限" in summary.HEADLINE_LABELS[key][0]  # no estimate without its label
+
+
+def test_class_counts_per_group_equal_the_enterprise_table(demo: Result) -> None:
+    table = summary.group_class_table(demo.enterprises)
+    e = demo.enterprises
+    for group, name in GROUP_LABELS.items():
+        mine = e[e["eval_group"] == group]
+        assert table.loc[name, summary.UNRATED] == int(mine["class"].isna().sum())
+        for c in summary.CLASSES:
+            assert table.loc[name, c] == int((mine["class"] == c).sum())
+    assert int(table.to_numpy().sum()) == len(e)

@@ -117,12 +117,14 @@ def brute_force(
     free = [
         i
         for i, d, b in zip(pid, p["disposition"], p["undeveloped"], strict=True)
-        if (i not in held)
-        and (
-            (d == "reclaim" and rules.use_reclaim)
-            or (d == "buyback" and rules.use_buyback)
-            or (d == "vacate" and rules.use_vacate)
-            or (b and rules.use_undeveloped)
+        if (
+            (i not in held)
+            and (
+                (d == "reclaim" and rules.use_reclaim)
+                or (d == "buyback" and rules.use_buyback)
+                or (d == "vacate" and rules.use_vacate)
+                or (b and rules.use_undeveloped)
+            )
         )
         or i in current
     ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -163,16 +164,34 @@ def _mask_rows(frame: pd.DataFrame, label: str, values: list[str]) -> pd.DataFra
     return out
 
 
+#: A money figure as the 体检表 writes it (two decimals or one, a space, then 万元 or 元).
+_MONEY = re.compile(r"-?\d[\d,]*\.\d+ (万元|元)")
+_HIDDEN = "—(仅核查人员可见)"
+
+
+def _hide_money(text: str) -> str:
+    """``text`` with its money figures masked when it speaks of tax, output, … ."""
+    return _MONEY.sub(f"{_HIDDEN} \\1", text) if review.is_confidential(text) else text
+
+
 def mask_card(c: Card) -> Card:
     """The 体检表 with confidential figures masked for viewers and guests: the occupants'
-    confidential columns, the score rows of tax/output/… indicators, and those figures."""
+    confidential columns, the score rows of tax/output/… indicators, those figures, the
+    actual values of the rules that test them, and the money figures in the verdict and the
+    disposition's reasons."""
     if role() in ("reviewer", "admin"):
         return c
+    disposition = c.disposition.copy()
+    if "理由" in disposition:
+        disposition["理由"] = disposition["理由"].astype(str).map(_hide_money)
     return dataclasses.replace(
         c,
+        verdict=[_hide_money(v) for v in c.verdict],
         occupants=mask(c.occupants),
         scores=_mask_rows(c.scores, "指标", ["数值", "基准值", "得分"]),
         figures=_mask_rows(c.figures, "指标", ["数值"]),
+        rules=_mask_rows(c.rules, "检验", ["实际值"]),
+        disposition=disposition,
     )
 
 

@@ -94,7 +94,8 @@ def table(df: pd.DataFrame, *, key: str | None = None, height: int | str = "auto
 
 
 def card(c: Card) -> None:
-    """The 体检表 as tables: verdict, figures, rules, occupants, scores, inputs.
+    """The 体检表 as tables: verdict and notes, disposition with its reasons and clauses,
+    figures, rules, occupants, scores, inputs.
 
     Confidential figures are masked for viewers and guests (:func:`ui.auth.mask_card`).
     """
@@ -105,8 +106,11 @@ def card(c: Card) -> None:
     st.markdown(f"**宗地编号：** {md(c.parcel_id)}")
     for line in c.verdict:
         st.markdown(f"- {md(line)}")
-    tabs = st.tabs(["计算指标", "规则检验", "用地企业", "得分明细", "基础数据"])
+    for note in c.notes:
+        st.caption(note)
+    tabs = st.tabs(["处置建议", "计算指标", "规则检验", "用地企业", "得分明细", "基础数据"])
     parts = (
+        (c.disposition, "未列入处置清单", False),
         (c.figures, "无", True),
         (c.rules, "无", False),
         (c.occupants, "该宗地没有用地企业", False),

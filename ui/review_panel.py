@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lcgis import maps, review
+from lcgis import maps, report, review
 from lcgis.errors import ChangeRefused, LcgisError, StaleVersionError
 
 from . import auth, render, state
@@ -32,9 +32,10 @@ CLOSED = ("已处置", "不予处置")
 FLAGS: tuple[tuple[str, str], ...] = (
     ("idle", "闲置"),
     ("inefficient", "低效"),
-    ("vacate_candidate", "腾笼换鸟候选"),
-    ("densify_candidate", "零地增资候选"),
+    ("in_construction", "在建"),
 )
+#: Coded columns of the queue shown in Chinese: the disposition and the tier of its list.
+CODED: tuple[tuple[str, str], ...] = (("disposition", "处置方式"), ("tier", "梯队"))
 
 
 # --- cached reads ----------------------------------------------------------------------------
@@ -89,6 +90,9 @@ def queue(ctx: state.Context, today: dt.date | None = None) -> pd.DataFrame:
     for col, _ in FLAGS:
         on = p[col].astype("boolean").fillna(False) if col in p else pd.Series(False, index=p.index)
         out[col] = on.to_numpy(dtype=bool)
+    for col, _ in CODED:
+        values = p[col] if col in p else pd.Series(None, index=p.index)
+        out[col] = [report.value_zh(col, v) for v in values]
     r = reviews().astype({"parcel_id": str})
     out = out.merge(r, on="parcel_id", how="left")
     out["status"] = out["status"].fillna(review.DEFAULT_STATUS)
@@ -104,6 +108,7 @@ QUEUE_LABELS: dict[str, str] = {
     "zone_name": "片区",
     "land_area_mu": "用地面积(亩)",
     **dict(FLAGS),
+    **dict(CODED),
     "status": "核查状态",
     "overdue": "逾期",
     "reason": "原因",

@@ -24,6 +24,7 @@ import streamlit as st
 
 from lcgis import maps, report, summary
 from lcgis.errors import LcgisError, RulesError
+from lcgis.evaluate import GROUP_LABELS
 from lcgis.evaluate import sensitivity as _sensitivity
 from lcgis.explain import Card, explain
 from lcgis.io import Dataset, read_dataset
@@ -41,7 +42,7 @@ DATA_DIR = "lcgis_data_dir"  # dataset folder
 YEAR = "lcgis_year"  # evaluation year
 RULES_PATH = "lcgis_rules_path"  # rules file (empty = default rules)
 RULES_FILE = "lcgis_rules_file"  # an uploaded rules file saved for this session
-AS_OF = "lcgis_as_of"  # evaluation date
+AS_OF = "lcgis_as_of"  # evaluation date chosen by the user (None: 31 December of the year)
 SELECTED = "lcgis_selected_parcel"  # the selected parcel id (survives reruns and pages)
 SESSION_ID = "lcgis_session_id"
 USER = "lcgis_user"  # the logged-in lcgis.review.User (absent: nobody, a guest on the demo)
@@ -54,6 +55,17 @@ DATA_GENERATION = "lcgis_data_generation"  # bumped when the app switches the da
 def widget_key(base: str) -> str:
     """A widget key that changes when the app switches the dataset (so the widget restarts)."""
     return f"{base}_{st.session_state.get(DATA_GENERATION, 0)}"
+
+
+def year_end(year: int | None) -> dt.date:
+    """The default evaluation date: 31 December of the evaluated year (rules.md §8); today
+    for data without years."""
+    return dt.date(year, 12, 31) if year is not None else dt.date.today()
+
+
+def as_of_key(year: int | None) -> str:
+    """Key of the date box: one per year, so it starts from that year's 31 December."""
+    return f"{W_AS_OF}_{year}"
 
 
 def year_key(data_dir: str) -> str:
@@ -82,7 +94,7 @@ def init_session() -> None:
     """Defaults for the sidebar widgets (set once; widgets then own their keys)."""
     st.session_state.setdefault(DATA_DIR, initial_data_dir())
     st.session_state.setdefault(RULES_PATH, os.environ.get("LCGIS_RULES", ""))
-    st.session_state.setdefault(AS_OF, None)  # None: 31 December of the evaluated year
+    st.session_state.setdefault(AS_OF, None)
     st.session_state.setdefault(SESSION_ID, uuid.uuid4().hex)
 
 
@@ -186,22 +198,15 @@ def current_rules() -> tuple[Rules, str]:
     return rules, f"默认规则(摘要 {rules.digest[:8]})"
 
 
-def year_end(year: int | None) -> dt.date:
-    """The default evaluation date: 31 December of the evaluated year (today without one)."""
-    return dt.date(int(year), 12, 31) if year is not None else dt.date.today()
-
-
 def current_key(rules: Rules) -> Key:
     data_dir = str(st.session_state.get(DATA_DIR) or initial_data_dir())
     year = st.session_state.get(YEAR)
-    if year is None:
-        years = years_of(data_dir)
-        year = years[-1] if years else None
+    year = int(year) if year is not None else None
     as_of = st.session_state.get(AS_OF) or year_end(year)
     return (
         data_dir,
         files_stamp(data_dir),
-        int(year) if year is not None else None,
+        year,
         rules.digest,
         as_of.isoformat(),
     )
@@ -287,13 +292,15 @@ def park(key: Key, _result: Result) -> dict[str, float]:
 
 
 def previous(ctx: Context) -> Result | None:
-    """The result of the year before the evaluated one, judged alike: the same distance from
-    its own 31 December as the evaluated year's date is from its (like with like)."""
-    years = [y for y in ctx.result.years if ctx.year is not None and y < ctx.year]
-    if not years or ctx.year is None:
+    """The result of the year before the evaluated one, computed like the current one: the
+    same data, allocation and rules, its firms at its own 31 December, and its evaluation
+    date as far from that year end as the current one's (year end → year end)."""
+    year = ctx.result.year
+    years = [y for y in ctx.result.years if year is not None and y < year]
+    if year is None or not years:
         return None
     prev = years[-1]
-    as_of = (year_end(prev) + (ctx.as_of - year_end(ctx.year))).isoformat()
+    as_of = summary.previous_as_of(ctx.result.as_of, year, prev).isoformat()
     k = ctx.key
     return result_of(k[0], k[1], prev, k[3], as_of, _rules=ctx.rules)
 
@@ -308,15 +315,25 @@ def enterprise_table(key: Key, _result: Result) -> pd.DataFrame:
     )
     rated = e["class"].astype(str).isin(["A", "B", "C", "D"]) if "class" in e else False
     e["_unrated"] = ~pd.Series(rated, index=e.index)
-    e["_group"] = e["group"].map({"above_scale": 0, "below_scale": 1}) if "group" in e else 0
-    order = ["_unrated", "_group", "rank", "name"] if "rank" in e else ["_unrated", "name"]
+    groups = {g: i for i, g in enumerate(GROUP_LABELS)}
+    e["_group"] = e["eval_group"].map(groups) if "eval_group" in e else 0
+    if "rank_in_group" in e:
+        order = ["_unrated", "_group", "rank_in_group", "name"]
+    else:
+        order = ["_unrated", "name"]
     e = e.sort_values(order, na_position="last").drop(columns=["_unrated", "_group"])
     e["group_label"] = (
-        e["group"].map({"above_scale": "规上组", "below_scale": "规下组"}).fillna("")
-        if "group" in e
+        e["eval_group"].map({g: f"{n}组" for g, n in GROUP_LABELS.items()}).fillna("")
+        if "eval_group" in e
         else ""
     )
     return e.reset_index(drop=True)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def workbook_sheets(key: Key, _result: Result) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets (Chinese headers and values) of a result."""
+    return report.workbook_sheets(_result)
 
 
 @st.cache_data(show_spinner=False, max_entries=12)

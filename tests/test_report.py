@@ -1,0 +1,236 @@
+"""The committee's workbook (revision 2): sheets, 说明 with the rules and sources, 示意数据 on the
+demo, Chinese values, the 片区 park total and class counts, one list per disposition.
+
+Every expectation is computed here from the Result (or the input files), never copied from
+today's demo numbers: the demo is regenerated from time to time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from lcgis import report
+from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
+from lcgis.evaluate import GROUP_LABELS
+from lcgis.io import read_dataset
+from lcgis.pipeline import Result, run
+from lcgis.rules import load_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+SHEETS = [
+    "说明",
+    "宗地",
+    "企业",
+    "片区",
+    "无偿收回",
+    "收储改造",
+    "腾笼换鸟",
+    "零地增资",
+    "数据质量",
+]
+
+
+@pytest.fixture(scope="module")
+def demo() -> Result:
+    return run(read_dataset(ROOT / "data"), load_rules())
+
+
+@pytest.fixture(scope="module")
+def written(demo: Result, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return report.write(demo, tmp_path_factory.mktemp("book") / "评价结果.xlsx")
+
+
+@pytest.fixture(scope="module")
+def book(written: Path) -> dict[str, pd.DataFrame]:
+    """The demo's workbook as written, read back sheet by sheet (header row = columns)."""
+    wb = openpyxl.load_workbook(written, read_only=True)
+    assert wb.sheetnames == SHEETS
+    sheets = {}
+    for ws in wb.worksheets:
+        rows = list(ws.values)
+        sheets[ws.title] = pd.DataFrame(rows[1:], columns=rows[0])
+    return sheets
+
+
+def _notes(book: dict[str, pd.DataFrame]) -> dict[str, str]:
+    return dict(zip(book["说明"]["项目"], book["说明"]["内容"].fillna(""), strict=True))
+
+
+def test_notes_state_illustrative_data_rules_version_and_sources(
+    demo: Result, book: dict[str, pd.DataFrame]
+) -> None:
+    notes = _notes(book)
+    text = "\n".join(notes.values())
+    zones_doc = json.loads((ROOT / "data" / "zones.geojson").read_text(encoding="utf-8"))
+    assert "示意数据" in zones_doc["description"]  # the demo marks itself …
+    assert notes["数据性质"] == zones_doc["description"] or "示意数据" in notes["数据性质"]
+    assert "示意数据" in notes["注意"]  # … and the workbook says so
+    assert demo.rules.digest in notes["规则版本"] and "默认规则" in notes["规则版本"]
+    assert notes["评价基准日"] == demo.as_of.isoformat()
+    assert notes["评价年度"] == f"{demo.year}年"
+    used = ["reclaim", "buyback", "vacate", "densify", "priority", "in_construction"]
+    used += ["tax_per_mu_low", "small_parcel", "idle", "government_reason", "evaluation"]
+    for code in used:
+        assert demo.rules.source(code) in notes.values(), code
+    assert "泉政办规〔2025〕13号" in text
+    # a rule switched off by default (far_utilization_below = false) is not cited
+    assert demo.rules.inefficient.far_utilization_below is None
+    assert demo.rules.source("far_below_plan") not in notes.values()
+
+
+def test_notes_of_user_data_and_rules_say_neither_demo_nor_default(
+    toy: Path, tmp_path: Path
+) -> None:
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text("[buyback]\ntax_per_mu_below = 6.0\n", encoding="utf-8")
+    rules = load_rules(rules_file)
+    res = run(read_dataset(toy), rules, as_of=None)
+    notes = report.notes_sheet(res)
+    text = "\n".join(notes["内容"])
+    assert "示意数据" not in text and "用户提供的数据" in text
+    assert "自定义规则" in text and rules.digest in text
+    assert rules.digest != load_rules().digest
+
+
+def test_footer_marks_the_demo(written: Path) -> None:
+    ws = openpyxl.load_workbook(written)["收储改造"]
+    assert "示意数据" in ws.oddFooter.center.text
+
+
+_CODE = re.compile(r"^[a-z][a-z0-9_;]*$")
+
+
+def test_every_value_a_person_reads_is_chinese(demo: Result, book: dict[str, pd.DataFrame]) -> None:
+    codes = {"industrial", "warehouse", "vacant", "completed", "not_started", "north", "south"}
+    codes |= {"central", "above_scale", "below_scale", "small", "fee", "reclaim", *TIERS}
+    codes |= set(DISPOSITION_LABELS)
+    for name, sheet in book.items():
+        if name == "数据质量":  # issue codes and file field names, for fixing the files
+            continue
+        for col in sheet.columns:
+            assert not _CODE.match(str(col)), (name, col)
+            bad = {v for v in sheet[col].dropna().astype(str) if _CODE.match(v) or v in codes}
+            assert not bad, (name, col, sorted(bad)[:5])
+    parcels = book["宗地"]
+    p = demo.parcels
+    assert "片区编号" not in parcels.columns  # zone ids (north) are not shown, names are
+    zh_use = {"industrial": "工业", "warehouse": "仓储", "vacant": "空地", "other": "其他"}
+    assert parcels["用地性质"].tolist() == [zh_use[u] for u in p["land_use"]]
+    tiers = [TIER_LABELS[t] if isinstance(t, str) else "" for t in p["tier"]]
+    assert parcels["梯队"].fillna("").tolist() == tiers
+    groups = book["企业"]["评价组"].tolist()
+    assert groups == [GROUP_LABELS[g] for g in demo.enterprises["eval_group"]]
+
+
+def test_enterprise_sheet_gives_each_firm_the_zone_of_its_main_parcel(
+    demo: Result, book: dict[str, pd.DataFrame]
+) -> None:
+    a = demo.allocation.sort_values(
+        ["credit_code", "alloc_land_m2", "parcel_id"], ascending=[True, False, True]
+    )
+    main = a.drop_duplicates("credit_code").set_index("credit_code")["parcel_id"]
+    zone_of = demo.parcels.set_index("parcel_id")["zone_name"]
+    want = [zone_of.get(main.get(c), "无用地") for c in demo.enterprises["credit_code"]]
+    ent = book["企业"]
+    assert ent.columns.tolist()[ent.columns.tolist().index("企业名称") + 1] == "片区"
+    assert ent["片区"].tolist() == want
+    assert ent["统一社会信用代码"].tolist() == demo.enterprises["credit_code"].tolist()
+
+
+def test_zone_sheet_park_total_is_the_sum_of_the_zones(
+    demo: Result, book: dict[str, pd.DataFrame]
+) -> None:
+    zones = book["片区"]
+    assert zones["片区"].iloc[-1] == "园区合计"
+    rows, total = zones.iloc[:-1], zones.iloc[-1]
+    assert rows["片区"].tolist() == demo.zones["zone_name"].tolist()
+    summed = ["用地面积(亩)", "宗地数(宗)", "工业总产值(万元)", "税收(万元)", "闲置(亩)"]
+    summed += [
+        "低效(亩)",
+        "在建(亩)",
+        "无偿收回(亩)",
+        "收储改造(亩)",
+        "腾笼换鸟(亩)",
+        "零地增资(亩)",
+    ]
+    summed += ["可增建筑面积(m²)"]
+    for col in summed:
+        assert total[col] == pytest.approx(pd.to_numeric(rows[col]).sum()), col
+    p = demo.parcels
+    assert total["用地面积(亩)"] == pytest.approx(p["land_area_mu"].sum())
+    assert total["宗地数(宗)"] == len(p)
+    assert total["收储改造(亩)"] == pytest.approx(
+        p.loc[p["disposition"] == "buyback", "land_area_mu"].sum()
+    )
+    assert total["亩均税收(万元/亩)"] == pytest.approx(p["tax_wan"].sum() / p["land_area_mu"].sum())
+    assert total["容积率"] == pytest.approx(p["floor_area_m2"].sum() / p["land_area_m2"].sum())
+    assert total["企业数(家)"] == demo.allocation["credit_code"].nunique()
+
+
+def test_zone_class_counts_equal_the_enterprise_sheet(
+    demo: Result, book: dict[str, pd.DataFrame]
+) -> None:
+    zones, ent = book["片区"], book["企业"]
+    classes = ent["类别"].fillna("未评")
+    for _, row in zones.iloc[:-1].iterrows():
+        here = classes[ent["片区"] == row["片区"]]
+        for c in ("A", "B", "C", "D", "T"):
+            assert row[f"{c}类企业(家)"] == int((here == c).sum()), (row["片区"], c)
+        assert row["未评企业(家)"] == int((here == "未评").sum())
+    total = zones.iloc[-1]
+    e = demo.enterprises
+    for c in ("A", "B", "C", "D", "T"):
+        assert total[f"{c}类企业(家)"] == int((e["class"] == c).sum())
+    assert total["未评企业(家)"] == int(e["class"].isna().sum())
+    counted = [f"{c}类企业(家)" for c in "ABCDT"] + ["未评企业(家)"]
+    assert int(total[counted].sum()) == len(e)
+
+
+def _order(res: Result, kind: str) -> list[str]:
+    p = res.parcels[res.parcels["disposition"] == kind]
+    key = [
+        (TIERS.index(t), -pr if not math.isnan(pr) else math.inf, str(i))
+        for t, pr, i in zip(p["tier"], p["priority"], p["parcel_id"], strict=True)
+    ]
+    return [k[2] for k in sorted(key)]
+
+
+@pytest.mark.parametrize("kind", list(DISPOSITION_LABELS))
+def test_each_list_sheet_is_its_disposition_in_tier_then_priority_order(
+    demo: Result, book: dict[str, pd.DataFrame], kind: str
+) -> None:
+    sheet = book[DISPOSITION_LABELS[kind]]
+    want = _order(demo, kind)
+    assert sheet["宗地编号"].tolist() == want
+    p = demo.parcels.set_index(demo.parcels["parcel_id"].astype(str))
+    assert sheet["梯队"].tolist() == [TIER_LABELS[p.loc[i, "tier"]] for i in want]
+    assert sheet.columns.tolist()[:3] == ["梯队", "优先级", "宗地编号"]
+    assert sheet["优先级"].astype(float).tolist() == pytest.approx(
+        [p.loc[i, "priority"] for i in want], nan_ok=True
+    )
+
+
+def test_buyback_sheet_names_its_reasons(demo: Result, book: dict[str, pd.DataFrame]) -> None:
+    sheet = book["收储改造"]
+    p = demo.parcels.set_index("parcel_id")
+    assert len(sheet) == int((demo.parcels["disposition"] == "buyback").sum())
+    for pid, reasons in zip(sheet["宗地编号"], sheet["处置理由"], strict=True):
+        codes = p.loc[pid, "disposition_reasons"].split(";")
+        assert reasons == "；".join(report.ALL_REASON_LABELS[c] for c in codes)
+
+
+def test_every_estimated_gain_is_headed_as_an_upper_bound(book: dict[str, pd.DataFrame]) -> None:
+    seen = 0
+    for name, sheet in book.items():
+        for col in sheet.columns:
+            if "预计新增" in str(col) or "可产出" in str(col):
+                seen += 1
+                assert str(col).endswith("(潜力上限)"), (name, col)
+    assert seen >= 6  # 宗地 (4), the disposal lists and 零地增资
