@@ -24,6 +24,8 @@ from lcgis.review import ReviewStore, User
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PW = "correct-horse-9"
+#: The dataset id of the embedded demo (reviews are kept per dataset).
+DEMO = review.dataset_id(ROOT / "data")
 
 
 @pytest.fixture(autouse=True)
@@ -158,9 +160,9 @@ def test_reviewer_logs_in_and_changes_a_status(store: ReviewStore) -> None:
     assert any("张三" in m.value for m in at.sidebar.markdown)
     submit(at, pid, "核查中", assignee="赵六")
     assert any("已保存" in s.value for s in at.success), [e.value for e in at.error]
-    rv = store.get(pid)
+    rv = store.get(pid, dataset=DEMO)
     assert rv is not None and rv.version == 1 and rv.status == "核查中" and rv.assignee == "赵六"
-    hist = store.history(pid)
+    hist = store.history(pid, dataset=DEMO)
     assert [(h.user, h.version, h.accepted, h.status) for h in hist] == [
         ("张三", 1, True, "核查中")
     ]
@@ -170,7 +172,7 @@ def test_reviewer_logs_in_and_changes_a_status(store: ReviewStore) -> None:
     assert any("变更记录(1 条" in e.label for e in at.expander)
     # a second change from the same (recreated) form is based on version 1
     submit(at, pid, "已核实")
-    rv = store.get(pid)
+    rv = store.get(pid, dataset=DEMO)
     assert rv is not None and rv.version == 2 and rv.status == "已核实"
     # logout: back to a guest
     button(at, "退出登录").click().run()
@@ -184,18 +186,20 @@ def test_a_stale_version_is_refused_and_nothing_is_overwritten(store: ReviewStor
     assert any(b.label == "保存" for b in at.button)
     other = store.get_user("李四")
     assert other is not None
-    store.set_review(pid, by=other, expect_version=0, status="列入腾笼换鸟计划")  # behind the back
+    store.set_review(
+        pid, dataset=DEMO, by=other, expect_version=0, status="列入腾笼换鸟计划"
+    )  # behind the back
     submit(at, pid, "不予处置")
     errors = [e.value for e in at.error]
     assert any("李四" in e and "未保存" in e for e in errors), errors
-    rv = store.get(pid)
+    rv = store.get(pid, dataset=DEMO)
     assert rv is not None and rv.status == "列入腾笼换鸟计划" and rv.version == 1
-    refused = [h for h in store.history(pid) if not h.accepted]
+    refused = [h for h in store.history(pid, dataset=DEMO) if not h.accepted]
     assert len(refused) == 1 and refused[0].user == "张三"
     # reload: the form now reads version 1 and the change goes through
     button(at, "重新读取最新记录").click().run()
     submit(at, pid, "不予处置")
-    rv = store.get(pid)
+    rv = store.get(pid, dataset=DEMO)
     assert rv is not None and rv.status == "不予处置" and rv.version == 2
 
 
@@ -207,7 +211,7 @@ def test_a_viewer_cannot_change(store: ReviewStore) -> None:
     assert not any(b.label == "保存" for b in at.button)
     at.switch_page("app_pages/enterprises.py").run()
     assert at.dataframe[0].value["亩均税收(万元/亩)"].isna().all()
-    assert store.get(pid) is None
+    assert store.get(pid, dataset=DEMO) is None
 
 
 def test_review_screen_counts_and_filters(store: ReviewStore) -> None:
@@ -215,9 +219,9 @@ def test_review_screen_counts_and_filters(store: ReviewStore) -> None:
     user = store.get_user("张三")
     assert user is not None
     old = dt.date(2020, 1, 1)
-    store.set_review(ids[0], by=user, status="核查中", due_date=old, assignee="赵六")
-    store.set_review(ids[1], by=user, status="已处置", due_date=old)
-    store.set_review(ids[2], by=user, status="核查中", due_date=dt.date(2099, 1, 1))
+    store.set_review(ids[0], dataset=DEMO, by=user, status="核查中", due_date=old, assignee="赵六")
+    store.set_review(ids[1], dataset=DEMO, by=user, status="已处置", due_date=old)
+    store.set_review(ids[2], dataset=DEMO, by=user, status="核查中", due_date=dt.date(2099, 1, 1))
     at = run(REVIEW)
     assert at.title[0].value == "审核"
     m = {x.label: x.value for x in at.metric}
@@ -253,7 +257,7 @@ def test_map_colours_by_review_status_and_refreshes_after_a_change(store: Review
     assert legend["待核查"] == len(ids) and legend["已处置"] == 0
     user = store.get_user("张三")
     assert user is not None
-    store.set_review(ids[0], by=user, status="已处置")
+    store.set_review(ids[0], dataset=DEMO, by=user, status="已处置")
     at.run()
     legend = legend_counts(at)
     assert legend["待核查"] == len(ids) - 1 and legend["已处置"] == 1

@@ -46,6 +46,7 @@ SELECTED = "lcgis_selected_parcel"  # the selected parcel id (survives reruns an
 SESSION_ID = "lcgis_session_id"
 USER = "lcgis_user"  # the logged-in lcgis.review.User (absent: nobody, a guest on the demo)
 USER_STORE = "lcgis_user_store"  # URL of the store the user logged in to
+LAST_ACTIVE = "lcgis_last_active"  # time.time() of the logged-in user's last run (idle logout)
 W_DATA_DIR, W_YEAR, W_RULES_PATH, W_AS_OF = "sb_data_dir", "sb_year", "sb_rules_path", "sb_as_of"
 W_RULES_UPLOAD = "sb_rules_upload"
 DATA_GENERATION = "lcgis_data_generation"  # bumped when the app switches the dataset itself
