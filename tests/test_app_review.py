@@ -7,6 +7,7 @@ Every test uses its own SQLite store (env LCGIS_DATABASE_URL); data/ is never wr
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -268,3 +269,99 @@ def test_queue_frame_is_aligned_with_the_parcels() -> None:
     table = at.dataframe[0].value
     assert isinstance(table, pd.DataFrame)
     assert table["宗地编号"].tolist() == parcel_ids()
+
+
+# --- the installation's users across datasets, roles re-read, login back-off, idle logout ------
+
+
+def test_switching_datasets_keeps_the_login_and_the_reviews_apart(
+    store: ReviewStore, toy: Path
+) -> None:
+    pid = parcel_ids()[0]
+    at = run(MAP, lcgis_selected_parcel=pid)
+    login(at, "张三")
+    submit(at, pid, "核查中")
+    # another dataset, switched as the app does it (ui.state.switch_dataset)
+    at.session_state["lcgis_data_dir"] = str(toy)
+    at.session_state["lcgis_data_generation"] = 1
+    at.session_state["lcgis_selected_parcel"] = "P1"
+    at.run()
+    ok(at)
+    assert any("张三" in m.value for m in at.sidebar.markdown)  # still logged in
+    submit(at, "P1", "已核实", assignee="赵六")
+    assert any("已保存" in s.value for s in at.success), [e.value for e in at.error]
+    toy_id = review.dataset_id(toy)
+    rv = store.get("P1", dataset=toy_id)
+    assert rv is not None and (rv.status, rv.version, rv.assignee) == ("已核实", 1, "赵六")
+    demo = store.get(pid, dataset=DEMO)
+    assert demo is not None and demo.status == "核查中" and demo.version == 1
+    at.switch_page(REVIEW).run()
+    ok(at)
+    m = {x.label: x.value for x in at.metric}
+    assert m["已核实(宗)"] == "1" and m["核查中(宗)"] == "0" and m["待核查(宗)"] == "1"
+    assert store.verify().ok
+
+
+def test_the_role_is_reread_on_every_run(store: ReviewStore) -> None:
+    pid = parcel_ids()[4]
+    at = run(MAP, lcgis_selected_parcel=pid)
+    login(at, "张三")
+    assert any(b.label == "保存" for b in at.button)
+    store.set_role("张三", "viewer")
+    at.run()
+    ok(at)
+    assert not any(b.label == "保存" for b in at.button)
+    assert any("查看角色" in c.value for c in at.caption)
+    store.remove_user("张三")
+    at.run()
+    ok(at)
+    assert not any("张三" in m.value for m in at.sidebar.markdown)  # logged out
+    assert any(b.label == "登录" for b in at.button)
+
+
+def test_five_failed_logins_pause_the_login_for_that_name_and_client(store: ReviewStore) -> None:
+    at = run()
+    login(at, "张三", "wrong-password")
+    assert [e.value for e in at.error] == ["用户名或密码错误。"]
+    for _ in range(3):  # three more from elsewhere in the same browser (another tab)
+        assert store.login("张三", "wrong-password", client="本机").retry_after_s == 0
+    login(at, "张三", "wrong-password")  # the fifth
+    assert any("用户名或密码错误" in e.value and "暂停 30 秒" in e.value for e in at.error)
+    login(at, "张三", PW)  # the right password, but paused
+    assert any("失败次数过多" in e.value for e in at.error)
+    assert not any("张三" in m.value for m in at.sidebar.markdown)
+    again = run()  # a new session: the counters are in the store, not the session
+    login(again, "张三", PW)
+    assert any("失败次数过多" in e.value for e in again.error)
+    assert {(e.user, e.client, e.outcome) for e in store.login_log()} == {
+        ("张三", "本机", "failed")
+    }
+    store.unlock(user="张三", client="本机")
+    login(again, "张三", PW)
+    assert any("张三" in m.value for m in again.sidebar.markdown)
+
+
+def test_an_idle_session_is_logged_out(store: ReviewStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = User("张三", "reviewer")
+    at = run(lcgis_user=user, lcgis_last_active=time.time() - 31 * 60)
+    assert not any("张三" in m.value for m in at.sidebar.markdown)
+    assert any("30 分钟未操作" in w.value for w in at.sidebar.warning)  # said once, where to log in
+    at.run()
+    assert not any("未操作" in w.value for w in at.warning)
+    at = run(MAP, lcgis_user=user, lcgis_last_active=time.time() - 29 * 60)
+    assert any("张三" in m.value for m in at.sidebar.markdown)
+    monkeypatch.setenv("LCGIS_SESSION_IDLE_MINUTES", "5")
+    at = run(MAP, lcgis_user=user, lcgis_last_active=time.time() - 6 * 60)
+    assert not any("张三" in m.value for m in at.sidebar.markdown)
+
+
+def test_the_client_of_a_login() -> None:
+    from ui.auth import client_from
+
+    assert client_from("10.1.2.3", {"X-Real-IP": "1.1.1.1"}) == "10.1.2.3"  # header not trusted
+    assert client_from("10.0.0.1", {"x-real-ip": " 1.1.1.1 "}, "X-Real-IP") == "1.1.1.1"
+    assert client_from("10.0.0.1", {"X-Forwarded-For": "6.6.6.6, 2.2.2.2"}, "X-Forwarded-For") == (
+        "2.2.2.2"  # the address the trusted proxy appended, not what the browser claimed
+    )
+    assert client_from("10.0.0.1", {}, "X-Real-IP") == "10.0.0.1"
+    assert client_from(None, {}) == client_from(object(), {}) == "本机"

@@ -17,6 +17,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -99,13 +100,55 @@ def five_changes(store: ReviewStore) -> list[HistoryEntry]:
 # --- schema -------------------------------------------------------------------------------
 
 
-def test_migration_creates_the_tables_of_the_code(store: ReviewStore) -> None:
+def schema_shape(url: str) -> dict[str, tuple[dict[str, bool], list[str], set[Any]]]:
+    """Per table: {column: nullable}, primary key columns, {(index columns, unique)}."""
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    try:
+        ins = sa.inspect(engine)
+        return {
+            name: (
+                {c["name"]: bool(c["nullable"]) for c in ins.get_columns(name)},
+                sorted(ins.get_pk_constraint(name)["constrained_columns"]),
+                {(tuple(i["column_names"]), bool(i["unique"])) for i in ins.get_indexes(name)}
+                | {(tuple(u["column_names"]), True) for u in ins.get_unique_constraints(name)},
+            )
+            for name in ins.get_table_names()
+        }
+    finally:
+        engine.dispose()
+
+
+def test_migrations_and_a_new_store_build_the_schema_of_the_code(
+    db_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from alembic import command
+
+    engine = sa.create_engine(db_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:  # every revision in turn, as an old store is upgraded
+        command.upgrade(ReviewStore._alembic_config(conn), "head")
+    engine.dispose()
+    migrated = schema_shape(db_url)
     head, known = ReviewStore.known_revisions()
-    assert store.schema_revision() == head and head in known
-    inspector = sa.inspect(store._engine)
+    if db_url.startswith("sqlite"):
+        new_url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+        with ReviewStore(new_url) as new:  # a new store is created at once at the head
+            assert new.schema_revision() == head
+        new_shape = schema_shape(new_url)
+    else:
+        from tests.pgserver import fresh_database
+
+        with fresh_database(request.getfixturevalue("postgres_server")) as new_url:
+            with ReviewStore(new_url) as new:
+                assert new.schema_revision() == head
+            new_shape = schema_shape(new_url)
+    assert migrated == new_shape
+    assert set(migrated) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
     for table in metadata.sorted_tables:
-        assert {c["name"] for c in inspector.get_columns(table.name)} == set(table.c.keys())
-    assert store.verify().ok and store.verify().entries == 0
+        assert set(migrated[table.name][0]) == set(table.c.keys())
+        assert migrated[table.name][1] == sorted(c.name for c in table.primary_key)
+    with ReviewStore(db_url) as store:
+        assert store.schema_revision() == head and head in known
+        assert store.verify().ok and store.verify().entries == 0
 
 
 def test_database_newer_than_code_is_refused(db_url: str, capsys) -> None:
