@@ -793,3 +793,50 @@ def test_a_legacy_chain_rewritten_with_a_skipped_version_is_caught(db_url: str) 
     engine.dispose()
     result = verify_store(db_url)
     assert not result.ok and result.first_bad_seq == 2 and "版本应为 2" in result.message
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from lcgis.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_pauses_logins_shows_and_lifts_the_pause(
+    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ReviewStore(db_url, hasher=FAST_HASH) as s:
+        s.add_user("alice", "alice-secret", "reviewer")
+    db = ("--db", db_url)
+    set_p1 = ("review", "set", "P1", "--status", "核查中", "--user", "alice", "--dataset", DS, *db)
+    monkeypatch.setenv("LCGIS_PASSWORD", "wrong")
+    for _ in range(MAX_FAILURES):
+        assert cli(capsys, *set_p1)[0] == 1
+    monkeypatch.setenv("LCGIS_PASSWORD", "alice-secret")
+    code, _, err = cli(capsys, *set_p1)
+    assert code == 1 and "失败次数过多" in err
+    code, out, _ = cli(capsys, "users", "list", *db)
+    assert code == 0 and "已暂停登录：用户名 alice" in out and "客户端 命令行" in out
+    code, out, _ = cli(capsys, "users", "log", *db)
+    lines = out.strip().splitlines()
+    assert (
+        code == 0
+        and len(lines) == MAX_FAILURES
+        and all("\tfailed\talice\t命令行" in x for x in lines)
+    )
+    assert cli(capsys, "users", "unlock", *db)[0] == 2  # whom?
+    code, out, _ = cli(capsys, "users", "unlock", "alice", "--client", "命令行", *db)
+    assert code == 0 and "清除 2 个" in out
+    assert cli(capsys, *set_p1)[0] == 0
+    assert "已暂停" not in cli(capsys, "users", "list", *db)[1]
+    assert cli(capsys, "review", "verify", *db)[0] == 0
+    raw(db_url, "UPDATE reviews SET status = '已处置'")
+    code, _, err = cli(capsys, "review", "verify", *db)
+    assert code == 1 and "核查状态表被篡改" in err and "宗地 P1" in err
