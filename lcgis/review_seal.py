@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -47,6 +48,7 @@ __all__ = [
 STATE_ENV: Final = "LCGIS_STATE_DIR"
 #: File name of the chain key inside the state folder.
 KEY_NAME: Final = "review.key"
+log = logging.getLogger("lcgis.review")
 #: Bytes read from the end of the witness to find the newest head (covers many lines).
 _TAIL_BYTES: Final = 8192
 
@@ -117,6 +119,9 @@ def load_key(folder: Path) -> ChainKey | None:
         secret = b""
     if len(secret) < 16:
         raise StoreError(f"密钥文件 {path} 已损坏(应为 64 位十六进制数)：请从备份恢复")
+    with contextlib.suppress(OSError):
+        if path.stat().st_mode & 0o077:
+            log.warning("密钥文件 %s 的权限过宽：请用 chmod 600 使其只有本用户可读", path)
     return ChainKey(secret, path)
 
 

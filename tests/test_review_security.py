@@ -569,7 +569,9 @@ def test_a_postgresql_store_whose_tables_were_dropped_is_not_recreated(
             ReviewStore(url)
 
 
-def test_a_lost_or_wrong_key_stops_writes_and_verify_says_so(store: ReviewStore) -> None:
+def test_a_lost_or_wrong_key_stops_writes_and_verify_says_so(
+    store: ReviewStore, caplog: pytest.LogCaptureFixture
+) -> None:
     store.set_review("P1", dataset=DS, by=R, status="核查中")
     key = store.state_dir / KEY_NAME
     assert key.stat().st_mode & 0o777 == 0o600
@@ -582,10 +584,13 @@ def test_a_lost_or_wrong_key_stops_writes_and_verify_says_so(store: ReviewStore)
         assert not result.ok and "找不到密钥文件" in result.message
     assert not key.exists()  # never silently replaced
     key.write_text("cd" * 32 + "\n")
-    with ReviewStore(store.url) as fresh:
+    key.chmod(0o644)
+    with ReviewStore(store.url) as fresh, caplog.at_level(logging.WARNING, "lcgis.review"):
         with pytest.raises(StoreError, match="不符"):
             fresh.set_review("P2", dataset=DS, by=R, status="核查中")
         assert "不符" in fresh.verify().message
+    assert any("权限过宽" in r.getMessage() for r in caplog.records)
+    key.chmod(0o600)
     key.write_bytes(secret)
     with ReviewStore(store.url) as fresh:
         fresh.set_review("P2", dataset=DS, by=R, status="核查中")
