@@ -45,6 +45,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import logging
@@ -821,6 +822,16 @@ def _sqlite_on_begin(conn: Connection) -> None:
 _DUMMY_PASSWORD = "lcgis-timing-equaliser"
 
 
+@functools.lru_cache(maxsize=8)
+def _dummy_hash(
+    time_cost: int, memory_cost: int, parallelism: int, hash_len: int, salt_len: int, kind: Any
+) -> str:
+    """The argon2 hash, with these parameters, of a password nobody uses."""
+    return PasswordHasher(time_cost, memory_cost, parallelism, hash_len, salt_len, type=kind).hash(
+        _DUMMY_PASSWORD
+    )
+
+
 def _client_label(client: str | None) -> str:
     text = (client or "").strip()
     return text[:100] if text else "未知"
@@ -1257,9 +1268,13 @@ class ReviewStore:
         return User(row.name, row.role), "", bool(row.admin_policy_ok)
 
     def _dummy(self) -> str:
-        """A hash with the store's argon2 parameters of a password nobody uses."""
+        """A hash with the store's argon2 parameters of a password nobody uses (made once per
+        set of parameters in a process: the first attempt costs the same for any name)."""
         if self._dummy_hash is None:
-            self._dummy_hash = self._hasher.hash(_DUMMY_PASSWORD)
+            h = self._hasher
+            self._dummy_hash = _dummy_hash(
+                h.time_cost, h.memory_cost, h.parallelism, h.hash_len, h.salt_len, h.type
+            )
         return self._dummy_hash
 
     def _lock_remaining(self, subjects: Iterable[str], now: dt.datetime) -> float:

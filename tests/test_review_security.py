@@ -294,7 +294,7 @@ def test_every_login_attempt_costs_one_argon2_verification(db_url: str, clock: C
             s.login(name, password, client=f"{name}-{password}")
             clock.advance(FAILURE_MEMORY_S + 1)
             assert hasher.verifies - before == 1, (name, password)
-        assert hasher.hashes == 1  # the dummy hash, made once, on the first attempt
+        assert hasher.hashes <= 1  # at most the dummy hash (made once per process)
 
 
 def test_login_time_does_not_tell_known_from_unknown_users(db_url: str, clock: Clock) -> None:
