@@ -60,13 +60,13 @@ st.markdown(f"**共 {len(shown):,} 宗**")
 render.table(review_panel.queue_view(shown), key="rq_table", height=460)
 
 # --- export ------------------------------------------------------------------------------------
-url, seq = review_panel.stamp()
-if seq == 0:
+url, dataset, seq = review_panel.stamp()
+if not (q["version"] > 0).any():
     st.caption("尚无核查记录可导出。")
 else:
     st.download_button(
         "导出核查状态和变更记录(.xlsx)",
-        data=review_panel.export_bytes(url, seq),
+        data=review_panel.export_bytes(url, dataset, seq),
         file_name=f"核查记录_{today.isoformat()}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="rq_export",

@@ -148,7 +148,7 @@ def _run(args: argparse.Namespace) -> Result:
     ds = _load(args)
     if ds.report.has_errors:
         raise DataError("数据有错误", ds.report)
-    delayed = government_delay(rules.idle.government_reason, data_dir=args.data_dir or "data")
+    delayed = government_delay(rules.idle.government_reason, args.data_dir or "data")
     return run(
         ds,
         rules,

@@ -60,3 +60,7 @@ class AuthenticationError(ChangeRefused):
 
 class InvalidChangeError(ChangeRefused):
     """The change itself is invalid (unknown status, bad date, empty parcel id)."""
+
+
+class NoChangeError(ChangeRefused):
+    """The change would leave every value as it is (内容未变)."""

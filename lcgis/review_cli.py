@@ -1,9 +1,12 @@
 """``python -m lcgis review …`` and ``python -m lcgis users …``: the review store's commands.
 
-Registered into :mod:`lcgis.cli` by :func:`add_parsers` and :data:`COMMANDS`. The store is
-chosen by ``--db URL``, else env ``LCGIS_DATABASE_URL``, else ``review.sqlite`` in ``--data
-DIR``, else in env ``LCGIS_DATA_DIR``, else in ``data/``. A refused change exits 1 (it is
-logged in the history); wrong usage exits 2.
+Registered into :mod:`lcgis.cli` by :func:`add_parsers` and :data:`COMMANDS`. The store is the
+installation's: ``--db URL``, else env ``LCGIS_DATABASE_URL``, else ``review.sqlite`` in the
+state folder (env ``LCGIS_STATE_DIR``, else ``~/.local/state/lcgis``). Reviews are kept per
+dataset: ``--dataset ID``, else the id of the folder ``--data DIR`` (else env
+``LCGIS_DATA_DIR``, else ``data/``; see :func:`lcgis.review.dataset_id`). ``review verify``
+opens the store read-only. A refused change exits 1 (it is logged in the history); wrong usage
+exits 2.
 """
 
 from __future__ import annotations
@@ -25,17 +28,24 @@ if TYPE_CHECKING:
 ROLE_CHOICES = ("viewer", "reviewer", "admin")
 
 
-def _add_db(sp: argparse.ArgumentParser) -> None:
+def _add_db(sp: argparse.ArgumentParser, *, dataset: bool = True) -> None:
     sp.add_argument(
         "--db",
         metavar="URL",
         help="核查数据库(SQLite 文件或 postgresql://…；默认环境变量 LCGIS_DATABASE_URL，"
-        "否则为数据目录中的 review.sqlite)",
+        "否则为状态目录(环境变量 LCGIS_STATE_DIR，默认 ~/.local/state/lcgis)中的 review.sqlite)",
     )
+    if not dataset:
+        return
     sp.add_argument(
         "--data",
         metavar="DIR",
-        help="数据目录(默认环境变量 LCGIS_DATA_DIR，否则 data/)",
+        help="数据目录：核查记录按数据集分开保存(默认环境变量 LCGIS_DATA_DIR，否则 data/)",
+    )
+    sp.add_argument(
+        "--dataset",
+        metavar="ID",
+        help="直接给出数据集编号(覆盖 --data；见 review datasets，旧版记录为 legacy)",
     )
 
 
@@ -72,8 +82,14 @@ def add_parsers(sub: Any) -> None:
     lg.add_argument("--csv", action="store_true", help="输出 CSV(含表头)")
     _add_db(lg)
 
-    vf = rsub.add_parser("verify", help="核验变更记录的哈希链(完整退出 0，被删改退出 1)")
+    vf = rsub.add_parser(
+        "verify",
+        help="以只读方式核验整个核查库：哈希链(带密钥)、核查状态、见证文件(完整退出 0，否则 1)",
+    )
     _add_db(vf)
+
+    ds = rsub.add_parser("datasets", help="列出核查库中的数据集及其核查记录数")
+    _add_db(ds, dataset=False)
 
     ex = rsub.add_parser("export", help="导出当前核查状态和变更记录(.xlsx)")
     ex.add_argument("--out", required=True, metavar="F.xlsx", help="输出工作簿")
@@ -81,28 +97,46 @@ def add_parsers(sub: Any) -> None:
 
     us = sub.add_parser("users", help="用户管理(查看/核查/管理 三种角色)")
     usub = us.add_subparsers(dest="users_command", required=True, parser_class=type(us))
-    ad = usub.add_parser("add", help="添加用户(从标准输入读一行密码)")
+    ad = usub.add_parser(
+        "add", help="添加用户(从标准输入读一行密码；管理员密码至少 12 个字符且不同于用户名)"
+    )
     ad.add_argument("name", help="用户名")
     ad.add_argument("--role", required=True, choices=ROLE_CHOICES, help="角色")
-    _add_db(ad)
+    _add_db(ad, dataset=False)
     pw = usub.add_parser("passwd", help="重设密码(从标准输入读一行密码)")
     pw.add_argument("name", help="用户名")
-    _add_db(pw)
+    _add_db(pw, dataset=False)
     ro = usub.add_parser("role", help="修改角色")
     ro.add_argument("name", help="用户名")
     ro.add_argument("role", choices=ROLE_CHOICES, help="新角色")
-    _add_db(ro)
+    _add_db(ro, dataset=False)
     rm = usub.add_parser("remove", help="删除用户(其变更记录保留)")
     rm.add_argument("name", help="用户名")
-    _add_db(rm)
-    ls = usub.add_parser("list", help="列出用户")
-    _add_db(ls)
+    _add_db(rm, dataset=False)
+    ls = usub.add_parser("list", help="列出用户(及登录失败后被暂停的用户名和客户端)")
+    _add_db(ls, dataset=False)
+    ul = usub.add_parser("unlock", help="解除登录暂停(清除失败次数)")
+    ul.add_argument("name", nargs="?", help="用户名")
+    ul.add_argument("--client", metavar="ADDR", help="客户端(IP 地址，或 命令行)")
+    _add_db(ul, dataset=False)
+    lg = usub.add_parser("log", help="最近的登录记录(成功、失败、被拒)")
+    lg.add_argument("--limit", type=int, default=50, metavar="N", help="显示条数(默认 50)")
+    _add_db(lg, dataset=False)
 
 
 def _store(args: argparse.Namespace) -> ReviewStore:
     from .review import open_store
 
-    return open_store(args.db, args.data)
+    return open_store(args.db)
+
+
+def _dataset(args: argparse.Namespace) -> str:
+    """The dataset id: ``--dataset``, else that of ``--data`` / env LCGIS_DATA_DIR / data/."""
+    from .review import dataset_id
+
+    if getattr(args, "dataset", None):
+        return str(args.dataset).strip()
+    return dataset_id(getattr(args, "data", None) or os.environ.get("LCGIS_DATA_DIR") or "data")
 
 
 def _show_value(value: object) -> str:
@@ -142,16 +176,25 @@ def _read_password() -> str:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    """Dispatch ``review set|show|log|verify|export``."""
-    from .review import Review
+    """Dispatch ``review set|show|log|verify|datasets|export``."""
+    from .review import Review, verify_store
 
     sub = args.review_command
     if sub == "export" and Path(args.out).suffix.lower() != ".xlsx":
         raise UsageError(f"--out 应为 .xlsx 文件：{args.out}")
+    if sub == "verify":
+        res = verify_store(args.db)
+        if res.ok:
+            print(res.message)
+            return 0
+        print(f"错误：{res.message}", file=sys.stderr)
+        return 1
+    dataset = "" if sub == "datasets" else _dataset(args)
     with _store(args) as store:
         if sub == "set":
             result = store.set_review(
                 args.parcel_id,
+                dataset=dataset,
                 by=args.user,
                 password=os.environ.get("LCGIS_PASSWORD"),
                 expect_version=args.expect_version,
@@ -175,43 +218,45 @@ def cmd_review(args: argparse.Namespace) -> int:
             )
             return 0
         if sub == "show":
-            found = store.get(args.parcel_id)
-            review = found or Review.unreviewed(args.parcel_id)
+            found = store.get(args.parcel_id, dataset=dataset)
+            review = found or Review.unreviewed(args.parcel_id, dataset)
             if args.json:
                 data = {**review.values(), "parcel_id": review.parcel_id}
                 data.update(version=review.version, updated_by=review.updated_by)
+                data["dataset_id"] = dataset
                 data["updated_at"] = review.updated_at.isoformat() if review.updated_at else None
                 print(json.dumps(data, ensure_ascii=False, indent=2))
             else:
                 print(_format_review(review, exists=found is not None))
             return 0
         if sub == "log":
-            return _log(store, args)
-        if sub == "verify":
-            res = store.verify()
-            if res.ok:
-                print(res.message)
-                return 0
-            print(f"错误：{res.message}", file=sys.stderr)
-            return 1
-        out = store.export_xlsx(args.out)
+            return _log(store, args, dataset)
+        if sub == "datasets":
+            rows = store.datasets()
+            for name, reviews, entries in rows:
+                print(f"{name}\t核查记录 {reviews} 宗\t变更记录 {entries} 条")
+            if not rows:
+                print("核查库中还没有任何数据集的核查记录。")
+            return 0
+        out = store.export_xlsx(args.out, dataset=dataset)
         print(
-            f"已写出 {out}：核查记录 {len(store.reviews())} 宗，变更记录 {len(store.history())} 条"
+            f"已写出 {out}：数据集 {dataset}，核查记录 {len(store.reviews(dataset=dataset))} 宗，"
+            f"变更记录 {len(store.history(dataset=dataset))} 条"
         )
         return 0
 
 
-def _log(store: ReviewStore, args: argparse.Namespace) -> int:
+def _log(store: ReviewStore, args: argparse.Namespace, dataset: str) -> int:
     from .review import format_time
 
     if args.csv:
-        frame = store.history_frame(args.parcel_id)
+        frame = store.history_frame(args.parcel_id, dataset=dataset)
         frame["accepted"] = frame["accepted"].map({True: "true", False: "false"})
         from .sanitize import csv_frame
 
         csv_frame(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
-    entries = store.history(args.parcel_id)
+    entries = store.history(args.parcel_id, dataset=dataset)
     if not entries:
         print("没有变更记录。")
     for e in entries:
@@ -226,8 +271,8 @@ def _log(store: ReviewStore, args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    """Dispatch ``users add|passwd|role|remove|list``."""
-    from .review import ROLE_LABELS
+    """Dispatch ``users add|passwd|role|remove|list|unlock|log``."""
+    from .review import ROLE_LABELS, format_time
 
     sub = args.users_command
     with _store(args) as store:
@@ -246,13 +291,40 @@ def cmd_users(args: argparse.Namespace) -> int:
         elif sub == "remove":
             store.remove_user(args.name)
             print(f"已删除用户 {args.name}(其变更记录保留)")
+        elif sub == "unlock":
+            if not args.name and not args.client:
+                raise UsageError("请给出用户名，或用 --client 指定客户端")
+            n = store.unlock(user=args.name, client=args.client)
+            who = "、".join(x for x in (args.name, args.client and f"客户端 {args.client}") if x)
+            print(f"已解除 {who} 的登录暂停(清除 {n} 个失败计数)")
+        elif sub == "log":
+            for e in store.login_log(max(1, args.limit)):
+                print(f"{format_time(e.at)}\t{e.outcome}\t{e.user}\t{e.client}\t{e.message}")
         else:
             users = store.users()
             for u in users:
                 print(f"{u.name}\t{u.role}\t{ROLE_LABELS.get(u.role, '')}")
             if not users:
                 print("还没有用户：用 python -m lcgis users add 名字 --role admin 添加")
+            _print_lockouts(store)
     return 0
+
+
+def _print_lockouts(store: ReviewStore) -> None:
+    """The user names and clients that are paused now, with their failures."""
+    import datetime as dt
+
+    from .review import format_time
+
+    now = dt.datetime.now(dt.UTC)
+    locked = [x for x in store.lockouts() if x.locked_until and x.locked_until > now]
+    for x in locked:
+        kind, _, who = x.subject.partition(":")
+        label = "用户名" if kind == "user" else "客户端"
+        print(
+            f"已暂停登录：{label} {who}(连续失败 {x.failures} 次，至 {format_time(x.locked_until)})"
+            f"，可用 python -m lcgis users unlock 解除"
+        )
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+DS = "bench"  # the dataset the benchmark reviews
 sys.path.insert(0, str(ROOT))
 
 
@@ -33,7 +34,7 @@ def _writer(url: str, worker: int, n: int, parcels: int, barrier: Any, queue: An
     from lcgis.review import STATUSES, ReviewStore, User
 
     store = ReviewStore(url)
-    store.get("warm-up")
+    store.get("warm-up", dataset=DS)
     user = User(f"bench{worker}", "reviewer")
     rng = random.Random(worker)
     latencies: list[float] = []
@@ -44,11 +45,12 @@ def _writer(url: str, worker: int, n: int, parcels: int, barrier: Any, queue: An
         t0 = time.perf_counter()
         expect = None
         if rng.random() < 0.5:
-            current = store.get(parcel)
+            current = store.get(parcel, dataset=DS)
             expect = current.version if current else 0
         try:
             store.set_review(
                 parcel,
+                dataset=DS,
                 by=user,
                 status=rng.choice(STATUSES),
                 note=f"{worker}-{i}",

@@ -92,6 +92,15 @@ def toy(tmp_path: Path) -> Path:
 # --- review store: database URLs (SQLite always; PostgreSQL when available) ----------------
 
 
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test has its own installation state folder (chain key, witness, default store),
+    named by env LCGIS_STATE_DIR (inherited by spawned workers); never the user's own."""
+    folder = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("LCGIS_STATE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str | None]:
     """URL of a PostgreSQL server for the review tests, or None when there is none.

@@ -143,6 +143,8 @@ def _drop_store_tables(engine: object) -> None:
     assert isinstance(engine, sa.Engine)
     with engine.connect() as conn:
         for table in (
+            "login_log",
+            "login_failures",
             "saved_plans",
             "review_chain",
             "review_history",

@@ -9,6 +9,9 @@ import random
 import time
 from typing import Any
 
+#: The dataset all workers review.
+DS = "park"
+
 
 def writer(url: str, worker: int, n: int, parcels: list[str], seed: int) -> dict[str, Any]:
     """Make ``n`` changes to random ``parcels``; about half state the version they read.
@@ -31,13 +34,14 @@ def writer(url: str, worker: int, n: int, parcels: list[str], seed: int) -> dict
             note = f"w{worker}-{i}"
             expect: int | None = None
             if rng.random() < 0.5:
-                current = store.get(parcel)
+                current = store.get(parcel, dataset=DS)
                 expect = current.version if current else 0
                 if rng.random() < 0.3:  # "think" between reading and saving
                     time.sleep(0.002)
             try:
                 result = store.set_review(
                     parcel,
+                    dataset=DS,
                     by=user,
                     status=rng.choice(STATUSES),
                     note=note,
@@ -66,7 +70,9 @@ def hang_in_transaction(url: str, ready: Any, parcel: str) -> None:
         time.sleep(600)
 
     store._before_commit = hang
-    store.set_review(parcel, by=User("w0", "reviewer"), status="已处置", note="uncommitted")
+    store.set_review(
+        parcel, dataset=DS, by=User("w0", "reviewer"), status="已处置", note="uncommitted"
+    )
 
 
 def open_only(url: str) -> str | None:

@@ -10,11 +10,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
-from lcgis import report, summary
+from lcgis import report, review, summary
 from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
 from lcgis.evaluate import GROUP_LABELS, sensitivity
 from lcgis.explain import fmt
@@ -39,7 +40,8 @@ PAGES = {
 }
 
 
-#: A logged-in admin (datasets other than the demo need a login).
+#: A logged-in admin (datasets other than the demo need a login); the ``admin`` fixture puts
+#: them in the store, where the app re-reads the role on every run.
 ADMIN = {state.USER: User("管理员", "admin")}
 
 
@@ -47,6 +49,15 @@ ADMIN = {state.USER: User("管理员", "admin")}
 def temp_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The review store lives in a temporary file: data/ is never written."""
     monkeypatch.setenv("LCGIS_DATABASE_URL", f"sqlite:///{tmp_path / 'review.sqlite'}")
+
+
+@pytest.fixture
+def admin() -> dict[str, object]:
+    """The session of the admin of :data:`ADMIN`, who exists in the temporary store."""
+    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with review.open_store(hasher=fast) as s:
+        s.add_user("管理员", "admin-password-1", "admin")
+    return ADMIN
 
 
 @cache
@@ -356,15 +367,19 @@ def test_data_screen_reports_the_current_dataset() -> None:
     assert metrics(at)["错误(个)"] == "0"
 
 
-def test_a_folder_with_errors_stops_with_its_report(tmp_path: Path) -> None:
+def test_a_folder_with_errors_stops_with_its_report(
+    tmp_path: Path, admin: dict[str, object]
+) -> None:
     (tmp_path / "parcels").mkdir()
-    at = app("总览", lcgis_data_dir=str(tmp_path), **ADMIN)
+    at = app("总览", lcgis_data_dir=str(tmp_path), **admin)
     assert at.error and "数据有错误" in at.error[0].value
     assert len(at.dataframe) == 1  # the report
 
 
-def test_sidebar_data_dir_switches_the_dataset(tmp_path: Path, hostile_dataset: Path) -> None:
-    at = app("地图", lcgis_data_dir=str(hostile_dataset), **ADMIN)
+def test_sidebar_data_dir_switches_the_dataset(
+    tmp_path: Path, hostile_dataset: Path, admin: dict[str, object]
+) -> None:
+    at = app("地图", lcgis_data_dir=str(hostile_dataset), **admin)
     assert not at.error
     at.switch_page(PAGES["企业"]).run()
     names = at.dataframe[0].value["企业名称"].tolist()

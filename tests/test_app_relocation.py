@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from argon2 import PasswordHasher
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
@@ -20,7 +21,7 @@ from lcgis.io import read_dataset
 from lcgis.movers import read_movers, read_movers_table
 from lcgis.pipeline import Result, run
 from lcgis.relocation import RelocationPlan
-from lcgis.review import User
+from lcgis.review import ReviewStore, User
 from lcgis.rules import load_rules
 from ui import relocation as reloc
 
@@ -154,6 +155,9 @@ def test_guest_cannot_save_a_plan(temp_store: Path) -> None:
 
 
 def test_save_two_plans_and_compare_them(temp_store: Path) -> None:
+    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with ReviewStore(f"sqlite:///{temp_store}", hasher=fast) as s:  # the role is re-read
+        s.add_user("张三", "zhangsan-password", "reviewer")
     at = solve(page(lcgis_user=User("张三", "reviewer")))
     at.text_input(key="reloc_plan_name").input("税收优先").run()
     at.button(key="reloc_save").click().run()

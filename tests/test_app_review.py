@@ -7,6 +7,7 @@ Every test uses its own SQLite store (env LCGIS_DATABASE_URL); data/ is never wr
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -27,6 +28,8 @@ from lcgis.rules import load_rules
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PW = "correct-horse-9"
+#: The dataset id of the embedded demo (reviews are kept per dataset).
+DEMO = review.dataset_id(ROOT / "data")
 
 
 @pytest.fixture(autouse=True)
@@ -161,9 +164,9 @@ def test_reviewer_logs_in_and_changes_a_status(store: ReviewStore) -> None:
     assert any("张三" in m.value for m in at.sidebar.markdown)
     submit(at, pid, "核查中", assignee="赵六")
     assert any("已保存" in s.value for s in at.success), [e.value for e in at.error]
-    rv = store.get(pid)
+    rv = store.get(pid, dataset=DEMO)
     assert rv is not None and rv.version == 1 and rv.status == "核查中" and rv.assignee == "赵六"
-    hist = store.history(pid)
+    hist = store.history(pid, dataset=DEMO)
     assert [(h.user, h.version, h.accepted, h.status) for h in hist] == [
         ("张三", 1, True, "核查中")
     ]
@@ -173,7 +176,7 @@ def test_reviewer_logs_in_and_changes_a_status(store: ReviewStore) -> None:
     assert any("变更记录(1 条" in e.label for e in at.expander)
     # a second change from the same (recreated) form is based on version 1
     submit(at, pid, "已核实")
-    rv = store.get(pid)
+    rv = store.get(pid, dataset=DEMO)
     assert rv is not None and rv.version == 2 and rv.status == "已核实"
     # logout: back to a guest
     button(at, "退出登录").click().run()
@@ -187,18 +190,20 @@ def test_a_stale_version_is_refused_and_nothing_is_overwritten(store: ReviewStor
     assert any(b.label == "保存" for b in at.button)
     other = store.get_user("李四")
     assert other is not None
-    store.set_review(pid, by=other, expect_version=0, status="列入腾笼换鸟计划")  # behind the back
+    store.set_review(
+        pid, dataset=DEMO, by=other, expect_version=0, status="列入腾笼换鸟计划"
+    )  # behind the back
     submit(at, pid, "不予处置")
     errors = [e.value for e in at.error]
     assert any("李四" in e and "未保存" in e for e in errors), errors
-    rv = store.get(pid)
+    rv = store.get(pid, dataset=DEMO)
     assert rv is not None and rv.status == "列入腾笼换鸟计划" and rv.version == 1
-    refused = [h for h in store.history(pid) if not h.accepted]
+    refused = [h for h in store.history(pid, dataset=DEMO) if not h.accepted]
     assert len(refused) == 1 and refused[0].user == "张三"
     # reload: the form now reads version 1 and the change goes through
     button(at, "重新读取最新记录").click().run()
     submit(at, pid, "不予处置")
-    rv = store.get(pid)
+    rv = store.get(pid, dataset=DEMO)
     assert rv is not None and rv.status == "不予处置" and rv.version == 2
 
 
@@ -210,7 +215,7 @@ def test_a_viewer_cannot_change(store: ReviewStore) -> None:
     assert not any(b.label == "保存" for b in at.button)
     at.switch_page("app_pages/enterprises.py").run()
     assert at.dataframe[0].value["亩均税收(万元/亩)"].isna().all()
-    assert store.get(pid) is None
+    assert store.get(pid, dataset=DEMO) is None
 
 
 def test_review_screen_counts_and_filters(store: ReviewStore) -> None:
@@ -218,9 +223,9 @@ def test_review_screen_counts_and_filters(store: ReviewStore) -> None:
     user = store.get_user("张三")
     assert user is not None
     old = dt.date(2020, 1, 1)
-    store.set_review(ids[0], by=user, status="核查中", due_date=old, assignee="赵六")
-    store.set_review(ids[1], by=user, status="已处置", due_date=old)
-    store.set_review(ids[2], by=user, status="核查中", due_date=dt.date(2099, 1, 1))
+    store.set_review(ids[0], dataset=DEMO, by=user, status="核查中", due_date=old, assignee="赵六")
+    store.set_review(ids[1], dataset=DEMO, by=user, status="已处置", due_date=old)
+    store.set_review(ids[2], dataset=DEMO, by=user, status="核查中", due_date=dt.date(2099, 1, 1))
     at = run(REVIEW)
     assert at.title[0].value == "审核"
     m = {x.label: x.value for x in at.metric}
@@ -256,7 +261,7 @@ def test_map_colours_by_review_status_and_refreshes_after_a_change(store: Review
     assert legend["待核查"] == len(ids) and legend["已处置"] == 0
     user = store.get_user("张三")
     assert user is not None
-    store.set_review(ids[0], by=user, status="已处置")
+    store.set_review(ids[0], dataset=DEMO, by=user, status="已处置")
     at.run()
     legend = legend_counts(at)
     assert legend["待核查"] == len(ids) - 1 and legend["已处置"] == 1
@@ -279,3 +284,99 @@ def test_queue_shows_each_parcel_disposition_and_tier_and_filters_by_it() -> Non
     at.multiselect(key="rq_disposition").set_value([DISPOSITION_LABELS["buyback"]]).run()
     shown = at.dataframe[0].value
     assert shown["宗地编号"].tolist() == p.loc[p["disposition"] == "buyback", "parcel_id"].tolist()
+
+
+# --- the installation's users across datasets, roles re-read, login back-off, idle logout ------
+
+
+def test_switching_datasets_keeps_the_login_and_the_reviews_apart(
+    store: ReviewStore, toy: Path
+) -> None:
+    pid = parcel_ids()[0]
+    at = run(MAP, lcgis_selected_parcel=pid)
+    login(at, "张三")
+    submit(at, pid, "核查中")
+    # another dataset, switched as the app does it (ui.state.switch_dataset)
+    at.session_state["lcgis_data_dir"] = str(toy)
+    at.session_state["lcgis_data_generation"] = 1
+    at.session_state["lcgis_selected_parcel"] = "P1"
+    at.run()
+    ok(at)
+    assert any("张三" in m.value for m in at.sidebar.markdown)  # still logged in
+    submit(at, "P1", "已核实", assignee="赵六")
+    assert any("已保存" in s.value for s in at.success), [e.value for e in at.error]
+    toy_id = review.dataset_id(toy)
+    rv = store.get("P1", dataset=toy_id)
+    assert rv is not None and (rv.status, rv.version, rv.assignee) == ("已核实", 1, "赵六")
+    demo = store.get(pid, dataset=DEMO)
+    assert demo is not None and demo.status == "核查中" and demo.version == 1
+    at.switch_page(REVIEW).run()
+    ok(at)
+    m = {x.label: x.value for x in at.metric}
+    assert m["已核实(宗)"] == "1" and m["核查中(宗)"] == "0" and m["待核查(宗)"] == "1"
+    assert store.verify().ok
+
+
+def test_the_role_is_reread_on_every_run(store: ReviewStore) -> None:
+    pid = parcel_ids()[4]
+    at = run(MAP, lcgis_selected_parcel=pid)
+    login(at, "张三")
+    assert any(b.label == "保存" for b in at.button)
+    store.set_role("张三", "viewer")
+    at.run()
+    ok(at)
+    assert not any(b.label == "保存" for b in at.button)
+    assert any("查看角色" in c.value for c in at.caption)
+    store.remove_user("张三")
+    at.run()
+    ok(at)
+    assert not any("张三" in m.value for m in at.sidebar.markdown)  # logged out
+    assert any(b.label == "登录" for b in at.button)
+
+
+def test_five_failed_logins_pause_the_login_for_that_name_and_client(store: ReviewStore) -> None:
+    at = run()
+    login(at, "张三", "wrong-password")
+    assert [e.value for e in at.error] == ["用户名或密码错误。"]
+    for _ in range(3):  # three more from elsewhere in the same browser (another tab)
+        assert store.login("张三", "wrong-password", client="本机").retry_after_s == 0
+    login(at, "张三", "wrong-password")  # the fifth
+    assert any("用户名或密码错误" in e.value and "暂停 30 秒" in e.value for e in at.error)
+    login(at, "张三", PW)  # the right password, but paused
+    assert any("失败次数过多" in e.value for e in at.error)
+    assert not any("张三" in m.value for m in at.sidebar.markdown)
+    again = run()  # a new session: the counters are in the store, not the session
+    login(again, "张三", PW)
+    assert any("失败次数过多" in e.value for e in again.error)
+    assert {(e.user, e.client, e.outcome) for e in store.login_log()} == {
+        ("张三", "本机", "failed")
+    }
+    store.unlock(user="张三", client="本机")
+    login(again, "张三", PW)
+    assert any("张三" in m.value for m in again.sidebar.markdown)
+
+
+def test_an_idle_session_is_logged_out(store: ReviewStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = User("张三", "reviewer")
+    at = run(lcgis_user=user, lcgis_last_active=time.time() - 31 * 60)
+    assert not any("张三" in m.value for m in at.sidebar.markdown)
+    assert any("30 分钟未操作" in w.value for w in at.sidebar.warning)  # said once, where to log in
+    at.run()
+    assert not any("未操作" in w.value for w in at.warning)
+    at = run(MAP, lcgis_user=user, lcgis_last_active=time.time() - 29 * 60)
+    assert any("张三" in m.value for m in at.sidebar.markdown)
+    monkeypatch.setenv("LCGIS_SESSION_IDLE_MINUTES", "5")
+    at = run(MAP, lcgis_user=user, lcgis_last_active=time.time() - 6 * 60)
+    assert not any("张三" in m.value for m in at.sidebar.markdown)
+
+
+def test_the_client_of_a_login() -> None:
+    from ui.auth import client_from
+
+    assert client_from("10.1.2.3", {"X-Real-IP": "1.1.1.1"}) == "10.1.2.3"  # header not trusted
+    assert client_from("10.0.0.1", {"x-real-ip": " 1.1.1.1 "}, "X-Real-IP") == "1.1.1.1"
+    assert client_from("10.0.0.1", {"X-Forwarded-For": "6.6.6.6, 2.2.2.2"}, "X-Forwarded-For") == (
+        "2.2.2.2"  # the address the trusted proxy appended, not what the browser claimed
+    )
+    assert client_from("10.0.0.1", {}, "X-Real-IP") == "10.0.0.1"
+    assert client_from(None, {}) == client_from(object(), {}) == "本机"

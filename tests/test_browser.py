@@ -97,7 +97,8 @@ def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
 
     db = tmp_path_factory.mktemp("store") / "review.sqlite"
     url_db = f"sqlite:///{db}"
-    with ReviewStore(url_db) as store:
+    state = tmp_path_factory.mktemp("state")  # chain key and witness, never the user's own
+    with ReviewStore(url_db, state_dir=state) as store:
         store.add_user(ADMIN, ADMIN_PASSWORD, "admin")
     port = _free_port()
     env = {
@@ -105,6 +106,7 @@ def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
         "LCGIS_BASEMAP": "none",
         "LCGIS_DATA_DIR": str(ROOT / "data"),
         "LCGIS_DATABASE_URL": url_db,
+        "LCGIS_STATE_DIR": str(state),
         "PYTHONPATH": str(ROOT),
     }
     cmd = [

@@ -236,18 +236,29 @@ def test_cli_reads_government_reason_from_the_review_store(
 ) -> None:
     import geopandas as gpd
 
-    from lcgis.review import ReviewStore, User
+    from lcgis.review import User, dataset_id, open_store, resolve_database_url
 
-    monkeypatch.delenv("LCGIS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LCGIS_DATABASE_URL", raising=False)  # the test's own state folder
     _idle_p2(toy)
     out = tmp_path / "r.gpkg"
     assert main(["evaluate", str(toy), "--out", str(out)]) == 0
     before = gpd.read_file(out, layer="parcels").set_index("parcel_id")
     assert before.loc["P2", "idle_action"] == "fee"
-    assert not (toy / "review.sqlite").exists()  # evaluating never creates a store
-    with ReviewStore(f"sqlite:///{toy / 'review.sqlite'}") as store:
+    store_file = Path(resolve_database_url().removeprefix("sqlite:///"))
+    assert not store_file.exists()  # evaluating never creates a store
+    reviewer = User("甲审核", "reviewer")
+    with open_store() as store:
         store.add_user("甲审核", "long-enough-pw", "reviewer")
-        store.set_review("P2", by=User("甲审核", "reviewer"), status="核查中", reason="政府原因")
+        # the same parcel id in another dataset of the installation does not count
+        store.set_review("P2", by=reviewer, status="核查中", reason="政府原因", dataset="other")
+    assert main(["evaluate", str(toy), "--out", str(out)]) == 0
+    assert gpd.read_file(out, layer="parcels").set_index("parcel_id").loc["P2", "idle_action"] == (
+        "fee"
+    )
+    with open_store() as store:
+        store.set_review(
+            "P2", by=reviewer, status="核查中", reason="政府原因", dataset=dataset_id(toy)
+        )
     assert main(["evaluate", str(toy), "--out", str(out)]) == 0
     after = gpd.read_file(out, layer="parcels").set_index("parcel_id")
     assert after.loc["P2", "idle_action"] == "government"

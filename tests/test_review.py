@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import multiprocessing as mp
 import os
 import signal
@@ -16,6 +17,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -39,15 +41,20 @@ from lcgis.review import (
     Review,
     ReviewStore,
     User,
+    _hash_fields,
+    entry_hash,
     history_table,
     is_confidential,
     mask_confidential,
     metadata,
+    open_store,
     resolve_database_url,
 )
 from tests import review_workers
 
 FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+DS = review_workers.DS  # the dataset of most tests
+ADMIN_PW = "admin-secret-1"
 SPAWN = mp.get_context("spawn")
 
 
@@ -57,7 +64,7 @@ def store(db_url: str) -> Iterator[ReviewStore]:
     with ReviewStore(db_url, hasher=FAST_HASH) as s:
         s.add_user("reviewer1", "r-secret", "reviewer")
         s.add_user("viewer1", "v-secret", "viewer")
-        s.add_user("admin1", "a-secret", "admin")
+        s.add_user("admin1", ADMIN_PW, "admin")
         yield s
 
 
@@ -76,28 +83,72 @@ def five_changes(store: ReviewStore) -> list[HistoryEntry]:
     """Five chained entries on two parcels (one of them refused)."""
     r = User("reviewer1", "reviewer")
     entries = [
-        store.set_review("P1", by=r, status="核查中", note="n1").entry,
-        store.set_review("P2", by=r, status="已核实", note="n2").entry,
-        store.set_review("P1", by=r, status="已核实", expect_version=1, note="n3").entry,
+        store.set_review("P1", dataset=DS, by=r, status="核查中", note="n1").entry,
+        store.set_review("P2", dataset=DS, by=r, status="已核实", note="n2").entry,
+        store.set_review(
+            "P1", dataset=DS, by=r, status="已核实", expect_version=1, note="n3"
+        ).entry,
     ]
     with pytest.raises(StaleVersionError) as info:
-        store.set_review("P1", by=r, status="已处置", expect_version=1, note="n4")
+        store.set_review("P1", dataset=DS, by=r, status="已处置", expect_version=1, note="n4")
     assert isinstance(info.value.entry, HistoryEntry)
     entries.append(info.value.entry)
-    entries.append(store.set_review("P2", by=r, status="已处置", note="n5").entry)
+    entries.append(store.set_review("P2", dataset=DS, by=r, status="已处置", note="n5").entry)
     return entries
 
 
 # --- schema -------------------------------------------------------------------------------
 
 
-def test_migration_creates_the_tables_of_the_code(store: ReviewStore) -> None:
+def schema_shape(url: str) -> dict[str, tuple[dict[str, bool], list[str], set[Any]]]:
+    """Per table: {column: nullable}, primary key columns, {(index columns, unique)}."""
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    try:
+        ins = sa.inspect(engine)
+        return {
+            name: (
+                {c["name"]: bool(c["nullable"]) for c in ins.get_columns(name)},
+                sorted(ins.get_pk_constraint(name)["constrained_columns"]),
+                {(tuple(i["column_names"]), bool(i["unique"])) for i in ins.get_indexes(name)}
+                | {(tuple(u["column_names"]), True) for u in ins.get_unique_constraints(name)},
+            )
+            for name in ins.get_table_names()
+        }
+    finally:
+        engine.dispose()
+
+
+def test_migrations_and_a_new_store_build_the_schema_of_the_code(
+    db_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from alembic import command
+
+    engine = sa.create_engine(db_url, poolclass=sa.NullPool)
+    with engine.begin() as conn:  # every revision in turn, as an old store is upgraded
+        command.upgrade(ReviewStore._alembic_config(conn), "head")
+    engine.dispose()
+    migrated = schema_shape(db_url)
     head, known = ReviewStore.known_revisions()
-    assert store.schema_revision() == head and head in known
-    inspector = sa.inspect(store._engine)
+    if db_url.startswith("sqlite"):
+        new_url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+        with ReviewStore(new_url) as new:  # a new store is created at once at the head
+            assert new.schema_revision() == head
+        new_shape = schema_shape(new_url)
+    else:
+        from tests.pgserver import fresh_database
+
+        with fresh_database(request.getfixturevalue("postgres_server")) as new_url:
+            with ReviewStore(new_url) as new:
+                assert new.schema_revision() == head
+            new_shape = schema_shape(new_url)
+    assert migrated == new_shape
+    assert set(migrated) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
     for table in metadata.sorted_tables:
-        assert {c["name"] for c in inspector.get_columns(table.name)} == set(table.c.keys())
-    assert store.verify().ok and store.verify().entries == 0
+        assert set(migrated[table.name][0]) == set(table.c.keys())
+        assert migrated[table.name][1] == sorted(c.name for c in table.primary_key)
+    with ReviewStore(db_url) as store:
+        assert store.schema_revision() == head and head in known
+        assert store.verify().ok and store.verify().entries == 0
 
 
 def test_database_newer_than_code_is_refused(db_url: str, capsys) -> None:
@@ -122,24 +173,33 @@ def test_concurrent_first_open_creates_schema_once(db_url: str) -> None:
     assert revisions == [head] * 4
 
 
-def test_sqlite_is_wal_and_created_in_the_data_folder(tmp_path: Path) -> None:
-    url = resolve_database_url(data_dir=tmp_path, environ={})
-    with ReviewStore(url) as s, s._engine.connect() as conn:
+def test_sqlite_is_wal_and_created_in_the_state_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "state"
+    with open_store(state_dir=folder) as s, s._engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert (conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) >= 1000
-    assert (tmp_path / "review.sqlite").exists()
-    with pytest.raises(StoreError, match="不存在"):
-        ReviewStore(resolve_database_url(data_dir=tmp_path / "missing", environ={}))
+        assert s.url == f"sqlite:///{folder / 'review.sqlite'}"
+    assert (folder / "review.sqlite").exists()
+    assert folder.stat().st_mode & 0o777 == 0o700  # created private
+    with pytest.raises(StoreError, match="不存在"):  # a named store's folder is never created
+        ReviewStore(resolve_database_url(str(tmp_path / "missing" / "x.sqlite")))
 
 
 def test_resolve_database_url_precedence(tmp_path: Path) -> None:
-    env = {"LCGIS_DATABASE_URL": "postgresql://u@h/db", "LCGIS_DATA_DIR": str(tmp_path)}
-    assert resolve_database_url("x.sqlite", "d", environ=env) == "sqlite:///x.sqlite"
-    assert resolve_database_url(None, "d", environ=env) == "postgresql+psycopg://u@h/db"
+    env = {"LCGIS_DATABASE_URL": "postgresql://u@h/db", "LCGIS_STATE_DIR": str(tmp_path)}
+    assert resolve_database_url("x.sqlite", environ=env) == "sqlite:///x.sqlite"
+    assert resolve_database_url(None, state_dir="d", environ=env) == "postgresql+psycopg://u@h/db"
     env.pop("LCGIS_DATABASE_URL")
-    assert resolve_database_url(None, "d", environ=env) == "sqlite:///d/review.sqlite"
+    assert resolve_database_url(None, state_dir="d", environ=env) == "sqlite:///d/review.sqlite"
     assert resolve_database_url(environ=env) == f"sqlite:///{tmp_path}/review.sqlite"
-    assert resolve_database_url(environ={}) == "sqlite:///data/review.sqlite"
+    home = {"HOME": str(tmp_path)}
+    assert resolve_database_url(environ=home) == (
+        f"sqlite:///{tmp_path}/.local/state/lcgis/review.sqlite"
+    )
+    # the dataset never chooses the store
+    assert resolve_database_url(environ={**env, "LCGIS_DATA_DIR": "elsewhere"}) == (
+        resolve_database_url(environ=env)
+    )
 
 
 # --- reviews, versions and lost updates -----------------------------------------------------
@@ -147,9 +207,10 @@ def test_resolve_database_url_precedence(tmp_path: Path) -> None:
 
 def test_set_get_versions_and_kept_fields(store: ReviewStore) -> None:
     r = User("reviewer1", "reviewer")
-    assert store.get("P1") is None
+    assert store.get("P1", dataset=DS) is None
     first = store.set_review(
         "P1",
+        dataset=DS,
         by=r,
         status="核查中",
         reason="政府原因",
@@ -161,17 +222,21 @@ def test_set_get_versions_and_kept_fields(store: ReviewStore) -> None:
     )
     assert first.review.version == 1 and first.entry.version == 1 and first.entry.accepted
     assert first.entry.old is None and first.entry.status == "核查中"
-    second = store.set_review("P1", by="reviewer1", password="r-secret", status="已核实")
-    got = store.get("P1")
+    second = store.set_review(
+        "P1", dataset=DS, by="reviewer1", password="r-secret", status="已核实"
+    )
+    got = store.get("P1", dataset=DS)
     assert got == second.review
     assert got is not None and got.version == 2 and got.status == "已核实"
     assert got.reason == "政府原因" and got.assignee == "王五" and got.note == "现场核查"
     assert got.tags == ("闲置", "低效") and str(got.due_date) == "2026-06-30"
     assert got.updated_by == "reviewer1" and got.updated_at is not None
-    third = store.set_review("P1", by=r, status="已核实", note="", due_date=None, tags=[])
+    third = store.set_review(
+        "P1", dataset=DS, by=r, status="已核实", note="", due_date=None, tags=[]
+    )
     assert (third.review.note, third.review.due_date, third.review.tags) == (None, None, ())
-    assert [e.version for e in store.history("P1")] == [1, 2, 3]
-    assert store.history("P1")[1].old == first.review.values()
+    assert [e.version for e in store.history("P1", dataset=DS)] == [1, 2, 3]
+    assert store.history("P1", dataset=DS)[1].old == first.review.values()
 
 
 def test_stale_version_refused_names_who_and_when_and_overwrites_nothing(
@@ -179,15 +244,19 @@ def test_stale_version_refused_names_who_and_when_and_overwrites_nothing(
 ) -> None:
     store.add_user("reviewer2", "x-secret", "reviewer")
     a, b = User("reviewer1", "reviewer"), User("reviewer2", "reviewer")
-    store.set_review("P1", by=a, status="核查中", note="A 的备注")
-    seen = store.get("P1")
+    store.set_review("P1", dataset=DS, by=a, status="核查中", note="A 的备注")
+    seen = store.get("P1", dataset=DS)
     assert seen is not None
-    store.set_review("P1", by=b, status="已核实", note="B 的备注", expect_version=seen.version)
+    store.set_review(
+        "P1", dataset=DS, by=b, status="已核实", note="B 的备注", expect_version=seen.version
+    )
     with pytest.raises(StaleVersionError) as info:
-        store.set_review("P1", by=a, status="已处置", note="覆盖?", expect_version=seen.version)
+        store.set_review(
+            "P1", dataset=DS, by=a, status="已处置", note="覆盖?", expect_version=seen.version
+        )
     message = str(info.value)
     assert "reviewer2" in message and "版本 2" in message and "未保存" in message
-    after = store.get("P1")
+    after = store.get("P1", dataset=DS)
     assert after is not None and after.version == 2 and after.note == "B 的备注"
     entry = info.value.entry
     assert isinstance(entry, HistoryEntry)
@@ -198,28 +267,30 @@ def test_stale_version_refused_names_who_and_when_and_overwrites_nothing(
 
 def test_version_of_a_missing_review_must_be_zero(store: ReviewStore) -> None:
     with pytest.raises(StaleVersionError):
-        store.set_review("P9", by=User("reviewer1", "reviewer"), status="核查中", expect_version=3)
-    assert store.get("P9") is None
+        store.set_review(
+            "P9", dataset=DS, by=User("reviewer1", "reviewer"), status="核查中", expect_version=3
+        )
+    assert store.get("P9", dataset=DS) is None
 
 
 def test_viewer_cannot_change(store: ReviewStore) -> None:
     with pytest.raises(PermissionDeniedError, match="无权"):
-        store.set_review("P1", by="viewer1", password="v-secret", status="核查中")
+        store.set_review("P1", dataset=DS, by="viewer1", password="v-secret", status="核查中")
     with pytest.raises(PermissionDeniedError):  # a User object's role is re-read
-        store.set_review("P1", by=User("viewer1", "admin"), status="核查中")
-    assert store.get("P1") is None
+        store.set_review("P1", dataset=DS, by=User("viewer1", "admin"), status="核查中")
+    assert store.get("P1", dataset=DS) is None
     log = store.history()
     assert [(e.user, e.accepted, e.version) for e in log] == [("viewer1", False, 0)] * 2
 
 
 def test_wrong_password_and_unknown_user_refused_and_logged(store: ReviewStore) -> None:
     with pytest.raises(AuthenticationError):
-        store.set_review("P1", by="reviewer1", password="wrong", status="核查中")
+        store.set_review("P1", dataset=DS, by="reviewer1", password="wrong", status="核查中")
     with pytest.raises(AuthenticationError):
-        store.set_review("P1", by="mallory", password="whatever", status="核查中")
+        store.set_review("P1", dataset=DS, by="mallory", password="whatever", status="核查中")
     with pytest.raises(AuthenticationError):
-        store.set_review("P1", by="reviewer1", password=None, status="核查中")
-    assert store.get("P1") is None
+        store.set_review("P1", dataset=DS, by="reviewer1", password=None, status="核查中")
+    assert store.get("P1", dataset=DS) is None
     log = store.history()
     assert [(e.user, e.accepted) for e in log] == [
         ("reviewer1", False),
@@ -233,10 +304,10 @@ def test_wrong_password_and_unknown_user_refused_and_logged(store: ReviewStore) 
 def test_invalid_values_refused_and_logged(store: ReviewStore) -> None:
     r = User("reviewer1", "reviewer")
     with pytest.raises(InvalidChangeError, match="核查状态"):
-        store.set_review("P1", by=r, status="随便")
+        store.set_review("P1", dataset=DS, by=r, status="随便")
     with pytest.raises(InvalidChangeError, match="YYYY-MM-DD"):
-        store.set_review("P1", by=r, status="核查中", due_date="2026-02-30")
-    assert store.get("P1") is None
+        store.set_review("P1", dataset=DS, by=r, status="核查中", due_date="2026-02-30")
+    assert store.get("P1", dataset=DS) is None
     assert [(e.status, e.accepted) for e in store.history()] == [("随便", False), ("核查中", False)]
 
 
@@ -369,28 +440,26 @@ def test_verify_detects_edited_values_and_rehashed_rows(store: ReviewStore) -> N
     engine.dispose()
     result = store.verify()
     assert not result.ok and result.first_bad_seq == 2
-    # An attacker who recomputes the hash of the row he edited breaks the next link.
+    # Without the chain key, recomputing the edited row's hash (plain SHA-256, with or without
+    # the dataset) does not give its HMAC: the row itself is still caught.
     entry = store.history()[1]
-    from lcgis.review import _hash_fields, entry_hash
-
-    digest = entry_hash(
-        _hash_fields(
-            seq=entry.seq,
-            parcel_id=entry.parcel_id,
-            user=entry.user,
-            at=entry.at,
-            old=entry.old,
-            new=entry.new,
-            status=entry.status,
-            accepted=entry.accepted,
-            message=entry.message,
-            version=entry.version,
-            prev_hash=entry.prev_hash,
-        )
+    fields = _hash_fields(
+        seq=entry.seq,
+        parcel_id=entry.parcel_id,
+        user=entry.user,
+        at=entry.at,
+        old=entry.old,
+        new=entry.new,
+        status=entry.status,
+        accepted=entry.accepted,
+        message=entry.message,
+        version=entry.version,
+        prev_hash=entry.prev_hash,
     )
-    raw(store.url, "UPDATE review_history SET hash = :h WHERE seq = 2", h=digest)
-    result = store.verify()
-    assert not result.ok and result.first_bad_seq == 3 and "前一哈希" in result.message
+    for digest in (entry_hash(fields), entry_hash({**fields, "dataset_id": DS})):
+        raw(store.url, "UPDATE review_history SET hash = :h WHERE seq = 2", h=digest)
+        result = store.verify()
+        assert not result.ok and result.first_bad_seq == 2 and "哈希不符" in result.message
 
 
 # --- concurrency and crashes -------------------------------------------------------------------
@@ -426,7 +495,7 @@ def test_eight_concurrent_writers(store: ReviewStore) -> None:
             versions[e.parcel_id].append(e.version)
     for parcel, seen in versions.items():
         assert seen == list(range(1, len(seen) + 1)), parcel  # consecutive, in chain order
-        current = store.get(parcel)
+        current = store.get(parcel, dataset=DS)
         assert current is not None and current.version == len(seen)
         last = [e for e in history if e.parcel_id == parcel and e.accepted][-1]
         assert current.note == last.new["note"] and current.status == last.status
@@ -458,7 +527,7 @@ def _write_lock_is_held(url: str) -> bool:
 
 def test_writer_killed_inside_its_transaction(store: ReviewStore) -> None:
     store.add_user("w0", "pw-secret", "reviewer")
-    store.set_review("P1", by=User("w0", "reviewer"), status="核查中", note="committed")
+    store.set_review("P1", dataset=DS, by=User("w0", "reviewer"), status="核查中", note="committed")
     ready = SPAWN.Event()
     child = SPAWN.Process(
         target=review_workers.hang_in_transaction, args=(store.url, ready, "P1"), daemon=True
@@ -474,10 +543,10 @@ def test_writer_killed_inside_its_transaction(store: ReviewStore) -> None:
     assert child.exitcode == -signal.SIGKILL
     with ReviewStore(store.url) as reopened:
         assert reopened.verify().ok
-        review = reopened.get("P1")
+        review = reopened.get("P1", dataset=DS)
         assert review is not None and review.version == 1 and review.note == "committed"
         assert [e.new["note"] for e in reopened.history()] == ["committed"]
-        after = reopened.set_review("P1", by=User("w0", "reviewer"), status="已处置")
+        after = reopened.set_review("P1", dataset=DS, by=User("w0", "reviewer"), status="已处置")
         assert after.review.version == 2 and after.entry.seq == 2
         assert reopened.verify().ok
 
@@ -623,20 +692,43 @@ def test_cli_review_workflow(db_url: str, tmp_path: Path, capsys, monkeypatch) -
     assert code == 1 and "第 4 条" in err
 
 
-def test_cli_default_store_in_data_folder(tmp_path: Path, capsys, monkeypatch) -> None:
+def test_cli_default_store_is_the_installations_and_reviews_are_per_dataset(
+    tmp_path: Path, state_dir: Path, capsys, monkeypatch
+) -> None:
     monkeypatch.delenv("LCGIS_DATABASE_URL", raising=False)
-    monkeypatch.setenv("LCGIS_DATA_DIR", str(tmp_path))
-    code, _, _ = cli(
-        capsys, "users", "add", "amy", "--role", "admin", stdin="amy-pw\n", monkeypatch=monkeypatch
-    )
-    assert code == 0 and (tmp_path / "review.sqlite").exists()
-    monkeypatch.setenv("LCGIS_PASSWORD", "amy-pw")
-    assert (
-        cli(capsys, "review", "set", "P1", "--status", "列入腾笼换鸟计划", "--user", "amy")[0] == 0
-    )
-    other = tmp_path / "other"
-    other.mkdir()
+    park, other, named = tmp_path / "park", tmp_path / "other", tmp_path / "named"
+    for folder in (park, other, named):
+        folder.mkdir()
+    (named / "dataset.toml").write_text('id = "鲤城园区"\n', encoding="utf-8")
+    monkeypatch.setenv("LCGIS_DATA_DIR", str(park))
+    add = ("users", "add", "amy", "--role", "admin")
+    code, _, err = cli(capsys, *add, stdin="amy-pw\n", monkeypatch=monkeypatch)
+    assert code == 1 and "12 个字符" in err  # admin password policy
+    code, _, err = cli(capsys, *add, stdin="AMY\n", monkeypatch=monkeypatch)
+    assert code == 1
+    code, _, _ = cli(capsys, *add, stdin="amy-long-password\n", monkeypatch=monkeypatch)
+    assert code == 0 and (state_dir / "review.sqlite").exists()
+    assert not (park / "review.sqlite").exists()  # the dataset folder holds no store
+    monkeypatch.setenv("LCGIS_PASSWORD", "amy-long-password")
+    set_p1 = ("review", "set", "P1", "--status", "列入腾笼换鸟计划", "--user", "amy")
+    assert cli(capsys, *set_p1)[0] == 0
+    code, _, err = cli(capsys, *set_p1)  # the same values again
+    assert code == 1 and "内容未变" in err
+    # another dataset: its own reviews, the same login
     assert cli(capsys, "review", "show", "P1", "--data", str(other))[1].count("version: 0") == 1
+    assert cli(capsys, *set_p1, "--data", str(other), "--note", "另一份数据")[0] == 0
     code, out, _ = cli(capsys, "review", "show", "P1", "--json")
-    assert code == 0 and '"version": 1' in out and "列入腾笼换鸟计划" in out
+    shown = json.loads(out)
+    assert code == 0 and shown["version"] == 1 and shown["note"] is None
+    assert shown["dataset_id"] == park.resolve().as_posix()
+    # a dataset.toml names the dataset, wherever the folder is
+    assert cli(capsys, *set_p1, "--data", str(named))[0] == 0
+    code, out, _ = cli(capsys, "review", "show", "P1", "--dataset", "鲤城园区", "--json")
+    assert code == 0 and json.loads(out)["version"] == 1
+    code, out, _ = cli(capsys, "review", "datasets")
+    assert code == 0 and len(out.strip().splitlines()) == 3 and "鲤城园区" in out
+    code, out, _ = cli(capsys, "review", "log", "P1", "--csv", "--data", str(other))
+    assert pd.read_csv(io.StringIO(out))["note"].tolist() == ["另一份数据"]
+    code, out, _ = cli(capsys, "review", "verify")
+    assert code == 0 and "完整" in out and "共 4 条" in out
     assert Review.unreviewed("P1").status == STATUSES[0]

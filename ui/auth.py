@@ -1,8 +1,16 @@
 """Login: who is using the app, and what they may see and change.
 
-* Users, roles and passwords live in the review store of the current dataset (see
-  :mod:`lcgis.review`; env ``LCGIS_DATABASE_URL`` chooses another database).  There are no
-  default users: the first admin is created with ``python -m lcgis users add 名字 --role admin``.
+* Users, roles and passwords live in the installation's review store (see :mod:`lcgis.review`:
+  ``review.sqlite`` in the state folder, env ``LCGIS_STATE_DIR``; env ``LCGIS_DATABASE_URL``
+  chooses another database), not in a dataset: switching datasets keeps the login, and the
+  reviews are kept per dataset (:func:`dataset_id`).  There are no default users: the first
+  admin is created with ``python -m lcgis users add 名字 --role admin``.
+* The role is re-read from the store on every run (a changed role or a removed user takes
+  effect at once); a session idle for longer than env ``LCGIS_SESSION_IDLE_MINUTES`` (default
+  30) is logged out.
+* Logins are throttled by the store per user name and per client (:func:`client_id`: the
+  address of the browser's connection, ``st.context.ip_address``; behind a reverse proxy, the
+  header named by env ``LCGIS_CLIENT_IP_HEADER``, e.g. ``X-Real-IP``, as set by that proxy).
 * The embedded demo dataset (the repository's ``data/``, illustrative figures) may be viewed
   without login, as a guest with the rights of a viewer (read only, confidential figures
   masked).  Any other dataset shows only the login form until someone logs in.
@@ -17,7 +25,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import shlex
+import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +40,8 @@ from lcgis.explain import Card
 from . import render, state
 
 GUEST = "访客"
+IDLE_MINUTES_DEFAULT = 30.0
+NOTICE = "lcgis_auth_notice"  # a message for the login form, shown once (e.g. idle logout)
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -49,8 +60,15 @@ def data_dir() -> str:
 
 
 def store_url() -> str:
-    """URL of the current dataset's store (env ``LCGIS_DATABASE_URL`` wins)."""
-    return review.resolve_database_url(data_dir=data_dir())
+    """URL of the installation's store (env ``LCGIS_DATABASE_URL``, else the state folder)."""
+    return review.resolve_database_url()
+
+
+def dataset_id() -> str:
+    """The id under which the current dataset's reviews are kept (see
+    :func:`lcgis.review.dataset_id`); raises :class:`~lcgis.errors.DataError` for a bad
+    ``dataset.toml``."""
+    return review.dataset_id(data_dir())
 
 
 def _missing_sqlite(url: str) -> bool:
@@ -63,7 +81,7 @@ def _missing_sqlite(url: str) -> bool:
 
 
 def store() -> review.ReviewStore | None:
-    """The current dataset's store; None when it does not exist yet (nothing is created) or
+    """The installation's store; None when it does not exist yet (nothing is created) or
     cannot be opened (the reason is shown)."""
     return store_at(store_url())
 
@@ -99,24 +117,54 @@ def is_demo(folder: str | None = None) -> bool:
         return False
 
 
+def idle_timeout_s(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds of inactivity after which a session is logged out (env
+    ``LCGIS_SESSION_IDLE_MINUTES``, default 30; a bad value means the default).
+
+    >>> idle_timeout_s({}), idle_timeout_s({"LCGIS_SESSION_IDLE_MINUTES": "5"})
+    (1800.0, 300.0)
+    """
+    env = os.environ if environ is None else environ
+    try:
+        minutes = float(env.get("LCGIS_SESSION_IDLE_MINUTES") or IDLE_MINUTES_DEFAULT)
+    except ValueError:
+        minutes = IDLE_MINUTES_DEFAULT
+    return 60.0 * (minutes if minutes > 0 else IDLE_MINUTES_DEFAULT)
+
+
 def current_user() -> review.User | None:
     """The logged-in user (None: nobody; on the demo that is a guest).
 
-    While the current store is the one the user logged in to, the user's role is re-read
-    from it on every run, so a changed role or a removed user takes effect at once.
+    On every run: a session idle for longer than :func:`idle_timeout_s` is logged out, and
+    the user's role is re-read from the store they logged in to (a changed role or a removed
+    user takes effect at once; a store that changed or vanished logs them out).
     """
     ss = st.session_state
     user = ss.get(state.USER)
     if not isinstance(user, review.User):
         return None
-    if ss.get(state.USER_STORE) == store_url():
-        s = store()
+    now = time.time()
+    last = ss.get(state.LAST_ACTIVE)
+    if isinstance(last, int | float) and now - last > idle_timeout_s():
+        logout()
+        minutes = round(idle_timeout_s() / 60)
+        ss[NOTICE] = f"已超过 {minutes} 分钟未操作，为安全起见已自动退出登录，请重新登录。"
+        return None
+    ss[state.LAST_ACTIVE] = now
+    url = store_url()
+    if ss.get(state.USER_STORE, url) != url:
+        logout()
+        return None
+    s = store()
+    try:
         fresh = s.get_user(user.name) if s is not None else None
-        if fresh is None:
-            logout()
-            return None
-        if fresh != user:
-            ss[state.USER] = user = fresh
+    except LcgisError:
+        fresh = None
+    if fresh is None:
+        logout()
+        return None
+    if fresh != user:
+        ss[state.USER] = user = fresh
     return user
 
 
@@ -135,11 +183,46 @@ def can_import() -> bool:
 def login(user: review.User, url: str) -> None:
     st.session_state[state.USER] = user
     st.session_state[state.USER_STORE] = url
+    st.session_state[state.LAST_ACTIVE] = time.time()
 
 
 def logout() -> None:
     st.session_state.pop(state.USER, None)
     st.session_state.pop(state.USER_STORE, None)
+    st.session_state.pop(state.LAST_ACTIVE, None)
+
+
+def client_from(ip: object, headers: Mapping[str, str] | None, header: str | None = None) -> str:
+    """Who is logging in, for the per-client back-off: the last address in ``header`` (set
+    by a trusted reverse proxy) when it is named and present, else the connection's ``ip``,
+    else ``本机`` (a browser on the server itself, where Streamlit gives no address).
+
+    >>> client_from("10.1.2.3", {})
+    '10.1.2.3'
+    >>> client_from("10.0.0.1", {"X-Forwarded-For": "1.2.3.4, 5.6.7.8"}, "X-Forwarded-For")
+    '5.6.7.8'
+    >>> client_from(None, {})
+    '本机'
+    """
+    if header and headers:
+        lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+        value = lowered.get(header.lower(), "")
+        last = value.split(",")[-1].strip()
+        if last:
+            return last[:100]
+    if isinstance(ip, str) and ip.strip():
+        return ip.strip()[:100]
+    return "本机"
+
+
+def client_id() -> str:
+    """This browser's client for the back-off (see :func:`client_from`)."""
+    try:
+        ip: object = st.context.ip_address
+        headers: Mapping[str, str] = dict(st.context.headers)
+    except Exception:  # no script run context (bare mode)
+        ip, headers = None, {}
+    return client_from(ip, headers, os.environ.get("LCGIS_CLIENT_IP_HEADER"))
 
 
 # --- masking ---------------------------------------------------------------------------------
@@ -206,14 +289,19 @@ def confidential_note() -> None:
 
 def _first_admin_hint() -> None:
     cmd = "python -m lcgis users add 名字 --role admin"
-    if not os.environ.get("LCGIS_DATABASE_URL"):
-        cmd += f" --data {shlex.quote(data_dir())}"
-    st.info("还没有任何用户(系统不设默认密码)。请在服务器上用以下命令创建第一位管理员：")
+    st.info(
+        "还没有任何用户(系统不设默认密码)。请在服务器上用以下命令创建第一位管理员"
+        f"(密码至少 {review.ADMIN_PASSWORD_MIN} 个字符，且不能与用户名相同)："
+    )
     st.code(cmd, language="bash")
 
 
 def login_form(key: str) -> None:
-    """User name + password, checked with the store's ``authenticate``."""
+    """User name + password, checked with the store's ``login`` (throttled per user name and
+    per client; the same message for an unknown name and a wrong password)."""
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.warning(render.md(notice))
     s = store()
     try:
         has_users = s is not None and bool(s.users())
@@ -230,14 +318,14 @@ def login_form(key: str) -> None:
         submitted = st.form_submit_button("登录", type="primary")
     if submitted:
         try:
-            user = s.authenticate(name.strip(), password)
+            result = s.login(name.strip(), password, client=client_id())
         except LcgisError as exc:
             st.error(f"登录失败：{render.md(exc)}")
             return
-        if user is None:
-            st.error("用户名或密码错误。")
+        if result.user is None:
+            st.error(f"{render.md(result.message)}。")
             return
-        login(user, store_url())
+        login(result.user, store_url())
         st.rerun()
 
 

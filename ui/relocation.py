@@ -407,10 +407,10 @@ def _store(url: str) -> review.ReviewStore:
 
 
 def store(ctx: state.Context, *, create: bool = True) -> review.ReviewStore | None:
-    """The review store of the dataset (env LCGIS_DATABASE_URL wins); None, with the reason
+    """The installation's review store (env LCGIS_DATABASE_URL wins); None, with the reason
     shown, when it cannot be opened.  ``create=False``: a SQLite file that does not exist
     yet is not created (None: nothing saved so far), so merely looking creates nothing."""
-    url = review.resolve_database_url(data_dir=ctx.data_dir)
+    url = review.resolve_database_url()
     if not create and _missing_sqlite(url):
         return None
     try:

@@ -1,8 +1,9 @@
 """The review workflow in the app: the panel under a parcel's 体检表, the review queue, the
 review-status map colouring and the export.
 
-Reads go to the current dataset's store (:func:`ui.auth.store`); cached frames are keyed by
-the store URL and the seq of its newest history entry, so they refresh after any change.
+Reads go to the installation's store (:func:`ui.auth.store`), for the current dataset
+(:func:`ui.auth.dataset_id`); cached frames are keyed by the store URL, the dataset and the seq
+of the store's newest history entry, so they refresh after any change.
 
 A change is made with the version the form read (kept in session state when the form's
 widgets are created from the stored review) as ``expect_version``: if someone else changed
@@ -41,40 +42,48 @@ CODED: tuple[tuple[str, str], ...] = (("disposition", "处置方式"), ("tier", 
 # --- cached reads ----------------------------------------------------------------------------
 
 
-def stamp() -> tuple[str, int]:
-    """(store URL, seq of its newest history entry): the key of everything read from it."""
-    return auth.store_url(), auth.last_seq(auth.store())
+def stamp() -> tuple[str, str, int]:
+    """(store URL, dataset id, seq of the store's newest history entry): the key of
+    everything read from it."""
+    try:
+        dataset = auth.dataset_id()
+    except LcgisError as exc:  # a bad dataset.toml: say so instead of guessing the dataset
+        st.error(f"无法确定数据集：{render.md(exc)}")
+        st.stop()
+    return auth.store_url(), dataset, auth.last_seq(auth.store())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _reviews(url: str, seq: int) -> pd.DataFrame:
+def _reviews(url: str, dataset: str, seq: int) -> pd.DataFrame:
     s = auth.store_at(url)
-    return s.reviews_frame() if s is not None else pd.DataFrame(columns=list(review.REVIEW_LABELS))
+    if s is None:
+        return pd.DataFrame(columns=list(review.REVIEW_LABELS))
+    return s.reviews_frame(dataset)
 
 
 @st.cache_data(show_spinner="正在生成文件…", max_entries=8)
-def export_bytes(url: str, seq: int) -> bytes:
-    """The store's decisions and history (``export_xlsx``) as .xlsx bytes."""
+def export_bytes(url: str, dataset: str, seq: int) -> bytes:
+    """The dataset's decisions and history (``export_xlsx``) as .xlsx bytes."""
     s = auth.store_at(url)
     if s is None:
         return b""
     with tempfile.TemporaryDirectory(prefix="lcgis-review-") as tmp:
-        return s.export_xlsx(Path(tmp) / "review.xlsx").read_bytes()
+        return s.export_xlsx(Path(tmp) / "review.xlsx", dataset=dataset).read_bytes()
 
 
 def reviews() -> pd.DataFrame:
-    """Current reviews (English columns of ``reviews_frame``)."""
+    """Current reviews of the dataset (English columns of ``reviews_frame``)."""
     return _reviews(*stamp())
 
 
 def map_columns(ctx: state.Context) -> tuple[str, dict[str, pd.Series]]:
     """(stamp, {"review_status": status per parcel}) for ``state.map_payload``."""
-    url, seq = stamp()
+    url, dataset, seq = stamp()
     ids = ctx.result.parcels["parcel_id"].astype(str)
-    frame = _reviews(url, seq)
+    frame = _reviews(url, dataset, seq)
     by_id = dict(zip(frame["parcel_id"].astype(str), frame["status"], strict=True))
     status = ids.map(lambda i: by_id.get(i, review.DEFAULT_STATUS))
-    return f"{url}#{seq}", {maps.REVIEW_STATUS: status}
+    return f"{url}#{dataset}#{seq}", {maps.REVIEW_STATUS: status}
 
 
 def queue(ctx: state.Context, today: dt.date | None = None) -> pd.DataFrame:
@@ -154,8 +163,8 @@ def _current_table(rv: review.Review) -> None:
     st.table(pd.DataFrame(rows, columns=["项目", "值"]).set_index("项目"))
 
 
-def _history(s: review.ReviewStore | None, parcel_id: str) -> None:
-    frame = s.history_frame(parcel_id) if s is not None else pd.DataFrame()
+def _history(s: review.ReviewStore | None, dataset: str, parcel_id: str) -> None:
+    frame = s.history_frame(parcel_id, dataset=dataset) if s is not None else pd.DataFrame()
     with st.expander(f"变更记录({len(frame)} 条，最新在前)", expanded=False):
         if frame.empty:
             st.caption("尚无变更记录。")
@@ -198,6 +207,7 @@ def _save(parcel_id: str) -> None:
     try:
         done = s.set_review(
             parcel_id,
+            dataset=auth.dataset_id(),
             by=user,
             expect_version=expect,
             status=str(ss.get(keys["status"])),
@@ -288,13 +298,15 @@ def panel(ctx: state.Context, parcel_id: str) -> None:
     st.markdown("#### 核查")
     s = auth.store()
     try:
-        rv = (s.get(parcel_id) if s is not None else None) or review.Review.unreviewed(parcel_id)
+        dataset = auth.dataset_id()
+        found = s.get(parcel_id, dataset=dataset) if s is not None else None
     except LcgisError as exc:
         st.error(f"无法读取核查记录：{render.md(exc)}")
         return
+    rv = found or review.Review.unreviewed(parcel_id, dataset)
     _show_message()
     _current_table(rv)
-    _history(s, parcel_id)
+    _history(s, dataset, parcel_id)
     user = auth.current_user()
     if user is None:
         st.caption("登录(核查或管理角色)后可修改核查状态。")

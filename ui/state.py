@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from lcgis import maps, report, summary
+from lcgis import maps, report, review, summary
 from lcgis.errors import LcgisError, RulesError
 from lcgis.evaluate import GROUP_LABELS
 from lcgis.evaluate import sensitivity as _sensitivity
@@ -47,6 +47,7 @@ SELECTED = "lcgis_selected_parcel"  # the selected parcel id (survives reruns an
 SESSION_ID = "lcgis_session_id"
 USER = "lcgis_user"  # the logged-in lcgis.review.User (absent: nobody, a guest on the demo)
 USER_STORE = "lcgis_user_store"  # URL of the store the user logged in to
+LAST_ACTIVE = "lcgis_last_active"  # time.time() of the logged-in user's last run (idle logout)
 W_DATA_DIR, W_YEAR, W_RULES_PATH, W_AS_OF = "sb_data_dir", "sb_year", "sb_rules_path", "sb_as_of"
 W_RULES_UPLOAD = "sb_rules_upload"
 DATA_GENERATION = "lcgis_data_generation"  # bumped when the app switches the dataset itself
@@ -82,7 +83,7 @@ def switch_dataset(folder: str) -> None:
 
 
 #: Result key: (data folder, files stamp, year, rules digest, as-of date ISO).
-Key = tuple[str, str, int | None, str, str]
+Key = tuple[str, str, int | None, str, str, str]
 
 
 def initial_data_dir() -> str:
@@ -148,10 +149,33 @@ def rules_of(path: str, stamp: str) -> Rules:
 
 @st.cache_resource(show_spinner="正在评价…", max_entries=12)
 def result_of(
-    data_dir: str, stamp: str, year: int | None, digest: str, as_of: str, _rules: Rules
+    data_dir: str,
+    stamp: str,
+    year: int | None,
+    digest: str,
+    as_of: str,
+    delayed: str,
+    _rules: Rules,
 ) -> Result:
-    """``pipeline.run`` on a dataset; keyed by folder, stamp, year, rules digest and date."""
-    return run(dataset(data_dir, stamp), _rules, year=year, as_of=dt.date.fromisoformat(as_of))
+    """``pipeline.run`` on a dataset; keyed by folder, stamp, year, rules digest, date and the
+    parcels whose idleness a review put down to the government (``delayed``, ';'-joined)."""
+    return run(
+        dataset(data_dir, stamp),
+        _rules,
+        year=year,
+        as_of=dt.date.fromisoformat(as_of),
+        government_delay=[p for p in delayed.split(";") if p],
+    )
+
+
+def government_delayed(data_dir: str, rules: Rules) -> str:
+    """';'-joined parcels whose review gives the reason 政府原因 ('' when the store is unreadable:
+    the evaluation then applies the idle fee as the rules say, and the review panel shows why)."""
+    try:
+        ids = review.government_delay(rules.idle.government_reason, data_dir)
+    except LcgisError:
+        return ""
+    return ";".join(sorted(ids))
 
 
 @dataclass(frozen=True)
@@ -209,6 +233,7 @@ def current_key(rules: Rules) -> Key:
         year,
         rules.digest,
         as_of.isoformat(),
+        government_delayed(data_dir, rules),
     )
 
 
@@ -302,7 +327,7 @@ def previous(ctx: Context) -> Result | None:
     prev = years[-1]
     as_of = summary.previous_as_of(ctx.result.as_of, year, prev).isoformat()
     k = ctx.key
-    return result_of(k[0], k[1], prev, k[3], as_of, _rules=ctx.rules)
+    return result_of(k[0], k[1], prev, k[3], as_of, k[5], _rules=ctx.rules)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
