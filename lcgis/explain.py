@@ -7,12 +7,14 @@ prints it for the command line.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .access import MASKED, masked
 from .evaluate import INDICATOR_LABELS
 from .land import REASON_LABELS
 from .pipeline import Result
@@ -28,6 +30,12 @@ _ZH_VALUES = {
     if zh != en
 }
 _ACTION = {"fee": "征收土地闲置费", "reclaim": "无偿收回"}
+#: Whether a column is masked for the viewer of the card (see :mod:`lcgis.access`).
+Hidden = Callable[[str], bool]
+
+
+def _nothing_hidden(column: str) -> bool:
+    return False
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,7 @@ def _flag(value: Any) -> str:
     return _YES if bool(value) else _NO
 
 
-def _inputs(row: pd.Series) -> pd.DataFrame:
+def _inputs(row: pd.Series, hidden: Hidden = _nothing_hidden) -> pd.DataFrame:
     """The parcel's own fields as loaded (before any measurement)."""
     rows = []
     for f in FIELDS["parcels"].values():
@@ -81,11 +89,11 @@ def _inputs(row: pd.Series) -> pd.DataFrame:
         val = row.get(f"{f.name}_given", row[f.name])
         if f.values and isinstance(val, str):
             val = _ZH_VALUES.get(val, val)
-        rows.append({"项目": f.label, "值": fmt(val)})
+        rows.append({"项目": f.label, "值": MASKED if hidden(f.name) else fmt(val)})
     return pd.DataFrame(rows, columns=["项目", "值"])
 
 
-def _figures(row: pd.Series) -> pd.DataFrame:
+def _figures(row: pd.Series, hidden: Hidden = _nothing_hidden) -> pd.DataFrame:
     spec = [
         ("实测面积", "工作坐标系(CGCS2000 高斯-克吕格)中的多边形面积", "geom_area_m2", "m²", 1),
         ("用地面积", "有登记面积取登记面积，否则取实测面积", "land_area_m2", "m²", 1),
@@ -126,7 +134,9 @@ def _figures(row: pd.Series) -> pd.DataFrame:
         {
             "指标": name,
             "公式": formula,
-            "数值": fmt(row.get(col), digits, unit if unit == "%" else ""),
+            "数值": MASKED
+            if hidden(col)
+            else fmt(row.get(col), digits, unit if unit == "%" else ""),
             "单位": "" if unit == "%" else unit,
         }
         for name, formula, col, unit, digits in spec
@@ -135,10 +145,15 @@ def _figures(row: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["指标", "公式", "数值", "单位"])
 
 
-def _rule_rows(row: pd.Series, rules: Rules) -> list[dict[str, str]]:
+def _rule_rows(
+    row: pd.Series, rules: Rules, hidden: Hidden = _nothing_hidden
+) -> list[dict[str, str]]:
     ine = rules.inefficient
     r = rules
     pct = lambda x: "—" if x is None else f"{x:.0%}"  # noqa: E731
+
+    def val(column: str, digits: int = 2, unit: str = "") -> str:
+        return MASKED if hidden(column) else fmt(row.get(column), digits, unit)
 
     def thr(value: float | None, text: str) -> str:
         return _OFF if value is None else text
@@ -167,16 +182,16 @@ def _rule_rows(row: pd.Series, rules: Rules) -> list[dict[str, str]]:
             "tax_per_mu_low",
             "亩均税收 < 阈值",
             thr(ine.tax_per_mu_below, f"{ine.tax_per_mu_below} 万元/亩"),
-            fmt(row.get("tax_per_mu"), 2, "万元/亩"),
+            val("tax_per_mu", 2, "万元/亩"),
         ),
         (
             "output_per_mu_low",
             "亩均产值 < 片区平均 × 比例",
             thr(
                 ine.output_per_mu_below_zone_share,
-                f"{fmt(row.get('zone_output_per_mu'))} × {ine.output_per_mu_below_zone_share}",
+                f"{val('zone_output_per_mu')} × {ine.output_per_mu_below_zone_share}",
             ),
-            fmt(row.get("output_per_mu"), 2, "万元/亩"),
+            val("output_per_mu", 2, "万元/亩"),
         ),
         (
             "not_producing",
@@ -279,7 +294,9 @@ def _reasons(codes: Any) -> str:
     return "；".join(REASON_LABELS.get(c, c) for c in codes.split(";") if c)
 
 
-def _occupants(result: Result, parcel_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _occupants(
+    result: Result, parcel_id: str, hidden: Hidden = _nothing_hidden
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     alloc = result.allocation
     cols = ["企业名称", "信用代码", "权属", "用地(亩)", "用地方式", "类别", "得分", "分类说明"]
     score_cols = ["企业名称", "指标", "数值", "基准值", "权重", "得分"]
@@ -316,17 +333,23 @@ def _occupants(result: Result, parcel_id: str) -> tuple[pd.DataFrame, pd.DataFra
                 {
                     "企业名称": name,
                     "指标": INDICATOR_LABELS.get(ind, ind),
-                    "数值": fmt(e.get(ind), 3),
-                    "基准值": fmt(e.get(f"benchmark_{ind}"), 3),
+                    "数值": MASKED if hidden(ind) else fmt(e.get(ind), 3),
+                    "基准值": MASKED
+                    if hidden(f"benchmark_{ind}")
+                    else fmt(e.get(f"benchmark_{ind}"), 3),
                     "权重": fmt(w, 0),
-                    "得分": fmt(e.get(f"score_{ind}"), 2),
+                    "得分": MASKED if hidden(f"score_{ind}") else fmt(e.get(f"score_{ind}"), 2),
                 }
             )
     return pd.DataFrame(rows, columns=cols), pd.DataFrame(scores, columns=score_cols)
 
 
 def explain(result: Result, parcel_id: str) -> Card | None:
-    """The 体检表 of one parcel (None when the id is unknown)."""
+    """The 体检表 of one parcel (None when the id is unknown).
+
+    On a result masked by :mod:`lcgis.access` every masked figure reads
+    :data:`~lcgis.access.MASKED`, in every table of the card.
+    """
     p = result.parcels
     hit = p[p["parcel_id"].astype(str) == str(parcel_id)]
     if hit.empty:
@@ -347,16 +370,20 @@ def explain(result: Result, parcel_id: str) -> Card | None:
         verdict.append(f"低效用地：{_reasons(row.get('inefficient_reasons'))}")
     if not verdict:
         verdict.append("未发现低效、闲置情形")
-    occupants, scores = _occupants(result, str(parcel_id))
+
+    def hidden(column: str) -> bool:
+        return masked(result, column)
+
+    occupants, scores = _occupants(result, str(parcel_id), hidden)
     year = f"{result.year}年度，" if result.year else ""
     return Card(
         parcel_id=str(row["parcel_id"]),
         title=f"宗地 {row['parcel_id']} 体检表({zone}，{year}基准日 {result.as_of})",
         verdict=verdict,
-        inputs=_inputs(row),
-        figures=_figures(row),
+        inputs=_inputs(row, hidden),
+        figures=_figures(row, hidden),
         rules=pd.DataFrame(
-            _rule_rows(row, result.rules),
+            _rule_rows(row, result.rules, hidden),
             columns=["规则", "检验", "阈值", "实际值", "结论", "依据"],
         ),
         occupants=occupants,

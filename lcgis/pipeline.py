@@ -10,6 +10,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +22,9 @@ from .errors import DataError, UsageError
 from .io import Dataset
 from .rules import Rules
 from .validate import QualityReport, credit_codes_valid
+
+if TYPE_CHECKING:
+    from .access import Policy
 
 #: Zone output fields of data-contract §5, in order.
 ZONE_FIELDS = (
@@ -49,6 +53,8 @@ class Result:
     crs: pyproj.CRS | None
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings: dict[str, float] = field(default_factory=dict)
+    #: The access policy this copy was masked for (lcgis.access); None: the full result.
+    access: Policy | None = None
 
 
 def _rows_of(parcels: pd.DataFrame, mask: pd.Series) -> list[int]:

@@ -344,6 +344,8 @@ def _number_format(header: str) -> str | None:
 def write_workbook(result: Result, path: Path) -> None:
     """The committee's workbook: frozen headers, number formats, widths, print settings."""
     footer = f"lcgis 评价结果 {result.year or ''}年度 第 &P 页 共 &N 页"
+    if result.access is not None and not result.access.sees_all:
+        footer += "(税收等涉密字段未导出)"
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in workbook_sheets(result).items():
             df.to_excel(xw, sheet_name=name, index=False)

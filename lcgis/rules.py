@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -152,6 +153,38 @@ class RelocationRules:
     targets: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class AccessRules:
+    """Who sees what (:mod:`lcgis.access`): the confidential quantities and whether park and
+    zone totals of them are shown to guests."""
+
+    confidential: tuple[str, ...] = (
+        "tax",
+        "output",
+        "revenue",
+        "value_added",
+        "energy",
+        "electricity",
+        "employees",
+        "rd",
+    )
+    public_totals: bool = False
+
+
+_QUANTITY = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+def _access(data: Mapping[str, Any]) -> AccessRules:
+    names = data["confidential"]
+    bad = [n for n in names if not (isinstance(n, str) and _QUANTITY.match(n))]
+    if bad:
+        raise RulesError(
+            f"规则 access.confidential 中的 {bad[0]!r} 不是字段名：请填小写英文字段名或其一部分，"
+            '如 "tax"、"value_added"'
+        )
+    return AccessRules(tuple(dict.fromkeys(names)), bool(data["public_totals"]))
+
+
 @dataclass(frozen=True, eq=False)
 class Rules:
     """All rules, frozen.  ``digest`` identifies the content (for caches)."""
@@ -166,6 +199,7 @@ class Rules:
     relocation: RelocationRules
     sources: Mapping[str, str]
     digest: str
+    access: AccessRules = AccessRules()
 
     def __hash__(self) -> int:
         return hash(self.digest)
@@ -327,7 +361,44 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
         relocation=_build(RelocationRules, merged["relocation"]),
         sources=dict(merged["sources"]),
         digest=digest,
+        access=_access(merged["access"]),
     )
+
+
+#: Largest rules file read (bytes): the default file is about 12 kB.
+MAX_RULES_BYTES = 1024 * 1024
+
+
+def read_rules_text(path: str | Path, *, limit: int = MAX_RULES_BYTES) -> str:
+    """The text of a rules file, checked before it is read: a regular file of at most
+    ``limit`` bytes, UTF-8 (a BOM is allowed).  A device, a folder or a huge file is refused
+    with a :class:`RulesError`, never read.
+
+    >>> read_rules_text(".")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lcgis.errors.RulesError: 规则文件 . 不是普通文件...
+    """
+    p = Path(path)
+    try:
+        if not p.exists():
+            raise RulesError(f"找不到规则文件 {p}")
+        if not p.is_file():
+            raise RulesError(f"规则文件 {p} 不是普通文件(是文件夹或设备)：请选择一个 .toml 文件")
+        if p.stat().st_size > limit:
+            raise RulesError(
+                f"规则文件 {p} 太大(超过 {limit // 1024} KB)：规则文件只需几 KB，请检查是否选错文件"
+            )
+        with open(p, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise RulesError(f"无法读取规则文件 {p}：{exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise RulesError(f"规则文件 {p} 太大(超过 {limit // 1024} KB)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"规则文件 {p} 不是 UTF-8 编码的文本：请另存为 UTF-8") from exc
 
 
 def load_rules(
@@ -338,9 +409,7 @@ def load_rules(
     if path is not None:
         p = Path(path)
         try:
-            user = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError as exc:
-            raise RulesError(f"找不到规则文件 {p}") from exc
+            user = tomllib.loads(read_rules_text(p))
         except tomllib.TOMLDecodeError as exc:
             raise RulesError(f"规则文件 {p} 不是合法的 TOML：{exc}") from exc
         merged = _merge(merged, user, "")
