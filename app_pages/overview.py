@@ -16,12 +16,13 @@ ctx = state.context()
 res = ctx.result
 now = state.park(ctx.key, _result=res)
 prev_res = state.previous(ctx)
-before = summary.park_summary(prev_res) if prev_res is not None else {}
+before = state.previous_park(ctx)
 change = summary.year_change(now, before)
 
 st.title("总览")
 st.caption(
-    f"数据：{ctx.data_dir} · {ctx.year or '—'} 年度 · 基准日 {ctx.as_of} · {ctx.rules_label}"
+    f"数据：{state.dataset_label(ctx.data_dir)} · {ctx.year or '—'} 年度"
+    f" · 基准日 {ctx.as_of} · {ctx.rules_label}"
     + (f" · 同比对照 {prev_res.year} 年度" if prev_res is not None else " · 无上年数据，不显示同比")
 )
 

@@ -4,28 +4,26 @@
   :mod:`lcgis.review`; env ``LCGIS_DATABASE_URL`` chooses another database).  There are no
   default users: the first admin is created with ``python -m lcgis users add 名字 --role admin``.
 * The embedded demo dataset (the repository's ``data/``, illustrative figures) may be viewed
-  without login, as a guest with the rights of a viewer (read only, confidential figures
-  masked).  Any other dataset shows only the login form until someone logs in.
-* Viewers and guests see tax and other confidential enterprise figures masked; reviewers and
-  admins change reviews; only admins import or switch datasets.
+  without login, as a guest (read only, confidential figures masked).  Any other dataset
+  shows only the login form until someone logs in.
+* What each role sees is :mod:`lcgis.access`'s policy, applied to the result itself
+  (:func:`ui.state.context`): guests and viewers never get tax and other confidential
+  enterprise figures; reviewers and admins change reviews; only admins import or switch
+  datasets.
 * Merely looking never creates a database: a SQLite store that does not exist yet is read as
   empty (no users, no reviews).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import shlex
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import make_url
 
-from lcgis import review
+from lcgis import access, review
 from lcgis.errors import LcgisError
-from lcgis.explain import Card
 
 from . import render, state
 
@@ -75,7 +73,7 @@ def store_at(url: str) -> review.ReviewStore | None:
     try:
         return _open(url)
     except LcgisError as exc:
-        st.error(f"无法打开核查数据库：{render.md(exc)}")
+        st.error(f"无法打开核查数据库：{render.message(exc)}")
         return None
 
 
@@ -120,9 +118,9 @@ def current_user() -> review.User | None:
 
 
 def role() -> str:
-    """The current role: the user's, else ``viewer`` (a guest)."""
+    """The current role: the user's, else ``guest`` (see :data:`lcgis.access.ROLES`)."""
     user = current_user()
-    return user.role if user is not None else "viewer"
+    return user.role if user is not None else "guest"
 
 
 def can_import() -> bool:
@@ -141,44 +139,17 @@ def logout() -> None:
     st.session_state.pop(state.USER_STORE, None)
 
 
-# --- masking ---------------------------------------------------------------------------------
+# --- what the user sees ----------------------------------------------------------------------
 
 
-def mask(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with confidential enterprise columns blanked unless the user may see them."""
-    return review.mask_confidential(df, role())
-
-
-def _mask_rows(frame: pd.DataFrame, label: str, values: list[str]) -> pd.DataFrame:
-    """Blank ``values`` in the rows whose ``label`` names a confidential figure."""
-    if frame.empty or label not in frame:
-        return frame
-    hide = frame[label].map(review.is_confidential).astype(bool)
-    if not hide.any():
-        return frame
-    out = frame.copy()
-    for col in values:
-        if col in out:
-            out[col] = out[col].astype(object).where(~hide, "—(仅核查人员可见)")
-    return out
-
-
-def mask_card(c: Card) -> Card:
-    """The 体检表 with confidential figures masked for viewers and guests: the occupants'
-    confidential columns, the score rows of tax/output/… indicators, and those figures."""
-    if role() in ("reviewer", "admin"):
-        return c
-    return dataclasses.replace(
-        c,
-        occupants=mask(c.occupants),
-        scores=_mask_rows(c.scores, "指标", ["数值", "基准值", "得分"]),
-        figures=_mask_rows(c.figures, "指标", ["数值"]),
-    )
+def sees_all() -> bool:
+    """Whether the user sees confidential figures (reviewers and admins)."""
+    return role() in access.FULL_ACCESS
 
 
 def confidential_note() -> None:
     """A caption saying that confidential figures are masked (only when they are)."""
-    if role() not in ("reviewer", "admin"):
+    if not sees_all():
         st.caption("税收、产值等涉密指标仅核查人员和管理员可见，登录后显示。")
 
 
@@ -187,9 +158,11 @@ def confidential_note() -> None:
 
 def _first_admin_hint() -> None:
     cmd = "python -m lcgis users add 名字 --role admin"
+    where = ""
     if not os.environ.get("LCGIS_DATABASE_URL"):
-        cmd += f" --data {shlex.quote(data_dir())}"
-    st.info("还没有任何用户(系统不设默认密码)。请在服务器上用以下命令创建第一位管理员：")
+        cmd += " --data 数据目录"  # the server's folder is never shown in the browser
+        where = "(“数据目录”换成该数据集在服务器上的文件夹)"
+    st.info(f"还没有任何用户(系统不设默认密码)。请在服务器上用以下命令创建第一位管理员{where}：")
     st.code(cmd, language="bash")
 
 
@@ -199,7 +172,7 @@ def login_form(key: str) -> None:
     try:
         has_users = s is not None and bool(s.users())
     except LcgisError as exc:
-        st.error(f"无法读取用户：{render.md(exc)}")
+        st.error(f"无法读取用户：{render.message(exc)}")
         return
     if not has_users:
         _first_admin_hint()
@@ -213,7 +186,7 @@ def login_form(key: str) -> None:
         try:
             user = s.authenticate(name.strip(), password)
         except LcgisError as exc:
-            st.error(f"登录失败：{render.md(exc)}")
+            st.error(f"登录失败：{render.message(exc)}")
             return
         if user is None:
             st.error("用户名或密码错误。")
@@ -228,7 +201,7 @@ def gate() -> None:
     if current_user() is not None or is_demo():
         return
     st.title("登录")
-    st.markdown(f"数据目录：{render.md(data_dir())}")
+    st.markdown(f"数据：{render.md(state.dataset_label(data_dir()))}")
     st.caption("当前数据不是内置示意数据，请先登录。")
     login_form("login_main")
     st.stop()
