@@ -259,6 +259,8 @@ def numbers_in(text: str, *, thousands: bool = True) -> list[tuple[float, int]]:
             x = float(s)
         except ValueError:
             continue
+        if not math.isfinite(x):
+            continue
         if "e" in s.lower():
             decimals = MAX_DECIMALS if "." in s else 0
         else:

@@ -179,7 +179,11 @@ def _sweeper() -> _Sweeper:
 
 
 def sweep_uploads() -> None:
-    """Delete the uploads of sessions that ended, and of any made over a day ago."""
+    """Mark this session's upload folder (if it has one) as in use, and delete the uploads
+    of sessions that ended, and of any made over a day ago."""
+    own = uploads.app_root() / str(st.session_state.get(SESSION_ID) or "anonymous")
+    if own.is_dir():
+        uploads.mark_used(own)
     _sweeper().run()
 
 
