@@ -209,7 +209,7 @@ def _save(parcel_id: str) -> None:
         ss[MESSAGE] = ("error", str(exc))
         return
     except LcgisError as exc:
-        ss[MESSAGE] = ("error", f"保存失败：{exc}")
+        ss[MESSAGE] = ("error", f"保存失败：{render.public_text(exc)}")
         return
     _reload()
     ss[MESSAGE] = ("success", f"已保存：{done.entry.message}(版本 {done.review.version})")
@@ -285,7 +285,7 @@ def panel(ctx: state.Context, parcel_id: str) -> None:
     try:
         rv = (s.get(parcel_id) if s is not None else None) or review.Review.unreviewed(parcel_id)
     except LcgisError as exc:
-        st.error(f"无法读取核查记录：{render.md(exc)}")
+        st.error(f"无法读取核查记录：{render.message(exc)}")
         return
     _show_message()
     _current_table(rv)
