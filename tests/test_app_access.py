@@ -406,6 +406,19 @@ def test_sweep_deletes_ended_and_day_old_sessions(tmp_path: Path) -> None:
     gone = uploads.sweep(root, keep_s=24 * 3600, idle_s=180, active=active.get, now=now)
     assert sorted(gone) == ["ended", "old"]
     assert sorted(p.name for p in root.iterdir()) == ["reconnecting", "running", "unknown"]
+    # another server's sessions are not this server's to judge: swept by age only
+    base = tmp_path / "base"
+    own, other = base / "server-1", base / "server-2"
+    for server, names in ((own, ("mine",)), (other, ("theirs", "theirs-old"))):
+        for name in names:
+            d = server / name
+            d.mkdir(parents=True)
+            uploads.mark_used(d, now=now - (25 * 3600 if name.endswith("old") else 600))
+    gone = uploads.sweep_all(
+        base, own, keep_s=24 * 3600, idle_s=180, active=lambda _sid: False, now=now
+    )
+    assert sorted(gone) == ["mine", "theirs-old"]
+    assert [p.name for p in other.iterdir()] == ["theirs"]
 
 
 def test_a_session_folder_is_made_only_for_an_upload_and_marked_while_in_use() -> None:

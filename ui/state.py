@@ -162,7 +162,8 @@ class _Sweeper:
             ttl = float(st.get_option("server.disconnectedSessionTTL") or 120)
         except (TypeError, ValueError):
             ttl = 120.0
-        gone = uploads.sweep(
+        gone = uploads.sweep_all(
+            uploads.app_base(),
             uploads.app_root(),
             keep_s=cfg.keep_hours * 3600,
             idle_s=ttl + 60,

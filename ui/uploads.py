@@ -9,6 +9,7 @@ session has ended, and in any case a day after it was made (:func:`sweep`).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -122,9 +123,15 @@ def remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def app_root() -> Path:
-    """The folder holding every session's folder (in the system temp folder)."""
+def app_base() -> Path:
+    """The folder of every app server's uploads (in the system temp folder)."""
     return Path(tempfile.gettempdir()) / "lcgis-app"
+
+
+def app_root() -> Path:
+    """The folder holding this server's session folders (one per server process, so that a
+    server never takes another's sessions for ended ones)."""
+    return app_base() / f"server-{os.getpid()}"
 
 
 def mark_used(folder: Path, now: float | None = None) -> None:
@@ -165,6 +172,29 @@ def sweep(
         if t - created > keep_s or ended:
             shutil.rmtree(d, ignore_errors=True)
             gone.append(d.name)
+    return gone
+
+
+def sweep_all(
+    base: Path,
+    own: Path,
+    *,
+    keep_s: float,
+    idle_s: float,
+    active: Callable[[str], bool | None],
+    now: float | None = None,
+) -> list[str]:
+    """:func:`sweep` this server's folder ``own`` and, by age only, those other (or earlier)
+    servers left under ``base``; an emptied folder of another server is removed too."""
+    gone = sweep(own, keep_s=keep_s, idle_s=idle_s, active=active, now=now)
+    if not base.is_dir():
+        return gone
+    for other in base.iterdir():
+        if other == own or other.is_symlink() or not other.is_dir():
+            continue
+        gone += sweep(other, keep_s=keep_s, idle_s=idle_s, active=lambda _sid: None, now=now)
+        with contextlib.suppress(OSError):
+            other.rmdir()  # only when empty
     return gone
 
 
