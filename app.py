@@ -1,17 +1,25 @@
 """The committee's app: ``streamlit run app.py``.
 
-Page set-up, the sidebar (dataset folder, year, rules file, evaluation date) and the screens.
+Page set-up, the sidebar (dataset, year, rules file, evaluation date) and the screens.
 A screen is one file in ``app_pages/``; to add one, add a line to ``SCREENS``.
+
+The sidebar never takes a server path: datasets and rules files are chosen from the lists
+the operator configured (:mod:`ui.settings`) or uploaded by an admin.  An unexpected error
+shows a Chinese message; its traceback goes to the server log only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import streamlit as st
 
-from ui import auth, state
+from lcgis.rules import MAX_RULES_BYTES
+from ui import auth, settings, state, uploads
+
+log = logging.getLogger("lcgis.app")
 
 #: (file, title, icon) of every screen, in menu order.  The first one opens by default.
 SCREENS: list[tuple[str, str, str]] = [
@@ -26,36 +34,98 @@ SCREENS: list[tuple[str, str, str]] = [
 
 
 def _save_rules_upload() -> None:
+    """Keep an admin's uploaded rules file in the session folder (size-checked first)."""
     upload = st.session_state.get(state.W_RULES_UPLOAD)
-    if upload is None:
-        st.session_state[state.RULES_FILE] = ""
+    st.session_state[state.RULES_FILE] = ""
+    if upload is None or not auth.can_import():
         return
-    path = state.session_dir() / "rules" / Path(upload.name).name
+    try:
+        uploads.check_upload(
+            upload.name,
+            upload.size,
+            max_bytes=min(MAX_RULES_BYTES, settings.max_upload_mb() * 1024**2),
+            room=state.upload_room(),
+        )
+    except uploads.UploadRefused as exc:
+        st.session_state["lcgis_rules_error"] = str(exc)
+        return
+    path = state.session_dir() / "rules" / uploads.safe_filename(upload.name, ".toml")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(upload.getvalue())
     st.session_state[state.RULES_FILE] = str(path)
 
 
+def _dataset_choice() -> str:
+    """The dataset: one of the configured ones (or this session's upload); admins switch."""
+    ss = st.session_state
+    cfg = settings.current()
+    current = str(ss[state.DATA_DIR])
+    if cfg.dataset(current) is None and not auth.can_import():
+        current = ss[state.DATA_DIR] = state.initial_data_dir()  # only admins leave the list
+    labels = {c.path: c.label for c in cfg.datasets}
+    found = cfg.dataset(current)
+    if found is not None:
+        current = found.path
+    else:
+        labels[current] = state.dataset_label(current)
+    options = list(labels)
+    return str(
+        st.selectbox(
+            "数据",
+            options,
+            index=options.index(current),
+            format_func=labels.__getitem__,
+            key=state.widget_key(state.W_DATA_DIR),
+            help="可选的数据集由服务器配置；管理员也可在“数据”页上传。切换数据需管理员登录。",
+            disabled=not auth.can_import(),
+        )
+    )
+
+
+def _rules_choice() -> None:
+    """The rules: the default, a configured file, or (admins) an uploaded one."""
+    ss = st.session_state
+    cfg = settings.current()
+    chosen = cfg.rules_file(str(ss.get(state.RULES_PATH) or "")) or cfg.rules[0]
+    labels = {c.path: c.label for c in cfg.rules}
+    options = list(labels)
+    ss[state.RULES_PATH] = st.selectbox(
+        "规则",
+        options,
+        index=options.index(chosen.path),
+        format_func=labels.__getitem__,
+        key=state.W_RULES_PATH,
+        help="默认规则见 lcgis/rules/default.toml；其他规则文件由服务器配置，管理员也可上传。",
+        disabled=bool(ss.get(state.RULES_FILE)),
+    )
+    if auth.can_import():
+        st.file_uploader(
+            "或上传规则文件(管理员)",
+            type=["toml"],
+            key=state.W_RULES_UPLOAD,
+            on_change=_save_rules_upload,
+            max_upload_size=max(1, MAX_RULES_BYTES // 1024**2),
+        )
+    elif ss.get(state.RULES_FILE):
+        ss[state.RULES_FILE] = ""  # an admin's upload is not kept after logging out
+
+
 def sidebar() -> None:
-    """Dataset folder, year, rules and date: shared by every screen.
+    """Dataset, year, rules and date: shared by every screen.
 
     Each widget starts from the session's value (``value=``/``index=``) and writes its answer
     back; its key changes when the app itself changes the value (see ui.state).
     """
     state.init_session()
+    state.sweep_uploads()
     ss = st.session_state
     with st.sidebar:
         st.markdown("### 鲤城高新区 用地效益评价")
         auth.user_box()
-        folder = st.text_input(
-            "数据目录",
-            value=ss[state.DATA_DIR],
-            key=state.widget_key(state.W_DATA_DIR),
-            help="数据集所在文件夹(含 parcels/ 子目录)。默认是内置示意数据；"
-            "也可用环境变量 LCGIS_DATA_DIR 指定，或在“数据”页上传。切换数据需管理员登录。",
-            disabled=not auth.can_import(),
-        )
-        ss[state.DATA_DIR] = folder.strip() or state.initial_data_dir()
+        cfg_error = settings.current().error
+        if cfg_error and auth.can_import():
+            st.warning(cfg_error)
+        ss[state.DATA_DIR] = _dataset_choice()
         data_dir = str(ss[state.DATA_DIR])
         years = state.years_of(data_dir) if Path(data_dir).is_dir() else []
         if years:
@@ -69,18 +139,7 @@ def sidebar() -> None:
             )
         else:
             ss[state.YEAR] = None
-        ss[state.RULES_PATH] = st.text_input(
-            "规则文件(TOML，留空用默认规则)",
-            value=ss[state.RULES_PATH],
-            key=state.W_RULES_PATH,
-            help="逐键覆盖 lcgis/rules/default.toml；也可用环境变量 LCGIS_RULES 指定。",
-        )
-        st.file_uploader(
-            "或上传规则文件",
-            type=["toml"],
-            key=state.W_RULES_UPLOAD,
-            on_change=_save_rules_upload,
-        )
+        _rules_choice()
         default = state.year_end(ss[state.YEAR])
         chosen = st.date_input(
             "评价基准日",
@@ -105,14 +164,18 @@ def main() -> None:
         page_icon="🗺️",
         layout="wide",
     )
-    auth.gate()  # on a dataset other than the demo: only the login form until logged in
-    pages = [
-        st.Page(file, title=title, icon=icon, default=(i == 0))
-        for i, (file, title, icon) in enumerate(SCREENS)
-    ]
-    nav = st.navigation(pages)
-    sidebar()
-    nav.run()
+    try:
+        auth.gate()  # on a dataset other than the demo: only the login form until logged in
+        pages = [
+            st.Page(file, title=title, icon=icon, default=(i == 0))
+            for i, (file, title, icon) in enumerate(SCREENS)
+        ]
+        nav = st.navigation(pages)
+        sidebar()
+        nav.run()
+    except Exception:  # st.stop and st.rerun are not Exceptions: they pass
+        log.exception("unexpected error in the app")
+        st.error("程序内部出错，详细信息已记入服务器日志。请刷新页面重试；如仍出错，请联系管理员。")
 
 
 main()

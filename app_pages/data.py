@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lcgis.schema import LAYER_LABELS
-from ui import auth, render, state, uploads
+from ui import auth, render, settings, state, uploads
 
 st.title("数据")
 state.init_session()
@@ -23,7 +23,7 @@ def _use(folder: str) -> None:
 
 # --- the current dataset -----------------------------------------------------------------------
 st.subheader("当前数据")
-st.markdown(f"数据目录：{render.md(current)}")
+st.markdown(f"数据：{render.md(state.dataset_label(current))}")
 if Path(current).is_dir():
     ds = state.dataset(current, state.files_stamp(current))
     files = pd.DataFrame(
@@ -88,7 +88,9 @@ st.markdown(
     "上传整个数据目录的 **zip 压缩包**(内含 `parcels/` 子目录，见数据约定)，或**逐个上传文件**："
     "文件名表明图层，如 宗地/parcels、建筑/buildings、企业/enterprises、用地关系/occupancy、"
     "片区/zones，Shapefile 请连同 .shx/.dbf/.prj 一起上传。上传的数据先检查，确认无误后才会使用；"
-    "文件只保存在本次会话的临时目录中。"
+    "文件只保存在本次会话的临时目录中，会话结束后删除"
+    f"(每个文件不超过 {settings.max_upload_mb()} MB，"
+    f"本次会话共可上传 {settings.current().session_quota_mb:,.0f} MB)。"
 )
 ups = st.file_uploader(
     "选择文件",
@@ -111,6 +113,7 @@ ups = st.file_uploader(
         "toml",
     ],
     key="data_upload",
+    max_upload_size=settings.max_upload_mb(),
 )
 if ups:
     sig = "|".join(f"{u.name}:{u.size}:{u.file_id}" for u in ups)
@@ -118,10 +121,25 @@ if ups:
         n = int(st.session_state.get("data_upload_n", 0)) + 1
         st.session_state["data_upload_n"] = n
         dest = state.session_dir() / "uploads" / f"{n:03d}"
-        placed = uploads.place([(u.name, u.getvalue()) for u in ups], dest)
         st.session_state["data_upload_sig"] = sig
-        st.session_state["data_upload_root"] = str(placed.root)
-        st.session_state["data_upload_unknown"] = placed.unknown + placed.skipped
+        try:
+            for u in ups:
+                uploads.check_upload(
+                    u.name, u.size, max_bytes=settings.max_upload_mb() * 1024**2, room=2**62
+                )
+            placed = uploads.place(
+                [(u.name, u.getvalue()) for u in ups], dest, limit=state.upload_room()
+            )
+        except uploads.UploadRefused as exc:
+            uploads.remove(dest)
+            st.session_state["data_upload_root"] = None
+            st.session_state["data_upload_refused"] = str(exc)
+        else:
+            st.session_state["data_upload_root"] = str(placed.root)
+            st.session_state["data_upload_unknown"] = placed.unknown + placed.skipped
+    if not st.session_state.get("data_upload_root"):
+        st.error(render.md(st.session_state.get("data_upload_refused", "上传失败。")))
+        st.stop()
     root = str(st.session_state["data_upload_root"])
     unknown = st.session_state.get("data_upload_unknown", [])
     if unknown:

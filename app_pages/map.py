@@ -17,7 +17,7 @@ st.title("地图")
 c1, c2, c3, c4 = st.columns([2, 2, 1, 2])
 indicator = c1.selectbox(
     "着色指标",
-    list(maps.INDICATORS),
+    maps.offered_indicators(res.access),  # none that the user's access policy masks
     format_func=lambda k: (
         maps.INDICATORS[k].label
         + (f"({maps.INDICATORS[k].unit})" if maps.INDICATORS[k].unit not in ("", "%") else "")

@@ -19,13 +19,13 @@ ctx = state.context()
 res = ctx.result
 now = state.park(ctx.key, _result=res)
 prev_res = state.previous(ctx)
-before = summary.park_summary(prev_res) if prev_res is not None else {}
+before = state.previous_park(ctx)
 change = summary.year_change(now, before)
 
 st.title("总览")
 st.caption(
-    f"数据：{ctx.data_dir} · {ctx.year or '—'} 年度(企业按当年12月31日评价) · 基准日 {res.as_of}"
-    f" · {ctx.rules_label}"
+    f"数据：{state.dataset_label(ctx.data_dir)} · {ctx.year or '—'} 年度(企业按当年12月31日评价)"
+    f" · 基准日 {res.as_of} · {ctx.rules_label}"
     + (
         f" · 同比对照 {prev_res.year} 年度(基准日 {prev_res.as_of}，同一数据、分摊与规则)"
         if prev_res is not None

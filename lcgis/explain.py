@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .access import MASKED, masked
 from .candidates import DISPOSITION_LABELS, TIER_LABELS
 from .evaluate import GROUP_LABELS, INDICATOR_LABELS
 from .land import NOT_TESTED_IN_CONSTRUCTION, REASON_LABELS
@@ -59,12 +60,39 @@ class Card:
     notes: list[str] = field(default_factory=list)
 
 
-def fmt(value: Any, digits: int = 2, unit: str = "") -> str:
-    """A number for people: thousands separators, fixed digits, empty shown as '—'.
+class _Hidden(float):
+    """A figure the viewer may not see (:mod:`lcgis.access`): NaN in arithmetic and
+    comparisons, shown as :data:`~lcgis.access.MASKED`."""
 
-    >>> fmt(12345.678, 1, "m²"), fmt(float("nan")), fmt(0.3456, unit="%")
-    ('12,345.7 m²', '—', '34.56 %')
+
+HIDDEN = _Hidden("nan")
+
+
+def _with_hidden(values: pd.Series, result: Result) -> pd.Series:
+    """``values`` (one row) with every figure the result's access policy masked set to
+    :data:`HIDDEN`, so that the card says it is hidden rather than missing.  True/false rule
+    outcomes stay visible."""
+    if result.access is None or result.access.sees_all:
+        return values
+    cols = [c for c in values.index if masked(result, str(c))]
+    if not cols:
+        return values
+    out = values.astype(object)
+    for c in cols:
+        if not isinstance(out[c], bool | np.bool_):
+            out[c] = HIDDEN
+    return out
+
+
+def fmt(value: Any, digits: int = 2, unit: str = "") -> str:
+    """A number for people: thousands separators, fixed digits, empty shown as '—'; a figure
+    the viewer may not see as '—(仅核查人员可见)'.
+
+    >>> fmt(12345.678, 1, "m²"), fmt(float("nan")), fmt(0.3456, unit="%"), fmt(HIDDEN, 1)
+    ('12,345.7 m²', '—', '34.56 %', '—(仅核查人员可见)')
     """
+    if isinstance(value, _Hidden):
+        return MASKED
     if value is None or value is pd.NA:
         return "—"
     if isinstance(value, bool | np.bool_):
@@ -555,7 +583,7 @@ def _occupants(result: Result, parcel_id: str) -> tuple[pd.DataFrame, pd.DataFra
     ev = result.rules.evaluation
     for _, a in here.iterrows():  # a handful of occupants on one parcel
         code = a["credit_code"]
-        e = ent.loc[code] if code in ent.index else pd.Series(dtype=object)
+        e = _with_hidden(ent.loc[code], result) if code in ent.index else pd.Series(dtype=object)
         name = fmt(e.get("name", code))
         group = e.get("eval_group")
         rank, n = e.get("rank_in_group"), e.get("n_in_group")
@@ -675,7 +703,7 @@ def explain(result: Result, parcel_id: str) -> Card | None:
     hit = p[p["parcel_id"].astype(str) == str(parcel_id)]
     if hit.empty:
         return None
-    row = hit.iloc[0]
+    row = _with_hidden(hit.iloc[0], result)
     zone = fmt(row.get("zone_name"))
     occupants, scores = _occupants(result, str(row["parcel_id"]))
     year = f"{result.year}年度，" if result.year else ""

@@ -41,6 +41,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from . import summary
+from .access import Policy
 from .candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
 from .crs import DISPLAY_CRS, wgs84_to_gcj02
 from .rules import Rules
@@ -81,6 +82,19 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(REVIEW_STATUS, "核查状态", "", 0, "classes"),
     )
 }
+
+
+def offered_indicators(access: Policy | None = None) -> list[str]:
+    """The indicators the map offers to a viewer under ``access`` (a result's
+    :attr:`~lcgis.pipeline.Result.access`): none that the policy masks.
+
+    >>> from lcgis.access import policy
+    >>> from lcgis.rules import load_rules
+    >>> offered_indicators(policy("guest", load_rules()))
+    ['parcel_class', 'far', 'coverage', 'land_area_mu', 'review_status']
+    """
+    return [k for k in INDICATORS if access is None or not access.hides(k)]
+
 
 #: Classification schemes (mapclassify) with their Chinese names.
 SCHEMES: dict[str, str] = {

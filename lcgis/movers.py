@@ -42,6 +42,8 @@ from .sites import num, zone_key
 from .validate import QualityReport
 
 LAYER = "movers"
+#: Largest movers file read (bytes): a table of a few hundred firms takes some kilobytes.
+MAX_MOVERS_BYTES = 10 * 1024 * 1024
 #: The money fields (万元) a mover brings or gives up.
 MONEY = ("output_wan", "tax_wan")
 #: The canonical fields of a movers file (data-contract style: name, kind, label, aliases).
@@ -276,6 +278,16 @@ def read_movers_table(
         return None, report
     if not path.is_file():
         report.add("error", "missing_file", LAYER, f"找不到文件 {path}", file=path.name)
+        return None, report
+    if path.stat().st_size > MAX_MOVERS_BYTES:
+        report.add(
+            "error",
+            "unreadable",
+            LAYER,
+            f"搬迁企业文件太大(超过 {MAX_MOVERS_BYTES // 1024**2} MB)，未读取",
+            file=path.name,
+            fix="搬迁企业表只需每家企业一行；请检查是否选错文件",
+        )
         return None, report
     with tempfile.TemporaryDirectory(prefix="lcgis-") as tmp:
         raw = read_raw(path, LAYER, LayerMapping(), report, Path(tmp))

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +23,9 @@ from .errors import DataError, UsageError
 from .io import Dataset
 from .rules import Rules
 from .validate import QualityReport, credit_codes_valid
+
+if TYPE_CHECKING:
+    from .access import Policy
 
 #: Zone output fields of data-contract §5, in order.
 ZONE_FIELDS = (
@@ -58,6 +62,9 @@ class Result:
     def year_end(self) -> dt.date:
         """31 December of the evaluated year: the date enterprises are judged at (§8)."""
         return dt.date(self.year, 12, 31) if self.year is not None else self.as_of
+
+    #: The access policy this copy was masked for (lcgis.access); None: the full result.
+    access: Policy | None = None
 
 
 def _rows_of(parcels: pd.DataFrame, mask: pd.Series) -> list[int]:

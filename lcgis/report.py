@@ -692,6 +692,8 @@ def write_workbook(result: Result, path: Path) -> None:
     mark = f"({ILLUSTRATIVE})" if illustrative_statement(result.files) else ""
     footer = f"lcgis 评价结果{mark} {result.year or ''}年度 第 &P 页 共 &N 页"
     wide = ("宗地", "企业", *(DISPOSITION_LABELS[d] for d in DISPOSITIONS))
+    if result.access is not None and not result.access.sees_all:
+        footer += "(税收等涉密字段未导出)"
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in workbook_sheets(result).items():
             df = excel_frame(df)

@@ -31,7 +31,7 @@ the chain (no key), and a truncated or re-created store (the witness knows more)
 Refused changes raise a subclass of :class:`~lcgis.errors.ChangeRefused` carrying the logged
 entry; a save that changes nothing is refused as 内容未变.
 
-Roles: ``viewer`` reads (confidential enterprise figures masked by :func:`mask_confidential`),
+Roles: ``viewer`` reads (confidential enterprise figures masked by :mod:`lcgis.access`),
 ``reviewer`` changes reviews, ``admin`` also manages users and imports data. The role is
 re-read from the store by every change. Passwords are hashed with argon2 (argon2-cffi); there
 are no default users or passwords; an admin's password has at least 12 characters and is not
@@ -101,9 +101,7 @@ __all__ = [
     "VerifyResult",
     "admin_password_problem",
     "dataset_id",
-    "is_confidential",
     "lock_seconds",
-    "mask_confidential",
     "open_store",
     "resolve_database_url",
     "verify_store",
@@ -428,76 +426,6 @@ class LoginEvent:
     client: str
     outcome: str
     message: str
-
-
-# --- confidentiality ----------------------------------------------------------------------
-
-_CONFIDENTIAL_TOKENS: Final = frozenset(
-    {"tax", "revenue", "output", "rd", "energy", "electricity", "kwh", "tce"}
-)
-_CONFIDENTIAL_PARTS: Final = ("value_added", "labor_productivity")
-_CONFIDENTIAL_ZH: Final = (
-    "税",
-    "收入",
-    "产值",
-    "增加值",
-    "研发",
-    "能耗",
-    "用电",
-    "电量",
-    "劳动生产率",
-)
-
-
-def is_confidential(column: object) -> bool:
-    """Whether a column holds confidential enterprise figures (tax, revenue, output, …).
-
-    Canonical names (``tax_wan``, ``output_per_mu``, ``rd_ratio``, ``energy_tce``,
-    ``value_added_per_energy``, ``tax_per_kwh``) and Chinese headers (实缴税金, 亩均产值) count.
-
-    >>> [is_confidential(c) for c in ("tax_per_mu", "far", "rd_ratio", "亩均税收(万元/亩)")]
-    [True, False, True, True]
-    """
-    text = str(column)
-    lower = text.lower()
-    if any(tok in _CONFIDENTIAL_TOKENS for tok in re.split(r"[^a-z0-9]+", lower)):
-        return True
-    return any(part in lower for part in _CONFIDENTIAL_PARTS) or any(
-        zh in text for zh in _CONFIDENTIAL_ZH
-    )
-
-
-def mask_confidential(df: pd.DataFrame, role: str | User | None) -> pd.DataFrame:
-    """``df`` with confidential columns blanked unless ``role`` may see them.
-
-    Reviewers and admins get ``df`` itself; anyone else (viewer, unknown role, ``None``) gets a
-    copy in which every :func:`is_confidential` column is empty (NaN for numbers, else None).
-    The input is never changed; a GeoDataFrame stays one.
-
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"parcel_id": ["P1"], "far": [1.2], "tax_wan": [150.0]})
-    >>> masked = mask_confidential(df, "viewer")
-    >>> bool(masked["tax_wan"].isna().all()), float(masked["far"].iloc[0])
-    (True, 1.2)
-    >>> float(df["tax_wan"].iloc[0])  # the input is untouched
-    150.0
-    >>> mask_confidential(df, "reviewer") is df
-    True
-    """
-    import pandas as pd
-
-    role_name = role.role if isinstance(role, User) else role
-    if role_name in ("reviewer", "admin"):
-        return df
-    out = df.copy()
-    for col in out.columns:
-        if not is_confidential(col):
-            continue
-        if pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
-            out[col] = float("nan")
-        else:
-            out[col] = pd.Series([None] * len(out), index=out.index, dtype=object)
-    return out
 
 
 # --- URLs and datasets --------------------------------------------------------------------

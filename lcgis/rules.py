@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -226,6 +227,38 @@ class RelocationRules:
     targets: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class AccessRules:
+    """Who sees what (:mod:`lcgis.access`): the confidential quantities and whether park and
+    zone totals of them are shown to guests."""
+
+    confidential: tuple[str, ...] = (
+        "tax",
+        "output",
+        "revenue",
+        "value_added",
+        "energy",
+        "electricity",
+        "employees",
+        "rd",
+    )
+    public_totals: bool = False
+
+
+_QUANTITY = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+def _access(data: Mapping[str, Any]) -> AccessRules:
+    names = data["confidential"]
+    bad = [n for n in names if not (isinstance(n, str) and _QUANTITY.match(n))]
+    if bad:
+        raise RulesError(
+            f"规则 access.confidential 中的 {bad[0]!r} 不是字段名：请填小写英文字段名或其一部分，"
+            '如 "tax"、"value_added"'
+        )
+    return AccessRules(tuple(dict.fromkeys(names)), bool(data["public_totals"]))
+
+
 @dataclass(frozen=True, eq=False)
 class Rules:
     """All rules, frozen.  ``digest`` identifies the content (for caches)."""
@@ -244,6 +277,7 @@ class Rules:
     relocation: RelocationRules
     sources: Mapping[str, str]
     digest: str
+    access: AccessRules = AccessRules()
 
     def __hash__(self) -> int:
         return hash(self.digest)
@@ -511,7 +545,47 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
         relocation=_build(RelocationRules, merged["relocation"]),
         sources=dict(merged["sources"]),
         digest=digest,
+        access=_access(merged["access"]),
     )
+
+
+#: Largest rules file read (bytes): the default file is about 12 kB.
+MAX_RULES_BYTES = 1024 * 1024
+
+
+def read_rules_text(path: str | Path, *, limit: int = MAX_RULES_BYTES) -> str:
+    """The text of a rules file, checked before it is read: a regular file of at most
+    ``limit`` bytes, UTF-8 (a BOM is allowed).  A device, a folder or a huge file is refused
+    with a :class:`RulesError`, never read.
+
+    >>> read_rules_text(".")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lcgis.errors.RulesError: 规则文件 . 不是普通文件...
+    """
+    p = Path(path)
+    try:
+        if not p.exists():
+            raise RulesError(f"找不到规则文件 {p}")
+        if not p.is_file():
+            raise RulesError(f"规则文件 {p} 不是普通文件(是文件夹或设备)：请选择一个 .toml 文件")
+        if p.stat().st_size > limit:
+            raise RulesError(
+                f"规则文件 {p} 太大(超过 {limit // 1024} KB)：规则文件只需几 KB，请检查是否选错文件"
+            )
+        with open(p, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise RulesError(f"无法读取规则文件 {p}：{exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise RulesError(f"规则文件 {p} 太大(超过 {limit // 1024} KB)")
+    from .io import decode_text
+
+    try:
+        return decode_text(data)[0]  # UTF-8 (with or without BOM), else GBK or Big5
+    except UnicodeError as exc:
+        fix = "请用记事本“另存为 UTF-8”"
+        raise RulesError(f"规则文件 {p.name} 的编码无法识别({exc})：{fix}") from exc
 
 
 def load_rules(
@@ -525,21 +599,7 @@ def load_rules(
         return rules_from_dict(merged)
     p = Path(path)
     try:
-        if p.stat().st_size > 1 << 20:
-            raise RulesError(f"规则文件 {p.name} 过大(超过 1024 KB)，不像是规则文件：请检查文件")
-        raw = p.read_bytes()
-    except FileNotFoundError as exc:
-        raise RulesError(f"找不到规则文件 {p}") from exc
-    except OSError as exc:
-        raise RulesError(f"规则文件 {p.name} 无法读取：{exc.strerror or exc}") from exc
-    from .io import decode_text
-
-    try:
-        user = tomllib.loads(decode_text(raw)[0])
-    except UnicodeError as exc:
-        raise RulesError(
-            f"规则文件 {p.name} 的编码无法识别({exc})：请用记事本“另存为 UTF-8”"
-        ) from exc
+        user = tomllib.loads(read_rules_text(p))
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"规则文件 {p.name} 不是合法的 TOML：{exc}") from exc
     except RecursionError as exc:

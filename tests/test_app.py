@@ -1,5 +1,6 @@
 """The app's screens under streamlit.testing.v1.AppTest: each renders, shows the library's
-figures, and its widgets (by key) change what is shown."""
+figures, and its widgets (by key) change what is shown.  The screens are seen as a reviewer
+(who sees every figure); what guests and viewers see: tests/test_app_access.py."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ PAGES = {
 #: A logged-in admin (datasets other than the demo need a login); the ``admin`` fixture puts
 #: them in the store, where the app re-reads the role on every run.
 ADMIN = {state.USER: User("管理员", "admin")}
+#: The default user of these tests: a reviewer sees every figure.
+REVIEWER = User("核查员", "reviewer")
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +71,7 @@ def library(year: int | None, as_of: dt.date | None) -> Result:
 
 def app(page: str | None = None, **state: object) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in state.items():
+    for k, v in {"lcgis_user": REVIEWER, **state}.items():
         at.session_state[k] = v
     at.run()
     if page is not None:
@@ -441,12 +444,17 @@ def test_basemap_widget_gaode_shows_the_gcj02_note(monkeypatch: pytest.MonkeyPat
     assert any("WGS-84" in c.value for c in at.caption)
 
 
-def test_overview_shows_plan_targets_from_the_rules_file(tmp_path: Path) -> None:
+def test_overview_shows_plan_targets_from_the_rules_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rules = tmp_path / "targets.toml"
     rules.write_text(
         '[relocation.targets]\ntax_per_mu = 25.0\n[sources]\nrelocation_targets = "某规划文本"\n',
         encoding="utf-8",
     )
+    config = tmp_path / "lcgis-app.toml"  # a rules file must be one the server offers
+    config.write_text(f'[rules]\n"规划目标" = "{rules.name}"\n', encoding="utf-8")
+    monkeypatch.setenv("LCGIS_APP_CONFIG", str(config))
     at = app("总览", **{state.RULES_PATH: str(rules)})
     text = " ".join(c.value for c in at.caption)
     assert "十四五规划目标：" in text and "25.00" in text and "某规划文本" in text

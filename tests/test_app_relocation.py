@@ -1,6 +1,8 @@
 """The 搬迁规划 screen under streamlit.testing.v1.AppTest: it renders on the demo, solves the
 example movers to the library's own figures, refuses invalid movers, saves and compares plans
-(in a temporary review store, never the repository's data/), and does not re-solve on reruns."""
+(in a temporary review store, never the repository's data/), and does not re-solve on reruns.
+A plan weighs confidential figures: the screen is seen as a reviewer; guests and viewers may
+not plan."""
 
 from __future__ import annotations
 
@@ -56,7 +58,7 @@ def direct_plan(at: AppTest, objective: str = "tax") -> RelocationPlan:
 
 def page(**state: object) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
-    for k, v in state.items():
+    for k, v in {"lcgis_user": User("核查员", "reviewer"), **state}.items():
         at.session_state[k] = v
     at.run()
     at.switch_page(PAGE)
@@ -148,9 +150,12 @@ def test_an_invalid_mover_shows_the_chinese_error_and_no_plan() -> None:
     assert not any(s.value == "3. 搬迁方案" for s in at.subheader)
 
 
-def test_guest_cannot_save_a_plan(temp_store: Path) -> None:
-    at = solve(page())
-    assert any("登录后才能保存方案" in str(i.value) for i in [*at.info, *at.warning, *at.caption])
+@pytest.mark.parametrize("user", [None, User("王五", "viewer")])
+def test_guests_and_viewers_cannot_plan(temp_store: Path, user: User | None) -> None:
+    at = page(lcgis_user=user)
+    assert any("仅核查人员和管理员可用" in str(i.value) for i in at.info)
+    assert not [b for b in at.button if b.key == "reloc_solve"]
+    assert not at.get("download_button") and not at.dataframe
     assert not temp_store.exists()
 
 

@@ -325,3 +325,146 @@ def test_uploaded_hostile_names_show_as_text_and_run_nothing(
         assert where.locator("svg[onload]").count() == 0
     assert session.dialogs == []
     assert session.outside == []
+
+
+# --- a guest's page and downloads hold no confidential figure --------------------------------
+
+
+def _received(frames: list[bytes]) -> tuple[list[str], list[Any]]:
+    """Texts and tables of every element the server sent over the websocket."""
+    import pyarrow as pa
+    from google.protobuf import text_format
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    texts: list[str] = []
+    tables: list[Any] = []
+
+    def walk(msg: Any) -> None:
+        for fd, value in msg.ListFields():
+            repeated = getattr(fd, "is_repeated", None)
+            if repeated is None:  # older protobuf
+                repeated = fd.label == fd.LABEL_REPEATED
+            values = value if repeated else [value]
+            for v in values:
+                if fd.type == fd.TYPE_MESSAGE:
+                    walk(v)
+                elif fd.type == fd.TYPE_BYTES and msg.DESCRIPTOR.name.startswith("Arrow") and v:
+                    tables.append(pa.ipc.open_stream(v).read_all().to_pandas())
+
+    for raw in frames:
+        msg = ForwardMsg.FromString(raw)
+        walk(msg)  # every table: new elements, and chunks sent later
+        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+            continue
+        element = msg.delta.new_element
+        kind = element.WhichOneof("type")
+        if kind not in ("dataframe", "table"):
+            texts.append(text_format.MessageToString(element, as_utf8=True))
+    return texts, tables
+
+
+def _leaks(texts: list[str], tables: list[Any], files: list[tuple[str, bytes]]) -> list[str]:
+    import datetime as dt
+
+    from lcgis.pipeline import run
+    from lcgis.rules import load_rules
+    from tests import confidential
+
+    ds = read_dataset(ROOT / "data")
+    res = run(ds, load_rules(), year=None, as_of=dt.date.today())
+    prev = run(ds, load_rules(), year=res.years[-2], as_of=dt.date(res.years[-2], 12, 31))
+    f = confidential.figures([res, prev], [ds], totals_secret=True)
+    found = [hit for t in texts for hit in confidential.leaks_in_text(t, f, thousands=False)]
+    found += [hit for t in tables for hit in confidential.leaks_in_frame(t, f)]
+    for name, data in files:
+        found += confidential.leaks_in_file(data, name, f)
+    return found
+
+
+def _record(page: Any) -> list[bytes]:
+    frames: list[bytes] = []
+
+    def on_ws(ws: Any) -> None:
+        ws.on("framereceived", lambda p: frames.append(p) if isinstance(p, bytes) else None)
+
+    page.on("websocket", on_ws)
+    return frames
+
+
+def _downloads(page: Any) -> list[tuple[str, bytes]]:
+    import re
+
+    files = []
+    buttons = page.get_by_role("button", name=re.compile("下载|导出核查"))
+    for i in range(buttons.count()):
+        with page.expect_download() as info:
+            buttons.nth(i).click()
+        d = info.value
+        files.append((d.suggested_filename, Path(d.path()).read_bytes()))
+    return files
+
+
+def test_a_guest_gets_no_confidential_figure_in_page_or_download(session: Session) -> None:
+    import re
+
+    page = session.page
+    frames = _record(page)
+    page.reload()  # a new session, its websocket recorded from the start
+    page.get_by_role("heading", name="总览", level=1).wait_for()
+    texts: list[str] = []
+    files: list[tuple[str, bytes]] = []
+    for title in ("总览", "地图", "企业", "候选", "审核", "搬迁规划", "数据"):
+        if title != "总览":
+            session.goto_screen(title)
+        page.wait_for_load_state("networkidle")
+        if title == "地图":
+            pid = session.click_parcel()
+            page.get_by_text(f"宗地 {pid} 体检表").first.wait_for()
+            frame = session.map_frame()
+            frame.locator("path.lcgis-parcel").nth(3).hover()
+            frame.locator(".lcgis-tip").first.wait_for()
+            texts.append(frame.locator("body").inner_text())
+            page.get_by_role("tab", name="规则检验").click()
+            page.get_by_role("tab", name="得分明细").click()
+        if title == "企业":
+            page.get_by_role("button", name="计算敏感性分析").click()
+            page.get_by_text("敏感性分析").first.wait_for()
+            page.wait_for_load_state("networkidle")
+        if title == "搬迁规划":
+            page.get_by_text("仅核查人员和管理员可用").wait_for()
+        if title in ("候选", "数据"):
+            page.get_by_role("button", name=re.compile("下载")).first.wait_for()
+        texts.append(page.locator("body").inner_text())
+        files += _downloads(page)
+    assert {Path(n).suffix for n, _ in files} >= {".xlsx", ".gpkg"}
+    sent_texts, sent_tables = _received(frames)
+    assert sent_tables and sent_texts  # the tables the browser got, decoded
+    assert _leaks(texts + sent_texts, sent_tables, files) == []
+    assert "Traceback" not in "\n".join(texts)
+    assert str(ROOT) not in "\n".join(texts + sent_texts)  # no server folder either
+    assert session.outside == []
+
+
+def test_an_admin_gets_the_figures_the_guest_search_looks_for(session: Session) -> None:
+    """The browser search above is not blind: logged in, the same screens carry them."""
+    import re
+
+    page = session.page
+    frames = _record(page)
+    page.reload()
+    page.get_by_role("heading", name="总览", level=1).wait_for()
+    side = page.locator("[data-testid=stSidebar]")
+    side.locator("[data-testid=stExpander] summary").first.click()
+    side.get_by_label("用户名").fill(ADMIN)
+    side.get_by_label("密码").fill(ADMIN_PASSWORD)
+    side.get_by_role("button", name="登录").click()
+    side.get_by_text("退出登录").wait_for()
+    session.goto_screen("企业")
+    page.wait_for_load_state("networkidle")
+    session.goto_screen("候选")
+    page.get_by_role("button", name=re.compile("下载")).first.wait_for()
+    files = _downloads(page)
+    assert files
+    _texts, sent_tables = _received(frames)
+    assert _leaks([], sent_tables, [])  # the enterprise table
+    assert _leaks([], [], files)  # the workbook

@@ -44,8 +44,6 @@ from lcgis.review import (
     _hash_fields,
     entry_hash,
     history_table,
-    is_confidential,
-    mask_confidential,
     metadata,
     open_store,
     resolve_database_url,
@@ -311,7 +309,7 @@ def test_invalid_values_refused_and_logged(store: ReviewStore) -> None:
     assert [(e.status, e.accepted) for e in store.history()] == [("随便", False), ("核查中", False)]
 
 
-# --- users, roles, confidentiality -----------------------------------------------------------
+# --- users and roles --------------------------------------------------------------------------
 
 
 def test_users_passwords_hashed_with_argon2(store: ReviewStore) -> None:
@@ -334,32 +332,6 @@ def test_users_passwords_hashed_with_argon2(store: ReviewStore) -> None:
     store.set_password("viewer1", "new-pw")
     assert store.authenticate("viewer1", "new-pw") == User("viewer1", "reviewer")
     assert [u.name for u in store.users()] == ["admin1", "reviewer1", "viewer1"]
-
-
-def test_mask_confidential_for_viewers() -> None:
-    df = pd.DataFrame(
-        {
-            "parcel_id": ["P1", "P2"],
-            "far": [1.0, 2.0],
-            "tax_wan": [10.0, 20.0],
-            "tax_per_mu": [1.0, 2.0],
-            "revenue_wan": [5.0, 6.0],
-            "output_per_mu": [3.0, 4.0],
-            "value_added_wan": [1.0, 1.0],
-            "rd_ratio": [0.1, 0.2],
-            "energy_tce": [7.0, 8.0],
-            "electricity_kwh": [9.0, 9.0],
-            "实缴税金(万元)": ["10", "20"],
-        }
-    )
-    masked = mask_confidential(df, "viewer")
-    secret = [c for c in df if is_confidential(c)]
-    assert set(df) - set(secret) == {"parcel_id", "far"}
-    assert masked[secret].isna().all().all() and masked["far"].tolist() == [1.0, 2.0]
-    assert df["tax_wan"].tolist() == [10.0, 20.0]  # input untouched
-    assert mask_confidential(df, User("x", "viewer"))["rd_ratio"].isna().all()
-    assert mask_confidential(df, None)["tax_wan"].isna().all()  # unknown role: masked
-    assert mask_confidential(df, "reviewer") is df and mask_confidential(df, "admin") is df
 
 
 def test_saved_plans(store: ReviewStore) -> None:

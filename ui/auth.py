@@ -12,30 +12,28 @@
   address of the browser's connection, ``st.context.ip_address``; behind a reverse proxy, the
   header named by env ``LCGIS_CLIENT_IP_HEADER``, e.g. ``X-Real-IP``, as set by that proxy).
 * The embedded demo dataset (the repository's ``data/``, illustrative figures) may be viewed
-  without login, as a guest with the rights of a viewer (read only, confidential figures
-  masked).  Any other dataset shows only the login form until someone logs in.
-* Viewers and guests see tax and other confidential enterprise figures masked; reviewers and
-  admins change reviews; only admins import or switch datasets.
+  without login, as a guest (read only, confidential figures masked).  Any other dataset
+  shows only the login form until someone logs in.
+* What each role sees is :mod:`lcgis.access`'s policy, applied to the result itself
+  (:func:`ui.state.context`): guests and viewers never get tax and other confidential
+  enterprise figures; reviewers and admins change reviews; only admins import or switch
+  datasets.
 * Merely looking never creates a database: a SQLite store that does not exist yet is read as
   empty (no users, no reviews).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import make_url
 
-from lcgis import review
+from lcgis import access, review
 from lcgis.errors import LcgisError
-from lcgis.explain import Card
 
 from . import render, state
 
@@ -94,7 +92,7 @@ def store_at(url: str) -> review.ReviewStore | None:
     try:
         return _open(url)
     except LcgisError as exc:
-        st.error(f"无法打开核查数据库：{render.md(exc)}")
+        st.error(f"无法打开核查数据库：{render.message(exc)}")
         return None
 
 
@@ -169,9 +167,9 @@ def current_user() -> review.User | None:
 
 
 def role() -> str:
-    """The current role: the user's, else ``viewer`` (a guest)."""
+    """The current role: the user's, else ``guest`` (see :data:`lcgis.access.ROLES`)."""
     user = current_user()
-    return user.role if user is not None else "viewer"
+    return user.role if user is not None else "guest"
 
 
 def can_import() -> bool:
@@ -225,62 +223,17 @@ def client_id() -> str:
     return client_from(ip, headers, os.environ.get("LCGIS_CLIENT_IP_HEADER"))
 
 
-# --- masking ---------------------------------------------------------------------------------
+# --- what the user sees ----------------------------------------------------------------------
 
 
-def mask(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with confidential enterprise columns blanked unless the user may see them."""
-    return review.mask_confidential(df, role())
-
-
-def _mask_rows(frame: pd.DataFrame, label: str, values: list[str]) -> pd.DataFrame:
-    """Blank ``values`` in the rows whose ``label`` names a confidential figure."""
-    if frame.empty or label not in frame:
-        return frame
-    hide = frame[label].map(review.is_confidential).astype(bool)
-    if not hide.any():
-        return frame
-    out = frame.copy()
-    for col in values:
-        if col in out:
-            out[col] = out[col].astype(object).where(~hide, "—(仅核查人员可见)")
-    return out
-
-
-#: A money figure as the 体检表 writes it (two decimals or one, a space, then 万元 or 元).
-_MONEY = re.compile(r"-?\d[\d,]*\.\d+ (万元|元)")
-_HIDDEN = "—(仅核查人员可见)"
-
-
-def _hide_money(text: str) -> str:
-    """``text`` with its money figures masked when it speaks of tax, output, … ."""
-    return _MONEY.sub(f"{_HIDDEN} \\1", text) if review.is_confidential(text) else text
-
-
-def mask_card(c: Card) -> Card:
-    """The 体检表 with confidential figures masked for viewers and guests: the occupants'
-    confidential columns, the score rows of tax/output/… indicators, those figures, the
-    actual values of the rules that test them, and the money figures in the verdict and the
-    disposition's reasons."""
-    if role() in ("reviewer", "admin"):
-        return c
-    disposition = c.disposition.copy()
-    if "理由" in disposition:
-        disposition["理由"] = disposition["理由"].astype(str).map(_hide_money)
-    return dataclasses.replace(
-        c,
-        verdict=[_hide_money(v) for v in c.verdict],
-        occupants=mask(c.occupants),
-        scores=_mask_rows(c.scores, "指标", ["数值", "基准值", "得分"]),
-        figures=_mask_rows(c.figures, "指标", ["数值"]),
-        rules=_mask_rows(c.rules, "检验", ["实际值"]),
-        disposition=disposition,
-    )
+def sees_all() -> bool:
+    """Whether the user sees confidential figures (reviewers and admins)."""
+    return role() in access.FULL_ACCESS
 
 
 def confidential_note() -> None:
     """A caption saying that confidential figures are masked (only when they are)."""
-    if role() not in ("reviewer", "admin"):
+    if not sees_all():
         st.caption("税收、产值等涉密指标仅核查人员和管理员可见，登录后显示。")
 
 
@@ -306,7 +259,7 @@ def login_form(key: str) -> None:
     try:
         has_users = s is not None and bool(s.users())
     except LcgisError as exc:
-        st.error(f"无法读取用户：{render.md(exc)}")
+        st.error(f"无法读取用户：{render.message(exc)}")
         return
     if not has_users:
         _first_admin_hint()
@@ -320,7 +273,7 @@ def login_form(key: str) -> None:
         try:
             result = s.login(name.strip(), password, client=client_id())
         except LcgisError as exc:
-            st.error(f"登录失败：{render.md(exc)}")
+            st.error(f"登录失败：{render.message(exc)}")
             return
         if result.user is None:
             st.error(f"{render.md(result.message)}。")
@@ -335,7 +288,7 @@ def gate() -> None:
     if current_user() is not None or is_demo():
         return
     st.title("登录")
-    st.markdown(f"数据目录：{render.md(data_dir())}")
+    st.markdown(f"数据：{render.md(state.dataset_label(data_dir()))}")
     st.caption("当前数据不是内置示意数据，请先登录。")
     login_form("login_main")
     st.stop()

@@ -27,12 +27,12 @@ from streamlit_folium import st_folium
 from lcgis import maps, plan_map, relocation, review
 from lcgis.before_after import PARK_ID
 from lcgis.errors import LcgisError
-from lcgis.movers import MOVER_FIELDS, check_movers, read_movers_table
+from lcgis.movers import MAX_MOVERS_BYTES, MOVER_FIELDS, check_movers, read_movers_table
 from lcgis.plan_report import write_plan
 from lcgis.relocation import RelocationPlan
 from lcgis.validate import QualityReport
 
-from . import mapview, render, state
+from . import mapview, render, settings, state, uploads
 
 # --- session keys ----------------------------------------------------------------------------
 MOVERS = "reloc_movers"  # the movers table the editor starts from
@@ -102,11 +102,37 @@ def _start_movers(ctx: state.Context) -> None:
         st.session_state.pop(LOADED, None)
 
 
+def may_plan(ctx: state.Context) -> bool:
+    """Whether the user may plan: a plan weighs every parcel's present tax and output
+    (confidential), so only reviewers and admins plan; others are told why."""
+    if ctx.policy.sees_all:
+        return True
+    st.info(
+        "搬迁规划以各宗地现有的税收、产值(涉密数据)为依据，方案和前后对比也含这些数字，"
+        "仅核查人员和管理员可用。请在左侧边栏登录。",
+        icon=":material/lock:",
+    )
+    return False
+
+
+def _upload_limit() -> int:
+    return min(MAX_MOVERS_BYTES, settings.max_upload_mb() * 1024**2)
+
+
 def _on_upload(ids: list[str]) -> None:
     upload = st.session_state.get(W_UPLOAD)
     if upload is None:
         return
-    path = state.session_dir() / "movers" / uuid.uuid4().hex[:8] / Path(upload.name).name
+    try:
+        uploads.check_upload(
+            upload.name, upload.size, max_bytes=_upload_limit(), room=state.upload_room()
+        )
+    except uploads.UploadRefused as exc:
+        st.session_state[LOADED] = (upload.name, False, pd.DataFrame({"问题": [str(exc)]}))
+        return
+    suffix = Path(upload.name).suffix.lower()
+    name = uploads.safe_filename(upload.name, suffix if suffix in (".csv", ".xlsx") else ".csv")
+    path = state.session_dir() / "movers" / uuid.uuid4().hex[:8] / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(upload.getvalue())
     table, rep = read_movers_table(path, parcel_ids=ids)
@@ -146,6 +172,7 @@ def movers_editor(ctx: state.Context) -> tuple[pd.DataFrame, QualityReport]:
         key=W_UPLOAD,
         on_change=_on_upload,
         args=(ids,),
+        max_upload_size=max(1, _upload_limit() // 1024**2),
         help="列名可用中文，如 企业编号、企业名称、需求用地(亩)、行业代码、预期亩均产值、"
         "预期亩均税收、现用宗地编号；上传后可在下表中修改。",
     )
@@ -300,7 +327,7 @@ def _solve(ctx: state.Context, movers: pd.DataFrame, opts: Options) -> Relocatio
             )
         except LcgisError as exc:
             box.update(label="求解失败", state="error")
-            st.error(f"求解失败：{render.md(exc)}")
+            st.error(f"求解失败：{render.message(exc)}")
             return None
         box.update(label=f"求解完成(用时 {rp.seconds:.2f} 秒)", state="complete", expanded=False)
     return rp
@@ -312,6 +339,8 @@ def plan_for(
     """The plan of the current inputs: solved when 求解 is clicked (or taken from the cache),
     kept on reruns while the inputs stay the same."""
     key = solve_key(ctx, movers, opts)
+    if not ctx.policy.sees_all:  # see may_plan: never solved for guests and viewers
+        return None, key
     if not clicked and st.session_state.get(SOLVED) != key:
         return None, key
     rp = _plans().get(key)
@@ -416,7 +445,7 @@ def store(ctx: state.Context, *, create: bool = True) -> review.ReviewStore | No
     try:
         return _store(url)
     except LcgisError as exc:
-        st.warning(f"无法打开方案库：{render.md(exc)}")
+        st.warning(f"无法打开方案库：{render.message(exc)}")
         return None
 
 
@@ -471,18 +500,20 @@ def save_form(
                 name.strip(), plan_map.plan_payload(rp, params), by=user, overwrite=overwrite
             )
         except LcgisError as exc:
-            st.error(f"保存失败：{render.md(exc)}")
+            st.error(f"保存失败：{render.message(exc)}")
         else:
             st.success(f"已保存方案“{render.md(name.strip())}”(保存人：{render.md(user.name)})")
 
 
 def compare_saved(ctx: state.Context) -> None:
-    """Two saved plans side by side: totals and per-zone changes."""
+    """Two saved plans side by side: totals and per-zone changes (reviewers and admins)."""
+    if not ctx.policy.sees_all:
+        return
     s = store(ctx, create=False)
     try:
         saved = s.plans() if s is not None else []
     except LcgisError as exc:
-        st.warning(f"无法读取已保存的方案：{render.md(exc)}")
+        st.warning(f"无法读取已保存的方案：{render.message(exc)}")
         return
     if len(saved) < 2:
         st.caption(f"已保存 {len(saved)} 个方案；保存两个或以上方案后可在此对比。")

@@ -28,6 +28,32 @@ def md(text: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
 
 
+_URL = re.compile(r"\b([A-Za-z][A-Za-z0-9+.\-]*)://[^\s，,；;）)“”\"']*")
+_ABS_PATH = re.compile(r"(?:\b[A-Za-z]:[\\/]|(?<![\w.:/])/)(?:[^\s/\\：:，,;；()（）\"'“”]+[\\/])+")
+
+
+def _short_url(m: re.Match[str]) -> str:
+    return f"{m.group(1)}://…/{m.group(0).rstrip('/').rsplit('/', 1)[-1]}"
+
+
+def public_text(text: object) -> str:
+    """``text`` with every absolute server path and database URL cut to its last part (a
+    message for the browser: no folder, host or password of the server is ever shown).
+
+    >>> public_text("找不到规则文件 /a/b/my.toml，请检查")
+    '找不到规则文件 my.toml，请检查'
+    >>> public_text("无法连接 postgresql://lcgis:secret@db/park 或 sqlite:////a/b/review.sqlite")
+    '无法连接 postgresql://…/park 或 sqlite://…/review.sqlite'
+    """
+    return _ABS_PATH.sub("", _URL.sub(_short_url, str(text)))
+
+
+def message(exc: object) -> str:
+    """An error's message for a markdown element: server paths cut (:func:`public_text`),
+    markdown escaped."""
+    return md(public_text(exc))
+
+
 def num(value: Any, digits: int = 2, unit: str = "") -> str:
     """A number the Chinese way: thousands separators, fixed digits, unit; '—' when empty."""
     return fmt(value, digits, unit)
@@ -97,11 +123,9 @@ def card(c: Card) -> None:
     """The 体检表 as tables: verdict and notes, disposition with its reasons and clauses,
     figures, rules, occupants, scores, inputs.
 
-    Confidential figures are masked for viewers and guests (:func:`ui.auth.mask_card`).
+    A card of a masked result (:func:`ui.state.context`) shows
+    :data:`lcgis.access.MASKED` for every figure the user may not see.
     """
-    from ui import auth  # auth renders with this module: imported here, not at the top
-
-    c = auth.mask_card(c)
     st.markdown(f"#### {md(c.title)}")
     st.markdown(f"**宗地编号：** {md(c.parcel_id)}")
     for line in c.verdict:

@@ -224,7 +224,7 @@ def _save(parcel_id: str) -> None:
         ss[MESSAGE] = ("error", str(exc))
         return
     except LcgisError as exc:
-        ss[MESSAGE] = ("error", f"保存失败：{exc}")
+        ss[MESSAGE] = ("error", f"保存失败：{render.public_text(exc)}")
         return
     _reload()
     ss[MESSAGE] = ("success", f"已保存：{done.entry.message}(版本 {done.review.version})")
@@ -301,7 +301,7 @@ def panel(ctx: state.Context, parcel_id: str) -> None:
         dataset = auth.dataset_id()
         found = s.get(parcel_id, dataset=dataset) if s is not None else None
     except LcgisError as exc:
-        st.error(f"无法读取核查记录：{render.md(exc)}")
+        st.error(f"无法读取核查记录：{render.message(exc)}")
         return
     rv = found or review.Review.unreviewed(parcel_id, dataset)
     _show_message()

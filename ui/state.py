@@ -1,18 +1,27 @@
 """Session keys and cached results: the only place the app keeps state.
 
 Everything heavy is cached with keys that are plain values: the dataset folder and a stamp
-of its files (names, sizes, modification times), the year, the rules digest and the date of
-the evaluation.  A GeoDataFrame is never hashed: cached functions take the key tuple and the
-result as an underscore argument (which Streamlit does not hash).  Session state holds small
-values only (paths, the selected parcel id, filters).
+of its files (names, sizes, modification times), the year, the rules digest, the date of
+the evaluation and the access policy of the user.  A GeoDataFrame is never hashed: cached
+functions take the key tuple and the result as an underscore argument (which Streamlit does
+not hash).  Session state holds small values only (paths, the selected parcel id, filters).
+
+Screens get the result as the user may see it (:func:`context`: masked by
+:mod:`lcgis.access` for guests and viewers), so every table, map, card and download built
+from it shows only what the user may see.  The full result never leaves this module except
+as figures the policy allows (park totals, sensitivity class changes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
+import re
 import tempfile
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +31,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from lcgis import maps, report, review, summary
+from lcgis import access, maps, report, review, summary
 from lcgis.errors import LcgisError, RulesError
 from lcgis.evaluate import GROUP_LABELS
 from lcgis.evaluate import sensitivity as _sensitivity
@@ -30,6 +39,11 @@ from lcgis.explain import Card, explain
 from lcgis.io import Dataset, read_dataset
 from lcgis.pipeline import Result, choose_year, run
 from lcgis.rules import Rules, load_rules
+
+from . import settings, uploads
+from .render import public_text
+
+log = logging.getLogger("lcgis.app")
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO / "data"
@@ -40,7 +54,7 @@ DEFAULT_DATA_DIR = REPO / "data"
 # ``sb_*``) are created from these values and copy their answer back after each run.
 DATA_DIR = "lcgis_data_dir"  # dataset folder
 YEAR = "lcgis_year"  # evaluation year
-RULES_PATH = "lcgis_rules_path"  # rules file (empty = default rules)
+RULES_PATH = "lcgis_rules_path"  # a configured rules file (empty = default rules)
 RULES_FILE = "lcgis_rules_file"  # an uploaded rules file saved for this session
 AS_OF = "lcgis_as_of"  # evaluation date chosen by the user (None: 31 December of the year)
 SELECTED = "lcgis_selected_parcel"  # the selected parcel id (survives reruns and pages)
@@ -82,8 +96,9 @@ def switch_dataset(folder: str) -> None:
     st.session_state[SELECTED] = None
 
 
-#: Result key: (data folder, files stamp, year, rules digest, as-of date ISO).
-Key = tuple[str, str, int | None, str, str, str]
+#: Result key: (data folder, files stamp, year, rules digest, as-of date ISO, 政府原因 parcels,
+#: access stamp).
+Key = tuple[str, str, int | None, str, str, str, str]
 
 
 def initial_data_dir() -> str:
@@ -91,20 +106,116 @@ def initial_data_dir() -> str:
     return os.environ.get("LCGIS_DATA_DIR") or str(DEFAULT_DATA_DIR)
 
 
+def _runtime_session_id() -> str | None:
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+    except Exception:  # no script run context (bare mode)
+        return None
+    sid = getattr(ctx, "session_id", None)
+    return sid if isinstance(sid, str) and re.fullmatch(r"[A-Za-z0-9-]{8,64}", sid) else None
+
+
 def init_session() -> None:
     """Defaults for the sidebar widgets (set once; widgets then own their keys)."""
     st.session_state.setdefault(DATA_DIR, initial_data_dir())
     st.session_state.setdefault(RULES_PATH, os.environ.get("LCGIS_RULES", ""))
-    st.session_state.setdefault(AS_OF, None)
-    st.session_state.setdefault(SESSION_ID, uuid.uuid4().hex)
+    st.session_state.setdefault(AS_OF, None)  # None: 31 December of the evaluated year
+    st.session_state.setdefault(SESSION_ID, _runtime_session_id() or uuid.uuid4().hex)
 
 
 def session_dir() -> Path:
-    """A folder of this browser session for uploads (in the system temp dir, never the repo)."""
+    """A folder of this browser session for uploads (in the system temp dir, never the repo).
+
+    Named after the Streamlit session, so that it is deleted once that session has ended
+    (:func:`sweep_uploads`); at the latest it goes ``keep_hours`` after it was made.
+    """
     sid = str(st.session_state.get(SESSION_ID) or "anonymous")
-    path = Path(tempfile.gettempdir()) / "lcgis-app" / sid
+    path = uploads.app_root() / sid
     path.mkdir(parents=True, exist_ok=True)
+    uploads.mark_used(path)
     return path
+
+
+def upload_room() -> int:
+    """Bytes this session may still upload (its quota less what it keeps)."""
+    return uploads.room(session_dir(), settings.current().session_quota_bytes)
+
+
+def _session_active(sid: str) -> bool | None:
+    """Whether the Streamlit session ``sid`` is connected (None: cannot tell)."""
+    try:
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():
+            return None
+        active = Runtime.instance().is_active_session(sid)
+    except Exception:  # no runtime (bare mode, tests)
+        return None
+    return active if isinstance(active, bool) else None
+
+
+class _Sweeper:
+    """Runs :func:`ui.uploads.sweep` at most once per ``every_s`` for the whole server."""
+
+    every_s = 300.0
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.last = 0.0
+
+    def run(self) -> None:
+        now = time.time()
+        with self.lock:
+            if now - self.last < self.every_s:
+                return
+            self.last = now
+        cfg = settings.current()
+        try:
+            ttl = float(st.get_option("server.disconnectedSessionTTL") or 120)
+        except (TypeError, ValueError):
+            ttl = 120.0
+        gone = uploads.sweep_all(
+            uploads.app_base(),
+            uploads.app_root(),
+            keep_s=cfg.keep_hours * 3600,
+            idle_s=ttl + 60,
+            active=_session_active,
+            now=now,
+        )
+        if gone:
+            log.info("deleted the uploads of %d ended or expired sessions", len(gone))
+
+
+@st.cache_resource(show_spinner=False)
+def _sweeper() -> _Sweeper:
+    return _Sweeper()
+
+
+def sweep_uploads() -> None:
+    """Mark this session's upload folder (if it has one) as in use, and delete the uploads
+    of sessions that ended, and of any made over a day ago."""
+    own = uploads.app_root() / str(st.session_state.get(SESSION_ID) or "anonymous")
+    if own.is_dir():
+        uploads.mark_used(own)
+    _sweeper().run()
+
+
+def dataset_label(folder: str) -> str:
+    """What the browser shows for a dataset folder: its configured name, an upload of this
+    session, or just the folder's name — never the server path."""
+    choice = settings.current().dataset(folder)
+    if choice is not None:
+        return choice.label
+    try:
+        rel = Path(folder).resolve().relative_to(uploads.app_root().resolve())
+    except (OSError, ValueError):
+        return Path(folder).name or "数据"
+    parts = rel.parts
+    if len(parts) >= 3 and parts[1] == "uploads":
+        return f"本次上传的数据({parts[2]})"
+    return "本次上传的数据"
 
 
 def files_stamp(folder: str | Path) -> str:
@@ -183,9 +294,10 @@ class Context:
     """What the current screen works on."""
 
     key: Key
-    result: Result
+    result: Result  # masked for the user's policy
     rules: Rules
     rules_label: str
+    policy: access.Policy
 
     @property
     def data_dir(self) -> str:
@@ -208,21 +320,43 @@ def years_of(data_dir: str) -> list[int]:
     return choose_year(ds.enterprises, None)[1]
 
 
+def _in_session(path: str) -> bool:
+    """Whether ``path`` lies in this session's upload folder."""
+    try:
+        Path(path).resolve().relative_to(session_dir().resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def rules_path() -> str:
+    """The rules file of the session: an admin's upload, else a configured one ('' = the
+    default rules).  A path that is neither is never read."""
+    uploaded = str(st.session_state.get(RULES_FILE, "") or "")
+    if uploaded and _in_session(uploaded):
+        return uploaded
+    chosen = str(st.session_state.get(RULES_PATH, "") or "").strip()
+    choice = settings.current().rules_file(chosen)
+    return choice.path if choice is not None else ""
+
+
 def current_rules() -> tuple[Rules, str]:
     """The rules chosen in the sidebar and a label for them (default rules on error)."""
-    uploaded = st.session_state.get(RULES_FILE, "")
-    path = uploaded or str(st.session_state.get(RULES_PATH, "") or "").strip()
+    path = rules_path()
     if path:
         try:
             rules = rules_of(path, _file_stamp(path))
-            return rules, f"{Path(path).name}(摘要 {rules.digest[:8]})"
+            choice = settings.current().rules_file(path)
+            name = choice.label if choice is not None else Path(path).name
+            return rules, f"{name}(摘要 {rules.digest[:8]})"
         except RulesError as exc:
-            st.session_state["lcgis_rules_error"] = str(exc)
+            log.warning("rules file %s not used: %s", path, exc)
+            st.session_state["lcgis_rules_error"] = public_text(exc)
     rules = rules_of("", "")
     return rules, f"默认规则(摘要 {rules.digest[:8]})"
 
 
-def current_key(rules: Rules) -> Key:
+def current_key(rules: Rules, view: str = "all") -> Key:
     data_dir = str(st.session_state.get(DATA_DIR) or initial_data_dir())
     year = st.session_state.get(YEAR)
     year = int(year) if year is not None else None
@@ -234,16 +368,40 @@ def current_key(rules: Rules) -> Key:
         rules.digest,
         as_of.isoformat(),
         government_delayed(data_dir, rules),
+        view,
     )
 
 
+def current_policy(rules: Rules) -> access.Policy:
+    """The access policy of the session's user under ``rules``."""
+    from ui import auth  # auth builds on this module: imported here, not at the top
+
+    return access.policy(auth.role(), rules)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def view_of(key: Key, _result: Result, _policy: access.Policy) -> Result:
+    """The result as the policy may see it (keyed by the result key, which holds the policy's
+    stamp)."""
+    return _policy.mask_result(_result)
+
+
+def _full(key: Key, rules: Rules) -> Result:
+    """The unmasked result of a key (for figures the policy then filters)."""
+    return result_of(*key[:6], _rules=rules)
+
+
 def context() -> Context:
-    """The evaluated result of the sidebar's choices; on bad data, say why and stop."""
+    """The evaluated result of the sidebar's choices, as the user may see it; on bad data,
+    say why and stop."""
     rules, label = current_rules()
-    key = current_key(rules)
+    policy = current_policy(rules)
+    key = current_key(rules, policy.stamp)
     data_dir = Path(key[0])
     if not data_dir.is_dir():
-        st.error(f"找不到数据目录：{key[0]}。请在左侧边栏改正，或在“数据”页上传数据。")
+        st.error(
+            f"找不到数据目录“{dataset_label(key[0])}”。请在左侧边栏另选，或在“数据”页上传数据。"
+        )
         st.stop()
     ds = dataset(key[0], key[1])
     if ds.report.has_errors:
@@ -251,11 +409,12 @@ def context() -> Context:
         st.dataframe(ds.report.to_frame(), hide_index=True, width="stretch")
         st.stop()
     try:
-        res = result_of(*key, _rules=rules)
+        res = view_of(key, _result=_full(key, rules), _policy=policy)
     except LcgisError as exc:
-        st.error(f"评价失败：{exc}")
+        log.warning("evaluation failed: %s", exc)
+        st.error(f"评价失败：{public_text(exc)}")
         st.stop()
-    return Context(key, res, rules, label)
+    return Context(key, res, rules, label, policy)
 
 
 # --- cached products of a result (keyed by the result key) -------------------------------------
@@ -313,13 +472,16 @@ def card(key: Key, parcel_id: str, _result: Result) -> Card | None:
 
 @st.cache_resource(show_spinner=False, max_entries=12)
 def park(key: Key, _result: Result) -> dict[str, float]:
-    return summary.park_summary(_result)
+    """The park's headline figures of the key's result, with those the policy of the (masked)
+    ``_result`` hides as NaN (totals are computed on the full result)."""
+    figures = summary.park_summary(_full(key, _result.rules))
+    return _result.access.mask_totals(figures) if _result.access is not None else figures
 
 
-def previous(ctx: Context) -> Result | None:
-    """The result of the year before the evaluated one, computed like the current one: the
-    same data, allocation and rules, its firms at its own 31 December, and its evaluation
-    date as far from that year end as the current one's (year end → year end)."""
+def _previous_key(ctx: Context) -> Key | None:
+    """The key of the year before, computed like the current one: the same data, allocation
+    and rules, its firms at its own 31 December, its evaluation date as far from that year end
+    as the current one's (year end → year end)."""
     year = ctx.result.year
     years = [y for y in ctx.result.years if year is not None and y < year]
     if year is None or not years:
@@ -327,7 +489,23 @@ def previous(ctx: Context) -> Result | None:
     prev = years[-1]
     as_of = summary.previous_as_of(ctx.result.as_of, year, prev).isoformat()
     k = ctx.key
-    return result_of(k[0], k[1], prev, k[3], as_of, k[5], _rules=ctx.rules)
+    return (k[0], k[1], prev, k[3], as_of, k[5], k[6])
+
+
+def previous(ctx: Context) -> Result | None:
+    """The result of the year before the evaluated one (judged alike), if any, as
+    the user may see it."""
+    key = _previous_key(ctx)
+    if key is None:
+        return None
+    return view_of(key, _result=_full(key, ctx.rules), _policy=ctx.policy)
+
+
+def previous_park(ctx: Context) -> dict[str, float]:
+    """:func:`park` of the year before ({} when there is none)."""
+    key = _previous_key(ctx)
+    prev = previous(ctx)
+    return park(key, _result=prev) if key is not None and prev is not None else {}
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
@@ -363,13 +541,17 @@ def workbook_sheets(key: Key, _result: Result) -> dict[str, pd.DataFrame]:
 
 @st.cache_data(show_spinner=False, max_entries=12)
 def sensitivity(key: Key, _result: Result) -> pd.DataFrame:
-    """Enterprises whose class changes when one weight or class share moves."""
-    return _sensitivity(_result.enterprises, _result.rules.evaluation, _result.year_end)
+    """Enterprises whose class changes when one weight or class share moves (computed on the
+    full result; figures the policy hides are blank)."""
+    full = _full(key, _result.rules)
+    table = _sensitivity(full.enterprises, full.rules.evaluation, full.year_end)
+    return _result.access.mask_frame(table) if _result.access is not None else table
 
 
 @st.cache_data(show_spinner="正在生成文件…", max_entries=12)
 def export_bytes(key: Key, suffix: str, _result: Result) -> bytes:
-    """The result written by ``lcgis.report.write`` as .xlsx or .gpkg, as bytes."""
+    """The (masked) result written by ``lcgis.report.write`` as .xlsx, .gpkg or .csv, as
+    bytes; keyed by the result key, which holds the policy."""
     with tempfile.TemporaryDirectory(prefix="lcgis-export-") as tmp:
         out = report.write(_result, Path(tmp) / f"result{suffix}")
         return out.read_bytes()

@@ -1,22 +1,31 @@
-"""Uploaded datasets: unpack a zip or place single files into a dataset folder of the session.
+"""Uploads: unpack a zip or place single files into a dataset folder of the session; the
+limits on what a session may keep, and the clean-up of old sessions' files.
 
-Uploads go to the system temp folder (:func:`ui.state.session_dir`), never into the repo.
-Zip members with absolute paths or ``..`` are skipped; sizes are capped.
+Uploads go to the system temp folder, one folder per browser session
+(:func:`ui.state.session_dir`), never into the repo.  Zip members with absolute paths or ``..``
+are skipped.  A session keeps at most its quota (:func:`room`); its folder is deleted when the
+session has ended, and in any case a day after it was made (:func:`sweep`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
 import shutil
+import tempfile
+import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from lcgis.io import LAYERS
 
 MAX_TOTAL_BYTES = 2 * 1024**3  # unpacked size of one upload
+#: Marker file in each session folder: holds the folder's creation time; touched on every run.
+SESSION_MARK = ".lcgis-session"
 #: Words in a file name that say which layer it is (checked in this order).
 LAYER_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("occupancy", ("occupancy", "用地关系", "租用", "tenure")),
@@ -64,12 +73,145 @@ def _safe_member(name: str) -> PurePosixPath | None:
     return p
 
 
-def unzip(data: bytes | Path, dest: Path) -> list[str]:
-    """Extract a zip safely into ``dest``; return the names skipped."""
+class UploadRefused(ValueError):
+    """An upload that may not be kept (too large, over the session's quota); the message is
+    Chinese and says what to do."""
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1024**2:,.0f} MB" if n >= 1024**2 else f"{n / 1024:,.0f} KB"
+
+
+def check_upload(name: str, size: int, *, max_bytes: int, room: int) -> None:
+    """Refuse (:class:`UploadRefused`) a file of ``size`` bytes larger than ``max_bytes`` or
+    than the ``room`` left in the session's quota.
+
+    >>> check_upload("宗地.zip", 10, max_bytes=100, room=5)
+    Traceback (most recent call last):
+    ...
+    ui.uploads.UploadRefused: 本次会话的上传空间不足：宗地.zip 有 0 KB，只剩 0 KB。...
+    """
+    label = safe_label(Path(name).name)
+    if size > max_bytes:
+        raise UploadRefused(f"文件 {label} 有 {_mb(size)}，超过单个文件上限 {_mb(max_bytes)}。")
+    if size > room:
+        raise UploadRefused(
+            f"本次会话的上传空间不足：{label} 有 {_mb(size)}，只剩 {_mb(room)}。"
+            "上传的文件在会话结束后删除；请关闭页面重新打开后再上传。"
+        )
+
+
+def folder_bytes(folder: Path) -> int:
+    """Total size of the files under ``folder`` (links are not followed)."""
+    total = 0
+    for base, _dirs, files in os.walk(folder):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(base, f)).st_size
+            except OSError:
+                continue
+    return total
+
+
+def room(folder: Path, quota_bytes: int) -> int:
+    """Bytes a session folder may still take under ``quota_bytes``."""
+    return max(0, quota_bytes - folder_bytes(folder))
+
+
+def remove(folder: Path) -> None:
+    """Delete an upload folder that is not used after all."""
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def app_base() -> Path:
+    """The folder of every app server's uploads (in the system temp folder)."""
+    return Path(tempfile.gettempdir()) / "lcgis-app"
+
+
+def app_root() -> Path:
+    """The folder holding this server's session folders (one per server process, so that a
+    server never takes another's sessions for ended ones)."""
+    return app_base() / f"server-{os.getpid()}"
+
+
+def mark_used(folder: Path, now: float | None = None) -> None:
+    """Record that ``folder``'s session is running (its creation time is kept)."""
+    marker = folder / SESSION_MARK
+    t = time.time() if now is None else now
+    if not marker.exists():
+        marker.write_text(f"{t:.0f}", encoding="ascii")
+    os.utime(marker, (t, t))
+
+
+def sweep(
+    root: Path,
+    *,
+    keep_s: float,
+    idle_s: float,
+    active: Callable[[str], bool | None],
+    now: float | None = None,
+) -> list[str]:
+    """Delete the session folders under ``root`` made more than ``keep_s`` seconds ago, and
+    those of sessions that have ended: ``active(name)`` is False and the folder was last used
+    more than ``idle_s`` seconds ago (a browser reconnecting within that time keeps its
+    files).  ``active`` returns None when it cannot tell.  Returns the names deleted."""
+    t = time.time() if now is None else now
+    gone: list[str] = []
+    if not root.is_dir():
+        return gone
+    for d in root.iterdir():
+        if d.is_symlink() or not d.is_dir():
+            continue
+        marker = d / SESSION_MARK
+        try:
+            last = (marker if marker.exists() else d).stat().st_mtime
+            created = float(marker.read_text(encoding="ascii")) if marker.exists() else last
+        except (OSError, ValueError):
+            created = last = d.stat().st_mtime
+        ended = active(d.name) is False and t - last > idle_s
+        if t - created > keep_s or ended:
+            shutil.rmtree(d, ignore_errors=True)
+            gone.append(d.name)
+    return gone
+
+
+def sweep_all(
+    base: Path,
+    own: Path,
+    *,
+    keep_s: float,
+    idle_s: float,
+    active: Callable[[str], bool | None],
+    now: float | None = None,
+) -> list[str]:
+    """:func:`sweep` this server's folder ``own`` and, by age only, those other (or earlier)
+    servers left under ``base``; an emptied folder of another server is removed too."""
+    gone = sweep(own, keep_s=keep_s, idle_s=idle_s, active=active, now=now)
+    if not base.is_dir():
+        return gone
+    for other in base.iterdir():
+        if other == own or other.is_symlink() or not other.is_dir():
+            continue
+        gone += sweep(other, keep_s=keep_s, idle_s=idle_s, active=lambda _sid: None, now=now)
+        with contextlib.suppress(OSError):
+            other.rmdir()  # only when empty
+    return gone
+
+
+def unzip(data: bytes | Path, dest: Path, limit: int = MAX_TOTAL_BYTES) -> list[str]:
+    """Extract a zip safely into ``dest``; return the names skipped.
+
+    A zip whose members unpack to more than ``limit`` bytes is refused whole
+    (:class:`UploadRefused`), before anything is written."""
     skipped: list[str] = []
     total = 0
     source = data if isinstance(data, Path) else io.BytesIO(data)
     with zipfile.ZipFile(source) as zf:
+        declared = sum(i.file_size for i in zf.infolist() if not i.is_dir())
+        if declared > limit:
+            raise UploadRefused(
+                f"压缩包解压后有 {_mb(declared)}，超过本次会话剩余的上传空间 {_mb(limit)}。"
+            )
         for info in zf.infolist():
             rel = _safe_member(_decode_name(info))
             if rel is None:
@@ -80,7 +222,7 @@ def unzip(data: bytes | Path, dest: Path) -> list[str]:
                 target.mkdir(parents=True, exist_ok=True)
                 continue
             total += info.file_size
-            if total > MAX_TOTAL_BYTES:
+            if total > limit:
                 skipped.append(info.filename)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -110,21 +252,31 @@ def find_root(folder: Path) -> Path:
     return folder
 
 
-def place(files: Iterable[tuple[str, bytes]], dest: Path) -> Placed:
+def place(files: Iterable[tuple[str, bytes]], dest: Path, limit: int = MAX_TOTAL_BYTES) -> Placed:
     """Put uploaded files into a new dataset folder ``dest``; zips are unpacked.
 
     Single files are renamed after the layer their name suggests (``宗地.shp`` ->
     ``parcels/parcels.shp``, with its .dbf/.prj/... beside it); names that suggest no
-    layer are listed in ``unknown`` and left out.
+    layer are listed in ``unknown`` and left out.  Everything together may take at most
+    ``limit`` bytes (:class:`UploadRefused` otherwise).
     """
     dest.mkdir(parents=True, exist_ok=True)
     placed = Placed(dest)
     singles: list[tuple[str, bytes]] = []
+    left = limit
     for name, data in files:
         base = Path(name).name
         if base.lower().endswith(".zip") and not base.lower().endswith(".shp.zip"):
-            placed.skipped += unzip(data, dest)
+            before = folder_bytes(dest)
+            placed.skipped += unzip(data, dest, left)
+            left -= folder_bytes(dest) - before
         else:
+            if len(data) > left:
+                raise UploadRefused(
+                    f"文件 {safe_label(base)} 有 {_mb(len(data))}，"
+                    f"超过本次会话剩余的上传空间 {_mb(left)}。"
+                )
+            left -= len(data)
             singles.append((base, data))
     stems = {Path(n).stem.lower(): guess_layer(n) for n, _ in singles if n.lower().endswith(".shp")}
     for name, data in singles:
@@ -146,6 +298,19 @@ def place(files: Iterable[tuple[str, bytes]], dest: Path) -> Placed:
         target.write_bytes(data)
     placed.root = find_root(dest)
     return placed
+
+
+def safe_filename(name: str, suffix: str) -> str:
+    """A file name to store an upload under: letters, digits, CJK, ``.-_`` only, ending
+    in ``suffix`` (the last part of ``name`` only: never a folder).
+
+    >>> safe_filename("../../规则 2026.toml", ".toml"), safe_filename("..", ".toml")
+    ('规则_2026.toml', 'upload.toml')
+    """
+    stem = re.sub(r"[^\w.\-]", "_", Path(name.replace("\\", "/")).name).strip("._")
+    if not stem:
+        stem = "upload"
+    return stem if stem.lower().endswith(suffix) else f"{stem}{suffix}"
 
 
 def safe_label(name: str) -> str:
