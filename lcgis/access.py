@@ -73,6 +73,8 @@ MASKED: Final = "—(仅核查人员可见)"
 #: units of electricity and energy).
 DERIVED: Final[Mapping[str, tuple[str, ...]]] = {
     "labor_productivity": ("value_added", "employees"),
+    # a disposition's priority is land × zone tax per 亩 − the parcel's tax (or its extra tax)
+    "priority": ("tax",),
     "kwh": ("electricity",),
     "tce": ("energy",),
 }

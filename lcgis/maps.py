@@ -91,7 +91,7 @@ def offered_indicators(access: Policy | None = None) -> list[str]:
     >>> from lcgis.access import policy
     >>> from lcgis.rules import load_rules
     >>> offered_indicators(policy("guest", load_rules()))
-    ['parcel_class', 'far', 'coverage', 'land_area_mu', 'review_status']
+    ['parcel_class', 'disposition', 'tier', 'far', 'coverage', 'land_area_mu', 'review_status']
     """
     return [k for k in INDICATORS if access is None or not access.hides(k)]
 

@@ -58,6 +58,7 @@ INDICATORS = (
     "tax_per_kwh",
     "output_per_mu",
     "revenue_per_mu",
+    "tax_per_floor_m2",
 )
 ENTERPRISE = (
     *RAW,
@@ -80,6 +81,8 @@ PARCEL = (
     "potential_tax_wan",
     "est_extra_output_wan",
     "est_extra_tax_wan",
+    "tax_per_mu_3y",
+    "priority",  # land × zone tax per 亩 − tax: tells the tax of a parcel
 )
 #: Zone and park totals (and the zone means repeated on each parcel).
 ZONE = ("output_wan", "tax_wan", "output_per_mu", "tax_per_mu")
