@@ -7,10 +7,11 @@ Without one it raises :class:`FontMissingError` with a Chinese message saying wh
 
 reportlab embeds TrueType outlines only, while Noto Sans CJK ships PostScript (CFF) outlines in
 a font collection (.ttc).  :func:`register_fonts` therefore cuts the font down to the characters
-a document uses (fontTools subsetter) and, for a CFF font, redraws the few hundred glyphs as
-quadratic TrueType outlines (cu2qu); the result is registered with reportlab under a name
-derived from the character set, so a repeated document reuses it and concurrent documents
-never overwrite each other's font.
+a document uses: it redraws those few hundred glyphs as quadratic TrueType outlines (fontTools'
+cu2qu, within one font unit) into a small new font (fontTools' FontBuilder), registered with
+reportlab under a name derived from the character set, so a repeated document reuses it and
+concurrent documents never overwrite each other's font.  Redrawn glyphs are kept for the next
+document of the process.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import hashlib
 import io
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import LcgisError
 
@@ -161,72 +163,84 @@ def find_cjk_font() -> CjkFont:
 # --- subsets for reportlab ----------------------------------------------------------------------
 
 
-def _load(face: FontFace) -> object:
+@dataclass
+class _Source:
+    """An opened face: its cmap, metrics and the glyphs already redrawn as TrueType."""
+
+    font: Any
+    cmap: dict[int, str]
+    glyphs: dict[str, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_SOURCES: dict[FontFace, _Source] = {}
+
+
+def _source(face: FontFace) -> _Source:
     from fontTools.ttLib import TTFont
 
-    if face.path.suffix.lower() in (".ttc", ".otc"):
-        return TTFont(str(face.path), fontNumber=face.index, lazy=True)
-    return TTFont(str(face.path), lazy=True)
-
-
-def _to_truetype(font: object) -> None:
-    """Replace the CFF outlines of ``font`` (a fontTools TTFont) by TrueType ones, in place."""
-    from fontTools.pens.cu2quPen import Cu2QuPen
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import newTable
-
-    f = font  # type: ignore[assignment]
-    order = f.getGlyphOrder()  # type: ignore[attr-defined]
-    glyph_set = f.getGlyphSet()  # type: ignore[attr-defined]
-    glyphs = {}
-    for name in order:
-        pen = TTGlyphPen(None)
-        # CFF contours run counter-clockwise, TrueType ones clockwise; 1 unit max error
-        glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
-        glyphs[name] = pen.glyph()
-    glyf = newTable("glyf")
-    glyf.glyphOrder = order
-    glyf.glyphs = glyphs
-    f["glyf"] = glyf  # type: ignore[index]
-    f["loca"] = newTable("loca")  # type: ignore[index]
-    for tag in ("CFF ", "VORG"):
-        if tag in f:  # type: ignore[operator]
-            del f[tag]  # type: ignore[attr-defined]
-    maxp = f["maxp"]  # type: ignore[index]
-    maxp.tableVersion = 0x00010000
-    for attr in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                 "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):  # fmt: skip
-        setattr(maxp, attr, 0)
-    maxp.maxZones = 1
-    f["head"].indexToLocFormat = 0  # type: ignore[index]
-    f["head"].glyphDataFormat = 0  # type: ignore[index]
-    f["post"].formatType = 3.0  # type: ignore[index]
-    f.sfntVersion = "\x00\x01\x00\x00"  # type: ignore[attr-defined]
+    with _LOCK:
+        hit = _SOURCES.get(face)
+        if hit is not None:
+            return hit
+        if face.path.suffix.lower() in (".ttc", ".otc"):
+            font = TTFont(str(face.path), fontNumber=face.index, lazy=True)
+        else:
+            font = TTFont(str(face.path), lazy=True)
+        src = _Source(font, dict(font.getBestCmap() or {}))
+        _SOURCES[face] = src
+        return src
 
 
 def subset_truetype(face: FontFace, text: str, ps_name: str) -> bytes:
-    """A TrueType-outline font holding the glyphs of ``text`` (plus :data:`BASE_CHARACTERS`),
-    whose PostScript name is ``ps_name`` (reportlab tells fonts apart by that name)."""
-    from fontTools import subset
+    """A TrueType font holding the glyphs of ``text`` (plus :data:`BASE_CHARACTERS`) of
+    ``face``, named ``ps_name`` (reportlab tells fonts apart by their PostScript name).
 
-    font = _load(face)
-    options = subset.Options()
-    options.layout_features = []  # plain horizontal text: no shaping tables needed
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.hinting = False
-    options.desubroutinize = True
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=text + BASE_CHARACTERS)
-    subsetter.subset(font)
-    if "CFF " in font:  # type: ignore[operator]
-        _to_truetype(font)
-    names = font["name"]  # type: ignore[index]
-    names.names = [n for n in names.names if n.nameID != 6]
-    names.setName(ps_name, 6, 3, 1, 0x409)
-    names.setName(ps_name, 6, 1, 0, 0)
+    Each glyph is drawn from the source outlines (PostScript cubic curves are converted to
+    TrueType quadratic ones within one font unit) and kept for the next document.
+    """
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    src = _source(face)
+    with src.lock:
+        font = src.font
+        chars = sorted({ord(c) for c in text + BASE_CHARACTERS if ord(c) in src.cmap})
+        names = [".notdef", *sorted({src.cmap[c] for c in chars} - {".notdef"})]
+        glyph_set = font.getGlyphSet()
+        for name in names:
+            if name not in src.glyphs:
+                pen = TTGlyphPen(None)
+                # PostScript contours run counter-clockwise, TrueType ones clockwise
+                glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+                src.glyphs[name] = pen.glyph()
+        glyphs = {n: src.glyphs[n] for n in names}
+        metrics = font["hmtx"].metrics
+        hhea, os2 = font["hhea"], font["OS/2"]
+        upm = font["head"].unitsPerEm
+    fb = FontBuilder(upm, isTTF=True)
+    fb.setupGlyphOrder(names)
+    fb.setupCharacterMap({c: src.cmap[c] for c in chars})
+    fb.setupGlyf(glyphs)
+    glyf = fb.font["glyf"]
+    fb.setupHorizontalMetrics({n: (metrics[n][0], getattr(glyf[n], "xMin", 0)) for n in names})
+    fb.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent)
+    fb.setupNameTable(
+        {"familyName": ps_name, "styleName": "Regular", "psName": ps_name},
+        mac=False,
+    )
+    fb.setupOS2(
+        sTypoAscender=os2.sTypoAscender,
+        sTypoDescender=os2.sTypoDescender,
+        sTypoLineGap=os2.sTypoLineGap,
+        usWinAscent=os2.usWinAscent,
+        usWinDescent=os2.usWinDescent,
+        fsType=0,  # installable embedding (the Noto and Source Han licence allows it)
+    )
+    fb.setupPost()
     buf = io.BytesIO()
-    font.save(buf)  # type: ignore[attr-defined]
+    fb.font.save(buf)
     return buf.getvalue()
 
 

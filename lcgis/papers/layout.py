@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -48,6 +50,10 @@ from reportlab.platypus.flowables import Flowable
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from .fonts import RegisteredFonts, register_fonts
+
+# Binary (not ASCII85) streams: smaller files, and reportlab's pure-Python ASCII85 encoder
+# would dominate the time spent on the maps.
+rl_config.useA85 = 0
 
 PAGE_MARGIN_MM = 16.0
 #: Text width of an A4 portrait page with the margins above (mm).
@@ -315,15 +321,33 @@ def _table(t: Table, fonts: RegisteredFonts, styles: dict[str, Any], width: floa
     col_w = [width * w / total for w in rel]
     align = (t.align or "L" * n).ljust(n, "L")
     cs = _cell_styles(fonts, t.font_size)
+    room = [w - 5.5 for w in col_w]  # the cell width less its paddings (pt)
+
+    def cell(value: str, a: str, bold: bool) -> Any:
+        """A plain string when it fits on one line (fast, never parsed), else a paragraph."""
+        font = fonts.bold if bold else fonts.regular
+        if "\n" not in value and stringWidth(value, font, t.font_size) <= room[col]:
+            return value
+        return Paragraph(markup(value), cs[("b" if bold else "") + a])
+
     data: list[list[Any]] = [[Paragraph(markup(c), cs["head"]) for c in t.columns]]
     for i, row in enumerate(t.rows):
-        cells = [*row, *([""] * (n - len(row)))][:n]
+        cells = [*["" if c is None else str(c) for c in row], *([""] * (n - len(row)))][:n]
         if i in t.group_rows:
             data.append([Paragraph(markup(cells[0]), cs["bL"])] + [""] * (n - 1))
             continue
-        bold = "b" if i in t.bold_rows else ""
-        data.append([Paragraph(markup(c), cs[bold + a]) for c, a in zip(cells, align, strict=True)])
+        bold = i in t.bold_rows
+        line = []
+        for col, (c, a) in enumerate(zip(cells, align, strict=True)):
+            line.append(cell(c, a, bold))
+        data.append(line)
+    names = {"L": "LEFT", "R": "RIGHT", "C": "CENTER"}
     cmds: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 1), (-1, -1), fonts.regular),
+        ("FONTSIZE", (0, 1), (-1, -1), t.font_size),
+        ("LEADING", (0, 1), (-1, -1), t.font_size * 1.3),
+        *[("ALIGN", (j, 1), (j, -1), names[a]) for j, a in enumerate(align)],
+        *[("FONTNAME", (0, i + 1), (-1, i + 1), fonts.bold) for i in sorted(t.bold_rows)],
         ("GRID", (0, 0), (-1, -1), 0.35, colors.HexColor("#555555")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#d9d9d9")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
