@@ -267,7 +267,8 @@ def _legend_table(parcels: pd.DataFrame, theme: str, number: int) -> Table:
     )
 
 
-def _reasons(codes: Any) -> str:
+def reasons_text(codes: Any) -> str:
+    """';'-joined reason codes in Chinese ('、'-joined)."""
     if not isinstance(codes, str) or not codes:
         return ""
     labels = {**REASON_LABELS, **DISPOSITION_REASON_LABELS}
@@ -371,7 +372,7 @@ def _list_table(result: Result, disposition: str, number: int, names: pd.Series)
                         *common,
                         _tax_3y(r),
                         text(r.get("parcel_class")),
-                        _reasons(r.get("disposition_reasons")),
+                        reasons_text(r.get("disposition_reasons")),
                         num(r.get("potential_tax_wan"), 1),
                         num(r.get("priority"), 1),
                     ]

@@ -70,6 +70,7 @@ class Heading:
     text: str
     level: int = 1
     new_page: bool = False
+    toc: str = ""  # shorter text for the contents and the bookmark (default: ``text``)
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def texts(doc: Document) -> tuple[str, str]:
     for b in walk(doc.blocks):
         if isinstance(b, Heading):
             bold.append(b.text)
-            reg.append(b.text)  # the table of contents sets it in regular type
+            reg += [b.text, b.toc]  # the table of contents sets it in regular type
         elif isinstance(b, Para):
             (bold if b.style in ("title", "subtitle", "verdict") else reg).append(b.text)
         elif isinstance(b, Table):
@@ -308,10 +309,11 @@ def _cell_styles(fonts: RegisteredFonts, size: float) -> dict[str, Any]:
 
 
 def _table(t: Table, fonts: RegisteredFonts, styles: dict[str, Any], width: float) -> list[Any]:
+    """A table whose caption and header repeat on every page it runs over."""
     out: list[Any] = []
-    if t.caption:
-        out.append(Paragraph(markup(t.caption), styles["h3"]))
     if not t.rows:
+        if t.caption:
+            out.append(Paragraph(markup(t.caption), styles["h3"]))
         out.append(Paragraph(markup(t.empty), styles["small"]))
         out += [Paragraph(markup(n), styles["note"]) for n in t.notes]
         return out
@@ -321,47 +323,57 @@ def _table(t: Table, fonts: RegisteredFonts, styles: dict[str, Any], width: floa
     col_w = [width * w / total for w in rel]
     align = (t.align or "L" * n).ljust(n, "L")
     cs = _cell_styles(fonts, t.font_size)
-    room = [w - 5.5 for w in col_w]  # the cell width less its paddings (pt)
+    room = [w - 4.5 for w in col_w]  # the cell width less its paddings (pt)
 
-    def cell(value: str, a: str, bold: bool) -> Any:
+    def cell(value: str, col: int, bold: bool) -> Any:
         """A plain string when it fits on one line (fast, never parsed), else a paragraph."""
         font = fonts.bold if bold else fonts.regular
         if "\n" not in value and stringWidth(value, font, t.font_size) <= room[col]:
             return value
-        return Paragraph(markup(value), cs[("b" if bold else "") + a])
+        return Paragraph(markup(value), cs[("b" if bold else "") + align[col]])
 
-    data: list[list[Any]] = [[Paragraph(markup(c), cs["head"]) for c in t.columns]]
+    top = 1 if t.caption else 0  # the caption is a row spanning the table, repeated with it
+    data: list[list[Any]] = []
+    if t.caption:
+        data.append([Paragraph(markup(t.caption), styles["h3"])] + [""] * (n - 1))
+    data.append([Paragraph(markup(c), cs["head"]) for c in t.columns])
     for i, row in enumerate(t.rows):
         cells = [*["" if c is None else str(c) for c in row], *([""] * (n - len(row)))][:n]
         if i in t.group_rows:
             data.append([Paragraph(markup(cells[0]), cs["bL"])] + [""] * (n - 1))
             continue
         bold = i in t.bold_rows
-        line = []
-        for col, (c, a) in enumerate(zip(cells, align, strict=True)):
-            line.append(cell(c, a, bold))
-        data.append(line)
+        data.append([cell(c, col, bold) for col, c in enumerate(cells)])
     names = {"L": "LEFT", "R": "RIGHT", "C": "CENTER"}
+    h = top + 1  # first body row
+    grey = colors.HexColor("#555555")
     cmds: list[tuple[Any, ...]] = [
-        ("FONTNAME", (0, 1), (-1, -1), fonts.regular),
-        ("FONTSIZE", (0, 1), (-1, -1), t.font_size),
-        ("LEADING", (0, 1), (-1, -1), t.font_size * 1.3),
-        *[("ALIGN", (j, 1), (j, -1), names[a]) for j, a in enumerate(align)],
-        *[("FONTNAME", (0, i + 1), (-1, i + 1), fonts.bold) for i in sorted(t.bold_rows)],
-        ("GRID", (0, 0), (-1, -1), 0.35, colors.HexColor("#555555")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#d9d9d9")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        ("FONTNAME", (0, h), (-1, -1), fonts.regular),
+        ("FONTSIZE", (0, h), (-1, -1), t.font_size),
+        ("LEADING", (0, h), (-1, -1), t.font_size * 1.25),
+        *[("ALIGN", (j, h), (j, -1), names[a]) for j, a in enumerate(align)],
+        *[("FONTNAME", (0, i + h), (-1, i + h), fonts.bold) for i in sorted(t.bold_rows)],
+        ("GRID", (0, top), (-1, -1), 0.35, grey),
+        ("BACKGROUND", (0, top), (-1, top), colors.HexColor("#d9d9d9")),
+        ("VALIGN", (0, top), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, top), (-1, -1), 1.2),
+        ("BOTTOMPADDING", (0, top), (-1, -1), 1.2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2.2),
     ]
+    if t.caption:
+        cmds += [
+            ("SPAN", (0, 0), (-1, 0)),
+            ("LEFTPADDING", (0, 0), (0, 0), 0),
+            ("TOPPADDING", (0, 0), (-1, 0), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, 0), 2),
+        ]
     for i in sorted(t.group_rows):
         cmds += [
-            ("SPAN", (0, i + 1), (-1, i + 1)),
-            ("BACKGROUND", (0, i + 1), (-1, i + 1), colors.HexColor("#efefef")),
+            ("SPAN", (0, i + h), (-1, i + h)),
+            ("BACKGROUND", (0, i + h), (-1, i + h), colors.HexColor("#efefef")),
         ]
-    table = RLTable(data, colWidths=col_w, repeatRows=1, splitByRow=1, hAlign="LEFT")
+    table = _Table(data, colWidths=col_w, repeatRows=h, splitByRow=1, hAlign="LEFT")
     table.setStyle(TableStyle(cmds))
     out.append(table)
     out += [Paragraph(markup(note), styles["note"]) for note in t.notes]
@@ -370,7 +382,7 @@ def _table(t: Table, fonts: RegisteredFonts, styles: dict[str, Any], width: floa
 
 
 def _image(fig: Figure) -> Any:
-    return Image(io.BytesIO(fig.png), width=fig.width_mm * mm, height=fig.height_mm * mm)
+    return _Image(io.BytesIO(fig.png), width=fig.width_mm * mm, height=fig.height_mm * mm)
 
 
 def _figure(fig: Figure, styles: dict[str, Any]) -> list[Any]:
@@ -385,7 +397,7 @@ def _figure_row(row: FigureRow, styles: dict[str, Any], width: float) -> list[An
     if any(f.caption for f in row.figures):
         cells.append([Paragraph(markup(f.caption), styles["caption"]) for f in row.figures])
     widths = [f.width_mm * mm + 4 for f in row.figures]
-    t = RLTable(cells, colWidths=widths, hAlign="CENTER")
+    t = _Table(cells, colWidths=widths, hAlign="CENTER")
     t.setStyle(
         TableStyle(
             [
@@ -410,7 +422,7 @@ def _flowables(
             if b.new_page:
                 out.append(RLPageBreak())
             p = Paragraph(markup(b.text), styles[f"h{min(b.level, 3)}"])
-            p._lcgis_toc = (b.level, b.text) if b.level <= 2 else None  # type: ignore[attr-defined]
+            p._lcgis_toc = (b.level, b.toc or b.text) if b.level <= 2 else None  # type: ignore[attr-defined]
             out.append(p)
         elif isinstance(b, Para):
             out.append(Paragraph(markup(b.text), styles.get(b.style, styles["body"])))
@@ -436,6 +448,28 @@ def _flowables(
         else:  # pragma: no cover - a programming error
             raise TypeError(f"unknown block {type(b).__name__}")
     return out
+
+
+def _dry(flowable: Any) -> bool:
+    """Whether this pass only measures (the first pass of a build with a table of contents)."""
+    doc = getattr(flowable.canv, "_doctemplate", None)
+    return bool(getattr(doc, "lcgis_dry", False))
+
+
+class _Table(RLTable):  # type: ignore[misc]
+    """A table that is not drawn in a measuring pass (the layout is the same)."""
+
+    def draw(self) -> None:
+        if not _dry(self):
+            super().draw()
+
+
+class _Image(Image):  # type: ignore[misc]
+    """An image that is not drawn (nor decoded) in a measuring pass."""
+
+    def draw(self) -> None:
+        if not _dry(self):
+            super().draw()
 
 
 class _SectionMark(Flowable):
@@ -502,6 +536,9 @@ def render(doc: Document) -> bytes:
                 creator="lcgis",
             )
             self.lcgis_section = ""
+            self.lcgis_pass = 0
+            self.lcgis_dry = False
+            self.lcgis_multi = any(isinstance(b, Contents) for b in doc.blocks)
             frame = Frame(margin, margin, width, page_h - 2 * margin - 4 * mm, id="body")
             body = PageTemplate("body", [frame], onPageEnd=self._body_page)
             cover = PageTemplate("cover", [frame], onPageEnd=self._cover_page)
@@ -509,6 +546,10 @@ def render(doc: Document) -> bytes:
 
         def beforeDocument(self) -> None:
             self.lcgis_section = ""  # every pass of a multi-pass build starts afresh
+            self.lcgis_pass += 1
+            # with a table of contents the first pass only finds the page numbers: it lays
+            # out every page but leaves out the slow drawing of tables and images
+            self.lcgis_dry = self.lcgis_multi and self.lcgis_pass == 1
 
         def _cover_page(self, canv: Any, _doc: Any) -> None:
             canv._lcgis_cover = True

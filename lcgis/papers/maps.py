@@ -21,9 +21,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path as MplPath
+from PIL import Image as PILImage
 
 from ..summary import CLASS_LABELS
 from .fonts import matplotlib_font
@@ -240,7 +242,7 @@ def _frame(ax: Any, bounds: Sequence[float], aspect: float, pad: float = 0.04) -
 def to_png(fig: Figure, dpi: int) -> bytes:
     """The figure as PNG bytes (fast compression: the PDF compresses the image again)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 3})
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
@@ -396,23 +398,50 @@ class LocatorMaps:
         north_arrow(self.ax, self.font)
         x0, x1 = self.ax.get_xlim()
         self.ring = (x1 - x0) * 0.05
+        # the park is rendered once; each parcel is drawn over a copy of it (blitting)
+        self.fig.set_dpi(dpi)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
 
     def png(self, parcel_id: str) -> bytes:
         """The locator map with ``parcel_id`` filled black and circled."""
         geom = self.geoms.get(str(parcel_id))
-        added: list[Any] = []
+        self.canvas.restore_region(self.background)
         if geom is not None and not geom.is_empty:
             patch = _patch(geometry_path([geom]), fc="black", ec="black", lw=0.6, zorder=12)
-            if patch is not None:
-                added.append(self.ax.add_patch(patch))
             c = geom.centroid
             ring = Circle((c.x, c.y), self.ring, fc="none", ec="black", lw=1.2, zorder=13)
-            added.append(self.ax.add_patch(ring))
-        try:
-            return to_png(self.fig, self.dpi)
-        finally:
-            for artist in added:
-                artist.remove()
+            for artist in (patch, ring):
+                if artist is not None:
+                    self.ax.add_patch(artist)
+                    self.ax.draw_artist(artist)
+                    artist.remove()
+        width, height = self.canvas.get_width_height()
+        image = PILImage.frombuffer(
+            "RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        )
+        buf = io.BytesIO()
+        image.convert("RGB").save(buf, format="png", compress_level=1)
+        return buf.getvalue()
+
+
+#: Neighbours labelled on a detail map (the largest visible ones; text is slow to draw).
+MAX_NEIGHBOUR_LABELS = 14
+
+
+def _label_points(geoms: gpd.GeoSeries, box: Any, limit: int) -> list[tuple[int, Any]]:
+    """(position, label point) of the ``limit`` geometries with most area inside ``box``
+    (at least 1.5 % of it)."""
+    visible = shapely.intersection(np.asarray(geoms.to_numpy()), box)
+    area = shapely.area(visible)
+    order = np.argsort(-area)[:limit]
+    minimum = box.area * 0.015
+    return [
+        (int(k), shapely.point_on_surface(visible[k]))
+        for k in order
+        if area[k] >= minimum and not visible[k].is_empty
+    ]
 
 
 def detail_map(
@@ -449,14 +478,11 @@ def detail_map(
     if buildings is not None and not buildings.empty:
         bidx = np.asarray(buildings.sindex.query(box, predicate="intersects"), dtype=int)
         _add(ax, buildings.geometry.iloc[bidx], fc="#8c8c8c", ec="black", lw=0.35, zorder=4)
-    for i in near:
-        pt = parcels.geometry.iloc[int(i)].intersection(box).representative_point()
-        if pt.is_empty:
-            continue
+    for i, pt in _label_points(parcels.geometry.iloc[near], box, MAX_NEIGHBOUR_LABELS):
         ax.text(
             pt.x,
             pt.y,
-            ids[int(i)],
+            ids[int(near[i])],
             ha="center",
             va="center",
             fontproperties=font,
