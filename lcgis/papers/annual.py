@@ -126,7 +126,8 @@ def _headline_table(now: dict[str, float], before: dict[str, float], prev_year: 
         align="LLRRRL",
         caption="表1 园区主要指标",
         notes=[
-            "亩均指标 = 合计 ÷ 全部用地面积(不是各宗地亩均值的平均)；1 亩 = 10000/15 m²；金额单位万元。"
+            "亩均指标 = 合计 ÷ 全部用地面积(不是各宗地亩均值的平均)"
+            "；1 亩 = 10000/15 m²；金额单位万元。"
         ],
     )
 
@@ -145,7 +146,7 @@ def _zone_table(
     rows: list[list[str]] = []
     bold: set[int] = set()
     for zid, z in cur.items():
-        name = text(z.get("zone_name")) or ("片区外" if not zid else zid)
+        name = text(z.get("zone_name")) or (zid or "片区外")
         rows.append([name, "本年", *[num(z.get(c), d) for c, _, d in ZONE_COLUMNS]])
         p = prev.get(zid)
         if previous is not None:
@@ -177,7 +178,7 @@ def _zone_table(
                 "",
                 f"上年({previous.year if previous else ''})",
                 *[num(before.get(c), d) for c, _, d in ZONE_COLUMNS],
-            ]  # fmt: skip
+            ]
         )
     return Table(
         ["片区", "年度", *[h for _, h, _ in ZONE_COLUMNS]],
@@ -188,7 +189,8 @@ def _zone_table(
         font_size=7,
         caption="表2 各片区主要指标(本年与上年)",
         notes=[
-            "片区亩均 = 片区内宗地合计 ÷ 片区全部用地；企业数按用地所在片区计(跨片区企业在各片区各计一次)；"
+            "片区亩均 = 片区内宗地合计 ÷ 片区全部用地；"
+            "企业数按用地所在片区计(跨片区企业在各片区各计一次)；"
             "上年按同一规则、同样距年末的基准日评价。"
         ],
     )
@@ -278,10 +280,9 @@ def reasons_text(codes: Any) -> str:
 def _tax_3y(row: pd.Series) -> str:
     value = num(row.get("tax_per_mu_3y"), 2)
     n = row.get("n_years_3y")
-    try:
-        years = int(n)
-    except (TypeError, ValueError):
+    if n is None or pd.isna(n):
         return value
+    years = int(n)
     return value if years >= 3 or value == "—" else f"{value}*({years}年)"
 
 
@@ -403,7 +404,8 @@ def _list_table(result: Result, disposition: str, number: int, names: pd.Series)
         )
     else:
         notes.append(
-            "潜力税收 = 用地面积 × 所在片区亩均税收，为潜力上限(土地按片区平均水平利用时)，不是预测。"
+            "潜力税收 = 用地面积 × 所在片区亩均税收，"
+            "为潜力上限(土地按片区平均水平利用时)，不是预测。"
         )
     notes.append(
         "优先度：" + rule_rows(result.rules, ("priority",))[0][1] + "。"
@@ -430,8 +432,10 @@ def targets_blocks(result: Result, number: int) -> list[Any]:
         return [
             Para("尚未设定规划指标。", "body"),
             Para(
-                "规划目标(如“十四五”亩均税收目标)取得正式文本后，可在规则文件的 [relocation.targets] "
-                "中填写，并在 [sources] relocation_targets 中注明出处，本表即列出目标、现状与差距。",
+                "规划目标(如“十四五”亩均税收目标)取得正式文本后，"
+                "可在规则文件的 [relocation.targets] "
+                "中填写，并在 [sources] relocation_targets 中注明出处，"
+                "本表即列出目标、现状与差距。",
                 "note",
             ),
         ]
@@ -556,12 +560,14 @@ def annual_report(
     blocks.append(Heading("一、园区与片区主要指标"))
     blocks.append(
         Para(
-            f"{year or ''}年度园区用地 {num(now['land_area_mu'], 1)} 亩，宗地 {count(now['n_parcels'])} 宗，"
+            f"{year or ''}年度园区用地 {num(now['land_area_mu'], 1)} 亩，"
+            f"宗地 {count(now['n_parcels'])} 宗，"
             f"企业 {count(now['n_enterprises'])} 家(规上 {count(now['n_above_scale'])} 家)；"
             f"工业总产值 {num(now['output_wan'], 0)} 万元，税收 {num(now['tax_wan'], 0)} 万元，"
             f"亩均税收 {num(now['tax_per_mu'], 2)} 万元/亩"
             + (f"(上年 {num(before.get('tax_per_mu'), 2)})" if before else "")
-            + f"；闲置土地 {num(now['idle_mu'], 1)} 亩，低效用地 {num(now['inefficient_mu'], 1)} 亩。"
+            + f"；闲置土地 {num(now['idle_mu'], 1)} 亩，"
+            f"低效用地 {num(now['inefficient_mu'], 1)} 亩。"
         )
     )
     blocks.append(_headline_table(now, before, previous.year if previous is not None else ""))
@@ -614,7 +620,8 @@ def annual_report(
         mu = result.parcels.loc[sub, "land_area_mu"].sum()
         blocks.append(
             Heading(
-                f"（{'一二三四'[k - 1]}）{DISPOSITION_LABELS[disposition]}：{int(sub.sum())} 宗，{num(mu, 1)} 亩",
+                f"（{'一二三四'[k - 1]}）{DISPOSITION_LABELS[disposition]}：{int(sub.sum())} 宗，"
+                f"{num(mu, 1)} 亩",
                 level=2,
             )
         )

@@ -29,9 +29,15 @@ Policy = Callable[[pd.DataFrame], pd.DataFrame]
 
 #: Roles that see every figure (the review store's roles).
 FULL_ROLES = ("reviewer", "admin", "full")
-MASKED_NOTE = "涉密指标(税收、产值、营业收入、增加值、能耗、用电、从业人员、研发)已按查看权限隐去，显示为“—”。"
+MASKED_NOTE = (
+    "涉密指标(税收、产值、营业收入、增加值、能耗、用电、"
+    "从业人员、研发)已按查看权限隐去，显示为“—”。"
+)
 ILLUSTRATIVE = "示意数据"
-ILLUSTRATIVE_NOTE = "示意数据：本文件中的宗地、建筑、企业和经济数据均为程序生成的虚构数据，不是真实数据，不得用于实际评价或决策。"
+ILLUSTRATIVE_NOTE = (
+    "示意数据：本文件中的宗地、建筑、企业和经济数据均为程序生成的虚构数据，"
+    "不是真实数据，不得用于实际评价或决策。"
+)
 
 
 def role_policy(role: str | None) -> Policy | None:

@@ -259,18 +259,17 @@ def list_positions(result: Result) -> dict[str, str]:
 def _disposition_table(result: Result, row: pd.Series) -> Table:
     params = parameters(result.rules)
     reasons = text(row.get("disposition_reasons"))
+    one = pd.DataFrame([row])
+    years = text(row.get("n_years_3y")) or "—"
+    inefficient = "是" if bool(flag(one, "inefficient").iloc[0]) else "否"
     actual = {
         "reclaim": f"闲置 {_f(row, 'idle_years')} 年"
-        + (
-            "；政府原因(不收回)"
-            if bool(flag(pd.DataFrame([row]), "government_delay").iloc[0])
-            else ""
-        ),
-        "buyback": f"三年平均亩均税收 {_f(row, 'tax_per_mu_3y')} 万元/亩(近 {text(row.get('n_years_3y')) or '—'} 年)，"
+        + ("；政府原因(不收回)" if bool(flag(one, "government_delay").iloc[0]) else ""),
+        "buyback": f"三年平均亩均税收 {_f(row, 'tax_per_mu_3y')} 万元/亩(近 {years} 年)，"
         f"用地 {_f(row, 'land_area_mu')} 亩",
-        "vacate": f"低效：{'是' if bool(flag(pd.DataFrame([row]), 'inefficient').iloc[0]) else '否'}；"
-        f"类别 {text(row.get('parcel_class')) or '—'}",
-        "densify": f"目标容积率 {_f(row, 'target_far')}，可增建筑面积 {_f(row, 'extra_floor_area_m2', 0)} m²",
+        "vacate": f"低效：{inefficient}；类别 {text(row.get('parcel_class')) or '—'}",
+        "densify": f"目标容积率 {_f(row, 'target_far')}，"
+        f"可增建筑面积 {_f(row, 'extra_floor_area_m2', 0)} m²",
     }
     chosen = text(row.get("disposition"))
     rows = []
@@ -293,12 +292,14 @@ def _disposition_table(result: Result, row: pd.Series) -> Table:
         notes.append("本宗地在约定建设期内，不评价容积率、税收等指标，不列入任何清单。")
     if chosen in ("reclaim", "buyback", "vacate"):
         notes.append(
-            f"潜力上限：用地 {_f(row, 'land_area_mu')} 亩 × 片区亩均税收 {_f(row, 'zone_tax_per_mu')} "
-            f"万元/亩 = {_f(row, 'potential_tax_wan', 1)} 万元(潜力上限，不是预测)。"
+            f"潜力上限：用地 {_f(row, 'land_area_mu')} 亩 × "
+            f"片区亩均税收 {_f(row, 'zone_tax_per_mu')} 万元/亩 = "
+            f"{_f(row, 'potential_tax_wan', 1)} 万元(潜力上限，不是预测)。"
         )
     if chosen == "densify":
         notes.append(
-            f"预计新增税收 {_f(row, 'est_extra_tax_wan', 1)} 万元、产值 {_f(row, 'est_extra_output_wan', 1)} "
+            f"预计新增税收 {_f(row, 'est_extra_tax_wan', 1)} 万元、"
+            f"产值 {_f(row, 'est_extra_output_wan', 1)} "
             "万元(潜力上限：可增建筑面积 × 现有单位建筑面积产出，不是预测)。"
         )
     return Table(
@@ -338,7 +339,8 @@ def _years_table(result: Result, row: pd.Series, years: pd.DataFrame) -> Table:
             ]
         )
     notes = [
-        f"历年税收、产值按 {result.year or ''} 年度的用地关系分到宗地(与三年平均亩均税收的算法相同)；"
+        f"历年税收、产值按 {result.year or ''} 年度的用地关系分到宗地"
+        "(与三年平均亩均税收的算法相同)；"
         f"用地 {_f(row, 'land_area_mu')} 亩。三年平均亩均税收 {_f(row, 'tax_per_mu_3y')} 万元/亩。"
     ]
     return Table(
@@ -613,7 +615,9 @@ def dossiers(
         if masked:
             blocks += [Spacer(4), Para(MASKED_NOTE, "note")]
         blocks += [PageBreak(), Contents("目  录(宗地体检表)"), PageBreak()]
-    elif info.illustrative or masked:
+    else:
+        if info.title:
+            blocks.append(Para(info.title, "lead"))
         if info.illustrative:
             blocks.append(Para(ILLUSTRATIVE_NOTE, "note"))
         if masked:

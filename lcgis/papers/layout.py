@@ -422,7 +422,7 @@ def _flowables(
             if b.new_page:
                 out.append(RLPageBreak())
             p = Paragraph(markup(b.text), styles[f"h{min(b.level, 3)}"])
-            p._lcgis_toc = (b.level, b.toc or b.text) if b.level <= 2 else None  # type: ignore[attr-defined]
+            p._lcgis_toc = (b.level, b.toc or b.text) if b.level <= 2 else None
             out.append(p)
         elif isinstance(b, Para):
             out.append(Paragraph(markup(b.text), styles.get(b.style, styles["body"])))
@@ -456,7 +456,7 @@ def _dry(flowable: Any) -> bool:
     return bool(getattr(doc, "lcgis_dry", False))
 
 
-class _Table(RLTable):  # type: ignore[misc]
+class _Table(RLTable):
     """A table that is not drawn in a measuring pass (the layout is the same)."""
 
     def draw(self) -> None:
@@ -464,7 +464,7 @@ class _Table(RLTable):  # type: ignore[misc]
             super().draw()
 
 
-class _Image(Image):  # type: ignore[misc]
+class _Image(Image):
     """An image that is not drawn (nor decoded) in a measuring pass."""
 
     def draw(self) -> None:

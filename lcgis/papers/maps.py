@@ -239,11 +239,21 @@ def _frame(ax: Any, bounds: Sequence[float], aspect: float, pad: float = 0.04) -
     ax.set_ylim(cy - h / 2, cy + h / 2)
 
 
-def to_png(fig: Figure, dpi: int) -> bytes:
-    """The figure as PNG bytes (fast compression: the PDF compresses the image again)."""
+def _rgb_png(canvas: FigureCanvasAgg) -> bytes:
+    """The canvas as an RGB PNG (no alpha channel: the page is white anyway)."""
+    width, height = canvas.get_width_height()
+    image = PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    image.convert("RGB").save(buf, format="png", compress_level=1)
     return buf.getvalue()
+
+
+def to_png(fig: Figure, dpi: int) -> bytes:
+    """The figure as an RGB PNG (fast compression: the PDF compresses the image again)."""
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return _rgb_png(canvas)
 
 
 def _zones(ax: Any, zones: gpd.GeoDataFrame | None, font: Any, labels: bool, lw: float) -> None:
@@ -310,7 +320,9 @@ THEMES: dict[str, tuple[str, tuple[Category, ...]]] = {
 def legend_rows(parcels: pd.DataFrame, theme: str) -> list[tuple[Category, int, float]]:
     """(category, parcels, 亩) of every legend entry of a park map."""
     keys = park_categories(parcels, theme)
-    mu = pd.to_numeric(parcels.get("land_area_mu"), errors="coerce").fillna(0.0)
+    mu = pd.to_numeric(
+        parcels.get("land_area_mu", pd.Series(np.nan, index=parcels.index)), errors="coerce"
+    ).fillna(0.0)
     return [
         (c, int((keys == c.key).sum()), float(mu[keys == c.key].sum())) for c in THEMES[theme][1]
     ]
@@ -417,13 +429,7 @@ class LocatorMaps:
                     self.ax.add_patch(artist)
                     self.ax.draw_artist(artist)
                     artist.remove()
-        width, height = self.canvas.get_width_height()
-        image = PILImage.frombuffer(
-            "RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
-        )
-        buf = io.BytesIO()
-        image.convert("RGB").save(buf, format="png", compress_level=1)
-        return buf.getvalue()
+        return _rgb_png(self.canvas)
 
 
 #: Neighbours labelled on a detail map (the largest visible ones; text is slow to draw).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..candidates import DISPOSITION_LABELS
 from ..evaluate import GROUP_LABELS, INDICATOR_LABELS
 from ..land import REASON_LABELS
@@ -39,9 +41,8 @@ def _pct(x: float) -> str:
     return f"{x:.0%}"
 
 
-def _weights(weights: dict[str, float] | object) -> str:
-    items = dict(weights).items()  # type: ignore[call-overload]
-    return "、".join(f"{INDICATOR_LABELS.get(k, k)} {v:g}" for k, v in items)
+def _weights(weights: Mapping[str, float]) -> str:
+    return "、".join(f"{INDICATOR_LABELS.get(k, k)} {v:g}" for k, v in weights.items())
 
 
 def parameters(rules: Rules) -> dict[str, str]:
@@ -108,7 +109,8 @@ def parameters(rules: Rules) -> dict[str, str]:
         ),
         "undeveloped": "宗地内无建筑面积且无建筑占地",
         "class_d": "主要用地企业为D类",
-        "in_construction": f"约定竣工日期前，或约定动工后 {rules.construction.construction_years:g} 年内",
+        "in_construction": "约定竣工日期前，或约定动工后 "
+        f"{rules.construction.construction_years:g} 年内",
         "government_reason": f"审核原因为“{idle.government_reason}”：不收闲置费、不收回",
         "reclaim": f"闲置满 {idle.reclaim_years:g} 年",
         "buyback": (
@@ -133,7 +135,8 @@ def parameters(rules: Rules) -> dict[str, str]:
             + (f"({zone_w})" if zone_w else "")
             + "；零地增资：预计新增税收 × 片区权重"
             + (f"({dens_w})" if dens_w else "")
-            + f"；每张清单前 {_pct(pri.tier_shares[0])} 为近期，至 {_pct(pri.tier_shares[1])} 为中期，其余储备"
+            + f"；每张清单前 {_pct(pri.tier_shares[0])} 为近期，"
+            f"至 {_pct(pri.tier_shares[1])} 为中期，其余储备"
         ),
     }
 
