@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from lcgis import review
 from lcgis.candidates import DISPOSITION_LABELS
 from lcgis.cli import main
 from lcgis.explain import explain, fmt
@@ -285,14 +286,17 @@ def test_dossier_shows_figures_rules_years_firms_and_reviews(
     evaluated, park: Path, tmp_path: Path
 ) -> None:
     ds, result, _ = evaluated
-    db = tmp_path / "review.sqlite"
-    with ReviewStore(f"sqlite:///{db}") as store:
-        store.add_user("王核查", "pw-123456", "reviewer")
-        store.set_review("Q5", by="王核查", password="pw-123456", status="核查中", note="约谈企业")
-        store.set_review(
-            "Q5", by="王核查", password="pw-123456", status="已核实", reason="企业原因"
-        )
-    reviews = read_reviews(db=str(db))
+    db = f"sqlite:///{tmp_path / 'review.sqlite'}"
+    # the store keeps each dataset's reviews apart where it serves several datasets
+    dataset_id = getattr(review, "dataset_id", None)
+    which = {"dataset": dataset_id(park)} if dataset_id is not None else {}
+    secret = "核查员的密码-2026"
+    with ReviewStore(db) as store:
+        store.add_user("王核查", secret, "reviewer")
+        for status, extra in (("核查中", {"note": "约谈企业"}), ("已核实", {"reason": "企业原因"})):
+            store.set_review("Q5", by="王核查", password=secret, status=status, **which, **extra)
+    reviews = read_reviews(data_dir=str(park), db=db)
+    assert reviews is not None and len(reviews) == 2
     data = dossiers_pdf(result, ["Q5", "Q1"], dataset=ds, reviews=reviews)
     pages = pdf_text(data)
     assert len(pages) == page_count(data) and 4 <= len(pages) <= 8  # cover, contents, 2 × 1–2

@@ -122,22 +122,37 @@ def parcel_years(
 
 
 def read_reviews(data_dir: str | None = None, db: str | None = None) -> pd.DataFrame | None:
-    """The review store's history (``history_frame``); None when there is no store yet.
+    """The review history of the dataset in ``data_dir`` (``ReviewStore.history_frame``);
+    None when there is no store yet.  A SQLite store that does not exist is not created
+    (merely printing never writes).
 
-    A SQLite store that does not exist is not created (merely printing never writes).
+    Reads the store as :mod:`lcgis.review` chooses it: one per dataset folder, or one per
+    installation keeping the reviews of each dataset apart (``dataset_id``) — whichever the
+    review module in use provides.
     """
     from pathlib import Path
 
     from sqlalchemy.engine import make_url
 
-    from ..review import ReviewStore, resolve_database_url
+    from .. import review
 
-    url = resolve_database_url(db, data_dir)
+    folder = data_dir or "data"
+    try:
+        url = review.resolve_database_url(db, data_dir=folder)
+    except TypeError:  # the installation's store: the dataset does not choose it
+        url = review.resolve_database_url(db)
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite") and not Path(parsed.database or "").is_file():
         return None
-    with ReviewStore(url) as store:
-        return store.history_frame()
+    try:
+        store = review.ReviewStore(url, read_only=True)  # type: ignore[call-arg]
+    except TypeError:
+        store = review.ReviewStore(url)
+    with store:
+        dataset_id = getattr(review, "dataset_id", None)
+        if dataset_id is None:
+            return store.history_frame()
+        return store.history_frame(dataset=dataset_id(folder))  # type: ignore[call-arg]
 
 
 # --- one dossier --------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def nice_length(span_m: float) -> float:
     """A round scale-bar length near a fifth of ``span_m`` (1, 2, 2.5 or 5 × 10ⁿ m).
 
     >>> nice_length(2300.0), nice_length(180.0), nice_length(4.0)
-    (500.0, 25.0, 1.0)
+    (250.0, 25.0, 1.0)
     """
     target = max(span_m / 5.0, 1.0)
     exp = 10 ** math.floor(math.log10(target))
