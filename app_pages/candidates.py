@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from lcgis import maps, report
-from ui import render, state
+from ui import papers, render, state
 
 ctx = state.context()
 res = ctx.result
@@ -35,6 +35,7 @@ st.download_button(
     key="cand_download",
     icon=":material/download:",
 )
+papers.list_buttons(ctx)
 
 
 def zone_totals(df: pd.DataFrame, sums: list[str]) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from lcgis import report, summary
 from lcgis.maps import CLASS_COLORS
-from ui import render, state
+from ui import papers, render, state
 
 ctx = state.context()
 res = ctx.result
@@ -24,6 +24,7 @@ st.caption(
     f"数据：{ctx.data_dir} · {ctx.year or '—'} 年度 · 基准日 {ctx.as_of} · {ctx.rules_label}"
     + (f" · 同比对照 {prev_res.year} 年度" if prev_res is not None else " · 无上年数据，不显示同比")
 )
+papers.report_button(ctx)
 
 #: Metric rows: (headline key, digits).
 ROWS: list[list[tuple[str, int]]] = [
