@@ -382,7 +382,7 @@ def _table(t: Table, fonts: RegisteredFonts, styles: dict[str, Any], width: floa
 
 
 def _image(fig: Figure) -> Any:
-    return _Image(io.BytesIO(fig.png), width=fig.width_mm * mm, height=fig.height_mm * mm)
+    return _Image(fig.png, fig.width_mm * mm, fig.height_mm * mm)
 
 
 def _figure(fig: Figure, styles: dict[str, Any]) -> list[Any]:
@@ -464,12 +464,23 @@ class _Table(RLTable):
             super().draw()
 
 
-class _Image(Image):
-    """An image that is not drawn (nor decoded) in a measuring pass."""
+class _Image(Flowable):
+    """A PNG of a fixed printed size, decoded only while it is drawn (so a long document does
+    not hold every decoded map) and not at all in a measuring pass."""
+
+    def __init__(self, png: bytes, width: float, height: float) -> None:
+        super().__init__()
+        self.png, self.width, self.height = png, width, height
+        self.hAlign = "CENTER"
+
+    def wrap(self, *_: float) -> tuple[float, float]:
+        return (self.width, self.height)
 
     def draw(self) -> None:
-        if not _dry(self):
-            super().draw()
+        if _dry(self):
+            return
+        image = Image(io.BytesIO(self.png), width=self.width, height=self.height)
+        image.drawOn(self.canv, 0, 0)
 
 
 class _SectionMark(Flowable):
