@@ -329,6 +329,24 @@ def _disposition_table(result: Result, row: pd.Series) -> Table:
     )
 
 
+def _card_disposition(card: Card) -> list[Table]:
+    """The 体检表's own table of the disposition's reasons and clauses, when it has one."""
+    frame = getattr(card, "disposition", None)
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        return []
+    rows = [[text(v) for v in rec] for rec in frame.itertuples(index=False)]
+    n = len(frame.columns)
+    return [
+        Table(
+            [str(c) for c in frame.columns],
+            rows,
+            widths=[1.4, 1.4, 4.5, 4.5][:n] + [2.0] * max(0, n - 4),
+            font_size=6.5,
+            caption="处置理由与条款",
+        )
+    ]
+
+
 def _years_table(result: Result, row: pd.Series, years: pd.DataFrame) -> Table:
     pid = str(row["parcel_id"])
     mine = years[years["parcel_id"].astype(str) == pid].sort_values("year") if len(years) else years
@@ -541,6 +559,7 @@ def dossier_blocks(
         _figures_table(card, row),
         _rules_table(card),
         _disposition_table(result, row),
+        *_card_disposition(card),
         _years_table(result, row, years),
         _firms_table(result, card, firms if firms is not None else _by_code(result)),
     ]
