@@ -8,7 +8,7 @@ import streamlit as st
 
 from lcgis import report
 from lcgis.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS
-from ui import auth, render, state
+from ui import auth, papers, render, state
 
 ctx = state.context()
 res = ctx.result
@@ -35,6 +35,7 @@ st.download_button(
     key="cand_download",
     icon=":material/download:",
 )
+papers.list_buttons(ctx)
 
 tiers = st.multiselect(
     "梯队",

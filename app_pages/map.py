@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from lcgis import maps
-from ui import mapview, render, review_panel, state
+from ui import mapview, papers, render, review_panel, state
 
 ctx = state.context()
 res = ctx.result
@@ -145,6 +145,7 @@ with right:
         c = state.card(ctx.key, selected, _result=res)
         if c is not None:
             render.card(c)
+            papers.parcel_button(ctx, selected)
             review_panel.panel(ctx, selected)
     else:
         st.info("在地图上点击一宗地，或在上方查找，即可在此查看其体检表。")

@@ -13,7 +13,7 @@ import streamlit as st
 from lcgis import report, summary
 from lcgis.candidates import DISPOSITION_LABELS, DISPOSITIONS
 from lcgis.maps import CLASS_COLORS
-from ui import render, state
+from ui import papers, render, state
 
 ctx = state.context()
 res = ctx.result
@@ -32,6 +32,7 @@ st.caption(
         else " · 无上年数据，不显示同比"
     )
 )
+papers.report_button(ctx)
 
 #: Metric rows: (headline key, digits).
 ROWS: list[list[tuple[str, int]]] = [

@@ -17,6 +17,8 @@ from typing import NoReturn
 
 from .errors import DataError, LcgisError, RulesError, UsageError
 from .io import Dataset, read_dataset
+from .papers.cli import COMMANDS as PAPER_COMMANDS
+from .papers.cli import add_parsers as add_paper_parsers
 from .pipeline import Result, run
 from .review_cli import COMMANDS as REVIEW_COMMANDS
 from .review_cli import add_parsers as add_review_parsers
@@ -113,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pl.add_argument("--out", required=True, metavar="OUT", help="输出文件(.xlsx/.csv/.gpkg)")
     add_review_parsers(sub)  # review set|show|log|verify|export, users add|…
+    add_paper_parsers(sub, _add_inputs)  # report, dossier (PDF)
     return parser
 
 
@@ -270,6 +273,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sensitivity": cmd_sensitivity,
     "plan": cmd_plan,
     **REVIEW_COMMANDS,
+    **PAPER_COMMANDS,
 }
 
 
