@@ -148,3 +148,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
     with fresh_database(server) as url:
         yield url
+
+
+# --- the app's admin ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin() -> dict[str, object]:
+    """The app session of an admin (管理员) who exists in the test's store (the role is re-read
+    from the store on every run, so a session user must be real)."""
+    from argon2 import PasswordHasher
+
+    from lcgis import review
+
+    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with review.open_store(hasher=fast) as s:
+        s.add_user("管理员", "admin-password-1", "admin")
+    return {"lcgis_user": review.User("管理员", "admin")}

@@ -11,12 +11,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
-from lcgis import report, review, summary
+from lcgis import report, summary
 from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
 from lcgis.evaluate import GROUP_LABELS, sensitivity
 from lcgis.explain import fmt
@@ -52,15 +51,6 @@ REVIEWER = User("核查员", "reviewer")
 def temp_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The review store lives in a temporary file: data/ is never written."""
     monkeypatch.setenv("LCGIS_DATABASE_URL", f"sqlite:///{tmp_path / 'review.sqlite'}")
-
-
-@pytest.fixture
-def admin() -> dict[str, object]:
-    """The session of the admin of :data:`ADMIN`, who exists in the temporary store."""
-    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    with review.open_store(hasher=fast) as s:
-        s.add_user("管理员", "admin-password-1", "admin")
-    return ADMIN
 
 
 @cache

@@ -21,12 +21,9 @@ from streamlit.testing.v1 import AppTest
 
 from lcgis.explain import fmt
 from lcgis.papers import list_parcels
-from lcgis.review import User
 from lcgis.summary import park_summary
 from tests.test_app import APP, PAGES, library
 from ui import state
-
-ADMIN = {state.USER: User("管理员", "admin")}
 
 
 @pytest.fixture(autouse=True)
@@ -79,8 +76,8 @@ def test_overview_prints_the_annual_report_masked_for_a_guest(buttons) -> None:
     assert all(i in text for i in list_parcels(res, "buyback", "near"))
 
 
-def test_candidates_print_a_list_in_order(buttons) -> None:
-    at = open_screen("候选", **ADMIN)
+def test_candidates_print_a_list_in_order(buttons, admin) -> None:
+    at = open_screen("候选", **admin)
     at.selectbox(key="papers_list_list").set_value("vacate")
     at.selectbox(key="papers_list_tier").set_value("near").run()
     assert not at.exception
@@ -94,8 +91,8 @@ def test_candidates_print_a_list_in_order(buttons) -> None:
     assert "涉密指标已隐去" not in text  # an admin sees everything
 
 
-def test_parcel_card_prints_its_dossier(buttons) -> None:
-    at = open_screen("总览", **ADMIN)
+def test_parcel_card_prints_its_dossier(buttons, admin) -> None:
+    at = open_screen("总览", **admin)
     res = library(at.session_state["lcgis_year"], at.session_state["lcgis_as_of"])
     pid = list_parcels(res, "buyback")[0]
     at.session_state[state.SELECTED] = pid

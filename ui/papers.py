@@ -19,8 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from lcgis import papers
-from lcgis.errors import LcgisError
 from lcgis.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
+from lcgis.errors import LcgisError
 
 from . import auth, render, state
 
