@@ -163,5 +163,6 @@ def admin() -> dict[str, object]:
 
     fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with review.open_store(hasher=fast) as s:
-        s.add_user("管理员", "admin-password-1", "admin")
+        if s.get_user("管理员") is None:
+            s.add_user("管理员", "admin-password-1", "admin")
     return {"lcgis_user": review.User("管理员", "admin")}

@@ -11,11 +11,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
-from lcgis import report, summary
+from lcgis import report, review, summary
 from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
 from lcgis.evaluate import GROUP_LABELS, sensitivity
 from lcgis.explain import fmt
@@ -45,12 +46,19 @@ PAGES = {
 ADMIN = {state.USER: User("管理员", "admin")}
 #: The default user of these tests: a reviewer sees every figure.
 REVIEWER = User("核查员", "reviewer")
+#: Nobody logged in: a guest on the demo.
+GUEST = {state.USER: None}
 
 
 @pytest.fixture(autouse=True)
 def temp_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The review store lives in a temporary file: data/ is never written."""
+    """The review store lives in a temporary file (data/ is never written) and holds the
+    default reviewer of these tests (the app re-reads a session user's role from it)."""
     monkeypatch.setenv("LCGIS_DATABASE_URL", f"sqlite:///{tmp_path / 'review.sqlite'}")
+    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with review.open_store(hasher=fast) as s:
+        s.add_user(REVIEWER.name, "reviewer-password", REVIEWER.role)
+        s.add_user("管理员", "admin-password-1", "admin")  # ADMIN
 
 
 @cache
@@ -343,7 +351,7 @@ def test_candidates_tier_filter_keeps_only_that_tier() -> None:
 
 
 def test_candidates_mask_tax_for_a_guest() -> None:
-    at = app("候选")
+    at = app("候选", **GUEST)
     res = shown_result(at)
     kind = next(k for k in DISPOSITION_LABELS if (res.parcels["disposition"] == k).any())
     tab = next(t for t in at.tabs if t.label.startswith(DISPOSITION_LABELS[kind]))
@@ -459,7 +467,7 @@ def test_card_shows_the_disposition_and_hides_tax_from_a_guest() -> None:
     row = buy.iloc[0]
     tax = f"{row['tax_per_mu_3y']:,.2f} 万元/亩"
     pid = str(row["parcel_id"])
-    guest = "\n".join(m.value for m in app("地图", lcgis_selected_parcel=pid).markdown)
+    guest = "\n".join(m.value for m in app("地图", lcgis_selected_parcel=pid, **GUEST).markdown)
     assert "收储改造" in guest and "13号" in guest.replace("\\", "")
     assert md(tax) not in guest
     assert "仅核查人员可见" in guest
