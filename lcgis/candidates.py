@@ -51,7 +51,7 @@ TIER_LABELS: dict[str, str] = {"near": "近期", "mid": "中期", "reserve": "�
 DISPOSITION_REASON_LABELS: dict[str, str] = {
     "idle_reclaim": "闲置满两年",
     "far_headroom": "容积率可提高",
-    "outside_validity": "13号文有效期外(参照执行)",
+    "outside_validity": "评价基准日在13号文施行期外，按其口径参照",
 }
 
 #: Precision of extra floor areas (m²): float noise never decides the 500 m² threshold.
@@ -122,9 +122,11 @@ def buyback(parcels: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
     * ``small_parcel``: ``land_area_mu < buyback.small_parcel_mu_below`` (5 亩), an ordinary
       project on built land;
 
-    only inside the 工业产业区块线 (``in_industrial_block``, missing counts as inside) when
-    ``require_industrial_block``, and never in construction or for land uses outside
-    ``disposition.land_uses``.
+    only on completed land (status ``completed``, or no status on built land: 13号 is about
+    存量工业用地 in use; land not yet built, idle or overdue is handled by the idle and
+    completion tests), inside the 工业产业区块线 (``in_industrial_block``, missing counts as
+    inside) when ``require_industrial_block``, and never in construction or for land uses
+    outside ``disposition.land_uses``.
 
     >>> from lcgis.rules import load_rules
     >>> p = pd.DataFrame({"tax_per_mu_3y": [4.0, 12.0, 12.0, 3.0],
@@ -136,14 +138,16 @@ def buyback(parcels: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
     """
     r = rules.buyback
     n = len(parcels)
-    ok = _eligible_land(parcels, rules)
+    status = _col(parcels, "construction_status")
+    built = ~_undeveloped(parcels)
+    completed = _is(status, "completed") | (np.asarray(status.isna()) & built)
+    ok = _eligible_land(parcels, rules) & completed & ~_flag(parcels, "idle")
     if r.require_industrial_block:
         ok &= ~np.asarray(_col(parcels, "in_industrial_block").eq(False).fillna(False), dtype=bool)
     off = np.zeros(n, dtype=bool)
     tax_low = _tax_3y(parcels) < r.tax_per_mu_below if r.tax_per_mu_below is not None else off
-    built = ~_undeveloped(parcels)
     small = (
-        (_num(parcels, "land_area_mu") < r.small_parcel_mu_below) & built
+        (_num(parcels, "land_area_mu") < r.small_parcel_mu_below)
         if r.small_parcel_mu_below is not None
         else off
     )
@@ -440,7 +444,8 @@ def tiers(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
 
     Parcels of one list are ordered by ``priority`` (higher first; ties by ``parcel_id``);
     rank r of n is ``near`` when r ≤ ⌈tier_shares[0] × n⌉ (so a list always has a 近期
-    parcel), ``mid`` when r ≤ ⌈tier_shares[1] × n⌉, else ``reserve``.
+    parcel), ``mid`` when r ≤ ⌈tier_shares[1] × n⌉, else ``reserve``.  The lists named in
+    ``priority.untiered`` (无偿收回: a legal duty, 53号令 第十四条) are 近期 throughout.
 
     >>> from lcgis.rules import load_rules
     >>> p = pd.DataFrame({"parcel_id": list("abcdef"), "disposition": ["vacate"] * 5 + [None],
@@ -449,6 +454,7 @@ def tiers(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     ['near', 'mid', 'mid', 'reserve', 'reserve', None]
     """
     near_share, mid_share = rules.priority.tier_shares
+    untiered = set(rules.priority.untiered)
     frame = pd.DataFrame(
         {
             "d": _col(parcels, "disposition").to_numpy(dtype=object),
@@ -462,6 +468,7 @@ def tiers(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     near = np.ceil(near_share * n - 1e-9)
     mid = np.ceil(mid_share * n - 1e-9)
     tier = np.where(rank <= near, "near", np.where(rank <= mid, "mid", "reserve"))
+    tier = np.where(listed["d"].isin(untiered), "near", tier)
     out = np.full(len(frame), None, dtype=object)
     out[listed.index.to_numpy()] = tier
     return pd.Series(out, index=parcels.index, dtype=object, name="tier")

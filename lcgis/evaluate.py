@@ -13,13 +13,12 @@ for them in the rules file use the same units.
 全覆盖 (rules.md §8): every firm in production for ``min_years_in_production`` years is rated,
 in one of three groups ranked on their own: ``above_scale`` (规上), ``below_scale`` (规下 with at
 least ``min_land_mu_below_scale`` 亩 of allocated land) and ``small`` (the other 规下 firms and
-every below-scale tenant of a standard factory, ``sf_tenant``), rated on tax per m² of
+every tenant of a standard factory, ``sf_tenant``, above scale or not), rated on tax per m² of
 occupied floor area.  Class T only for ``exempt`` and too-young firms.
 
 Decisions where the rules are silent (documented here, also listed in each firm's ``notes``):
 
-- ``above_scale`` missing (NA): the firm is evaluated as below scale; the note says so.  An
-  above-scale tenant of a standard factory stays in the above_scale group.
+- ``above_scale`` missing (NA): the firm is evaluated as below scale; the note says so.
 - ``exempt`` missing: not exempt.
 - "No data" (class empty, 缺少年度数据) means output, tax and value added all missing; a
   reported 0 is data (it scores 0).
@@ -251,21 +250,22 @@ def _production_start(work: pd.DataFrame) -> pd.Series:
 def eval_groups(ent: pd.DataFrame, rules: EvaluationRules) -> pd.Series:
     """The evaluation group of each firm (rules.md §8).
 
-    ``above_scale`` when above_scale is true; else ``small`` when the firm is a standard-factory
-    tenant (``sf_tenant``) or has less than ``min_land_mu_below_scale`` 亩 (or no land figure);
-    else ``below_scale``.
+    ``small`` for every tenant of a standard factory (``sf_tenant``), above scale or not: its
+    allocated land is a share of a shared building, so it is rated on floor area (rules.md
+    §8, 园中园 practice); else ``above_scale`` when above_scale is true; else ``small`` when the
+    firm has less than ``min_land_mu_below_scale`` 亩 (or no land figure); else ``below_scale``.
 
     >>> from lcgis.rules import load_rules
-    >>> ent = pd.DataFrame({"above_scale": [True, False, False, False, None],
-    ...                     "land_area_mu": [1.0, 3.0, 2.99, 10.0, 12.0],
-    ...                     "sf_tenant": [True, False, False, True, False]})
+    >>> ent = pd.DataFrame({"above_scale": [True, True, False, False, False, None],
+    ...                     "land_area_mu": [1.0, 20.0, 3.0, 2.99, 10.0, 12.0],
+    ...                     "sf_tenant": [True, False, False, False, True, False]})
     >>> eval_groups(ent, load_rules().evaluation).tolist()
-    ['above_scale', 'below_scale', 'small', 'small', 'below_scale']
+    ['small', 'above_scale', 'below_scale', 'small', 'small', 'below_scale']
     """
     above = _flag(ent, "above_scale").fillna(False).astype(bool)
     tenant = _flag(ent, "sf_tenant").fillna(False).astype(bool)
     enough = _land_mu(ent) >= rules.min_land_mu_below_scale - _EPS
-    group = np.where(above, ABOVE, np.where(tenant | ~enough, SMALL, BELOW))
+    group = np.where(tenant, SMALL, np.where(above, ABOVE, np.where(~enough, SMALL, BELOW)))
     return pd.Series(group, index=ent.index, dtype="str", name="eval_group")
 
 

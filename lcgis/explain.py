@@ -35,7 +35,7 @@ _REASON_SOURCE = {
 _DECIDING = {
     "reclaim": ("idle_reclaim",),
     "buyback": ("tax_per_mu_low", "small_parcel"),
-    "vacate": ("class_d", "idle", "undeveloped", "tax_per_mu_low"),
+    "vacate": ("class_d", "idle", "undeveloped"),  # + tax_per_mu_low when [vacate] sets it
     "densify": ("far_headroom",),
 }
 
@@ -113,6 +113,12 @@ def _flag(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return _UNKNOWN
     return _YES if bool(value) else _NO
+
+
+def _outside_block(row: pd.Series) -> bool:
+    """The parcel is known to lie outside the 工业产业区块线."""
+    value = row.get("in_industrial_block")
+    return isinstance(value, bool | np.bool_) and not bool(value)
 
 
 def _true(value: Any) -> bool:
@@ -425,7 +431,7 @@ def _disposition_rows(row: pd.Series, rules: Rules) -> list[dict[str, str]]:
     if b.tax_per_mu_below is not None:
         buy_parts.append(f"近三年亩均税收 < {b.tax_per_mu_below:g} 万元/亩")
     if b.small_parcel_mu_below is not None:
-        buy_parts.append(f"用地 < {b.small_parcel_mu_below:g} 亩(已建一般项目)")
+        buy_parts.append(f"用地 < {b.small_parcel_mu_below:g} 亩(一般项目)")
     return [
         {
             "规则": DISPOSITION_LABELS["reclaim"],
@@ -439,10 +445,11 @@ def _disposition_rows(row: pd.Series, rules: Rules) -> list[dict[str, str]]:
             "规则": DISPOSITION_LABELS["buyback"],
             "检验": "未列无偿收回；"
             + ("或".join(buy_parts) or _OFF)
-            + "；工业产业区块线内；非在建",
+            + "；已竣工投产(非闲置、非在建)；工业产业区块线内",
             "阈值": f"有效期 {b.valid_from} 至 {b.valid_to}(期外参照执行并注明)",
             "实际值": f"{tax3}({fmt(row.get('n_years_3y'), 0)} 年)，"
-            f"用地 {fmt(row.get('land_area_mu'), 2, '亩')}",
+            f"用地 {fmt(row.get('land_area_mu'), 2, '亩')}"
+            + ("；工业产业区块线外" if _outside_block(row) else ""),
             "结论": _flag(row.get("buyback_candidate")),
             "依据": rules.source("buyback"),
         },
@@ -511,7 +518,10 @@ def reason_text(code: str, row: pd.Series, rules: Rules) -> str:
     if code == "outside_validity":
         b = rules.buyback
         window = f"{b.valid_from} 至 {b.valid_to}"
-        return f"评价基准日不在泉政办规〔2025〕13号有效期({window})内，参照执行"
+        return (
+            f"评价基准日不在泉政办规〔2025〕13号施行期({window})内："
+            "清单按13号文口径列出，供施行期内处置参照"
+        )
     return ALL_REASON_LABELS.get(code, code)
 
 
@@ -527,7 +537,9 @@ def disposition_table(row: pd.Series, rules: Rules) -> pd.DataFrame:
     for code in codes:
         if code == "outside_validity":
             role = "说明"
-        elif code in _DECIDING.get(kind, ()):
+        elif code in _DECIDING.get(kind, ()) or (
+            kind == "vacate" and code == "tax_per_mu_low" and rules.vacate.tax_per_mu_below
+        ):
             role = "决定"
         else:
             role = "佐证(低效情形)"

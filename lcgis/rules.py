@@ -209,6 +209,8 @@ class PriorityRules:
     zone_weights: Mapping[str, float]
     #: zone_id -> weight of the stake on the 零地增资 list.
     densify_zone_weights: Mapping[str, float]
+    #: Dispositions whose lists are not tiered (every parcel 近期).
+    untiered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -521,6 +523,7 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
         tier_shares=(tiers[0], tiers[1]),
         zone_weights=_floats(pr["zone_weights"]),
         densify_zone_weights=_floats(pr["densify_zone_weights"]),
+        untiered=tuple(str(d) for d in pr["untiered"]),
     )
     land = _build(
         LandRules,

@@ -256,3 +256,36 @@ def test_dispositions_keep_index_and_do_not_mutate() -> None:
     pd.testing.assert_frame_equal(p, before)
     assert out.index.tolist() == [7, 3]
     assert out["disposition"].tolist() == ["buyback", "densify"]
+
+
+def test_buyback_only_on_completed_land_not_idle_or_unfinished() -> None:
+    # a small parcel whose building was never finished (under construction, two years past
+    # its agreed completion) and idle granted land paying no tax are not 收储改造: 13号 is
+    # about land in use; the overdue and idle tests handle them
+    unfinished = healthy(
+        construction_status="under_construction",
+        agreed_completion_date="2023-01-10",
+        land_area_mu=4.05,
+        land_area_m2=4.05 * 10000 / 15,
+        tax_per_mu_3y=0.0,
+    )
+    idle_land = not_started("2025-06-30", land_use="industrial", tax_per_mu_3y=0.0)  # 1.5 年
+    done = healthy(tax_per_mu_3y=0.0)
+    out = decided(unfinished, idle_land, done)
+    assert out["disposition"].tolist()[0] is None
+    assert out["disposition"].tolist()[1:] == ["vacate", "buyback"]
+    assert out["disposition_reasons"].iloc[1].startswith("idle")
+
+
+def test_reclaim_list_is_not_tiered() -> None:
+    # 无偿收回 is a legal duty (53号令 第十四条): every parcel on that list is 近期
+    p = pd.DataFrame(
+        {
+            "parcel_id": [f"R{i}" for i in range(5)] + [f"B{i}" for i in range(5)],
+            "disposition": ["reclaim"] * 5 + ["buyback"] * 5,
+            "priority": [5.0, 4.0, 3.0, 2.0, 1.0] * 2,
+        }
+    )
+    got = tiers(p, RULES).tolist()
+    assert got[:5] == ["near"] * 5
+    assert got[5:] == ["near", "mid", "mid", "reserve", "reserve"]

@@ -503,8 +503,8 @@ def test_no_annual_data_is_empty_not_t() -> None:
 
 
 def test_three_groups_and_small_rated_on_floor_area() -> None:
-    # 规上 stays above_scale even as a standard-factory tenant; 规下 ≥ 3 亩 below_scale;
-    # 规下 under 3 亩, and every 规下 tenant of a standard factory, small.
+    # every standard-factory tenant (规上 or not) and every 规下 firm under 3 亩 is small;
+    # 规下 ≥ 3 亩 below_scale; other 规上 above_scale
     ent = pd.DataFrame(
         {
             "credit_code": list("abcdef"),
@@ -512,27 +512,27 @@ def test_three_groups_and_small_rated_on_floor_area() -> None:
             "above_scale": [True, True, False, False, False, False],
             "sf_tenant": [False, True, False, False, True, True],
             "land_area_mu": [20.0, 1.0, 3.0, 2.0, 10.0, 0.5],
-            # small firms: tax 10, 10, 10 万元 on 1000, 2000, 500 m² -> 100, 50, 200 元/m²
+            # small: tax 5, 10, 10, 10 万元 on 800, 1000, 2000, 500 m² -> 62.5, 100, 50, 200 元/m²
             "occupied_floor_m2": [20000.0, 800.0, 4000.0, 1000.0, 2000.0, 500.0],
             "tax_wan": [200.0, 5.0, 30.0, 10.0, 10.0, 10.0],
         }
     )
     out = classify(ent, _ev(), date(2025, 12, 31)).set_index("credit_code")
     assert out["eval_group"].tolist() == [
-        "above_scale", "above_scale", "below_scale", "small", "small", "small",
+        "above_scale", "small", "below_scale", "small", "small", "small",
     ]  # fmt: skip
     small = out[out["eval_group"] == "small"]
-    assert small["tax_per_floor_m2"].tolist() == [100.0, 50.0, 200.0]
-    # benchmark = mean 350/3; score = min(v / bench, 1.5) x 100
-    bench = 350.0 / 3
-    assert small["benchmark_tax_per_floor_m2"].tolist() == pytest.approx([bench] * 3)
+    assert small["tax_per_floor_m2"].tolist() == [62.5, 100.0, 50.0, 200.0]
+    # benchmark = mean 412.5 / 4; score = min(v / bench, 1.5) x 100
+    bench = 412.5 / 4
+    assert small["benchmark_tax_per_floor_m2"].tolist() == pytest.approx([bench] * 4)
     assert small["score"].tolist() == pytest.approx(
-        [100 / bench * 100, 50 / bench * 100, min(200 / bench, 1.5) * 100]
+        [62.5 / bench * 100, 100 / bench * 100, 50 / bench * 100, 150.0]
     )
-    assert small["rank_in_group"].tolist() == [2, 3, 1]
-    assert small["n_in_group"].tolist() == [3, 3, 3]
+    assert small["rank_in_group"].tolist() == [3, 2, 4, 1]
+    assert small["n_in_group"].tolist() == [4, 4, 4, 4]
     # the small group ranks on its own: its best firm is ranked 1 whatever the others do
-    assert out.loc["f", "class_reason"].startswith("小微组第1名/共3家")
+    assert out.loc["f", "class_reason"].startswith("小微组第1名/共4家")
 
 
 def test_min_group_size_leaves_small_groups_unclassed() -> None:
