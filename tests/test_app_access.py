@@ -19,6 +19,7 @@ import pyarrow as pa
 import pytest
 
 pytest.importorskip("streamlit")
+import streamlit as st
 from google.protobuf import text_format
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -63,8 +64,17 @@ def temp_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     monkeypatch.delenv("LCGIS_APP_CONFIG", raising=False)
     monkeypatch.delenv("LCGIS_RULES", raising=False)
     with review.ReviewStore(f"sqlite:///{db}") as s:
+        # the app re-reads a session user's role from the store: every user must exist
         s.add_user("张三", "pw-zhang-san-9", "reviewer")
-        s.set_review(parcel_ids()[0], by=User("张三", "reviewer"), status="核查中", note="现场核查")
+        s.add_user("王五", "pw-wang-wu-9", "viewer")
+        s.add_user("管理员", "admin-password-1", "admin")
+        s.set_review(
+            parcel_ids()[0],
+            dataset=review.dataset_id(ROOT / "data"),
+            by=User("张三", "reviewer"),
+            status="核查中",
+            note="现场核查",
+        )
     yield db
 
 
@@ -82,6 +92,13 @@ def record_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
 
     DOWNLOADS.clear()
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load)
+    button = st.download_button
+
+    def eager(label: str, data: Any = None, *args: Any, **kwargs: Any) -> Any:
+        # a file made on click (the PDF papers): make it now, as the click would
+        return button(label, data() if callable(data) else data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", eager)
 
 
 @cache
@@ -276,9 +293,11 @@ def test_overview_totals_for_each_role(tmp_path: Path, monkeypatch: pytest.Monke
     at.selectbox(key=state.W_RULES_PATH).set_value(str(rules)).run()
     assert {m.label: m.value for m in at.metric}["税收(万元)"] == tax
     zones = next(d.value for d in at.dataframe if "片区" in d.value.columns)
-    assert zones[report.LABELS["tax_wan"]].round(6).tolist() == (
-        report.zone_table(library(None))["tax_wan"].round(6).tolist()
-    )
+    by_zone = report.zone_table(library(None))["tax_wan"]
+    assert zones[report.LABELS["tax_wan"]].round(6).tolist() == [
+        *by_zone.round(6).tolist(),
+        round(by_zone.sum(), 6),  # 园区合计
+    ]
     at.switch_page(PAGES["企业"]).run()
     assert at.dataframe[0].value["亩均税收(万元/亩)"].isna().all()  # never a firm's figure
 
