@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
-from lcgis import plan_map, relocation
+from lcgis import plan_map, relocation, review
 from lcgis.io import read_dataset
 from lcgis.movers import read_movers, read_movers_table
 from lcgis.pipeline import Result, run
@@ -38,9 +38,18 @@ def temp_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     """Every test saves into its own SQLite store; data/ is never written."""
     db = tmp_path / "r.sqlite"
     monkeypatch.setenv("LCGIS_DATABASE_URL", f"sqlite:///{db}")
+    fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with review.open_store(hasher=fast) as s:  # the app re-reads the session user's role
+        s.add_user("核查员", "reviewer-password", "reviewer")
     before = sorted(p.name for p in (ROOT / "data").iterdir())
     yield db
     assert sorted(p.name for p in (ROOT / "data").iterdir()) == before
+
+
+def nothing_saved() -> bool:
+    """The test's store holds no saved plan and no change (it only holds the test's user)."""
+    with review.open_store() as s:
+        return not s.plans() and s.verify().entries == 0
 
 
 @cache
@@ -86,13 +95,14 @@ def solve(at: AppTest) -> AppTest:
 def test_screen_renders_on_the_demo_with_the_example_movers(temp_store: Path) -> None:
     at = page()
     assert at.title[0].value == "搬迁规划"
-    assert not temp_store.exists()  # looking at saved plans creates no database
+    assert nothing_saved()  # looking at saved plans writes nothing
     assert not at.error, [e.value for e in at.error]
     editor = frame(at, "mover_id", "need_mu")
     want = pd.read_csv(EXAMPLE, encoding="utf-8-sig")
     assert editor["mover_id"].astype(str).tolist() == want["mover_id"].tolist()
     assert not at.button(key="reloc_solve").disabled
-    assert at.checkbox(key="reloc_use_idle").value is True
+    for kind in ("reclaim", "buyback", "vacate", "undev"):  # the disposition land, by default
+        assert at.checkbox(key=f"reloc_use_{kind}").value is True
     assert at.radio(key="reloc_objective").value == "tax"
     assert not any(s.value == "3. 搬迁方案" for s in at.subheader)  # nothing solved yet
 
@@ -156,7 +166,7 @@ def test_guests_and_viewers_cannot_plan(temp_store: Path, user: User | None) -> 
     assert any("仅核查人员和管理员可用" in str(i.value) for i in at.info)
     assert not [b for b in at.button if b.key == "reloc_solve"]
     assert not at.get("download_button") and not at.dataframe
-    assert not temp_store.exists()
+    assert nothing_saved()
 
 
 def test_save_two_plans_and_compare_them(temp_store: Path) -> None:

@@ -290,8 +290,11 @@ def test_queue_shows_each_parcel_disposition_and_tier_and_filters_by_it() -> Non
 
 
 def test_switching_datasets_keeps_the_login_and_the_reviews_apart(
-    store: ReviewStore, toy: Path
+    store: ReviewStore, toy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    config = tmp_path / "lcgis-app.toml"  # the server offers the toy park beside the demo
+    config.write_text(f'[datasets]\n"小园区" = "{toy.as_posix()}"\n', encoding="utf-8")
+    monkeypatch.setenv("LCGIS_APP_CONFIG", str(config))
     pid = parcel_ids()[0]
     at = run(MAP, lcgis_selected_parcel=pid)
     login(at, "张三")

@@ -1251,9 +1251,10 @@ def test_review_export_keeps_notes_as_text(tmp_path: Path) -> None:
     fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite'}", hasher=fast) as store:
         user = store.add_user("reviewer1", "r-secret", "reviewer")
-        store.set_review("=P1", by=user, status="核查中", note='=HYPERLINK("http://x")\x07')
-        store.set_review("P2", by=user, status="核查中", note="@SUM(A1)")
-        out = store.export_xlsx(tmp_path / "review.xlsx")
+        kw = {"dataset": "hostile", "by": user, "status": "核查中"}
+        store.set_review("=P1", note='=HYPERLINK("http://x")\x07', **kw)
+        store.set_review("P2", note="@SUM(A1)", **kw)
+        out = store.export_xlsx(tmp_path / "review.xlsx", dataset="hostile")
     assert "<f>" not in _sheet_xml(out)
     wb = openpyxl.load_workbook(out)
     notes = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row

@@ -39,7 +39,7 @@ def add_parsers(sub: Any, add_inputs: Callable[[argparse.ArgumentParser], None])
     ds.add_argument(
         "--db",
         metavar="URL",
-        help="审核库(默认环境变量 LCGIS_DATABASE_URL，否则数据目录中的 review.sqlite)",
+        help="审核库(默认环境变量 LCGIS_DATABASE_URL，否则本机状态目录中的审核库)",
     )
     ds.add_argument("--rules", metavar="F", help="规则文件(TOML，逐键覆盖默认规则)")
     ds.add_argument("--year", type=int, help="评价年度(默认最新一年)")
