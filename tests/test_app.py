@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from lcgis import report, review, summary
 from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
+from lcgis.demo import ILLUSTRATIVE
 from lcgis.evaluate import GROUP_LABELS, sensitivity
 from lcgis.explain import fmt
 from lcgis.io import read_dataset
@@ -473,3 +474,22 @@ def test_card_shows_the_disposition_and_hides_tax_from_a_guest() -> None:
     assert "仅核查人员可见" in guest
     admin = "\n".join(m.value for m in app("地图", lcgis_selected_parcel=pid, **ADMIN).markdown)
     assert md(tax) in admin
+
+
+@pytest.mark.parametrize("title", list(PAGES))
+def test_every_screen_marks_the_demo_as_illustrative_and_shows_no_server_path(
+    title: str, toy: Path, admin: dict[str, object]
+) -> None:
+    from tests.test_app_access import page_text
+
+    def banner(at: AppTest) -> list[str]:
+        return [w.value for w in at.warning if ILLUSTRATIVE in w.value]
+
+    assert report.illustrative_statement(read_dataset(ROOT / "data").files)
+    at = app(title)
+    assert banner(at)
+    assert str(ROOT) not in page_text(at)
+    assert not report.illustrative_statement(read_dataset(toy).files)
+    at = app(title, lcgis_data_dir=str(toy), **admin)
+    assert not banner(at)
+    assert str(toy) not in page_text(at)
