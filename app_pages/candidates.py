@@ -90,6 +90,15 @@ for tab, kind in zip(tabs, DISPOSITIONS, strict=True):
             continue
         st.markdown("**各片区合计**")
         totals = zone_totals(df, [L[c] for c in SUMS[kind]])
-        render.table(totals, key=f"cand_{kind}_zones")
+        render.table(
+            totals,
+            key=f"cand_{kind}_zones",
+            hidden=render.hidden_labels(res.access, totals.columns, totals=True),
+        )
         st.markdown(f"**清单**(按梯队、优先级排列；处置理由为规则判定结果；{GAINS[kind]})")
-        render.table(df, key=f"cand_{kind}", height=420)
+        render.table(
+            df,
+            key=f"cand_{kind}",
+            height=420,
+            hidden=render.hidden_labels(res.access, df.columns),
+        )

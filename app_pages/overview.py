@@ -156,7 +156,12 @@ render.table(groups.rename_axis("评价组").reset_index(), key="overview_groups
 
 st.subheader("各片区")
 zones = report.zone_table(res)
-render.table(state.workbook_sheets(ctx.key, _result=res)["片区"], key="overview_zones")
+zone_sheet = state.workbook_sheets(ctx.key, _result=res)["片区"]
+render.table(
+    zone_sheet,
+    key="overview_zones",
+    hidden=render.hidden_labels(res.access, zone_sheet.columns, totals=True),
+)
 st.caption(
     "各类企业按其用地最多的宗地所在片区计数；企业数按在该片区有用地的企业计，"
     "跨片区企业在园区合计中只计一次。"

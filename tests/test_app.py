@@ -10,6 +10,7 @@ import zipfile
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from argon2 import PasswordHasher
 
@@ -17,6 +18,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 from lcgis import report, review, summary
+from lcgis.access import MASKED
 from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
 from lcgis.demo import ILLUSTRATIVE
 from lcgis.evaluate import GROUP_LABELS, sensitivity
@@ -86,6 +88,27 @@ def shown_result(at: AppTest) -> Result:
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+RAW_EMPTY = {"None", "nan", "NaN", "<NA>", "NaT"}
+
+
+def assert_no_raw_empty(at: AppTest) -> None:
+    """No table on the page has a missing cell (Streamlit would show "None") or the text of
+    one."""
+    for df in at.dataframe:
+        table = df.value
+        assert not table.isna().any().any(), table.columns[table.isna().any()].tolist()
+        for col in table.columns:
+            assert not table[col].astype(str).isin(RAW_EMPTY).any(), col
+
+
+@pytest.mark.parametrize("title", ["总览", "企业", "候选", "审核"])
+def test_no_table_cell_shows_none(title: str) -> None:
+    at = app(title)
+    for tab in at.tabs:  # the candidate lists are in tabs: all of them are rendered
+        assert tab.dataframe is not None
+    assert_no_raw_empty(at)
 
 
 def test_navigation_has_exactly_the_five_screens() -> None:
@@ -269,8 +292,8 @@ def test_enterprise_table_is_ranked_and_filters_by_widgets() -> None:
     res = shown_result(at)
     table = at.dataframe[0].value
     assert len(table) == len(res.enterprises)
-    above = table[table["评价组"] == "规上组"]["组内排名"].dropna()
-    assert above.is_monotonic_increasing
+    above = pd.to_numeric(table[table["评价组"] == "规上组"]["组内排名"], errors="coerce")
+    assert above.notna().any() and above.dropna().is_monotonic_increasing
     at.multiselect(key="ent_class").set_value(["A"]).run()
     table = at.dataframe[0].value
     assert (
@@ -358,8 +381,9 @@ def test_candidates_mask_tax_for_a_guest() -> None:
     tab = next(t for t in at.tabs if t.label.startswith(DISPOSITION_LABELS[kind]))
     table = tab.dataframe[1].value
     taxed = [c for c in table.columns if "税" in c]
-    assert taxed and all(table[c].isna().all() for c in taxed)
+    assert taxed and all((table[c] == MASKED).all() for c in taxed)
     assert table["宗地编号"].notna().all()
+    assert_no_raw_empty(at)
 
 
 def test_data_screen_reports_the_current_dataset() -> None:
