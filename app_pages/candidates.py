@@ -68,10 +68,14 @@ def zone_totals(df: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
     d = df.copy()
     d[zone] = d[zone].fillna("片区外").replace("", "片区外")
     cols = [c for c in sums if c in d]
-    g = d.groupby(zone, sort=True)
+    g = d.groupby(zone, sort=False)
     out = g[cols].sum(min_count=1)
     out.insert(0, "宗地数(宗)", g.size())
-    out = out.reset_index()
+    # the zones file order (北, 中, 南 …), 片区外 last
+    known = [z for z in res.zones.get("zone_name", pd.Series(dtype=object)) if z in out.index]
+    rest = sorted(z for z in out.index if z not in known and z != "片区外")
+    tail = ["片区外"] if "片区外" in out.index else []
+    out = out.reindex([*known, *rest, *tail]).reset_index()
     total = {zone: "合计", "宗地数(宗)": len(d), **{c: d[c].sum(min_count=1) for c in cols}}
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 

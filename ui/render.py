@@ -204,11 +204,12 @@ def by_row(df: pd.DataFrame, label: str, columns: Iterable[str]) -> pd.DataFrame
     (a header with a unit: counts as integers, 亩 with two decimals, …)."""
     out = pd.DataFrame(df).copy()
     cols = [c for c in columns if c in out]
+    out = out.astype({c: object for c in cols})
     for i in out.index:
         kind = _kind(str(out.at[i, label])) or ("number", 2)
         for c in cols:
             out.at[i, c] = cell_text(out.at[i, c], kind)
-    return out.astype({c: object for c in cols})
+    return out
 
 
 def table(
