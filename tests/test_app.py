@@ -166,7 +166,13 @@ def test_overview_shows_land_shares_dispositions_and_classes_per_group() -> None
     land = p["land_area_mu"].sum()
     for kind, name in DISPOSITION_LABELS.items():
         listed = p["disposition"] == kind
-        assert got[f"{name}(亩)"] == fmt(p.loc[listed, "land_area_mu"].sum(), 1)
+        if kind == "densify":  # an opportunity: the headline is its 近期 tier
+            near = listed & (p["tier"] == "near")
+            assert got[f"{name}·近期(亩)"] == fmt(p.loc[near, "land_area_mu"].sum(), 1)
+            captions = " ".join(c.value for c in at.caption)
+            assert f"近期 {int(near.sum()):,} 宗；全部符合条件 {int(listed.sum()):,} 宗" in captions
+        else:
+            assert got[f"{name}(亩)"] == fmt(p.loc[listed, "land_area_mu"].sum(), 1)
         assert got[f"{name}用地占比(%)"] == fmt(p.loc[listed, "land_area_mu"].sum() / land, 1, "%")
     building = p["in_construction"].astype(bool)
     assert got["在建用地(亩)"] == fmt(p.loc[building, "land_area_mu"].sum(), 1)
@@ -174,9 +180,7 @@ def test_overview_shows_land_shares_dispositions_and_classes_per_group() -> None
     low = p["inefficient"].astype(bool)
     assert got["低效用地占比(%)"] == fmt(p.loc[low, "land_area_mu"].sum() / land, 1, "%")
     densify = p["disposition"] == "densify"
-    assert got["零地增资预计新增税收(潜力上限)(万元)"] == fmt(
-        p.loc[densify, "est_extra_tax_wan"].sum(), 0
-    )
+    assert got["新增税收潜力上限(万元)"] == fmt(p.loc[densify, "est_extra_tax_wan"].sum(), 0)
     assert got["未评企业(家)"] == f"{int(e['class'].isna().sum()):,}"
     groups = next(d.value for d in at.dataframe if "评价组" in d.value.columns)
     assert groups["评价组"].tolist() == list(GROUP_LABELS.values())
@@ -391,6 +395,15 @@ def test_data_screen_reports_the_current_dataset() -> None:
     ds = read_dataset(ROOT / "data")
     assert metrics(at)["宗地(宗)"] == f"{len(ds.parcels):,}"
     assert metrics(at)["错误(个)"] == "0"
+    res = shown_result(at)  # the evaluation's report (reading and evaluation stages)
+    assert len(res.report.warnings) > len(ds.report.warnings)
+    assert metrics(at)["警告(个)"] == f"{len(res.report.warnings):,}"
+    shown = at.expander[0].dataframe[0].value
+    want = res.report.to_frame()
+    assert shown["问题"].tolist() == want["问题"].tolist()
+    assert shown["问题类型"].tolist() == want["问题类型"].tolist()
+    assert not shown["问题类型"].str.fullmatch(r"[a-z_]+").any()  # Chinese, not codes
+    assert "EPSG:4549" in " ".join(c.value for c in at.caption)
 
 
 def test_a_folder_with_errors_stops_with_its_report(
