@@ -80,7 +80,15 @@ def zone_totals(df: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
-lists = {kind: sheets[DISPOSITION_LABELS[kind]] for kind in DISPOSITIONS}
+def committee_order(df: pd.DataFrame) -> pd.DataFrame:
+    """The columns a committee reads first: 宗地编号, 梯队, 处置理由, the 潜力上限 gains."""
+    first = [L["parcel_id"], TIER, L["disposition_reasons"]]
+    first += [c for c in df.columns if str(c).endswith("(潜力上限)")]
+    first = [c for c in first if c in df]
+    return df[first + [c for c in df.columns if c not in first]]
+
+
+lists = {kind: committee_order(sheets[DISPOSITION_LABELS[kind]]) for kind in DISPOSITIONS}
 shown = {kind: df[df[TIER].isin(tiers)].reset_index(drop=True) for kind, df in lists.items()}
 tabs = st.tabs(
     [f"{DISPOSITION_LABELS[k]}({len(shown[k])}/{len(lists[k])} 宗)" for k in DISPOSITIONS]
