@@ -172,6 +172,7 @@ def main() -> None:
         ]
         nav = st.navigation(pages)
         sidebar()
+        state.illustrative_banner()
         nav.run()
     except Exception:  # st.stop and st.rerun are not Exceptions: they pass
         log.exception("unexpected error in the app")

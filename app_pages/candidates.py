@@ -68,15 +68,27 @@ def zone_totals(df: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
     d = df.copy()
     d[zone] = d[zone].fillna("片区外").replace("", "片区外")
     cols = [c for c in sums if c in d]
-    g = d.groupby(zone, sort=True)
+    g = d.groupby(zone, sort=False)
     out = g[cols].sum(min_count=1)
     out.insert(0, "宗地数(宗)", g.size())
-    out = out.reset_index()
+    # the zones file order (北, 中, 南 …), 片区外 last
+    known = [z for z in res.zones.get("zone_name", pd.Series(dtype=object)) if z in out.index]
+    rest = sorted(z for z in out.index if z not in known and z != "片区外")
+    tail = ["片区外"] if "片区外" in out.index else []
+    out = out.reindex([*known, *rest, *tail]).reset_index()
     total = {zone: "合计", "宗地数(宗)": len(d), **{c: d[c].sum(min_count=1) for c in cols}}
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
-lists = {kind: sheets[DISPOSITION_LABELS[kind]] for kind in DISPOSITIONS}
+def committee_order(df: pd.DataFrame) -> pd.DataFrame:
+    """The columns a committee reads first: 宗地编号, 梯队, 处置理由, the 潜力上限 gains."""
+    first = [L["parcel_id"], TIER, L["disposition_reasons"]]
+    first += [c for c in df.columns if str(c).endswith("(潜力上限)")]
+    first = [c for c in first if c in df]
+    return df[first + [c for c in df.columns if c not in first]]
+
+
+lists = {kind: committee_order(sheets[DISPOSITION_LABELS[kind]]) for kind in DISPOSITIONS}
 shown = {kind: df[df[TIER].isin(tiers)].reset_index(drop=True) for kind, df in lists.items()}
 tabs = st.tabs(
     [f"{DISPOSITION_LABELS[k]}({len(shown[k])}/{len(lists[k])} 宗)" for k in DISPOSITIONS]
@@ -90,6 +102,15 @@ for tab, kind in zip(tabs, DISPOSITIONS, strict=True):
             continue
         st.markdown("**各片区合计**")
         totals = zone_totals(df, [L[c] for c in SUMS[kind]])
-        render.table(totals, key=f"cand_{kind}_zones")
+        render.table(
+            totals,
+            key=f"cand_{kind}_zones",
+            hidden=render.hidden_labels(res.access, totals.columns, totals=True),
+        )
         st.markdown(f"**清单**(按梯队、优先级排列；处置理由为规则判定结果；{GAINS[kind]})")
-        render.table(df, key=f"cand_{kind}", height=420)
+        render.table(
+            df,
+            key=f"cand_{kind}",
+            height=420,
+            hidden=render.hidden_labels(res.access, df.columns),
+        )

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from lcgis.crs import crs_name
 from lcgis.schema import LAYER_LABELS
 from ui import auth, render, settings, state, uploads
 
@@ -34,22 +35,24 @@ if Path(current).is_dir():
         ],
         columns=["图层", "文件", "大小(KB)"],
     )
+    # the evaluation's report (reading and evaluation stages), the same as the workbook's
+    ctx = None if ds.report.has_errors else state.context()
+    quality = ds.report if ctx is None else ctx.result.report
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("宗地(宗)", f"{len(ds.parcels):,}")
     c2.metric("企业年度记录(条)", f"{0 if ds.enterprises is None else len(ds.enterprises):,}")
-    c3.metric("错误(个)", f"{len(ds.report.errors):,}")
-    c4.metric("警告(个)", f"{len(ds.report.warnings):,}")
-    st.caption(f"工作坐标系：{ds.crs.name if ds.crs else '—'}(面积在此投影中量算)")
+    c3.metric("错误(个)", f"{len(quality.errors):,}")
+    c4.metric("警告(个)", f"{len(quality.warnings):,}")
+    st.caption(f"工作坐标系：{crs_name(ds.crs)}(面积在此投影中量算)")
     st.dataframe(
         files,
         hide_index=True,
         width="stretch",
         column_config={"大小(KB)": st.column_config.NumberColumn(format="%,.1f")},
     )
-    with st.expander(f"数据检查报告(错误 {len(ds.report.errors)}，警告 {len(ds.report.warnings)})"):
-        st.dataframe(ds.report.to_frame(), hide_index=True, width="stretch")
-    if not ds.report.has_errors:
-        ctx = state.context()
+    with st.expander(f"数据检查报告(错误 {len(quality.errors)}，警告 {len(quality.warnings)})"):
+        render.table(quality.to_frame(), key="data_report")
+    if ctx is not None:
         st.markdown("**下载当前评价结果**")
         d1, d2 = st.columns(2)
         d1.download_button(

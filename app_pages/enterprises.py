@@ -68,12 +68,13 @@ if "规上" in view:
     view["规上"] = view["规上"].map(lambda b: "" if pd.isna(b) else ("是" if b else "否"))
 
 st.markdown(f"**共 {len(view):,} 家**(勾选左侧方框可在下方地图上查看其用地)")
+table_view, table_config = render.frame(view, render.hidden_labels(res.access, view.columns))
 event = st.dataframe(
-    view,
+    table_view,
     hide_index=True,
     width="stretch",
     height=420,
-    column_config=render.column_config(view.columns),
+    column_config=table_config,
     on_select="rerun",
     selection_mode="multi-row",
     key="ent_table",

@@ -58,7 +58,18 @@ GOOD_DOWN = {"idle_mu", "undeveloped_mu", "inefficient_mu", "reclaim_mu", "buyba
 GOOD_DOWN |= {k.replace("_mu", "_share") for k in GOOD_DOWN}
 
 
+#: Short metric labels (the full wording goes to the help text).
+SHORT = {
+    "est_extra_tax_wan": (
+        "新增税收潜力上限(万元)",
+        "零地增资宗地按现有单位建筑面积税收估算的新增税收，是潜力上限而非预测",
+    )
+}
+
+
 def label(key: str) -> str:
+    if key in SHORT:
+        return SHORT[key][0]
     name, unit = summary.HEADLINE_LABELS[key]
     return f"{name}({unit})" if unit else name
 
@@ -76,14 +87,32 @@ def moved(key: str, digits: int) -> str | None:
     return render.delta(d, digits)
 
 
+p_all = res.parcels
+densify_near = p_all[
+    p_all["disposition"].eq("densify").fillna(False).astype(bool)
+    & p_all["tier"].eq("near").fillna(False).astype(bool)
+]
+
 st.subheader("园区")
 for row in ROWS:
     for col, (key, digits) in zip(st.columns(len(row)), row, strict=True):
+        if key == "densify_mu":  # an opportunity: its headline is the 近期 tier
+            col.metric(
+                "零地增资·近期(亩)",
+                render.num(densify_near["land_area_mu"].sum(), 1),
+                help="零地增资是增资机会，不是问题用地；近期梯队为优先推进的宗地。",
+            )
+            col.caption(
+                f"近期 {len(densify_near):,} 宗；全部符合条件 "
+                f"{render.num(now['n_densify'], 0)} 宗、{render.num(now['densify_mu'], 1)} 亩"
+            )
+            continue
         col.metric(
             label(key),
             shown(key, now[key], digits),
             moved(key, digits),
             delta_color="inverse" if key in GOOD_DOWN else "normal",
+            help=SHORT[key][1] if key in SHORT else None,
         )
         kind = key.removesuffix("_mu")
         if kind in DISPOSITIONS:
@@ -156,7 +185,12 @@ render.table(groups.rename_axis("评价组").reset_index(), key="overview_groups
 
 st.subheader("各片区")
 zones = report.zone_table(res)
-render.table(state.workbook_sheets(ctx.key, _result=res)["片区"], key="overview_zones")
+zone_sheet = state.workbook_sheets(ctx.key, _result=res)["片区"]
+render.table(
+    zone_sheet,
+    key="overview_zones",
+    hidden=render.hidden_labels(res.access, zone_sheet.columns, totals=True),
+)
 st.caption(
     "各类企业按其用地最多的宗地所在片区计数；企业数按在该片区有用地的企业计，"
     "跨片区企业在园区合计中只计一次。"
@@ -240,17 +274,23 @@ with c3:
 
 land = pd.DataFrame(
     {
-        "类型": ["闲置", "未开发", "低效", "在建", *(DISPOSITION_LABELS[k] for k in DISPOSITIONS)],
+        "类型": [
+            "闲置",
+            "未开发",
+            "低效",
+            "在建",
+            *(DISPOSITION_LABELS[k] for k in DISPOSITIONS if k != "densify"),
+        ],
         "面积(亩)": [
             now["idle_mu"],
             now["undeveloped_mu"],
             now["inefficient_mu"],
             now["in_construction_mu"],
-            *(now[f"{k}_mu"] for k in DISPOSITIONS),
+            *(now[f"{k}_mu"] for k in DISPOSITIONS if k != "densify"),
         ],
     }
 )
-st.markdown("**需关注用地(亩)**")
+st.markdown("**需关注用地(亩)**(零地增资是增资机会，不列入)")
 st.altair_chart(
     alt.Chart(land)
     .mark_bar(color="#e66101")

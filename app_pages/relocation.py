@@ -62,15 +62,10 @@ else:
             col.markdown(f"**各片区{title}：搬迁前后**")
             col.bar_chart(plan_map.chart_data(rp.before_after, fig), stack=False, y_label=title)
         table = plan_map.before_after_table(rp.before_after)
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            height=460,
-            column_config={
-                c: st.column_config.NumberColumn(c, format="%,.2f") for c in table.columns[2:]
-            },
+        render.table(
+            render.by_row(table, "指标", table.columns[2:]),
             key="reloc_before_after",
+            height=460,
         )
         st.caption("亩均 = 片区税收(产值)合计 ÷ 片区全部用地；新入驻宗地不计入 A/B/C/D 类。")
     with plan_tab:

@@ -24,10 +24,12 @@ q = review_panel.queue(ctx, today)
 
 # --- counts per status -------------------------------------------------------------------------
 counts = q["status"].value_counts()
-cols = st.columns(len(review.STATUSES) + 1)
-for col, status in zip(cols, review.STATUSES, strict=False):
-    col.metric(f"{status}(宗)", f"{int(counts.get(status, 0)):,}")
-cols[-1].metric("逾期(宗)", f"{int(q['overdue'].sum()):,}")
+tiles = [(s, int(counts.get(s, 0))) for s in review.STATUSES] + [("逾期", int(q["overdue"].sum()))]
+PER_ROW = 5  # a label such as 列入无偿收回程序 reads whole at this width
+for start in range(0, len(tiles), PER_ROW):
+    row = tiles[start : start + PER_ROW]
+    for col, (status, n) in zip(st.columns(PER_ROW), row, strict=False):
+        col.metric(status, f"{n:,} 宗")
 
 # --- filters -----------------------------------------------------------------------------------
 f1, f2, f5, f3, f4 = st.columns([3, 2, 2, 2, 1], vertical_alignment="bottom")
@@ -57,7 +59,13 @@ if overdue:
     shown = shown[shown["overdue"]]
 
 st.markdown(f"**共 {len(shown):,} 宗**")
-render.table(review_panel.queue_view(shown), key="rq_table", height=460)
+view = review_panel.queue_view(shown)
+render.table(
+    view,
+    key="rq_table",
+    height=460,
+    hidden=render.hidden_labels(ctx.result.access, view.columns),
+)
 
 # --- export ------------------------------------------------------------------------------------
 url, dataset, seq = review_panel.stamp()

@@ -151,3 +151,28 @@ def wgs84_to_gcj02(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     return gpd.GeoSeries(
         shapely.transform(lonlat.values, shift), index=geoms.index, crs=DISPLAY_CRS
     )
+
+
+def crs_name(crs: pyproj.CRS | None) -> str:
+    """A Chinese name of a coordinate system, from its EPSG code ('—' when there is none).
+
+    >>> crs_name(pyproj.CRS.from_epsg(4549))
+    'CGCS2000 3度带高斯-克吕格投影(中央经线120°E，EPSG:4549)'
+    >>> crs_name(pyproj.CRS.from_epsg(32650))
+    'WGS 84 UTM投影 第50带北(EPSG:32650)'
+    """
+    if crs is None:
+        return "—"
+    code = crs.to_epsg()
+    if code is None:
+        return str(crs.name)
+    if 4534 <= code <= 4554:  # CGCS2000 3-degree GK, central meridian 75°E … 135°E
+        return f"CGCS2000 3度带高斯-克吕格投影(中央经线{75 + 3 * (code - 4534)}°E，EPSG:{code})"
+    if 4513 <= code <= 4533:  # the same with the zone number in the false easting
+        zone = 25 + code - 4513
+        return f"CGCS2000 3度带高斯-克吕格投影(第{zone}带，中央经线{3 * zone}°E，EPSG:{code})"
+    if 32601 <= code <= 32660 or 32701 <= code <= 32760:
+        hemi = "北" if code < 32700 else "南"
+        return f"WGS 84 UTM投影 第{code % 100}带{hemi}(EPSG:{code})"
+    named = {4490: "CGCS2000 经纬度", 4326: "WGS 84 经纬度", 3857: "Web墨卡托"}
+    return f"{named[code]}(EPSG:{code})" if code in named else f"{crs.name}(EPSG:{code})"

@@ -16,10 +16,17 @@ import pandas as pd
 
 from .access import MASKED, masked
 from .candidates import DISPOSITION_LABELS, TIER_LABELS
+from .demo import ILLUSTRATIVE
 from .evaluate import GROUP_LABELS, INDICATOR_LABELS
 from .land import NOT_TESTED_IN_CONSTRUCTION, REASON_LABELS
 from .pipeline import Result
-from .report import ALL_REASON_LABELS, IDLE_ACTIONS, VALUE_LABELS, shortlist
+from .report import (
+    ALL_REASON_LABELS,
+    IDLE_ACTIONS,
+    VALUE_LABELS,
+    illustrative_statement,
+    shortlist,
+)
 from .rules import Rules
 from .schema import FIELDS, M2_PER_MU
 
@@ -58,6 +65,8 @@ class Card:
     )
     #: Notes on how figures were found (years of data, 建筑密度, storeys over 8 m, …).
     notes: list[str] = field(default_factory=list)
+    #: The dataset's own statement that it is illustrative (示意数据), '' for real data.
+    illustrative: str = ""
 
 
 class _Hidden(float):
@@ -733,12 +742,16 @@ def explain(result: Result, parcel_id: str) -> Card | None:
         scores=scores,
         disposition=disposition_table(row, result.rules),
         notes=_notes(row, result.rules),
+        illustrative=illustrative_statement(result.files),
     )
 
 
 def format_text(card: Card) -> str:
     """The card as plain text for a terminal or a printout."""
-    parts = [card.title, "=" * 40, "结论：", *(f"  · {v}" for v in card.verdict)]
+    parts = [card.title, "=" * 40]
+    if card.illustrative:
+        parts.append(f"注意：本体检表基于{ILLUSTRATIVE}，不得用于实际评价或决策。")
+    parts += ["结论：", *(f"  · {v}" for v in card.verdict)]
     if card.notes:
         parts += ["说明：", *(f"  · {n}" for n in card.notes)]
     for title, table in (

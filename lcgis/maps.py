@@ -117,6 +117,8 @@ STATUS_COLORS: dict[str, str] = {
     "待核查": "#fee08b",
     "核查中": "#fdae61",
     "已核实": "#74add1",
+    "列入无偿收回程序": "#67001f",
+    "列入收储改造计划": "#f46d43",
     "列入腾笼换鸟计划": "#d7191c",
     "列入零地增资计划": "#762a83",
     "已处置": "#1a9641",
@@ -822,10 +824,17 @@ def build_map(
         location=[(lat0 + lat1) / 2, (lon0 + lon1) / 2],
         zoom_start=14,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # folium's scale bar shows feet too: a metric one below
         max_zoom=20,
     )
     m.default_js, m.default_css = leaflet_assets(assets_url)
+    scale = folium.MacroElement()
+    scale._template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+    m.add_child(scale)
     spec = BASEMAPS.get(basemap, BASEMAPS["none"])
     if spec.needs_key and not (tianditu_key and _KEY.match(tianditu_key)):
         spec = BASEMAPS["osm"]

@@ -31,6 +31,68 @@ from .schema import FIELDS, LAYER_LABELS, NON_NEGATIVE
 
 Level = Literal["error", "warning"]
 _LEVEL_ZH = {"error": "错误", "warning": "警告"}
+
+#: Short Chinese names of the issue codes (the 代码 column of the 数据质量 sheet and the app).
+ISSUE_LABELS: dict[str, str] = {
+    "area_mismatch": "登记面积与实测不符",
+    "axes_swapped": "坐标轴顺序颠倒",
+    "bad_crs": "坐标系无效",
+    "bad_geometry_text": "几何文本无法解析",
+    "bad_industry_code": "行业代码无效",
+    "bad_mapping": "字段映射有误",
+    "bad_value": "取值无效",
+    "control_characters": "含控制字符",
+    "credit_code_invalid": "信用代码校验不通过",
+    "crs_mismatch": "图层坐标系不一致",
+    "duplicate_id": "编号重复",
+    "empty_geometry": "几何为空",
+    "empty_layer": "图层为空",
+    "equal_share": "用地按平均分摊",
+    "formula_without_value": "公式无计算值",
+    "in_park_without_parcel": "园区内企业缺少现宗地",
+    "invalid_geometry": "几何无效",
+    "mapped_column_missing": "映射的列不存在",
+    "missing_column": "缺少字段",
+    "missing_file": "缺少文件",
+    "missing_id": "缺少编号",
+    "missing_value": "缺少取值",
+    "mover_not_occupant": "搬迁企业不在该宗地",
+    "negative_value": "数值为负",
+    "no_annual_data": "缺少年度数据",
+    "no_benchmark": "缺少行业基准",
+    "no_crs": "缺少坐标系",
+    "no_geometry_column": "缺少几何列",
+    "no_land_data": "缺少用地数据",
+    "no_land_left": "宗地用地已分完",
+    "not_polygon": "不是面要素",
+    "outside_zones": "不在任何片区内",
+    "over_allocated": "用地分摊超出宗地面积",
+    "overlapping_parcels": "宗地相互重叠",
+    "share_out_of_range": "比例超出范围",
+    "shared_current_parcel": "多家搬迁企业共用现宗地",
+    "storeys_assumed": "层数按假定值",
+    "unknown_parcel": "宗地编号不存在",
+    "unknown_value": "取值不在代码表中",
+    "unreadable": "文件无法读取",
+    "zero_area": "面积为零",
+}
+
+
+def issue_label(code: str) -> str:
+    """The Chinese name of an issue code (the code itself when it has none)."""
+    return ISSUE_LABELS.get(code, code)
+
+
+def field_label(layer: str, name: str) -> str:
+    """The Chinese label of a layer's field (the name itself when it is not a known field)."""
+    if not name:
+        return ""
+    known = FIELDS.get(layer, {}).get(name)
+    if known is None:
+        known = next((f[name] for f in FIELDS.values() if name in f), None)
+    return f"{known.label}({name})" if known is not None else name
+
+
 #: How many row numbers one issue lists before saying "等N行".
 MAX_ROWS_SHOWN = 20
 
@@ -107,18 +169,18 @@ class QualityReport:
         rows = [
             {
                 "级别": _LEVEL_ZH[i.level],
-                "代码": i.code,
+                "问题类型": issue_label(i.code),
                 "图层": LAYER_LABELS.get(i.layer, i.layer),
                 "文件": i.file,
                 "行号": "、".join(str(r) for r in i.rows[:MAX_ROWS_SHOWN])
                 + (f" 等{len(i.rows)}行" if len(i.rows) > MAX_ROWS_SHOWN else ""),
-                "字段": i.field,
+                "字段": field_label(i.layer, i.field),
                 "问题": i.message,
                 "处理建议": i.fix,
             }
             for i in self.errors + self.warnings
         ]
-        cols = ["级别", "代码", "图层", "文件", "行号", "字段", "问题", "处理建议"]
+        cols = ["级别", "问题类型", "图层", "文件", "行号", "字段", "问题", "处理建议"]
         return pd.DataFrame(rows, columns=cols)
 
 

@@ -10,6 +10,7 @@ import zipfile
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from argon2 import PasswordHasher
 
@@ -17,7 +18,9 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 from lcgis import report, review, summary
+from lcgis.access import MASKED
 from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
+from lcgis.demo import ILLUSTRATIVE
 from lcgis.evaluate import GROUP_LABELS, sensitivity
 from lcgis.explain import fmt
 from lcgis.io import read_dataset
@@ -87,6 +90,27 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+RAW_EMPTY = {"None", "nan", "NaN", "<NA>", "NaT"}
+
+
+def assert_no_raw_empty(at: AppTest) -> None:
+    """No table on the page has a missing cell (Streamlit would show "None") or the text of
+    one."""
+    for df in at.dataframe:
+        table = df.value
+        assert not table.isna().any().any(), table.columns[table.isna().any()].tolist()
+        for col in table.columns:
+            assert not table[col].astype(str).isin(RAW_EMPTY).any(), col
+
+
+@pytest.mark.parametrize("title", ["总览", "企业", "候选", "审核"])
+def test_no_table_cell_shows_none(title: str) -> None:
+    at = app(title)
+    for tab in at.tabs:  # the candidate lists are in tabs: all of them are rendered
+        assert tab.dataframe is not None
+    assert_no_raw_empty(at)
+
+
 def test_navigation_has_exactly_the_five_screens() -> None:
     text = (ROOT / "app.py").read_text(encoding="utf-8")
     import ast
@@ -142,7 +166,13 @@ def test_overview_shows_land_shares_dispositions_and_classes_per_group() -> None
     land = p["land_area_mu"].sum()
     for kind, name in DISPOSITION_LABELS.items():
         listed = p["disposition"] == kind
-        assert got[f"{name}(亩)"] == fmt(p.loc[listed, "land_area_mu"].sum(), 1)
+        if kind == "densify":  # an opportunity: the headline is its 近期 tier
+            near = listed & (p["tier"] == "near")
+            assert got[f"{name}·近期(亩)"] == fmt(p.loc[near, "land_area_mu"].sum(), 1)
+            captions = " ".join(c.value for c in at.caption)
+            assert f"近期 {int(near.sum()):,} 宗；全部符合条件 {int(listed.sum()):,} 宗" in captions
+        else:
+            assert got[f"{name}(亩)"] == fmt(p.loc[listed, "land_area_mu"].sum(), 1)
         assert got[f"{name}用地占比(%)"] == fmt(p.loc[listed, "land_area_mu"].sum() / land, 1, "%")
     building = p["in_construction"].astype(bool)
     assert got["在建用地(亩)"] == fmt(p.loc[building, "land_area_mu"].sum(), 1)
@@ -150,9 +180,7 @@ def test_overview_shows_land_shares_dispositions_and_classes_per_group() -> None
     low = p["inefficient"].astype(bool)
     assert got["低效用地占比(%)"] == fmt(p.loc[low, "land_area_mu"].sum() / land, 1, "%")
     densify = p["disposition"] == "densify"
-    assert got["零地增资预计新增税收(潜力上限)(万元)"] == fmt(
-        p.loc[densify, "est_extra_tax_wan"].sum(), 0
-    )
+    assert got["新增税收潜力上限(万元)"] == fmt(p.loc[densify, "est_extra_tax_wan"].sum(), 0)
     assert got["未评企业(家)"] == f"{int(e['class'].isna().sum()):,}"
     groups = next(d.value for d in at.dataframe if "评价组" in d.value.columns)
     assert groups["评价组"].tolist() == list(GROUP_LABELS.values())
@@ -268,8 +296,8 @@ def test_enterprise_table_is_ranked_and_filters_by_widgets() -> None:
     res = shown_result(at)
     table = at.dataframe[0].value
     assert len(table) == len(res.enterprises)
-    above = table[table["评价组"] == "规上组"]["组内排名"].dropna()
-    assert above.is_monotonic_increasing
+    above = pd.to_numeric(table[table["评价组"] == "规上组"]["组内排名"], errors="coerce")
+    assert above.notna().any() and above.dropna().is_monotonic_increasing
     at.multiselect(key="ent_class").set_value(["A"]).run()
     table = at.dataframe[0].value
     assert (
@@ -357,8 +385,9 @@ def test_candidates_mask_tax_for_a_guest() -> None:
     tab = next(t for t in at.tabs if t.label.startswith(DISPOSITION_LABELS[kind]))
     table = tab.dataframe[1].value
     taxed = [c for c in table.columns if "税" in c]
-    assert taxed and all(table[c].isna().all() for c in taxed)
+    assert taxed and all((table[c] == MASKED).all() for c in taxed)
     assert table["宗地编号"].notna().all()
+    assert_no_raw_empty(at)
 
 
 def test_data_screen_reports_the_current_dataset() -> None:
@@ -366,6 +395,15 @@ def test_data_screen_reports_the_current_dataset() -> None:
     ds = read_dataset(ROOT / "data")
     assert metrics(at)["宗地(宗)"] == f"{len(ds.parcels):,}"
     assert metrics(at)["错误(个)"] == "0"
+    res = shown_result(at)  # the evaluation's report (reading and evaluation stages)
+    assert len(res.report.warnings) > len(ds.report.warnings)
+    assert metrics(at)["警告(个)"] == f"{len(res.report.warnings):,}"
+    shown = at.expander[0].dataframe[0].value
+    want = res.report.to_frame()
+    assert shown["问题"].tolist() == want["问题"].tolist()
+    assert shown["问题类型"].tolist() == want["问题类型"].tolist()
+    assert not shown["问题类型"].str.fullmatch(r"[a-z_]+").any()  # Chinese, not codes
+    assert "EPSG:4549" in " ".join(c.value for c in at.caption)
 
 
 def test_a_folder_with_errors_stops_with_its_report(
@@ -473,3 +511,22 @@ def test_card_shows_the_disposition_and_hides_tax_from_a_guest() -> None:
     assert "仅核查人员可见" in guest
     admin = "\n".join(m.value for m in app("地图", lcgis_selected_parcel=pid, **ADMIN).markdown)
     assert md(tax) in admin
+
+
+@pytest.mark.parametrize("title", list(PAGES))
+def test_every_screen_marks_the_demo_as_illustrative_and_shows_no_server_path(
+    title: str, toy: Path, admin: dict[str, object]
+) -> None:
+    from tests.test_app_access import page_text
+
+    def banner(at: AppTest) -> list[str]:
+        return [w.value for w in at.warning if ILLUSTRATIVE in w.value]
+
+    assert report.illustrative_statement(read_dataset(ROOT / "data").files)
+    at = app(title)
+    assert banner(at)
+    assert str(ROOT) not in page_text(at)
+    assert not report.illustrative_statement(read_dataset(toy).files)
+    at = app(title, lcgis_data_dir=str(toy), **admin)
+    assert not banner(at)
+    assert str(toy) not in page_text(at)

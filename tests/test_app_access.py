@@ -25,6 +25,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from lcgis import report, review, summary
+from lcgis.access import MASKED
 from lcgis.explain import fmt
 from lcgis.io import read_dataset
 from lcgis.pipeline import Result, run
@@ -299,7 +300,7 @@ def test_overview_totals_for_each_role(tmp_path: Path, monkeypatch: pytest.Monke
         round(by_zone.sum(), 6),  # 园区合计
     ]
     at.switch_page(PAGES["企业"]).run()
-    assert at.dataframe[0].value["亩均税收(万元/亩)"].isna().all()  # never a firm's figure
+    assert at.dataframe[0].value["亩均税收(万元/亩)"].eq(MASKED).all()  # never a firm's figure
 
 
 # --- the sidebar: no server path ----------------------------------------------------------------
@@ -349,7 +350,7 @@ def test_a_guest_cannot_keep_a_path_that_is_not_offered(tmp_path: Path) -> None:
     """Session values that name unoffered paths are not used (only admins leave the list)."""
     (tmp_path / "x.toml").write_text("[access]\nconfidential = []\n", encoding="utf-8")
     at = app("企业", None, **{state.RULES_PATH: str(tmp_path / "x.toml")})
-    assert at.dataframe[0].value["亩均税收(万元/亩)"].isna().all()
+    assert at.dataframe[0].value["亩均税收(万元/亩)"].eq(MASKED).all()
     assert any("默认规则" in c.value for c in at.sidebar.caption)
     at = app("总览", None, **{state.DATA_DIR: str(tmp_path)})
     assert at.title[0].value == "登录"  # not the demo: only the login form, and no path

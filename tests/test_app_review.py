@@ -19,6 +19,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
 from lcgis import review
+from lcgis.access import MASKED
 from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS
 from lcgis.io import read_dataset
 from lcgis.pipeline import run as evaluate
@@ -102,7 +103,7 @@ def test_guest_sees_the_demo_read_only_with_confidential_figures_masked() -> Non
     at.switch_page("app_pages/enterprises.py").run()
     ok(at)
     ent = at.dataframe[0].value
-    assert ent["亩均税收(万元/亩)"].isna().all() and ent["亩均产值(万元/亩)"].isna().all()
+    assert ent["亩均税收(万元/亩)"].eq(MASKED).all() and ent["亩均产值(万元/亩)"].eq(MASKED).all()
     assert ent["企业名称"].notna().all()
     # the data screen: no upload for a guest
     at.switch_page("app_pages/data.py").run()
@@ -214,7 +215,7 @@ def test_a_viewer_cannot_change(store: ReviewStore) -> None:
     assert any("查看角色" in c.value for c in at.caption)
     assert not any(b.label == "保存" for b in at.button)
     at.switch_page("app_pages/enterprises.py").run()
-    assert at.dataframe[0].value["亩均税收(万元/亩)"].isna().all()
+    assert at.dataframe[0].value["亩均税收(万元/亩)"].eq(MASKED).all()
     assert store.get(pid, dataset=DEMO) is None
 
 
@@ -229,8 +230,8 @@ def test_review_screen_counts_and_filters(store: ReviewStore) -> None:
     at = run(REVIEW)
     assert at.title[0].value == "审核"
     m = {x.label: x.value for x in at.metric}
-    assert m["核查中(宗)"] == "2" and m["已处置(宗)"] == "1" and m["逾期(宗)"] == "1"
-    assert m["待核查(宗)"] == f"{len(ids) - 3:,}"
+    assert m["核查中"] == "2 宗" and m["已处置"] == "1 宗" and m["逾期"] == "1 宗"
+    assert m["待核查"] == f"{len(ids) - 3:,} 宗"
     table = at.dataframe[0].value
     assert len(table) == len(ids)
     assert table.set_index("宗地编号").loc[ids[5], "核查状态"] == "待核查"
@@ -271,19 +272,21 @@ def test_queue_frame_is_aligned_with_the_parcels() -> None:
     at = run(REVIEW)
     table = at.dataframe[0].value
     assert isinstance(table, pd.DataFrame)
-    assert table["宗地编号"].tolist() == parcel_ids()
+    assert sorted(table["宗地编号"]) == sorted(parcel_ids())  # every parcel once
 
 
 def test_queue_shows_each_parcel_disposition_and_tier_and_filters_by_it() -> None:
     res = evaluate(read_dataset(ROOT / "data"), load_rules())
     at = run(REVIEW)
     table = at.dataframe[0].value
-    p = res.parcels
-    assert table["处置方式"].tolist() == [DISPOSITION_LABELS.get(d, "") for d in p["disposition"]]
-    assert table["梯队"].tolist() == [TIER_LABELS.get(t, "") for t in p["tier"]]
+    p = res.parcels.set_index(res.parcels["parcel_id"].astype(str))
+    ids = table["宗地编号"].tolist()
+    want_kind = [DISPOSITION_LABELS.get(d, "") for d in p.loc[ids, "disposition"]]
+    assert table["处置方式"].tolist() == want_kind
+    assert table["梯队"].tolist() == [TIER_LABELS.get(t, "") for t in p.loc[ids, "tier"]]
     at.multiselect(key="rq_disposition").set_value([DISPOSITION_LABELS["buyback"]]).run()
     shown = at.dataframe[0].value
-    assert shown["宗地编号"].tolist() == p.loc[p["disposition"] == "buyback", "parcel_id"].tolist()
+    assert shown["宗地编号"].tolist() == [i for i in ids if p.loc[i, "disposition"] == "buyback"]
 
 
 # --- the installation's users across datasets, roles re-read, login back-off, idle logout ------
@@ -316,7 +319,7 @@ def test_switching_datasets_keeps_the_login_and_the_reviews_apart(
     at.switch_page(REVIEW).run()
     ok(at)
     m = {x.label: x.value for x in at.metric}
-    assert m["已核实(宗)"] == "1" and m["核查中(宗)"] == "0" and m["待核查(宗)"] == "1"
+    assert m["已核实"] == "1 宗" and m["核查中"] == "0 宗" and m["待核查"] == "1 宗"
     assert store.verify().ok
 
 
@@ -383,3 +386,36 @@ def test_the_client_of_a_login() -> None:
     )
     assert client_from("10.0.0.1", {}, "X-Real-IP") == "10.0.0.1"
     assert client_from(None, {}) == client_from(object(), {}) == "本机"
+
+
+def test_queue_is_in_disposition_tier_priority_order_and_takes_the_new_statuses(
+    store: ReviewStore,
+) -> None:
+    from lcgis.candidates import DISPOSITIONS, TIERS
+
+    user = store.get_user("张三")
+    assert user is not None
+    res = evaluate(read_dataset(ROOT / "data"), load_rules())
+    p = res.parcels.assign(parcel_id=res.parcels["parcel_id"].astype(str))
+    want: list[str] = []
+    for kind in DISPOSITIONS:
+        for tier in TIERS:
+            rows = p[(p["disposition"] == kind) & (p["tier"] == tier)]
+            rows = rows.sort_values(["priority", "parcel_id"], ascending=[False, True])
+            want += rows["parcel_id"].tolist()
+    want += sorted(p.loc[p["disposition"].isna(), "parcel_id"])
+    for status in ("列入收储改造计划", "列入无偿收回程序"):
+        assert status in review.STATUSES
+    pid = want[0]
+    store.set_review(pid, dataset=DEMO, by=user, status="列入收储改造计划")
+    store.set_review(want[1], dataset=DEMO, by=user, status="列入无偿收回程序")
+    saved = store.get(pid, dataset=DEMO)
+    assert saved is not None and saved.status == "列入收储改造计划"
+    at = run(REVIEW, lcgis_user=user)
+    m = {x.label: x.value for x in at.metric}
+    assert m["列入收储改造计划"] == "1 宗" and m["列入无偿收回程序"] == "1 宗"
+    table = at.dataframe[0].value
+    assert table["宗地编号"].tolist() == want
+    kinds = table["处置方式"].tolist()
+    assert kinds[0] == DISPOSITION_LABELS[str(p.set_index("parcel_id").loc[pid, "disposition"])]
+    assert table["梯队"].iloc[0] == TIER_LABELS[str(p.set_index("parcel_id").loc[pid, "tier"])]

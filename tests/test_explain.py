@@ -181,3 +181,20 @@ def test_explain_command_names_the_clause(demo: Result, capsys: pytest.CaptureFi
     assert code == 0
     assert demo.rules.source(row["disposition"]) in out
     assert DISPOSITION_LABELS[row["disposition"]] in out
+
+
+def test_explain_output_says_illustrative_on_the_demo_only(
+    demo: Result, toy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lcgis.demo import ILLUSTRATIVE
+    from lcgis.report import illustrative_statement
+
+    pid = str(demo.parcels["parcel_id"].iloc[0])
+    assert illustrative_statement(demo.files)
+    assert main(["explain", pid, str(ROOT / "data")]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[2].startswith("注意") and ILLUSTRATIVE in out.splitlines()[2]
+    toy_res = run(read_dataset(toy), load_rules())
+    assert not illustrative_statement(toy_res.files)
+    assert main(["explain", "P1", str(toy)]) == 0
+    assert ILLUSTRATIVE not in capsys.readouterr().out

@@ -32,6 +32,7 @@ import pytest
 import shapely
 
 from lcgis.cli import main
+from lcgis.validate import issue_label
 from tests.conftest import code, rect
 
 pytestmark = pytest.mark.hostile
@@ -1146,7 +1147,7 @@ def test_formula_and_control_text_is_inert_in_every_export(
     gj = gpd.read_file(outs[".geojson"])
     assert "P2" in set(gj["parcel_id"])
     report = pd.read_excel(outs[".xlsx"], sheet_name="数据质量", dtype=str)
-    warned = report[report["代码"] == "control_characters"]
+    warned = report[report["问题类型"] == issue_label("control_characters")]
     assert {"parcel_id", "name"} <= set(warned["字段"]) and len(warned) >= 2
 
 
@@ -1229,7 +1230,7 @@ def test_blank_column_and_odd_codes_are_accepted_with_warnings(
     text = "".join(capsys.readouterr())
     assert "Traceback" not in text
     report = pd.read_excel(out, sheet_name="数据质量", dtype=str)
-    bad = report[report["代码"] == "bad_industry_code"]
+    bad = report[report["问题类型"] == issue_label("bad_industry_code")]
     assert bad["文件"].tolist() == ["enterprises.xlsx"] and bad["行号"].tolist() == ["2"]
 
 

@@ -292,3 +292,16 @@ def test_class_counts_per_group_equal_the_enterprise_table(demo: Result) -> None
         for c in summary.CLASSES:
             assert table.loc[name, c] == int((mine["class"] == c).sum())
     assert int(table.to_numpy().sum()) == len(e)
+
+
+def test_scale_bar_is_metric_only() -> None:
+    html = maps.build_map("{}", [[24.9, 118.5], [25.0, 118.6]], basemap="none").get_root().render()
+    calls = re.findall(r"L\.control\.scale\(([^)]*)\)", html)
+    assert len(calls) == 1 and "imperial: false" in calls[0]
+
+
+def test_review_status_colours_cover_every_status() -> None:
+    from lcgis import review
+
+    assert list(maps.STATUS_COLORS) == list(review.STATUSES)
+    assert len(set(maps.STATUS_COLORS.values())) == len(review.STATUSES)

@@ -17,10 +17,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from lcgis import maps, report, review
+from lcgis.candidates import DISPOSITIONS, TIERS
 from lcgis.errors import ChangeRefused, LcgisError, StaleVersionError
 
 from . import auth, render, state
@@ -109,7 +111,21 @@ def queue(ctx: state.Context, today: dt.date | None = None) -> pd.DataFrame:
     due = pd.to_datetime(out["due_date"], errors="coerce")
     out["overdue"] = (due < pd.Timestamp(today)).to_numpy() & ~out["status"].isin(CLOSED)
     out["due_date"] = due.dt.date.astype(object).where(due.notna(), None)
-    return out
+    # the order of the 候选 lists: disposition, tier, priority (higher first), parcel id
+    kinds = p["disposition"] if "disposition" in p else pd.Series(None, index=p.index)
+    tiers = p["tier"] if "tier" in p else pd.Series(None, index=p.index)
+    prio = pd.to_numeric(p.get("priority", pd.Series(np.nan, index=p.index)), errors="coerce")
+    order = pd.DataFrame(
+        {
+            "parcel_id": p["parcel_id"].astype(str).to_numpy(),
+            "_d": kinds.map({d: i for i, d in enumerate(DISPOSITIONS)}).fillna(len(DISPOSITIONS)),
+            "_t": tiers.map({t: i for i, t in enumerate(TIERS)}).fillna(len(TIERS)),
+            "_p": -prio.fillna(-np.inf).to_numpy(),
+        }
+    )
+    out = out.merge(order, on="parcel_id", how="left")
+    out = out.sort_values(["_d", "_t", "_p", "parcel_id"], kind="stable")
+    return out.drop(columns=["_d", "_t", "_p"]).reset_index(drop=True)
 
 
 QUEUE_LABELS: dict[str, str] = {

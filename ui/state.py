@@ -32,6 +32,7 @@ import pandas as pd
 import streamlit as st
 
 from lcgis import access, maps, report, review, summary
+from lcgis.demo import ILLUSTRATIVE
 from lcgis.errors import LcgisError, RulesError
 from lcgis.evaluate import GROUP_LABELS
 from lcgis.evaluate import sensitivity as _sensitivity
@@ -216,6 +217,28 @@ def dataset_label(folder: str) -> str:
     if len(parts) >= 3 and parts[1] == "uploads":
         return f"本次上传的数据({parts[2]})"
     return "本次上传的数据"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def illustrative(data_dir: str, stamp: str) -> str:
+    """The dataset's own statement that it is illustrative (示意数据), '' when it makes none
+    (:func:`lcgis.report.illustrative_statement`, the test the workbook and the card use)."""
+    if not Path(data_dir).is_dir():
+        return ""
+    try:
+        return report.illustrative_statement(dataset(data_dir, stamp).files)
+    except LcgisError:
+        return ""
+
+
+def illustrative_banner() -> None:
+    """On a dataset that says it is illustrative: a banner (every screen shows it)."""
+    data_dir = str(st.session_state.get(DATA_DIR) or initial_data_dir())
+    if illustrative(data_dir, files_stamp(data_dir)):
+        st.warning(
+            f"当前为{ILLUSTRATIVE}(虚构园区，仅供演示)：页面上的数字不得用于实际评价或决策。",
+            icon=":material/science:",
+        )
 
 
 def files_stamp(folder: str | Path) -> str:
