@@ -67,7 +67,11 @@ else:
             key="reloc_before_after",
             height=460,
         )
-        st.caption("亩均 = 片区税收(产值)合计 ÷ 片区全部用地；新入驻宗地不计入 A/B/C/D 类。")
+        st.caption(
+            "搬迁后为预期值：新入驻企业按其申报的预期亩均税收(产值)，未申报的按片区同行业基准"
+            "测算(见搬迁方案的“预期值来源”)；亩均 = 片区税收(产值)合计 ÷ 片区全部用地；"
+            "新入驻宗地不计入 A/B/C/D 类。"
+        )
     with plan_tab:
         sheet = plan_sheets(rp)["搬迁方案"]
         unplaced = sheet[~placed.to_numpy()]

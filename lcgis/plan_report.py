@@ -71,11 +71,12 @@ _NUMBER_HEADERS = ("(亩)", "万元", "搬迁前", "搬迁后", "变化", "规�
 
 def plan_sheets(rp: RelocationPlan) -> dict[str, pd.DataFrame]:
     """The workbook's sheets with Chinese headers: 搬迁方案, 前后对比, 求解说明."""
-    t = pd.DataFrame(rp.plan.drop(columns=rp.plan.geometry.name))
+    # zones by name only (片区编号 such as "north" is for files, not for people)
+    t = pd.DataFrame(rp.plan.drop(columns=[rp.plan.geometry.name, "zone_id"]))
     t["industry_match"] = t["industry_match"].map(
         lambda b: "" if pd.isna(b) else ("是" if b else "否")
     )
-    ba = rp.before_after.drop(columns=["figure"]).rename(columns=BEFORE_AFTER_LABELS)
+    ba = rp.before_after.drop(columns=["figure", "zone_id"]).rename(columns=BEFORE_AFTER_LABELS)
     zh = OBJECTIVE_ZH[rp.objective]
     info = pd.DataFrame(
         [

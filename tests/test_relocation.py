@@ -769,7 +769,7 @@ def test_cli_plan_xlsx(toy: Path, tmp_path: Path, capsys) -> None:
     assert rows["M2"]["说明"] == "没有面积合适的地块"
     assert rows["M3"]["说明"] == "没有以该行业为主导产业的片区"
     ba = [c.value for c in wb["前后对比"][1]]
-    assert ba == ["片区编号", "片区", "指标", "搬迁前", "搬迁后", "变化", "规划目标", "距目标"]
+    assert ba == ["片区", "指标", "搬迁前", "搬迁后", "变化", "规划目标", "距目标"]
 
 
 def test_cli_plan_csv_gpkg_free_exclude_objective(toy: Path, tmp_path: Path, capsys) -> None:
