@@ -247,10 +247,10 @@ def card(c: Card) -> None:
     for note in c.notes:
         st.caption(note)
     tabs = st.tabs(["处置建议", "计算指标", "规则检验", "用地企业", "得分明细", "基础数据"])
-    parts = (
-        (c.disposition, "未列入处置清单", False),
+    parts = (  # tables with long texts (reasons, clauses) as plain tables: they wrap
+        (c.disposition, "未列入处置清单", True),
         (c.figures, "无", True),
-        (c.rules, "无", False),
+        (c.rules, "无", True),
         (c.occupants, "该宗地没有用地企业", False),
         (c.scores, "没有参评企业的得分", False),
         (c.inputs, "无", True),
@@ -259,7 +259,7 @@ def card(c: Card) -> None:
         with tab:
             if frame.empty:
                 st.caption(empty)
-            elif narrow:  # few columns: a plain table reads (and prints) best
+            elif narrow:  # a plain table reads (and prints) best, and wraps long texts
                 st.table(frame.set_index(frame.columns[0]))
             else:  # wide: a scrollable grid
                 table(frame)
