@@ -28,7 +28,7 @@ categorical = maps.INDICATORS[indicator].palette == "classes"
 scheme = c2.selectbox(
     "分级方法",
     list(maps.SCHEMES),
-    format_func=maps.SCHEMES.get,
+    format_func=lambda s: maps.SCHEMES[s],
     key="map_scheme",
     disabled=categorical,
 )
@@ -102,13 +102,13 @@ with s1.form("map_search_form", clear_on_submit=False, border=False):
     f2.form_submit_button("查找", on_click=_search)
 hits: list[tuple[str, str]] = st.session_state.get("map_hits", [])
 if hits:
-    labels = dict(hits)
+    labels: dict[str, str] = dict(hits)
     if st.session_state.get("map_hit") not in labels:
         st.session_state["map_hit"] = hits[0][0]
     s2.selectbox(
         f"找到 {len(hits)} 宗",
         list(labels),
-        format_func=labels.get,
+        format_func=lambda pid: labels[pid],
         key="map_hit",
         on_change=_pick,
     )
@@ -124,7 +124,7 @@ with left:
         ctx,
         key="parcel_map",
         indicator=indicator,
-        scheme=scheme,
+        scheme=str(scheme),
         k=int(k),
         basemap=basemap,
         highlight=[selected] if selected else [],
@@ -150,7 +150,7 @@ with right:
     else:
         st.info("在地图上点击一宗地，或在上方查找，即可在此查看其体检表。")
 
-legend = mapview.legend_rows(ctx, indicator, scheme, int(k), maps.BASEMAPS[basemap].datum)
+legend = mapview.legend_rows(ctx, indicator, str(scheme), int(k), maps.BASEMAPS[basemap].datum)
 with st.expander(f"图例与分级统计：{legend.title}", expanded=False):
     mu = pd.to_numeric(res.parcels["land_area_mu"], errors="coerce")
     rows = pd.DataFrame(legend.rows, columns=["颜色", "分级", "宗地数(宗)"])

@@ -198,16 +198,16 @@ st.caption(
 
 if before:
     st.subheader("同比变化")
-    digits = {key: d for row in ROWS for key, d in row}
+    decimals = {key: d for row in ROWS for key, d in row}
     keys = [k for k in summary.HEADLINE_LABELS if k in now]
     yoy = pd.DataFrame(
         {
             "指标": [label(k) for k in keys],
-            f"{ctx.year} 年": [shown(k, now[k], digits.get(k, 2)) for k in keys],
+            f"{ctx.year} 年": [shown(k, now[k], decimals.get(k, 2)) for k in keys],
             f"{prev_res.year if prev_res else ''} 年": [
-                shown(k, before.get(k, math.nan), digits.get(k, 2)) for k in keys
+                shown(k, before.get(k, math.nan), decimals.get(k, 2)) for k in keys
             ],
-            "变化": [moved(k, digits.get(k, 2)) or "持平" for k in keys],
+            "变化": [moved(k, decimals.get(k, 2)) or "持平" for k in keys],
         }
     )
     st.dataframe(yoy, hide_index=True, width=720, key="overview_yoy")

@@ -331,8 +331,8 @@ def status_colors(statuses: pd.Series) -> Classes:
     """The categorical colouring by review status (-1 = a status not in :data:`STATUS_COLORS`).
 
     >>> c = status_colors(pd.Series(["待核查", "已处置", "待核查", None]))
-    >>> c.codes.tolist(), c.counts[0], c.labels[5]
-    ([0, 5, 0, -1], 2, '已处置')
+    >>> c.codes.tolist(), c.counts[0], c.labels[7]
+    ([0, 7, 0, -1], 2, '已处置')
     """
     names = list(STATUS_COLORS)
     s = pd.Series(statuses, dtype="string").fillna("")

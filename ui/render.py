@@ -223,11 +223,12 @@ def table(
     """A sortable table with Chinese number formats: empty cells blank, cells of ``hidden``
     columns (:func:`hidden_labels`) :data:`lcgis.access.MASKED`."""
     shown, config = frame(df, hidden)
+    rows: Any = height  # "auto" or a pixel height
     st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
-        height=height,
+        height=rows,
         column_config={**config, **(column_config or {})},
         key=key,
     )

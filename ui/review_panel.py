@@ -103,7 +103,7 @@ def queue(ctx: state.Context, today: dt.date | None = None) -> pd.DataFrame:
         out[col] = on.to_numpy(dtype=bool)
     for col, _ in CODED:
         values = p[col] if col in p else pd.Series(None, index=p.index)
-        out[col] = [report.value_zh(col, v) for v in values]
+        out[col] = pd.Series([report.value_zh(col, v) for v in values], index=out.index)
     r = reviews().astype({"parcel_id": str})
     out = out.merge(r, on="parcel_id", how="left")
     out["status"] = out["status"].fillna(review.DEFAULT_STATUS)
