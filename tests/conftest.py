@@ -166,3 +166,25 @@ def admin() -> dict[str, object]:
         if s.get_user("管理员") is None:
             s.add_user("管理员", "admin-password-1", "admin")
     return {"lcgis_user": review.User("管理员", "admin")}
+
+
+# --- markers: the quick loop (python -m pytest -m "not slow and not browser and not postgres") ---
+
+#: Modules whose tests drive whole screens or make files for every role (minutes, not seconds).
+_SLOW_MODULES = {"test_app_access.py", "test_app_papers.py", "test_papers.py", "test_demo.py"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the browser tests, the tests that use PostgreSQL and the slow ones, so that the
+    daily loop can leave them out (CI runs everything)."""
+    del config
+    for item in items:
+        module = item.path.name
+        if module == "test_browser.py":
+            item.add_marker(pytest.mark.browser)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        fixtures = getattr(item, "fixturenames", ())
+        if params.get("db_url") == "postgresql" or "postgres_server" in fixtures:
+            item.add_marker(pytest.mark.postgres)
+        if module in _SLOW_MODULES or item.get_closest_marker("hostile") is not None:
+            item.add_marker(pytest.mark.slow)
