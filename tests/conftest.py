@@ -186,5 +186,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = getattr(item, "fixturenames", ())
         if params.get("db_url") == "postgresql" or "postgres_server" in fixtures:
             item.add_marker(pytest.mark.postgres)
-        if module in _SLOW_MODULES or item.get_closest_marker("hostile") is not None:
+        concurrent = "concurrent" in item.name  # several writer processes: ~20 s each
+        if module in _SLOW_MODULES or concurrent or item.get_closest_marker("hostile"):
             item.add_marker(pytest.mark.slow)
