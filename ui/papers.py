@@ -75,7 +75,7 @@ def report_button(ctx: state.Context, key: str = "papers_report") -> None:
     info = papers.ReportInfo(
         dataset=_dataset_name(ctx),
         rules_label=ctx.rules_label,
-        illustrative=papers.is_illustrative(ctx.data_dir),
+        illustrative=papers.is_illustrative(ctx.result),
     )
 
     def make() -> bytes:
@@ -106,7 +106,7 @@ def _dossier_data(ctx: state.Context, ids: list[str], title: str, role: str) -> 
         title=title,
         dataset=_dataset_name(ctx),
         rules_label=ctx.rules_label,
-        illustrative=papers.is_illustrative(ctx.data_dir),
+        illustrative=papers.is_illustrative(ctx.result),
     )
     cache_key = ("dossiers", ctx.key, role, tuple(ids), seq)
 

@@ -102,7 +102,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     info = ReportInfo(
         dataset=str(data_dir),
         rules_label=_rules_label(args, result.rules.digest),
-        illustrative=is_illustrative(data_dir),
+        illustrative=is_illustrative(result),
     )
     pdf = annual_report_pdf(result, previous=previous_year(ds, result, delayed), info=info)
     write_pdf(pdf, out)
@@ -144,7 +144,7 @@ def cmd_dossier(args: argparse.Namespace) -> int:
         title=title,
         dataset=str(data_dir),
         rules_label=_rules_label(args, result.rules.digest),
-        illustrative=is_illustrative(data_dir),
+        illustrative=is_illustrative(result),
     )
     reviews = read_reviews(data_dir=data_dir, db=args.db)
     pdf = dossiers_pdf(result, ids, dataset=ds, reviews=reviews, info=info)

@@ -12,10 +12,8 @@ masking of :mod:`lcgis.access` for a role.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -79,29 +77,12 @@ def masked_result(result: Result, policy: Policy | None) -> Result:
     )
 
 
-def is_illustrative(data_dir: str | Path | None) -> bool:
-    """Whether a dataset folder holds the demo's illustrative data (示意数据).
+def is_illustrative(result: Result) -> bool:
+    """Whether the evaluated dataset says it is illustrative (示意数据), as the workbook tells
+    it (:func:`lcgis.report.illustrative_statement`: the demo's layer descriptions)."""
+    from ..report import illustrative_statement
 
-    The demo marks its folder: ``README.md`` whose title says 示意数据, and ``zones.geojson``
-    whose top-level name or description says so.
-    """
-    if data_dir is None:
-        return False
-    root = Path(data_dir)
-    readme = root / "README.md"
-    try:
-        if readme.is_file():
-            first = readme.read_text(encoding="utf-8", errors="replace").lstrip().splitlines()
-            if first and first[0].startswith("#") and ILLUSTRATIVE in first[0]:
-                return True
-        zones = root / "zones.geojson"
-        if zones.is_file() and zones.stat().st_size < 50_000_000:
-            meta = json.loads(zones.read_text(encoding="utf-8-sig"))
-            text = f"{meta.get('name', '')} {meta.get('description', '')}"
-            return ILLUSTRATIVE in text
-    except (OSError, ValueError):
-        return False
-    return False
+    return bool(illustrative_statement(result.files))
 
 
 def num(value: Any, digits: int = 2, unit: str = "") -> str:
