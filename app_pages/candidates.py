@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lcgis import report
-from lcgis.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS
+from lcgis.engine.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS
+from lcgis.views import report
 from ui import auth, papers, render, state
 
 ctx = state.context()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lcgis import maps
+from lcgis.views import maps
 from ui import mapview, papers, render, review_panel, state
 
 ctx = state.context()

@@ -10,9 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lcgis import report, summary
-from lcgis.candidates import DISPOSITION_LABELS, DISPOSITIONS
-from lcgis.maps import CLASS_COLORS
+from lcgis.engine.candidates import DISPOSITION_LABELS, DISPOSITIONS
+from lcgis.views import report, summary
+from lcgis.views.maps import CLASS_COLORS
 from ui import papers, render, state
 
 ctx = state.context()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lcgis import maps, plan_map
-from lcgis.plan_report import plan_sheets
+from lcgis.plan import view as plan_map
+from lcgis.plan.report import plan_sheets
+from lcgis.views import maps
 from ui import mapview, render, state
 from ui import relocation as reloc
 

@@ -41,10 +41,10 @@ from typing import TYPE_CHECKING, Final, TypeVar
 import numpy as np
 import pandas as pd
 
-from .rules import AccessRules, Rules
+from lcgis.rules import AccessRules, Rules
 
 if TYPE_CHECKING:
-    from .pipeline import Result
+    from lcgis.engine.pipeline import Result
 
 __all__ = [
     "CHINESE",

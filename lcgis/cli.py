@@ -15,15 +15,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from .errors import DataError, LcgisError, RulesError, UsageError
-from .io import Dataset, read_dataset
-from .papers.cli import COMMANDS as PAPER_COMMANDS
-from .papers.cli import add_parsers as add_paper_parsers
-from .pipeline import Result, run
-from .review_cli import COMMANDS as REVIEW_COMMANDS
-from .review_cli import add_parsers as add_review_parsers
-from .rules import Rules, load_rules
-from .validate import QualityReport
+from lcgis.data.io import Dataset, read_dataset
+from lcgis.data.validate import QualityReport
+from lcgis.engine.pipeline import Result, run
+from lcgis.errors import DataError, LcgisError, RulesError, UsageError
+from lcgis.review.cli import COMMANDS as REVIEW_COMMANDS
+from lcgis.review.cli import add_parsers as add_review_parsers
+from lcgis.rules import Rules, load_rules
+from lcgis.views.papers.cli import COMMANDS as PAPER_COMMANDS
+from lcgis.views.papers.cli import add_parsers as add_paper_parsers
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -145,7 +145,7 @@ def _progress(name: str, share: float) -> None:
 
 def _run(args: argparse.Namespace) -> Result:
 
-    from .review import government_delay
+    from lcgis.review.store import government_delay
 
     rules = _rules(args)
     ds = _load(args)
@@ -166,7 +166,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     ds = _load(args)
     report = ds.report
     if not report.has_errors:
-        from .pipeline import measure
+        from lcgis.engine.pipeline import measure
 
         extra = QualityReport()
         measure(ds, load_rules(), extra)
@@ -181,7 +181,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .report import OUTPUT_FORMATS, write
+    from lcgis.views.report import OUTPUT_FORMATS, write
 
     if Path(args.out).suffix.lower() not in OUTPUT_FORMATS:
         raise UsageError(f"--out 的扩展名应为 {'、'.join(OUTPUT_FORMATS)}：{args.out}")
@@ -200,9 +200,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _write_sensitivity(result: Result, out: Path) -> None:
-    from .evaluate import sensitivity
-    from .io import atomic_output
-    from .sanitize import csv_frame, excel_frame, neutralize_sheet
+    from lcgis.data.io import atomic_output
+    from lcgis.engine.evaluate import sensitivity
+    from lcgis.views.sanitize import csv_frame, excel_frame, neutralize_sheet
 
     table = sensitivity(result.enterprises, result.rules.evaluation, result.year_end)
     with atomic_output(out) as tmp:
@@ -222,7 +222,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if args.out:
         _write_sensitivity(result, Path(args.out))
         return EXIT_OK
-    from .evaluate import sensitivity
+    from lcgis.engine.evaluate import sensitivity
 
     table = sensitivity(result.enterprises, result.rules.evaluation, result.year_end)
     print(table.to_string(index=False) if len(table) else "没有企业因参数变动而改变类别。")
@@ -230,7 +230,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from .explain import explain, format_text
+    from lcgis.views.explain import explain, format_text
 
     result = _run(args)
     card = explain(result, args.parcel_id)
@@ -243,9 +243,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """搬迁方案 (rules.md §7): movers onto free land, written to --out."""
-    from .movers import read_movers, read_parcel_ids
-    from .plan_report import PLAN_FORMATS, write_plan
-    from .relocation import plan
+    from lcgis.plan.movers import read_movers, read_parcel_ids
+    from lcgis.plan.relocation import plan
+    from lcgis.plan.report import PLAN_FORMATS, write_plan
 
     if Path(args.out).suffix.lower() not in PLAN_FORMATS:
         raise UsageError(f"--out 的扩展名应为 {'、'.join(PLAN_FORMATS)}：{args.out}")

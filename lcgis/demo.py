@@ -48,7 +48,7 @@ from pyproj import Transformer
 from shapely import affinity
 from shapely.geometry import Polygon
 
-from .schema import M2_PER_MU
+from lcgis.data.schema import M2_PER_MU
 
 # ----------------------------------------------------------------------------------------
 # Constants

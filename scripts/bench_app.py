@@ -36,10 +36,10 @@ def map_figures(data_dir: Path, repeat: int) -> tuple[int, float, dict[str, floa
     """(parcels, bytes per parcel of the worst indicator, build ms per indicator)."""
     from streamlit_folium import _get_header, _get_html, _get_map_string
 
-    from lcgis import maps
-    from lcgis.io import read_dataset
-    from lcgis.pipeline import run
+    from lcgis.data.io import read_dataset
+    from lcgis.engine.pipeline import run
     from lcgis.rules import load_rules
+    from lcgis.views import maps
 
     res = run(read_dataset(data_dir), load_rules())
     p = res.parcels
@@ -79,7 +79,7 @@ def click_figures(data_dir: Path, clicks: int) -> list[float]:
     os.environ["LCGIS_DATA_DIR"] = str(data_dir)
     from streamlit.testing.v1 import AppTest
 
-    from lcgis.io import read_dataset
+    from lcgis.data.io import read_dataset
 
     ids = read_dataset(data_dir).parcels["parcel_id"].astype(str).tolist()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)

@@ -26,10 +26,11 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lcgis import io, report
-from lcgis.pipeline import run
+from lcgis.data import io
+from lcgis.data.validate import credit_code_check_char
+from lcgis.engine.pipeline import run
 from lcgis.rules import load_rules
-from lcgis.validate import credit_code_check_char
+from lcgis.views import report
 
 X0, Y0 = 340000.0, 2740000.0
 

@@ -25,9 +25,9 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lcgis.relocation import plan_parcels
+from lcgis.data.schema import M2_PER_MU
+from lcgis.plan.relocation import plan_parcels
 from lcgis.rules import load_rules
-from lcgis.schema import M2_PER_MU
 
 X0, Y0 = 355000.0, 2753500.0
 LEADING = {"north": "39,40,38", "central": "19,18,17", "south": "34,33,35,36"}

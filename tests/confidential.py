@@ -1,6 +1,6 @@
 """The demo park's confidential figures, and a search for them in what the app shows.
 
-The figures are the demo's real values, computed by ``lcgis.pipeline.run`` (not taken from
+The figures are the demo's real values, computed by ``lcgis.engine.pipeline.run`` (not taken from
 the app): every enterprise's tax, output, revenue, value added, R&D, energy, electricity and
 employees (all years, as loaded), and every figure computed from them for a parcel, an
 enterprise, a zone and the park (the columns named below, written out here, not asked of
@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lcgis import summary
-from lcgis.io import Dataset
-from lcgis.pipeline import Result
+from lcgis.data.io import Dataset
+from lcgis.engine.pipeline import Result
+from lcgis.views import summary
 
 #: The enterprises' own confidential figures (data-contract field names).
 RAW = (

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from lcgis.validate import credit_code_check_char
+from lcgis.data.validate import credit_code_check_char
 
 #: A point inside 鲤城 in EPSG:4549 (CGCS2000 3-degree GK CM 120E), metres.
 X0, Y0 = 355000.0, 2753500.0
@@ -159,7 +159,7 @@ def admin() -> dict[str, object]:
     from the store on every run, so a session user must be real)."""
     from argon2 import PasswordHasher
 
-    from lcgis import review
+    from lcgis.review import store as review
 
     fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with review.open_store(hasher=fast) as s:

@@ -12,13 +12,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lcgis import access, maps, report
+from lcgis import access
+from lcgis.data.io import Dataset, read_dataset
+from lcgis.engine.pipeline import Result, run
 from lcgis.errors import RulesError
-from lcgis.explain import explain, format_text
-from lcgis.io import Dataset, read_dataset
-from lcgis.movers import MAX_MOVERS_BYTES, read_movers_table
-from lcgis.pipeline import Result, run
+from lcgis.plan.movers import MAX_MOVERS_BYTES, read_movers_table
 from lcgis.rules import MAX_RULES_BYTES, load_rules
+from lcgis.views import maps, report
+from lcgis.views.explain import explain, format_text
 from tests import confidential
 
 ROOT = Path(__file__).resolve().parents[1]

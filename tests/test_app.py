@@ -17,16 +17,17 @@ from argon2 import PasswordHasher
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
-from lcgis import report, review, summary
 from lcgis.access import MASKED
-from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
+from lcgis.data.io import read_dataset
 from lcgis.demo import ILLUSTRATIVE
-from lcgis.evaluate import GROUP_LABELS, sensitivity
-from lcgis.explain import fmt
-from lcgis.io import read_dataset
-from lcgis.pipeline import Result, run
-from lcgis.review import User
+from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
+from lcgis.engine.evaluate import GROUP_LABELS, sensitivity
+from lcgis.engine.pipeline import Result, run
+from lcgis.review import store as review
+from lcgis.review.store import User
 from lcgis.rules import load_rules
+from lcgis.views import report, summary
+from lcgis.views.explain import fmt
 from tests.hostile import make_hostile_dataset
 from ui import state, uploads
 from ui.render import md

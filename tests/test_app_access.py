@@ -24,13 +24,14 @@ from google.protobuf import text_format
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from lcgis import report, review, summary
 from lcgis.access import MASKED
-from lcgis.explain import fmt
-from lcgis.io import read_dataset
-from lcgis.pipeline import Result, run
-from lcgis.review import User
+from lcgis.data.io import read_dataset
+from lcgis.engine.pipeline import Result, run
+from lcgis.review import store as review
+from lcgis.review.store import User
 from lcgis.rules import load_rules
+from lcgis.views import report, summary
+from lcgis.views.explain import fmt
 from tests import confidential
 from ui import settings, state, uploads
 

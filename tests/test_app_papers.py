@@ -19,9 +19,9 @@ import streamlit as st
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from lcgis.explain import fmt
-from lcgis.papers import list_parcels
-from lcgis.summary import park_summary
+from lcgis.views.explain import fmt
+from lcgis.views.papers import list_parcels
+from lcgis.views.summary import park_summary
 from tests.test_app import APP, PAGES, library
 from ui import state
 

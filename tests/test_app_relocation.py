@@ -18,12 +18,14 @@ from argon2 import PasswordHasher
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
-from lcgis import plan_map, relocation, review
-from lcgis.io import read_dataset
-from lcgis.movers import read_movers, read_movers_table
-from lcgis.pipeline import Result, run
-from lcgis.relocation import RelocationPlan
-from lcgis.review import ReviewStore, User
+from lcgis.data.io import read_dataset
+from lcgis.engine.pipeline import Result, run
+from lcgis.plan import relocation
+from lcgis.plan import view as plan_map
+from lcgis.plan.movers import read_movers, read_movers_table
+from lcgis.plan.relocation import RelocationPlan
+from lcgis.review import store as review
+from lcgis.review.store import ReviewStore, User
 from lcgis.rules import load_rules
 from ui import relocation as reloc
 
@@ -74,7 +76,7 @@ def library(year: int | None, as_of: dt.date) -> Result:
 
 
 def direct_plan(at: AppTest, objective: str = "tax") -> RelocationPlan:
-    """What lcgis.relocation.plan gives for the example movers with the screen's defaults."""
+    """What lcgis.plan.relocation.plan gives for the example movers with the screen's defaults."""
     res = library(at.session_state["lcgis_year"], at.session_state["lcgis_as_of"])
     ids = set(res.parcels["parcel_id"].astype(str))
     movers, _rep = read_movers(EXAMPLE, parcel_ids=ids)

@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from lcgis.io import read_dataset
+from lcgis.data.io import read_dataset
 from tests.hostile import NAME_IMG, NAME_SCRIPT, ZONE_SVG, make_hostile_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +93,7 @@ ADMIN, ADMIN_PASSWORD = "管理员", "browser-test-pass"
 def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run app.py`` on a free local port, offline basemap, demo data, and a
     review store of its own (never the repository's data/) holding one admin."""
-    from lcgis.review import ReviewStore
+    from lcgis.review.store import ReviewStore
 
     db = tmp_path_factory.mktemp("store") / "review.sqlite"
     url_db = f"sqlite:///{db}"
@@ -366,7 +366,7 @@ def _received(frames: list[bytes]) -> tuple[list[str], list[Any]]:
 def _leaks(texts: list[str], tables: list[Any], files: list[tuple[str, bytes]]) -> list[str]:
     import datetime as dt
 
-    from lcgis.pipeline import run
+    from lcgis.engine.pipeline import run
     from lcgis.rules import load_rules
     from tests import confidential
 

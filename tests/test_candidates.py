@@ -1,4 +1,4 @@
-"""Tests of lcgis.candidates: one disposition per parcel (rules.md §8), shortlists."""
+"""Tests of lcgis.engine.candidates: one disposition per parcel (rules.md §8), shortlists."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lcgis.candidates import DISPOSITIONS, densify, dispositions, priority, target_far, tiers
-from lcgis.land import assess_land, idle, in_construction, inefficient
+from lcgis.engine.candidates import DISPOSITIONS, densify, dispositions, priority, target_far, tiers
+from lcgis.engine.land import assess_land, idle, in_construction, inefficient
 from lcgis.rules import load_rules
 
 from .test_land import frame, healthy, not_started

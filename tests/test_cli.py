@@ -97,7 +97,7 @@ def test_failed_write_leaves_existing_output(
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("lcgis.report._write_gpkg", boom)
+    monkeypatch.setattr("lcgis.views.report._write_gpkg", boom)
     code, _, err = run(capsys, "evaluate", toy, "--out", out)
     assert code == 1 and "disk full" in err
     assert out.read_bytes() == b"previous result"

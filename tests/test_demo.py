@@ -21,7 +21,7 @@ import pytest
 import shapely
 
 from lcgis import demo
-from lcgis.schema import M2_PER_MU
+from lcgis.data.schema import M2_PER_MU
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = (

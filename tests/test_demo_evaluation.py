@@ -16,13 +16,13 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from lcgis.candidates import DISPOSITIONS
 from lcgis.cli import main
-from lcgis.explain import explain
-from lcgis.io import read_dataset
-from lcgis.land import INEFFICIENT_REASONS
-from lcgis.pipeline import Result, run
+from lcgis.data.io import read_dataset
+from lcgis.engine.candidates import DISPOSITIONS
+from lcgis.engine.land import INEFFICIENT_REASONS
+from lcgis.engine.pipeline import Result, run
 from lcgis.rules import load_rules
+from lcgis.views.explain import explain
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 #: Dispositions that take the land from its user (无偿收回, 收储改造, 腾笼换鸟).

@@ -1,4 +1,4 @@
-"""Tests of lcgis.evaluate (rules.md §1), with hand-computed answers."""
+"""Tests of lcgis.engine.evaluate (rules.md §1), with hand-computed answers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lcgis.errors import DataError
-from lcgis.evaluate import (
+from lcgis.engine.evaluate import (
     INDICATOR_LABELS,
     _scenarios,
     class_changes,
@@ -19,6 +18,7 @@ from lcgis.evaluate import (
     indicators,
     sensitivity,
 )
+from lcgis.errors import DataError
 from lcgis.rules import INDICATORS, EvaluationRules, load_rules
 
 AS_OF = date(2025, 6, 30)

@@ -1,4 +1,4 @@
-"""The 体检表 (lcgis.explain) of revision 2: the clause behind every disposition, tier and
+"""The 体检表 (lcgis.views.explain) of revision 2: the clause behind every disposition, tier and
 priority, 在建, 政府原因, three-year tax with its years, 建筑密度 / 建筑系数, storeys over 8 m,
 the two-digit industry code note.  Expectations come from the Result or a hand-made toy."""
 
@@ -10,12 +10,12 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS
 from lcgis.cli import main
-from lcgis.explain import Card, explain, format_text
-from lcgis.io import read_dataset
-from lcgis.pipeline import Result, run
+from lcgis.data.io import read_dataset
+from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS
+from lcgis.engine.pipeline import Result, run
 from lcgis.rules import load_rules
+from lcgis.views.explain import Card, explain, format_text
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The [sources] code behind each disposition reason code that is not a rule code itself.
@@ -187,7 +187,7 @@ def test_explain_output_says_illustrative_on_the_demo_only(
     demo: Result, toy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from lcgis.demo import ILLUSTRATIVE
-    from lcgis.report import illustrative_statement
+    from lcgis.views.report import illustrative_statement
 
     pid = str(demo.parcels["parcel_id"].iloc[0])
     assert illustrative_statement(demo.files)

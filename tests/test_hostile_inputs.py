@@ -32,7 +32,7 @@ import pytest
 import shapely
 
 from lcgis.cli import main
-from lcgis.validate import issue_label
+from lcgis.data.validate import issue_label
 from tests.conftest import code, rect
 
 pytestmark = pytest.mark.hostile
@@ -1181,7 +1181,7 @@ def _big5_parcels() -> gpd.GeoDataFrame:
 
 @pytest.mark.parametrize("cpg", [None, "950", "BIG5"])
 def test_big5_shapefile_reads_right(tmp_path: Path, cpg: str | None) -> None:
-    from lcgis.io import read_dataset
+    from lcgis.data.io import read_dataset
 
     path = tmp_path / "parcels.shp"
     pyogrio.write_dataframe(_big5_parcels(), path, encoding="cp950")
@@ -1236,7 +1236,7 @@ def test_blank_column_and_odd_codes_are_accepted_with_warnings(
 
 
 def test_gdal_keeps_only_the_drivers_lcgis_reads() -> None:
-    from lcgis.guard import KEPT_DRIVERS, restrict_gdal_drivers
+    from lcgis.data.guard import KEPT_DRIVERS, restrict_gdal_drivers
 
     assert restrict_gdal_drivers()
     assert set(pyogrio.list_drivers()) <= KEPT_DRIVERS
@@ -1248,7 +1248,7 @@ def test_gdal_keeps_only_the_drivers_lcgis_reads() -> None:
 def test_review_export_keeps_notes_as_text(tmp_path: Path) -> None:
     from argon2 import PasswordHasher
 
-    from lcgis.review import ReviewStore
+    from lcgis.review.store import ReviewStore
 
     fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite'}", hasher=fast) as store:
@@ -1268,7 +1268,7 @@ def test_review_export_keeps_notes_as_text(tmp_path: Path) -> None:
 
 def test_small_highly_packed_members_are_accepted(tmp_path: Path) -> None:
     """A padded .dbf packs far beyond 100 times; below 16 MB the ratio cap does not apply."""
-    from lcgis.io import read_dataset
+    from lcgis.data.io import read_dataset
 
     members = _shapefile_members(_parcels(), "parcels")
     members["readme.txt"] = b" " * (8 * 2**20)  # packs about 1000 times

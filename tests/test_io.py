@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 import shapely
 
-from lcgis.io import read_dataset
+from lcgis.data.io import read_dataset
 from tests.conftest import code, rect
 
 NAMES = ["鲤城电子有限公司", "泉州纺织鞋服厂"]

@@ -1,4 +1,4 @@
-"""Tests of lcgis.land: minimum FAR, undeveloped, the idle clock, inefficient reasons."""
+"""Tests of lcgis.engine.land: minimum FAR, undeveloped, the idle clock, inefficient reasons."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lcgis.land import (
+from lcgis.engine.land import (
     INEFFICIENT_REASONS,
     REASON_CODES,
     REASON_LABELS,
@@ -605,7 +605,7 @@ def test_government_delay_suspends_fee_and_reclaim() -> None:
 
 
 def test_in_construction_until_agreed_completion_or_start_plus_two_years() -> None:
-    from lcgis.land import in_construction
+    from lcgis.engine.land import in_construction
 
     p = frame(
         # agreed completion next year: in construction

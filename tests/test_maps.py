@@ -1,4 +1,4 @@
-"""lcgis.maps (pure folium builders) and lcgis.summary on synthetic and demo data."""
+"""lcgis.views.maps (pure folium builders) and lcgis.views.summary on synthetic and demo data."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from lcgis import maps, summary
-from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS
-from lcgis.evaluate import GROUP_LABELS
-from lcgis.io import read_dataset
-from lcgis.pipeline import Result, run
+from lcgis.data.io import read_dataset
+from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS
+from lcgis.engine.evaluate import GROUP_LABELS
+from lcgis.engine.pipeline import Result, run
 from lcgis.rules import load_rules
+from lcgis.views import maps, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -301,7 +301,7 @@ def test_scale_bar_is_metric_only() -> None:
 
 
 def test_review_status_colours_cover_every_status() -> None:
-    from lcgis import review
+    from lcgis.review import store as review
 
     assert list(maps.STATUS_COLORS) == list(review.STATUSES)
     assert len(set(maps.STATUS_COLORS.values())) == len(review.STATUSES)

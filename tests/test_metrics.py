@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from lcgis import metrics
-from lcgis.crs import geodesic_area_m2, working_crs_for
-from lcgis.io import read_dataset
-from lcgis.pipeline import measure
+from lcgis.data.crs import geodesic_area_m2, working_crs_for
+from lcgis.data.io import read_dataset
+from lcgis.data.validate import QualityReport
+from lcgis.engine import metrics
+from lcgis.engine.pipeline import measure
 from lcgis.rules import load_rules
-from lcgis.validate import QualityReport
 from tests.conftest import rect
 
 

@@ -21,12 +21,15 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from lcgis import review
-from lcgis.candidates import DISPOSITION_LABELS
 from lcgis.cli import main
-from lcgis.explain import explain, fmt
-from lcgis.io import read_dataset
-from lcgis.papers import (
+from lcgis.data.io import read_dataset
+from lcgis.engine.candidates import DISPOSITION_LABELS
+from lcgis.engine.pipeline import Result, run
+from lcgis.review import store as review
+from lcgis.review.store import ReviewStore
+from lcgis.rules import load_rules
+from lcgis.views.explain import explain, fmt
+from lcgis.views.papers import (
     FontMissingError,
     ReportInfo,
     annual_report_pdf,
@@ -37,12 +40,9 @@ from lcgis.papers import (
     read_reviews,
     role_policy,
 )
-from lcgis.papers import fonts as papers_fonts
-from lcgis.papers.layout import Document, Para, Table, render
-from lcgis.pipeline import Result, run
-from lcgis.review import ReviewStore
-from lcgis.rules import load_rules
-from lcgis.summary import park_summary
+from lcgis.views.papers import fonts as papers_fonts
+from lcgis.views.papers.layout import Document, Para, Table, render
+from lcgis.views.summary import park_summary
 from tests.conftest import code, rect
 from tests.hostile import NAME_IMG, NAME_SCRIPT, PARCEL_B, ZONE_SVG, make_hostile_dataset
 
@@ -345,7 +345,7 @@ def test_viewer_policy_masks_confidential_figures(evaluated) -> None:
 
 def test_unknown_parcel_is_refused(evaluated) -> None:
     _, result, _ = evaluated
-    from lcgis.papers import ParcelNotFoundError
+    from lcgis.views.papers import ParcelNotFoundError
 
     with pytest.raises(ParcelNotFoundError, match="找不到宗地 NOPE"):
         dossiers_pdf(result, ["Q1", "NOPE"])

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from lcgis.cli import main
+from lcgis.data.io import read_dataset
+from lcgis.engine.pipeline import run
 from lcgis.errors import DataError, UsageError
-from lcgis.io import read_dataset
-from lcgis.pipeline import run
 from lcgis.rules import load_rules
 
 AS_OF = dt.date(2026, 11, 28)
@@ -236,7 +236,7 @@ def test_cli_reads_government_reason_from_the_review_store(
 ) -> None:
     import geopandas as gpd
 
-    from lcgis.review import User, dataset_id, open_store, resolve_database_url
+    from lcgis.review.store import User, dataset_id, open_store, resolve_database_url
 
     monkeypatch.delenv("LCGIS_DATABASE_URL", raising=False)  # the test's own state folder
     _idle_p2(toy)

@@ -9,10 +9,10 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from lcgis.io import read_dataset
-from lcgis.pipeline import measure
+from lcgis.data.io import read_dataset
+from lcgis.data.validate import QualityReport
+from lcgis.engine.pipeline import measure
 from lcgis.rules import load_rules
-from lcgis.validate import QualityReport
 from tests.conftest import PLUTO
 
 pytestmark = pytest.mark.skipif(

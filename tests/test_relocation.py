@@ -1,7 +1,7 @@
 """Relocation planning: exact optimum against brute force, constraints, reasons, I/O, CLI.
 
 Parcels are rectangles in EPSG:4549 (metres); a 100 m × 66.6667 m box is 10 亩.  The brute
-force below is written independently of lcgis.relocation / lcgis.sites: its own free set,
+force below is written independently of lcgis.plan.relocation / lcgis.plan.sites: its own free set,
 its own adjacency (shapely pairwise), its own connected subsets (itertools + BFS), its own
 values, and an exhaustive search over every assignment.
 """
@@ -20,21 +20,21 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from lcgis.before_after import NEW_CLASS, before_after
 from lcgis.cli import main
+from lcgis.data.schema import M2_PER_MU
+from lcgis.data.validate import QualityReport
 from lcgis.errors import DataError, RulesError
-from lcgis.movers import (
+from lcgis.plan.before_after import NEW_CLASS, before_after
+from lcgis.plan.movers import (
     check_movers,
     given_up_figures,
     industry_benchmarks,
     read_movers,
     read_parcel_ids,
 )
-from lcgis.relocation import REASONS, plan_parcels
+from lcgis.plan.relocation import REASONS, plan_parcels
+from lcgis.plan.sites import adjacent_pairs, connected_sets
 from lcgis.rules import RelocationRules, load_rules
-from lcgis.schema import M2_PER_MU
-from lcgis.sites import adjacent_pairs, connected_sets
-from lcgis.validate import QualityReport
 
 from .conftest import code, rect
 
@@ -827,9 +827,9 @@ def test_cli_plan_exit_codes_and_nothing_written(toy: Path, tmp_path: Path, caps
 
 
 def test_plan_on_a_pipeline_result_for_screens(toy: Path) -> None:
-    from lcgis.io import read_dataset
-    from lcgis.pipeline import run
-    from lcgis.relocation import plan
+    from lcgis.data.io import read_dataset
+    from lcgis.engine.pipeline import run
+    from lcgis.plan.relocation import plan
 
     rules = load_rules(overrides={"evaluation": {"min_group_size": 1}})
     result = run(read_dataset(toy), rules, as_of=pd.Timestamp("2026-11-28").date())

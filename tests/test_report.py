@@ -16,12 +16,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from lcgis import report
-from lcgis.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
-from lcgis.evaluate import GROUP_LABELS
-from lcgis.io import read_dataset
-from lcgis.pipeline import Result, run
+from lcgis.data.io import read_dataset
+from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
+from lcgis.engine.evaluate import GROUP_LABELS
+from lcgis.engine.pipeline import Result, run
 from lcgis.rules import load_rules
+from lcgis.views import report
 
 ROOT = Path(__file__).resolve().parents[1]
 SHEETS = [

@@ -35,7 +35,7 @@ from lcgis.errors import (
     StoreError,
     UserAdminError,
 )
-from lcgis.review import (
+from lcgis.review.store import (
     STATUSES,
     HistoryEntry,
     Review,

@@ -29,7 +29,8 @@ from lcgis.errors import (
     StoreError,
     UserAdminError,
 )
-from lcgis.review import (
+from lcgis.review.chain import KEY_NAME, ChainKey
+from lcgis.review.store import (
     FAILURE_MEMORY_S,
     GENESIS_HASH,
     LEGACY_DATASET,
@@ -43,7 +44,6 @@ from lcgis.review import (
     lock_seconds,
     verify_store,
 )
-from lcgis.review_seal import KEY_NAME, ChainKey
 
 FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 DS, OTHER = "park", "other-park"
@@ -260,7 +260,7 @@ def test_counters_are_in_the_store_so_they_survive_a_new_process(
 def test_login_attempts_are_logged(
     store: ReviewStore, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="lcgis.review"):
+    with caplog.at_level(logging.INFO, logger="lcgis.review.store"):
         for _ in range(MAX_FAILURES):
             store.login("mallory", "x", client="192.0.2.1")
         store.login("mallory", "x", client="192.0.2.1")  # while paused
@@ -585,7 +585,7 @@ def test_a_lost_or_wrong_key_stops_writes_and_verify_says_so(
     assert not key.exists()  # never silently replaced
     key.write_text("cd" * 32 + "\n")
     key.chmod(0o644)
-    with ReviewStore(store.url) as fresh, caplog.at_level(logging.WARNING, "lcgis.review"):
+    with ReviewStore(store.url) as fresh, caplog.at_level(logging.WARNING, "lcgis.review.store"):
         with pytest.raises(StoreError, match="不符"):
             fresh.set_review("P2", dataset=DS, by=R, status="核查中")
         assert "不符" in fresh.verify().message

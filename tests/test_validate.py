@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from lcgis.io import read_dataset
-from lcgis.pipeline import measure
+from lcgis.data.io import read_dataset
+from lcgis.data.validate import QualityReport, credit_code_check_char, credit_code_valid
+from lcgis.engine.pipeline import measure
 from lcgis.rules import load_rules
-from lcgis.validate import QualityReport, credit_code_check_char, credit_code_valid
 from tests.conftest import code, rect
 
 

@@ -1,6 +1,6 @@
 """Login: who is using the app, and what they may see and change.
 
-* Users, roles and passwords live in the installation's review store (see :mod:`lcgis.review`:
+* Users, roles and passwords live in the installation's review store (see :mod:`lcgis.review.store`:
   ``review.sqlite`` in the state folder, env ``LCGIS_STATE_DIR``; env ``LCGIS_DATABASE_URL``
   chooses another database), not in a dataset: switching datasets keeps the login, and the
   reviews are kept per dataset (:func:`dataset_id`).  There are no default users: the first
@@ -32,8 +32,9 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.engine import make_url
 
-from lcgis import access, review
+from lcgis import access
 from lcgis.errors import LcgisError
+from lcgis.review import store as review
 
 from . import render, state
 
@@ -64,7 +65,7 @@ def store_url() -> str:
 
 def dataset_id() -> str:
     """The id under which the current dataset's reviews are kept (see
-    :func:`lcgis.review.dataset_id`); raises :class:`~lcgis.errors.DataError` for a bad
+    :func:`lcgis.review.store.dataset_id`); raises :class:`~lcgis.errors.DataError` for a bad
     ``dataset.toml``."""
     return review.dataset_id(data_dir())
 

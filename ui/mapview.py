@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 from streamlit_folium import st_folium
 
-from lcgis import maps
+from lcgis.views import maps
 
 from . import review_panel, state
 

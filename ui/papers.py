@@ -5,7 +5,7 @@ The PDF is made when the button is clicked (Streamlit runs the callable on its o
 outside the script: so everything it needs — result, dataset, review history, the viewer's
 role — is captured while the page is drawn) and kept in a small cache keyed by the result,
 the role, the parcels and the review store's last change.  Confidential figures are masked
-for the viewer's role (:func:`lcgis.papers.role_policy`, the policy of :mod:`lcgis.access`).
+for the viewer's role (:func:`lcgis.views.papers.role_policy`, the policy of :mod:`lcgis.access`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lcgis import papers
-from lcgis.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
+from lcgis.engine.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
 from lcgis.errors import LcgisError
+from lcgis.views import papers
 
 from . import auth, render, state
 

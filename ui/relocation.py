@@ -24,13 +24,16 @@ import streamlit as st
 from sqlalchemy.engine import url as sa_url
 from streamlit_folium import st_folium
 
-from lcgis import maps, plan_map, relocation, review
-from lcgis.before_after import PARK_ID
+from lcgis.data.validate import QualityReport
 from lcgis.errors import LcgisError
-from lcgis.movers import MAX_MOVERS_BYTES, MOVER_FIELDS, check_movers, read_movers_table
-from lcgis.plan_report import write_plan
-from lcgis.relocation import RelocationPlan
-from lcgis.validate import QualityReport
+from lcgis.plan import relocation
+from lcgis.plan import view as plan_map
+from lcgis.plan.before_after import PARK_ID
+from lcgis.plan.movers import MAX_MOVERS_BYTES, MOVER_FIELDS, check_movers, read_movers_table
+from lcgis.plan.relocation import RelocationPlan
+from lcgis.plan.report import write_plan
+from lcgis.review import store as review
+from lcgis.views import maps
 
 from . import mapview, render, settings, state, uploads
 

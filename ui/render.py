@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lcgis.explain import Card, fmt
+from lcgis.views.explain import Card, fmt
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
@@ -91,7 +91,7 @@ _LABEL_FIELDS: dict[str, str] = {}
 def field_of(header: str) -> str:
     """The output field behind a Chinese header (report.LABELS read backwards)."""
     if not _LABEL_FIELDS:
-        from lcgis.report import LABELS
+        from lcgis.views.report import LABELS
 
         for name, label in LABELS.items():
             _LABEL_FIELDS.setdefault(label, name)

@@ -31,15 +31,17 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from lcgis import access, maps, report, review, summary
+from lcgis import access
+from lcgis.data.io import Dataset, read_dataset
 from lcgis.demo import ILLUSTRATIVE
+from lcgis.engine.evaluate import GROUP_LABELS
+from lcgis.engine.evaluate import sensitivity as _sensitivity
+from lcgis.engine.pipeline import Result, choose_year, run
 from lcgis.errors import LcgisError, RulesError
-from lcgis.evaluate import GROUP_LABELS
-from lcgis.evaluate import sensitivity as _sensitivity
-from lcgis.explain import Card, explain
-from lcgis.io import Dataset, read_dataset
-from lcgis.pipeline import Result, choose_year, run
+from lcgis.review import store as review
 from lcgis.rules import Rules, load_rules
+from lcgis.views import maps, report, summary
+from lcgis.views.explain import Card, explain
 
 from . import settings, uploads
 from .render import public_text
@@ -60,7 +62,7 @@ RULES_FILE = "lcgis_rules_file"  # an uploaded rules file saved for this session
 AS_OF = "lcgis_as_of"  # evaluation date chosen by the user (None: 31 December of the year)
 SELECTED = "lcgis_selected_parcel"  # the selected parcel id (survives reruns and pages)
 SESSION_ID = "lcgis_session_id"
-USER = "lcgis_user"  # the logged-in lcgis.review.User (absent: nobody, a guest on the demo)
+USER = "lcgis_user"  # the logged-in lcgis.review.store.User (absent: nobody, a guest on the demo)
 USER_STORE = "lcgis_user_store"  # URL of the store the user logged in to
 LAST_ACTIVE = "lcgis_last_active"  # time.time() of the logged-in user's last run (idle logout)
 W_DATA_DIR, W_YEAR, W_RULES_PATH, W_AS_OF = "sb_data_dir", "sb_year", "sb_rules_path", "sb_as_of"
@@ -222,7 +224,7 @@ def dataset_label(folder: str) -> str:
 @st.cache_data(show_spinner=False, max_entries=16)
 def illustrative(data_dir: str, stamp: str) -> str:
     """The dataset's own statement that it is illustrative (示意数据), '' when it makes none
-    (:func:`lcgis.report.illustrative_statement`, the test the workbook and the card use)."""
+    (:func:`lcgis.views.report.illustrative_statement`, the test the workbook and the card use)."""
     if not Path(data_dir).is_dir():
         return ""
     try:
@@ -573,7 +575,7 @@ def sensitivity(key: Key, _result: Result) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="正在生成文件…", max_entries=12)
 def export_bytes(key: Key, suffix: str, _result: Result) -> bytes:
-    """The (masked) result written by ``lcgis.report.write`` as .xlsx, .gpkg or .csv, as
+    """The (masked) result written by ``lcgis.views.report.write`` as .xlsx, .gpkg or .csv, as
     bytes; keyed by the result key, which holds the policy."""
     with tempfile.TemporaryDirectory(prefix="lcgis-export-") as tmp:
         out = report.write(_result, Path(tmp) / f"result{suffix}")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from lcgis.io import LAYERS
+from lcgis.data.io import LAYERS
 
 MAX_TOTAL_BYTES = 2 * 1024**3  # unpacked size of one upload
 #: Marker file in each session folder: holds the folder's creation time; touched on every run.

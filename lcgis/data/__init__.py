@@ -1,0 +1,1 @@
+"""The data floor: the contract's fields, reading files, checks at the boundary, CRS choice."""

@@ -1,0 +1,485 @@
+"""Data checks at the boundary, collected into a :class:`QualityReport`.
+
+Each issue names the file, the row, the field and the fix, in Chinese.
+
+>>> rep = QualityReport()
+>>> rep.add("error", "duplicate_id", "parcels", "宗地编号重复", file="parcels.csv",
+...         rows=[3, 5], field="parcel_id", fix="每宗地的编号必须唯一")
+>>> rep.has_errors, len(rep.warnings)
+(True, 0)
+>>> print(rep.format())
+数据检查：1 个错误，0 个警告
+[错误] parcels.csv 第3、5行 字段 parcel_id：宗地编号重复。处理：每宗地的编号必须唯一
+>>> credit_code_valid("91350502MA2Y8RXK34"), credit_code_valid("91350502MA2Y8RXK35")
+(True, False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from lcgis.data.crs import DISPLAY_CRS
+from lcgis.data.schema import FIELDS, LAYER_LABELS, NON_NEGATIVE
+
+Level = Literal["error", "warning"]
+_LEVEL_ZH = {"error": "错误", "warning": "警告"}
+
+#: Short Chinese names of the issue codes (the 代码 column of the 数据质量 sheet and the app).
+ISSUE_LABELS: dict[str, str] = {
+    "area_mismatch": "登记面积与实测不符",
+    "axes_swapped": "坐标轴顺序颠倒",
+    "bad_crs": "坐标系无效",
+    "bad_geometry_text": "几何文本无法解析",
+    "bad_industry_code": "行业代码无效",
+    "bad_mapping": "字段映射有误",
+    "bad_value": "取值无效",
+    "control_characters": "含控制字符",
+    "credit_code_invalid": "信用代码校验不通过",
+    "crs_mismatch": "图层坐标系不一致",
+    "duplicate_id": "编号重复",
+    "empty_geometry": "几何为空",
+    "empty_layer": "图层为空",
+    "equal_share": "用地按平均分摊",
+    "formula_without_value": "公式无计算值",
+    "in_park_without_parcel": "园区内企业缺少现宗地",
+    "invalid_geometry": "几何无效",
+    "mapped_column_missing": "映射的列不存在",
+    "missing_column": "缺少字段",
+    "missing_file": "缺少文件",
+    "missing_id": "缺少编号",
+    "missing_value": "缺少取值",
+    "mover_not_occupant": "搬迁企业不在该宗地",
+    "negative_value": "数值为负",
+    "no_annual_data": "缺少年度数据",
+    "no_benchmark": "缺少行业基准",
+    "no_crs": "缺少坐标系",
+    "no_geometry_column": "缺少几何列",
+    "no_land_data": "缺少用地数据",
+    "no_land_left": "宗地用地已分完",
+    "not_polygon": "不是面要素",
+    "outside_zones": "不在任何片区内",
+    "over_allocated": "用地分摊超出宗地面积",
+    "overlapping_parcels": "宗地相互重叠",
+    "share_out_of_range": "比例超出范围",
+    "shared_current_parcel": "多家搬迁企业共用现宗地",
+    "storeys_assumed": "层数按假定值",
+    "unknown_parcel": "宗地编号不存在",
+    "unknown_value": "取值不在代码表中",
+    "unreadable": "文件无法读取",
+    "zero_area": "面积为零",
+}
+
+
+def issue_label(code: str) -> str:
+    """The Chinese name of an issue code (the code itself when it has none)."""
+    return ISSUE_LABELS.get(code, code)
+
+
+def field_label(layer: str, name: str) -> str:
+    """The Chinese label of a layer's field (the name itself when it is not a known field)."""
+    if not name:
+        return ""
+    known = FIELDS.get(layer, {}).get(name)
+    if known is None:
+        known = next((f[name] for f in FIELDS.values() if name in f), None)
+    return f"{known.label}({name})" if known is not None else name
+
+
+#: How many row numbers one issue lists before saying "等N行".
+MAX_ROWS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding of the data checks."""
+
+    level: Level
+    code: str
+    layer: str
+    message: str
+    file: str = ""
+    rows: tuple[int, ...] = ()
+    field: str = ""
+    fix: str = ""
+
+    def format(self) -> str:
+        where = self.file or LAYER_LABELS.get(self.layer, self.layer)
+        if self.rows:
+            shown = "、".join(str(r) for r in self.rows[:MAX_ROWS_SHOWN])
+            more = f"等{len(self.rows)}行" if len(self.rows) > MAX_ROWS_SHOWN else "行"
+            where += f" 第{shown}{more}"
+        if self.field:
+            where += f" 字段 {self.field}"
+        text = f"[{_LEVEL_ZH[self.level]}] {where}：{self.message}"
+        return text + (f"。处理：{self.fix}" if self.fix else "")
+
+
+@dataclass
+class QualityReport:
+    """Errors and warnings found while loading and measuring a dataset."""
+
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(
+        self,
+        level: Level,
+        code: str,
+        layer: str,
+        message: str,
+        *,
+        file: str = "",
+        rows: Iterable[int] = (),
+        field: str = "",
+        fix: str = "",
+    ) -> None:
+        self.issues.append(
+            Issue(level, code, layer, message, file, tuple(int(r) for r in rows), field, fix)
+        )
+
+    def extend(self, other: QualityReport) -> None:
+        self.issues.extend(other.issues)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.level == "warning"]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i.level == "error" for i in self.issues)
+
+    def format(self) -> str:
+        head = f"数据检查：{len(self.errors)} 个错误，{len(self.warnings)} 个警告"
+        ordered = self.errors + self.warnings
+        return "\n".join([head, *(i.format() for i in ordered)])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The report as a table (for the 数据质量 sheet and the app)."""
+        rows = [
+            {
+                "级别": _LEVEL_ZH[i.level],
+                "问题类型": issue_label(i.code),
+                "图层": LAYER_LABELS.get(i.layer, i.layer),
+                "文件": i.file,
+                "行号": "、".join(str(r) for r in i.rows[:MAX_ROWS_SHOWN])
+                + (f" 等{len(i.rows)}行" if len(i.rows) > MAX_ROWS_SHOWN else ""),
+                "字段": field_label(i.layer, i.field),
+                "问题": i.message,
+                "处理建议": i.fix,
+            }
+            for i in self.errors + self.warnings
+        ]
+        cols = ["级别", "问题类型", "图层", "文件", "行号", "字段", "问题", "处理建议"]
+        return pd.DataFrame(rows, columns=cols)
+
+
+# --- 统一社会信用代码 (GB 32100-2015) -------------------------------------------------
+
+_CC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
+_CC_INDEX = {c: i for i, c in enumerate(_CC_CHARS)}
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The GB 32100-2015 check character for the first 17 characters of a code."""
+    total = sum(_CC_INDEX[c] * w for c, w in zip(first17, _CC_WEIGHTS, strict=True))
+    return _CC_CHARS[(31 - total % 31) % 31]
+
+
+def credit_code_valid(code: object) -> bool:
+    """True when ``code`` is 18 characters of the code set with the right check character."""
+    if not isinstance(code, str) or len(code) != 18:
+        return False
+    code = code.upper()
+    if any(c not in _CC_INDEX for c in code):
+        return False
+    return credit_code_check_char(code[:17]) == code[17]
+
+
+def credit_codes_valid(codes: pd.Series) -> pd.Series:
+    """Vector form of :func:`credit_code_valid` (NA stays NA)."""
+    valid = codes.map(credit_code_valid, na_action="ignore")
+    return valid.astype("boolean")
+
+
+# --- checks on loaded layers ---------------------------------------------------------------
+
+
+def rownums(index: Iterable[Any], offset: int) -> list[int]:
+    """File row numbers for 0-based positions (offset 2 for tables with a header)."""
+    return [int(i) + offset for i in index]
+
+
+def check_crs_plausible(
+    gdf: gpd.GeoDataFrame, layer: str, file: str, report: QualityReport
+) -> bool:
+    """Error when coordinates cannot lie in the declared CRS; True when they can."""
+    if gdf.empty or gdf.geometry.isna().all():
+        return True
+    x0, y0, x1, y1 = gdf.total_bounds
+    crs = pyproj.CRS.from_user_input(gdf.crs)
+    label = crs.name
+    if crs.is_geographic:
+        if max(abs(y0), abs(y1)) > 90 and max(abs(x0), abs(x1)) <= 90:
+            report.add(
+                "error",
+                "axes_swapped",
+                layer,
+                f"坐标的纬度超出±90°，经纬度似乎写反了(声明坐标系 {label})",
+                file=file,
+                fix="交换 x/y(经度在前，纬度在后)后重新导出",
+            )
+            return False
+        if max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90:
+            report.add(
+                "error",
+                "crs_mismatch",
+                layer,
+                f"坐标数值({x0:.0f}, {y0:.0f})不是经纬度，与声明的坐标系 {label} 不符",
+                file=file,
+                fix="在 .prj 或 mapping.toml 的 assume_crs 中写明正确的投影坐标系",
+            )
+            return False
+        return True
+    if max(abs(x0), abs(x1)) <= 180 and max(abs(y0), abs(y1)) <= 90:
+        report.add(
+            "error",
+            "crs_mismatch",
+            layer,
+            f"坐标看起来是经纬度(x {x0:.4f}…{x1:.4f}，y {y0:.4f}…{y1:.4f})，"
+            f"但声明的是投影坐标系 {label}",
+            file=file,
+            fix="改为声明 EPSG:4490 或 EPSG:4326，或把数据投影到所声明的坐标系",
+        )
+        return False
+    area = crs.area_of_use
+    tr = pyproj.Transformer.from_crs(crs, DISPLAY_CRS, always_xy=True)
+    lon, lat = tr.transform(np.array([x0, x1, x0, x1]), np.array([y0, y0, y1, y1]))
+    ok = bool(np.all(np.isfinite(lon)) and np.all(np.isfinite(lat)))
+    if ok and area is not None:
+        margin = 3.0
+        ok = bool(
+            np.all(lon >= area.west - margin)
+            and np.all(lon <= area.east + margin)
+            and np.all(lat >= area.south - margin)
+            and np.all(lat <= area.north + margin)
+        )
+    if not ok:
+        report.add(
+            "error",
+            "crs_mismatch",
+            layer,
+            f"坐标({x0:.0f}, {y0:.0f})落在坐标系 {label} 的适用范围之外：坐标系声明有误，"
+            "或 x/y 写反、带了带号",
+            file=file,
+            fix="核对坐标系(如 3 度带是否带带号：EPSG:4549 无带号，EPSG:4528 有带号)，"
+            "在 .prj 或 mapping.toml 的 assume_crs 中改正",
+        )
+    return bool(ok)
+
+
+def check_geometries(
+    gdf: gpd.GeoDataFrame, layer: str, file: str, report: QualityReport, *, polygons: bool
+) -> gpd.GeoDataFrame:
+    """Empty/non-polygon shapes are errors; invalid ones are repaired with a warning."""
+    geom = np.asarray(gdf.geometry.array, dtype=object)
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    if missing.any():
+        report.add(
+            "error" if layer == "parcels" else "warning",
+            "empty_geometry",
+            layer,
+            "几何为空",
+            file=file,
+            rows=rownums(np.flatnonzero(missing), 1),
+            fix="补绘图形，或删除该要素",
+        )
+    if polygons:
+        types = shapely.get_type_id(geom)
+        wrong = ~missing & ~np.isin(types, [3, 6])
+        if wrong.any():
+            report.add(
+                "error" if layer == "parcels" else "warning",
+                "not_polygon",
+                layer,
+                "几何不是面(Polygon/MultiPolygon)",
+                file=file,
+                rows=rownums(np.flatnonzero(wrong), 1),
+                fix="宗地与建筑必须是面要素",
+            )
+    invalid = ~missing & ~shapely.is_valid(geom)
+    if not invalid.any():
+        return gdf
+    repaired = shapely.make_valid(geom[invalid])
+    if polygons:
+        # make_valid may return collections; keep their polygonal part
+        repaired = _polygonal(repaired)
+    report.add(
+        "warning",
+        "invalid_geometry",
+        layer,
+        "几何无效(自相交等)，已自动修复(make_valid)",
+        file=file,
+        rows=rownums(np.flatnonzero(invalid), 1),
+        fix="请在源数据中核对并修正图形",
+    )
+    out = gdf.copy()
+    values = out.geometry.values.copy()
+    values[invalid] = repaired
+    out[out.geometry.name] = gpd.GeoSeries(values, index=out.index, crs=out.crs)
+    return out
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    parts, idx = shapely.get_parts(geoms, return_index=True)
+    keep = np.isin(shapely.get_type_id(parts), [3, 6])
+    out = np.empty(len(geoms), dtype=object)
+    for i in range(len(geoms)):  # few invalid shapes: a short loop over them only
+        mine = parts[keep & (idx == i)]
+        out[i] = shapely.union_all(mine) if len(mine) else shapely.Polygon()
+    return out
+
+
+def check_duplicates(
+    df: pd.DataFrame, column: str, layer: str, file: str, offset: int, report: QualityReport
+) -> None:
+    """Duplicate or missing values of an id column are errors."""
+    ids = df[column]
+    missing = ids.isna() | (ids.astype("string").str.strip() == "")
+    if missing.any():
+        report.add(
+            "error",
+            "missing_id",
+            layer,
+            f"{FIELDS[layer][column].label}为空",
+            file=file,
+            rows=rownums(np.flatnonzero(missing.to_numpy()), offset),
+            field=column,
+            fix="每行都必须填写编号",
+        )
+    dup = ids.duplicated(keep=False) & ~missing
+    if dup.any():
+        first = ids[dup].iloc[0]
+        report.add(
+            "error",
+            "duplicate_id",
+            layer,
+            f"{FIELDS[layer][column].label}重复(如 {first})",
+            file=file,
+            rows=rownums(np.flatnonzero(dup.to_numpy()), offset),
+            field=column,
+            fix="每宗地的编号必须唯一：合并或改正重复的行",
+        )
+
+
+def check_non_negative(
+    df: pd.DataFrame, layer: str, file: str, offset: int, report: QualityReport
+) -> None:
+    """Negative areas or money are errors."""
+    for name in NON_NEGATIVE[layer]:
+        if name not in df.columns:
+            continue
+        neg = (pd.to_numeric(df[name], errors="coerce") < 0).to_numpy(dtype=bool, na_value=False)
+        if neg.any():
+            report.add(
+                "error",
+                "negative_value",
+                layer,
+                f"{FIELDS[layer][name].label}为负数",
+                file=file,
+                rows=rownums(np.flatnonzero(neg), offset),
+                field=name,
+                fix="面积和金额不能为负：改正该值或留空",
+            )
+
+
+def check_credit_codes(
+    df: pd.DataFrame, layer: str, file: str, offset: int, report: QualityReport
+) -> None:
+    """A 统一社会信用代码 failing its check character is a warning."""
+    if "credit_code" not in df.columns:
+        return
+    codes = df["credit_code"]
+    bad = (~credit_codes_valid(codes)).to_numpy(dtype=bool, na_value=False)
+    if bad.any():
+        report.add(
+            "warning",
+            "credit_code_invalid",
+            layer,
+            "统一社会信用代码未通过 GB 32100-2015 校验位检查",
+            file=file,
+            rows=rownums(np.flatnonzero(bad), offset),
+            field="credit_code",
+            fix="核对18位代码是否录入有误",
+        )
+
+
+#: Share of the smaller parcel two parcels may overlap before a warning, and an error.
+OVERLAP_WARN_SHARE = 0.01
+OVERLAP_ERROR_SHARE = 0.5
+
+
+def check_overlaps(
+    gdf: gpd.GeoDataFrame, layer: str, file: str, report: QualityReport, offset: int = 1
+) -> None:
+    """Parcels drawn over each other: an error when the overlap is at least half of the
+    smaller one (the same parcel twice, its land counted twice), a warning above 1 %.
+
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10), shapely.box(0, 0, 10, 10),
+    ...     shapely.box(9.5, 0, 20, 10), shapely.box(30, 0, 40, 10)], crs=4549)
+    >>> rep = QualityReport(); check_overlaps(g, "parcels", "p.gpkg", rep)
+    >>> [(i.level, i.rows) for i in rep.issues]
+    [('error', (1, 2)), ('warning', (1, 2, 3))]
+    """
+    geom = np.asarray(gdf.geometry.array, dtype=object)
+    ok = ~(shapely.is_missing(geom) | shapely.is_empty(geom)) & shapely.is_valid(geom)
+    idx = np.flatnonzero(ok)
+    if len(idx) < 2:
+        return
+    shapes = geom[idx]
+    left, right = shapely.STRtree(shapes).query(shapes, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    inner = shapely.relate_pattern(shapes[left], shapes[right], "2********")
+    left, right = left[inner], right[inner]
+    if not len(left):
+        return
+    common = shapely.area(shapely.intersection(shapes[left], shapes[right]))
+    smaller = np.minimum(shapely.area(shapes[left]), shapely.area(shapes[right]))
+    share = np.divide(common, smaller, out=np.zeros_like(common), where=smaller > 0)
+    for level, mask, message, fix in (
+        (
+            "error",
+            share >= OVERLAP_ERROR_SHARE,
+            "宗地与其他宗地大部分重叠(疑似同一宗地重复绘制)，用地会被重复计算",
+            "删除重复的宗地，或改正图形",
+        ),
+        (
+            "warning",
+            (share > OVERLAP_WARN_SHARE) & (share < OVERLAP_ERROR_SHARE),
+            "宗地与相邻宗地部分重叠(超过较小宗地面积的1%)",
+            "核对宗地边界",
+        ),
+    ):
+        if mask.any():
+            rows = np.unique(np.concatenate([idx[left[mask]], idx[right[mask]]]))
+            report.add(
+                level,  # type: ignore[arg-type]
+                "overlapping_parcels",
+                layer,
+                message,
+                file=file,
+                rows=rownums(rows, offset),
+                fix=fix,
+            )

@@ -1,0 +1,474 @@
+"""Dispositions: 无偿收回, 收储改造, 腾笼换鸟 and 零地增资 (rules.md §5–6 and §8).
+
+Every parcel gets at most one disposition, in the precedence of rules.md §8:
+``reclaim`` (无偿收回, idle ≥ 2 years) > ``buyback`` (收储改造, 13号) > ``vacate`` (腾笼换鸟) >
+``densify`` (零地增资).  Each list is a shortlist: ranked by a priority and cut into tiers
+(近期 / 中期 / 储备).
+
+The functions take the parcel table after the land stage, i.e. carrying the columns of
+:mod:`lcgis.engine.land` (``undeveloped``, ``idle``, ``idle_action``, ``in_construction``,
+``inefficient``, ``inefficient_reasons``) besides the metrics, and return a DataFrame aligned
+on its index without mutating it.  A value that cannot be computed is NaN, never 0 or
+infinity.  Estimated gains are upper bounds at today's intensity (潜力上限).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from lcgis.engine.land import (
+    INEFFICIENT_REASONS,
+    _benchmark,
+    _col,
+    _days,
+    _is,
+    _join_codes,
+    _num,
+    _series,
+    granted,
+    undeveloped,
+    years_between,
+)
+from lcgis.rules import Rules
+
+#: Dispositions in precedence order.
+DISPOSITIONS: tuple[str, ...] = ("reclaim", "buyback", "vacate", "densify")
+#: Chinese names of the dispositions.
+DISPOSITION_LABELS: dict[str, str] = {
+    "reclaim": "无偿收回",
+    "buyback": "收储改造",
+    "vacate": "腾笼换鸟",
+    "densify": "零地增资",
+}
+#: Tiers of a shortlist, in order.
+TIERS: tuple[str, ...] = ("near", "mid", "reserve")
+TIER_LABELS: dict[str, str] = {"near": "近期", "mid": "中期", "reserve": "储备"}
+#: Reason codes that only dispositions use (besides the land reason codes).
+DISPOSITION_REASON_LABELS: dict[str, str] = {
+    "idle_reclaim": "闲置满两年",
+    "far_headroom": "容积率可提高",
+    "outside_validity": "评价基准日在13号文施行期外，按其口径参照",
+}
+
+#: Precision of extra floor areas (m²): float noise never decides the 500 m² threshold.
+_AREA_DECIMALS = 6
+
+
+def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator``; NaN where the denominator is 0, negative or missing."""
+    ok = denominator > 0
+    return np.where(ok, numerator / np.where(ok, denominator, 1.0), np.nan)
+
+
+def _has_reason(reasons: pd.Series, code: str) -> np.ndarray:
+    """True where the ``;``-joined ``reasons`` contain ``code``."""
+    padded = ";" + reasons.astype("string").fillna("") + ";"
+    return np.asarray(padded.str.contains(f";{code};", regex=False).fillna(False), dtype=bool)
+
+
+def _flag(parcels: pd.DataFrame, name: str) -> np.ndarray:
+    """A boolean column with missing (NA) read as False."""
+    return np.asarray(_col(parcels, name).eq(True).fillna(False), dtype=bool)
+
+
+def _tax_3y(parcels: pd.DataFrame) -> np.ndarray:
+    """Three-year tax per 亩 (``tax_per_mu_3y``), else the year's ``tax_per_mu``."""
+    return _num(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
+
+
+def _eligible_land(parcels: pd.DataFrame, rules: Rules) -> np.ndarray:
+    """Parcels that can get a disposition: a listed land use (missing counts as industrial),
+    not in construction."""
+    land_use = _col(parcels, "land_use")
+    use_ok = _is(land_use, *rules.disposition.land_uses) | np.asarray(land_use.isna())
+    if "industrial" not in rules.disposition.land_uses:
+        use_ok &= ~np.asarray(land_use.isna())
+    return use_ok & ~_flag(parcels, "in_construction")
+
+
+def _undeveloped(parcels: pd.DataFrame) -> np.ndarray:
+    if "undeveloped" in parcels.columns:
+        return _flag(parcels, "undeveloped")
+    return np.asarray(undeveloped(parcels), dtype=bool)
+
+
+def _inefficient(parcels: pd.DataFrame) -> np.ndarray:
+    if "inefficient" in parcels.columns:
+        return _flag(parcels, "inefficient")
+    reasons = _col(parcels, "inefficient_reasons").astype("string").fillna("")
+    return np.asarray(reasons.ne(""), dtype=bool)
+
+
+# --------------------------------------------------------------------------- the four tests
+
+
+def reclaim(parcels: pd.DataFrame, rules: Rules) -> np.ndarray:
+    """无偿收回: idle with ``idle_action == "reclaim"`` (idle ≥ 2 years, 53号令 第十四条).
+
+    A 政府原因 review decision (``idle_action == "government"``) never reaches this list.
+    """
+    del rules  # the years are decided by the idle test
+    return _is(_col(parcels, "idle_action"), "reclaim") & _flag(parcels, "idle")
+
+
+def buyback(parcels: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
+    """收储改造 (泉政办规〔2025〕13号): the reason flags ``tax_per_mu_low`` and ``small_parcel``.
+
+    * ``tax_per_mu_low``: ``tax_per_mu_3y < buyback.tax_per_mu_below`` (5 万元/亩);
+    * ``small_parcel``: ``land_area_mu < buyback.small_parcel_mu_below`` (5 亩), an ordinary
+      project on built land;
+
+    only on completed land (status ``completed``, or no status on built land: 13号 is about
+    存量工业用地 in use; land not yet built, idle or overdue is handled by the idle and
+    completion tests), inside the 工业产业区块线 (``in_industrial_block``, missing counts as
+    inside) when ``require_industrial_block``, and never in construction or for land uses
+    outside ``disposition.land_uses``.
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({"tax_per_mu_3y": [4.0, 12.0, 12.0, 3.0],
+    ...                   "land_area_mu": [20.0, 4.0, 20.0, 20.0],
+    ...                   "floor_area_m2": [9000.0, 2000.0, 9000.0, 9000.0],
+    ...                   "in_industrial_block": [True, None, True, False]})
+    >>> {k: v.tolist() for k, v in buyback(p, load_rules()).items()}
+    {'tax_per_mu_low': [True, False, False, False], 'small_parcel': [False, True, False, False]}
+    """
+    r = rules.buyback
+    n = len(parcels)
+    status = _col(parcels, "construction_status")
+    built = ~_undeveloped(parcels)
+    completed = _is(status, "completed") | (np.asarray(status.isna()) & built)
+    ok = _eligible_land(parcels, rules) & completed & ~_flag(parcels, "idle")
+    if r.require_industrial_block:
+        ok &= ~np.asarray(_col(parcels, "in_industrial_block").eq(False).fillna(False), dtype=bool)
+    off = np.zeros(n, dtype=bool)
+    tax_low = _tax_3y(parcels) < r.tax_per_mu_below if r.tax_per_mu_below is not None else off
+    small = (
+        (_num(parcels, "land_area_mu") < r.small_parcel_mu_below)
+        if r.small_parcel_mu_below is not None
+        else off
+    )
+    return {"tax_per_mu_low": tax_low & ok, "small_parcel": small & ok}
+
+
+def clock_passed(parcels: pd.DataFrame, as_of: date, rules: Rules) -> np.ndarray:
+    """The development clock has run out: ``as_of`` ≥ agreed start date (else grant date)
+    + ``idle.not_started_years`` (1)."""
+    clock = _days(parcels, "agreed_start_date")
+    clock = np.where(np.isnat(clock), _days(parcels, "grant_date"), clock)
+    years = years_between(clock, np.datetime64(as_of, "D"))
+    return np.asarray(years >= rules.idle.not_started_years, dtype=bool)
+
+
+def vacate(parcels: pd.DataFrame, rules: Rules, as_of: date) -> dict[str, np.ndarray]:
+    """腾笼换鸟 triggers (rules.md §8): ``class_d``, ``idle``, ``undeveloped``, each requiring the
+    parcel to be inefficient (and not in construction).
+
+    * ``class_d``: ``parcel_class == "D"``;
+    * ``idle``: the idle test is True (NA does not count);
+    * ``undeveloped``: undeveloped on granted land past its clock (:func:`clock_passed`);
+    * ``tax_per_mu_low``: only when ``vacate.tax_per_mu_below`` is set (off by default; that
+      land is 收储改造 since revision 2).
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({
+    ...     "inefficient": [True, True, False], "parcel_class": ["D", None, "D"],
+    ...     "idle": pd.array([False, True, pd.NA], dtype="boolean"),
+    ...     "floor_area_m2": [900.0, 0.0, 500.0], "footprint_area_m2": [600.0, 0.0, 500.0],
+    ...     "grant_date": pd.to_datetime([None, "2019-05-01", None])})
+    >>> {k: v.tolist() for k, v in vacate(p, load_rules(), date(2025, 12, 31)).items()}
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'class_d': [True, False, False], 'idle': [False, True, False],
+     'undeveloped': [False, True, False], 'tax_per_mu_low': [False, False, False]}
+    """
+    r = rules.vacate
+    n = len(parcels)
+    off = np.zeros(n, dtype=bool)
+    base = _inefficient(parcels) & _eligible_land(parcels, rules)
+    class_d = _is(_col(parcels, "parcel_class"), "D") if r.class_d else off
+    is_idle = _flag(parcels, "idle") if r.idle else off
+    empty = _undeveloped(parcels) & granted(parcels) & clock_passed(parcels, as_of, rules)
+    tax_low = _tax_3y(parcels) < r.tax_per_mu_below if r.tax_per_mu_below is not None else off
+    return {
+        "class_d": class_d & base,
+        "idle": is_idle & base,
+        "undeveloped": (empty if r.undeveloped else off) & base,
+        "tax_per_mu_low": tax_low & base,
+    }
+
+
+def target_far(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
+    """FAR a parcel may rise to (rules.md §6, 泉政办规〔2025〕13号).
+
+    ``max_far`` when given (and positive); else by the three-year tax per 亩
+    (``tax_per_mu_3y``, else ``tax_per_mu``): ``target_far_high`` (3.0) when tax ≥
+    ``tax_per_mu_high`` (20), ``target_far_mid`` (2.5) when tax ≥ ``tax_per_mu_min`` (5);
+    else NaN.
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({"max_far": [np.nan, np.nan, 2.0, np.nan, np.nan],
+    ...                   "tax_per_mu_3y": [10.0, 25.0, 25.0, 3.0, np.nan]})
+    >>> target_far(p, load_rules()).tolist()
+    [2.5, 3.0, 2.0, nan, nan]
+    """
+    r = rules.densify
+    tax = _tax_3y(parcels)
+    band = np.where(
+        tax >= r.tax_per_mu_high,
+        r.target_far_high,
+        np.where(tax >= r.tax_per_mu_min, r.target_far_mid, np.nan),
+    )
+    max_far = _num(parcels, "max_far")
+    return _series(np.where(max_far > 0, max_far, band), parcels.index, "target_far", "float64")
+
+
+def densify(parcels: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """零地增资 eligibility (rules.md §8) with the floor area a parcel could add.
+
+    * ``target_far``: see :func:`target_far` (kept for every parcel where computable);
+    * eligible when ``tax_per_mu_3y ≥ tax_per_mu_min`` (5), ``land_area_mu ≥ min_land_mu`` (5),
+      ``parcel_class != "D"``, not idle, not undeveloped, not in construction,
+      ``target_far > far`` and extra ≥ ``min_extra_floor_area_m2`` (500);
+    * ``extra_floor_area_m2 = (target_far − far) × land_area_m2`` (rounded to 1e-6 m²);
+    * ``est_extra_output_wan = extra_floor_area_m2 × output_wan ÷ floor_area_m2`` and
+      ``est_extra_tax_wan`` likewise (潜力上限: at today's intensity per m²).
+
+    ``densify_eligible`` says who passes; extra floor area and the estimates are given for
+    eligible parcels only (NaN otherwise).
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({"tax_per_mu_3y": [10.0, 25.0, 25.0, 10.0], "far": [1.0, 1.0, 1.0, 2.45],
+    ...                   "max_far": [np.nan, np.nan, 2.0, np.nan],
+    ...                   "parcel_class": ["B", "A", "D", "B"],
+    ...                   "land_area_m2": [10000.0, 10000.0, 10000.0, 8000.0],
+    ...                   "land_area_mu": [15.0, 15.0, 15.0, 12.0],
+    ...                   "floor_area_m2": [10000.0, 10000.0, 10000.0, 19600.0],
+    ...                   "output_wan": [3000.0, 5000.0, 5000.0, 2000.0],
+    ...                   "tax_wan": [150.0, 375.0, 375.0, 120.0]})
+    >>> out = densify(p, load_rules())
+    >>> out[["densify_eligible", "target_far", "extra_floor_area_m2"]]
+       densify_eligible  target_far  extra_floor_area_m2
+    0              True         2.5              15000.0
+    1              True         3.0              20000.0
+    2             False         2.0                  NaN
+    3             False         2.5                  NaN
+    >>> out["est_extra_output_wan"].tolist(), out["est_extra_tax_wan"].tolist()
+    ([4500.0, 10000.0, nan, nan], [225.0, 750.0, nan, nan])
+    """
+    r = rules.densify
+    tax = _tax_3y(parcels)
+    far = _num(parcels, "far")
+    target = np.asarray(target_far(parcels, rules), dtype="float64")
+    extra_all = np.round((target - far) * _num(parcels, "land_area_m2"), _AREA_DECIMALS)
+    not_d = ~_is(_col(parcels, "parcel_class"), "D")
+    eligible = (
+        (tax >= r.tax_per_mu_min)
+        & (_num(parcels, "land_area_mu") >= r.min_land_mu)
+        & not_d
+        & ~_flag(parcels, "idle")
+        & ~_undeveloped(parcels)
+        & _eligible_land(parcels, rules)
+        & (target > far)
+        & (extra_all >= r.min_extra_floor_area_m2)
+    )
+    extra = np.where(eligible, extra_all, np.nan)
+    floor = _num(parcels, "floor_area_m2")
+    output_per_m2 = _safe_ratio(_num(parcels, "output_wan"), floor)
+    tax_per_m2 = _safe_ratio(_num(parcels, "tax_wan"), floor)
+    index = parcels.index
+    return pd.DataFrame(
+        {
+            "densify_eligible": _series(eligible, index, dtype="bool"),
+            "target_far": _series(target, index, dtype="float64"),
+            "extra_floor_area_m2": _series(extra, index, dtype="float64"),
+            "est_extra_output_wan": _series(extra * output_per_m2, index, dtype="float64"),
+            "est_extra_tax_wan": _series(extra * tax_per_m2, index, dtype="float64"),
+        },
+        index=index,
+    )
+
+
+# --------------------------------------------------------------------------- one disposition
+
+
+def _validity_note(as_of: date, rules: Rules) -> bool:
+    """The evaluation date lies outside 13号's validity window."""
+    return not (rules.buyback.valid_from <= as_of <= rules.buyback.valid_to)
+
+
+def dispositions(parcels: pd.DataFrame, rules: Rules, as_of: date) -> pd.DataFrame:
+    """One disposition per parcel with the reasons that put it there (rules.md §8).
+
+    Columns: ``disposition`` (``reclaim`` | ``buyback`` | ``vacate`` | ``densify`` | None),
+    ``disposition_reasons`` (``;``-joined codes: first the ones that decided, then the
+    inefficient reasons behind a 腾笼换鸟, plus ``outside_validity`` for a 收储改造 when
+    ``as_of`` lies outside 13号's validity window), the four flags ``*_candidate`` (each
+    equal to ``disposition == …``), ``vacate_reasons`` (the reasons of the vacate parcels),
+    the densify columns of :func:`densify` (kept for densify parcels only) and
+    ``potential_output_wan`` / ``potential_tax_wan`` = land × the zone's figure per 亩 for
+    the parcels a disposition frees (潜力上限).
+
+    Hand-worked: a 3/3/6 万元/亩 tax history averages 4 → 收储改造; a 4 亩 parcel at 12 万元/亩 →
+    收储改造 (不足5亩), not 零地增资; a D firm at 8 万元/亩 on inefficient land → 腾笼换鸟 for
+    class_d only.
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({
+    ...     "parcel_id": ["a", "b", "c", "d"],
+    ...     "tax_per_mu_3y": [4.0, 12.0, 8.0, 25.0], "land_area_mu": [20.0, 4.0, 30.0, 30.0],
+    ...     "land_area_m2": [13333.3, 2666.7, 20000.0, 20000.0],
+    ...     "far": [1.2, 1.2, 0.5, 1.0], "floor_area_m2": [16000.0, 3200.0, 10000.0, 20000.0],
+    ...     "parcel_class": ["C", "B", "D", "A"],
+    ...     "inefficient": [True, False, True, False],
+    ...     "inefficient_reasons": ["tax_per_mu_low", "", "far_below_min", ""],
+    ...     "idle": pd.array([False] * 4, dtype="boolean"),
+    ...     "output_wan": [800.0, 960.0, 1500.0, 9000.0],
+    ...     "tax_wan": [80.0, 48.0, 240.0, 750.0]})
+    >>> out = dispositions(p, load_rules(), date(2026, 12, 31))
+    >>> out["disposition"].tolist()
+    ['buyback', 'buyback', 'vacate', 'densify']
+    >>> out["disposition_reasons"].tolist()
+    ['tax_per_mu_low', 'small_parcel', 'class_d;far_below_min', 'far_headroom']
+    """
+    index = parcels.index
+    n = len(parcels)
+    take_back = reclaim(parcels, rules)
+    buy = buyback(parcels, rules)
+    buy_any = buy["tax_per_mu_low"] | buy["small_parcel"]
+    vac = vacate(parcels, rules, as_of)
+    vac_any = vac["class_d"] | vac["idle"] | vac["undeveloped"] | vac["tax_per_mu_low"]
+    dens = densify(parcels, rules)
+    dens_ok = dens["densify_eligible"].to_numpy(dtype=bool)
+
+    is_reclaim = take_back
+    is_buyback = buy_any & ~is_reclaim
+    is_vacate = vac_any & ~is_reclaim & ~is_buyback
+    is_densify = dens_ok & ~is_reclaim & ~is_buyback & ~is_vacate
+    choice = np.full(n, None, dtype=object)
+    for name, mask in zip(
+        DISPOSITIONS, (is_reclaim, is_buyback, is_vacate, is_densify), strict=True
+    ):
+        choice[mask] = name
+
+    deciding: dict[str, np.ndarray] = {
+        "idle_reclaim": is_reclaim,
+        "tax_per_mu_low": (buy["tax_per_mu_low"] & is_buyback)
+        | (vac["tax_per_mu_low"] & is_vacate),
+        "small_parcel": buy["small_parcel"] & is_buyback,
+        "class_d": vac["class_d"] & is_vacate,
+        "idle": vac["idle"] & is_vacate,
+        "undeveloped": vac["undeveloped"] & is_vacate,
+        "far_headroom": is_densify,
+    }
+    ineff_in = _col(parcels, "inefficient_reasons")
+    supporting = {
+        code: _has_reason(ineff_in, code) & is_vacate & ~deciding.get(code, np.zeros(n, bool))
+        for code in INEFFICIENT_REASONS
+    }
+    supporting["outside_validity"] = is_buyback & _validity_note(as_of, rules)
+    first, then = _join_codes(deciding, index), _join_codes(supporting, index)
+    reasons = (first + ";" + then).str.strip(";")
+    freed = is_reclaim | is_buyback | is_vacate
+    land_mu = np.where(freed, _num(parcels, "land_area_mu"), np.nan)
+    out = pd.DataFrame(
+        {
+            "disposition": _series(choice, index, dtype="object"),
+            "disposition_reasons": reasons,
+            "reclaim_candidate": _series(is_reclaim, index, dtype="bool"),
+            "buyback_candidate": _series(is_buyback, index, dtype="bool"),
+            "vacate_candidate": _series(is_vacate, index, dtype="bool"),
+            "vacate_reasons": reasons.where(is_vacate, ""),
+            "densify_candidate": _series(is_densify, index, dtype="bool"),
+            "target_far": dens["target_far"],
+            "potential_output_wan": _series(
+                land_mu * _benchmark(parcels, "output_wan"), index, dtype="float64"
+            ),
+            "potential_tax_wan": _series(
+                land_mu * _benchmark(parcels, "tax_wan"), index, dtype="float64"
+            ),
+        },
+        index=index,
+    )
+    for col in ("extra_floor_area_m2", "est_extra_output_wan", "est_extra_tax_wan"):
+        out[col] = dens[col].where(is_densify)
+    return out
+
+
+# --------------------------------------------------------------------------- shortlists
+
+
+def priority(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
+    """Priority of a parcel on its disposition list (higher first; rules.md §8).
+
+    On the disposal lists (无偿收回, 收储改造, 腾笼换鸟) the stake is
+    ``land_area_mu × zone tax per 亩 − tax_wan`` (万元: what the land would yield at its zone's
+    intensity beyond what it yields now; a missing tax counts as 0), times the zone's weight
+    in ``priority.zone_weights`` (the plan's order, 北 first).  On the 零地增资 list it is the
+    estimated extra tax ``est_extra_tax_wan`` (潜力上限) times ``priority.densify_zone_weights``
+    (中部片区 first: upgrading in place).  Zones not named weigh 1.  NaN without a disposition.
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({"disposition": ["vacate", "vacate", None, "densify"],
+    ...                   "zone_id": ["north", "central", "north", "central"],
+    ...                   "land_area_mu": [10.0, 10.0, 10.0, 10.0],
+    ...                   "zone_tax_per_mu": [20.0, 20.0, 20.0, 20.0],
+    ...                   "tax_wan": [50.0, np.nan, 0.0, 300.0],
+    ...                   "est_extra_tax_wan": [np.nan, np.nan, np.nan, 100.0]})
+    >>> priority(p, load_rules()).tolist()
+    [225.0, 200.0, nan, 150.0]
+    """
+    bench = _benchmark(parcels, "tax_wan")
+    tax = np.nan_to_num(_num(parcels, "tax_wan"), nan=0.0)
+    shortfall = _num(parcels, "land_area_mu") * bench - tax
+    zone = _col(parcels, "zone_id").astype(object)
+
+    def weight(table: Mapping[str, float]) -> np.ndarray:
+        return np.asarray(zone.map(table).astype("float64").fillna(1.0), dtype="float64")
+
+    kind = _col(parcels, "disposition")
+    is_densify = np.asarray(kind.eq("densify").fillna(False), dtype=bool)
+    value = np.where(
+        is_densify,
+        _num(parcels, "est_extra_tax_wan") * weight(rules.priority.densify_zone_weights),
+        shortfall * weight(rules.priority.zone_weights),
+    )
+    listed = np.asarray(kind.notna(), dtype=bool)
+    return _series(np.where(listed, value, np.nan), parcels.index, "priority", "float64")
+
+
+def tiers(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
+    """Tier of each listed parcel within its disposition list: ``near`` / ``mid`` / ``reserve``.
+
+    Parcels of one list are ordered by ``priority`` (higher first; ties by ``parcel_id``);
+    rank r of n is ``near`` when r ≤ ⌈tier_shares[0] × n⌉ (so a list always has a 近期
+    parcel), ``mid`` when r ≤ ⌈tier_shares[1] × n⌉, else ``reserve``.  The lists named in
+    ``priority.untiered`` (无偿收回: a legal duty, 53号令 第十四条) are 近期 throughout.
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({"parcel_id": list("abcdef"), "disposition": ["vacate"] * 5 + [None],
+    ...                   "priority": [5.0, 4.0, 3.0, 2.0, 1.0, np.nan]})
+    >>> tiers(p, load_rules()).tolist()
+    ['near', 'mid', 'mid', 'reserve', 'reserve', None]
+    """
+    near_share, mid_share = rules.priority.tier_shares
+    untiered = set(rules.priority.untiered)
+    frame = pd.DataFrame(
+        {
+            "d": _col(parcels, "disposition").to_numpy(dtype=object),
+            "p": _num(parcels, "priority"),
+            "id": _col(parcels, "parcel_id").astype(str).to_numpy(),
+        }
+    )
+    listed = frame[frame["d"].notna()].sort_values(["d", "p", "id"], ascending=[True, False, True])
+    rank = listed.groupby("d").cumcount() + 1
+    n = listed.groupby("d")["d"].transform("size")
+    near = np.ceil(near_share * n - 1e-9)
+    mid = np.ceil(mid_share * n - 1e-9)
+    tier = np.where(rank <= near, "near", np.where(rank <= mid, "mid", "reserve"))
+    tier = np.where(listed["d"].isin(untiered), "near", tier)
+    out = np.full(len(frame), None, dtype=object)
+    out[listed.index.to_numpy()] = tier
+    return pd.Series(out, index=parcels.index, dtype=object, name="tier")

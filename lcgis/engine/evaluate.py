@@ -1,0 +1,683 @@
+"""Comprehensive evaluation of enterprises (亩均效益综合评价), rules.md §1 and §8.
+
+One row per enterprise for one year goes in; indicators, scores, benchmarks, ranks and the
+classes A/B/C/D (rated), T (not rated) or empty (no data) come out, aligned on the input
+index.  Nothing here mutates its input or loops over rows: the loops run over the handful of
+indicators, groups, years and sensitivity scenarios.
+
+Units: money in 万元, land in 亩, energy in tce (吨标煤), emissions in t, electricity in kWh.
+``tax_per_kwh`` is in **元/kWh** (tax 万元 × 10000 ÷ kWh), so that it reads like 0.25 rather
+than 0.000025, and ``tax_per_floor_m2`` in **元/m²** of occupied floor area; fixed benchmarks
+for them in the rules file use the same units.
+
+全覆盖 (rules.md §8): every firm in production for ``min_years_in_production`` years is rated,
+in one of three groups ranked on their own: ``above_scale`` (规上), ``below_scale`` (规下 with at
+least ``min_land_mu_below_scale`` 亩 of allocated land) and ``small`` (the other 规下 firms and
+every tenant of a standard factory, ``sf_tenant``, above scale or not), rated on tax per m² of
+occupied floor area.  Class T only for ``exempt`` and too-young firms.
+
+Decisions where the rules are silent (documented here, also listed in each firm's ``notes``):
+
+- ``above_scale`` missing (NA): the firm is evaluated as below scale; the note says so.
+- ``exempt`` missing: not exempt.
+- "No data" (class empty, 缺少年度数据) means output, tax and value added all missing; a
+  reported 0 is data (it scores 0).
+- A firm whose group indicator has no denominator (no allocated land, or for the small group
+  no occupied floor area) gets an empty class (缺少用地数据), never a silent 0 score.
+- ``production_start_date`` missing: rated (it cannot be shown to be younger than
+  ``min_years_in_production``); the note says so when the column exists.  Years are calendar
+  years (``min_years_in_production`` × 12 months): a firm that started exactly N years before
+  ``as_of`` is rated, one day less is class T.
+- An indicator is computed only when its denominator is positive; otherwise it is missing.
+- Scores are ranked after rounding to 1e-9, so that sums equal in exact arithmetic tie.
+- Class boundaries: class A when rank ≤ share_A × n (+1e-9), so rank 20 of 100 is A.
+
+>>> from datetime import date
+>>> from lcgis.rules import load_rules
+>>> ent = pd.DataFrame({"credit_code": ["a", "b"], "above_scale": [True, False],
+...                     "land_area_mu": [20.0, 2.9], "occupied_floor_m2": [9000.0, 1000.0],
+...                     "tax_wan": [100.0, 50.0]})
+>>> out = classify(ent, load_rules().evaluation, date(2025, 12, 31))
+>>> out[["eval_group", "tax_per_floor_m2"]].values.tolist()
+[['above_scale', 111.11111111111111], ['small', 500.0]]
+>>> out["class_reason"].tolist()[1]
+'小微组参评企业不足5家(1家)，不分类'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from lcgis.data.schema import M2_PER_MU
+from lcgis.errors import DataError
+from lcgis.rules import GROUPS, INDICATORS, EvaluationRules
+
+ABOVE = "above_scale"
+BELOW = "below_scale"
+SMALL = "small"
+#: Chinese names of the evaluation groups.
+GROUP_LABELS: dict[str, str] = {ABOVE: "规上", BELOW: "规下", SMALL: "小微"}
+#: What each group is, for the 体检表 and the workbook.
+GROUP_DESCRIPTIONS: dict[str, str] = {
+    ABOVE: "规上工业企业",
+    BELOW: "规下企业(用地≥3亩)",
+    SMALL: "规下用地不足3亩及标准厂房租户(按单位建筑面积税收评价)",
+}
+
+#: Short Chinese names of the indicators (for sentences such as sensitivity scenarios).
+INDICATOR_NAMES: dict[str, str] = {
+    "tax_per_mu": "亩均税收",
+    "value_added_per_mu": "亩均增加值",
+    "value_added_per_energy": "单位能耗增加值",
+    "value_added_per_emission": "单位排放增加值",
+    "labor_productivity": "全员劳动生产率",
+    "rd_ratio": "研发经费投入强度",
+    "tax_per_kwh": "单位电耗税收",
+    "output_per_mu": "亩均产值",
+    "revenue_per_mu": "亩均营业收入",
+    "tax_per_floor_m2": "单位建筑面积税收",
+}
+#: Units of the indicators.
+INDICATOR_UNITS: dict[str, str] = {
+    "tax_per_mu": "万元/亩",
+    "value_added_per_mu": "万元/亩",
+    "value_added_per_energy": "万元/吨标煤",
+    "value_added_per_emission": "万元/吨",
+    "labor_productivity": "万元/人",
+    "rd_ratio": "研发经费/营业收入",
+    "tax_per_kwh": "元/千瓦时",
+    "output_per_mu": "万元/亩",
+    "revenue_per_mu": "万元/亩",
+    "tax_per_floor_m2": "元/m²",
+}
+#: Chinese labels with units, for exports and the app.
+INDICATOR_LABELS: dict[str, str] = {
+    key: f"{name}({INDICATOR_UNITS[key]})" for key, name in INDICATOR_NAMES.items()
+}
+#: Chinese labels of the other columns :func:`classify` adds.
+OUTPUT_LABELS: dict[str, str] = {
+    **INDICATOR_LABELS,
+    **{f"score_{k}": f"{v}得分" for k, v in INDICATOR_NAMES.items()},
+    **{f"benchmark_{k}": f"{v}基准值" for k, v in INDICATOR_NAMES.items()},
+    "eval_group": "评价组",
+    "score": "综合得分",
+    "missing_indicators": "缺失指标",
+    "rank_in_group": "组内排名",
+    "n_in_group": "组内参评企业数",
+    "position": "排名位置(名次/家数)",
+    "class": "评价类别",
+    "class_reason": "分类说明",
+    "notes": "备注",
+    "class_before": "上年类别",
+    "class_change": "类别变化",
+}
+
+#: Reason of an empty class for a firm without any figure of the year.
+NO_DATA = "缺少年度数据"
+
+_EPS = 1e-9
+_RANK_DECIMALS = 9
+_SEP = "；"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _num(ent: pd.DataFrame, column: str) -> pd.Series:
+    """Column as float64 (NA -> NaN); all NaN when the column is absent."""
+    if column not in ent.columns:
+        return pd.Series(np.nan, index=ent.index, dtype="float64")
+    return pd.to_numeric(ent[column], errors="coerce").astype("float64")
+
+
+def _flag(ent: pd.DataFrame, column: str) -> pd.Series:
+    """Column as nullable boolean; all NA when the column is absent."""
+    if column not in ent.columns:
+        return pd.Series(pd.NA, index=ent.index, dtype="boolean")
+    return ent[column].astype("boolean")
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """num ÷ den where den > 0, else NaN (never inf)."""
+    out = num / den.where(den > 0)
+    return out.where(np.isfinite(out))
+
+
+def _land_mu(ent: pd.DataFrame) -> pd.Series:
+    """Allocated land in 亩: land_area_mu, else land_area_m2 ÷ (10000/15)."""
+    return _num(ent, "land_area_mu").fillna(_num(ent, "land_area_m2") / M2_PER_MU)
+
+
+def _text(value: pd.Series | str, where: pd.Series) -> pd.Series:
+    """``value`` (a string or string Series) where ``where`` holds, else ''."""
+    base = pd.Series(value, index=where.index, dtype="str")
+    return base.where(where.to_numpy(dtype=bool), "")
+
+
+def _join(parts: list[pd.Series], sep: str) -> pd.Series:
+    """Element-wise join of string Series, skipping empty strings."""
+    out = parts[0].fillna("")
+    for part in parts[1:]:
+        p = part.fillna("")
+        both = (out != "") & (p != "")
+        out = out.where(~both, out + sep) + p
+    return out
+
+
+def _fmt(x: float) -> str:
+    """Short number: 2.0 -> '2', 2.5 -> '2.5'."""
+    return f"{x:g}"
+
+
+def _round_text(values: pd.Series, decimals: int) -> pd.Series:
+    """Numbers rounded for display; a trailing '.0' is dropped."""
+    return values.round(decimals).astype("str").str.replace(r"\.0$", "", regex=True)
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def indicators(ent: pd.DataFrame) -> pd.DataFrame:
+    """Efficiency indicators of each enterprise, aligned on ``ent.index``.
+
+    Land is the firm's allocated land in 亩 (``land_area_mu``, else ``land_area_m2`` ÷ 666.67).
+
+    - tax_per_mu = tax_wan ÷ 亩; value_added_per_mu, output_per_mu, revenue_per_mu alike
+      (万元/亩)
+    - value_added_per_energy = value_added_wan ÷ energy_tce (万元/吨标煤)
+    - value_added_per_emission = value_added_wan ÷ emission_t (万元/吨)
+    - labor_productivity = value_added_wan ÷ employees (万元/人)
+    - rd_ratio = rd_wan ÷ revenue_wan (a share, 0–1)
+    - tax_per_kwh = tax_wan × 10000 ÷ electricity_kwh (**元/千瓦时**)
+    - tax_per_floor_m2 = tax_wan × 10000 ÷ occupied_floor_m2 (**元/m²** of floor space used)
+
+    A missing value, or a denominator that is zero, negative or missing, gives NaN (never 0,
+    never inf).  A negative numerator (a tax refund) gives a negative indicator.
+
+    >>> ent = pd.DataFrame({"land_area_mu": [10.0, 0.0], "tax_wan": [50.0, 8.0],
+    ...                     "value_added_wan": [400.0, 30.0], "employees": [80.0, 0.0],
+    ...                     "electricity_kwh": [2_000_000.0, None],
+    ...                     "occupied_floor_m2": [5000.0, 400.0]})
+    >>> out = indicators(ent)
+    >>> out.loc[0, ["tax_per_mu", "labor_productivity", "tax_per_kwh", "tax_per_floor_m2"]].tolist()
+    [5.0, 5.0, 0.25, 100.0]
+    >>> out.loc[1, ["tax_per_mu", "labor_productivity", "tax_per_kwh"]].isna().all()
+    np.True_
+    """
+    mu = _land_mu(ent)
+    tax = _num(ent, "tax_wan")
+    va = _num(ent, "value_added_wan")
+    revenue = _num(ent, "revenue_wan")
+    cols = {
+        "tax_per_mu": _ratio(tax, mu),
+        "value_added_per_mu": _ratio(va, mu),
+        "value_added_per_energy": _ratio(va, _num(ent, "energy_tce")),
+        "value_added_per_emission": _ratio(va, _num(ent, "emission_t")),
+        "labor_productivity": _ratio(va, _num(ent, "employees")),
+        "rd_ratio": _ratio(_num(ent, "rd_wan"), revenue),
+        "tax_per_kwh": _ratio(tax * 10000.0, _num(ent, "electricity_kwh")),
+        "output_per_mu": _ratio(_num(ent, "output_wan"), mu),
+        "revenue_per_mu": _ratio(revenue, mu),
+        "tax_per_floor_m2": _ratio(tax * 10000.0, _num(ent, "occupied_floor_m2")),
+    }
+    return pd.DataFrame({k: cols[k] for k in INDICATORS}, index=ent.index)
+
+
+# --------------------------------------------------------------------------- classify
+
+
+def _weighted_indicators(rules: EvaluationRules) -> list[str]:
+    """Indicators named in any group's weights, in the canonical order."""
+    named = {i for g in GROUPS for i in rules.weights(g)}
+    return [i for i in INDICATORS if i in named]
+
+
+def _production_start(work: pd.DataFrame) -> pd.Series:
+    if "production_start_date" not in work.columns:
+        return pd.Series(pd.NaT, index=work.index, dtype="datetime64[ns]")
+    start = pd.to_datetime(work["production_start_date"])
+    if isinstance(start.dtype, pd.DatetimeTZDtype):
+        start = start.dt.tz_localize(None)
+    return start
+
+
+def eval_groups(ent: pd.DataFrame, rules: EvaluationRules) -> pd.Series:
+    """The evaluation group of each firm (rules.md §8).
+
+    ``small`` for every tenant of a standard factory (``sf_tenant``), above scale or not: its
+    allocated land is a share of a shared building, so it is rated on floor area (rules.md
+    §8, 园中园 practice); else ``above_scale`` when above_scale is true; else ``small`` when the
+    firm has less than ``min_land_mu_below_scale`` 亩 (or no land figure); else ``below_scale``.
+
+    >>> from lcgis.rules import load_rules
+    >>> ent = pd.DataFrame({"above_scale": [True, True, False, False, False, None],
+    ...                     "land_area_mu": [1.0, 20.0, 3.0, 2.99, 10.0, 12.0],
+    ...                     "sf_tenant": [True, False, False, False, True, False]})
+    >>> eval_groups(ent, load_rules().evaluation).tolist()
+    ['small', 'above_scale', 'below_scale', 'small', 'small', 'below_scale']
+    """
+    above = _flag(ent, "above_scale").fillna(False).astype(bool)
+    tenant = _flag(ent, "sf_tenant").fillna(False).astype(bool)
+    enough = _land_mu(ent) >= rules.min_land_mu_below_scale - _EPS
+    group = np.where(tenant, SMALL, np.where(above, ABOVE, np.where(~enough, SMALL, BELOW)))
+    return pd.Series(group, index=ent.index, dtype="str", name="eval_group")
+
+
+def _scores(
+    ind: pd.DataFrame, group: pd.Series, rated: pd.Series, rules: EvaluationRules
+) -> tuple[dict[str, pd.Series], pd.Series, pd.Series]:
+    """Benchmark and score columns, the missing codes and the Chinese notes of missing/bad."""
+    idx = ind.index
+    bench_cols: dict[str, pd.Series] = {}
+    score_cols: dict[str, pd.Series] = {}
+    missing = pd.Series("", index=idx, dtype="str")
+    missing_zh = pd.Series("", index=idx, dtype="str")
+    averaged_zh = pd.Series("", index=idx, dtype="str")
+    bad_zh = pd.Series("", index=idx, dtype="str")
+    for i in _weighted_indicators(rules):
+        value = ind[i]
+        w = group.map({g: float(rules.weights(g).get(i, np.nan)) for g in GROUPS})
+        w = w.astype("float64")
+        in_group = w.notna()
+        if i in rules.fixed_benchmarks:
+            bench = pd.Series(float(rules.fixed_benchmarks[i]), index=idx).where(in_group)
+        else:
+            pool = value.where(rated & in_group)
+            stat: Literal["mean", "median"] = "median" if rules.benchmark == "median" else "mean"
+            bench = pool.groupby(group).transform(stat).where(in_group)
+        bench_ok = bench > 0
+        s = (value / bench.where(bench_ok)).clip(upper=rules.score_cap) * w
+        s = s.clip(lower=0.0).where(rated & in_group)
+        counted = rated & in_group & (w > 0)
+        absent = counted & value.isna()
+        if rules.missing_indicator.get(i, "zero") == "group_mean":
+            mean = s.where(value.notna()).groupby(group).transform("mean")
+            s = s.fillna(mean.where(absent))
+            averaged_zh = _join([averaged_zh, _text(INDICATOR_NAMES[i], absent)], "、")
+        else:
+            missing_zh = _join([missing_zh, _text(INDICATOR_NAMES[i], absent)], "、")
+        s = s.where(~(rated & in_group), s.fillna(0.0))
+        bench_cols[f"benchmark_{i}"] = bench
+        score_cols[f"score_{i}"] = s
+        missing = _join([missing, _text(i, absent)], ";")
+        bad_zh = _join(
+            [bad_zh, _text(INDICATOR_NAMES[i], counted & value.notna() & ~bench_ok)], "、"
+        )
+    notes = _join(
+        [
+            _text("缺少数据记0分：" + missing_zh, missing_zh != ""),
+            _text("缺少数据按组内平均分计：" + averaged_zh, averaged_zh != ""),
+            _text("基准值无效(≤0或无数据)记0分：" + bad_zh, bad_zh != ""),
+        ],
+        _SEP,
+    )
+    return {**bench_cols, **score_cols}, missing, notes
+
+
+#: Indicators that divide by allocated land, and by occupied floor area.
+_PER_LAND = ("tax_per_mu", "value_added_per_mu", "output_per_mu", "revenue_per_mu")
+_PER_FLOOR = ("tax_per_floor_m2",)
+
+
+def _area_missing(work: pd.DataFrame, group: pd.Series, rules: EvaluationRules) -> pd.Series:
+    """The land or floor area that the group's weighted indicators divide by is missing."""
+    no_land = ~(_land_mu(work) > 0)
+    no_floor = ~(_num(work, "occupied_floor_m2") > 0)
+    missing = pd.Series(False, index=work.index)
+    for g in GROUPS:
+        weighted = {i for i, w in rules.weights(g).items() if w > 0}
+        need_land = bool(weighted & set(_PER_LAND))
+        need_floor = bool(weighted & set(_PER_FLOOR))
+        gap = (no_land & need_land) | (no_floor & need_floor)
+        missing = missing | (gap & (group == g))
+    return missing
+
+
+def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataFrame:
+    """Score, rank and class every enterprise (rules.md §1, §8); a new frame on ``ent.index``.
+
+    Columns added to ``ent``'s: the :func:`indicators`; ``eval_group`` (:func:`eval_groups`);
+    ``benchmark_<i>`` and ``score_<i>`` for every indicator ``i`` weighted in any group (NaN
+    where it is not weighted in the firm's group); ``score``; ``missing_indicators``
+    (``;``-joined); ``rank_in_group``, ``n_in_group`` (Int64); ``position``; ``class``;
+    ``class_reason``; ``notes``.
+
+    - Class T (not rated) for ``exempt`` firms and firms with as_of < production start +
+      ``min_years_in_production`` years.
+    - Class empty (None) for a firm with no output, tax and value added at all
+      (:data:`NO_DATA`), or without the land (floor area) its group's indicators divide by.
+    - Score of indicator i = max(0, min(value ÷ benchmark, ``score_cap``) × weight); a missing
+      value scores 0, or the group's mean score of i when ``missing_indicator[i]`` is
+      ``group_mean``; listed in ``missing_indicators``.  Benchmark = mean (or median) of i over
+      the rated firms of the group that have a value, unless ``fixed_benchmarks`` gives one; a
+      benchmark ≤ 0 or missing scores 0 for every firm.  ``score`` = sum over the group's
+      weights (NaN when not rated).
+    - Within each group: rank by score, best first, ties share the best rank; n = rated firms
+      of the group; A if rank ≤ shares[0] × n, B if ≤ shares[1] × n, C if ≤ shares[2] × n,
+      else D.  A group with fewer than ``min_group_size`` rated firms gets no classes.
+
+    >>> from lcgis.rules import load_rules
+    >>> ev = dataclasses.replace(load_rules().evaluation, weights_above_scale={"tax_per_mu": 100.0})
+    >>> ent = pd.DataFrame({"credit_code": list("abcde"), "above_scale": [True] * 5,
+    ...                     "land_area_mu": [10.0] * 5, "tax_wan": [50.0, 40.0, 30.0, 20.0, 10.0]})
+    >>> out = classify(ent, ev, date(2025, 12, 31))
+    >>> out["benchmark_tax_per_mu"].iloc[0], out["score"].round(1).tolist()
+    (np.float64(3.0), [150.0, 133.3, 100.0, 66.7, 33.3])
+    >>> out["class"].tolist()
+    ['A', 'B', 'B', 'C', 'D']
+    >>> out.loc[1, "class_reason"]
+    '规上组第2名/共5家(前40%)，得分133.3'
+    """
+    work = ent.reset_index(drop=True)
+    idx = work.index
+    ind = indicators(work)
+    as_of_ts = pd.Timestamp(as_of)
+
+    # ---- groups and scope
+    above_raw = _flag(work, "above_scale")
+    group = eval_groups(work, rules)
+    exempt = _flag(work, "exempt").fillna(False).astype(bool)
+    start = _production_start(work)
+    months = round(rules.min_years_in_production * 12)
+    if months > 0:
+        young = (start + pd.DateOffset(months=months) > as_of_ts).fillna(False).astype(bool)
+    else:
+        young = pd.Series(False, index=idx)
+    t_class = exempt | young
+    figures = [_num(work, c) for c in ("output_wan", "tax_wan", "value_added_wan")]
+    no_data = pd.concat(figures, axis=1).isna().all(axis=1) & ~t_class
+    no_land = _area_missing(work, group, rules) & ~t_class & ~no_data
+    rated = ~t_class & ~no_data & ~no_land
+
+    years_txt = _fmt(rules.min_years_in_production)
+    unrated_reason = _join(
+        [
+            _text("不参评", exempt),
+            _text(f"投产不满{years_txt}年(投产日期" + start.dt.strftime("%Y-%m-%d") + ")", young),
+            _text(NO_DATA + "(产值、税收和增加值均未填报)", no_data),
+            _text(
+                pd.Series(
+                    np.where(group == SMALL, "缺少用地或使用建筑面积数据", "缺少用地数据"),
+                    index=idx,
+                    dtype="str",
+                )
+                + "，无法计算亩均指标",
+                no_land,
+            ),
+        ],
+        _SEP,
+    )
+
+    # ---- scores
+    scored, missing, score_notes = _scores(ind, group, rated, rules)
+    total = pd.Series(0.0, index=idx)
+    for name, col in scored.items():
+        if name.startswith("score_"):
+            total = total + col.fillna(0.0)
+    score = total.where(rated)
+
+    # ---- ranks and classes
+    rank = score.round(_RANK_DECIMALS).groupby(group).rank(method="min", ascending=False)
+    n_rated = rated.astype("float64").groupby(group).transform("sum")
+    enough = n_rated >= rules.min_group_size
+    n_in_group = n_rated.where(rated)
+    position = (rank / n_in_group).where(enough)
+    letters = np.select(
+        [rank <= share * n_in_group + _EPS for share in rules.class_shares], ["A", "B", "C"], "D"
+    )
+    cls = pd.Series(letters, index=idx, dtype="object").where(rated & enough, None)
+    cls = cls.where(~t_class, "T")
+
+    notes = _join(
+        [
+            _text("是否规上未填写，按规下企业评价", above_raw.isna()),
+            _text(
+                f"投产日期缺失，按投产已满{years_txt}年参评",
+                rated & start.isna() & ("production_start_date" in work.columns),
+            ),
+            score_notes.where(rated, ""),
+        ],
+        _SEP,
+    )
+    label = group.map(GROUP_LABELS)
+    rated_reason = (
+        label
+        + "组第"
+        + rank.astype("Int64").astype("str")
+        + "名/共"
+        + n_in_group.astype("Int64").astype("str")
+        + "家(前"
+        + _round_text(position * 100, 1)
+        + "%)，得分"
+        + score.round(1).astype("str")
+    )
+    small_reason = (
+        label
+        + "组参评企业不足"
+        + str(rules.min_group_size)
+        + "家("
+        + n_in_group.astype("Int64").astype("str")
+        + "家)，不分类"
+    )
+    reason = rated_reason.where(enough, small_reason).where(rated, unrated_reason)
+    reason = _join([reason, notes], _SEP)
+
+    added = pd.DataFrame({k: ind[k] for k in INDICATORS}, index=idx)
+    added["eval_group"] = group
+    for name, col in scored.items():
+        added[name] = col
+    added["score"] = score
+    added["missing_indicators"] = missing.where(rated, "")
+    added["rank_in_group"] = rank.where(enough).astype("Int64")
+    added["n_in_group"] = n_in_group.astype("Int64")
+    added["position"] = position
+    added["class"] = cls
+    added["class_reason"] = reason
+    added["notes"] = notes
+    kept = work.drop(columns=[c for c in work.columns if c in added.columns])
+    out = pd.concat([kept, added], axis=1)
+    out.index = ent.index
+    return out
+
+
+# --------------------------------------------------------------------------- years
+
+
+def _as_of_function(
+    as_of_for_year: date | Mapping[int, date] | Callable[[int], date] | None,
+) -> Callable[[int], date]:
+    if as_of_for_year is None:
+        return lambda year: date(year, 12, 31)
+    if isinstance(as_of_for_year, date):
+        fixed = as_of_for_year
+        return lambda year: fixed
+    if isinstance(as_of_for_year, Mapping):
+        table = as_of_for_year
+        return lambda year: table[year]
+    return as_of_for_year
+
+
+def class_changes(
+    by_year: pd.DataFrame,
+    rules: EvaluationRules,
+    as_of_for_year: date | Mapping[int, date] | Callable[[int], date] | None = None,
+) -> pd.DataFrame:
+    """Each enterprise's class per year and its change from the year before.
+
+    ``by_year`` holds one row per (credit_code, year), with the columns :func:`classify`
+    reads.  Each year is classified on its own (:func:`classify`) with ``as_of`` =
+    ``as_of_for_year[year]`` (a mapping or a function of the year; default 31 December of
+    that year, so "in production for 2 years" is judged as at the end of each evaluated
+    year).  A single date is also accepted and used for every year.
+    Result, aligned on ``by_year.index``: credit_code, name, year, score, class,
+    class_reason, class_before (the class in year − 1, '' when the firm has no row that
+    year) and class_change ('B→A'; '' when unchanged or without a year before).
+
+    >>> from lcgis.rules import load_rules
+    >>> ev = dataclasses.replace(load_rules().evaluation, weights_above_scale={"tax_per_mu": 100.0},
+    ...                          min_group_size=2)
+    >>> rows = pd.DataFrame({"credit_code": ["x", "y", "x", "y"], "name": ["X", "Y", "X", "Y"],
+    ...                      "year": [2023, 2023, 2024, 2024], "above_scale": True,
+    ...                      "land_area_mu": 10.0, "tax_wan": [10.0, 20.0, 30.0, 20.0]})
+    >>> class_changes(rows, ev)[["year", "class", "class_change"]].values.tolist()
+    [[2023, 'D', ''], [2023, 'B', ''], [2024, 'B', 'D→B'], [2024, 'D', 'B→D']]
+    """
+    as_of = _as_of_function(as_of_for_year)
+    work = by_year.reset_index(drop=True)
+    dup = work.duplicated(["credit_code", "year"], keep=False)
+    if dup.any():
+        codes = "、".join(sorted(set(work.loc[dup, "credit_code"].astype(str)))[:5])
+        raise DataError(
+            f"企业年度数据中同一企业同一年度有多行(如 {codes})：请每个企业每年只保留一行"
+        )
+    years = pd.to_numeric(work["year"])
+    cols = ["score", "class", "class_reason"]
+    parts = [
+        classify(part, rules, as_of(int(y)))[cols] for y, part in work.groupby(years, sort=True)
+    ]
+    if parts:
+        res = pd.concat(parts).reindex(work.index)
+    else:
+        res = pd.DataFrame({c: pd.Series(dtype="str") for c in cols}, index=work.index)
+        res["score"] = res["score"].astype("float64")
+
+    known = years.notna()
+    by_key = pd.Series(
+        res.loc[known, "class"].to_numpy(),
+        index=pd.MultiIndex.from_arrays([work.loc[known, "credit_code"], years[known]]),
+    )
+    prev_key = pd.MultiIndex.from_arrays([work["credit_code"], years - 1])
+    before = pd.Series(by_key.reindex(prev_key).to_numpy(), index=work.index, dtype="str")
+    before = before.fillna("")
+    now = res["class"].fillna("")
+    change = (before + "→" + now).where((before != "") & (now != "") & (before != now), "")
+
+    out = pd.DataFrame(index=work.index)
+    for c in ("credit_code", "name", "year"):
+        if c in work.columns:
+            out[c] = work[c]
+    out["score"] = res["score"]
+    out["class"] = res["class"]
+    out["class_reason"] = res["class_reason"]
+    out["class_before"] = before
+    out["class_change"] = change
+    out.index = by_year.index
+    return out
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+def _scenarios(
+    rules: EvaluationRules, weight_step: float, share_step: float
+) -> list[tuple[str, str, float, EvaluationRules]]:
+    """(scenario text, parameter key, delta, changed rules) for every one-at-a-time move."""
+    out: list[tuple[str, str, float, EvaluationRules]] = []
+    for attr, key, label in (
+        ("weights_above_scale", ABOVE, GROUP_LABELS[ABOVE]),
+        ("weights_below_scale", BELOW, GROUP_LABELS[BELOW]),
+        ("weights_small", SMALL, GROUP_LABELS[SMALL]),
+    ):
+        weights: Mapping[str, float] = getattr(rules, attr)
+        for ind, w in weights.items():
+            for sign in (1.0, -1.0):
+                new = max(w + sign * weight_step, 0.0)
+                if new == w:
+                    continue
+                delta = new - w
+                text = (
+                    f"{label}权重 {INDICATOR_NAMES.get(ind, ind)} {delta:+g}({_fmt(w)}→{_fmt(new)})"
+                )
+                moved: dict[str, Any] = {attr: {**weights, ind: new}}
+                changed = dataclasses.replace(rules, **moved)
+                out.append((text, f"evaluation.weights.{key}.{ind}", delta, changed))
+    shares = rules.class_shares
+    for k, letter in enumerate("ABC"):
+        low = shares[k - 1] if k > 0 else 0.0
+        high = shares[k + 1] if k < 2 else 1.0
+        for sign in (1.0, -1.0):
+            new = round(min(max(shares[k] + sign * share_step, low), high), 10)
+            if new == shares[k]:
+                continue
+            delta = round(new - shares[k], 10)
+            text = (
+                f"{letter}类比例 {delta * 100:+.4g}个百分点"
+                f"({shares[k] * 100:.4g}%→{new * 100:.4g}%)"
+            )
+            moved_shares = [*shares]
+            moved_shares[k] = new
+            new_shares = (moved_shares[0], moved_shares[1], moved_shares[2])
+            changed = dataclasses.replace(rules, class_shares=new_shares)
+            out.append((text, f"evaluation.class_shares[{k}]", delta, changed))
+    return out
+
+
+def sensitivity(
+    ent: pd.DataFrame,
+    rules: EvaluationRules,
+    as_of: date,
+    *,
+    weight_step: float = 10.0,
+    share_step: float = 0.05,
+) -> pd.DataFrame:
+    """Enterprises whose class changes when one weight or one class share moves.
+
+    Scenarios, one at a time: every weight of each group ± ``weight_step`` points (floored at
+    0; no renormalisation — scaling all weights alike would not change a rank), and each of the
+    three class shares ± ``share_step`` (kept within its neighbours and [0, 1]).  A move that
+    changes nothing (a weight of 0 moved down) is skipped.  Benchmarks do not depend on the
+    weights, so each scenario only re-scores and re-ranks.
+
+    Result (long, RangeIndex, only the rows where the class changes): credit_code, name,
+    scenario (Chinese), parameter (rules-file key), delta (the move applied), class_before,
+    class_after.
+
+    >>> from lcgis.rules import load_rules
+    >>> ev = dataclasses.replace(load_rules().evaluation, weights_above_scale={"tax_per_mu": 100.0})
+    >>> ent = pd.DataFrame({"credit_code": list("abcde"), "name": list("ABCDE"),
+    ...                     "above_scale": True, "land_area_mu": 10.0,
+    ...                     "tax_wan": [50.0, 40.0, 30.0, 20.0, 10.0]})
+    >>> out = sensitivity(ent, ev, date(2025, 6, 30))
+    >>> out[["credit_code", "scenario", "class_before", "class_after"]].values.tolist()[0]
+    ['a', 'A类比例 -5个百分点(20%→15%)', 'A', 'B']
+    """
+    columns = [
+        "credit_code",
+        "name",
+        "scenario",
+        "parameter",
+        "delta",
+        "class_before",
+        "class_after",
+    ]
+    work = ent.reset_index(drop=True)
+    before = classify(work, rules, as_of)["class"]
+    frames: list[pd.DataFrame] = []
+    for text, parameter, delta, changed in _scenarios(rules, weight_step, share_step):
+        after = classify(work, changed, as_of)["class"]
+        flip = after != before
+        if not flip.any():
+            continue
+        frames.append(
+            pd.DataFrame(
+                {
+                    "credit_code": work.loc[flip, "credit_code"] if "credit_code" in work else "",
+                    "name": work.loc[flip, "name"] if "name" in work else "",
+                    "scenario": text,
+                    "parameter": parameter,
+                    "delta": delta,
+                    "class_before": before[flip],
+                    "class_after": after[flip],
+                }
+            )
+        )
+    if not frames:
+        empty = {c: pd.Series(dtype="float64" if c == "delta" else "str") for c in columns}
+        return pd.DataFrame(empty)
+    return pd.concat(frames, ignore_index=True)[columns]

@@ -1,0 +1,616 @@
+"""Land tests of one parcel table: minimum FAR, undeveloped, idle (闲置) and inefficient (低效).
+
+Implements rules.md §2–4.  Every function takes the parcel table the metrics stage built
+(one row per parcel, geometry not needed), returns a Series or DataFrame aligned on its
+index, never mutates it, and is vectorised.  A column the table lacks counts as all missing.
+
+Conventions where the rules are silent (the committee's GIS officer would expect these):
+
+* A test whose inputs are missing is **not set** (False) for the inefficient reasons; only
+  ``idle`` is tri-state (NA = unknown), as the data contract asks.
+* Years are counted in **calendar years** (:func:`years_between`): the anniversary of
+  29 February in a common year is 28 February (民法典 第二百零三条: no matching day → the
+  last day of the month), so 2024-02-29 → 2025-02-28 is exactly 1.0 year.
+* A rule whose threshold is ``false`` in the rules file is never set.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lcgis.rules import INEFFICIENT_REASONS, Rules
+
+#: The whole reason vocabulary, in output order (the last three appear in vacate_reasons).
+REASON_CODES: tuple[str, ...] = (*INEFFICIENT_REASONS, "class_d", "idle", "undeveloped")
+
+#: Chinese text of every reason code (exports, the app, the 体检表).
+REASON_LABELS: dict[str, str] = {
+    "far_below_min": "容积率低于行业下限",
+    "far_below_plan": "容积率未达规划要求",
+    "coverage_below_min": "建筑系数低于下限",
+    "tax_per_mu_low": "亩均税收偏低",
+    "output_per_mu_low": "亩均产出低于片区平均水平",
+    "not_producing": "停产或无企业生产经营",
+    "small_parcel": "用地面积过小",
+    "industry_mismatch": "与片区主导产业不符",
+    "mostly_leased": "以租代用(出租面积过半)",
+    "completion_overdue": "超期未竣工",
+    "class_d": "亩均效益评价D类",
+    "idle": "闲置土地",
+    "undeveloped": "未开发(宗地内无建筑)",
+}
+
+#: Chinese text of the idle-land actions (闲置土地处置办法 第十四条).
+IDLE_ACTION_LABELS: dict[str, str] = {
+    "fee": "征缴土地闲置费",
+    "reclaim": "无偿收回",
+    "government": "政府原因，协商处置(不征闲置费)",
+}
+
+#: Reasons not tested on a parcel in construction (rules.md §8): all but the three that
+#: still apply (size, industry, overdue completion).
+NOT_TESTED_IN_CONSTRUCTION: tuple[str, ...] = tuple(
+    c for c in INEFFICIENT_REASONS
+    if c not in ("small_parcel", "industry_mismatch", "completion_overdue")
+)  # fmt: skip
+
+#: Land uses whose built parcels count as ``not_producing`` when nobody occupies them.
+PRODUCTIVE_LAND_USES: tuple[str, ...] = ("industrial", "warehouse")
+
+_STARTED = ("under_construction", "suspended", "completed")
+_NOT_COMPLETED = ("not_started", "under_construction", "suspended")
+_PLACEHOLDER_DAY = np.datetime64("2000-01-01", "D")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _col(parcels: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name``, or an all-missing Series when the table lacks it."""
+    if name in parcels.columns:
+        return parcels[name]
+    return pd.Series(np.nan, index=parcels.index, dtype="float64")
+
+
+def _num(parcels: pd.DataFrame, name: str) -> np.ndarray:
+    """Column ``name`` as float64 (NaN for missing or non-numeric)."""
+    values = pd.Series(pd.to_numeric(_col(parcels, name), errors="coerce"))
+    return np.asarray(values.to_numpy(dtype="float64", na_value=np.nan))
+
+
+def _days(parcels: pd.DataFrame, name: str) -> np.ndarray:
+    """Column ``name`` as datetime64[D] (NaT for missing), time of day dropped."""
+    values = pd.to_datetime(_col(parcels, name), errors="coerce")
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    return np.asarray(values.to_numpy(dtype="datetime64[D]"))
+
+
+def _is(series: pd.Series, *values: str) -> np.ndarray:
+    """True where ``series`` equals one of ``values`` (missing → False)."""
+    return np.asarray(series.isin(values).fillna(False), dtype=bool)
+
+
+def _given(series: pd.Series) -> np.ndarray:
+    """True where a text value is present and not blank."""
+    text = series.astype("string").str.strip()
+    return np.asarray(text.ne("").fillna(False), dtype=bool)
+
+
+def _day(as_of: date) -> np.datetime64:
+    return np.datetime64(pd.Timestamp(as_of).date(), "D")
+
+
+def _add_years(days: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """``days`` + ``years`` calendar years; 29 Feb → 28 Feb in a common year (no NaT)."""
+    month = days.astype("datetime64[M]")
+    day0 = (days - month.astype("datetime64[D]")).astype(np.int64)
+    target = month + (years.astype(np.int64) * 12).astype("timedelta64[M]")
+    first = target.astype("datetime64[D]")
+    month_days = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - first).astype(
+        np.int64
+    )
+    return first + np.minimum(day0, month_days - 1).astype("timedelta64[D]")
+
+
+def years_between(start: np.ndarray, end: np.ndarray | np.datetime64) -> np.ndarray:
+    """Calendar years from ``start`` to ``end`` (datetime64 arrays; NaN where either is NaT).
+
+    Whole years are counted by date arithmetic (the anniversary of ``start``, 29 Feb falling
+    on 28 Feb in a common year), plus the elapsed share of the running year in days:
+    ``n + (end − anniversary_n) / (anniversary_{n+1} − anniversary_n)``.
+
+    >>> d = np.array(["2021-03-01", "2021-03-01", "2024-02-29", "2020-07-01"], "datetime64[D]")
+    >>> e = np.array(["2022-03-01", "2022-02-28", "2025-02-28", "2022-01-01"], "datetime64[D]")
+    >>> [round(float(x), 6) for x in years_between(d, e)]
+    [1.0, 0.99726, 1.0, 1.50411]
+    """
+    start = np.asarray(start, dtype="datetime64[D]")
+    end = np.broadcast_to(np.asarray(end, dtype="datetime64[D]"), start.shape)
+    valid = ~np.isnat(start) & ~np.isnat(end)
+    s = np.where(valid, start, _PLACEHOLDER_DAY)
+    e = np.where(valid, end, _PLACEHOLDER_DAY)
+    whole = s.astype("datetime64[Y]").astype(np.int64)
+    whole = e.astype("datetime64[Y]").astype(np.int64) - whole
+    whole = np.where(_add_years(s, whole) > e, whole - 1, whole)
+    lower = _add_years(s, whole)
+    upper = _add_years(s, whole + 1)
+    share = (e - lower).astype(np.int64) / (upper - lower).astype(np.int64)
+    return np.where(valid, whole + share, np.nan)
+
+
+def _digits(codes: pd.Series) -> pd.Series:
+    """Industry codes as digits only ("C3911" → "3911"; missing stays missing)."""
+    return codes.astype("string").str.strip().str.replace(r"^[A-Za-z]+", "", regex=True)
+
+
+def _two_digit(codes: pd.Series) -> pd.Series:
+    """The 2-digit GB/T 4754 division of industry codes ("C3911", "3911", "39" → "39")."""
+    return _digits(codes).str.extract(r"^(\d{2})", expand=False)
+
+
+def _by_prefix(codes: pd.Series, table: dict[str, float]) -> pd.Series:
+    """The table value of the longest key that is a prefix of each code (NaN when none)."""
+    digits = _digits(codes).astype(object)
+    out = np.full(len(codes), np.nan)
+    for width in sorted({len(k) for k in table}, reverse=True):
+        long_enough = np.asarray(digits.str.len().ge(width).fillna(False), dtype=bool)
+        hit = np.asarray(digits.str.slice(0, width).map(table), dtype="float64")
+        out = np.where(np.isnan(out) & long_enough, hit, out)
+    return pd.Series(out, index=codes.index, dtype="float64")
+
+
+def _join_codes(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
+    """';'-joined codes of the set flags, in the order of ``flags`` ('' when none)."""
+    joined = np.full(len(index), "", dtype=object)
+    for code, flag in flags.items():
+        joined = joined + np.where(flag, code + ";", "")
+    return pd.Series(joined, index=index, dtype="str").str.rstrip(";")
+
+
+def _series(values: Any, index: pd.Index, name: str | None = None, dtype: Any = None) -> pd.Series:
+    return pd.Series(values, index=index, name=name, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- §2 land
+
+
+def effective_min_far(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
+    """Minimum FAR a parcel must reach (rules.md §2).
+
+    ``min_far`` of the parcel when given; else ``rules.land.min_far_by_industry`` for the
+    longest matching prefix (3 or 2 digits) of ``main_industry_code`` (GB/T 4754-2017: 291
+    橡胶 0.8, 292 塑料 1.0); else ``rules.land.default_min_far`` (``false`` → NaN, no test).
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({"min_far": [1.2, np.nan, np.nan, np.nan, np.nan, np.nan],
+    ...                   "main_industry_code": ["3911", "3811", "C1711", None, "2922", "29"]})
+    >>> effective_min_far(p, load_rules()).tolist()
+    [1.2, 0.7, 0.8, nan, 1.0, 0.8]
+    """
+    table = {str(k): float(v) for k, v in rules.land.min_far_by_industry.items()}
+    by_industry = _by_prefix(_col(parcels, "main_industry_code"), table)
+    out = np.asarray(by_industry, dtype="float64")
+    given = _num(parcels, "min_far")
+    out = np.where(np.isnan(given), out, given)
+    default = np.nan if rules.land.default_min_far is None else rules.land.default_min_far
+    out = np.where(np.isnan(out), default, out)
+    return _series(out, parcels.index, "min_far", "float64")
+
+
+def undeveloped(parcels: pd.DataFrame) -> pd.Series:
+    """True when the parcel holds no building: floor area and footprint both 0 or unknown.
+
+    ``undeveloped = (floor_area_m2 ∈ {0, NaN}) and (footprint_area_m2 ∈ {0, NaN})``.
+    A missing figure counts as *no building known* (data-contract §5: "no floor area and no
+    footprint"), so a parcel the data says nothing about is flagged; the metrics stage
+    gives 0 where it measured and found nothing.
+
+    >>> p = pd.DataFrame({"floor_area_m2": [0.0, np.nan, 1200.0, 0.0],
+    ...                   "footprint_area_m2": [np.nan, np.nan, 0.0, 300.0]})
+    >>> undeveloped(p).tolist()
+    [True, True, False, False]
+    """
+    floor = np.nan_to_num(_num(parcels, "floor_area_m2"), nan=0.0)
+    footprint = np.nan_to_num(_num(parcels, "footprint_area_m2"), nan=0.0)
+    return _series((floor <= 0) & (footprint <= 0), parcels.index, "undeveloped", "bool")
+
+
+# --------------------------------------------------------------------------- zone benchmarks
+
+
+def zone_benchmark_per_mu(parcels: pd.DataFrame, value: str) -> pd.Series:
+    """The zone's figure per 亩 for ``value`` (``"output_wan"`` or ``"tax_wan"``), per parcel.
+
+    Land-weighted mean over the parcels of the zone that have a value:
+    ``Σ value ÷ Σ land_area_mu`` over parcels whose ``value`` and its per-mu figure
+    (``output_per_mu`` / ``tax_per_mu``, when the table has it) are given and whose land is
+    positive.  This is the zone's own 亩均 figure, not dominated by tiny parcels.  Parcels
+    without a zone get the park-wide figure; a zone with no value gives NaN.
+
+    >>> p = pd.DataFrame({"zone_id": ["n", "n", "n", "s", None],
+    ...                   "land_area_mu": [10.0, 30.0, 5.0, 20.0, 20.0],
+    ...                   "output_wan": [1000.0, 1000.0, np.nan, 400.0, 0.0]})
+    >>> zone_benchmark_per_mu(p, "output_wan").tolist()
+    [50.0, 50.0, 50.0, 20.0, 30.0]
+    """
+    amount = _num(parcels, value)
+    land = _num(parcels, "land_area_mu")
+    has = ~np.isnan(amount) & (land > 0)
+    per_mu_col = value.removesuffix("_wan") + "_per_mu"
+    if per_mu_col in parcels.columns:
+        has &= ~np.isnan(_num(parcels, per_mu_col))
+    amount = np.where(has, amount, 0.0)
+    land = np.where(has, land, 0.0)
+    zone = _col(parcels, "zone_id")
+    sums = (
+        pd.DataFrame({"zone": zone.to_numpy(), "v": amount, "l": land})
+        .groupby("zone", dropna=True)[["v", "l"]]
+        .sum()
+    )
+    bench = sums["v"] / sums["l"].where(sums["l"] > 0)
+    out = np.asarray(pd.to_numeric(zone.map(bench), errors="coerce"), dtype="float64")
+    park = amount.sum() / land.sum() if land.sum() > 0 else np.nan
+    out = np.where(zone.isna().to_numpy(), park, out)
+    return _series(out, parcels.index, "zone_" + per_mu_col, "float64")
+
+
+def _benchmark(parcels: pd.DataFrame, value: str) -> np.ndarray:
+    """The zone benchmark column when the table carries it, else :func:`zone_benchmark_per_mu`."""
+    column = "zone_" + value.removesuffix("_wan") + "_per_mu"
+    if column in parcels.columns:
+        return _num(parcels, column)
+    return np.asarray(zone_benchmark_per_mu(parcels, value), dtype="float64")
+
+
+# --------------------------------------------------------------------------- §3 idle
+
+
+def _construction_state(parcels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(not_started, started, suspended) boolean arrays; a parcel in neither is unknown.
+
+    ``construction_status`` decides when given.  When it is missing: an actual start date
+    means started; no actual start date and no building means not started; a building but
+    no start date means started only when a suspension date is given, otherwise unknown.
+    Suspended: status ``suspended``, or status missing and ``suspended_since`` given.
+    """
+    status = _col(parcels, "construction_status")
+    no_status = np.asarray(status.isna(), dtype=bool)
+    has_start = ~np.isnat(_days(parcels, "actual_start_date"))
+    has_suspension = ~np.isnat(_days(parcels, "suspended_since"))
+    empty = np.asarray(undeveloped(parcels), dtype=bool)
+    not_started = _is(status, "not_started") | (no_status & ~has_start & empty)
+    started = (
+        _is(status, *_STARTED)
+        | (no_status & has_start)
+        | (no_status & ~has_start & ~empty & has_suspension)
+    )
+    suspended = started & (_is(status, "suspended") | (no_status & has_suspension))
+    return not_started, started, suspended
+
+
+def _at_least(values: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Kleene (value, known) of ``values >= threshold``; NaN is unknown."""
+    return values >= threshold, ~np.isnan(values)
+
+
+def _below(values: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Kleene (value, known) of ``values < threshold``; NaN is unknown."""
+    return values < threshold, ~np.isnan(values)
+
+
+def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
+    """闲置土地 at ``as_of`` (rules.md §3, 国土资源部令第53号).
+
+    * Not started and ``years_between(agreed_start_date, as_of) ≥ not_started_years`` (1)
+      → idle, ``idle_years`` = those years.  Without an agreed start date the clock runs from
+      the ``grant_date`` (第二条: 未约定动工开发日期的，自合同生效之日起).
+    * Started, ``developed_share < 1/3`` or ``invested_share < 0.25``, and suspended with
+      ``years_between(suspended_since, as_of) ≥ suspended_years`` (1) → idle,
+      ``idle_years`` = years suspended.
+    * ``idle_action`` = ``reclaim`` when ``idle_years ≥ reclaim_years`` (2), else ``fee``
+      when ``≥ fee_years`` (1); ``idle_fee_wan = fee_share × land_price_wan`` (20%) for
+      ``fee`` parcels (NaN without a price, and for ``reclaim``: the land is taken back).
+    * A parcel whose ``government_delay`` is true (a review decision with the reason
+      政府原因, 第八条) stays idle but gets no fee and no 无偿收回: ``idle_action`` is
+      ``government``.
+
+    ``idle`` is nullable boolean: NA when the dates or shares needed are missing, or the
+    construction state cannot be told (see :func:`_construction_state`).  ``idle_years``,
+    ``idle_action`` and ``idle_fee_wan`` are only set on idle parcels.
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({
+    ...     "construction_status": ["not_started", "not_started", "not_started", "suspended",
+    ...                             "completed"],
+    ...     "agreed_start_date": pd.to_datetime(["2022-06-01", "2022-06-02", None, None, None]),
+    ...     "suspended_since": pd.to_datetime([None, None, None, "2021-06-01", None]),
+    ...     "developed_share": [np.nan, np.nan, np.nan, 0.2, np.nan],
+    ...     "land_price_wan": [500.0, 500.0, 500.0, 500.0, np.nan]})
+    >>> idle(p, date(2023, 6, 1), load_rules())
+        idle  idle_years idle_action  idle_fee_wan
+    0   True         1.0         fee         100.0
+    1  False         NaN         NaN           NaN
+    2   <NA>         NaN         NaN           NaN
+    3   True         2.0     reclaim           NaN
+    4  False         NaN         NaN           NaN
+    """
+    r = rules.idle
+    today = _day(as_of)
+    not_started, started, suspended = _construction_state(parcels)
+
+    clock_a = _days(parcels, "agreed_start_date")
+    clock_a = np.where(np.isnat(clock_a), _days(parcels, "grant_date"), clock_a)
+    years_a = years_between(clock_a, today)
+    idle_a, known_a = _at_least(years_a, r.not_started_years)
+
+    years_b = years_between(_days(parcels, "suspended_since"), today)
+    clock_b, clock_known = _at_least(years_b, r.suspended_years)
+    dev_low, dev_known = _below(_num(parcels, "developed_share"), r.developed_share_below)
+    inv_low, inv_known = _below(_num(parcels, "invested_share"), r.invested_share_below)
+    # Kleene: low = dev_low OR inv_low; idle_b = suspended AND low AND clock.
+    # A comparison that came out True had its input known (NaN compares False).
+    low = dev_low | inv_low
+    low_known = (dev_known & inv_known) | low
+    idle_b = suspended & low & clock_b
+    false_b = ~suspended | (low_known & ~low) | (clock_known & ~clock_b)
+    known_b = idle_b | false_b
+
+    value = np.where(not_started, idle_a, np.where(started, idle_b, False))
+    known = np.where(not_started, known_a, np.where(started, known_b, False))
+    value &= known
+    years = np.where(value, np.where(not_started, years_a, years_b), np.nan)
+
+    government = value & np.asarray(_col(parcels, "government_delay").eq(True).fillna(False))
+    reclaim = value & ~government & (years >= r.reclaim_years)
+    fee = value & ~government & ~reclaim & (years >= r.fee_years)
+    action = np.full(len(parcels), None, dtype=object)
+    action[fee] = "fee"
+    action[reclaim] = "reclaim"
+    action[government] = "government"
+    fee_wan = np.where(fee, r.fee_share * _num(parcels, "land_price_wan"), np.nan)
+
+    index = parcels.index
+    flag = pd.arrays.BooleanArray(value.astype(bool), ~known.astype(bool))
+    return pd.DataFrame(
+        {
+            "idle": _series(flag, index, dtype="boolean"),
+            "idle_years": _series(years, index, dtype="float64"),
+            "idle_action": _series(action, index, dtype="str"),
+            "idle_fee_wan": _series(fee_wan, index, dtype="float64"),
+        },
+        index=index,
+    )
+
+
+# --------------------------------------------------------------------------- §8 在建
+
+
+def in_construction(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.Series:
+    """在建 (rules.md §8): inside the agreed construction period, not idle, not completed.
+
+    The period ends on the ``agreed_completion_date``, else ``agreed_start_date`` +
+    ``construction.construction_years`` (2) calendar years; a parcel is in construction while
+    ``as_of`` is before that end, its ``construction_status`` is not ``completed`` and it is
+    not idle (``idle`` read from the table when present, else computed).  No dates → False.
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({
+    ...     "construction_status": ["under_construction", "completed", "not_started", None],
+    ...     "agreed_start_date": pd.to_datetime(["2025-03-01", "2025-03-01", "2024-01-01", None]),
+    ...     "agreed_completion_date": pd.to_datetime(["2026-09-30", None, None, "2027-01-01"]),
+    ...     "idle": pd.array([False, False, True, pd.NA], dtype="boolean")})
+    >>> in_construction(p, date(2025, 12, 31), load_rules()).tolist()
+    [True, False, False, True]
+    """
+    start = _days(parcels, "agreed_start_date")
+    known = ~np.isnat(start)
+    years = np.full(len(parcels), rules.construction.construction_years)
+    by_start = np.where(known, _add_years(np.where(known, start, _PLACEHOLDER_DAY), years), start)
+    end = _days(parcels, "agreed_completion_date")
+    end = np.where(np.isnat(end), by_start, end)
+    running = ~np.isnat(end) & (end > _day(as_of))
+    completed = _is(_col(parcels, "construction_status"), "completed")
+    if "idle" in parcels.columns:
+        is_idle = np.asarray(parcels["idle"].eq(True).fillna(False), dtype=bool)
+    else:
+        is_idle = np.asarray(idle(parcels, as_of, rules)["idle"].eq(True).fillna(False), dtype=bool)
+    return _series(running & ~completed & ~is_idle, parcels.index, "in_construction", "bool")
+
+
+def granted(parcels: pd.DataFrame) -> np.ndarray:
+    """Land that has been granted: a grant date, a land user or its credit code is given."""
+    return (
+        ~np.isnat(_days(parcels, "grant_date"))
+        | _given(_col(parcels, "land_user"))
+        | _given(_col(parcels, "land_user_code"))
+    )
+
+
+# --------------------------------------------------------------------------- §4 inefficient
+
+
+def _industry_mismatch(parcels: pd.DataFrame) -> np.ndarray:
+    """Main occupant's 2-digit industry not among the zone's leading industries.
+
+    False when the parcel has no main industry, no zone, or the zone names no leading
+    industry.  Leading industries are separated by commas (also ，、;；/ or spaces).
+    """
+    n = len(parcels)
+    code = _two_digit(_col(parcels, "main_industry_code")).reset_index(drop=True)
+    lists = (
+        _col(parcels, "zone_leading_industries")
+        .astype("string")
+        .reset_index(drop=True)
+        .str.split(r"[,，、;；/\s]+", regex=True)
+        .explode()
+    )
+    lead = _two_digit(lists)
+    same = lead.eq(code.reindex(lead.index)).fillna(False).astype(bool)
+    matched = same.groupby(level=0).any().reindex(range(n), fill_value=False)
+    has_lead = lead.notna().groupby(level=0).any().reindex(range(n), fill_value=False)
+    return (
+        np.asarray(code.notna(), dtype=bool)
+        & np.asarray(has_lead, dtype=bool)
+        & ~np.asarray(matched, dtype=bool)
+    )
+
+
+def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[str, np.ndarray]:
+    """One boolean array per reason code of rules.md §4 (see :func:`inefficient`)."""
+    r = rules.inefficient
+    n = len(parcels)
+    off = np.zeros(n, dtype=bool)
+    far = _num(parcels, "far")
+    status = _col(parcels, "construction_status")
+    empty = np.asarray(undeveloped(parcels), dtype=bool)
+    flags: dict[str, np.ndarray] = dict.fromkeys(INEFFICIENT_REASONS, off)
+    tax_3y = _num(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
+
+    if r.far_below_min:
+        flags["far_below_min"] = far < np.asarray(effective_min_far(parcels, rules))
+    if r.far_utilization_below is not None:
+        flags["far_below_plan"] = _num(parcels, "far_utilization") < r.far_utilization_below
+    if r.coverage_below_min:
+        flags["coverage_below_min"] = _num(parcels, "coverage") < rules.land.coverage_min
+    if r.tax_per_mu_below is not None:
+        flags["tax_per_mu_low"] = tax_3y < r.tax_per_mu_below
+    output = _num(parcels, "output_per_mu")
+    if r.output_per_mu_below is not None:
+        flags["output_per_mu_low"] = output < r.output_per_mu_below
+    if r.output_per_mu_below_zone_share is not None:
+        bench = r.output_per_mu_below_zone_share * _benchmark(parcels, "output_wan")
+        flags["output_per_mu_low"] = flags["output_per_mu_low"] | (output < bench)
+    if r.not_producing:
+        producing = _col(parcels, "producing")
+        stopped = np.asarray(producing.eq(False).fillna(False), dtype=bool)
+        land_use = _col(parcels, "land_use")
+        productive = _is(land_use, *PRODUCTIVE_LAND_USES) | np.asarray(land_use.isna())
+        nobody = (_num(parcels, "n_occupants") == 0) & productive & (~empty | granted(parcels))
+        nobody &= _occupancy_known(parcels)
+        flags["not_producing"] = stopped | nobody
+    if r.small_parcel_mu_below is not None:
+        flags["small_parcel"] = _num(parcels, "land_area_mu") < r.small_parcel_mu_below
+    if r.industry_mismatch:
+        flags["industry_mismatch"] = _industry_mismatch(parcels)
+    if r.leased_share_above is not None:
+        leased = _num(parcels, "leased_floor_area_m2")
+        standard = np.asarray(_col(parcels, "standard_factory").eq(True).fillna(False), dtype=bool)
+        flags["mostly_leased"] = ~standard & (
+            leased > r.leased_share_above * _num(parcels, "occupied_floor_area_m2")
+        )
+    if r.completion_overdue_years is not None:
+        years = years_between(_days(parcels, "agreed_completion_date"), _day(as_of))
+        not_completed = _is(status, *_NOT_COMPLETED) | (np.asarray(status.isna()) & empty)
+        flags["completion_overdue"] = (years >= r.completion_overdue_years) & not_completed
+    if "in_construction" in parcels.columns:
+        building = np.asarray(parcels["in_construction"].eq(True).fillna(False), dtype=bool)
+        for code in NOT_TESTED_IN_CONSTRUCTION:
+            flags[code] = flags[code] & ~building
+    land_use = _col(parcels, "land_use")
+    granted_vacant = _is(land_use, "vacant") & granted(parcels)
+    tested = _is(land_use, *r.land_uses) | np.asarray(land_use.isna()) | granted_vacant
+    return {code: flag & tested for code, flag in flags.items()}
+
+
+def _occupancy_known(parcels: pd.DataFrame) -> bool:
+    """Whether the table carries occupancy at all (some parcel has an occupant).
+
+    Without any occupancy data every parcel would look unoccupied; then the "no occupant"
+    branch of ``not_producing`` is not applied.  (A missing ``n_occupants`` is unknown too.)
+    """
+    return bool(np.nansum(_num(parcels, "n_occupants")) > 0)
+
+
+def inefficient(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
+    """低效用地 reasons (rules.md §4): one bool column per code, ``inefficient``, reasons.
+
+    ============================  ============================================================
+    far_below_min                 ``far < effective_min_far``
+    far_below_plan                ``far_utilization < far_utilization_below`` (off by default)
+    coverage_below_min            ``coverage < land.coverage_min`` (0.30)
+    tax_per_mu_low                ``tax_per_mu < tax_per_mu_below`` (5 万元/亩)
+    output_per_mu_low             ``output_per_mu < 0.5 × zone_output_per_mu``
+    not_producing                 ``producing`` is False (occupants, none with output or tax),
+                                  or a built industrial/warehouse parcel with no occupant
+    small_parcel                  ``land_area_mu < small_parcel_mu_below`` (5 亩)
+    industry_mismatch             main occupant's 2-digit code not in zone_leading_industries
+    mostly_leased                 ``leased_floor_area_m2 > 0.5 × occupied_floor_area_m2``
+    completion_overdue            ``as_of ≥ agreed_completion_date + 2 years``, not completed
+    ============================  ============================================================
+
+    A reason whose inputs are missing is False; a reason switched off in the rules is never
+    set.  ``zone_output_per_mu`` is taken from the table when present, else computed by
+    :func:`zone_benchmark_per_mu`.  Land without any building is *undeveloped*, not
+    ``not_producing``; "no occupant" is only applied when the table has occupancy at all.
+    "Not completed": status not_started / under_construction / suspended, or status missing
+    on a parcel without building.  Only land uses in ``inefficient.land_uses`` (industrial,
+    warehouse; a missing use counts as industrial) and granted vacant land are tested.  A
+    ``secondary`` reason (industry_mismatch) never makes a parcel inefficient on its own.
+    ``inefficient_reasons`` joins the set codes of inefficient parcels with ``;`` in the
+    fixed order above ('' when none).
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({"far": [0.5, 1.5], "main_industry_code": ["3911", "3911"],
+    ...                   "coverage": [0.2, 0.5], "land_area_mu": [4.0, 15.0]})
+    >>> out = inefficient(p, date(2025, 1, 1), load_rules())
+    >>> out["inefficient"].tolist(), out["inefficient_reasons"].tolist()
+    ([True, False], ['far_below_min;coverage_below_min;small_parcel', ''])
+    """
+    flags = inefficient_flags(parcels, as_of, rules)
+    index = parcels.index
+    out = pd.DataFrame({code: _series(flag, index, dtype="bool") for code, flag in flags.items()})
+    primary = [c for c in INEFFICIENT_REASONS if c not in rules.inefficient.secondary]
+    out["inefficient"] = out[primary].any(axis=1)
+    listed = out["inefficient"].to_numpy()
+    out["inefficient_reasons"] = _join_codes({c: f & listed for c, f in flags.items()}, index)
+    return out
+
+
+# --------------------------------------------------------------------------- composition
+
+
+def assess_land(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
+    """The land columns of the output (data-contract §5), aligned on ``parcels``.
+
+    ``min_far`` (effective), ``undeveloped``, ``idle``, ``idle_years``, ``idle_action``,
+    ``idle_fee_wan``, ``inefficient``, ``inefficient_reasons``.
+
+    >>> from lcgis.rules import load_rules
+    >>> p = pd.DataFrame({"far": [0.0], "coverage": [0.0], "land_area_mu": [12.0],
+    ...                   "floor_area_m2": [0.0], "footprint_area_m2": [0.0]})
+    >>> out = assess_land(p, date(2025, 1, 1), load_rules())
+    >>> list(out.columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['min_far', 'undeveloped', 'idle', 'idle_years', 'idle_action', 'idle_fee_wan',
+     'inefficient', 'inefficient_reasons']
+    >>> bool(out.loc[0, "undeveloped"]), out.loc[0, "idle"], out.loc[0, "inefficient_reasons"]
+    (True, <NA>, 'coverage_below_min')
+    """
+    ineff = inefficient(parcels, as_of, rules)
+    return pd.concat(
+        [
+            effective_min_far(parcels, rules),
+            undeveloped(parcels),
+            idle(parcels, as_of, rules),
+            ineff[["inefficient", "inefficient_reasons"]],
+        ],
+        axis=1,
+    )
+
+
+def describe_reasons(reasons: pd.Series, sep: str = "、") -> pd.Series:
+    """Chinese text of ``;``-joined reason codes (unknown codes kept as they are).
+
+    >>> describe_reasons(pd.Series(["small_parcel;idle", "", None])).tolist()
+    ['用地面积过小、闲置土地', '', '']
+    """
+    text = reasons.astype("str").fillna("")
+    for code, label in REASON_LABELS.items():
+        text = text.str.replace(rf"(?<![A-Za-z_]){code}(?![A-Za-z_])", label, regex=True)
+    text = text.str.replace(";", sep, regex=False)
+    text.name = reasons.name
+    return text

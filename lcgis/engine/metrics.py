@@ -1,0 +1,409 @@
+"""Measurement: areas, floor area from buildings, FAR, coverage, zones, land allocation.
+
+Every function takes frames, returns a Series or frame aligned on its input, never
+mutates its input, and is vectorised.  Areas are measured in the projected working CRS.
+
+>>> import shapely
+>>> box = gpd.GeoSeries([shapely.box(0, 0, 100, 200 / 3)], crs=4549)
+>>> float(to_mu(geom_area_m2(box)).round(6).iloc[0])
+10.0
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from lcgis.data.crs import is_area_safe
+from lcgis.data.schema import M2_PER_MU
+from lcgis.rules import MeasureRules
+
+
+def shapes(geoms: gpd.GeoSeries) -> np.ndarray:
+    """The shapely geometries of a GeoSeries as a plain object array (fast for shapely 2)."""
+    return np.asarray(geoms.array, dtype=object)
+
+
+def geom_area_m2(geoms: gpd.GeoSeries) -> pd.Series:
+    """Planar area (m²) in a projected, area-safe CRS (never degrees or Web Mercator)."""
+    if geoms.crs is None or not is_area_safe(pyproj.CRS.from_user_input(geoms.crs)):
+        raise ValueError("areas must be measured in a projected local CRS (not degrees/3857)")
+    return pd.Series(shapely.area(shapes(geoms)), index=geoms.index, name="geom_area_m2")
+
+
+def to_mu(area_m2: pd.Series) -> pd.Series:
+    """亩 from m² (1 亩 = 10000/15 m²).
+
+    >>> to_mu(pd.Series([666.6666666666666, 10000.0])).round(6).tolist()
+    [1.0, 15.0]
+    """
+    return area_m2 / M2_PER_MU
+
+
+def land_area_m2(registered_m2: pd.Series, measured_m2: pd.Series) -> pd.Series:
+    """Registered area if given (0 counts as given), else the measured area.
+
+    >>> land_area_m2(pd.Series([1000.0, np.nan, 0.0]), pd.Series([990.0, 500.0, 10.0])).tolist()
+    [1000.0, 500.0, 0.0]
+    """
+    return registered_m2.astype(float).fillna(measured_m2).rename("land_area_m2")
+
+
+def area_mismatch(registered_m2: pd.Series, measured_m2: pd.Series, share: float) -> pd.Series:
+    """Registered and measured area differ by more than ``share`` of the registered area.
+
+    Empty (NA) where nothing is registered.
+
+    >>> area_mismatch(pd.Series([1000.0, 1000.0, np.nan]), pd.Series([1060.0, 1040.0, 9.0]), 0.05
+    ...               ).tolist()
+    [True, False, <NA>]
+    """
+    reg = registered_m2.astype(float)
+    diff = (measured_m2 - reg).abs()
+    out = (diff > share * reg) | ((reg == 0) & (measured_m2 > 0))
+    return out.astype("boolean").mask(reg.isna()).rename("area_mismatch")
+
+
+def safe_ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """num ÷ den, empty (NaN) where den is 0 or missing: never 0 for unknown, never inf.
+
+    >>> safe_ratio(pd.Series([3.0, 1.0, 1.0]), pd.Series([2.0, 0.0, np.nan])).tolist()
+    [1.5, nan, nan]
+    """
+    den = den.astype(float)
+    return num.astype(float) / den.where(den > 0)
+
+
+def far(floor_area_m2: pd.Series, land_area_m2: pd.Series) -> pd.Series:
+    """容积率 FAR = floor area ÷ land area (empty when land is 0 or unknown).
+
+    >>> far(pd.Series([13333.3333]), pd.Series([6666.66665])).round(3).tolist()
+    [2.0]
+    """
+    return safe_ratio(floor_area_m2, land_area_m2).rename("far")
+
+
+def coverage(
+    footprint_area_m2: pd.Series,
+    land_area_m2: pd.Series,
+    structure_area_m2: pd.Series | None = None,
+    yard_area_m2: pd.Series | None = None,
+) -> pd.Series:
+    """建筑系数 = (building footprint + structures + yards) ÷ land area (0–1; empty when land
+    is 0 or unknown).  A missing structure or yard figure counts as 0; without both the
+    figure is the 建筑密度 (:func:`coverage_kind`).
+
+    >>> coverage(pd.Series([2500.0, 300.0]), pd.Series([10000.0, 1000.0]),
+    ...          pd.Series([500.0, np.nan]), pd.Series([1000.0, np.nan])).tolist()
+    [0.4, 0.3]
+    """
+    total = footprint_area_m2.astype(float)
+    for extra in (structure_area_m2, yard_area_m2):
+        if extra is not None:
+            total = total + extra.astype(float).fillna(0.0)
+    return safe_ratio(total, land_area_m2).rename("coverage")
+
+
+def coverage_kind(structure_area_m2: pd.Series, yard_area_m2: pd.Series) -> pd.Series:
+    """What :func:`coverage` measured: 建筑系数 when structures or yards are given, else 建筑密度.
+
+    >>> coverage_kind(pd.Series([500.0, np.nan]), pd.Series([np.nan, np.nan])).tolist()
+    ['建筑系数', '建筑密度']
+    """
+    given = structure_area_m2.notna() | yard_area_m2.notna()
+    return pd.Series(
+        np.where(given, "建筑系数", "建筑密度"), index=given.index, name="coverage_kind"
+    )
+
+
+def per_mu(value_wan: pd.Series, land_area_mu: pd.Series) -> pd.Series:
+    """万元/亩 (empty without land).
+
+    >>> per_mu(pd.Series([150.0, 5.0]), pd.Series([10.0, 0.0])).tolist()
+    [15.0, nan]
+    """
+    return safe_ratio(value_wan, land_area_mu)
+
+
+# --- buildings --------------------------------------------------------------------------------
+
+
+def building_floor_area(buildings: gpd.GeoDataFrame, rules: MeasureRules) -> pd.DataFrame:
+    """Per building: footprint_m2, storeys used, counted floor area (m²) and how it was found.
+
+    Floor area = the building's floor_area_m2, else footprint × floors; with a height, a
+    storey higher than ``double_storey_height_m`` counts twice; with a height but no floors,
+    every started ``double_storey_height_m`` counts as a storey; with neither floors nor
+    height, one storey (``assumed_one_storey``).
+
+    >>> import shapely
+    >>> b = gpd.GeoDataFrame(
+    ...     {"floors": [2.0, 1.0, np.nan, np.nan], "height_m": [9.0, 10.0, 12.0, np.nan]},
+    ...     geometry=[shapely.box(0, 0, 10, 10)] * 4, crs=4549)
+    >>> r = building_floor_area(b, MeasureRules(8.0, 0.05))
+    >>> r["floor_area_m2"].tolist(), r["assumed_one_storey"].tolist()
+    ([200.0, 200.0, 200.0, 100.0], [False, False, False, True])
+    """
+    fp = pd.Series(shapely.area(shapes(buildings.geometry)), index=buildings.index)
+    col = lambda name: (  # noqa: E731 - a small accessor for optional columns
+        buildings[name].astype(float)
+        if name in buildings
+        else pd.Series(np.nan, index=buildings.index)
+    )
+    floors, height, given = col("floors"), col("height_m"), col("floor_area_m2")
+    floors = floors.where(floors > 0)
+    step = rules.double_storey_height_m
+    from_height = np.ceil(height / step).clip(lower=1)
+    storeys = floors.fillna(from_height)
+    assumed = storeys.isna() & given.isna()
+    storeys = storeys.fillna(1.0)
+    real_floors = floors.fillna(safe_ratio(given, fp).round().clip(lower=1)).fillna(1.0)
+    tall = (height / real_floors > step) & (floors.notna() | given.notna())
+    base = given.fillna(fp * storeys)
+    counted = base * np.where(tall, 2.0, 1.0)
+    return pd.DataFrame(
+        {
+            "footprint_m2": fp,
+            "storeys": storeys,
+            "floor_area_m2": counted,
+            "tall_storeys": tall,
+            "storeys_from_height": floors.isna() & height.notna() & given.isna(),
+            "assumed_one_storey": assumed,
+        },
+        index=buildings.index,
+    )
+
+
+def building_parts(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Each building's part inside each parcel: positions, part area (m²) and share.
+
+    A building across a boundary is split by area.
+    """
+    bshapes, pshapes = shapes(buildings.geometry), shapes(parcels.geometry)
+    b_idx, p_idx = parcels.sindex.query(bshapes, predicate="intersects")
+    bgeom = bshapes[b_idx]
+    pgeom = pshapes[p_idx]
+    whole = shapely.area(bgeom)
+    shapely.prepare(pshapes)
+    inside = shapely.within(bgeom, pgeom)  # most buildings: no overlay needed
+    part = whole.copy()
+    part[~inside] = shapely.area(shapely.intersection(bgeom[~inside], pgeom[~inside]))
+    share = np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
+    out = pd.DataFrame({"building": b_idx, "parcel": p_idx, "part_m2": part, "share": share})
+    return out[out["part_m2"] > 0].reset_index(drop=True)
+
+
+def parcel_building_totals(
+    parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, rules: MeasureRules
+) -> pd.DataFrame:
+    """Footprint and floor area (m²) of the buildings on each parcel, split by area."""
+    per_building = building_floor_area(buildings, rules)
+    parts = building_parts(parcels, buildings)
+    floor = per_building["floor_area_m2"].to_numpy()[parts["building"]] * parts["share"]
+    tall = per_building["tall_storeys"].to_numpy()[parts["building"]]
+    sums = (
+        pd.DataFrame({"parcel": parts["parcel"], "fp": parts["part_m2"], "fl": floor, "tall": tall})
+        .groupby("parcel")[["fp", "fl", "tall"]]
+        .sum()
+    )
+    pos = np.arange(len(parcels))
+    return pd.DataFrame(
+        {
+            "footprint_area_m2": sums["fp"].reindex(pos, fill_value=0.0).to_numpy(),
+            "floor_area_m2": sums["fl"].reindex(pos, fill_value=0.0).to_numpy(),
+            "n_tall_buildings": sums["tall"].reindex(pos, fill_value=0).to_numpy(dtype=int),
+        },
+        index=parcels.index,
+    )
+
+
+# --- zones ----------------------------------------------------------------------------------
+
+
+def assign_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Series:
+    """The zone_id of the zone each parcel overlaps most (NA outside every zone)."""
+    pshapes, zshapes = shapes(parcels.geometry), shapes(zones.geometry)
+    p_idx, z_idx = zones.sindex.query(pshapes, predicate="intersects")
+    area = shapely.area(shapely.intersection(pshapes[p_idx], zshapes[z_idx]))
+    pairs = pd.DataFrame({"p": p_idx, "z": z_idx, "a": area})
+    pairs = pairs[pairs["a"] > 0].sort_values(["p", "a"], ascending=[True, False])
+    best = pairs.drop_duplicates("p").set_index("p")["z"]
+    ids = zones["zone_id"].to_numpy(dtype=object)
+    out = pd.Series(pd.NA, index=parcels.index, dtype="string", name="zone_id")
+    out.iloc[best.index.to_numpy()] = ids[best.to_numpy()]
+    return out
+
+
+# --- occupancy --------------------------------------------------------------------------------
+
+
+def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
+    """Land (m²) each occupant uses on each parcel, and how it was found.
+
+    ``land_area_m2`` if given; else the occupant's ``floor_area_m2`` ÷ the parcel's FAR;
+    else the parcel's unallocated land shared equally among the occupants that gave
+    neither (method ``equal_share``).  When the others already fill the parcel, such an
+    occupant gets empty land (NaN, method ``no_land``), never a silent 0.  ``parcels`` needs
+    parcel_id, land_area_m2, far; its ``standard_factory`` flag is carried along as
+    ``on_standard_factory``.  ``occupied_floor_m2`` is the floor space used: the occupant's
+    ``floor_area_m2``, else its land × the parcel's FAR.
+
+    >>> occ = pd.DataFrame({"credit_code": list("abcd"), "parcel_id": ["P"] * 4,
+    ...     "land_area_m2": [1000.0, np.nan, np.nan, np.nan],
+    ...     "floor_area_m2": [np.nan, 1500.0, np.nan, np.nan]})
+    >>> par = pd.DataFrame({"parcel_id": ["P"], "land_area_m2": [4000.0], "far": [1.5]})
+    >>> a = allocate_land(occ, par)
+    >>> a["alloc_land_m2"].tolist(), a["alloc_method"].tolist()
+    ([1000.0, 1000.0, 1000.0, 1000.0], ['given', 'floor_far', 'equal_share', 'equal_share'])
+    >>> full = allocate_land(occ.assign(land_area_m2=[3000.0, np.nan, np.nan, np.nan]), par)
+    >>> full["alloc_land_m2"].tolist(), full["alloc_method"].tolist()[2:]
+    ([3000.0, 1000.0, nan, nan], ['no_land', 'no_land'])
+    """
+    cols = ["land_area_m2", "far"]
+    if "standard_factory" in parcels.columns:
+        cols.append("standard_factory")
+    info = parcels.set_index("parcel_id")[cols].rename(
+        columns={
+            "land_area_m2": "parcel_land_m2",
+            "far": "parcel_far",
+            "standard_factory": "on_standard_factory",
+        }
+    )
+    occ = occupancy.join(info, on="parcel_id")
+    if "on_standard_factory" not in occ:
+        occ["on_standard_factory"] = False
+    occ["on_standard_factory"] = occ["on_standard_factory"].astype("boolean").fillna(False)
+    given = (
+        occ["land_area_m2"].astype(float)
+        if "land_area_m2" in occ
+        else pd.Series(np.nan, index=occ.index)
+    )
+    flr = (
+        occ["floor_area_m2"].astype(float)
+        if "floor_area_m2" in occ
+        else pd.Series(np.nan, index=occ.index)
+    )
+    via_floor = safe_ratio(flr, occ["parcel_far"])
+    alloc = given.fillna(via_floor)
+    rest = alloc.isna()
+    used = alloc.groupby(occ["parcel_id"]).transform("sum")
+    free = occ["parcel_land_m2"] - used
+    n_rest = rest.groupby(occ["parcel_id"]).transform("sum")
+    alloc = alloc.fillna(free.where(free > 1e-6) / n_rest.where(n_rest > 0))
+    method = np.select(
+        [given.notna(), via_floor.notna(), alloc.notna()],
+        ["given", "floor_far", "equal_share"],
+        "no_land",
+    )
+    out = occ.drop(columns=["parcel_land_m2", "parcel_far"])
+    out["alloc_land_m2"] = alloc
+    out["alloc_method"] = method
+    out["occupied_floor_m2"] = flr.fillna(alloc * occ["parcel_far"])
+    return out
+
+
+def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
+    """Per credit_code: allocated land (m², 亩), occupied floor area (m²), the ';'-joined
+    parcel ids, and ``sf_tenant``: every row of the firm is a lease (tenure not ``own``) on
+    a standard-factory parcel.
+
+    >>> a = pd.DataFrame({"credit_code": ["x", "x", "y"], "parcel_id": ["P2", "P1", "S"],
+    ...     "alloc_land_m2": [1000.0, 2000.0, 300.0], "occupied_floor_m2": [0.0, 1500.0, 600.0],
+    ...     "on_standard_factory": [False, False, True], "tenure": ["own", "own", "lease"]})
+    >>> enterprise_land(a)[["land_area_m2", "occupied_floor_m2", "parcel_ids", "sf_tenant"]
+    ...                   ].values.tolist()
+    [[3000.0, 1500.0, 'P1;P2', False], [300.0, 600.0, 'S', True]]
+    """
+    g = alloc.groupby("credit_code", sort=False)
+    land = g["alloc_land_m2"].sum(min_count=1)
+    floor = (
+        g["occupied_floor_m2"].sum(min_count=1)
+        if "occupied_floor_m2" in alloc
+        else pd.Series(np.nan, index=land.index)
+    )
+    pairs = alloc[["credit_code", "parcel_id"]].astype({"parcel_id": object}).drop_duplicates()
+    ids = (
+        pairs.sort_values("parcel_id").groupby("credit_code", sort=False)["parcel_id"].agg(";".join)
+    )
+    on_sf = (
+        alloc["on_standard_factory"].astype("boolean").fillna(False).astype(bool)
+        if "on_standard_factory" in alloc
+        else pd.Series(False, index=alloc.index)
+    )
+    tenure = alloc["tenure"] if "tenure" in alloc else pd.Series(pd.NA, index=alloc.index)
+    tenant_row = on_sf & ~tenure.eq("own").fillna(False).astype(bool)
+    sf_tenant = tenant_row.groupby(alloc["credit_code"], sort=False).all()
+    return pd.DataFrame(
+        {
+            "land_area_m2": land,
+            "land_area_mu": to_mu(land),
+            "occupied_floor_m2": floor,
+            "parcel_ids": ids,
+            "sf_tenant": sf_tenant,
+        }
+    )
+
+
+MONEY_FIELDS = ("output_wan", "revenue_wan", "tax_wan", "value_added_wan")
+
+
+def _split_weights(alloc: pd.DataFrame) -> pd.Series:
+    """Share of each occupancy row in its firm's figures: by floor area, else by land."""
+    firm = alloc["credit_code"]
+    land = alloc["alloc_land_m2"].astype(float)
+    by_land = safe_ratio(land, land.groupby(firm).transform("sum"))
+    if "occupied_floor_m2" not in alloc:
+        return by_land.fillna(0.0)
+    floor = alloc["occupied_floor_m2"].astype(float)
+    complete = floor.notna().groupby(firm).transform("all")
+    by_floor = safe_ratio(floor, floor.groupby(firm).transform("sum"))
+    use_floor = complete & by_floor.notna().groupby(firm).transform("all")
+    return by_floor.where(use_floor, by_land).fillna(0.0)
+
+
+def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
+    """Per parcel_id: occupants' figures split over their parcels by floor area (rules.md §8).
+
+    A firm's figures go to each of its parcels in proportion to the floor space it uses
+    there (``occupied_floor_m2``), so an unbuilt parcel of a multi-parcel firm carries land
+    but no output or tax; a firm whose floor space is unknown on some row, or 0 in all,
+    is split by land instead.  ``firms`` is indexed by credit_code with the money fields
+    (万元) and industry_code.  Also: n_occupants, the main occupant (most land there) and
+    its industry, producing, leased and occupied floor area (m²).
+
+    >>> a = pd.DataFrame({"credit_code": ["x", "x"], "parcel_id": ["built", "empty"],
+    ...     "alloc_land_m2": [5000.0, 5000.0], "occupied_floor_m2": [6000.0, 0.0]})
+    >>> f = pd.DataFrame({"tax_wan": [100.0]}, index=pd.Index(["x"], name="credit_code"))
+    >>> parcel_economics(a, f)["tax_wan"].tolist()
+    [100.0, 0.0]
+    """
+    weight = _split_weights(alloc)
+    fig = firms.reindex(alloc["credit_code"].to_numpy())
+    fig.index = alloc.index
+    cols: dict[str, pd.Series] = {}
+    for name in MONEY_FIELDS:
+        if name in fig:
+            cols[name] = fig[name].astype(float) * weight
+    frame = pd.DataFrame(cols, index=alloc.index)
+    frame["parcel_id"] = alloc["parcel_id"]
+    g = frame.groupby("parcel_id", sort=False)
+    out = g[list(cols)].sum(min_count=1)
+    active = (fig.get("output_wan", pd.Series(np.nan, index=alloc.index)).fillna(0) > 0) | (
+        fig.get("tax_wan", pd.Series(np.nan, index=alloc.index)).fillna(0) > 0
+    )
+    out["producing"] = active.groupby(alloc["parcel_id"]).any().astype("boolean")
+    out["n_occupants"] = alloc.groupby("parcel_id")["credit_code"].nunique()
+    order = alloc.sort_values("alloc_land_m2", ascending=False, na_position="last")
+    main = order.drop_duplicates("parcel_id").set_index("parcel_id")["credit_code"]
+    out["main_credit_code"] = main
+    if "industry_code" in firms:
+        out["main_industry_code"] = main.map(firms["industry_code"])
+    tenure = alloc["tenure"] if "tenure" in alloc else pd.Series(pd.NA, index=alloc.index)
+    lease = tenure.eq("lease").fillna(False).astype(bool)
+    floor = alloc["occupied_floor_m2"]
+    out["leased_floor_area_m2"] = floor.where(lease, 0.0).groupby(alloc["parcel_id"]).sum()
+    out["occupied_floor_area_m2"] = floor.groupby(alloc["parcel_id"]).sum(min_count=1)
+    return out

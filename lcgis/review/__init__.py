@@ -1,0 +1,1 @@
+"""The committee's review store: users, reviews, the sealed chain, saved plans, exports."""

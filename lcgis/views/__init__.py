@@ -1,0 +1,1 @@
+"""Views of a result: the workbook, the parcel card, park figures, web maps and PDF papers."""

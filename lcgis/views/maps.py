@@ -1,0 +1,929 @@
+"""Folium builders for the committee's map: classification, styles, legend, basemaps, layers.
+
+Pure (no streamlit).  The parcel layer is sent to the browser as one compact JSON payload
+that a small script turns into Leaflet polygons (SVG, one clickable shape per parcel):
+
+* only the fields the map shows (id, zone, main enterprise, the chosen figure, class,
+  land area, flags for the overlay layers);
+* coordinates in micro-degrees (6 decimals of degrees, ~0.1 m), each ring delta-encoded
+  as integers from the previous vertex, the closing vertex dropped;
+* the JSON made safe to sit inside ``<script>`` (``<``, ``>``, ``&`` and line separators
+  escaped), and every text from the data put on the page with ``textContent``, never as
+  HTML: a name such as ``<img src=x onerror=alert(1)>`` shows as that text.
+
+Stored data is never shifted: for 高德 the display copy is moved to GCJ-02
+(:func:`lcgis.data.crs.wgs84_to_gcj02`) and the map says which datum it shows.
+
+>>> decode_ring(encode_ring([(118.5, 24.9), (118.500123, 24.9), (118.500123, 24.900045),
+...                          (118.5, 24.9)], (118_500_000, 24_900_000)), (118_500_000, 24_900_000))
+[(118.5, 24.9), (118.500123, 24.9), (118.500123, 24.900045)]
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import math
+import re
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from lcgis.access import Policy
+from lcgis.data.crs import DISPLAY_CRS, wgs84_to_gcj02
+from lcgis.engine.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
+from lcgis.rules import Rules
+from lcgis.views import summary
+
+# --- what can colour the map -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A figure the map can be coloured by."""
+
+    key: str
+    label: str
+    unit: str
+    digits: int
+    palette: str  # "good_high" (red -> green) or "neutral" (light -> dark blue)
+    share: bool = False  # 0–1 values shown as %
+
+
+#: The categorical indicator of the review status: a ``review_status`` column is not part of
+#: the result; the caller adds it to the parcels (from the review store) before colouring.
+REVIEW_STATUS = "review_status"
+
+#: Indicators offered on the map, in menu order ("parcel_class", "disposition", "tier" and
+#: "review_status" are categorical).
+INDICATORS: dict[str, Indicator] = {
+    ind.key: ind
+    for ind in (
+        Indicator("parcel_class", "宗地类别(A/B/C/D/T)", "", 0, "classes"),
+        Indicator("disposition", "处置方式", "", 0, "classes"),
+        Indicator("tier", "处置梯队(近期/中期/储备)", "", 0, "classes"),
+        Indicator("tax_per_mu", "亩均税收", "万元/亩", 2, "good_high"),
+        Indicator("output_per_mu", "亩均产值", "万元/亩", 1, "good_high"),
+        Indicator("far", "容积率", "", 2, "good_high"),
+        Indicator("coverage", "建筑系数", "%", 1, "good_high", share=True),
+        Indicator("tax_per_mu_growth", "亩均税收增长率", "%", 1, "good_high", share=True),
+        Indicator("land_area_mu", "用地面积", "亩", 2, "neutral"),
+        Indicator(REVIEW_STATUS, "核查状态", "", 0, "classes"),
+    )
+}
+
+
+def offered_indicators(access: Policy | None = None) -> list[str]:
+    """The indicators the map offers to a viewer under ``access`` (a result's
+    :attr:`~lcgis.engine.pipeline.Result.access`): none that the policy masks.
+
+    >>> from lcgis.access import policy
+    >>> from lcgis.rules import load_rules
+    >>> offered_indicators(policy("guest", load_rules()))
+    ['parcel_class', 'disposition', 'tier', 'far', 'coverage', 'land_area_mu', 'review_status']
+    """
+    return [k for k in INDICATORS if access is None or not access.hides(k)]
+
+
+#: Classification schemes (mapclassify) with their Chinese names.
+SCHEMES: dict[str, str] = {
+    "quantiles": "分位数",
+    "natural_breaks": "自然间断(Jenks)",
+    "rules": "规则阈值",
+}
+
+#: Colours of the classes A/B/C/D/T and of parcels without a class.
+CLASS_COLORS: dict[str, str] = {
+    "A": "#1a9641",
+    "B": "#a6d96a",
+    "C": "#fdae61",
+    "D": "#d7191c",
+    "T": "#9e9ac8",
+}
+NO_DATA_COLOR = "#d9d9d9"
+#: Colours of the review statuses (lcgis.review.store.STATUSES, in workflow order).
+STATUS_COLORS: dict[str, str] = {
+    "待核查": "#fee08b",
+    "核查中": "#fdae61",
+    "已核实": "#74add1",
+    "列入无偿收回程序": "#67001f",
+    "列入收储改造计划": "#f46d43",
+    "列入腾笼换鸟计划": "#d7191c",
+    "列入零地增资计划": "#762a83",
+    "已处置": "#1a9641",
+    "不予处置": "#878787",
+}
+CLASS_NAMES: dict[str, str] = {
+    "A": "A类 优先发展",
+    "B": "B类 鼓励提升",
+    "C": "C类 帮扶转型",
+    "D": "D类 落后整治",
+    "T": "T类 不参评",
+}
+
+#: Colours of the dispositions (rules.md §8) and of the tiers of their lists.
+DISPOSITION_COLORS: dict[str, str] = {
+    "reclaim": "#40004b",
+    "buyback": "#f1a340",
+    "vacate": "#b2182b",
+    "densify": "#2166ac",
+}
+TIER_COLORS: dict[str, str] = {"near": "#d7301f", "mid": "#fc8d59", "reserve": "#fdd49e"}
+#: Legend row of parcels on no list.
+NOT_LISTED = "未列入清单"
+
+#: Overlay layers: (parcel column, Chinese name, outline colour); bit i of a parcel's flags.
+OVERLAYS: tuple[tuple[str, str, str], ...] = (
+    ("idle", "闲置土地", "#7b3294"),
+    ("undeveloped", "未开发", "#8c510a"),
+    ("inefficient", "低效用地", "#e66101"),
+    ("in_construction", "在建", "#35978f"),
+    *(
+        (f"{kind}_candidate", DISPOSITION_LABELS[kind], DISPOSITION_COLORS[kind])
+        for kind in DISPOSITIONS
+    ),
+)
+
+_GOOD_HIGH = (
+    "#d73027",
+    "#f46d43",
+    "#fdae61",
+    "#fee08b",
+    "#d9ef8b",
+    "#a6d96a",
+    "#66bd63",
+    "#1a9850",
+)
+_NEUTRAL = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594")
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def palette(n: int, kind: str) -> list[str]:
+    """``n`` colours evenly spread over a ColorBrewer ramp (RdYlGn or Blues).
+
+    >>> palette(3, "good_high")
+    ['#d73027', '#ece88b', '#1a9850']
+    """
+    ramp = _GOOD_HIGH if kind == "good_high" else _NEUTRAL
+    if n <= 1:
+        return [ramp[-1]]
+    idx = np.linspace(0, len(ramp) - 1, n)
+    return [_mix(ramp, float(i)) for i in idx]
+
+
+def _mix(ramp: Sequence[str], pos: float) -> str:
+    lo, hi = math.floor(pos), math.ceil(pos)
+    t = pos - lo
+    a = [int(ramp[lo][k : k + 2], 16) for k in (1, 3, 5)]
+    b = [int(ramp[hi][k : k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
+
+
+# --- classification ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Classes:
+    """A classification of one figure: class of each value (-1 = no data), labels, colours."""
+
+    codes: np.ndarray
+    labels: list[str]
+    colors: list[str]
+    counts: list[int]
+    scheme: str
+    note: str = ""
+
+
+def rule_thresholds(indicator: str, rules: Rules) -> list[float] | None:
+    """Class breaks that come from the rules file (None when the rules give none).
+
+    Each break is the first value of the class above it (a value equal to a threshold
+    meets the rule): tax per 亩 5 / 20 (泉政办规〔2025〕13号), FAR from the industry
+    minimums and the 零地增资 targets, coverage minimum, small-parcel limit.
+
+    >>> from lcgis.rules import load_rules
+    >>> rule_thresholds("tax_per_mu", load_rules()), rule_thresholds("far", load_rules())
+    ([5.0, 20.0], [0.5, 1.0, 2.5, 3.0])
+    """
+    ine, den = rules.inefficient, rules.densify
+    table = [float(v) for v in rules.land.min_far_by_industry.values()]
+    options: dict[str, list[float | None]] = {
+        "tax_per_mu": [ine.tax_per_mu_below, den.tax_per_mu_min, den.tax_per_mu_high],
+        "far": [
+            min(table) if table else None,
+            max(table) if table else None,
+            den.target_far_mid,
+            den.target_far_high,
+        ],
+        "coverage": [rules.land.coverage_min],
+        "land_area_mu": [ine.small_parcel_mu_below],
+    }
+    values = sorted({float(v) for v in options.get(indicator, []) if v is not None})
+    return values or None
+
+
+def _fmt(x: float, digits: int, share: bool = False) -> str:
+    if share:
+        return f"{x * 100:,.{digits}f}%"
+    return f"{x:,.{digits}f}"
+
+
+def classify(
+    values: pd.Series,
+    scheme: str,
+    k: int,
+    *,
+    thresholds: Sequence[float] | None = None,
+    digits: int = 2,
+    share: bool = False,
+    kind: str = "good_high",
+) -> Classes:
+    """Class every value with mapclassify: quantiles, natural breaks (Fisher-Jenks) or rules.
+
+    Values that are missing get code -1 ("无数据").  With rule thresholds a class holds
+    ``threshold_i ≤ v < threshold_i+1``.  Natural breaks on more than 1000 values are
+    computed on 1000 evenly spaced quantiles, so the answer is the same on every run.
+
+    >>> c = classify(pd.Series([1.0, 4.0, 5.0, 30.0, None]), "rules", 5, thresholds=[5, 20])
+    >>> c.codes.tolist(), c.labels, c.counts
+    ([0, 0, 1, 2, -1], ['< 5.00', '5.00 – 20.00', '≥ 20.00'], [2, 1, 1])
+    """
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(v)
+    codes = np.full(v.shape, -1, dtype=int)
+    note = ""
+    if scheme == "rules" and not thresholds:
+        scheme, note = "quantiles", "该指标没有规则阈值，改按分位数分级"
+    if not ok.any():
+        return Classes(codes, [], [], [], scheme, note or "没有可分级的数值")
+    y = v[ok]
+    if scheme == "rules":
+        assert thresholds is not None
+        cuts = [float(t) for t in thresholds]
+        # mapclassify bins are right-closed upper bounds: move each just below its threshold
+        bins = [float(np.nextafter(t, -np.inf)) for t in cuts]
+        if y.max() > bins[-1]:
+            bins.append(float(y.max()))
+        yb = mapclassify.UserDefined(y, bins=bins).yb
+        n = len(cuts) + 1
+        labels = [f"< {_fmt(cuts[0], digits, share)}"]
+        labels += [
+            f"{_fmt(a, digits, share)} – {_fmt(b, digits, share)}"
+            for a, b in itertools.pairwise(cuts)
+        ]
+        labels.append(f"≥ {_fmt(cuts[-1], digits, share)}")
+    else:
+        bins = _breaks(y, scheme, k)
+        yb = mapclassify.UserDefined(y, bins=bins).yb
+        n = len(bins)
+        lows = [float(y.min()), *bins[:-1]]
+        labels = [
+            f"{_fmt(a, digits, share)} – {_fmt(b, digits, share)}"
+            for a, b in zip(lows, bins, strict=True)
+        ]
+    codes[ok] = np.asarray(yb, dtype=int)
+    counts = [int((codes == i).sum()) for i in range(n)]
+    return Classes(codes, labels, palette(n, kind), counts, scheme, note)
+
+
+def _breaks(y: np.ndarray, scheme: str, k: int) -> list[float]:
+    """Upper bounds of the classes (the last is the maximum), duplicates removed."""
+    k = max(1, min(k, len(np.unique(y))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if scheme == "natural_breaks":
+            sample = y if y.size <= 1000 else np.quantile(y, np.linspace(0, 1, 1000))
+            bins = mapclassify.FisherJenks(sample, k=k).bins
+        else:
+            bins = mapclassify.Quantiles(y, k=k).bins
+    out = sorted({float(b) for b in bins})
+    out[-1] = max(out[-1], float(y.max()))
+    return out
+
+
+def class_colors(classes: pd.Series) -> Classes:
+    """The categorical colouring by class A/B/C/D/T (-1 = no class: no occupant or data)."""
+    letters = list(CLASS_COLORS)
+    c = pd.Series(classes, dtype="string").fillna("")
+    codes = np.array([letters.index(x) if x in letters else -1 for x in c], dtype=int)
+    counts = [int((codes == i).sum()) for i in range(len(letters))]
+    return Classes(
+        codes,
+        [CLASS_NAMES[x] for x in letters],
+        list(CLASS_COLORS.values()),
+        counts,
+        "classes",
+    )
+
+
+def status_colors(statuses: pd.Series) -> Classes:
+    """The categorical colouring by review status (-1 = a status not in :data:`STATUS_COLORS`).
+
+    >>> c = status_colors(pd.Series(["待核查", "已处置", "待核查", None]))
+    >>> c.codes.tolist(), c.counts[0], c.labels[7]
+    ([0, 7, 0, -1], 2, '已处置')
+    """
+    names = list(STATUS_COLORS)
+    s = pd.Series(statuses, dtype="string").fillna("")
+    codes = np.array([names.index(x) if x in names else -1 for x in s], dtype=int)
+    counts = [int((codes == i).sum()) for i in range(len(names))]
+    return Classes(codes, names, list(STATUS_COLORS.values()), counts, "classes")
+
+
+def category_colors(
+    values: pd.Series, names: Mapping[str, str], colors: Mapping[str, str]
+) -> Classes:
+    """A categorical colouring by coded values (``names``: code -> Chinese label, in legend
+    order); -1 for any other value (none).
+
+    >>> c = category_colors(pd.Series(["buyback", None, "densify"]), DISPOSITION_LABELS,
+    ...                     DISPOSITION_COLORS)
+    >>> c.codes.tolist(), c.labels, c.counts
+    ([1, -1, 3], ['无偿收回', '收储改造', '腾笼换鸟', '零地增资'], [0, 1, 0, 1])
+    """
+    keys = list(names)
+    v = pd.Series(values, dtype=object).where(pd.Series(values).notna(), "")
+    codes = np.array([keys.index(x) if x in keys else -1 for x in v], dtype=int)
+    counts = [int((codes == i).sum()) for i in range(len(keys))]
+    return Classes(codes, [names[x] for x in keys], [colors[x] for x in keys], counts, "classes")
+
+
+def classify_indicator(
+    parcels: pd.DataFrame, indicator: str, scheme: str, k: int, rules: Rules
+) -> Classes:
+    """Classes of the parcels by ``indicator`` (see :data:`INDICATORS`)."""
+    ind = INDICATORS[indicator]
+    if indicator == "parcel_class":
+        return class_colors(parcels.get("parcel_class", pd.Series(pd.NA, index=parcels.index)))
+    if indicator == "disposition":
+        return category_colors(
+            parcels.get("disposition", pd.Series(None, index=parcels.index)),
+            DISPOSITION_LABELS,
+            DISPOSITION_COLORS,
+        )
+    if indicator == "tier":
+        return category_colors(
+            parcels.get("tier", pd.Series(None, index=parcels.index)), TIER_LABELS, TIER_COLORS
+        )
+    if indicator == REVIEW_STATUS:
+        return status_colors(parcels.get(REVIEW_STATUS, pd.Series(pd.NA, index=parcels.index)))
+    values = parcels[indicator] if indicator in parcels else pd.Series(np.nan, index=parcels.index)
+    return classify(
+        values,
+        scheme,
+        k,
+        thresholds=rule_thresholds(indicator, rules) if scheme == "rules" else None,
+        digits=ind.digits,
+        share=ind.share,
+        kind=ind.palette,
+    )
+
+
+# --- geometry for display ---------------------------------------------------------------------
+
+#: Datums the map can show: key -> Chinese note shown on the map.
+DATUMS: dict[str, str] = {
+    "wgs84": "坐标基准：WGS-84 / CGCS2000(与存储数据一致)",
+    "gcj02": "坐标基准：GCJ-02(为对齐高德底图，仅显示时偏移；存储数据未改动)",
+}
+SCALE = 1_000_000  # micro-degrees: 6 decimals of degrees, about 0.1 m
+
+
+def display_geometry(geoms: gpd.GeoSeries, datum: str = "wgs84") -> gpd.GeoSeries:
+    """Lon/lat display copy of ``geoms`` (GCJ-02-shifted for ``datum="gcj02"``)."""
+    if datum == "gcj02":
+        return wgs84_to_gcj02(geoms)
+    return geoms.to_crs(DISPLAY_CRS)
+
+
+def encode_ring(coords: Iterable[Sequence[float]], origin: tuple[int, int]) -> list[int]:
+    """A ring as integers: first vertex from ``origin``, then deltas; closing vertex dropped."""
+    pts = np.round(np.asarray(list(coords), dtype=float)[:, :2] * SCALE).astype(np.int64)
+    if len(pts) > 1 and (pts[0] == pts[-1]).all():
+        pts = pts[:-1]
+    deltas = np.diff(pts, axis=0, prepend=np.array([origin], dtype=np.int64))
+    return [int(x) for x in deltas.ravel()]
+
+
+def decode_ring(flat: Sequence[int], origin: tuple[int, int]) -> list[tuple[float, float]]:
+    """Inverse of :func:`encode_ring` (lon, lat), for tests and tools."""
+    pts = np.cumsum(np.asarray(flat, dtype=np.int64).reshape(-1, 2), axis=0) + np.array(origin)
+    return [(float(x) / SCALE, float(y) / SCALE) for x, y in pts]
+
+
+def encode_geometry(geom: Any, origin: tuple[int, int]) -> list[list[list[int]]]:
+    """Polygon or MultiPolygon -> [[ring, hole, ...], ...] of :func:`encode_ring` lists."""
+    if geom is None or geom.is_empty:
+        return []
+    polys = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
+    out = []
+    for poly in polys:
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        rings = [poly.exterior, *poly.interiors]
+        out.append([encode_ring(r.coords, origin) for r in rings])
+    return out
+
+
+def safe_json(obj: Any) -> str:
+    """Compact JSON that is safe inside an HTML ``<script>``: no ``</script>`` can close it.
+
+    >>> safe_json({"n": "</script><img src=x onerror=alert(1)>"})
+    '{"n":"\\\\u003c/script\\\\u003e\\\\u003cimg src=x onerror=alert(1)\\\\u003e"}'
+    """
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(ch, esc)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _text(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _number(value: Any, digits: int) -> float | None:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return round(x, digits) if math.isfinite(x) else None
+
+
+def _codes(parcels: pd.DataFrame, column: str, values: Sequence[str]) -> np.ndarray:
+    """Index of each parcel's ``column`` value in ``values`` (-1 when absent or other)."""
+    if column not in parcels:
+        return np.full(len(parcels), -1, dtype=int)
+    where = {v: i for i, v in enumerate(values)}
+    col = parcels[column].astype(object)
+    return np.array([where.get(v, -1) if isinstance(v, str) else -1 for v in col], dtype=int)
+
+
+def _flags(parcels: pd.DataFrame) -> np.ndarray:
+    bits = np.zeros(len(parcels), dtype=int)
+    for i, (col, _, _) in enumerate(OVERLAYS):
+        if col in parcels:
+            on = parcels[col].astype("boolean").fillna(False).to_numpy(dtype=bool)
+            bits |= on.astype(int) << i
+    return bits
+
+
+@dataclass(frozen=True)
+class Legend:
+    """What the colours mean: title, (colour, label, parcel count) rows, and a note."""
+
+    title: str
+    rows: list[tuple[str, str, int]]
+    note: str = ""
+
+
+def legend_for(indicator: str, classes: Classes, scheme: str) -> Legend:
+    """The legend of a classification (a grey "无数据" row when some parcels have none)."""
+    ind = INDICATORS[indicator]
+    unit = f"({ind.unit})" if ind.unit and ind.unit != "%" else ""
+    categorical = ind.palette == "classes"
+    how = "" if categorical else f" · {SCHEMES.get(classes.scheme, scheme)}"
+    title = f"{ind.label}{unit}{how}"
+    rows = list(zip(classes.colors, classes.labels, classes.counts, strict=True))
+    missing = int((classes.codes == -1).sum())
+    if missing:
+        none = NOT_LISTED if indicator in ("disposition", "tier") else "无类别"
+        rows.append((NO_DATA_COLOR, none if categorical else "无数据", missing))
+    return Legend(title, rows, classes.note)
+
+
+def legend_html(legend: Legend) -> str:
+    """The legend as an HTML fragment (every text escaped), e.g. for a printout.
+
+    >>> legend_html(Legend("类别", [("#1a9641", "<b>A</b>", 3)]))  # doctest: +ELLIPSIS
+    '<div class="lcgis-legend"><b>类别</b>...&lt;b&gt;A&lt;/b&gt; (3)</div></div>'
+    """
+    rows = "".join(
+        f'<div><span style="background:{c if _HEX.match(c) else NO_DATA_COLOR}"></span>'
+        f"{html.escape(label)} ({n})</div>"
+        for c, label, n in legend.rows
+    )
+    return f'<div class="lcgis-legend"><b>{html.escape(legend.title)}</b>{rows}</div>'
+
+
+def parcel_payload(
+    parcels: gpd.GeoDataFrame,
+    indicator: str,
+    classes: Classes,
+    legend: Legend,
+    *,
+    names: pd.Series | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    datum: str = "wgs84",
+) -> dict[str, Any]:
+    """The compact payload the parcel script draws (see the module docstring).
+
+    ``names``: main enterprise name per parcel (aligned on ``parcels``); ``zones``: outlines
+    with ``zone_name``.  Row of ``p``: [id, zone index, colour index, value, class, flags,
+    name, land 亩, geometry, disposition index, tier index] (indexes into ``dl`` / ``tl``,
+    -1 for none).
+    """
+    ind = INDICATORS[indicator]
+    geoms = display_geometry(parcels.geometry, datum)
+    minx, miny, _, _ = geoms.total_bounds
+    origin = (round(minx * SCALE), round(miny * SCALE))
+    zone_names = (
+        parcels["zone_name"] if "zone_name" in parcels else pd.Series("", index=parcels.index)
+    )
+    zlist = sorted({_text(z) for z in zone_names if _text(z)})
+    zindex = {z: i for i, z in enumerate(zlist)}
+    flags = _flags(parcels)
+    categorical = ind.palette == "classes"
+    values = parcels[indicator] if indicator in parcels and not categorical else None
+    klass = parcels.get("parcel_class", None)
+    kinds = _codes(parcels, "disposition", DISPOSITIONS)
+    tiers = _codes(parcels, "tier", TIERS)
+    digits = ind.digits + (2 if ind.share else 0)
+    rows = []
+    for i in range(len(parcels)):
+        rows.append(
+            [
+                _text(parcels["parcel_id"].iloc[i]),
+                zindex.get(_text(zone_names.iloc[i]), -1),
+                int(classes.codes[i]),
+                None if values is None else _number(values.iloc[i], digits),
+                "" if klass is None else _text(klass.iloc[i]),
+                int(flags[i]),
+                "" if names is None else _text(names.iloc[i]),
+                _number(parcels["land_area_mu"].iloc[i], 1) if "land_area_mu" in parcels else None,
+                encode_geometry(geoms.iloc[i], origin),
+                int(kinds[i]),
+                int(tiers[i]),
+            ]
+        )
+    zone_rows = []
+    if zones is not None and len(zones) and "zone_name" in zones:
+        zgeoms = display_geometry(zones.geometry, datum)
+        for name, g in zip(zones["zone_name"], zgeoms, strict=True):
+            if g is None or g.is_empty:
+                continue
+            pt = shapely.point_on_surface(g)
+            zone_rows.append(
+                [_text(name), encode_geometry(g, origin), [round(pt.y, 6), round(pt.x, 6)]]
+            )
+    return {
+        "o": list(origin),
+        "zn": zlist,
+        "pal": list(classes.colors),
+        "nd": NO_DATA_COLOR,
+        "ind": {
+            "label": "" if categorical else ind.label,
+            "unit": ind.unit,
+            "d": ind.digits,
+            "share": ind.share,
+        },
+        "ov": [
+            [name, color, int((flags >> i & 1).sum())]
+            for i, (_, name, color) in enumerate(OVERLAYS)
+        ],
+        "dl": [DISPOSITION_LABELS[k] for k in DISPOSITIONS],
+        "tl": [TIER_LABELS[t] for t in TIERS],
+        "p": rows,
+        "z": zone_rows,
+        "lg": {"title": legend.title, "rows": [list(r) for r in legend.rows], "note": legend.note},
+        "datum": DATUMS.get(datum, ""),
+    }
+
+
+# --- basemaps ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tiles:
+    url: str
+    attribution: str
+    subdomains: str = "abc"
+
+
+@dataclass(frozen=True)
+class Basemap:
+    key: str
+    label: str
+    datum: str  # "wgs84" or "gcj02"
+    tiles: tuple[Tiles, ...]
+    needs_key: bool = False
+
+
+_TDT = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
+)
+_TDT_ATTR = "© 天地图 国家地理信息公共服务平台"
+
+#: Basemaps in menu order.  天地图 needs a key (env TIANDITU_KEY or the app's secrets).
+BASEMAPS: dict[str, Basemap] = {
+    b.key: b
+    for b in (
+        Basemap(
+            "osm",
+            "OpenStreetMap",
+            "wgs84",
+            (
+                Tiles(
+                    "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                    "© OpenStreetMap contributors",
+                    "",
+                ),
+            ),
+        ),
+        Basemap(
+            "tianditu_vec",
+            "天地图 矢量",
+            "wgs84",
+            (
+                Tiles(_TDT.replace("{layer}", "vec"), _TDT_ATTR, "01234567"),
+                Tiles(_TDT.replace("{layer}", "cva"), _TDT_ATTR, "01234567"),
+            ),
+            needs_key=True,
+        ),
+        Basemap(
+            "tianditu_img",
+            "天地图 影像",
+            "wgs84",
+            (
+                Tiles(_TDT.replace("{layer}", "img"), _TDT_ATTR, "01234567"),
+                Tiles(_TDT.replace("{layer}", "cia"), _TDT_ATTR, "01234567"),
+            ),
+            needs_key=True,
+        ),
+        Basemap(
+            "gaode",
+            "高德 矢量(GCJ-02)",
+            "gcj02",
+            (
+                Tiles(
+                    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+                    "&style=8&x={x}&y={y}&z={z}",
+                    "© 高德地图",
+                    "1234",
+                ),
+            ),
+        ),
+        Basemap("none", "无底图(离线)", "wgs84", ()),
+    )
+}
+_KEY = re.compile(r"^[A-Za-z0-9]{8,64}$")
+
+
+def basemap_options(tianditu_key: str | None) -> list[str]:
+    """Basemap keys that can be used (天地图 only with a plausible key).
+
+    >>> basemap_options(None)
+    ['osm', 'gaode', 'none']
+    """
+    ok = bool(tianditu_key and _KEY.match(tianditu_key))
+    return [k for k, b in BASEMAPS.items() if ok or not b.needs_key]
+
+
+# --- the map -----------------------------------------------------------------------------------
+
+_CSS = """
+.lcgis-legend,.lcgis-note{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;
+ box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.5 "Noto Sans CJK SC","PingFang SC",
+ "Microsoft YaHei",sans-serif;color:#222}
+.lcgis-legend b{display:block;margin-bottom:2px}
+.lcgis-legend span{display:inline-block;width:14px;height:10px;margin-right:6px;
+ border:1px solid #777;vertical-align:middle}
+.lcgis-note{font-size:11px;max-width:320px}
+.lcgis-tip{font:12px/1.5 "Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif}
+.lcgis-tip b{font-size:13px}
+.leaflet-tooltip.lcgis-zone-label{position:absolute;white-space:nowrap;padding:0;
+ background:transparent;border:0;box-shadow:none;
+ font:bold 15px "Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#333;
+ text-shadow:0 0 3px #fff,0 0 3px #fff}
+.leaflet-control-layers{font-size:12px;line-height:1.6}
+.leaflet-container{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif}
+""".replace("\n", "")
+
+# The script that draws the payload.  It never writes data as HTML: text goes in with
+# textContent (tooltips, legend, zone names, the datum note).
+_JS = """
+(function(map){
+var D={{ this.payload }};
+var S=1e6,o=D.o;
+function ring(a){var x=o[0],y=o[1],r=[];for(var i=0;i<a.length;i+=2){x+=a[i];y+=a[i+1];
+ r.push([y/S,x/S]);}return r;}
+function shape(g){return g.map(function(p){return p.map(ring);});}
+function el(t,c,txt){var e=document.createElement(t);if(c)e.className=c;
+ if(txt!==undefined)e.textContent=txt;return e;}
+function num(v,d,sh){if(v===null||v===undefined)return "—";if(sh)v=v*100;
+ return v.toLocaleString("zh-CN",{minimumFractionDigits:d,maximumFractionDigits:d})+(sh?"%":"");}
+var I=D.ind;
+function tip(l){var r=l._r,box=el("div","lcgis-tip");
+ box.appendChild(el("b",null,"宗地 "+r[0]));
+ box.appendChild(el("div",null,(r[1]>=0?D.zn[r[1]]:"片区外")+" · "+num(r[7],1,false)+" 亩"));
+ if(r[6])box.appendChild(el("div",null,"主要企业："+r[6]));
+ if(I.label)box.appendChild(el("div",null,I.label+"："+num(r[3],I.d,I.share)+
+  (I.unit&&I.unit!=="%"?" "+I.unit:"")));
+ box.appendChild(el("div",null,"类别："+(r[4]||"—")));
+ if(r[9]>=0)box.appendChild(el("div",null,"处置："+D.dl[r[9]]+(r[10]>=0?"("+D.tl[r[10]]+")":"")));
+ return box;}
+var base={className:"lcgis-parcel",color:"#4d4d4d",weight:0.7,opacity:0.9,fillOpacity:0.78};
+var parcels=L.featureGroup();
+D.p.forEach(function(r){
+ var s=Object.assign({},base,{fillColor:r[2]>=0?D.pal[r[2]]:D.nd});
+ var poly=L.polygon(shape(r[8]),s);
+ poly.feature={type:"Feature",properties:{parcel_id:r[0]}};poly._r=r;
+ poly.on("mouseover",function(){poly.setStyle({weight:2.5,color:"#000"});});
+ poly.on("mouseout",function(){poly.setStyle({weight:base.weight,color:base.color});});
+ parcels.addLayer(poly);});
+parcels.bindTooltip(tip,{sticky:true,direction:"top",opacity:0.95});
+parcels.addTo(map);
+var labels=[];
+D.z.forEach(function(z){
+ L.polygon(shape(z[1]),{fill:false,color:"#222",weight:2.2,dashArray:"8 5",
+  interactive:false,className:"lcgis-zone"}).addTo(map);
+ labels.push(L.tooltip({permanent:true,direction:"center",className:"lcgis-zone-label",
+  interactive:false}).setLatLng(z[2]).setContent(el("span",null,z[0])).addTo(map));});
+function relabel(){labels.forEach(function(t){t.update();});}
+map.on("resize",relabel);
+var css=document.querySelector('link[href$="leaflet.css"]');
+if(css)css.addEventListener("load",relabel);
+var overlays={};
+D.ov.forEach(function(ov,i){
+ var g=L.featureGroup();
+ D.p.forEach(function(r){if(r[5]>>i&1)g.addLayer(L.polygon(shape(r[8]),
+  {fill:false,color:ov[1],weight:3,dashArray:"4 3",interactive:false,
+   className:"lcgis-overlay"}));});
+ overlays["<span style='color:"+ov[1]+"'>■</span> "+ov[0]+"("+ov[2]+"宗)"]=g;});
+L.control.layers(null,overlays,{collapsed:false,position:"topright"}).addTo(map);
+var lg=L.control({position:"bottomright"});
+lg.onAdd=function(){var d=el("div","lcgis-legend");d.appendChild(el("b",null,D.lg.title));
+ D.lg.rows.forEach(function(r){var row=el("div");var sw=el("span");sw.style.background=r[0];
+  row.appendChild(sw);row.appendChild(document.createTextNode(r[1]+"  ("+r[2]+"宗)"));
+  d.appendChild(row);});
+ if(D.lg.note)d.appendChild(el("div",null,D.lg.note));return d;};
+lg.addTo(map);
+var nt=L.control({position:"bottomleft"});
+nt.onAdd=function(){return el("div","lcgis-note",D.datum);};nt.addTo(map);
+})({{ this._parent.get_name() }});
+"""
+
+
+class ParcelLayer(MacroElement):
+    """The parcel layer, zone outlines, overlays, legend and datum note from one payload."""
+
+    _template = Template(
+        "{% macro header(this, kwargs) %}<style>"
+        + _CSS
+        + "</style>{% endmacro %}"
+        + "{% macro script(this, kwargs) %}"
+        + _JS
+        + "{% endmacro %}"
+    )
+
+    def __init__(self, payload_json: str) -> None:
+        super().__init__()
+        self._name = "ParcelLayer"
+        self.payload = payload_json
+
+
+def leaflet_assets(base_url: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(js, css) lists for folium's ``default_js`` / ``default_css``, served by the app.
+
+    >>> leaflet_assets("/app/static/vendor/leaflet-1.9.4")[0]
+    [('leaflet', '/app/static/vendor/leaflet-1.9.4/leaflet.js')]
+    """
+    base = base_url.rstrip("/")
+    return [("leaflet", f"{base}/leaflet.js")], [("leaflet_css", f"{base}/leaflet.css")]
+
+
+def build_map(
+    payload_json: str,
+    bounds: Sequence[Sequence[float]],
+    *,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    assets_url: str = "/app/static/vendor/leaflet-1.9.4",
+) -> folium.Map:
+    """A folium map of the parcel payload, fitted to ``bounds`` ([[south, west], [north, east]]).
+
+    Leaflet is loaded from ``assets_url`` (the app's own static files), never from a CDN;
+    with ``basemap="none"`` the map needs no other host at all.
+    """
+    (lat0, lon0), (lat1, lon1) = bounds
+    m = folium.Map(
+        location=[(lat0 + lat1) / 2, (lon0 + lon1) / 2],
+        zoom_start=14,
+        tiles=None,
+        control_scale=False,  # folium's scale bar shows feet too: a metric one below
+        max_zoom=20,
+    )
+    m.default_js, m.default_css = leaflet_assets(assets_url)
+    scale = folium.MacroElement()
+    scale._template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+    m.add_child(scale)
+    spec = BASEMAPS.get(basemap, BASEMAPS["none"])
+    if spec.needs_key and not (tianditu_key and _KEY.match(tianditu_key)):
+        spec = BASEMAPS["osm"]
+    for t in spec.tiles:
+        folium.TileLayer(
+            tiles=t.url.replace("{key}", tianditu_key or ""),
+            attr=t.attribution,
+            name=spec.label,
+            subdomains=t.subdomains or "abc",
+            max_native_zoom=18,
+            max_zoom=20,
+            control=False,
+        ).add_to(m)
+    ParcelLayer(payload_json).add_to(m)
+    m.fit_bounds([[lat0, lon0], [lat1, lon1]])
+    return m
+
+
+def bounds_of(geoms: gpd.GeoSeries) -> list[list[float]]:
+    """[[south, west], [north, east]] of lon/lat geometries."""
+    minx, miny, maxx, maxy = geoms.total_bounds
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+def highlight_layer(
+    geoms: gpd.GeoSeries, *, color: str = "#00e5ff", name: str = "selection"
+) -> folium.FeatureGroup:
+    """Outlines of selected parcels (lon/lat geometries), not clickable, drawn on top."""
+    fg = folium.FeatureGroup(name=name)
+    shapes = [g for g in geoms if g is not None and not g.is_empty]
+    if not shapes:
+        return fg
+    data = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)}
+            for g in shapely.set_precision(np.asarray(shapes, dtype=object), 1e-6)
+        ],
+    }
+    style = {
+        "color": color if _HEX.match(color) else "#00e5ff",
+        "weight": 4,
+        "fill": False,
+        "interactive": False,
+        "className": "lcgis-selected",
+    }
+    folium.GeoJson(data, style_function=lambda _f: style, interactive=False).add_to(fg)
+    return fg
+
+
+def centre_of(geoms: Iterable[Any]) -> tuple[float, float] | None:
+    """(lat, lon) of the centre of the bounding box of lon/lat geometries."""
+    shapes = [g for g in geoms if g is not None and not g.is_empty]
+    if not shapes:
+        return None
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(shapes, dtype=object))
+    return (round((miny + maxy) / 2, 6), round((minx + maxx) / 2, 6))
+
+
+def zoom_for(geoms: Iterable[Any], *, max_zoom: int = 18) -> int:
+    """A web-mercator zoom level that shows lon/lat geometries whole on a ~700 px map."""
+    shapes = [g for g in geoms if g is not None and not g.is_empty]
+    if not shapes:
+        return 14
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(shapes, dtype=object))
+    span = max(maxx - minx, (maxy - miny) * 1.1, 1e-5)
+    zoom = math.floor(math.log2(360.0 * 700 / 256 / span)) - 1
+    return max(10, min(max_zoom, zoom))
+
+
+def main_names(parcels: pd.DataFrame, enterprises: pd.DataFrame) -> pd.Series:
+    """Name of each parcel's main enterprise ('' when none), aligned on ``parcels``."""
+    return summary.main_names(parcels, enterprises)
+
+
+def overlay_counts(parcels: pd.DataFrame) -> dict[str, tuple[int, float]]:
+    """Per overlay name: (parcels, 亩)."""
+    mu = pd.to_numeric(parcels.get("land_area_mu", pd.Series(np.nan, index=parcels.index)))
+    out: dict[str, tuple[int, float]] = {}
+    for col, name, _ in OVERLAYS:
+        on = (
+            parcels[col].astype("boolean").fillna(False).astype(bool)
+            if col in parcels
+            else pd.Series(False, index=parcels.index)
+        )
+        out[name] = (int(on.sum()), float(mu.where(on, 0.0).sum()))
+    return out
+
+
+def to_json(payload: Mapping[str, Any]) -> str:
+    """The payload as the script-safe JSON :class:`ParcelLayer` embeds."""
+    return safe_json(payload)

@@ -1,0 +1,753 @@
+"""Exports: GeoPackage, GeoJSON, CSV and the printable Excel workbook, written atomically.
+
+>>> reasons_zh("tax_per_mu_low;small_parcel")
+'亩均税收偏低；用地面积过小'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from openpyxl.utils import get_column_letter
+
+from lcgis.data.crs import DISPLAY_CRS
+from lcgis.data.io import atomic_output
+from lcgis.data.schema import FIELDS
+from lcgis.demo import ILLUSTRATIVE
+from lcgis.engine.candidates import (
+    DISPOSITION_LABELS,
+    DISPOSITION_REASON_LABELS,
+    DISPOSITIONS,
+    TIER_LABELS,
+    TIERS,
+)
+from lcgis.engine.evaluate import GROUP_LABELS, INDICATOR_LABELS, INDICATOR_NAMES, OUTPUT_LABELS
+from lcgis.engine.land import IDLE_ACTION_LABELS, REASON_LABELS
+from lcgis.engine.pipeline import ZONE_FIELDS, Result
+from lcgis.errors import UsageError
+from lcgis.rules import Rules, load_rules
+from lcgis.views import summary
+from lcgis.views.sanitize import csv_frame, excel_frame, export_frame, neutralize_sheet
+
+OUTPUT_FORMATS = (".gpkg", ".xlsx", ".csv", ".geojson")
+
+#: Parcel output fields of data-contract §5, in order.
+PARCEL_FIELDS = [
+    "parcel_id",
+    "zone_id",
+    "zone_name",
+    "geom_area_m2",
+    "land_area_m2",
+    "land_area_mu",
+    "area_mismatch",
+    "floor_area_m2",
+    "footprint_area_m2",
+    "far",
+    "coverage",
+    "min_far",
+    "max_far",
+    "far_utilization",
+    "n_occupants",
+    "output_wan",
+    "revenue_wan",
+    "tax_wan",
+    "value_added_wan",
+    "output_per_mu",
+    "tax_per_mu",
+    "value_added_per_mu",
+    "parcel_class",
+    "undeveloped",
+    "idle",
+    "idle_years",
+    "idle_action",
+    "idle_fee_wan",
+    "inefficient",
+    "inefficient_reasons",
+    "vacate_candidate",
+    "vacate_reasons",
+    "densify_candidate",
+    "target_far",
+    "extra_floor_area_m2",
+    "est_extra_output_wan",
+    "est_extra_tax_wan",
+    # revision 2 (rules.md §8)
+    "tax_per_mu_3y",
+    "n_years_3y",
+    "in_construction",
+    "buyback_candidate",
+    "disposition",
+    "disposition_reasons",
+    "priority",
+    "tier",
+]
+#: Extra parcel fields kept after the contract's (useful for review and the app).
+PARCEL_EXTRAS = [
+    "main_credit_code",
+    "main_industry_code",
+    "tax_per_mu_prev",
+    "tax_per_mu_growth",
+    "potential_output_wan",
+    "potential_tax_wan",
+    "reclaim_candidate",
+    "coverage_kind",
+    "n_tall_buildings",
+]
+ENTERPRISE_FIELDS = [
+    "credit_code",
+    "credit_code_valid",
+    "name",
+    "year",
+    "industry_code",
+    "above_scale",
+    "parcel_ids",
+    "land_area_m2",
+    "land_area_mu",
+    "tax_per_mu",
+    "value_added_per_mu",
+    "output_per_mu",
+    "revenue_per_mu",
+    "value_added_per_energy",
+    "value_added_per_emission",
+    "labor_productivity",
+    "rd_ratio",
+    "tax_per_kwh",
+    "score",
+    "class",
+    "class_reason",
+    # revision 2 (rules.md §8)
+    "eval_group",
+    "rank_in_group",
+    "n_in_group",
+    "tax_per_floor_m2",
+]
+
+#: Chinese headers with units, for the workbook and the app.
+LABELS: dict[str, str] = {
+    "parcel_id": "宗地编号",
+    "zone_id": "片区编号",
+    "zone_name": "片区",
+    "geom_area_m2": "实测面积(m²)",
+    "land_area_m2": "用地面积(m²)",
+    "land_area_mu": "用地面积(亩)",
+    "area_mismatch": "面积不符",
+    "floor_area_m2": "建筑面积(m²)",
+    "footprint_area_m2": "建筑占地面积(m²)",
+    "far": "容积率",
+    "coverage": "建筑系数",
+    "min_far": "容积率下限",
+    "max_far": "容积率上限",
+    "far_utilization": "容积率利用率",
+    "n_occupants": "用地企业数(家)",
+    "output_wan": "工业总产值(万元)",
+    "revenue_wan": "营业收入(万元)",
+    "tax_wan": "税收(万元)",
+    "value_added_wan": "工业增加值(万元)",
+    "output_per_mu": "亩均产值(万元/亩)",
+    "tax_per_mu": "亩均税收(万元/亩)",
+    "value_added_per_mu": "亩均增加值(万元/亩)",
+    "revenue_per_mu": "亩均营业收入(万元/亩)",
+    "parcel_class": "宗地类别",
+    "undeveloped": "未开发",
+    "idle": "闲置",
+    "idle_years": "闲置年限(年)",
+    "idle_action": "闲置处置",
+    "idle_fee_wan": "土地闲置费(万元)",
+    "inefficient": "低效",
+    "inefficient_reasons": "低效原因",
+    "vacate_candidate": "列入腾笼换鸟",
+    "vacate_reasons": "腾笼换鸟理由",
+    "densify_candidate": "列入零地增资",
+    "target_far": "目标容积率",
+    "extra_floor_area_m2": "可增建筑面积(m²)",
+    "est_extra_output_wan": "预计新增产值(万元)(潜力上限)",
+    "est_extra_tax_wan": "预计新增税收(万元)(潜力上限)",
+    "main_credit_code": "主要用地企业信用代码",
+    "main_industry_code": "主要企业行业代码",
+    "tax_per_mu_prev": "上年亩均税收(万元/亩)",
+    "tax_per_mu_growth": "亩均税收增长率",
+    "potential_output_wan": "按片区亩均水平可产出产值(万元)(潜力上限)",
+    "potential_tax_wan": "按片区亩均水平可产出税收(万元)(潜力上限)",
+    # revision 2 (rules.md §8)
+    "tax_per_mu_3y": "近三年亩均税收(万元/亩)",
+    "n_years_3y": "近三年有数据年数(年)",
+    "in_construction": "在建",
+    "government_delay": "政府原因闲置",
+    "reclaim_candidate": "列入无偿收回",
+    "buyback_candidate": "列入收储改造",
+    "disposition": "处置方式",
+    "disposition_reasons": "处置理由",
+    "priority": "优先级",
+    "tier": "梯队",
+    "coverage_kind": "建筑系数口径",
+    "n_tall_buildings": "层高超8米建筑(栋)",
+    "zone_tax_per_mu": "片区亩均税收(万元/亩)",
+    "zone_output_per_mu": "片区亩均产值(万元/亩)",
+    "main_name": "主要用地企业",
+    "enterprise_zone": "片区",
+    "occupied_floor_m2": "使用建筑面积(m²)",
+    "sf_tenant": "标准厂房租户",
+    "in_construction_mu": "在建(亩)",
+    "reclaim_mu": "无偿收回(亩)",
+    "buyback_mu": "收储改造(亩)",
+    "densify_mu": "零地增资(亩)",
+    "credit_code": "统一社会信用代码",
+    "credit_code_valid": "代码校验通过",
+    "name": "企业名称",
+    "year": "年度",
+    "industry_code": "行业代码",
+    "above_scale": "规上",
+    "parcel_ids": "宗地编号",
+    "score": "综合得分(分)",
+    "class": "类别",
+    "class_reason": "分类说明",
+    "n_parcels": "宗地数(宗)",
+    "n_enterprises": "企业数(家)",
+    "n_above_scale": "规上企业数(家)",
+    "undeveloped_mu": "未开发(亩)",
+    "idle_mu": "闲置(亩)",
+    "inefficient_mu": "低效(亩)",
+    "vacate_mu": "腾笼换鸟(亩)",
+    **INDICATOR_LABELS,
+}
+for _layer in ("parcels", "enterprises"):
+    for _f in FIELDS[_layer].values():
+        LABELS.setdefault(_f.name, _f.label)
+for _k, _v in OUTPUT_LABELS.items():
+    LABELS.setdefault(_k, _v)
+_SHARES = {"coverage", "far_utilization", "tax_per_mu_growth", "rd_ratio"}
+
+#: Chinese text of the idle-land actions, with the 政府原因 case (53号令 第八条).
+IDLE_ACTIONS: dict[str, str] = {"government": "政府原因，协商处置", **IDLE_ACTION_LABELS}
+#: Chinese text of every reason code met in inefficient, vacate and disposition reasons.
+ALL_REASON_LABELS: dict[str, str] = {**REASON_LABELS, **DISPOSITION_REASON_LABELS}
+
+
+def _enum_names(layer: str) -> dict[str, dict[str, str]]:
+    """Canonical enum values of a layer's fields back to Chinese (first spelling wins)."""
+    return {
+        f.name: {en: zh for zh, en in reversed(list(f.values.items())) if zh != en}
+        for f in FIELDS[layer].values()
+        if f.values
+    }
+
+
+#: Chinese text of coded values per output column (workbook, app, 体检表): never
+#: ``industrial``, ``below_scale`` or ``near`` on a page a person reads.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    **_enum_names("parcels"),
+    **_enum_names("buildings"),
+    "tenure": {"own": "自有", "lease": "租赁"},
+    "idle_action": IDLE_ACTIONS,
+    "disposition": DISPOSITION_LABELS,
+    "tier": TIER_LABELS,
+    "eval_group": GROUP_LABELS,
+}
+
+
+def reasons_zh(codes: object) -> str:
+    """';'-joined reason codes written out in Chinese."""
+    if not isinstance(codes, str) or not codes:
+        return ""
+    return "；".join(ALL_REASON_LABELS.get(c, c) for c in codes.split(";") if c)
+
+
+def value_zh(column: str, value: object) -> object:
+    """A coded value of ``column`` in Chinese (other values unchanged, missing as '').
+
+    >>> value_zh("tier", "near"), value_zh("eval_group", "below_scale"), value_zh("tier", None)
+    ('近期', '规下', '')
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    names = VALUE_LABELS.get(column)
+    return names.get(str(value), value) if names else value
+
+
+def parcel_table(result: Result) -> gpd.GeoDataFrame:
+    """Parcels with the output fields of data-contract §5, the canonical inputs, extras."""
+    p = result.parcels
+    inputs = [f for f in FIELDS["parcels"] if f not in PARCEL_FIELDS and f in p]
+    extras = [f for f in PARCEL_EXTRAS if f in p]
+    cols = [c for c in PARCEL_FIELDS if c in p] + inputs + extras
+    return gpd.GeoDataFrame(p[cols], geometry=p.geometry, crs=p.crs)
+
+
+def enterprise_table(result: Result) -> pd.DataFrame:
+    e = result.enterprises
+    cols = [c for c in ENTERPRISE_FIELDS if c in e]
+    by_year = sorted(c for c in e.columns if c.startswith("class_") and c[6:].isdigit())
+    history = ["class_before", "class_change", *by_year]
+    scores = [c for c in e.columns if c.startswith("score_")]
+    notes = ["position", "missing_indicators", "notes", "occupied_floor_m2", "sf_tenant"]
+    extras = [c for c in history + scores + notes if c in e]
+    return e[cols + extras].reset_index(drop=True)
+
+
+def zone_table(result: Result) -> pd.DataFrame:
+    z = result.zones
+    return pd.DataFrame(z[[c for c in ZONE_FIELDS if c in z]])
+
+
+def write(result: Result, out: str | Path) -> Path:
+    """Write the result to ``out`` (.gpkg, .xlsx, .csv or .geojson), atomically."""
+    out = Path(out)
+    ext = out.suffix.lower()
+    if ext not in OUTPUT_FORMATS:
+        raise UsageError(
+            f"不支持的输出格式 {out.suffix or '(无扩展名)'}：可用 {'、'.join(OUTPUT_FORMATS)}"
+        )
+    with atomic_output(out) as tmp:
+        if ext == ".gpkg":
+            _write_gpkg(result, tmp)
+        elif ext == ".geojson":
+            table = gpd.GeoDataFrame(_plain(parcel_table(result)))
+            table.to_crs(DISPLAY_CRS).to_file(tmp, driver="GeoJSON")
+        elif ext == ".csv":
+            _write_csv(parcel_table(result), tmp)
+        else:
+            write_workbook(result, tmp)
+    return out
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Nullable extension dtypes to plain ones that every driver writes; clean text."""
+    out = export_frame(df)
+    for col in out.columns:
+        dtype = out[col].dtype
+        if isinstance(dtype, pd.BooleanDtype) and not out[col].isna().any():
+            out[col] = out[col].astype(bool)  # a true boolean field
+        elif isinstance(dtype, pd.BooleanDtype):
+            out[col] = out[col].astype("Float64").astype(float)  # 1 / 0 / NULL
+        elif isinstance(dtype, pd.Int64Dtype | pd.Float64Dtype):
+            out[col] = out[col].astype(float)
+    return out
+
+
+def _write_gpkg(result: Result, path: Path) -> None:
+    pyogrio.write_dataframe(_plain(parcel_table(result)), path, layer="parcels", driver="GPKG")
+    pyogrio.write_dataframe(
+        _plain(enterprise_table(result)), path, layer="enterprises", driver="GPKG"
+    )
+    z = result.zones
+    zones = _plain(z) if isinstance(z, gpd.GeoDataFrame) else _plain(zone_table(result))
+    pyogrio.write_dataframe(zones, path, layer="zones", driver="GPKG")
+
+
+def _write_csv(parcels: gpd.GeoDataFrame, path: Path) -> None:
+    table = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))
+    lonlat = parcels.geometry.to_crs(DISPLAY_CRS)
+    table["wkt"] = "SRID=4326;" + lonlat.to_wkt(rounding_precision=7)
+    csv_frame(table).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+# --- the printable workbook -------------------------------------------------------------------
+
+
+#: Sheets of the workbook, in order: data-contract §4's six, with 说明 first and the lists of
+#: every disposition (rules.md §8) side by side.
+SHEETS: tuple[str, ...] = (
+    "说明",
+    "宗地",
+    "企业",
+    "片区",
+    *(DISPOSITION_LABELS[d] for d in DISPOSITIONS),
+    "数据质量",
+)
+#: Columns of the disposal lists (无偿收回, 收储改造, 腾笼换鸟) and of the 零地增资 list.
+DISPOSAL_COLUMNS = [
+    "tier",
+    "priority",
+    "parcel_id",
+    "zone_name",
+    "main_name",
+    "land_area_mu",
+    "far",
+    "coverage",
+    "tax_per_mu",
+    "tax_per_mu_3y",
+    "n_years_3y",
+    "parcel_class",
+    "idle_years",
+    "disposition_reasons",
+    "potential_output_wan",
+    "potential_tax_wan",
+]
+DENSIFY_COLUMNS = [
+    "tier",
+    "priority",
+    "parcel_id",
+    "zone_name",
+    "main_name",
+    "land_area_mu",
+    "land_area_m2",
+    "far",
+    "max_far",
+    "tax_per_mu_3y",
+    "n_years_3y",
+    "parcel_class",
+    "target_far",
+    "extra_floor_area_m2",
+    "est_extra_output_wan",
+    "est_extra_tax_wan",
+    "disposition_reasons",
+]
+#: Name of the park total row of the 片区 sheet.
+PARK_TOTAL = "园区合计"
+#: Zone fields summed into the park total row (the rest are counted or taken of the sums).
+_ZONE_SUMS = (
+    "land_area_mu",
+    "n_parcels",
+    "output_wan",
+    "tax_wan",
+    "undeveloped_mu",
+    "idle_mu",
+    "inefficient_mu",
+    "vacate_mu",
+    "extra_floor_area_m2",
+    "in_construction_mu",
+    "reclaim_mu",
+    "buyback_mu",
+    "densify_mu",
+)
+
+
+def _is_flag_column(values: pd.Series) -> bool:
+    if isinstance(values.dtype, pd.BooleanDtype) or values.dtype == bool:
+        return True
+    if values.dtype != object:
+        return False
+    present = values.dropna()
+    return len(present) > 0 and all(isinstance(v, bool | np.bool_) for v in present)
+
+
+def _indicators_zh(codes: object) -> str:
+    if not isinstance(codes, str) or not codes:
+        return ""
+    return "、".join(INDICATOR_NAMES.get(c, c) for c in codes.split(";") if c)
+
+
+def _zh_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Chinese headers and Chinese values (reasons, coded values, 是/否)."""
+    out = pd.DataFrame(df).copy()
+    for col in out.columns:
+        if col.endswith("_reasons"):
+            out[col] = out[col].map(reasons_zh)
+        elif col == "missing_indicators":
+            out[col] = out[col].map(_indicators_zh)
+        elif col in VALUE_LABELS:
+            out[col] = out[col].astype(object).map(lambda v, c=col: value_zh(c, v))
+        elif _is_flag_column(out[col]):
+            out[col] = out[col].map(lambda b: "" if pd.isna(b) else ("是" if b else "否"))
+    return out.rename(columns=_label)
+
+
+def _label(column: str) -> str:
+    """Chinese header of an output column (class_2024 -> 2024年类别)."""
+    if column.startswith("class_") and column[6:].isdigit():
+        return f"{column[6:]}年类别"
+    return LABELS.get(column, column)
+
+
+def shortlist(parcels: pd.DataFrame, disposition: str) -> pd.DataFrame:
+    """The parcels of one disposition list in its order: tier (近期, 中期, 储备), then
+    priority (higher first), then parcel id."""
+    if "disposition" not in parcels:
+        return parcels.iloc[:0]
+    p = parcels[parcels["disposition"].eq(disposition).fillna(False).astype(bool)]
+    tier = p["tier"] if "tier" in p else pd.Series(None, index=p.index)
+    prio = p["priority"] if "priority" in p else pd.Series(np.nan, index=p.index)
+    key = pd.DataFrame(
+        {
+            "t": tier.map({t: i for i, t in enumerate(TIERS)}).fillna(len(TIERS)),
+            "p": -pd.to_numeric(prio, errors="coerce"),
+            "id": p["parcel_id"].astype(str),
+        },
+        index=p.index,
+    )
+    order = key.sort_values(["t", "p", "id"], na_position="last").index
+    return p.loc[order]
+
+
+def list_table(result: Result, disposition: str) -> pd.DataFrame:
+    """One disposition list with its columns (English names), in list order."""
+    p = pd.DataFrame(parcel_table(result).drop(columns="geometry"))
+    p["main_name"] = summary.main_names(p, result.enterprises).to_numpy()
+    rows = shortlist(p, disposition)
+    cols = DENSIFY_COLUMNS if disposition == "densify" else DISPOSAL_COLUMNS
+    return rows[[c for c in cols if c in rows]].reset_index(drop=True)
+
+
+def enterprise_sheet(result: Result) -> pd.DataFrame:
+    """The 企业 sheet's table: enterprises with the zone of their main parcel after the name."""
+    e = enterprise_table(result)
+    zone = summary.enterprise_main_zone(result).reset_index(drop=True)
+    at = list(e.columns).index("name") + 1 if "name" in e else 0
+    e.insert(at, "enterprise_zone", zone)
+    return e
+
+
+def zone_sheet(result: Result) -> pd.DataFrame:
+    """The 片区 sheet's table: the zones, firms per class by zone (each firm in the zone of
+    its main parcel) and the park total row (sums; per-亩 figures and FAR of the sums;
+    enterprises counted once)."""
+    z = zone_table(result).copy()
+    names = z["zone_name"].astype(object).where(z["zone_name"].notna(), "").astype(str)
+    names = names.where(~(z["zone_id"].astype(str).eq("") & names.eq("")), summary.OUTSIDE_ZONES)
+    z["zone_name"] = names.to_numpy()
+    firms = summary.enterprise_main_zone(result)
+    order = list(z["zone_name"])
+    if firms.eq(summary.NO_LAND).any():
+        order.append(summary.NO_LAND)
+    classes = result.enterprises.get("class", pd.Series(pd.NA, index=result.enterprises.index))
+    counts = summary.class_table(classes, firms, order)
+    counts.columns = [_class_column(c) for c in counts.columns]
+    table = z.set_index("zone_name").reindex(order).join(counts).reset_index()
+    table = table.rename(columns={"index": "zone_name"})
+    p = result.parcels
+    total: dict[str, Any] = {"zone_id": "", "zone_name": PARK_TOTAL}
+    for col in _ZONE_SUMS:
+        if col in table:
+            total[col] = pd.to_numeric(table[col], errors="coerce").sum(min_count=1)
+    for col in counts.columns:
+        total[col] = int(table[col].sum())
+    land = total.get("land_area_mu", np.nan)
+    for per_mu, amount in (("output_per_mu", "output_wan"), ("tax_per_mu", "tax_wan")):
+        total[per_mu] = total.get(amount, np.nan) / land if land and land > 0 else np.nan
+    floor = pd.to_numeric(p.get("floor_area_m2"), errors="coerce").sum(min_count=1)
+    land_m2 = pd.to_numeric(p.get("land_area_m2"), errors="coerce").sum(min_count=1)
+    total["far"] = floor / land_m2 if land_m2 and land_m2 > 0 else np.nan
+    alloc = result.allocation
+    in_park = set(alloc["credit_code"]) if "credit_code" in alloc else set()
+    total["n_enterprises"] = len(in_park)
+    e = result.enterprises
+    if "above_scale" in e:
+        above = e["above_scale"].astype("boolean").fillna(False).astype(bool)
+        total["n_above_scale"] = int(e.loc[above, "credit_code"].isin(in_park).sum())
+    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    return table.drop(columns=["zone_id"])
+
+
+def _class_column(c: str) -> str:
+    return f"{c}类企业(家)" if c in summary.CLASSES else f"{c}企业(家)"
+
+
+def illustrative_statement(files: Mapping[str, Path]) -> str:
+    """The dataset's own statement that it is illustrative (示意数据), '' when it makes none.
+
+    The embedded demo (``lcgis.demo``) writes it into each GeoPackage layer's DESCRIPTION and
+    the zones GeoJSON's top-level ``description``.
+    """
+    for layer, path in files.items():
+        path = Path(path)
+        text = ""
+        try:
+            if path.suffix.lower() == ".gpkg":
+                meta = pyogrio.read_info(path).get("layer_metadata") or {}
+                text = str(meta.get("DESCRIPTION", ""))
+            elif layer == "zones" and path.suffix.lower() in (".geojson", ".json"):
+                doc = json.loads(path.read_text(encoding="utf-8-sig"))
+                text = str(doc.get("description", "")) if isinstance(doc, dict) else ""
+        except (OSError, ValueError, pyogrio.errors.DataSourceError):
+            continue
+        if ILLUSTRATIVE in text:
+            return text
+    return ""
+
+
+def rules_version(rules: Rules) -> str:
+    """Which rules were applied: the default file or a user's, with the content digest."""
+    default = rules.digest == load_rules().digest
+    kind = "默认规则" if default else "自定义规则(按用户规则文件逐键覆盖默认规则)"
+    return f"{kind}，规则摘要 {rules.digest}"
+
+
+#: Chinese names of the rule codes of ``[sources]`` (those that are not reason codes).
+SOURCE_NAMES: dict[str, str] = {
+    "evaluation": "亩均效益综合评价",
+    "class_t": "T类(不参评)",
+    "small_group": "小微组评价",
+    "missing_indicator": "缺失指标计分",
+    "in_construction": "在建",
+    "government_reason": "政府原因闲置",
+    "priority": "清单优先级与梯队",
+    "relocation": "搬迁规划",
+    "relocation_targets": "十四五规划目标",
+    **ALL_REASON_LABELS,
+    **DISPOSITION_LABELS,
+}
+
+
+def sources_used(rules: Rules) -> list[str]:
+    """The ``[sources]`` codes of the rules this evaluation applies (rules switched off in
+    the rules file are left out), in the order of the workbook's 说明 sheet."""
+    ine = rules.inefficient
+    reasons = {
+        "far_below_min": ine.far_below_min,
+        "far_below_plan": ine.far_utilization_below is not None,
+        "coverage_below_min": ine.coverage_below_min,
+        "tax_per_mu_low": ine.tax_per_mu_below is not None
+        or rules.buyback.tax_per_mu_below is not None,
+        "output_per_mu_low": ine.output_per_mu_below is not None
+        or ine.output_per_mu_below_zone_share is not None,
+        "not_producing": ine.not_producing,
+        "small_parcel": ine.small_parcel_mu_below is not None
+        or rules.buyback.small_parcel_mu_below is not None,
+        "industry_mismatch": ine.industry_mismatch,
+        "mostly_leased": ine.leased_share_above is not None,
+        "completion_overdue": ine.completion_overdue_years is not None,
+    }
+    codes = ["evaluation", "class_t", "small_group", "missing_indicator"]
+    codes += [c for c, on in reasons.items() if on]
+    codes += ["undeveloped", "idle", "government_reason", "in_construction", "class_d"]
+    codes += ["reclaim", "buyback", "vacate", "densify", "priority"]
+    return [c for c in codes if rules.source(c)]
+
+
+def notes_sheet(result: Result) -> pd.DataFrame:
+    """The 说明 sheet: what the data is (示意数据 when it says so), the year and date, the
+    rules version and every source the evaluation applies."""
+    r = result.rules
+    demo = illustrative_statement(result.files)
+    near, mid = r.priority.tier_shares
+    rows: list[tuple[str, str]] = [
+        ("标题", "鲤城高新区工业用地效益评价结果"),
+        ("数据性质", demo if demo else "用户提供的数据"),
+    ]
+    if demo:
+        rows.append(("注意", f"本工作簿为{ILLUSTRATIVE}的评价结果，不得用于实际评价或决策"))
+    rows += [
+        ("评价年度", f"{result.year}年" if result.year else "—"),
+        ("评价基准日", result.as_of.isoformat()),
+        (
+            "评价口径",
+            "企业按评价年度12月31日评价；基准日只影响闲置土地、在建等年限的计算。"
+            "近三年亩均税收为评价年度及前两年中有数据年份的平均。",
+        ),
+        ("规则版本", rules_version(r)),
+        ("数据文件", "、".join(sorted({Path(f).name for f in result.files.values()})) or "—"),
+        (
+            "处置方式",
+            "每宗地至多一种，依次判定：无偿收回 > 收储改造 > 腾笼换鸟 > 零地增资；"
+            "在建宗地不列入任何清单。",
+        ),
+        (
+            "梯队",
+            f"各清单按优先级从高到低排列：前{near:.0%}为近期，至{mid:.0%}为中期，其余为储备。",
+        ),
+        (
+            "潜力上限",
+            "标注“潜力上限”的收益是按现状强度(片区亩均水平或现有单位建筑面积产出)估算的上限，"
+            "不是预测；其合计同样只是潜力上限。",
+        ),
+        (
+            "企业所属片区",
+            "企业的片区为其用地最多的宗地所在片区；片区表中的各类企业数按此计数，合计等于各片区之和。"
+            "“企业数”按在该片区有用地的企业计，跨片区企业在各片区各计一次，园区合计中只计一次。",
+        ),
+    ]
+    for code in sources_used(r):
+        rows.append((f"依据：{SOURCE_NAMES.get(code, code)}", r.source(code)))
+    return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
+def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
+    """The sheets of the workbook (:data:`SHEETS`, Chinese headers and values), also offered
+    as downloads."""
+    p = pd.DataFrame(parcel_table(result).drop(columns="geometry"))
+    p = p.drop(columns=[c for c in ("zone_id",) if c in p])
+    sheets = {
+        "说明": notes_sheet(result),
+        "宗地": _zh_frame(p),
+        "企业": _zh_frame(enterprise_sheet(result)),
+        "片区": _zh_frame(zone_sheet(result)),
+    }
+    for kind in DISPOSITIONS:
+        sheets[DISPOSITION_LABELS[kind]] = _zh_frame(list_table(result, kind))
+    sheets["数据质量"] = result.report.to_frame()
+    return sheets
+
+
+def _number_format(header: str) -> str | None:
+    if any(unit in header for unit in ("(m²)", "(亩)", "万元")):
+        return "#,##0.00"
+    if header in {LABELS[s] for s in _SHARES if s in LABELS}:
+        return "0.0%"
+    if header in (LABELS["far"], LABELS["min_far"], LABELS["max_far"], LABELS["target_far"]):
+        return "0.00"
+    if header == LABELS["priority"]:
+        return "#,##0.0"
+    return None
+
+
+def write_workbook(result: Result, path: Path) -> None:
+    """The committee's workbook: frozen headers, number formats, widths, print settings;
+    the footer of every page says 示意数据 when the dataset does."""
+    mark = f"({ILLUSTRATIVE})" if illustrative_statement(result.files) else ""
+    footer = f"lcgis 评价结果{mark} {result.year or ''}年度 第 &P 页 共 &N 页"
+    wide = ("宗地", "企业", *(DISPOSITION_LABELS[d] for d in DISPOSITIONS))
+    if result.access is not None and not result.access.sees_all:
+        footer += "(税收等涉密字段未导出)"
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        for name, df in workbook_sheets(result).items():
+            df = excel_frame(df)
+            df.to_excel(xw, sheet_name=name, index=False)
+            freeze = "B2" if name in wide else "A2"
+            format_sheet(
+                xw.sheets[name], df, freeze=freeze, footer=footer, auto_filter=name != "说明"
+            )
+
+
+def format_sheet(
+    ws: Any,
+    df: pd.DataFrame,
+    *,
+    freeze: str,
+    footer: str,
+    number_format: Callable[[str], str | None] | None = None,
+    auto_filter: bool = True,
+) -> None:
+    """Make a written sheet printable: frozen header, print titles, landscape fit to width,
+    page footer, number formats by header (units), column widths, filters.  Formula-like
+    text is made plain text (write ``excel_frame(df)``, then call this on every sheet)."""
+    fmt_of = number_format or _number_format
+    neutralize_sheet(ws)  # text like "=…" stays text
+    ws.freeze_panes = freeze
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = footer
+    for i, header in enumerate(df.columns, start=1):
+        letter = get_column_letter(i)
+        fmt = fmt_of(str(header))
+        if fmt:
+            for cell in ws[letter][1:]:
+                cell.number_format = fmt
+        widths = [_display_width(_shown(x)) for x in df[header] if not _blank(x)]
+        text_len = int(np.percentile(widths, 90)) if widths else 0
+        width = max(_display_width(str(header)), min(text_len, 40)) + 2
+        ws.column_dimensions[letter].width = min(width, 50)
+    if auto_filter and len(df):
+        ws.auto_filter.ref = ws.dimensions
+
+
+def _shown(value: object) -> str:
+    """A cell as Excel shows it (numbers with two decimals), for the column width."""
+    return f"{value:,.2f}" if isinstance(value, float) else str(value)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
+
+
+def _display_width(text: str) -> int:
+    """Width in Excel character units: CJK characters count double."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
