@@ -486,15 +486,16 @@ def _geometry_from_text(
         geoms[wkt] = shapely.from_wkt(values[wkt], on_invalid="ignore")
     bad = pd.notna(body).to_numpy() & pd.isna(geoms)
     if bad.any():
-        report.add(
+        report.flag(
+            bad,
             "error",
             "bad_geometry_text",
             layer,
             "几何文本无法解析(应为 WKT 或十六进制 WKB)",
             file=file,
-            rows=v.rownums(np.flatnonzero(bad), 2),
             field=column,
             fix="检查该列是否完整、未被截断",
+            offset=2,
         )
     srids = set(shapely.get_srid(geoms[is_hex & ~bad]).tolist()) | set(srid.dropna().astype(int))
     srids.discard(0)
@@ -861,17 +862,18 @@ def _convert(
         if unknown.any():
             fallback = "other" if "other" in f.values else None
             sample = "、".join(text[unknown].drop_duplicates().head(5).tolist())
-            report.add(
+            report.flag(
+                unknown.to_numpy(),
                 "warning",
                 "unknown_value",
                 layer,
                 f"{f.label} 有无法识别的取值(如 {sample})，"
                 + ("按 other(其他) 处理" if fallback else "按空值处理"),
                 file=file,
-                rows=v.rownums(np.flatnonzero(unknown.to_numpy()), offset),
                 field=name,
                 fix=f"可用取值：{'、'.join(sorted(set(f.values)))}；"
                 f"或在 mapping.toml 的 [{layer}.values.{name}] 中重新编码",
+                offset=offset,
             )
             if fallback:
                 out = out.mask(unknown, fallback)
@@ -879,15 +881,16 @@ def _convert(
     else:
         return _checked_text(s, layer, f, file, offset, report)
     if bad.any():
-        report.add(
+        report.flag(
+            bad.to_numpy(),
             "error",
             "bad_value",
             layer,
             f"{f.label} 无法识别为{what}",
             file=file,
-            rows=v.rownums(np.flatnonzero(bad.to_numpy()), offset),
             field=name,
             fix="改正该值或留空",
+            offset=offset,
         )
     if name in SHARE_FIELDS:
         out = _check_share(out, layer, f, file, offset, report)
@@ -907,15 +910,16 @@ def _check_share(
     """A share outside 0–1 (such as 150, meant as percent) is an error; the value is dropped."""
     wrong = ((out < 0) | (out > 1)).to_numpy(dtype=bool, na_value=False)
     if wrong.any():
-        report.add(
+        report.flag(
+            wrong,
             "error",
             "share_out_of_range",
             layer,
             f"{f.label} 应在 0–1 之间(如 {out[wrong].iloc[0]:g})",
             file=file,
-            rows=v.rownums(np.flatnonzero(wrong), offset),
             field=f.name,
             fix="比例写成小数：35% 写作 0.35",
+            offset=offset,
         )
         out = out.mask(wrong)
     return out
@@ -927,30 +931,32 @@ def _checked_text(
     """Text with control characters removed (a warning), and industry codes checked."""
     ctl = has_control(s).to_numpy()
     if ctl.any():
-        report.add(
+        report.flag(
+            ctl,
             "warning",
             "control_characters",
             layer,
             f"{f.label} 含不可见的控制字符，已删除",
             file=file,
-            rows=v.rownums(np.flatnonzero(ctl), offset),
             field=f.name,
             fix="在源数据中删除这些字符(常见于从网页或其他系统复制的文本)",
+            offset=offset,
         )
     text = parse_text(s, code=f.kind == "code")
     if f.name == "industry_code":
         bad = (text.notna() & ~text.str.fullmatch(_INDUSTRY_CODE).fillna(False)).to_numpy(bool)
         if bad.any():
             sample = "、".join(text[bad].drop_duplicates().head(5).tolist())
-            report.add(
+            report.flag(
+                bad,
                 "warning",
                 "bad_industry_code",
                 layer,
                 f"{f.label} 不是 2–4 位数字(如 {sample})，按行业未知处理",
                 file=file,
-                rows=v.rownums(np.flatnonzero(bad), offset),
                 field=f.name,
                 fix="填写 GB/T 4754-2017 行业代码，如 39 或 3911",
+                offset=offset,
             )
             text = text.mask(bad)
     if f.name == "leading_industries":
@@ -961,15 +967,16 @@ def _checked_text(
             .to_numpy(bool)
         )
         if bad.any():
-            report.add(
+            report.flag(
+                bad,
                 "warning",
                 "bad_industry_code",
                 layer,
                 f"{f.label} 中有不是 2–4 位数字的行业代码，这些代码不参与产业匹配",
                 file=file,
-                rows=v.rownums(np.flatnonzero(bad), offset),
                 field=f.name,
                 fix="写成用逗号分隔的 GB/T 4754-2017 两位代码，如 39,40",
+                offset=offset,
             )
     return text
 
@@ -1116,27 +1123,29 @@ def _check_layer(
         keys = [c for c in ("credit_code", "year") if c in frame.columns]
         dup = frame.duplicated(keys, keep=False) & frame["credit_code"].notna() if keys else None
         if dup is not None and dup.any():
-            report.add(
+            report.flag(
+                dup.to_numpy(),
                 "error",
                 "duplicate_id",
                 layer,
                 "同一企业同一年度有多行",
                 file=file,
-                rows=v.rownums(np.flatnonzero(dup.to_numpy()), offset),
                 field="credit_code",
                 fix="每个企业每个年度只保留一行",
+                offset=offset,
             )
         for name in ("credit_code", "name"):
             if name in frame.columns and frame[name].isna().any():
-                report.add(
+                report.flag(
+                    frame[name].isna().to_numpy(),
                     "error",
                     "missing_value",
                     layer,
                     f"{FIELDS[layer][name].label}为空",
                     file=file,
-                    rows=v.rownums(np.flatnonzero(frame[name].isna().to_numpy()), offset),
                     field=name,
                     fix="每行都必须填写",
+                    offset=offset,
                 )
     if not isinstance(frame, gpd.GeoDataFrame):
         return frame

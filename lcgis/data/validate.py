@@ -144,6 +144,39 @@ class QualityReport:
             Issue(level, code, layer, message, file, tuple(int(r) for r in rows), field, fix)
         )
 
+    def flag(
+        self,
+        mask: Any,
+        level: Level,
+        code: str,
+        layer: str,
+        message: str,
+        *,
+        offset: int,
+        file: str = "",
+        field: str = "",
+        fix: str = "",
+    ) -> bool:
+        """Add one issue for the rows where ``mask`` is true (none: nothing added, False).
+
+        ``offset`` turns 0-based positions into the file's row numbers (2 under a header).
+
+        >>> r = QualityReport()
+        >>> r.flag([False, True, True], "error", "bad_value", "parcels", "坏值", offset=2)
+        True
+        >>> r.issues[0].rows
+        (3, 4)
+        >>> r.flag([False], "error", "bad_value", "parcels", "坏值", offset=2)
+        False
+        """
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if positions.size:
+            self.add(
+                level, code, layer, message, file=file, rows=rownums(positions, offset),
+                field=field, fix=fix,
+            )
+        return bool(positions.size)
+
     def extend(self, other: QualityReport) -> None:
         self.issues.extend(other.issues)
 
@@ -296,27 +329,29 @@ def check_geometries(
     geom = np.asarray(gdf.geometry.array, dtype=object)
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     if missing.any():
-        report.add(
+        report.flag(
+            missing,
             "error" if layer == "parcels" else "warning",
             "empty_geometry",
             layer,
             "几何为空",
             file=file,
-            rows=rownums(np.flatnonzero(missing), 1),
             fix="补绘图形，或删除该要素",
+            offset=1,
         )
     if polygons:
         types = shapely.get_type_id(geom)
         wrong = ~missing & ~np.isin(types, [3, 6])
         if wrong.any():
-            report.add(
+            report.flag(
+                wrong,
                 "error" if layer == "parcels" else "warning",
                 "not_polygon",
                 layer,
                 "几何不是面(Polygon/MultiPolygon)",
                 file=file,
-                rows=rownums(np.flatnonzero(wrong), 1),
                 fix="宗地与建筑必须是面要素",
+                offset=1,
             )
     invalid = ~missing & ~shapely.is_valid(geom)
     if not invalid.any():
@@ -325,14 +360,15 @@ def check_geometries(
     if polygons:
         # make_valid may return collections; keep their polygonal part
         repaired = _polygonal(repaired)
-    report.add(
+    report.flag(
+        invalid,
         "warning",
         "invalid_geometry",
         layer,
         "几何无效(自相交等)，已自动修复(make_valid)",
         file=file,
-        rows=rownums(np.flatnonzero(invalid), 1),
         fix="请在源数据中核对并修正图形",
+        offset=1,
     )
     out = gdf.copy()
     values = out.geometry.values.copy()
@@ -358,28 +394,30 @@ def check_duplicates(
     ids = df[column]
     missing = ids.isna() | (ids.astype("string").str.strip() == "")
     if missing.any():
-        report.add(
+        report.flag(
+            missing.to_numpy(),
             "error",
             "missing_id",
             layer,
             f"{FIELDS[layer][column].label}为空",
             file=file,
-            rows=rownums(np.flatnonzero(missing.to_numpy()), offset),
             field=column,
             fix="每行都必须填写编号",
+            offset=offset,
         )
     dup = ids.duplicated(keep=False) & ~missing
     if dup.any():
         first = ids[dup].iloc[0]
-        report.add(
+        report.flag(
+            dup.to_numpy(),
             "error",
             "duplicate_id",
             layer,
             f"{FIELDS[layer][column].label}重复(如 {first})",
             file=file,
-            rows=rownums(np.flatnonzero(dup.to_numpy()), offset),
             field=column,
             fix="每宗地的编号必须唯一：合并或改正重复的行",
+            offset=offset,
         )
 
 
@@ -392,15 +430,16 @@ def check_non_negative(
             continue
         neg = (pd.to_numeric(df[name], errors="coerce") < 0).to_numpy(dtype=bool, na_value=False)
         if neg.any():
-            report.add(
+            report.flag(
+                neg,
                 "error",
                 "negative_value",
                 layer,
                 f"{FIELDS[layer][name].label}为负数",
                 file=file,
-                rows=rownums(np.flatnonzero(neg), offset),
                 field=name,
                 fix="面积和金额不能为负：改正该值或留空",
+                offset=offset,
             )
 
 
@@ -413,15 +452,16 @@ def check_credit_codes(
     codes = df["credit_code"]
     bad = (~credit_codes_valid(codes)).to_numpy(dtype=bool, na_value=False)
     if bad.any():
-        report.add(
+        report.flag(
+            bad,
             "warning",
             "credit_code_invalid",
             layer,
             "统一社会信用代码未通过 GB 32100-2015 校验位检查",
             file=file,
-            rows=rownums(np.flatnonzero(bad), offset),
             field="credit_code",
             fix="核对18位代码是否录入有误",
+            offset=offset,
         )
 
 

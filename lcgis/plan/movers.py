@@ -162,15 +162,16 @@ def _flag(
 ) -> None:
     bad = mask.to_numpy(dtype=bool, na_value=False)
     if bad.any():
-        report.add(
+        report.flag(
+            bad,
             level,
             "bad_value",
             LAYER,
             f"{f.label}{what}",
             file=file,
-            rows=v.rownums(np.flatnonzero(bad), offset),
             field=f.name,
             fix=fix,
+            offset=offset,
         )
 
 
