@@ -117,7 +117,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_dossier(args: argparse.Namespace) -> int:
-    from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS
     from lcgis.views.papers import (
         DossierInfo,
         dossiers_pdf,
@@ -127,6 +126,7 @@ def cmd_dossier(args: argparse.Namespace) -> int:
         read_reviews,
         write_pdf,
     )
+    from lcgis.vocab import DISPOSITION_LABELS, TIER_LABELS
 
     out = _check_out(args.out)
     if not args.parcel_ids and not args.list_name:

@@ -28,7 +28,7 @@ from matplotlib.path import Path as MplPath
 from PIL import Image as PILImage
 
 from lcgis.views.papers.fonts import matplotlib_font
-from lcgis.views.summary import CLASS_LABELS
+from lcgis.vocab import CLASS_LABELS, THEME_LABELS
 
 MM_PER_INCH = 25.4
 
@@ -311,9 +311,12 @@ def park_categories(parcels: pd.DataFrame, theme: str) -> pd.Series:
 
 
 THEMES: dict[str, tuple[str, tuple[Category, ...]]] = {
-    "classes": ("宗地类别(主要用地企业的亩均效益类别)", CLASS_CATEGORIES),
-    "dispositions": ("处置方式", DISPOSITION_CATEGORIES),
-    "land": ("闲置、未开发与低效用地", LAND_CATEGORIES),
+    theme: (THEME_LABELS[theme], categories)
+    for theme, categories in (
+        ("classes", CLASS_CATEGORIES),
+        ("dispositions", DISPOSITION_CATEGORIES),
+        ("land", LAND_CATEGORIES),
+    )
 }
 
 
