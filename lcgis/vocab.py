@@ -146,6 +146,17 @@ REASON_LABELS: Final[Mapping[str, str]] = {
     "undeveloped": "未开发(宗地内无建筑)",
 }
 
+# --------------------------------------------------------------------------- land states
+
+#: Parcel flags of the land tests (rules.md §2–4, §8), as the map overlays show them.
+LAND_STATES: Final = ("idle", "undeveloped", "inefficient", "in_construction")
+LAND_STATE_LABELS: Final[Mapping[str, str]] = {
+    "idle": "闲置土地",
+    "undeveloped": "未开发",
+    "inefficient": "低效用地",
+    "in_construction": "在建",
+}
+
 # --------------------------------------------------------------------------- idle actions
 
 #: Actions on idle land (闲置土地处置办法 第八条, 第十四条).

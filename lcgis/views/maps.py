@@ -48,6 +48,7 @@ from lcgis.vocab import (
     CLASS_LABELS,
     DISPOSITION_LABELS,
     DISPOSITIONS,
+    LAND_STATE_LABELS,
     MAP_INDICATOR_LABELS,
     STATUSES,
     TIER_LABELS,
@@ -147,10 +148,10 @@ NOT_LISTED = "未列入清单"
 
 #: Overlay layers: (parcel column, Chinese name, outline colour); bit i of a parcel's flags.
 OVERLAYS: tuple[tuple[str, str, str], ...] = (
-    ("idle", "闲置土地", "#7b3294"),
-    ("undeveloped", "未开发", "#8c510a"),
-    ("inefficient", "低效用地", "#e66101"),
-    ("in_construction", "在建", "#35978f"),
+    ("idle", LAND_STATE_LABELS["idle"], "#7b3294"),
+    ("undeveloped", LAND_STATE_LABELS["undeveloped"], "#8c510a"),
+    ("inefficient", LAND_STATE_LABELS["inefficient"], "#e66101"),
+    ("in_construction", LAND_STATE_LABELS["in_construction"], "#35978f"),
     *(
         (f"{kind}_candidate", DISPOSITION_LABELS[kind], DISPOSITION_COLORS[kind])
         for kind in DISPOSITIONS
