@@ -186,6 +186,14 @@ DISPOSITION_REASON_LABELS: Final[Mapping[str, str]] = {
     "far_headroom": "容积率可提高",
     "outside_validity": "评价基准日在13号文施行期外，按其口径参照",
 }
+#: How each list's estimated gains are found (the shortlists' notes).
+DISPOSITION_GAIN_NOTES: Final[Mapping[str, str]] = {
+    "reclaim": "按片区亩均水平可产出 = 用地面积 × 片区亩均产值/税收(潜力上限)",
+    "buyback": "按片区亩均水平可产出 = 用地面积 × 片区亩均产值/税收(潜力上限)",
+    "vacate": "按片区亩均水平可产出 = 用地面积 × 片区亩均产值/税收(潜力上限)",
+    "densify": "预计新增 = 可增建筑面积 × 现有单位建筑面积产出(潜力上限)；"
+    "目标容积率依泉政办规〔2025〕13号",
+}
 #: Chinese text of every reason code met in inefficient, vacate and disposition reasons.
 ALL_REASON_LABELS: Final[Mapping[str, str]] = {**REASON_LABELS, **DISPOSITION_REASON_LABELS}
 
@@ -288,6 +296,28 @@ HISTORY_LABELS: Final[Mapping[str, str]] = {
     "prev_hash": "前一条哈希",
     "hash": "哈希",
     "dataset_id": "数据集",
+}
+
+#: Chinese headers of the review queue (the parcels to review, with their flags and lists).
+QUEUE_LABELS: Final[Mapping[str, str]] = {
+    "parcel_id": "宗地编号",
+    "zone_name": "片区",
+    "land_area_mu": "用地面积(亩)",
+    "idle": "闲置",
+    "inefficient": "低效",
+    "in_construction": "在建",
+    "disposition": "处置方式",
+    "tier": "梯队",
+    "status": "核查状态",
+    "overdue": "逾期",
+    "reason": "原因",
+    "assignee": "责任人",
+    "due_date": "办理期限",
+    "tags": "标签",
+    "note": "备注",
+    "version": "版本",
+    "updated_by": "最后修改人",
+    "updated_at": "最后修改时间",
 }
 
 # --------------------------------------------------------------------------- roles
@@ -502,6 +532,14 @@ HEADLINE_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "est_extra_tax_wan": ("零地增资预计新增税收(潜力上限)", "万元"),
     "potential_tax_wan": ("收回、收储、腾退用地按片区水平可产出税收(潜力上限)", "万元"),
 }
+#: Short labels of headline figures where a screen has little room: key -> (label with
+#: unit, what it means).
+HEADLINE_SHORT_LABELS: Final[Mapping[str, tuple[str, str]]] = {
+    "est_extra_tax_wan": (
+        "新增税收潜力上限(万元)",
+        "零地增资宗地按现有单位建筑面积税收估算的新增税收，是潜力上限而非预测",
+    ),
+}
 #: GB/T 4754-2017 divisions met in an industrial park (two-digit code -> name).
 INDUSTRY_DIVISIONS: Final[Mapping[str, str]] = {
     "13": "农副食品加工业",
@@ -692,4 +730,26 @@ PLAN_TOTAL_LABELS: Final[Mapping[str, str]] = {
     "expected_tax_wan": "预期税收(万元)",
     "net_output_wan": "园区净增产值(万元)",
     "net_tax_wan": "园区净增税收(万元)",
+}
+
+# --------------------------------------------------------------------------- enterprise list
+
+#: Chinese headers of the enterprise list on the screens (ranked within their group).
+ENTERPRISE_LIST_LABELS: Final[Mapping[str, str]] = {
+    "group_label": "评价组",
+    "rank_in_group": "组内排名",
+    "n_in_group": "组内企业数(家)",
+    "name": COLUMN_LABELS["name"],
+    "credit_code": COLUMN_LABELS["credit_code"],
+    "zone": "片区",
+    "division": "行业",
+    "above_scale": "规上",
+    "land_area_mu": COLUMN_LABELS["land_area_mu"],
+    "tax_per_mu": INDICATOR_LABELS["tax_per_mu"],
+    "value_added_per_mu": INDICATOR_LABELS["value_added_per_mu"],
+    "output_per_mu": INDICATOR_LABELS["output_per_mu"],
+    "tax_per_floor_m2": INDICATOR_LABELS["tax_per_floor_m2"],
+    "score": COLUMN_LABELS["score"],
+    "class": COLUMN_LABELS["class"],
+    "class_reason": COLUMN_LABELS["class_reason"],
 }

@@ -53,6 +53,7 @@ CODE_LISTS: tuple[tuple[str, str], ...] = (
     ("LAND_STATES", "LAND_STATE_LABELS"),
     ("IDLE_ACTIONS", "IDLE_ACTION_LABELS"),
     ("DISPOSITIONS", "DISPOSITION_LABELS"),
+    ("DISPOSITIONS", "DISPOSITION_GAIN_NOTES"),
     ("DISPOSITION_REASONS", "DISPOSITION_REASON_LABELS"),
     ("TIERS", "TIER_LABELS"),
     ("TENURES", "TENURE_LABELS"),
@@ -155,7 +156,7 @@ def test_every_code_has_a_label(codes: str, labels: str) -> None:
 def test_labels_are_unique_within_a_list() -> None:
     for _codes, labels in CODE_LISTS:
         values = list(getattr(vocab, labels).values())
-        if labels not in ("GROUP_DESCRIPTIONS", "INDICATOR_UNITS"):
+        if labels not in ("GROUP_DESCRIPTIONS", "INDICATOR_UNITS", "DISPOSITION_GAIN_NOTES"):
             assert len(set(values)) == len(values), labels
 
 
