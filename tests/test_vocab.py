@@ -185,7 +185,8 @@ def _values_of(frame: pd.DataFrame, column: str, joined: bool = False) -> set[st
 def test_engine_outputs_use_labelled_codes(demo: Result) -> None:
     p, e = demo.parcels, demo.enterprises
     assert _values_of(p, "parcel_class") <= set(vocab.CLASS_LABELS)
-    assert _values_of(e, "class") <= set(vocab.CLASS_LABELS)
+    for column in ["class", *(c for c in e.columns if c.startswith("class_") and c[6:].isdigit())]:
+        assert _values_of(e, column) <= set(vocab.CLASS_LABELS), column
     assert _values_of(e, "eval_group") <= set(vocab.GROUP_LABELS)
     assert _values_of(p, "disposition") <= set(vocab.DISPOSITION_LABELS)
     assert _values_of(p, "tier") <= set(vocab.TIER_LABELS)
