@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from lcgis.errors import DataError, UsageError
+from lcgis.vocab import DISPOSITIONS, TIERS
 
-LISTS = ("reclaim", "buyback", "vacate", "densify")
-TIERS = ("near", "mid", "reserve")
+#: The lists a dossier batch can take, and their tiers.
+LISTS = DISPOSITIONS
 
 
 def add_parsers(sub: Any, add_inputs: Callable[[argparse.ArgumentParser], None]) -> None:

@@ -28,7 +28,7 @@ from matplotlib.path import Path as MplPath
 from PIL import Image as PILImage
 
 from lcgis.views.papers.fonts import matplotlib_font
-from lcgis.vocab import CLASS_LABELS, DISPOSITION_LABELS, LAND_STATE_LABELS, THEME_LABELS
+from lcgis.vocab import CLASS_LABELS, CLASSES, DISPOSITION_LABELS, LAND_STATE_LABELS, THEME_LABELS
 
 MM_PER_INCH = 25.4
 
@@ -297,7 +297,7 @@ def park_categories(parcels: pd.DataFrame, theme: str) -> pd.Series:
 
     if theme == "classes":
         cls = parcels.get("parcel_class", pd.Series(pd.NA, index=parcels.index))
-        return cls.astype(object).where(cls.isin(list("ABCDT")), "").astype(str)
+        return cls.astype(object).where(cls.isin(list(CLASSES)), "").astype(str)
     if theme == "dispositions":
         d = parcels.get("disposition", pd.Series(None, index=parcels.index)).astype(object)
         out = d.where(d.notna(), "").astype(str)
