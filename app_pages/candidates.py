@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lcgis.engine.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS
 from lcgis.views import report
+from lcgis.vocab import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS
 from ui import auth, papers, render, state
 
 ctx = state.context()

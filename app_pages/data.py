@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lcgis.data.crs import crs_name
-from lcgis.data.schema import LAYER_LABELS
+from lcgis.vocab import LAYER_LABELS
 from ui import auth, render, settings, state, uploads
 
 st.title("数据")

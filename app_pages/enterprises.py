@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lcgis.engine.evaluate import INDICATOR_LABELS
 from lcgis.views import report, summary
+from lcgis.vocab import INDICATOR_LABELS
 from ui import auth, mapview, render, state
 
 ctx = state.context()

@@ -10,9 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lcgis.engine.candidates import DISPOSITION_LABELS, DISPOSITIONS
 from lcgis.views import report, summary
 from lcgis.views.maps import CLASS_COLORS
+from lcgis.vocab import DISPOSITION_LABELS, DISPOSITIONS
 from ui import papers, render, state
 
 ctx = state.context()

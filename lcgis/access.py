@@ -42,6 +42,8 @@ import numpy as np
 import pandas as pd
 
 from lcgis.rules import AccessRules, Rules
+from lcgis.vocab import QUANTITY_WORDS as CHINESE
+from lcgis.vocab import ROLE_LABELS, ROLES
 
 if TYPE_CHECKING:
     from lcgis.engine.pipeline import Result
@@ -60,11 +62,8 @@ __all__ = [
     "visible_fields",
 ]
 
-#: Roles, least to most privileged (``guest``: nobody is logged in).
-ROLES: Final = ("guest", "viewer", "reviewer", "admin")
 #: Roles that see every figure.
 FULL_ACCESS: Final = frozenset({"reviewer", "admin"})
-ROLE_LABELS: Final = {"guest": "访客", "viewer": "查看", "reviewer": "核查", "admin": "管理"}
 #: What a masked figure shows where a text is expected (the 体检表).
 MASKED: Final = "—(仅核查人员可见)"
 
@@ -77,18 +76,6 @@ DERIVED: Final[Mapping[str, tuple[str, ...]]] = {
     "priority": ("tax",),
     "kwh": ("electricity",),
     "tce": ("energy",),
-}
-#: Chinese words of the quantities, for tables with Chinese headers.
-CHINESE: Final[Mapping[str, tuple[str, ...]]] = {
-    "tax": ("税",),
-    "output": ("产值",),
-    "revenue": ("营业收入",),
-    "value_added": ("增加值", "劳动生产率"),
-    "energy": ("能耗",),
-    "electricity": ("用电", "电耗", "电量"),
-    "employees": ("职工", "劳动生产率"),
-    "rd": ("研发",),
-    "emission": ("排放",),
 }
 #: Total columns outside a zones table: the zone's own figures repeated on its parcels.
 _TOTAL_PREFIXES: Final = ("zone_", "park_")

@@ -27,35 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from lcgis.errors import RulesError
+from lcgis.vocab import INDICATORS, INEFFICIENT_REASONS
+from lcgis.vocab import RULE_VALUE_KIND_LABELS as _KIND_ZH
 
-#: Indicators of the comprehensive evaluation (data-contract §5 names).
-INDICATORS = (
-    "tax_per_mu",
-    "value_added_per_mu",
-    "value_added_per_energy",
-    "value_added_per_emission",
-    "labor_productivity",
-    "rd_ratio",
-    "tax_per_kwh",
-    "output_per_mu",
-    "revenue_per_mu",
-    "tax_per_floor_m2",
-)
-#: Inefficient-land reason codes, in their fixed output order (data-contract §5).
-INEFFICIENT_REASONS: tuple[str, ...] = (
-    "far_below_min",
-    "far_below_plan",
-    "coverage_below_min",
-    "tax_per_mu_low",
-    "output_per_mu_low",
-    "not_producing",
-    "small_parcel",
-    "industry_mismatch",
-    "mostly_leased",
-    "completion_overdue",
-)
-#: Evaluation groups (rules.md §8), in display order.
-GROUPS = ("above_scale", "below_scale", "small")
 #: What a missing indicator scores.
 MISSING_MODES = ("zero", "group_mean")
 
@@ -309,9 +283,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "table"
     return type(value).__name__
-
-
-_KIND_ZH = {"bool": "true/false", "number": "数值", "str": "文本", "list": "列表", "table": "表"}
 
 
 def _merge(default: dict[str, Any], user: Mapping[str, Any], path: str) -> dict[str, Any]:

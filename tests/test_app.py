@@ -20,14 +20,14 @@ from streamlit.testing.v1 import AppTest
 from lcgis.access import MASKED
 from lcgis.data.io import read_dataset
 from lcgis.demo import ILLUSTRATIVE
-from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
-from lcgis.engine.evaluate import GROUP_LABELS, sensitivity
+from lcgis.engine.evaluate import sensitivity
 from lcgis.engine.pipeline import Result, run
 from lcgis.review import store as review
 from lcgis.review.store import User
 from lcgis.rules import load_rules
 from lcgis.views import report, summary
 from lcgis.views.explain import fmt
+from lcgis.vocab import DISPOSITION_LABELS, GROUP_LABELS, TIER_LABELS, TIERS
 from tests.hostile import make_hostile_dataset
 from ui import state, uploads
 from ui.render import md

@@ -20,11 +20,11 @@ from streamlit.testing.v1 import AppTest
 
 from lcgis.access import MASKED
 from lcgis.data.io import read_dataset
-from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS
 from lcgis.engine.pipeline import run as evaluate
 from lcgis.review import store as review
 from lcgis.review.store import ReviewStore, User
 from lcgis.rules import load_rules
+from lcgis.vocab import DISPOSITION_LABELS, TIER_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -391,7 +391,7 @@ def test_the_client_of_a_login() -> None:
 def test_queue_is_in_disposition_tier_priority_order_and_takes_the_new_statuses(
     store: ReviewStore,
 ) -> None:
-    from lcgis.engine.candidates import DISPOSITIONS, TIERS
+    from lcgis.vocab import DISPOSITIONS, TIERS
 
     user = store.get_user("张三")
     assert user is not None

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lcgis.engine.candidates import DISPOSITIONS, densify, dispositions, priority, target_far, tiers
+from lcgis.engine.candidates import densify, dispositions, priority, target_far, tiers
 from lcgis.engine.land import assess_land, idle, in_construction, inefficient
 from lcgis.rules import load_rules
+from lcgis.vocab import DISPOSITIONS
 
 from .test_land import frame, healthy, not_started
 

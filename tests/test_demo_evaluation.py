@@ -18,11 +18,10 @@ import pytest
 
 from lcgis.cli import main
 from lcgis.data.io import read_dataset
-from lcgis.engine.candidates import DISPOSITIONS
-from lcgis.engine.land import INEFFICIENT_REASONS
 from lcgis.engine.pipeline import Result, run
 from lcgis.rules import load_rules
 from lcgis.views.explain import explain
+from lcgis.vocab import DISPOSITIONS, INEFFICIENT_REASONS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 #: Dispositions that take the land from its user (无偿收回, 收储改造, 腾笼换鸟).

@@ -10,16 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lcgis.engine.evaluate import (
-    INDICATOR_LABELS,
-    _scenarios,
-    class_changes,
-    classify,
-    indicators,
-    sensitivity,
-)
+from lcgis.engine.evaluate import _scenarios, class_changes, classify, indicators, sensitivity
 from lcgis.errors import DataError
-from lcgis.rules import INDICATORS, EvaluationRules, load_rules
+from lcgis.rules import EvaluationRules, load_rules
+from lcgis.vocab import INDICATOR_LABELS, INDICATORS
 
 AS_OF = date(2025, 6, 30)
 

@@ -12,10 +12,10 @@ import pytest
 
 from lcgis.cli import main
 from lcgis.data.io import read_dataset
-from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS
 from lcgis.engine.pipeline import Result, run
 from lcgis.rules import load_rules
 from lcgis.views.explain import Card, explain, format_text
+from lcgis.vocab import DISPOSITION_LABELS, TIER_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The [sources] code behind each disposition reason code that is not a rule code itself.

@@ -10,9 +10,6 @@ import pandas as pd
 import pytest
 
 from lcgis.engine.land import (
-    INEFFICIENT_REASONS,
-    REASON_CODES,
-    REASON_LABELS,
     assess_land,
     describe_reasons,
     effective_min_far,
@@ -23,6 +20,7 @@ from lcgis.engine.land import (
     zone_benchmark_per_mu,
 )
 from lcgis.rules import Rules, load_rules
+from lcgis.vocab import INEFFICIENT_REASONS, REASON_CODES, REASON_LABELS
 
 RULES = load_rules()
 #: The relative output test is off by default since revision 2; these tests switch it on.

@@ -14,11 +14,10 @@ import pytest
 import shapely
 
 from lcgis.data.io import read_dataset
-from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS
-from lcgis.engine.evaluate import GROUP_LABELS
 from lcgis.engine.pipeline import Result, run
 from lcgis.rules import load_rules
 from lcgis.views import maps, summary
+from lcgis.vocab import DISPOSITION_LABELS, GROUP_LABELS, TIER_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = "<img src=x onerror=alert(1)>"

@@ -23,7 +23,6 @@ from pypdf import PdfReader
 
 from lcgis.cli import main
 from lcgis.data.io import read_dataset
-from lcgis.engine.candidates import DISPOSITION_LABELS
 from lcgis.engine.pipeline import Result, run
 from lcgis.review import store as review
 from lcgis.review.store import ReviewStore
@@ -43,6 +42,7 @@ from lcgis.views.papers import (
 from lcgis.views.papers import fonts as papers_fonts
 from lcgis.views.papers.layout import Document, Para, Table, render
 from lcgis.views.summary import park_summary
+from lcgis.vocab import DISPOSITION_LABELS
 from tests.conftest import code, rect
 from tests.hostile import NAME_IMG, NAME_SCRIPT, PARCEL_B, ZONE_SVG, make_hostile_dataset
 

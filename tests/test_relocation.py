@@ -32,9 +32,10 @@ from lcgis.plan.movers import (
     read_movers,
     read_parcel_ids,
 )
-from lcgis.plan.relocation import REASONS, plan_parcels
+from lcgis.plan.relocation import plan_parcels
 from lcgis.plan.sites import adjacent_pairs, connected_sets
 from lcgis.rules import RelocationRules, load_rules
+from lcgis.vocab import RELOCATION_REASON_LABELS as REASONS
 
 from .conftest import code, rect
 

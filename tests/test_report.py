@@ -17,11 +17,10 @@ import pandas as pd
 import pytest
 
 from lcgis.data.io import read_dataset
-from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS, TIERS
-from lcgis.engine.evaluate import GROUP_LABELS
 from lcgis.engine.pipeline import Result, run
 from lcgis.rules import load_rules
 from lcgis.views import report
+from lcgis.vocab import DISPOSITION_LABELS, GROUP_LABELS, TIER_LABELS, TIERS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHEETS = [

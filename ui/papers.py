@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lcgis.engine.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
 from lcgis.errors import LcgisError
 from lcgis.views import papers
+from lcgis.vocab import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
 
 from . import auth, render, state
 

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lcgis.engine.candidates import DISPOSITIONS, TIERS
 from lcgis.errors import ChangeRefused, LcgisError, StaleVersionError
 from lcgis.review import store as review
 from lcgis.views import maps, report
+from lcgis.vocab import DISPOSITIONS, TIERS
 
 from . import auth, render, state
 

@@ -34,7 +34,6 @@ import streamlit as st
 from lcgis import access
 from lcgis.data.io import Dataset, read_dataset
 from lcgis.demo import ILLUSTRATIVE
-from lcgis.engine.evaluate import GROUP_LABELS
 from lcgis.engine.evaluate import sensitivity as _sensitivity
 from lcgis.engine.pipeline import Result, choose_year, run
 from lcgis.errors import LcgisError, RulesError
@@ -42,6 +41,7 @@ from lcgis.review import store as review
 from lcgis.rules import Rules, load_rules
 from lcgis.views import maps, report, summary
 from lcgis.views.explain import Card, explain
+from lcgis.vocab import GROUP_LABELS
 
 from . import settings, uploads
 from .render import public_text

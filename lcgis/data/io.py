@@ -30,9 +30,10 @@ import shapely
 from lcgis.data import guard
 from lcgis.data import validate as v
 from lcgis.data.crs import working_crs
-from lcgis.errors import DataError
 from lcgis.data.guard import HostileFileError
-from lcgis.data.schema import AREA_UNITS, FIELDS, LAYER_LABELS, MONEY_UNITS, SPATIAL_LAYERS, normalize_label
+from lcgis.data.schema import AREA_UNITS, FIELDS, MONEY_UNITS, SPATIAL_LAYERS, normalize_label
+from lcgis.errors import DataError
+from lcgis.vocab import LAYER_LABELS
 
 LAYERS = ("zones", "parcels", "buildings", "enterprises", "occupancy")
 VECTOR_EXTS = (

@@ -183,15 +183,6 @@ FIELDS: dict[str, dict[str, Field]] = {
 
 #: Layers that carry geometry.
 SPATIAL_LAYERS = ("zones", "parcels", "buildings")
-#: Chinese names of the layers, for messages.
-LAYER_LABELS = {
-    "zones": "片区",
-    "parcels": "宗地",
-    "buildings": "建筑",
-    "enterprises": "企业",
-    "occupancy": "用地关系",
-}
-
 #: Fields that must never be negative (areas and money).
 NON_NEGATIVE = {
     layer: tuple(

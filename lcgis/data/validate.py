@@ -27,55 +27,10 @@ import pyproj
 import shapely
 
 from lcgis.data.crs import DISPLAY_CRS
-from lcgis.data.schema import FIELDS, LAYER_LABELS, NON_NEGATIVE
+from lcgis.data.schema import FIELDS, NON_NEGATIVE
+from lcgis.vocab import ISSUE_LABELS, LAYER_LABELS, LEVEL_LABELS
 
 Level = Literal["error", "warning"]
-_LEVEL_ZH = {"error": "错误", "warning": "警告"}
-
-#: Short Chinese names of the issue codes (the 代码 column of the 数据质量 sheet and the app).
-ISSUE_LABELS: dict[str, str] = {
-    "area_mismatch": "登记面积与实测不符",
-    "axes_swapped": "坐标轴顺序颠倒",
-    "bad_crs": "坐标系无效",
-    "bad_geometry_text": "几何文本无法解析",
-    "bad_industry_code": "行业代码无效",
-    "bad_mapping": "字段映射有误",
-    "bad_value": "取值无效",
-    "control_characters": "含控制字符",
-    "credit_code_invalid": "信用代码校验不通过",
-    "crs_mismatch": "图层坐标系不一致",
-    "duplicate_id": "编号重复",
-    "empty_geometry": "几何为空",
-    "empty_layer": "图层为空",
-    "equal_share": "用地按平均分摊",
-    "formula_without_value": "公式无计算值",
-    "in_park_without_parcel": "园区内企业缺少现宗地",
-    "invalid_geometry": "几何无效",
-    "mapped_column_missing": "映射的列不存在",
-    "missing_column": "缺少字段",
-    "missing_file": "缺少文件",
-    "missing_id": "缺少编号",
-    "missing_value": "缺少取值",
-    "mover_not_occupant": "搬迁企业不在该宗地",
-    "negative_value": "数值为负",
-    "no_annual_data": "缺少年度数据",
-    "no_benchmark": "缺少行业基准",
-    "no_crs": "缺少坐标系",
-    "no_geometry_column": "缺少几何列",
-    "no_land_data": "缺少用地数据",
-    "no_land_left": "宗地用地已分完",
-    "not_polygon": "不是面要素",
-    "outside_zones": "不在任何片区内",
-    "over_allocated": "用地分摊超出宗地面积",
-    "overlapping_parcels": "宗地相互重叠",
-    "share_out_of_range": "比例超出范围",
-    "shared_current_parcel": "多家搬迁企业共用现宗地",
-    "storeys_assumed": "层数按假定值",
-    "unknown_parcel": "宗地编号不存在",
-    "unknown_value": "取值不在代码表中",
-    "unreadable": "文件无法读取",
-    "zero_area": "面积为零",
-}
 
 
 def issue_label(code: str) -> str:
@@ -118,7 +73,7 @@ class Issue:
             where += f" 第{shown}{more}"
         if self.field:
             where += f" 字段 {self.field}"
-        text = f"[{_LEVEL_ZH[self.level]}] {where}：{self.message}"
+        text = f"[{LEVEL_LABELS[self.level]}] {where}：{self.message}"
         return text + (f"。处理：{self.fix}" if self.fix else "")
 
 
@@ -201,7 +156,7 @@ class QualityReport:
         """The report as a table (for the 数据质量 sheet and the app)."""
         rows = [
             {
-                "级别": _LEVEL_ZH[i.level],
+                "级别": LEVEL_LABELS[i.level],
                 "问题类型": issue_label(i.code),
                 "图层": LAYER_LABELS.get(i.layer, i.layer),
                 "文件": i.file,

@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from lcgis.engine.land import (
-    INEFFICIENT_REASONS,
     _benchmark,
     _col,
     _days,
@@ -34,25 +33,7 @@ from lcgis.engine.land import (
     years_between,
 )
 from lcgis.rules import Rules
-
-#: Dispositions in precedence order.
-DISPOSITIONS: tuple[str, ...] = ("reclaim", "buyback", "vacate", "densify")
-#: Chinese names of the dispositions.
-DISPOSITION_LABELS: dict[str, str] = {
-    "reclaim": "无偿收回",
-    "buyback": "收储改造",
-    "vacate": "腾笼换鸟",
-    "densify": "零地增资",
-}
-#: Tiers of a shortlist, in order.
-TIERS: tuple[str, ...] = ("near", "mid", "reserve")
-TIER_LABELS: dict[str, str] = {"near": "近期", "mid": "中期", "reserve": "储备"}
-#: Reason codes that only dispositions use (besides the land reason codes).
-DISPOSITION_REASON_LABELS: dict[str, str] = {
-    "idle_reclaim": "闲置满两年",
-    "far_headroom": "容积率可提高",
-    "outside_validity": "评价基准日在13号文施行期外，按其口径参照",
-}
+from lcgis.vocab import DISPOSITIONS, INEFFICIENT_REASONS
 
 #: Precision of extra floor areas (m²): float noise never decides the 500 m² threshold.
 _AREA_DECIMALS = 6

@@ -56,68 +56,10 @@ import pandas as pd
 
 from lcgis.data.schema import M2_PER_MU
 from lcgis.errors import DataError
-from lcgis.rules import GROUPS, INDICATORS, EvaluationRules
+from lcgis.rules import EvaluationRules
+from lcgis.vocab import GROUP_LABELS, GROUPS, INDICATOR_NAMES, INDICATORS
 
-ABOVE = "above_scale"
-BELOW = "below_scale"
-SMALL = "small"
-#: Chinese names of the evaluation groups.
-GROUP_LABELS: dict[str, str] = {ABOVE: "规上", BELOW: "规下", SMALL: "小微"}
-#: What each group is, for the 体检表 and the workbook.
-GROUP_DESCRIPTIONS: dict[str, str] = {
-    ABOVE: "规上工业企业",
-    BELOW: "规下企业(用地≥3亩)",
-    SMALL: "规下用地不足3亩及标准厂房租户(按单位建筑面积税收评价)",
-}
-
-#: Short Chinese names of the indicators (for sentences such as sensitivity scenarios).
-INDICATOR_NAMES: dict[str, str] = {
-    "tax_per_mu": "亩均税收",
-    "value_added_per_mu": "亩均增加值",
-    "value_added_per_energy": "单位能耗增加值",
-    "value_added_per_emission": "单位排放增加值",
-    "labor_productivity": "全员劳动生产率",
-    "rd_ratio": "研发经费投入强度",
-    "tax_per_kwh": "单位电耗税收",
-    "output_per_mu": "亩均产值",
-    "revenue_per_mu": "亩均营业收入",
-    "tax_per_floor_m2": "单位建筑面积税收",
-}
-#: Units of the indicators.
-INDICATOR_UNITS: dict[str, str] = {
-    "tax_per_mu": "万元/亩",
-    "value_added_per_mu": "万元/亩",
-    "value_added_per_energy": "万元/吨标煤",
-    "value_added_per_emission": "万元/吨",
-    "labor_productivity": "万元/人",
-    "rd_ratio": "研发经费/营业收入",
-    "tax_per_kwh": "元/千瓦时",
-    "output_per_mu": "万元/亩",
-    "revenue_per_mu": "万元/亩",
-    "tax_per_floor_m2": "元/m²",
-}
-#: Chinese labels with units, for exports and the app.
-INDICATOR_LABELS: dict[str, str] = {
-    key: f"{name}({INDICATOR_UNITS[key]})" for key, name in INDICATOR_NAMES.items()
-}
-#: Chinese labels of the other columns :func:`classify` adds.
-OUTPUT_LABELS: dict[str, str] = {
-    **INDICATOR_LABELS,
-    **{f"score_{k}": f"{v}得分" for k, v in INDICATOR_NAMES.items()},
-    **{f"benchmark_{k}": f"{v}基准值" for k, v in INDICATOR_NAMES.items()},
-    "eval_group": "评价组",
-    "score": "综合得分",
-    "missing_indicators": "缺失指标",
-    "rank_in_group": "组内排名",
-    "n_in_group": "组内参评企业数",
-    "position": "排名位置(名次/家数)",
-    "class": "评价类别",
-    "class_reason": "分类说明",
-    "notes": "备注",
-    "class_before": "上年类别",
-    "class_change": "类别变化",
-}
-
+ABOVE, BELOW, SMALL = GROUPS
 #: Reason of an empty class for a firm without any figure of the year.
 NO_DATA = "缺少年度数据"
 

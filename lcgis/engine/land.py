@@ -22,34 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lcgis.rules import INEFFICIENT_REASONS, Rules
-
-#: The whole reason vocabulary, in output order (the last three appear in vacate_reasons).
-REASON_CODES: tuple[str, ...] = (*INEFFICIENT_REASONS, "class_d", "idle", "undeveloped")
-
-#: Chinese text of every reason code (exports, the app, the 体检表).
-REASON_LABELS: dict[str, str] = {
-    "far_below_min": "容积率低于行业下限",
-    "far_below_plan": "容积率未达规划要求",
-    "coverage_below_min": "建筑系数低于下限",
-    "tax_per_mu_low": "亩均税收偏低",
-    "output_per_mu_low": "亩均产出低于片区平均水平",
-    "not_producing": "停产或无企业生产经营",
-    "small_parcel": "用地面积过小",
-    "industry_mismatch": "与片区主导产业不符",
-    "mostly_leased": "以租代用(出租面积过半)",
-    "completion_overdue": "超期未竣工",
-    "class_d": "亩均效益评价D类",
-    "idle": "闲置土地",
-    "undeveloped": "未开发(宗地内无建筑)",
-}
-
-#: Chinese text of the idle-land actions (闲置土地处置办法 第十四条).
-IDLE_ACTION_LABELS: dict[str, str] = {
-    "fee": "征缴土地闲置费",
-    "reclaim": "无偿收回",
-    "government": "政府原因，协商处置(不征闲置费)",
-}
+from lcgis.rules import Rules
+from lcgis.vocab import INEFFICIENT_REASONS, REASON_LABELS
 
 #: Reasons not tested on a parcel in construction (rules.md §8): all but the three that
 #: still apply (size, industry, overdue completion).

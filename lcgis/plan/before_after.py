@@ -26,25 +26,29 @@ import numpy as np
 import pandas as pd
 
 from lcgis.plan.sites import flag, num, zone_key, zone_names
+from lcgis.vocab import FIGURE_LABELS
 
 NEW_CLASS = "新入驻"
 VACATED_CLASS = "腾出"
 PARK_ID, PARK_NAME = "park", "全园"
 #: Figures of the table: code -> (Chinese label with unit, higher is better).
 FIGURES: dict[str, tuple[str, bool]] = {
-    "land_area_mu": ("用地面积(亩)", True),
-    "in_use_mu": ("在用土地(亩)", True),
-    "idle_undeveloped_mu": ("闲置及未开发土地(亩)", False),
-    "freed_mu": ("腾出待用土地(亩)", False),
-    "output_wan": ("工业总产值(万元)", True),
-    "tax_wan": ("税收(万元)", True),
-    "output_per_mu": ("亩均产值(万元/亩)", True),
-    "tax_per_mu": ("亩均税收(万元/亩)", True),
-    "n_class_a": ("A类宗地(宗)", True),
-    "n_class_b": ("B类宗地(宗)", True),
-    "n_class_c": ("C类宗地(宗)", False),
-    "n_class_d": ("D类宗地(宗)", False),
-    "n_new": ("新入驻宗地(宗)", True),
+    code: (FIGURE_LABELS[code], higher_better)
+    for code, higher_better in (
+        ("land_area_mu", True),
+        ("in_use_mu", True),
+        ("idle_undeveloped_mu", False),
+        ("freed_mu", False),
+        ("output_wan", True),
+        ("tax_wan", True),
+        ("output_per_mu", True),
+        ("tax_per_mu", True),
+        ("n_class_a", True),
+        ("n_class_b", True),
+        ("n_class_c", False),
+        ("n_class_d", False),
+        ("n_new", True),
+    )
 }
 
 

@@ -69,31 +69,17 @@ from lcgis.plan.sites import (
 )
 from lcgis.plan.sites import zone_names as _zone_names
 from lcgis.rules import RelocationRules
+from lcgis.vocab import OBJECTIVE_LABELS as OBJECTIVE_ZH
+from lcgis.vocab import RELOCATION_REASON_LABELS as REASONS
+from lcgis.vocab import SOLVER_STATUS_LABELS
 
 if TYPE_CHECKING:
     from lcgis.engine.pipeline import Result
 
 #: Progress callback: (stage name in Chinese, share done 0–1).
 Progress = Callable[[str, float], None]
-#: Objective name -> money field (万元), and its Chinese name.
+#: Objective name -> money field (万元); the Chinese names are in :mod:`lcgis.vocab`.
 OBJECTIVES = {"tax": "tax_wan", "output": "output_wan"}
-OBJECTIVE_ZH = {"tax": "税收", "output": "产值"}
-#: Reasons given for a mover left without a site.
-REASONS = {
-    "no_zone": "没有以该行业为主导产业的片区",
-    "no_parcel": "没有面积合适的地块",
-    "outbid": "合适地块已分配给收益更高的企业",
-    "not_worth": "迁入后预期收益不高于现状，不安排",
-    "not_freed": "合适地块的现用企业未搬出",
-    "not_proven": "求解未证明最优，本次未安排",
-}
-_STATUS_ZH = {
-    0: "已证明最优",
-    1: "达到时间或迭代上限，未证明最优",
-    2: "模型不可行",
-    3: "模型无界",
-    4: "求解器异常",
-}
 #: Columns of the plan table, in order (money in 万元, land in 亩, rates in 万元/亩).
 PLAN_COLUMNS = [
     "mover_id",
@@ -333,7 +319,7 @@ def _solve(
         options=options,
     )
     x = np.zeros(n, dtype=bool) if res.x is None else res.x > 0.5
-    status = _STATUS_ZH.get(int(res.status), str(res.message))
+    status = SOLVER_STATUS_LABELS.get(int(res.status), str(res.message))
     if res.x is None and res.status == 1:
         status += "(未找到可行方案)"
     gap_out = getattr(res, "mip_gap", None)

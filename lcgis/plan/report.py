@@ -20,52 +20,13 @@ import pyogrio
 
 from lcgis.data.io import atomic_output
 from lcgis.errors import UsageError
-from lcgis.plan.relocation import OBJECTIVE_ZH, RelocationPlan
+from lcgis.plan.relocation import RelocationPlan
 from lcgis.views.report import format_sheet
 from lcgis.views.sanitize import csv_frame, excel_frame, export_frame
+from lcgis.vocab import BEFORE_AFTER_LABELS, PLAN_LABELS
+from lcgis.vocab import OBJECTIVE_LABELS as OBJECTIVE_ZH
 
 PLAN_FORMATS = (".xlsx", ".csv", ".gpkg")
-#: Chinese headers (with units) of the plan table.
-PLAN_LABELS: dict[str, str] = {
-    "mover_id": "搬迁企业编号",
-    "name": "企业名称",
-    "credit_code": "统一社会信用代码",
-    "industry_code": "行业代码",
-    "need_mu": "需求用地(亩)",
-    "parcel_ids": "安排宗地编号",
-    "n_parcels": "宗地数(宗)",
-    "zone_id": "片区编号",
-    "zone_name": "片区",
-    "land_mu": "安排用地(亩)",
-    "fit": "用地/需求",
-    "expected_output_per_mu": "预期亩均产值(万元/亩)",
-    "expected_tax_per_mu": "预期亩均税收(万元/亩)",
-    "expected_output_wan": "预期产值(万元)",
-    "expected_tax_wan": "预期税收(万元)",
-    "given_up_output_wan": "迁出放弃产值(万元)",
-    "given_up_tax_wan": "迁出放弃税收(万元)",
-    "displaced_output_wan": "地块原有企业腾退产值(万元)",
-    "displaced_tax_wan": "地块原有企业腾退税收(万元)",
-    "net_output_wan": "园区净增产值(万元)",
-    "net_tax_wan": "园区净增税收(万元)",
-    "industry_match": "符合片区主导产业",
-    "penalty_wan": "产业不符罚减(万元)",
-    "objective_wan": "计入目标值(万元)",
-    "benchmark_used": "预期值来源",
-    "current_parcel_id": "现用宗地编号",
-    "reason": "说明",
-}
-#: Chinese headers of the before/after table (the figure's label carries its unit).
-BEFORE_AFTER_LABELS = {
-    "zone_id": "片区编号",
-    "zone_name": "片区",
-    "label": "指标",
-    "before": "搬迁前",
-    "after": "搬迁后",
-    "change": "变化",
-    "target": "规划目标",
-    "to_target": "距目标",
-}
 _NUMBER_HEADERS = ("(亩)", "万元", "搬迁前", "搬迁后", "变化", "规划目标", "距目标")
 
 

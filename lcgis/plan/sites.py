@@ -22,16 +22,8 @@ import shapely
 
 from lcgis.engine.land import granted
 from lcgis.rules import RelocationRules
+from lcgis.vocab import FREE_KIND_LABELS
 
-#: Free-land kinds (codes of the ``kinds`` column) and their Chinese names.
-FREE_KINDS = {
-    "reclaim": "无偿收回",
-    "buyback": "收储改造",
-    "vacate": "腾笼换鸟",
-    "undeveloped": "未出让空地",
-    "user": "指定",
-    "mover_current": "搬迁企业现用地",
-}
 _EPS = 1e-9
 
 
@@ -83,7 +75,7 @@ def kinds_zh(kinds: str) -> str:
     >>> kinds_zh("reclaim;mover_current")
     '无偿收回、搬迁企业现用地'
     """
-    return "、".join(FREE_KINDS.get(k, k) for k in kinds.split(";") if k)
+    return "、".join(FREE_KIND_LABELS.get(k, k) for k in kinds.split(";") if k)
 
 
 def free_parcels(

@@ -33,30 +33,29 @@ from lcgis.data import validate as v
 from lcgis.plan.before_after import PARK_ID
 from lcgis.plan.movers import MOVER_FIELDS, check_movers
 from lcgis.plan.relocation import RelocationPlan
-from lcgis.plan.report import BEFORE_AFTER_LABELS
 from lcgis.views import maps
+from lcgis.vocab import (
+    BEFORE_AFTER_LABELS,
+    CHART_FIGURE_LABELS,
+    PLAN_MAP_KIND_LABELS,
+    PLAN_TOTAL_LABELS,
+)
 
 PAYLOAD_FORMAT = "lcgis-relocation-plan/1"
 #: Kinds of map features: code -> (Chinese name, colour, line dash or None, fill opacity).
 KINDS: dict[str, tuple[str, str, str | None, float]] = {
-    "free": ("空闲地块(未安排)", "#636363", "4 4", 0.0),
-    "vacated": ("腾出地块", "#ff7f00", None, 0.25),
-    "site": ("安排地块", "#1f78b4", None, 0.45),
-    "move": ("搬迁路线", "#e31a1c", "8 6", 0.0),
+    code: (PLAN_MAP_KIND_LABELS[code], *style)
+    for code, style in (
+        ("free", ("#636363", "4 4", 0.0)),
+        ("vacated", ("#ff7f00", None, 0.25)),
+        ("site", ("#1f78b4", None, 0.45)),
+        ("move", ("#e31a1c", "8 6", 0.0)),
+    )
 }
 #: Figures of the before/after charts: code -> Chinese title with unit.
-CHART_FIGURES = {"tax_wan": "税收(万元)", "output_wan": "工业总产值(万元)"}
+CHART_FIGURES: Mapping[str, str] = CHART_FIGURE_LABELS
 #: Totals of a saved plan: code -> Chinese label with unit.
-TOTALS = {
-    "n_movers": "搬迁企业(家)",
-    "n_placed": "已安排(家)",
-    "n_unplaced": "未安排(家)",
-    "land_mu": "安排用地(亩)",
-    "expected_output_wan": "预期产值(万元)",
-    "expected_tax_wan": "预期税收(万元)",
-    "net_output_wan": "园区净增产值(万元)",
-    "net_tax_wan": "园区净增税收(万元)",
-}
+TOTALS: Mapping[str, str] = PLAN_TOTAL_LABELS
 
 
 # --- movers ----------------------------------------------------------------------------------

@@ -17,18 +17,19 @@ import pandas as pd
 from lcgis.access import MASKED, masked
 from lcgis.data.schema import FIELDS, M2_PER_MU
 from lcgis.demo import ILLUSTRATIVE
-from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS
-from lcgis.engine.evaluate import GROUP_LABELS, INDICATOR_LABELS
-from lcgis.engine.land import NOT_TESTED_IN_CONSTRUCTION, REASON_LABELS
+from lcgis.engine.land import NOT_TESTED_IN_CONSTRUCTION
 from lcgis.engine.pipeline import Result
 from lcgis.rules import Rules
-from lcgis.views.report import (
+from lcgis.views.report import VALUE_LABELS, illustrative_statement, shortlist
+from lcgis.vocab import (
     ALL_REASON_LABELS,
-    IDLE_ACTIONS,
-    VALUE_LABELS,
-    illustrative_statement,
-    shortlist,
+    DISPOSITION_LABELS,
+    GROUP_LABELS,
+    INDICATOR_LABELS,
+    REASON_LABELS,
+    TIER_LABELS,
 )
+from lcgis.vocab import IDLE_ACTION_LABELS as IDLE_ACTIONS
 
 _YES, _NO, _UNKNOWN, _OFF = "是", "否", "无法判断", "未启用"
 _NOT_TESTED = "在建，不检验"

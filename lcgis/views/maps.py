@@ -43,9 +43,20 @@ from jinja2 import Template
 
 from lcgis.access import Policy
 from lcgis.data.crs import DISPLAY_CRS, wgs84_to_gcj02
-from lcgis.engine.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
 from lcgis.rules import Rules
 from lcgis.views import summary
+from lcgis.vocab import (
+    CLASS_LABELS,
+    DISPOSITION_LABELS,
+    DISPOSITIONS,
+    LAND_STATE_LABELS,
+    MAP_INDICATOR_LABELS,
+    STATUSES,
+    TIER_LABELS,
+    TIERS,
+)
+from lcgis.vocab import DATUM_LABELS as DATUMS
+from lcgis.vocab import SCHEME_LABELS as SCHEMES
 
 # --- what can colour the map -----------------------------------------------------------------
 
@@ -69,18 +80,18 @@ REVIEW_STATUS = "review_status"
 #: Indicators offered on the map, in menu order ("parcel_class", "disposition", "tier" and
 #: "review_status" are categorical).
 INDICATORS: dict[str, Indicator] = {
-    ind.key: ind
-    for ind in (
-        Indicator("parcel_class", "宗地类别(A/B/C/D/T)", "", 0, "classes"),
-        Indicator("disposition", "处置方式", "", 0, "classes"),
-        Indicator("tier", "处置梯队(近期/中期/储备)", "", 0, "classes"),
-        Indicator("tax_per_mu", "亩均税收", "万元/亩", 2, "good_high"),
-        Indicator("output_per_mu", "亩均产值", "万元/亩", 1, "good_high"),
-        Indicator("far", "容积率", "", 2, "good_high"),
-        Indicator("coverage", "建筑系数", "%", 1, "good_high", share=True),
-        Indicator("tax_per_mu_growth", "亩均税收增长率", "%", 1, "good_high", share=True),
-        Indicator("land_area_mu", "用地面积", "亩", 2, "neutral"),
-        Indicator(REVIEW_STATUS, "核查状态", "", 0, "classes"),
+    key: Indicator(key, *MAP_INDICATOR_LABELS[key], digits, palette, share)
+    for key, digits, palette, share in (
+        ("parcel_class", 0, "classes", False),
+        ("disposition", 0, "classes", False),
+        ("tier", 0, "classes", False),
+        ("tax_per_mu", 2, "good_high", False),
+        ("output_per_mu", 1, "good_high", False),
+        ("far", 2, "good_high", False),
+        ("coverage", 1, "good_high", True),
+        ("tax_per_mu_growth", 1, "good_high", True),
+        ("land_area_mu", 2, "neutral", False),
+        (REVIEW_STATUS, 0, "classes", False),
     )
 }
 
@@ -97,13 +108,6 @@ def offered_indicators(access: Policy | None = None) -> list[str]:
     return [k for k in INDICATORS if access is None or not access.hides(k)]
 
 
-#: Classification schemes (mapclassify) with their Chinese names.
-SCHEMES: dict[str, str] = {
-    "quantiles": "分位数",
-    "natural_breaks": "自然间断(Jenks)",
-    "rules": "规则阈值",
-}
-
 #: Colours of the classes A/B/C/D/T and of parcels without a class.
 CLASS_COLORS: dict[str, str] = {
     "A": "#1a9641",
@@ -113,25 +117,24 @@ CLASS_COLORS: dict[str, str] = {
     "T": "#9e9ac8",
 }
 NO_DATA_COLOR = "#d9d9d9"
-#: Colours of the review statuses (lcgis.review.store.STATUSES, in workflow order).
-STATUS_COLORS: dict[str, str] = {
-    "待核查": "#fee08b",
-    "核查中": "#fdae61",
-    "已核实": "#74add1",
-    "列入无偿收回程序": "#67001f",
-    "列入收储改造计划": "#f46d43",
-    "列入腾笼换鸟计划": "#d7191c",
-    "列入零地增资计划": "#762a83",
-    "已处置": "#1a9641",
-    "不予处置": "#878787",
-}
-CLASS_NAMES: dict[str, str] = {
-    "A": "A类 优先发展",
-    "B": "B类 鼓励提升",
-    "C": "C类 帮扶转型",
-    "D": "D类 落后整治",
-    "T": "T类 不参评",
-}
+#: Colours of the review statuses (:data:`lcgis.vocab.STATUSES`, in workflow order).
+STATUS_COLORS: dict[str, str] = dict(
+    zip(
+        STATUSES,
+        (
+            "#fee08b",
+            "#fdae61",
+            "#74add1",
+            "#67001f",
+            "#f46d43",
+            "#d7191c",
+            "#762a83",
+            "#1a9641",
+            "#878787",
+        ),
+        strict=True,
+    )
+)
 
 #: Colours of the dispositions (rules.md §8) and of the tiers of their lists.
 DISPOSITION_COLORS: dict[str, str] = {
@@ -146,10 +149,10 @@ NOT_LISTED = "未列入清单"
 
 #: Overlay layers: (parcel column, Chinese name, outline colour); bit i of a parcel's flags.
 OVERLAYS: tuple[tuple[str, str, str], ...] = (
-    ("idle", "闲置土地", "#7b3294"),
-    ("undeveloped", "未开发", "#8c510a"),
-    ("inefficient", "低效用地", "#e66101"),
-    ("in_construction", "在建", "#35978f"),
+    ("idle", LAND_STATE_LABELS["idle"], "#7b3294"),
+    ("undeveloped", LAND_STATE_LABELS["undeveloped"], "#8c510a"),
+    ("inefficient", LAND_STATE_LABELS["inefficient"], "#e66101"),
+    ("in_construction", LAND_STATE_LABELS["in_construction"], "#35978f"),
     *(
         (f"{kind}_candidate", DISPOSITION_LABELS[kind], DISPOSITION_COLORS[kind])
         for kind in DISPOSITIONS
@@ -321,7 +324,7 @@ def class_colors(classes: pd.Series) -> Classes:
     counts = [int((codes == i).sum()) for i in range(len(letters))]
     return Classes(
         codes,
-        [CLASS_NAMES[x] for x in letters],
+        [CLASS_LABELS[x] for x in letters],
         list(CLASS_COLORS.values()),
         counts,
         "classes",
@@ -393,11 +396,6 @@ def classify_indicator(
 
 # --- geometry for display ---------------------------------------------------------------------
 
-#: Datums the map can show: key -> Chinese note shown on the map.
-DATUMS: dict[str, str] = {
-    "wgs84": "坐标基准：WGS-84 / CGCS2000(与存储数据一致)",
-    "gcj02": "坐标基准：GCJ-02(为对齐高德底图，仅显示时偏移；存储数据未改动)",
-}
 SCALE = 1_000_000  # micro-degrees: 6 decimals of degrees, about 0.1 m
 
 

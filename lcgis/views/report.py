@@ -21,20 +21,25 @@ from lcgis.data.crs import DISPLAY_CRS
 from lcgis.data.io import atomic_output
 from lcgis.data.schema import FIELDS
 from lcgis.demo import ILLUSTRATIVE
-from lcgis.engine.candidates import (
-    DISPOSITION_LABELS,
-    DISPOSITION_REASON_LABELS,
-    DISPOSITIONS,
-    TIER_LABELS,
-    TIERS,
-)
-from lcgis.engine.evaluate import GROUP_LABELS, INDICATOR_LABELS, INDICATOR_NAMES, OUTPUT_LABELS
-from lcgis.engine.land import IDLE_ACTION_LABELS, REASON_LABELS
 from lcgis.engine.pipeline import ZONE_FIELDS, Result
 from lcgis.errors import UsageError
 from lcgis.rules import Rules, load_rules
 from lcgis.views import summary
 from lcgis.views.sanitize import csv_frame, excel_frame, export_frame, neutralize_sheet
+from lcgis.vocab import (
+    ALL_REASON_LABELS,
+    COLUMN_LABELS,
+    DISPOSITION_LABELS,
+    DISPOSITIONS,
+    GROUP_LABELS,
+    IDLE_ACTION_LABELS,
+    INDICATOR_NAMES,
+    OUTPUT_LABELS,
+    SOURCE_LABELS,
+    TENURE_LABELS,
+    TIER_LABELS,
+    TIERS,
+)
 
 OUTPUT_FORMATS = (".gpkg", ".xlsx", ".csv", ".geojson")
 
@@ -128,105 +133,15 @@ ENTERPRISE_FIELDS = [
     "tax_per_floor_m2",
 ]
 
-#: Chinese headers with units, for the workbook and the app.
-LABELS: dict[str, str] = {
-    "parcel_id": "宗地编号",
-    "zone_id": "片区编号",
-    "zone_name": "片区",
-    "geom_area_m2": "实测面积(m²)",
-    "land_area_m2": "用地面积(m²)",
-    "land_area_mu": "用地面积(亩)",
-    "area_mismatch": "面积不符",
-    "floor_area_m2": "建筑面积(m²)",
-    "footprint_area_m2": "建筑占地面积(m²)",
-    "far": "容积率",
-    "coverage": "建筑系数",
-    "min_far": "容积率下限",
-    "max_far": "容积率上限",
-    "far_utilization": "容积率利用率",
-    "n_occupants": "用地企业数(家)",
-    "output_wan": "工业总产值(万元)",
-    "revenue_wan": "营业收入(万元)",
-    "tax_wan": "税收(万元)",
-    "value_added_wan": "工业增加值(万元)",
-    "output_per_mu": "亩均产值(万元/亩)",
-    "tax_per_mu": "亩均税收(万元/亩)",
-    "value_added_per_mu": "亩均增加值(万元/亩)",
-    "revenue_per_mu": "亩均营业收入(万元/亩)",
-    "parcel_class": "宗地类别",
-    "undeveloped": "未开发",
-    "idle": "闲置",
-    "idle_years": "闲置年限(年)",
-    "idle_action": "闲置处置",
-    "idle_fee_wan": "土地闲置费(万元)",
-    "inefficient": "低效",
-    "inefficient_reasons": "低效原因",
-    "vacate_candidate": "列入腾笼换鸟",
-    "vacate_reasons": "腾笼换鸟理由",
-    "densify_candidate": "列入零地增资",
-    "target_far": "目标容积率",
-    "extra_floor_area_m2": "可增建筑面积(m²)",
-    "est_extra_output_wan": "预计新增产值(万元)(潜力上限)",
-    "est_extra_tax_wan": "预计新增税收(万元)(潜力上限)",
-    "main_credit_code": "主要用地企业信用代码",
-    "main_industry_code": "主要企业行业代码",
-    "tax_per_mu_prev": "上年亩均税收(万元/亩)",
-    "tax_per_mu_growth": "亩均税收增长率",
-    "potential_output_wan": "按片区亩均水平可产出产值(万元)(潜力上限)",
-    "potential_tax_wan": "按片区亩均水平可产出税收(万元)(潜力上限)",
-    # revision 2 (rules.md §8)
-    "tax_per_mu_3y": "近三年亩均税收(万元/亩)",
-    "n_years_3y": "近三年有数据年数(年)",
-    "in_construction": "在建",
-    "government_delay": "政府原因闲置",
-    "reclaim_candidate": "列入无偿收回",
-    "buyback_candidate": "列入收储改造",
-    "disposition": "处置方式",
-    "disposition_reasons": "处置理由",
-    "priority": "优先级",
-    "tier": "梯队",
-    "coverage_kind": "建筑系数口径",
-    "n_tall_buildings": "层高超8米建筑(栋)",
-    "zone_tax_per_mu": "片区亩均税收(万元/亩)",
-    "zone_output_per_mu": "片区亩均产值(万元/亩)",
-    "main_name": "主要用地企业",
-    "enterprise_zone": "片区",
-    "occupied_floor_m2": "使用建筑面积(m²)",
-    "sf_tenant": "标准厂房租户",
-    "in_construction_mu": "在建(亩)",
-    "reclaim_mu": "无偿收回(亩)",
-    "buyback_mu": "收储改造(亩)",
-    "densify_mu": "零地增资(亩)",
-    "credit_code": "统一社会信用代码",
-    "credit_code_valid": "代码校验通过",
-    "name": "企业名称",
-    "year": "年度",
-    "industry_code": "行业代码",
-    "above_scale": "规上",
-    "parcel_ids": "宗地编号",
-    "score": "综合得分(分)",
-    "class": "类别",
-    "class_reason": "分类说明",
-    "n_parcels": "宗地数(宗)",
-    "n_enterprises": "企业数(家)",
-    "n_above_scale": "规上企业数(家)",
-    "undeveloped_mu": "未开发(亩)",
-    "idle_mu": "闲置(亩)",
-    "inefficient_mu": "低效(亩)",
-    "vacate_mu": "腾笼换鸟(亩)",
-    **INDICATOR_LABELS,
-}
+#: Chinese headers with units, for the workbook and the app: the result's columns, then the
+#: input fields' own labels and those of the evaluation's columns.
+LABELS: dict[str, str] = dict(COLUMN_LABELS)
 for _layer in ("parcels", "enterprises"):
     for _f in FIELDS[_layer].values():
         LABELS.setdefault(_f.name, _f.label)
 for _k, _v in OUTPUT_LABELS.items():
     LABELS.setdefault(_k, _v)
 _SHARES = {"coverage", "far_utilization", "tax_per_mu_growth", "rd_ratio"}
-
-#: Chinese text of the idle-land actions, with the 政府原因 case (53号令 第八条).
-IDLE_ACTIONS: dict[str, str] = {"government": "政府原因，协商处置", **IDLE_ACTION_LABELS}
-#: Chinese text of every reason code met in inefficient, vacate and disposition reasons.
-ALL_REASON_LABELS: dict[str, str] = {**REASON_LABELS, **DISPOSITION_REASON_LABELS}
 
 
 def _enum_names(layer: str) -> dict[str, dict[str, str]]:
@@ -240,11 +155,11 @@ def _enum_names(layer: str) -> dict[str, dict[str, str]]:
 
 #: Chinese text of coded values per output column (workbook, app, 体检表): never
 #: ``industrial``, ``below_scale`` or ``near`` on a page a person reads.
-VALUE_LABELS: dict[str, dict[str, str]] = {
+VALUE_LABELS: dict[str, Mapping[str, str]] = {
     **_enum_names("parcels"),
     **_enum_names("buildings"),
-    "tenure": {"own": "自有", "lease": "租赁"},
-    "idle_action": IDLE_ACTIONS,
+    "tenure": TENURE_LABELS,
+    "idle_action": IDLE_ACTION_LABELS,
     "disposition": DISPOSITION_LABELS,
     "tier": TIER_LABELS,
     "eval_group": GROUP_LABELS,
@@ -568,22 +483,6 @@ def rules_version(rules: Rules) -> str:
     return f"{kind}，规则摘要 {rules.digest}"
 
 
-#: Chinese names of the rule codes of ``[sources]`` (those that are not reason codes).
-SOURCE_NAMES: dict[str, str] = {
-    "evaluation": "亩均效益综合评价",
-    "class_t": "T类(不参评)",
-    "small_group": "小微组评价",
-    "missing_indicator": "缺失指标计分",
-    "in_construction": "在建",
-    "government_reason": "政府原因闲置",
-    "priority": "清单优先级与梯队",
-    "relocation": "搬迁规划",
-    "relocation_targets": "十四五规划目标",
-    **ALL_REASON_LABELS,
-    **DISPOSITION_LABELS,
-}
-
-
 def sources_used(rules: Rules) -> list[str]:
     """The ``[sources]`` codes of the rules this evaluation applies (rules switched off in
     the rules file are left out), in the order of the workbook's 说明 sheet."""
@@ -653,7 +552,7 @@ def notes_sheet(result: Result) -> pd.DataFrame:
         ),
     ]
     for code in sources_used(r):
-        rows.append((f"依据：{SOURCE_NAMES.get(code, code)}", r.source(code)))
+        rows.append((f"依据：{SOURCE_LABELS.get(code, code)}", r.source(code)))
     return pd.DataFrame(rows, columns=["项目", "内容"])
 
 

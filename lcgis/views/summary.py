@@ -18,98 +18,23 @@ import numpy as np
 import pandas as pd
 
 from lcgis.data.schema import M2_PER_MU
-from lcgis.engine.candidates import DISPOSITIONS
-from lcgis.engine.evaluate import GROUP_LABELS
 from lcgis.engine.pipeline import Result
 
-#: Class letters in display order (rules.md §1).
-CLASSES: tuple[str, ...] = ("A", "B", "C", "D", "T")
+# re-exported: screens read summary.CLASS_LABELS
+from lcgis.vocab import CLASS_LABELS as CLASS_LABELS
+from lcgis.vocab import (
+    CLASSES,
+    DISPOSITIONS,
+    GROUP_LABELS,
+    HEADLINE_LABELS,
+    INDUSTRY_DIVISIONS,
+)
+
 #: A firm without a class (no data, no land, or a group too small: rules.md §8).
 UNRATED = "未评"
 #: Name of the parcels outside every zone, and of firms without land, in zone tables.
 OUTSIDE_ZONES = "片区外"
 NO_LAND = "无用地"
-#: Chinese names of the classes.
-CLASS_LABELS: dict[str, str] = {
-    "A": "A类(优先发展)",
-    "B": "B类(鼓励提升)",
-    "C": "C类(帮扶转型)",
-    "D": "D类(落后整治)",
-    "T": "T类(不参评)",
-}
-
-#: GB/T 4754-2017 divisions met in an industrial park (two-digit code -> name).
-INDUSTRY_DIVISIONS: dict[str, str] = {
-    "13": "农副食品加工业",
-    "14": "食品制造业",
-    "15": "酒、饮料和精制茶制造业",
-    "16": "烟草制品业",
-    "17": "纺织业",
-    "18": "纺织服装、服饰业",
-    "19": "皮革、毛皮、羽毛及其制品和制鞋业",
-    "20": "木材加工和木、竹、藤、棕、草制品业",
-    "21": "家具制造业",
-    "22": "造纸和纸制品业",
-    "23": "印刷和记录媒介复制业",
-    "24": "文教、工美、体育和娱乐用品制造业",
-    "25": "石油、煤炭及其他燃料加工业",
-    "26": "化学原料和化学制品制造业",
-    "27": "医药制造业",
-    "28": "化学纤维制造业",
-    "29": "橡胶和塑料制品业",
-    "30": "非金属矿物制品业",
-    "31": "黑色金属冶炼和压延加工业",
-    "32": "有色金属冶炼和压延加工业",
-    "33": "金属制品业",
-    "34": "通用设备制造业",
-    "35": "专用设备制造业",
-    "36": "汽车制造业",
-    "37": "铁路、船舶、航空航天和其他运输设备制造业",
-    "38": "电气机械和器材制造业",
-    "39": "计算机、通信和其他电子设备制造业",
-    "40": "仪器仪表制造业",
-    "41": "其他制造业",
-    "42": "废弃资源综合利用业",
-    "43": "金属制品、机械和设备修理业",
-    "44": "电力、热力生产和供应业",
-    "45": "燃气生产和供应业",
-    "46": "水的生产和供应业",
-}
-
-#: Headline keys with their Chinese label and unit, in display order.
-HEADLINE_LABELS: dict[str, tuple[str, str]] = {
-    "land_area_mu": ("用地面积", "亩"),
-    "n_parcels": ("宗地数", "宗"),
-    "n_enterprises": ("企业数", "家"),
-    "n_above_scale": ("规上企业数", "家"),
-    "output_wan": ("工业总产值", "万元"),
-    "tax_wan": ("税收", "万元"),
-    "output_per_mu": ("亩均产值", "万元/亩"),
-    "tax_per_mu": ("亩均税收", "万元/亩"),
-    "far": ("综合容积率", ""),
-    "idle_mu": ("闲置土地", "亩"),
-    "undeveloped_mu": ("未开发土地", "亩"),
-    "inefficient_mu": ("低效用地", "亩"),
-    "vacate_mu": ("腾笼换鸟", "亩"),
-    "n_vacate": ("腾笼换鸟", "宗"),
-    "n_densify": ("零地增资", "宗"),
-    "extra_floor_area_m2": ("零地增资可增建筑面积", "m²"),
-    # revision 2 (rules.md §8): 在建 and one disposition per parcel
-    "in_construction_mu": ("在建用地", "亩"),
-    "reclaim_mu": ("无偿收回", "亩"),
-    "n_reclaim": ("无偿收回", "宗"),
-    "buyback_mu": ("收储改造", "亩"),
-    "n_buyback": ("收储改造", "宗"),
-    "densify_mu": ("零地增资", "亩"),
-    "inefficient_share": ("低效用地占比", "%"),
-    "in_construction_share": ("在建用地占比", "%"),
-    "reclaim_share": ("无偿收回用地占比", "%"),
-    "buyback_share": ("收储改造用地占比", "%"),
-    "vacate_share": ("腾笼换鸟用地占比", "%"),
-    "densify_share": ("零地增资用地占比", "%"),
-    "est_extra_tax_wan": ("零地增资预计新增税收(潜力上限)", "万元"),
-    "potential_tax_wan": ("收回、收储、腾退用地按片区水平可产出税收(潜力上限)", "万元"),
-}
 #: Headline keys that are shares of the park's land (0–1).
 SHARE_KEYS: tuple[str, ...] = tuple(k for k in HEADLINE_LABELS if k.endswith("_share"))
 

@@ -15,15 +15,6 @@ from typing import Any
 
 import pandas as pd
 
-from lcgis.engine.candidates import (
-    DISPOSITION_LABELS,
-    DISPOSITION_REASON_LABELS,
-    DISPOSITIONS,
-    TIER_LABELS,
-    TIERS,
-)
-from lcgis.engine.evaluate import GROUP_LABELS
-from lcgis.engine.land import REASON_LABELS
 from lcgis.engine.pipeline import Result
 from lcgis.plan.before_after import FIGURES as TARGET_FIGURES
 from lcgis.plan.before_after import PARK_ID, before_after
@@ -53,6 +44,16 @@ from lcgis.views.papers.layout import (
     render,
 )
 from lcgis.views.papers.rules_text import rule_rows
+from lcgis.vocab import (
+    DISPOSITION_LABELS,
+    DISPOSITION_REASON_LABELS,
+    DISPOSITIONS,
+    GROUP_NAMES,
+    GROUPS,
+    REASON_LABELS,
+    TIER_LABELS,
+    TIERS,
+)
 
 REPORT_TITLE = "鲤城高新区工业用地亩均效益评价报告"
 
@@ -216,9 +217,9 @@ def class_table(
         cells = [f"{counts[c]}({counts[c] / rated:.1%})" if rated else "0" for c in _CLASS_COLUMNS]
         return [label, year, *cells, count(rated), count(counts["T"]), count(none), count(len(sub))]
 
-    groups = [g for g in GROUP_LABELS if "eval_group" in enterprises]
+    groups = [g for g in GROUPS if "eval_group" in enterprises]
     for g in [*groups, None]:
-        label = f"{GROUP_LABELS[g]}组" if g else "全部"
+        label = GROUP_NAMES[g] if g else "全部"
         if g is None:
             bold.add(len(rows))
         rows.append(line(enterprises, g, label, str(years[0])))

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from lcgis.errors import DataError, UsageError
+from lcgis.vocab import DISPOSITIONS, TIERS
 
-LISTS = ("reclaim", "buyback", "vacate", "densify")
-TIERS = ("near", "mid", "reserve")
+#: The lists a dossier batch can take, and their tiers.
+LISTS = DISPOSITIONS
 
 
 def add_parsers(sub: Any, add_inputs: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -117,7 +118,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_dossier(args: argparse.Namespace) -> int:
-    from lcgis.engine.candidates import DISPOSITION_LABELS, TIER_LABELS
     from lcgis.views.papers import (
         DossierInfo,
         dossiers_pdf,
@@ -127,6 +127,7 @@ def cmd_dossier(args: argparse.Namespace) -> int:
         read_reviews,
         write_pdf,
     )
+    from lcgis.vocab import DISPOSITION_LABELS, TIER_LABELS
 
     out = _check_out(args.out)
     if not args.parcel_ids and not args.list_name:

@@ -25,8 +25,6 @@ import pandas as pd
 
 from lcgis.data.io import Dataset
 from lcgis.engine import metrics
-from lcgis.engine.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
-from lcgis.engine.evaluate import GROUP_LABELS
 from lcgis.engine.pipeline import Result, firms_of_year
 from lcgis.errors import LcgisError
 from lcgis.review.store import HISTORY_LABELS
@@ -58,6 +56,7 @@ from lcgis.views.papers.layout import (
     render,
 )
 from lcgis.views.papers.rules_text import parameters
+from lcgis.vocab import DISPOSITION_LABELS, DISPOSITIONS, GROUP_LABELS, TIER_LABELS, TIERS
 
 YEAR_FIGURES = ("tax_wan", "output_wan", "tax_per_mu", "output_per_mu")
 

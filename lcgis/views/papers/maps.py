@@ -28,7 +28,7 @@ from matplotlib.path import Path as MplPath
 from PIL import Image as PILImage
 
 from lcgis.views.papers.fonts import matplotlib_font
-from lcgis.views.summary import CLASS_LABELS
+from lcgis.vocab import CLASS_LABELS, CLASSES, DISPOSITION_LABELS, LAND_STATE_LABELS, THEME_LABELS
 
 MM_PER_INCH = 25.4
 
@@ -54,18 +54,18 @@ CLASS_CATEGORIES: tuple[Category, ...] = (
 )
 #: Dispositions (rules.md §8), then parcels in their construction period.
 DISPOSITION_CATEGORIES: tuple[Category, ...] = (
-    Category("reclaim", "无偿收回", "#5a5a5a", "xxxx"),
-    Category("buyback", "收储改造", "#a0a0a0", "////"),
-    Category("vacate", "腾笼换鸟", "#c8c8c8", "\\\\\\\\"),
-    Category("densify", "零地增资", "#e4e4e4", "...."),
+    Category("reclaim", DISPOSITION_LABELS["reclaim"], "#5a5a5a", "xxxx"),
+    Category("buyback", DISPOSITION_LABELS["buyback"], "#a0a0a0", "////"),
+    Category("vacate", DISPOSITION_LABELS["vacate"], "#c8c8c8", "\\\\\\\\"),
+    Category("densify", DISPOSITION_LABELS["densify"], "#e4e4e4", "...."),
     Category("in_construction", "建设期内(不评价)", "#ffffff", "||"),
     Category("", "无处置", "#ffffff", ""),
 )
 #: Idle, undeveloped and inefficient land (a parcel shows the first that applies).
 LAND_CATEGORIES: tuple[Category, ...] = (
-    Category("idle", "闲置土地", "#5a5a5a", "xxxx"),
-    Category("undeveloped", "未开发", "#a0a0a0", "////"),
-    Category("inefficient", "低效用地", "#d0d0d0", "...."),
+    Category("idle", LAND_STATE_LABELS["idle"], "#5a5a5a", "xxxx"),
+    Category("undeveloped", LAND_STATE_LABELS["undeveloped"], "#a0a0a0", "////"),
+    Category("inefficient", LAND_STATE_LABELS["inefficient"], "#d0d0d0", "...."),
     Category("", "其他", "#ffffff", ""),
 )
 
@@ -297,7 +297,7 @@ def park_categories(parcels: pd.DataFrame, theme: str) -> pd.Series:
 
     if theme == "classes":
         cls = parcels.get("parcel_class", pd.Series(pd.NA, index=parcels.index))
-        return cls.astype(object).where(cls.isin(list("ABCDT")), "").astype(str)
+        return cls.astype(object).where(cls.isin(list(CLASSES)), "").astype(str)
     if theme == "dispositions":
         d = parcels.get("disposition", pd.Series(None, index=parcels.index)).astype(object)
         out = d.where(d.notna(), "").astype(str)
@@ -311,9 +311,12 @@ def park_categories(parcels: pd.DataFrame, theme: str) -> pd.Series:
 
 
 THEMES: dict[str, tuple[str, tuple[Category, ...]]] = {
-    "classes": ("宗地类别(主要用地企业的亩均效益类别)", CLASS_CATEGORIES),
-    "dispositions": ("处置方式", DISPOSITION_CATEGORIES),
-    "land": ("闲置、未开发与低效用地", LAND_CATEGORIES),
+    theme: (THEME_LABELS[theme], categories)
+    for theme, categories in (
+        ("classes", CLASS_CATEGORIES),
+        ("dispositions", DISPOSITION_CATEGORIES),
+        ("land", LAND_CATEGORIES),
+    )
 }
 
 

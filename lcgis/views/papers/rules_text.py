@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lcgis.engine.candidates import DISPOSITION_LABELS
-from lcgis.engine.evaluate import GROUP_LABELS, INDICATOR_LABELS
-from lcgis.engine.land import REASON_LABELS
 from lcgis.rules import Rules
+from lcgis.vocab import DISPOSITION_LABELS, GROUP_LABELS, INDICATOR_LABELS, REASON_LABELS
 
 #: Chinese names of the rule codes that are not reason codes.
 RULE_NAMES: dict[str, str] = {
