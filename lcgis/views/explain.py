@@ -8,6 +8,7 @@ prints it for the command line.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -326,38 +327,39 @@ def _densify_actual(row: pd.Series) -> str:
     )
 
 
-def _actual(code: str, row: pd.Series, rules: Rules) -> str:
-    """The parcel's own figures behind one rule of the card."""
-    get = row.get
-    texts = {
-        "far_below_min": lambda: fmt(get("far")),
-        "far_below_plan": lambda: fmt(get("far_utilization"), 1, "%"),
-        "coverage_below_min": lambda: fmt(get("coverage"), 1, "%"),
-        "tax_per_mu_low": lambda: (
-            f"{fmt(get('tax_per_mu_3y'), 2, '万元/亩')}({fmt(get('n_years_3y'), 0)} 年平均)"
-        ),
-        "output_per_mu_low": lambda: fmt(get("output_per_mu"), 2, "万元/亩"),
-        "not_producing": lambda: (
-            f"用地企业 {fmt(get('n_occupants'), 0)} 家，在产：{_flag(get('producing'))}"
-        ),
-        "small_parcel": lambda: fmt(get("land_area_mu"), 2, "亩"),
-        "industry_mismatch": lambda: fmt(get("main_industry_code")),
-        "mostly_leased": lambda: _leased(row),
-        "completion_overdue": lambda: (
-            f"约定竣工 {fmt(get('agreed_completion_date'))}，" + _status(row)
-        ),
-        "undeveloped": lambda: f"建筑面积 {fmt(get('floor_area_m2'), 0)} m²",
-        "idle": lambda: _idle_actual(row, rules),
-        "in_construction": lambda: (
-            f"约定动工 {fmt(get('agreed_start_date'))}，"
-            f"约定竣工 {fmt(get('agreed_completion_date'))}，" + _status(row)
-        ),
-        "reclaim": lambda: f"闲置 {fmt(get('idle_years'))} 年",
-        "buyback": lambda: _buyback_actual(row),
-        "vacate": lambda: _reasons(get("vacate_reasons")) or "—",
-        "densify": lambda: _densify_actual(row),
-    }
-    return texts[code]()
+def _tax_3y(row: pd.Series) -> str:
+    return f"{fmt(row.get('tax_per_mu_3y'), 2, '万元/亩')}({fmt(row.get('n_years_3y'), 0)} 年平均)"
+
+
+def _producing(row: pd.Series) -> str:
+    return f"用地企业 {fmt(row.get('n_occupants'), 0)} 家，在产：{_flag(row.get('producing'))}"
+
+
+def _dates(row: pd.Series, *cols: str) -> str:
+    names = {"agreed_start_date": "约定动工", "agreed_completion_date": "约定竣工"}
+    return "，".join([*(f"{names[c]} {fmt(row.get(c))}" for c in cols), _status(row)])
+
+
+#: The parcel's own figures behind each rule of the card (its 实际值).
+_ACTUAL: dict[str, Callable[[pd.Series, Rules], str]] = {
+    "far_below_min": lambda row, _: fmt(row.get("far")),
+    "far_below_plan": lambda row, _: fmt(row.get("far_utilization"), 1, "%"),
+    "coverage_below_min": lambda row, _: fmt(row.get("coverage"), 1, "%"),
+    "tax_per_mu_low": lambda row, _: _tax_3y(row),
+    "output_per_mu_low": lambda row, _: fmt(row.get("output_per_mu"), 2, "万元/亩"),
+    "not_producing": lambda row, _: _producing(row),
+    "small_parcel": lambda row, _: fmt(row.get("land_area_mu"), 2, "亩"),
+    "industry_mismatch": lambda row, _: fmt(row.get("main_industry_code")),
+    "mostly_leased": lambda row, _: _leased(row),
+    "completion_overdue": lambda row, _: _dates(row, "agreed_completion_date"),
+    "undeveloped": lambda row, _: f"建筑面积 {fmt(row.get('floor_area_m2'), 0)} m²",
+    "idle": _idle_actual,
+    "in_construction": lambda row, _: _dates(row, "agreed_start_date", "agreed_completion_date"),
+    "reclaim": lambda row, _: f"闲置 {fmt(row.get('idle_years'))} 年",
+    "buyback": lambda row, _: _buyback_actual(row),
+    "vacate": lambda row, _: _reasons(row.get("vacate_reasons")) or "—",
+    "densify": lambda row, _: _densify_actual(row),
+}
 
 
 def _threshold(rule: RuleEntry, row: pd.Series, rules: Rules) -> str:
@@ -393,7 +395,7 @@ def _rule_row(code: str, row: pd.Series, rules: Rules) -> dict[str, str]:
         "规则": rule.label,
         "检验": rule.test_text(rules, rule.placeholder, coverage=coverage_name(row)),
         "阈值": _threshold(rule, row, rules),
-        "实际值": _actual(code, row, rules),
+        "实际值": _ACTUAL[code](row, rules),
         "结论": _outcome(code, row),
         "依据": _rule_source(code, row, rules),
     }
