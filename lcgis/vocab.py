@@ -111,6 +111,10 @@ OUTPUT_LABELS: Final[Mapping[str, str]] = {
     "class_change": "类别变化",
 }
 
+#: How a group's benchmark is taken (rules ``evaluation.benchmark``).
+BENCHMARKS: Final = ("mean", "median")
+BENCHMARK_LABELS: Final[Mapping[str, str]] = {"mean": "平均值", "median": "中位数"}
+
 # --------------------------------------------------------------------------- land reasons
 
 #: Inefficient-land reason codes, in their fixed output order (data-contract §5).

@@ -34,7 +34,6 @@ ALLOWED: Mapping[str, frozenset[str]] = {
 #: entry when its module no longer defines the dictionary.
 PENDING: Mapping[str, frozenset[str]] = {
     "lcgis/review/store.py": frozenset({"ROLE_LABELS", "REVIEW_LABELS", "HISTORY_LABELS"}),
-    "lcgis/views/papers/rules_text.py": frozenset({"RULE_NAMES"}),
     "ui/review_panel.py": frozenset({"QUEUE_LABELS"}),
     "app_pages/candidates.py": frozenset({"GAINS"}),
     "app_pages/enterprises.py": frozenset({"COLUMNS"}),
@@ -44,6 +43,7 @@ PENDING: Mapping[str, frozenset[str]] = {
 CODE_LISTS: tuple[tuple[str, str], ...] = (
     ("CLASSES", "CLASS_LABELS"),
     ("GROUPS", "GROUP_LABELS"),
+    ("BENCHMARKS", "BENCHMARK_LABELS"),
     ("GROUPS", "GROUP_NAMES"),
     ("GROUPS", "GROUP_DESCRIPTIONS"),
     ("INDICATORS", "INDICATOR_NAMES"),

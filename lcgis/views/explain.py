@@ -8,6 +8,7 @@ prints it for the command line.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,26 +20,22 @@ from lcgis.data.schema import FIELDS, M2_PER_MU
 from lcgis.demo import ILLUSTRATIVE
 from lcgis.engine.land import NOT_TESTED_IN_CONSTRUCTION
 from lcgis.engine.pipeline import Result
+from lcgis.registry import RuleEntry, entry, source_key
 from lcgis.rules import Rules
 from lcgis.views.report import VALUE_LABELS, illustrative_statement, shortlist
 from lcgis.vocab import (
     ALL_REASON_LABELS,
     DISPOSITION_LABELS,
+    DISPOSITIONS,
     GROUP_LABELS,
     INDICATOR_LABELS,
-    REASON_LABELS,
+    INEFFICIENT_REASONS,
     TIER_LABELS,
 )
 from lcgis.vocab import IDLE_ACTION_LABELS as IDLE_ACTIONS
 
 _YES, _NO, _UNKNOWN, _OFF = "是", "否", "无法判断", "未启用"
 _NOT_TESTED = "在建，不检验"
-#: ``[sources]`` code of each disposition reason code that is not a rule code itself.
-_REASON_SOURCE = {
-    "idle_reclaim": "reclaim",
-    "far_headroom": "densify",
-    "outside_validity": "buyback",
-}
 #: Reason codes that decide each disposition (the others support a 腾笼换鸟 or note).
 _DECIDING = {
     "reclaim": ("idle_reclaim",),
@@ -281,208 +278,133 @@ def min_far_note(row: pd.Series, rules: Rules) -> str:
     return f"行业代码 {digits} 按 {key} 取 {value}"
 
 
-def _rule_rows(row: pd.Series, rules: Rules) -> list[dict[str, str]]:
-    ine = rules.inefficient
-    r = rules
-    pct = lambda x: "—" if x is None else f"{x:.0%}"  # noqa: E731
-    building = _true(row.get("in_construction"))
-    cover = coverage_name(row)
-
-    def thr(value: float | None, text: str) -> str:
-        return _OFF if value is None else text
-
-    if ine.output_per_mu_below is not None:
-        output_threshold = f"{ine.output_per_mu_below:g} 万元/亩"
-    elif ine.output_per_mu_below_zone_share is not None:
-        output_threshold = (
-            f"片区平均 {fmt(row.get('zone_output_per_mu'))} × {ine.output_per_mu_below_zone_share}"
-        )
-    else:
-        output_threshold = _OFF
-    standard = _true(row.get("standard_factory"))
-    tests: list[tuple[str, str, str, str]] = [
-        (
-            "far_below_min",
-            "容积率 < 容积率下限",
-            f"{fmt(row.get('min_far'))}({min_far_note(row, rules)})",
-            fmt(row.get("far")),
-        ),
-        (
-            "far_below_plan",
-            "容积率利用率 < 阈值",
-            thr(ine.far_utilization_below, pct(ine.far_utilization_below)),
-            fmt(row.get("far_utilization"), 1, "%"),
-        ),
-        (
-            "coverage_below_min",
-            f"{cover} < 下限",
-            pct(r.land.coverage_min),
-            fmt(row.get("coverage"), 1, "%"),
-        ),
-        (
-            "tax_per_mu_low",
-            "近三年亩均税收 < 阈值",
-            thr(ine.tax_per_mu_below, f"{ine.tax_per_mu_below:g} 万元/亩"),
-            f"{fmt(row.get('tax_per_mu_3y'), 2, '万元/亩')}"
-            f"({fmt(row.get('n_years_3y'), 0)} 年平均)",
-        ),
-        (
-            "output_per_mu_low",
-            "亩均产值 < 阈值",
-            output_threshold,
-            fmt(row.get("output_per_mu"), 2, "万元/亩"),
-        ),
-        (
-            "not_producing",
-            "所有用地企业本年度无产值且无税收，或已建成、已出让土地无用地企业",
-            _YES if ine.not_producing else _OFF,
-            f"用地企业 {fmt(row.get('n_occupants'), 0)} 家，在产：{_flag(row.get('producing'))}",
-        ),
-        (
-            "small_parcel",
-            "用地面积 < 阈值",
-            thr(ine.small_parcel_mu_below, f"{ine.small_parcel_mu_below:g} 亩"),
-            fmt(row.get("land_area_mu"), 2, "亩"),
-        ),
-        (
-            "industry_mismatch",
-            "主要企业行业不在片区主导产业中",
-            fmt(row.get("zone_leading_industries")),
-            fmt(row.get("main_industry_code")),
-        ),
-        (
-            "mostly_leased",
-            "出租建筑面积 > 使用建筑面积 × 比例(标准厂房不适用)",
-            thr(ine.leased_share_above, pct(ine.leased_share_above)),
-            "标准厂房，不适用"
-            if standard
-            else f"{fmt(row.get('leased_floor_area_m2'), 0)} / "
-            f"{fmt(row.get('occupied_floor_area_m2'), 0)} m²",
-        ),
-        (
-            "completion_overdue",
-            "基准日 ≥ 约定竣工日期 + 年限，且未竣工",
-            thr(ine.completion_overdue_years, f"{ine.completion_overdue_years:g} 年"),
-            f"约定竣工 {fmt(row.get('agreed_completion_date'))}，"
-            f"状态 {_zh('construction_status', row.get('construction_status'))}",
-        ),
-    ]
-    rows = [
-        {
-            "规则": REASON_LABELS.get(code, code),
-            "检验": test,
-            "阈值": threshold,
-            "实际值": actual,
-            "结论": _NOT_TESTED
-            if building and code in NOT_TESTED_IN_CONSTRUCTION
-            else _flag(row.get(code)),
-            "依据": rules.source(code),
-        }
-        for code, test, threshold, actual in tests
-    ]
-    rows += [
-        {
-            "规则": "未开发",
-            "检验": "无建筑面积且无建筑占地",
-            "阈值": "—",
-            "实际值": f"建筑面积 {fmt(row.get('floor_area_m2'), 0)} m²",
-            "结论": _flag(row.get("undeveloped")),
-            "依据": rules.source("undeveloped"),
-        },
-        _idle_row(row, rules),
-        {
-            "规则": "在建",
-            "检验": "未过约定竣工日期(无则约定动工日期后若干年)，未闲置、未竣工",
-            "阈值": f"约定动工后 {r.construction.construction_years:g} 年(无约定竣工日期时)",
-            "实际值": f"约定动工 {fmt(row.get('agreed_start_date'))}，"
-            f"约定竣工 {fmt(row.get('agreed_completion_date'))}，"
-            f"状态 {_zh('construction_status', row.get('construction_status'))}",
-            "结论": _flag(row.get("in_construction")),
-            "依据": rules.source("in_construction"),
-        },
-        *_disposition_rows(row, rules),
-    ]
-    return rows
+#: The rules of the card's 规则检验 table, in order.
+CARD_RULES: tuple[str, ...] = (
+    *INEFFICIENT_REASONS,
+    "undeveloped",
+    "idle",
+    "in_construction",
+    *DISPOSITIONS,
+)
 
 
-def _idle_row(row: pd.Series, rules: Rules) -> dict[str, str]:
-    r = rules.idle
+def _years(row: pd.Series) -> str:
+    return f"{fmt(row.get('n_years_3y'), 0)} 年"
+
+
+def _status(row: pd.Series) -> str:
+    return f"状态 {_zh('construction_status', row.get('construction_status'))}"
+
+
+def _leased(row: pd.Series) -> str:
+    if _true(row.get("standard_factory")):
+        return "标准厂房，不适用"
+    leased, occupied = row.get("leased_floor_area_m2"), row.get("occupied_floor_area_m2")
+    return f"{fmt(leased, 0)} / {fmt(occupied, 0)} m²"
+
+
+def _idle_actual(row: pd.Series, rules: Rules) -> str:
     action = row.get("idle_action")
     actual = f"闲置 {fmt(row.get('idle_years'))} 年"
     if isinstance(action, str) and action in IDLE_ACTIONS:
         actual += f"，{IDLE_ACTIONS[action]}"
     if pd.notna(row.get("idle_fee_wan")):
         actual += f"，闲置费 {fmt(row.get('idle_fee_wan'))} 万元"
-    source = rules.source("idle")
     if _true(row.get("government_delay")):
-        actual += f"(审核认定{r.government_reason}：不征收闲置费、不无偿收回)"
+        actual += f"(审核认定{rules.idle.government_reason}：不征收闲置费、不无偿收回)"
+    return actual
+
+
+def _buyback_actual(row: pd.Series) -> str:
+    tax3 = f"近三年亩均税收 {fmt(row.get('tax_per_mu_3y'), 2, '万元/亩')}"
+    outside = "；工业产业区块线外" if _outside_block(row) else ""
+    return f"{tax3}({_years(row)})，用地 {fmt(row.get('land_area_mu'), 2, '亩')}{outside}"
+
+
+def _densify_actual(row: pd.Series) -> str:
+    return (
+        f"近三年亩均税收 {fmt(row.get('tax_per_mu_3y'), 2, '万元/亩')}，"
+        f"目标容积率 {fmt(row.get('target_far'))}，"
+        f"可增 {fmt(row.get('extra_floor_area_m2'), 0)} m²"
+    )
+
+
+def _tax_3y(row: pd.Series) -> str:
+    return f"{fmt(row.get('tax_per_mu_3y'), 2, '万元/亩')}({fmt(row.get('n_years_3y'), 0)} 年平均)"
+
+
+def _producing(row: pd.Series) -> str:
+    return f"用地企业 {fmt(row.get('n_occupants'), 0)} 家，在产：{_flag(row.get('producing'))}"
+
+
+def _dates(row: pd.Series, *cols: str) -> str:
+    names = {"agreed_start_date": "约定动工", "agreed_completion_date": "约定竣工"}
+    return "，".join([*(f"{names[c]} {fmt(row.get(c))}" for c in cols), _status(row)])
+
+
+#: The parcel's own figures behind each rule of the card (its 实际值).
+_ACTUAL: dict[str, Callable[[pd.Series, Rules], str]] = {
+    "far_below_min": lambda row, _: fmt(row.get("far")),
+    "far_below_plan": lambda row, _: fmt(row.get("far_utilization"), 1, "%"),
+    "coverage_below_min": lambda row, _: fmt(row.get("coverage"), 1, "%"),
+    "tax_per_mu_low": lambda row, _: _tax_3y(row),
+    "output_per_mu_low": lambda row, _: fmt(row.get("output_per_mu"), 2, "万元/亩"),
+    "not_producing": lambda row, _: _producing(row),
+    "small_parcel": lambda row, _: fmt(row.get("land_area_mu"), 2, "亩"),
+    "industry_mismatch": lambda row, _: fmt(row.get("main_industry_code")),
+    "mostly_leased": lambda row, _: _leased(row),
+    "completion_overdue": lambda row, _: _dates(row, "agreed_completion_date"),
+    "undeveloped": lambda row, _: f"建筑面积 {fmt(row.get('floor_area_m2'), 0)} m²",
+    "idle": _idle_actual,
+    "in_construction": lambda row, _: _dates(row, "agreed_start_date", "agreed_completion_date"),
+    "reclaim": lambda row, _: f"闲置 {fmt(row.get('idle_years'))} 年",
+    "buyback": lambda row, _: _buyback_actual(row),
+    "vacate": lambda row, _: _reasons(row.get("vacate_reasons")) or "—",
+    "densify": lambda row, _: _densify_actual(row),
+}
+
+
+def _threshold(rule: RuleEntry, row: pd.Series, rules: Rules) -> str:
+    """The threshold in force for the parcel: the rules', or the parcel's own (its minimum
+    FAR, its zone's leading industries, its zone's mean output)."""
+    if not rule.on(rules):
+        return _OFF
+    if rule.code == "far_below_min":
+        return f"{fmt(row.get('min_far'))}({min_far_note(row, rules)})"
+    if rule.code == "industry_mismatch":
+        return fmt(row.get("zone_leading_industries"))
+    limit = rule.limit_text(rules, zone_mean=f" {fmt(row.get('zone_output_per_mu'))}")
+    return limit or (_YES if rule.switch else "—")
+
+
+def _outcome(code: str, row: pd.Series) -> str:
+    if code in NOT_TESTED_IN_CONSTRUCTION and _true(row.get("in_construction")):
+        return _NOT_TESTED
+    return _flag(row.get(f"{code}_candidate" if code in DISPOSITIONS else code))
+
+
+def _rule_source(code: str, row: pd.Series, rules: Rules) -> str:
+    source = rules.source(source_key(code))
+    if code == "idle" and _true(row.get("government_delay")):
         source += f"；{rules.source('government_reason')}"
+    return source
+
+
+def _rule_row(code: str, row: pd.Series, rules: Rules) -> dict[str, str]:
+    """One row of the card's 规则检验: the registry entry and the parcel's figures."""
+    rule = entry(code)
     return {
-        "规则": "闲置土地",
-        "检验": "未动工满1年；或已动工但开发不足1/3或投资不足25%且停工满1年",
-        "阈值": f"收费 ≥ {r.fee_years:g} 年，收回 ≥ {r.reclaim_years:g} 年",
-        "实际值": actual,
-        "结论": _flag(row.get("idle")),
-        "依据": source,
+        "规则": rule.label,
+        "检验": rule.test_text(rules, rule.placeholder, coverage=coverage_name(row)),
+        "阈值": _threshold(rule, row, rules),
+        "实际值": _ACTUAL[code](row, rules),
+        "结论": _outcome(code, row),
+        "依据": _rule_source(code, row, rules),
     }
 
 
-def _disposition_rows(row: pd.Series, rules: Rules) -> list[dict[str, str]]:
-    r = rules
-    b, d = r.buyback, r.densify
-    tax3 = f"近三年亩均税收 {fmt(row.get('tax_per_mu_3y'), 2, '万元/亩')}"
-    vacate_test = "低效，且(D类，或闲置，或已出让未开发且超过动工期限)"
-    if r.vacate.tax_per_mu_below is not None:
-        vacate_test = (
-            f"低效，且(D类，或近三年亩均税收 < {r.vacate.tax_per_mu_below:g} 万元/亩，"
-            "或闲置，或已出让未开发且超过动工期限)"
-        )
-    buy_parts = []
-    if b.tax_per_mu_below is not None:
-        buy_parts.append(f"近三年亩均税收 < {b.tax_per_mu_below:g} 万元/亩")
-    if b.small_parcel_mu_below is not None:
-        buy_parts.append(f"用地 < {b.small_parcel_mu_below:g} 亩(一般项目)")
-    return [
-        {
-            "规则": DISPOSITION_LABELS["reclaim"],
-            "检验": "闲置满规定年限(政府原因除外)",
-            "阈值": f"闲置 ≥ {r.idle.reclaim_years:g} 年",
-            "实际值": f"闲置 {fmt(row.get('idle_years'))} 年",
-            "结论": _flag(row.get("reclaim_candidate")),
-            "依据": rules.source("reclaim"),
-        },
-        {
-            "规则": DISPOSITION_LABELS["buyback"],
-            "检验": "未列无偿收回；"
-            + ("或".join(buy_parts) or _OFF)
-            + "；已竣工投产(非闲置、非在建)；工业产业区块线内",
-            "阈值": f"有效期 {b.valid_from} 至 {b.valid_to}(期外参照执行并注明)",
-            "实际值": f"{tax3}({fmt(row.get('n_years_3y'), 0)} 年)，"
-            f"用地 {fmt(row.get('land_area_mu'), 2, '亩')}"
-            + ("；工业产业区块线外" if _outside_block(row) else ""),
-            "结论": _flag(row.get("buyback_candidate")),
-            "依据": rules.source("buyback"),
-        },
-        {
-            "规则": DISPOSITION_LABELS["vacate"],
-            "检验": "未列无偿收回、收储改造；" + vacate_test,
-            "阈值": "—",
-            "实际值": _reasons(row.get("vacate_reasons")) or "—",
-            "结论": _flag(row.get("vacate_candidate")),
-            "依据": rules.source("vacate"),
-        },
-        {
-            "规则": DISPOSITION_LABELS["densify"],
-            "检验": "未列其他清单；近三年亩均税收、用地达标，非D类、非闲置、非未开发、非在建，"
-            "目标容积率 > 现状且可增建筑面积达标",
-            "阈值": f"近三年亩均税收 ≥ {d.tax_per_mu_min:g} 万元/亩；用地 ≥ {d.min_land_mu:g} 亩；"
-            f"增量 ≥ {d.min_extra_floor_area_m2:,.0f} m²",
-            "实际值": f"{tax3}，目标容积率 {fmt(row.get('target_far'))}，可增 "
-            f"{fmt(row.get('extra_floor_area_m2'), 0)} m²",
-            "结论": _flag(row.get("densify_candidate")),
-            "依据": rules.source("densify"),
-        },
-    ]
+def _rule_rows(row: pd.Series, rules: Rules) -> list[dict[str, str]]:
+    return [_rule_row(code, row, rules) for code in CARD_RULES]
 
 
 def _reasons(codes: Any) -> str:
@@ -558,7 +480,7 @@ def disposition_table(row: pd.Series, rules: Rules) -> pd.DataFrame:
                 "处置": name,
                 "作用": role,
                 "理由": reason_text(code, row, rules),
-                "依据": rules.source(_REASON_SOURCE.get(code, code)) or rules.source(kind),
+                "依据": rules.source(source_key(code)) or rules.source(kind),
             }
         )
     rows.append({"处置": name, "作用": "处置规定", "理由": name, "依据": rules.source(kind)})
@@ -688,7 +610,7 @@ def _verdict(result: Result, row: pd.Series) -> list[str]:
         )
         for code in str(row.get("disposition_reasons") or "").split(";"):
             if code:
-                source = rules.source(_REASON_SOURCE.get(code, code)) or rules.source(kind)
+                source = rules.source(source_key(code)) or rules.source(kind)
                 verdict.append(f"理由：{reason_text(code, row, rules)}(依据：{source})")
         if kind == "densify":
             verdict.append(
