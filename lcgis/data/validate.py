@@ -27,6 +27,7 @@ import pyproj
 import shapely
 
 from lcgis.data.crs import DISPLAY_CRS
+from lcgis.data.frame import ratio
 from lcgis.data.schema import FIELDS, LAYER_LABELS, NON_NEGATIVE
 
 Level = Literal["error", "warning"]
@@ -457,7 +458,7 @@ def check_overlaps(
         return
     common = shapely.area(shapely.intersection(shapes[left], shapes[right]))
     smaller = np.minimum(shapely.area(shapes[left]), shapely.area(shapes[right]))
-    share = np.divide(common, smaller, out=np.zeros_like(common), where=smaller > 0)
+    share = ratio(common, smaller, default=0.0)
     for level, mask, message, fix in (
         (
             "error",

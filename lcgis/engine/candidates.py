@@ -20,18 +20,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from lcgis.data.frame import column, days, flag, is_one_of, numbers, ratio
 from lcgis.engine.land import (
     INEFFICIENT_REASONS,
-    _benchmark,
-    _col,
-    _days,
-    _is,
-    _join_codes,
-    _num,
-    _series,
     granted,
+    join_codes,
     undeveloped,
     years_between,
+    zone_benchmark,
 )
 from lcgis.rules import Rules
 
@@ -58,48 +54,42 @@ DISPOSITION_REASON_LABELS: dict[str, str] = {
 _AREA_DECIMALS = 6
 
 
-def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """``numerator / denominator``; NaN where the denominator is 0, negative or missing."""
-    ok = denominator > 0
-    return np.where(ok, numerator / np.where(ok, denominator, 1.0), np.nan)
-
-
 def _has_reason(reasons: pd.Series, code: str) -> np.ndarray:
     """True where the ``;``-joined ``reasons`` contain ``code``."""
     padded = ";" + reasons.astype("string").fillna("") + ";"
     return np.asarray(padded.str.contains(f";{code};", regex=False).fillna(False), dtype=bool)
 
 
-def _flag(parcels: pd.DataFrame, name: str) -> np.ndarray:
-    """A boolean column with missing (NA) read as False."""
-    return np.asarray(_col(parcels, name).eq(True).fillna(False), dtype=bool)
+def _true(parcels: pd.DataFrame, name: str) -> np.ndarray:
+    """:func:`~lcgis.data.frame.flag` as a plain array."""
+    return np.asarray(flag(parcels, name), dtype=bool)
 
 
 def _tax_3y(parcels: pd.DataFrame) -> np.ndarray:
     """Three-year tax per 亩 (``tax_per_mu_3y``), else the year's ``tax_per_mu``."""
-    return _num(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
+    return numbers(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
 
 
 def _eligible_land(parcels: pd.DataFrame, rules: Rules) -> np.ndarray:
     """Parcels that can get a disposition: a listed land use (missing counts as industrial),
     not in construction."""
-    land_use = _col(parcels, "land_use")
-    use_ok = _is(land_use, *rules.disposition.land_uses) | np.asarray(land_use.isna())
+    land_use = column(parcels, "land_use")
+    use_ok = is_one_of(land_use, *rules.disposition.land_uses) | np.asarray(land_use.isna())
     if "industrial" not in rules.disposition.land_uses:
         use_ok &= ~np.asarray(land_use.isna())
-    return use_ok & ~_flag(parcels, "in_construction")
+    return use_ok & ~_true(parcels, "in_construction")
 
 
 def _undeveloped(parcels: pd.DataFrame) -> np.ndarray:
     if "undeveloped" in parcels.columns:
-        return _flag(parcels, "undeveloped")
+        return _true(parcels, "undeveloped")
     return np.asarray(undeveloped(parcels), dtype=bool)
 
 
 def _inefficient(parcels: pd.DataFrame) -> np.ndarray:
     if "inefficient" in parcels.columns:
-        return _flag(parcels, "inefficient")
-    reasons = _col(parcels, "inefficient_reasons").astype("string").fillna("")
+        return _true(parcels, "inefficient")
+    reasons = column(parcels, "inefficient_reasons").astype("string").fillna("")
     return np.asarray(reasons.ne(""), dtype=bool)
 
 
@@ -112,7 +102,7 @@ def reclaim(parcels: pd.DataFrame, rules: Rules) -> np.ndarray:
     A 政府原因 review decision (``idle_action == "government"``) never reaches this list.
     """
     del rules  # the years are decided by the idle test
-    return _is(_col(parcels, "idle_action"), "reclaim") & _flag(parcels, "idle")
+    return is_one_of(column(parcels, "idle_action"), "reclaim") & _true(parcels, "idle")
 
 
 def buyback(parcels: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
@@ -138,16 +128,18 @@ def buyback(parcels: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
     """
     r = rules.buyback
     n = len(parcels)
-    status = _col(parcels, "construction_status")
+    status = column(parcels, "construction_status")
     built = ~_undeveloped(parcels)
-    completed = _is(status, "completed") | (np.asarray(status.isna()) & built)
-    ok = _eligible_land(parcels, rules) & completed & ~_flag(parcels, "idle")
+    completed = is_one_of(status, "completed") | (np.asarray(status.isna()) & built)
+    ok = _eligible_land(parcels, rules) & completed & ~_true(parcels, "idle")
     if r.require_industrial_block:
-        ok &= ~np.asarray(_col(parcels, "in_industrial_block").eq(False).fillna(False), dtype=bool)
+        ok &= ~np.asarray(
+            column(parcels, "in_industrial_block").eq(False).fillna(False), dtype=bool
+        )
     off = np.zeros(n, dtype=bool)
     tax_low = _tax_3y(parcels) < r.tax_per_mu_below if r.tax_per_mu_below is not None else off
     small = (
-        (_num(parcels, "land_area_mu") < r.small_parcel_mu_below)
+        (numbers(parcels, "land_area_mu") < r.small_parcel_mu_below)
         if r.small_parcel_mu_below is not None
         else off
     )
@@ -157,8 +149,8 @@ def buyback(parcels: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
 def clock_passed(parcels: pd.DataFrame, as_of: date, rules: Rules) -> np.ndarray:
     """The development clock has run out: ``as_of`` ≥ agreed start date (else grant date)
     + ``idle.not_started_years`` (1)."""
-    clock = _days(parcels, "agreed_start_date")
-    clock = np.where(np.isnat(clock), _days(parcels, "grant_date"), clock)
+    clock = days(parcels, "agreed_start_date")
+    clock = np.where(np.isnat(clock), days(parcels, "grant_date"), clock)
     years = years_between(clock, np.datetime64(as_of, "D"))
     return np.asarray(years >= rules.idle.not_started_years, dtype=bool)
 
@@ -188,8 +180,8 @@ def vacate(parcels: pd.DataFrame, rules: Rules, as_of: date) -> dict[str, np.nda
     n = len(parcels)
     off = np.zeros(n, dtype=bool)
     base = _inefficient(parcels) & _eligible_land(parcels, rules)
-    class_d = _is(_col(parcels, "parcel_class"), "D") if r.class_d else off
-    is_idle = _flag(parcels, "idle") if r.idle else off
+    class_d = is_one_of(column(parcels, "parcel_class"), "D") if r.class_d else off
+    is_idle = _true(parcels, "idle") if r.idle else off
     empty = _undeveloped(parcels) & granted(parcels) & clock_passed(parcels, as_of, rules)
     tax_low = _tax_3y(parcels) < r.tax_per_mu_below if r.tax_per_mu_below is not None else off
     return {
@@ -221,8 +213,10 @@ def target_far(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
         r.target_far_high,
         np.where(tax >= r.tax_per_mu_min, r.target_far_mid, np.nan),
     )
-    max_far = _num(parcels, "max_far")
-    return _series(np.where(max_far > 0, max_far, band), parcels.index, "target_far", "float64")
+    max_far = numbers(parcels, "max_far")
+    return pd.Series(
+        np.where(max_far > 0, max_far, band), parcels.index, name="target_far", dtype="float64"
+    )
 
 
 def densify(parcels: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -260,32 +254,32 @@ def densify(parcels: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """
     r = rules.densify
     tax = _tax_3y(parcels)
-    far = _num(parcels, "far")
+    far = numbers(parcels, "far")
     target = np.asarray(target_far(parcels, rules), dtype="float64")
-    extra_all = np.round((target - far) * _num(parcels, "land_area_m2"), _AREA_DECIMALS)
-    not_d = ~_is(_col(parcels, "parcel_class"), "D")
+    extra_all = np.round((target - far) * numbers(parcels, "land_area_m2"), _AREA_DECIMALS)
+    not_d = ~is_one_of(column(parcels, "parcel_class"), "D")
     eligible = (
         (tax >= r.tax_per_mu_min)
-        & (_num(parcels, "land_area_mu") >= r.min_land_mu)
+        & (numbers(parcels, "land_area_mu") >= r.min_land_mu)
         & not_d
-        & ~_flag(parcels, "idle")
+        & ~_true(parcels, "idle")
         & ~_undeveloped(parcels)
         & _eligible_land(parcels, rules)
         & (target > far)
         & (extra_all >= r.min_extra_floor_area_m2)
     )
     extra = np.where(eligible, extra_all, np.nan)
-    floor = _num(parcels, "floor_area_m2")
-    output_per_m2 = _safe_ratio(_num(parcels, "output_wan"), floor)
-    tax_per_m2 = _safe_ratio(_num(parcels, "tax_wan"), floor)
+    floor = numbers(parcels, "floor_area_m2")
+    output_per_m2 = ratio(numbers(parcels, "output_wan"), floor)
+    tax_per_m2 = ratio(numbers(parcels, "tax_wan"), floor)
     index = parcels.index
     return pd.DataFrame(
         {
-            "densify_eligible": _series(eligible, index, dtype="bool"),
-            "target_far": _series(target, index, dtype="float64"),
-            "extra_floor_area_m2": _series(extra, index, dtype="float64"),
-            "est_extra_output_wan": _series(extra * output_per_m2, index, dtype="float64"),
-            "est_extra_tax_wan": _series(extra * tax_per_m2, index, dtype="float64"),
+            "densify_eligible": pd.Series(eligible, index, dtype="bool"),
+            "target_far": pd.Series(target, index, dtype="float64"),
+            "extra_floor_area_m2": pd.Series(extra, index, dtype="float64"),
+            "est_extra_output_wan": pd.Series(extra * output_per_m2, index, dtype="float64"),
+            "est_extra_tax_wan": pd.Series(extra * tax_per_m2, index, dtype="float64"),
         },
         index=index,
     )
@@ -363,31 +357,31 @@ def dispositions(parcels: pd.DataFrame, rules: Rules, as_of: date) -> pd.DataFra
         "undeveloped": vac["undeveloped"] & is_vacate,
         "far_headroom": is_densify,
     }
-    ineff_in = _col(parcels, "inefficient_reasons")
+    ineff_in = column(parcels, "inefficient_reasons")
     supporting = {
         code: _has_reason(ineff_in, code) & is_vacate & ~deciding.get(code, np.zeros(n, bool))
         for code in INEFFICIENT_REASONS
     }
     supporting["outside_validity"] = is_buyback & _validity_note(as_of, rules)
-    first, then = _join_codes(deciding, index), _join_codes(supporting, index)
+    first, then = join_codes(deciding, index), join_codes(supporting, index)
     reasons = (first + ";" + then).str.strip(";")
     freed = is_reclaim | is_buyback | is_vacate
-    land_mu = np.where(freed, _num(parcels, "land_area_mu"), np.nan)
+    land_mu = np.where(freed, numbers(parcels, "land_area_mu"), np.nan)
     out = pd.DataFrame(
         {
-            "disposition": _series(choice, index, dtype="object"),
+            "disposition": pd.Series(choice, index, dtype="object"),
             "disposition_reasons": reasons,
-            "reclaim_candidate": _series(is_reclaim, index, dtype="bool"),
-            "buyback_candidate": _series(is_buyback, index, dtype="bool"),
-            "vacate_candidate": _series(is_vacate, index, dtype="bool"),
+            "reclaim_candidate": pd.Series(is_reclaim, index, dtype="bool"),
+            "buyback_candidate": pd.Series(is_buyback, index, dtype="bool"),
+            "vacate_candidate": pd.Series(is_vacate, index, dtype="bool"),
             "vacate_reasons": reasons.where(is_vacate, ""),
-            "densify_candidate": _series(is_densify, index, dtype="bool"),
+            "densify_candidate": pd.Series(is_densify, index, dtype="bool"),
             "target_far": dens["target_far"],
-            "potential_output_wan": _series(
-                land_mu * _benchmark(parcels, "output_wan"), index, dtype="float64"
+            "potential_output_wan": pd.Series(
+                land_mu * zone_benchmark(parcels, "output_wan"), index, dtype="float64"
             ),
-            "potential_tax_wan": _series(
-                land_mu * _benchmark(parcels, "tax_wan"), index, dtype="float64"
+            "potential_tax_wan": pd.Series(
+                land_mu * zone_benchmark(parcels, "tax_wan"), index, dtype="float64"
             ),
         },
         index=index,
@@ -420,23 +414,25 @@ def priority(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     >>> priority(p, load_rules()).tolist()
     [225.0, 200.0, nan, 150.0]
     """
-    bench = _benchmark(parcels, "tax_wan")
-    tax = np.nan_to_num(_num(parcels, "tax_wan"), nan=0.0)
-    shortfall = _num(parcels, "land_area_mu") * bench - tax
-    zone = _col(parcels, "zone_id").astype(object)
+    bench = zone_benchmark(parcels, "tax_wan")
+    tax = np.nan_to_num(numbers(parcels, "tax_wan"), nan=0.0)
+    shortfall = numbers(parcels, "land_area_mu") * bench - tax
+    zone = column(parcels, "zone_id").astype(object)
 
     def weight(table: Mapping[str, float]) -> np.ndarray:
         return np.asarray(zone.map(table).astype("float64").fillna(1.0), dtype="float64")
 
-    kind = _col(parcels, "disposition")
+    kind = column(parcels, "disposition")
     is_densify = np.asarray(kind.eq("densify").fillna(False), dtype=bool)
     value = np.where(
         is_densify,
-        _num(parcels, "est_extra_tax_wan") * weight(rules.priority.densify_zone_weights),
+        numbers(parcels, "est_extra_tax_wan") * weight(rules.priority.densify_zone_weights),
         shortfall * weight(rules.priority.zone_weights),
     )
     listed = np.asarray(kind.notna(), dtype=bool)
-    return _series(np.where(listed, value, np.nan), parcels.index, "priority", "float64")
+    return pd.Series(
+        np.where(listed, value, np.nan), parcels.index, name="priority", dtype="float64"
+    )
 
 
 def tiers(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
@@ -457,9 +453,9 @@ def tiers(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     untiered = set(rules.priority.untiered)
     frame = pd.DataFrame(
         {
-            "d": _col(parcels, "disposition").to_numpy(dtype=object),
-            "p": _num(parcels, "priority"),
-            "id": _col(parcels, "parcel_id").astype(str).to_numpy(),
+            "d": column(parcels, "disposition").to_numpy(dtype=object),
+            "p": numbers(parcels, "priority"),
+            "id": column(parcels, "parcel_id").astype(str).to_numpy(),
         }
     )
     listed = frame[frame["d"].notna()].sort_values(["d", "p", "id"], ascending=[True, False, True])

@@ -54,6 +54,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from lcgis.data.frame import boolean, column, numeric, ratio
 from lcgis.data.schema import M2_PER_MU
 from lcgis.errors import DataError
 from lcgis.rules import GROUPS, INDICATORS, EvaluationRules
@@ -129,29 +130,9 @@ _SEP = "；"
 # --------------------------------------------------------------------------- helpers
 
 
-def _num(ent: pd.DataFrame, column: str) -> pd.Series:
-    """Column as float64 (NA -> NaN); all NaN when the column is absent."""
-    if column not in ent.columns:
-        return pd.Series(np.nan, index=ent.index, dtype="float64")
-    return pd.to_numeric(ent[column], errors="coerce").astype("float64")
-
-
-def _flag(ent: pd.DataFrame, column: str) -> pd.Series:
-    """Column as nullable boolean; all NA when the column is absent."""
-    if column not in ent.columns:
-        return pd.Series(pd.NA, index=ent.index, dtype="boolean")
-    return ent[column].astype("boolean")
-
-
-def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    """num ÷ den where den > 0, else NaN (never inf)."""
-    out = num / den.where(den > 0)
-    return out.where(np.isfinite(out))
-
-
 def _land_mu(ent: pd.DataFrame) -> pd.Series:
     """Allocated land in 亩: land_area_mu, else land_area_m2 ÷ (10000/15)."""
-    return _num(ent, "land_area_mu").fillna(_num(ent, "land_area_m2") / M2_PER_MU)
+    return numeric(ent, "land_area_mu").fillna(numeric(ent, "land_area_m2") / M2_PER_MU)
 
 
 def _text(value: pd.Series | str, where: pd.Series) -> pd.Series:
@@ -211,20 +192,20 @@ def indicators(ent: pd.DataFrame) -> pd.DataFrame:
     np.True_
     """
     mu = _land_mu(ent)
-    tax = _num(ent, "tax_wan")
-    va = _num(ent, "value_added_wan")
-    revenue = _num(ent, "revenue_wan")
+    tax = numeric(ent, "tax_wan")
+    va = numeric(ent, "value_added_wan")
+    revenue = numeric(ent, "revenue_wan")
     cols = {
-        "tax_per_mu": _ratio(tax, mu),
-        "value_added_per_mu": _ratio(va, mu),
-        "value_added_per_energy": _ratio(va, _num(ent, "energy_tce")),
-        "value_added_per_emission": _ratio(va, _num(ent, "emission_t")),
-        "labor_productivity": _ratio(va, _num(ent, "employees")),
-        "rd_ratio": _ratio(_num(ent, "rd_wan"), revenue),
-        "tax_per_kwh": _ratio(tax * 10000.0, _num(ent, "electricity_kwh")),
-        "output_per_mu": _ratio(_num(ent, "output_wan"), mu),
-        "revenue_per_mu": _ratio(revenue, mu),
-        "tax_per_floor_m2": _ratio(tax * 10000.0, _num(ent, "occupied_floor_m2")),
+        "tax_per_mu": ratio(tax, mu),
+        "value_added_per_mu": ratio(va, mu),
+        "value_added_per_energy": ratio(va, numeric(ent, "energy_tce")),
+        "value_added_per_emission": ratio(va, numeric(ent, "emission_t")),
+        "labor_productivity": ratio(va, numeric(ent, "employees")),
+        "rd_ratio": ratio(numeric(ent, "rd_wan"), revenue),
+        "tax_per_kwh": ratio(tax * 10000.0, numeric(ent, "electricity_kwh")),
+        "output_per_mu": ratio(numeric(ent, "output_wan"), mu),
+        "revenue_per_mu": ratio(revenue, mu),
+        "tax_per_floor_m2": ratio(tax * 10000.0, numeric(ent, "occupied_floor_m2")),
     }
     return pd.DataFrame({k: cols[k] for k in INDICATORS}, index=ent.index)
 
@@ -239,9 +220,8 @@ def _weighted_indicators(rules: EvaluationRules) -> list[str]:
 
 
 def _production_start(work: pd.DataFrame) -> pd.Series:
-    if "production_start_date" not in work.columns:
-        return pd.Series(pd.NaT, index=work.index, dtype="datetime64[ns]")
-    start = pd.to_datetime(work["production_start_date"])
+    """``production_start_date`` as naive datetimes (NaT when missing or absent)."""
+    start = pd.to_datetime(column(work, "production_start_date", pd.NaT))
     if isinstance(start.dtype, pd.DatetimeTZDtype):
         start = start.dt.tz_localize(None)
     return start
@@ -262,8 +242,8 @@ def eval_groups(ent: pd.DataFrame, rules: EvaluationRules) -> pd.Series:
     >>> eval_groups(ent, load_rules().evaluation).tolist()
     ['small', 'above_scale', 'below_scale', 'small', 'small', 'below_scale']
     """
-    above = _flag(ent, "above_scale").fillna(False).astype(bool)
-    tenant = _flag(ent, "sf_tenant").fillna(False).astype(bool)
+    above = boolean(ent, "above_scale").fillna(False).astype(bool)
+    tenant = boolean(ent, "sf_tenant").fillna(False).astype(bool)
     enough = _land_mu(ent) >= rules.min_land_mu_below_scale - _EPS
     group = np.where(tenant, SMALL, np.where(above, ABOVE, np.where(~enough, SMALL, BELOW)))
     return pd.Series(group, index=ent.index, dtype="str", name="eval_group")
@@ -328,7 +308,7 @@ _PER_FLOOR = ("tax_per_floor_m2",)
 def _area_missing(work: pd.DataFrame, group: pd.Series, rules: EvaluationRules) -> pd.Series:
     """The land or floor area that the group's weighted indicators divide by is missing."""
     no_land = ~(_land_mu(work) > 0)
-    no_floor = ~(_num(work, "occupied_floor_m2") > 0)
+    no_floor = ~(numeric(work, "occupied_floor_m2") > 0)
     missing = pd.Series(False, index=work.index)
     for g in GROUPS:
         weighted = {i for i, w in rules.weights(g).items() if w > 0}
@@ -380,9 +360,9 @@ def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataF
     as_of_ts = pd.Timestamp(as_of)
 
     # ---- groups and scope
-    above_raw = _flag(work, "above_scale")
+    above_raw = boolean(work, "above_scale")
     group = eval_groups(work, rules)
-    exempt = _flag(work, "exempt").fillna(False).astype(bool)
+    exempt = boolean(work, "exempt").fillna(False).astype(bool)
     start = _production_start(work)
     months = round(rules.min_years_in_production * 12)
     if months > 0:
@@ -390,7 +370,7 @@ def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataF
     else:
         young = pd.Series(False, index=idx)
     t_class = exempt | young
-    figures = [_num(work, c) for c in ("output_wan", "tax_wan", "value_added_wan")]
+    figures = [numeric(work, c) for c in ("output_wan", "tax_wan", "value_added_wan")]
     no_data = pd.concat(figures, axis=1).isna().all(axis=1) & ~t_class
     no_land = _area_missing(work, group, rules) & ~t_class & ~no_data
     rated = ~t_class & ~no_data & ~no_land

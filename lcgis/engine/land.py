@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lcgis.data.frame import column, days, flag, is_one_of, numbers
 from lcgis.rules import INEFFICIENT_REASONS, Rules
 
 #: The whole reason vocabulary, in output order (the last three appear in vacate_reasons).
@@ -69,32 +70,6 @@ _PLACEHOLDER_DAY = np.datetime64("2000-01-01", "D")
 # --------------------------------------------------------------------------- helpers
 
 
-def _col(parcels: pd.DataFrame, name: str) -> pd.Series:
-    """Column ``name``, or an all-missing Series when the table lacks it."""
-    if name in parcels.columns:
-        return parcels[name]
-    return pd.Series(np.nan, index=parcels.index, dtype="float64")
-
-
-def _num(parcels: pd.DataFrame, name: str) -> np.ndarray:
-    """Column ``name`` as float64 (NaN for missing or non-numeric)."""
-    values = pd.Series(pd.to_numeric(_col(parcels, name), errors="coerce"))
-    return np.asarray(values.to_numpy(dtype="float64", na_value=np.nan))
-
-
-def _days(parcels: pd.DataFrame, name: str) -> np.ndarray:
-    """Column ``name`` as datetime64[D] (NaT for missing), time of day dropped."""
-    values = pd.to_datetime(_col(parcels, name), errors="coerce")
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_localize(None)
-    return np.asarray(values.to_numpy(dtype="datetime64[D]"))
-
-
-def _is(series: pd.Series, *values: str) -> np.ndarray:
-    """True where ``series`` equals one of ``values`` (missing → False)."""
-    return np.asarray(series.isin(values).fillna(False), dtype=bool)
-
-
 def _given(series: pd.Series) -> np.ndarray:
     """True where a text value is present and not blank."""
     text = series.astype("string").str.strip()
@@ -105,10 +80,10 @@ def _day(as_of: date) -> np.datetime64:
     return np.datetime64(pd.Timestamp(as_of).date(), "D")
 
 
-def _add_years(days: np.ndarray, years: np.ndarray) -> np.ndarray:
-    """``days`` + ``years`` calendar years; 29 Feb → 28 Feb in a common year (no NaT)."""
-    month = days.astype("datetime64[M]")
-    day0 = (days - month.astype("datetime64[D]")).astype(np.int64)
+def _add_years(start: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """``start`` + ``years`` calendar years; 29 Feb → 28 Feb in a common year (no NaT)."""
+    month = start.astype("datetime64[M]")
+    day0 = (start - month.astype("datetime64[D]")).astype(np.int64)
     target = month + (years.astype(np.int64) * 12).astype("timedelta64[M]")
     first = target.astype("datetime64[D]")
     month_days = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - first).astype(
@@ -164,11 +139,11 @@ def _by_prefix(codes: pd.Series, table: dict[str, float]) -> pd.Series:
     return pd.Series(out, index=codes.index, dtype="float64")
 
 
-def _join_codes(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
+def join_codes(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
     """';'-joined codes of the set flags, in the order of ``flags`` ('' when none)."""
     joined = np.full(len(index), "", dtype=object)
-    for code, flag in flags.items():
-        joined = joined + np.where(flag, code + ";", "")
+    for code, is_set in flags.items():
+        joined = joined + np.where(is_set, code + ";", "")
     return pd.Series(joined, index=index, dtype="str").str.rstrip(";")
 
 
@@ -193,9 +168,9 @@ def effective_min_far(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     [1.2, 0.7, 0.8, nan, 1.0, 0.8]
     """
     table = {str(k): float(v) for k, v in rules.land.min_far_by_industry.items()}
-    by_industry = _by_prefix(_col(parcels, "main_industry_code"), table)
+    by_industry = _by_prefix(column(parcels, "main_industry_code"), table)
     out = np.asarray(by_industry, dtype="float64")
-    given = _num(parcels, "min_far")
+    given = numbers(parcels, "min_far")
     out = np.where(np.isnan(given), out, given)
     default = np.nan if rules.land.default_min_far is None else rules.land.default_min_far
     out = np.where(np.isnan(out), default, out)
@@ -215,8 +190,8 @@ def undeveloped(parcels: pd.DataFrame) -> pd.Series:
     >>> undeveloped(p).tolist()
     [True, True, False, False]
     """
-    floor = np.nan_to_num(_num(parcels, "floor_area_m2"), nan=0.0)
-    footprint = np.nan_to_num(_num(parcels, "footprint_area_m2"), nan=0.0)
+    floor = np.nan_to_num(numbers(parcels, "floor_area_m2"), nan=0.0)
+    footprint = np.nan_to_num(numbers(parcels, "footprint_area_m2"), nan=0.0)
     return _series((floor <= 0) & (footprint <= 0), parcels.index, "undeveloped", "bool")
 
 
@@ -238,15 +213,15 @@ def zone_benchmark_per_mu(parcels: pd.DataFrame, value: str) -> pd.Series:
     >>> zone_benchmark_per_mu(p, "output_wan").tolist()
     [50.0, 50.0, 50.0, 20.0, 30.0]
     """
-    amount = _num(parcels, value)
-    land = _num(parcels, "land_area_mu")
+    amount = numbers(parcels, value)
+    land = numbers(parcels, "land_area_mu")
     has = ~np.isnan(amount) & (land > 0)
     per_mu_col = value.removesuffix("_wan") + "_per_mu"
     if per_mu_col in parcels.columns:
-        has &= ~np.isnan(_num(parcels, per_mu_col))
+        has &= ~np.isnan(numbers(parcels, per_mu_col))
     amount = np.where(has, amount, 0.0)
     land = np.where(has, land, 0.0)
-    zone = _col(parcels, "zone_id")
+    zone = column(parcels, "zone_id")
     sums = (
         pd.DataFrame({"zone": zone.to_numpy(), "v": amount, "l": land})
         .groupby("zone", dropna=True)[["v", "l"]]
@@ -259,11 +234,12 @@ def zone_benchmark_per_mu(parcels: pd.DataFrame, value: str) -> pd.Series:
     return _series(out, parcels.index, "zone_" + per_mu_col, "float64")
 
 
-def _benchmark(parcels: pd.DataFrame, value: str) -> np.ndarray:
-    """The zone benchmark column when the table carries it, else :func:`zone_benchmark_per_mu`."""
-    column = "zone_" + value.removesuffix("_wan") + "_per_mu"
-    if column in parcels.columns:
-        return _num(parcels, column)
+def zone_benchmark(parcels: pd.DataFrame, value: str) -> np.ndarray:
+    """The benchmark column (``zone_output_per_mu`` / ``zone_tax_per_mu``) when the table
+    carries it, else :func:`zone_benchmark_per_mu` computed from the table."""
+    name = "zone_" + value.removesuffix("_wan") + "_per_mu"
+    if name in parcels.columns:
+        return numbers(parcels, name)
     return np.asarray(zone_benchmark_per_mu(parcels, value), dtype="float64")
 
 
@@ -278,18 +254,18 @@ def _construction_state(parcels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, 
     no start date means started only when a suspension date is given, otherwise unknown.
     Suspended: status ``suspended``, or status missing and ``suspended_since`` given.
     """
-    status = _col(parcels, "construction_status")
+    status = column(parcels, "construction_status")
     no_status = np.asarray(status.isna(), dtype=bool)
-    has_start = ~np.isnat(_days(parcels, "actual_start_date"))
-    has_suspension = ~np.isnat(_days(parcels, "suspended_since"))
+    has_start = ~np.isnat(days(parcels, "actual_start_date"))
+    has_suspension = ~np.isnat(days(parcels, "suspended_since"))
     empty = np.asarray(undeveloped(parcels), dtype=bool)
-    not_started = _is(status, "not_started") | (no_status & ~has_start & empty)
+    not_started = is_one_of(status, "not_started") | (no_status & ~has_start & empty)
     started = (
-        _is(status, *_STARTED)
+        is_one_of(status, *_STARTED)
         | (no_status & has_start)
         | (no_status & ~has_start & ~empty & has_suspension)
     )
-    suspended = started & (_is(status, "suspended") | (no_status & has_suspension))
+    suspended = started & (is_one_of(status, "suspended") | (no_status & has_suspension))
     return not_started, started, suspended
 
 
@@ -343,15 +319,15 @@ def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
     today = _day(as_of)
     not_started, started, suspended = _construction_state(parcels)
 
-    clock_a = _days(parcels, "agreed_start_date")
-    clock_a = np.where(np.isnat(clock_a), _days(parcels, "grant_date"), clock_a)
+    clock_a = days(parcels, "agreed_start_date")
+    clock_a = np.where(np.isnat(clock_a), days(parcels, "grant_date"), clock_a)
     years_a = years_between(clock_a, today)
     idle_a, known_a = _at_least(years_a, r.not_started_years)
 
-    years_b = years_between(_days(parcels, "suspended_since"), today)
+    years_b = years_between(days(parcels, "suspended_since"), today)
     clock_b, clock_known = _at_least(years_b, r.suspended_years)
-    dev_low, dev_known = _below(_num(parcels, "developed_share"), r.developed_share_below)
-    inv_low, inv_known = _below(_num(parcels, "invested_share"), r.invested_share_below)
+    dev_low, dev_known = _below(numbers(parcels, "developed_share"), r.developed_share_below)
+    inv_low, inv_known = _below(numbers(parcels, "invested_share"), r.invested_share_below)
     # Kleene: low = dev_low OR inv_low; idle_b = suspended AND low AND clock.
     # A comparison that came out True had its input known (NaN compares False).
     low = dev_low | inv_low
@@ -365,20 +341,20 @@ def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
     value &= known
     years = np.where(value, np.where(not_started, years_a, years_b), np.nan)
 
-    government = value & np.asarray(_col(parcels, "government_delay").eq(True).fillna(False))
+    government = value & np.asarray(flag(parcels, "government_delay"))
     reclaim = value & ~government & (years >= r.reclaim_years)
     fee = value & ~government & ~reclaim & (years >= r.fee_years)
     action = np.full(len(parcels), None, dtype=object)
     action[fee] = "fee"
     action[reclaim] = "reclaim"
     action[government] = "government"
-    fee_wan = np.where(fee, r.fee_share * _num(parcels, "land_price_wan"), np.nan)
+    fee_wan = np.where(fee, r.fee_share * numbers(parcels, "land_price_wan"), np.nan)
 
     index = parcels.index
-    flag = pd.arrays.BooleanArray(value.astype(bool), ~known.astype(bool))
+    idle_flag = pd.arrays.BooleanArray(value.astype(bool), ~known.astype(bool))
     return pd.DataFrame(
         {
-            "idle": _series(flag, index, dtype="boolean"),
+            "idle": _series(idle_flag, index, dtype="boolean"),
             "idle_years": _series(years, index, dtype="float64"),
             "idle_action": _series(action, index, dtype="str"),
             "idle_fee_wan": _series(fee_wan, index, dtype="float64"),
@@ -407,27 +383,25 @@ def in_construction(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.Seri
     >>> in_construction(p, date(2025, 12, 31), load_rules()).tolist()
     [True, False, False, True]
     """
-    start = _days(parcels, "agreed_start_date")
+    start = days(parcels, "agreed_start_date")
     known = ~np.isnat(start)
     years = np.full(len(parcels), rules.construction.construction_years)
     by_start = np.where(known, _add_years(np.where(known, start, _PLACEHOLDER_DAY), years), start)
-    end = _days(parcels, "agreed_completion_date")
+    end = days(parcels, "agreed_completion_date")
     end = np.where(np.isnat(end), by_start, end)
     running = ~np.isnat(end) & (end > _day(as_of))
-    completed = _is(_col(parcels, "construction_status"), "completed")
-    if "idle" in parcels.columns:
-        is_idle = np.asarray(parcels["idle"].eq(True).fillna(False), dtype=bool)
-    else:
-        is_idle = np.asarray(idle(parcels, as_of, rules)["idle"].eq(True).fillna(False), dtype=bool)
+    completed = is_one_of(column(parcels, "construction_status"), "completed")
+    table = parcels if "idle" in parcels.columns else idle(parcels, as_of, rules)
+    is_idle = np.asarray(flag(table, "idle"))
     return _series(running & ~completed & ~is_idle, parcels.index, "in_construction", "bool")
 
 
 def granted(parcels: pd.DataFrame) -> np.ndarray:
     """Land that has been granted: a grant date, a land user or its credit code is given."""
     return (
-        ~np.isnat(_days(parcels, "grant_date"))
-        | _given(_col(parcels, "land_user"))
-        | _given(_col(parcels, "land_user_code"))
+        ~np.isnat(days(parcels, "grant_date"))
+        | _given(column(parcels, "land_user"))
+        | _given(column(parcels, "land_user_code"))
     )
 
 
@@ -441,9 +415,9 @@ def _industry_mismatch(parcels: pd.DataFrame) -> np.ndarray:
     industry.  Leading industries are separated by commas (also ，、;；/ or spaces).
     """
     n = len(parcels)
-    code = _two_digit(_col(parcels, "main_industry_code")).reset_index(drop=True)
+    code = _two_digit(column(parcels, "main_industry_code")).reset_index(drop=True)
     lists = (
-        _col(parcels, "zone_leading_industries")
+        column(parcels, "zone_leading_industries")
         .astype("string")
         .reset_index(drop=True)
         .str.split(r"[,，、;；/\s]+", regex=True)
@@ -465,56 +439,56 @@ def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[
     r = rules.inefficient
     n = len(parcels)
     off = np.zeros(n, dtype=bool)
-    far = _num(parcels, "far")
-    status = _col(parcels, "construction_status")
+    far = numbers(parcels, "far")
+    status = column(parcels, "construction_status")
     empty = np.asarray(undeveloped(parcels), dtype=bool)
     flags: dict[str, np.ndarray] = dict.fromkeys(INEFFICIENT_REASONS, off)
-    tax_3y = _num(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
+    tax_3y = numbers(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
 
     if r.far_below_min:
         flags["far_below_min"] = far < np.asarray(effective_min_far(parcels, rules))
     if r.far_utilization_below is not None:
-        flags["far_below_plan"] = _num(parcels, "far_utilization") < r.far_utilization_below
+        flags["far_below_plan"] = numbers(parcels, "far_utilization") < r.far_utilization_below
     if r.coverage_below_min:
-        flags["coverage_below_min"] = _num(parcels, "coverage") < rules.land.coverage_min
+        flags["coverage_below_min"] = numbers(parcels, "coverage") < rules.land.coverage_min
     if r.tax_per_mu_below is not None:
         flags["tax_per_mu_low"] = tax_3y < r.tax_per_mu_below
-    output = _num(parcels, "output_per_mu")
+    output = numbers(parcels, "output_per_mu")
     if r.output_per_mu_below is not None:
         flags["output_per_mu_low"] = output < r.output_per_mu_below
     if r.output_per_mu_below_zone_share is not None:
-        bench = r.output_per_mu_below_zone_share * _benchmark(parcels, "output_wan")
+        bench = r.output_per_mu_below_zone_share * zone_benchmark(parcels, "output_wan")
         flags["output_per_mu_low"] = flags["output_per_mu_low"] | (output < bench)
     if r.not_producing:
-        producing = _col(parcels, "producing")
+        producing = column(parcels, "producing")
         stopped = np.asarray(producing.eq(False).fillna(False), dtype=bool)
-        land_use = _col(parcels, "land_use")
-        productive = _is(land_use, *PRODUCTIVE_LAND_USES) | np.asarray(land_use.isna())
-        nobody = (_num(parcels, "n_occupants") == 0) & productive & (~empty | granted(parcels))
+        land_use = column(parcels, "land_use")
+        productive = is_one_of(land_use, *PRODUCTIVE_LAND_USES) | np.asarray(land_use.isna())
+        nobody = (numbers(parcels, "n_occupants") == 0) & productive & (~empty | granted(parcels))
         nobody &= _occupancy_known(parcels)
         flags["not_producing"] = stopped | nobody
     if r.small_parcel_mu_below is not None:
-        flags["small_parcel"] = _num(parcels, "land_area_mu") < r.small_parcel_mu_below
+        flags["small_parcel"] = numbers(parcels, "land_area_mu") < r.small_parcel_mu_below
     if r.industry_mismatch:
         flags["industry_mismatch"] = _industry_mismatch(parcels)
     if r.leased_share_above is not None:
-        leased = _num(parcels, "leased_floor_area_m2")
-        standard = np.asarray(_col(parcels, "standard_factory").eq(True).fillna(False), dtype=bool)
+        leased = numbers(parcels, "leased_floor_area_m2")
+        standard = np.asarray(flag(parcels, "standard_factory"))
         flags["mostly_leased"] = ~standard & (
-            leased > r.leased_share_above * _num(parcels, "occupied_floor_area_m2")
+            leased > r.leased_share_above * numbers(parcels, "occupied_floor_area_m2")
         )
     if r.completion_overdue_years is not None:
-        years = years_between(_days(parcels, "agreed_completion_date"), _day(as_of))
-        not_completed = _is(status, *_NOT_COMPLETED) | (np.asarray(status.isna()) & empty)
+        years = years_between(days(parcels, "agreed_completion_date"), _day(as_of))
+        not_completed = is_one_of(status, *_NOT_COMPLETED) | (np.asarray(status.isna()) & empty)
         flags["completion_overdue"] = (years >= r.completion_overdue_years) & not_completed
     if "in_construction" in parcels.columns:
-        building = np.asarray(parcels["in_construction"].eq(True).fillna(False), dtype=bool)
+        building = np.asarray(flag(parcels, "in_construction"))
         for code in NOT_TESTED_IN_CONSTRUCTION:
             flags[code] = flags[code] & ~building
-    land_use = _col(parcels, "land_use")
-    granted_vacant = _is(land_use, "vacant") & granted(parcels)
-    tested = _is(land_use, *r.land_uses) | np.asarray(land_use.isna()) | granted_vacant
-    return {code: flag & tested for code, flag in flags.items()}
+    land_use = column(parcels, "land_use")
+    granted_vacant = is_one_of(land_use, "vacant") & granted(parcels)
+    tested = is_one_of(land_use, *r.land_uses) | np.asarray(land_use.isna()) | granted_vacant
+    return {code: is_set & tested for code, is_set in flags.items()}
 
 
 def _occupancy_known(parcels: pd.DataFrame) -> bool:
@@ -523,7 +497,7 @@ def _occupancy_known(parcels: pd.DataFrame) -> bool:
     Without any occupancy data every parcel would look unoccupied; then the "no occupant"
     branch of ``not_producing`` is not applied.  (A missing ``n_occupants`` is unknown too.)
     """
-    return bool(np.nansum(_num(parcels, "n_occupants")) > 0)
+    return bool(np.nansum(numbers(parcels, "n_occupants")) > 0)
 
 
 def inefficient(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
@@ -563,11 +537,13 @@ def inefficient(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFram
     """
     flags = inefficient_flags(parcels, as_of, rules)
     index = parcels.index
-    out = pd.DataFrame({code: _series(flag, index, dtype="bool") for code, flag in flags.items()})
+    out = pd.DataFrame(
+        {code: _series(is_set, index, dtype="bool") for code, is_set in flags.items()}
+    )
     primary = [c for c in INEFFICIENT_REASONS if c not in rules.inefficient.secondary]
     out["inefficient"] = out[primary].any(axis=1)
     listed = out["inefficient"].to_numpy()
-    out["inefficient_reasons"] = _join_codes({c: f & listed for c, f in flags.items()}, index)
+    out["inefficient_reasons"] = join_codes({c: f & listed for c, f in flags.items()}, index)
     return out
 
 

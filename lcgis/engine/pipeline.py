@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from lcgis.data.frame import ratio
 from lcgis.data.io import Dataset
 from lcgis.data.validate import QualityReport, credit_codes_valid
 from lcgis.engine import candidates, evaluate, land, metrics
@@ -138,7 +139,7 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
         p["footprint_area_m2"], p["land_area_m2"], p["structure_area_m2"], p["yard_area_m2"]
     )
     p["coverage_kind"] = metrics.coverage_kind(p["structure_area_m2"], p["yard_area_m2"])
-    p["far_utilization"] = metrics.safe_ratio(p["far"], p["max_far"])
+    p["far_utilization"] = ratio(p["far"], p["max_far"])
     return _join_zones(p, ds, report, file)
 
 
@@ -473,9 +474,7 @@ def tax_history(
     p["n_years_3y"] = table.notna().sum(axis=1).astype(int) if not table.empty else 0
     prev = year - 1 if year is not None else None
     p["tax_per_mu_prev"] = table.get(prev, np.nan)
-    p["tax_per_mu_growth"] = metrics.safe_ratio(
-        p["tax_per_mu"] - p["tax_per_mu_prev"], p["tax_per_mu_prev"]
-    )
+    p["tax_per_mu_growth"] = ratio(p["tax_per_mu"] - p["tax_per_mu_prev"], p["tax_per_mu_prev"])
     return p
 
 

@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from lcgis.data.frame import flag
 from lcgis.data.io import Dataset
 from lcgis.engine import metrics
 from lcgis.engine.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
@@ -39,7 +40,6 @@ from lcgis.views.papers.common import (
     MASKED_NOTE,
     Policy,
     apply,
-    flag,
     masked_result,
     num,
     text,
