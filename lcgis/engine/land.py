@@ -17,7 +17,7 @@ Conventions where the rules are silent (the committee's GIS officer would expect
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -550,32 +550,38 @@ def inefficient(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFram
 # --------------------------------------------------------------------------- composition
 
 
-def assess_land(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
-    """The land columns of the output (data-contract §5), aligned on ``parcels``.
+#: A parcel table (plain or geographic): what goes in comes back out.
+Table = TypeVar("Table", bound=pd.DataFrame)
 
-    ``min_far`` (effective), ``undeveloped``, ``idle``, ``idle_years``, ``idle_action``,
-    ``idle_fee_wan``, ``inefficient``, ``inefficient_reasons``.
+
+def assess_land(parcels: Table, as_of: date, rules: Rules) -> Table:
+    """The parcel table with the land columns of rules.md §2–4 and §8 added (a copy).
+
+    In order, each test reading the ones before it: ``min_far_given`` (the input's) and
+    ``min_far`` (:func:`effective_min_far`), ``undeveloped``, the :func:`idle` columns,
+    ``in_construction``, then one column per :func:`inefficient` reason, ``inefficient`` and
+    ``inefficient_reasons``.
 
     >>> from lcgis.rules import load_rules
     >>> p = pd.DataFrame({"far": [0.0], "coverage": [0.0], "land_area_mu": [12.0],
     ...                   "floor_area_m2": [0.0], "footprint_area_m2": [0.0]})
     >>> out = assess_land(p, date(2025, 1, 1), load_rules())
-    >>> list(out.columns)  # doctest: +NORMALIZE_WHITESPACE
-    ['min_far', 'undeveloped', 'idle', 'idle_years', 'idle_action', 'idle_fee_wan',
-     'inefficient', 'inefficient_reasons']
+    >>> list(out.columns[5:12])  # doctest: +NORMALIZE_WHITESPACE
+    ['min_far_given', 'min_far', 'undeveloped', 'idle', 'idle_years', 'idle_action',
+     'idle_fee_wan']
     >>> bool(out.loc[0, "undeveloped"]), out.loc[0, "idle"], out.loc[0, "inefficient_reasons"]
     (True, <NA>, 'coverage_below_min')
     """
-    ineff = inefficient(parcels, as_of, rules)
-    return pd.concat(
-        [
-            effective_min_far(parcels, rules),
-            undeveloped(parcels),
-            idle(parcels, as_of, rules),
-            ineff[["inefficient", "inefficient_reasons"]],
-        ],
-        axis=1,
-    )
+    p = parcels.copy()
+    p["min_far_given"] = column(p, "min_far")
+    p["min_far"] = effective_min_far(p, rules)
+    p["undeveloped"] = undeveloped(p)
+    for col, values in idle(p, as_of, rules).items():
+        p[col] = values
+    p["in_construction"] = in_construction(p, as_of, rules)
+    for col, values in inefficient(p, as_of, rules).items():
+        p[col] = values
+    return p
 
 
 def describe_reasons(reasons: pd.Series, sep: str = "、") -> pd.Series:

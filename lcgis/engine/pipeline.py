@@ -282,7 +282,7 @@ def run(
     parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
     parcels = tax_history(parcels, ds, alloc, year, years)
     parcels["government_delay"] = parcels["parcel_id"].isin(set(government_delay))
-    parcels = apply_land_rules(parcels, rules, as_of)
+    parcels = land.assess_land(parcels, as_of, rules)
     parcels = apply_candidates(parcels, rules, as_of)
     step("片区汇总", 0.9)
     zones = zone_summary(parcels, ent, alloc, ds.zones)
@@ -422,21 +422,6 @@ def _parcel_figures(
     p["parcel_class"] = p["parcel_class"].astype("string")
     p["zone_output_per_mu"] = land.zone_benchmark_per_mu(p, "output_wan")
     p["zone_tax_per_mu"] = land.zone_benchmark_per_mu(p, "tax_wan")
-    return p
-
-
-def apply_land_rules(p: gpd.GeoDataFrame, rules: Rules, as_of: dt.date) -> gpd.GeoDataFrame:
-    """Effective min FAR, undeveloped, idle, in construction and inefficient columns
-    (rules.md §2–4, §8)."""
-    p = p.copy()
-    p["min_far_given"] = p["min_far"]
-    p["min_far"] = land.effective_min_far(p, rules)
-    p["undeveloped"] = land.undeveloped(p)
-    for col, values in land.idle(p, as_of, rules).items():
-        p[col] = values
-    p["in_construction"] = land.in_construction(p, as_of, rules)
-    for col, values in land.inefficient(p, as_of, rules).items():
-        p[col] = values
     return p
 
 
