@@ -187,15 +187,20 @@ class QualityReport:
 
 # --- 统一社会信用代码 (GB 32100-2015) -------------------------------------------------
 
-_CC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+#: The 31 characters of a 统一社会信用代码, in the order of their values.
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
-_CC_INDEX = {c: i for i, c in enumerate(_CC_CHARS)}
+_CC_INDEX = {c: i for i, c in enumerate(CREDIT_CODE_CHARS)}
 
 
 def credit_code_check_char(first17: str) -> str:
-    """The GB 32100-2015 check character for the first 17 characters of a code."""
+    """The GB 32100-2015 check character for the first 17 characters of a code.
+
+    >>> credit_code_check_char("91350100M000100Y4")
+    '3'
+    """
     total = sum(_CC_INDEX[c] * w for c, w in zip(first17, _CC_WEIGHTS, strict=True))
-    return _CC_CHARS[(31 - total % 31) % 31]
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
 def credit_code_valid(code: object) -> bool:
