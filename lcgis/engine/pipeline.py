@@ -7,8 +7,7 @@ measure (areas, buildings, zones) -> allocate land -> evaluate enterprises -> la
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from lcgis.data.io import Dataset
 from lcgis.data.validate import QualityReport, credit_codes_valid
 from lcgis.engine import candidates, evaluate, land, metrics
 from lcgis.errors import DataError, UsageError
+from lcgis.progress import Progress, Steps
 from lcgis.rules import Rules
 
 if TYPE_CHECKING:
@@ -35,9 +35,6 @@ ZONE_FIELDS = (
     "idle_mu", "inefficient_mu", "vacate_mu", "extra_floor_area_m2",
     "in_construction_mu", "reclaim_mu", "buyback_mu", "densify_mu",
 )  # fmt: skip
-
-#: Progress callback: (stage name in Chinese, share done 0–1).
-Progress = Callable[[str, float], None]
 
 
 @dataclass
@@ -263,8 +260,7 @@ def run(
     if ds.report.has_errors:
         raise DataError("数据有错误，未进行评价", ds.report)
     report = QualityReport(list(ds.report.issues))
-    timings: dict[str, float] = {}
-    step = _stepper(timings, progress)
+    step = Steps(progress)
     step("测量面积与建筑", 0.0)
     parcels = measure(ds, rules, report)
     year, years = choose_year(ds.enterprises, year)
@@ -299,24 +295,9 @@ def run(
         as_of=as_of,
         crs=ds.crs,
         history=history,
-        timings=timings,
+        timings=step.timings,
         files=dict(ds.files),
     )
-
-
-def _stepper(timings: dict[str, float], progress: Progress | None) -> Progress:
-    current = {"name": ""}
-    started = {"t": time.perf_counter()}
-
-    def step(name: str, share: float) -> None:
-        now = time.perf_counter()
-        if current["name"]:
-            timings[current["name"]] = now - started["t"]
-        current["name"], started["t"] = name, now
-        if progress is not None:
-            progress(name, share)
-
-    return step
 
 
 _LAND_COLUMNS = ["land_area_m2", "land_area_mu", "occupied_floor_m2", "parcel_ids", "sf_tenant"]

@@ -35,8 +35,7 @@ solver's status and MIP gap.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -68,13 +67,12 @@ from lcgis.plan.sites import (
     zone_key,
 )
 from lcgis.plan.sites import zone_names as _zone_names
+from lcgis.progress import Progress, Steps
 from lcgis.rules import RelocationRules
 
 if TYPE_CHECKING:
     from lcgis.engine.pipeline import Result
 
-#: Progress callback: (stage name in Chinese, share done 0–1).
-Progress = Callable[[str, float], None]
 #: Objective name -> money field (万元), and its Chinese name.
 OBJECTIVES = {"tax": "tax_wan", "output": "output_wan"}
 OBJECTIVE_ZH = {"tax": "税收", "output": "产值"}
@@ -418,8 +416,7 @@ def plan_parcels(
     if objective not in OBJECTIVES:
         raise UsageError(f"目标应为 tax(税收) 或 output(产值)：{objective}")
     _check_rules(rules)
-    t0 = time.perf_counter()
-    step = progress or (lambda name, share: None)
+    step = Steps(progress)
     report = QualityReport()
     parcels = parcels.reset_index(drop=True)
     movers = _checked(movers, parcels)
@@ -461,7 +458,7 @@ def plan_parcels(
         report=report,
     )
     step("完成", 1.0)
-    result.seconds = time.perf_counter() - t0
+    result.seconds = step.elapsed
     return result
 
 
