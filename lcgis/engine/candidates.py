@@ -1,9 +1,9 @@
 """Dispositions: 无偿收回, 收储改造, 腾笼换鸟 and 零地增资 (rules.md §5–6 and §8).
 
 Every parcel gets at most one disposition, in the precedence of rules.md §8:
-``reclaim`` (无偿收回, idle ≥ 2 years) > ``buyback`` (收储改造, 13号) > ``vacate`` (腾笼换鸟) >
-``densify`` (零地增资).  Each list is a shortlist: ranked by a priority and cut into tiers
-(近期 / 中期 / 储备).
+``reclaim`` (无偿收回, idle ≥ ``idle.reclaim_years``) > ``buyback`` (收储改造, 13号) >
+``vacate`` (腾笼换鸟) > ``densify`` (零地增资).  Each list is a shortlist: ranked by a priority
+and cut into tiers (近期 / 中期 / 储备).
 
 The functions take the parcel table after the land stage, i.e. carrying the columns of
 :mod:`lcgis.engine.land` (``undeveloped``, ``idle``, ``idle_action``, ``in_construction``,
@@ -50,7 +50,8 @@ DISPOSITION_REASON_LABELS: dict[str, str] = {
     "outside_validity": "评价基准日在13号文施行期外，按其口径参照",
 }
 
-#: Precision of extra floor areas (m²): float noise never decides the 500 m² threshold.
+#: Precision of extra floor areas (m²): float noise never decides the
+#: ``densify.min_extra_floor_area_m2`` threshold.
 _AREA_DECIMALS = 6
 
 
@@ -97,7 +98,8 @@ def _inefficient(parcels: pd.DataFrame) -> np.ndarray:
 
 
 def reclaim(parcels: pd.DataFrame, rules: Rules) -> np.ndarray:
-    """无偿收回: idle with ``idle_action == "reclaim"`` (idle ≥ 2 years, 53号令 第十四条).
+    """无偿收回: idle with ``idle_action == "reclaim"`` (idle ≥ ``idle.reclaim_years``, 53号令
+    第十四条).
 
     A 政府原因 review decision (``idle_action == "government"``) never reaches this list.
     """
@@ -108,8 +110,8 @@ def reclaim(parcels: pd.DataFrame, rules: Rules) -> np.ndarray:
 def buyback(parcels: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
     """收储改造 (泉政办规〔2025〕13号): the reason flags ``tax_per_mu_low`` and ``small_parcel``.
 
-    * ``tax_per_mu_low``: ``tax_per_mu_3y < buyback.tax_per_mu_below`` (5 万元/亩);
-    * ``small_parcel``: ``land_area_mu < buyback.small_parcel_mu_below`` (5 亩), an ordinary
+    * ``tax_per_mu_low``: ``tax_per_mu_3y < buyback.tax_per_mu_below`` (万元/亩);
+    * ``small_parcel``: ``land_area_mu < buyback.small_parcel_mu_below`` (亩), an ordinary
       project on built land;
 
     only on completed land (status ``completed``, or no status on built land: 13号 is about
@@ -148,7 +150,7 @@ def buyback(parcels: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
 
 def clock_passed(parcels: pd.DataFrame, as_of: date, rules: Rules) -> np.ndarray:
     """The development clock has run out: ``as_of`` ≥ agreed start date (else grant date)
-    + ``idle.not_started_years`` (1)."""
+    + ``idle.not_started_years``."""
     clock = days(parcels, "agreed_start_date")
     clock = np.where(np.isnat(clock), days(parcels, "grant_date"), clock)
     years = years_between(clock, np.datetime64(as_of, "D"))
@@ -196,9 +198,9 @@ def target_far(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     """FAR a parcel may rise to (rules.md §6, 泉政办规〔2025〕13号).
 
     ``max_far`` when given (and positive); else by the three-year tax per 亩
-    (``tax_per_mu_3y``, else ``tax_per_mu``): ``target_far_high`` (3.0) when tax ≥
-    ``tax_per_mu_high`` (20), ``target_far_mid`` (2.5) when tax ≥ ``tax_per_mu_min`` (5);
-    else NaN.
+    (``tax_per_mu_3y``, else ``tax_per_mu``): ``densify.target_far_high`` when tax ≥
+    ``densify.tax_per_mu_high``, ``densify.target_far_mid`` when tax ≥
+    ``densify.tax_per_mu_min``; else NaN.
 
     >>> from lcgis.rules import load_rules
     >>> p = pd.DataFrame({"max_far": [np.nan, np.nan, 2.0, np.nan, np.nan],
@@ -223,9 +225,10 @@ def densify(parcels: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """零地增资 eligibility (rules.md §8) with the floor area a parcel could add.
 
     * ``target_far``: see :func:`target_far` (kept for every parcel where computable);
-    * eligible when ``tax_per_mu_3y ≥ tax_per_mu_min`` (5), ``land_area_mu ≥ min_land_mu`` (5),
+    * eligible when ``tax_per_mu_3y ≥ densify.tax_per_mu_min``,
+      ``land_area_mu ≥ densify.min_land_mu``,
       ``parcel_class != "D"``, not idle, not undeveloped, not in construction,
-      ``target_far > far`` and extra ≥ ``min_extra_floor_area_m2`` (500);
+      ``target_far > far`` and extra ≥ ``densify.min_extra_floor_area_m2``;
     * ``extra_floor_area_m2 = (target_far − far) × land_area_m2`` (rounded to 1e-6 m²);
     * ``est_extra_output_wan = extra_floor_area_m2 × output_wan ÷ floor_area_m2`` and
       ``est_extra_tax_wan`` likewise (潜力上限: at today's intensity per m²).
@@ -302,7 +305,8 @@ def dispositions(parcels: pd.DataFrame, rules: Rules, as_of: date) -> pd.DataFra
     ``as_of`` lies outside 13号's validity window), the four flags ``*_candidate`` (each
     equal to ``disposition == …``), ``vacate_reasons`` (the reasons of the vacate parcels),
     the densify columns of :func:`densify` (kept for densify parcels only) and
-    ``potential_output_wan`` / ``potential_tax_wan`` = land × the zone's figure per 亩 for
+    ``potential_output_wan`` / ``potential_tax_wan`` = land × the zone's figure per 亩 (the
+    park's for a parcel outside every zone, :func:`~lcgis.engine.land.zone_benchmark`) for
     the parcels a disposition frees (潜力上限).
 
     Hand-worked: a 3/3/6 万元/亩 tax history averages 4 → 收储改造; a 4 亩 parcel at 12 万元/亩 →
@@ -400,9 +404,9 @@ def priority(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     On the disposal lists (无偿收回, 收储改造, 腾笼换鸟) the stake is
     ``land_area_mu × zone tax per 亩 − tax_wan`` (万元: what the land would yield at its zone's
     intensity beyond what it yields now; a missing tax counts as 0), times the zone's weight
-    in ``priority.zone_weights`` (the plan's order, 北 first).  On the 零地增资 list it is the
-    estimated extra tax ``est_extra_tax_wan`` (潜力上限) times ``priority.densify_zone_weights``
-    (中部片区 first: upgrading in place).  Zones not named weigh 1.  NaN without a disposition.
+    in ``priority.zone_weights``.  On the 零地增资 list it is the estimated extra tax
+    ``est_extra_tax_wan`` (潜力上限) times ``priority.densify_zone_weights``.  Zones not named
+    weigh 1.  NaN without a disposition.
 
     >>> from lcgis.rules import load_rules
     >>> p = pd.DataFrame({"disposition": ["vacate", "vacate", None, "densify"],

@@ -158,8 +158,8 @@ def effective_min_far(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     """Minimum FAR a parcel must reach (rules.md §2).
 
     ``min_far`` of the parcel when given; else ``rules.land.min_far_by_industry`` for the
-    longest matching prefix (3 or 2 digits) of ``main_industry_code`` (GB/T 4754-2017: 291
-    橡胶 0.8, 292 塑料 1.0); else ``rules.land.default_min_far`` (``false`` → NaN, no test).
+    longest matching prefix (3 or 2 digits) of ``main_industry_code`` (GB/T 4754-2017, e.g.
+    291 橡胶, 292 塑料); else ``rules.land.default_min_far`` (``false`` → NaN, no test).
 
     >>> from lcgis.rules import load_rules
     >>> p = pd.DataFrame({"min_far": [1.2, np.nan, np.nan, np.nan, np.nan, np.nan],
@@ -282,14 +282,15 @@ def _below(values: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray
 def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
     """闲置土地 at ``as_of`` (rules.md §3, 国土资源部令第53号).
 
-    * Not started and ``years_between(agreed_start_date, as_of) ≥ not_started_years`` (1)
+    * Not started and ``years_between(agreed_start_date, as_of) ≥ idle.not_started_years``
       → idle, ``idle_years`` = those years.  Without an agreed start date the clock runs from
       the ``grant_date`` (第二条: 未约定动工开发日期的，自合同生效之日起).
-    * Started, ``developed_share < 1/3`` or ``invested_share < 0.25``, and suspended with
-      ``years_between(suspended_since, as_of) ≥ suspended_years`` (1) → idle,
+    * Started, ``developed_share < idle.developed_share_below`` or ``invested_share <
+      idle.invested_share_below``, and suspended with
+      ``years_between(suspended_since, as_of) ≥ idle.suspended_years`` → idle,
       ``idle_years`` = years suspended.
-    * ``idle_action`` = ``reclaim`` when ``idle_years ≥ reclaim_years`` (2), else ``fee``
-      when ``≥ fee_years`` (1); ``idle_fee_wan = fee_share × land_price_wan`` (20%) for
+    * ``idle_action`` = ``reclaim`` when ``idle_years ≥ idle.reclaim_years``, else ``fee``
+      when ``≥ idle.fee_years``; ``idle_fee_wan = idle.fee_share × land_price_wan`` for
       ``fee`` parcels (NaN without a price, and for ``reclaim``: the land is taken back).
     * A parcel whose ``government_delay`` is true (a review decision with the reason
       政府原因, 第八条) stays idle but gets no fee and no 无偿收回: ``idle_action`` is
@@ -370,7 +371,7 @@ def in_construction(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.Seri
     """在建 (rules.md §8): inside the agreed construction period, not idle, not completed.
 
     The period ends on the ``agreed_completion_date``, else ``agreed_start_date`` +
-    ``construction.construction_years`` (2) calendar years; a parcel is in construction while
+    ``construction.construction_years`` calendar years; a parcel is in construction while
     ``as_of`` is before that end, its ``construction_status`` is not ``completed`` and it is
     not idle (``idle`` read from the table when present, else computed).  No dates → False.
 
@@ -505,26 +506,29 @@ def inefficient(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFram
 
     ============================  ============================================================
     far_below_min                 ``far < effective_min_far``
-    far_below_plan                ``far_utilization < far_utilization_below`` (off by default)
-    coverage_below_min            ``coverage < land.coverage_min`` (0.30)
-    tax_per_mu_low                ``tax_per_mu < tax_per_mu_below`` (5 万元/亩)
-    output_per_mu_low             ``output_per_mu < 0.5 × zone_output_per_mu``
+    far_below_plan                ``far_utilization < inefficient.far_utilization_below``
+    coverage_below_min            ``coverage < land.coverage_min``
+    tax_per_mu_low                ``tax_per_mu_3y < inefficient.tax_per_mu_below`` (万元/亩)
+    output_per_mu_low             ``output_per_mu < inefficient.output_per_mu_below``, or
+                                  ``< output_per_mu_below_zone_share × zone_output_per_mu``
     not_producing                 ``producing`` is False (occupants, none with output or tax),
                                   or a built industrial/warehouse parcel with no occupant
-    small_parcel                  ``land_area_mu < small_parcel_mu_below`` (5 亩)
+    small_parcel                  ``land_area_mu < inefficient.small_parcel_mu_below`` (亩)
     industry_mismatch             main occupant's 2-digit code not in zone_leading_industries
-    mostly_leased                 ``leased_floor_area_m2 > 0.5 × occupied_floor_area_m2``
-    completion_overdue            ``as_of ≥ agreed_completion_date + 2 years``, not completed
+    mostly_leased                 ``leased_floor_area_m2 > inefficient.leased_share_above ×
+                                  occupied_floor_area_m2`` (not in a standard factory)
+    completion_overdue            ``as_of ≥ agreed_completion_date +
+                                  inefficient.completion_overdue_years``, not completed
     ============================  ============================================================
 
     A reason whose inputs are missing is False; a reason switched off in the rules is never
-    set.  ``zone_output_per_mu`` is taken from the table when present, else computed by
-    :func:`zone_benchmark_per_mu`.  Land without any building is *undeveloped*, not
+    set.  ``zone_output_per_mu`` is read by :func:`zone_benchmark` (the park's figure for a
+    parcel outside every zone).  Land without any building is *undeveloped*, not
     ``not_producing``; "no occupant" is only applied when the table has occupancy at all.
     "Not completed": status not_started / under_construction / suspended, or status missing
-    on a parcel without building.  Only land uses in ``inefficient.land_uses`` (industrial,
-    warehouse; a missing use counts as industrial) and granted vacant land are tested.  A
-    ``secondary`` reason (industry_mismatch) never makes a parcel inefficient on its own.
+    on a parcel without building.  Only land uses in ``inefficient.land_uses`` (a missing use
+    counts as industrial) and granted vacant land are tested.  A reason listed in
+    ``inefficient.secondary`` never makes a parcel inefficient on its own.
     ``inefficient_reasons`` joins the set codes of inefficient parcels with ``;`` in the
     fixed order above ('' when none).
 

@@ -368,9 +368,7 @@ def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     frame["parcel_id"] = alloc["parcel_id"]
     g = frame.groupby("parcel_id", sort=False)
     out = g[list(cols)].sum(min_count=1)
-    active = (fig.get("output_wan", pd.Series(np.nan, index=alloc.index)).fillna(0) > 0) | (
-        fig.get("tax_wan", pd.Series(np.nan, index=alloc.index)).fillna(0) > 0
-    )
+    active = (numeric(fig, "output_wan") > 0) | (numeric(fig, "tax_wan") > 0)
     out["producing"] = active.groupby(alloc["parcel_id"]).any().astype("boolean")
     out["n_occupants"] = alloc.groupby("parcel_id")["credit_code"].nunique()
     order = alloc.sort_values("alloc_land_m2", ascending=False, na_position="last")
