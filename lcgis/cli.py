@@ -19,6 +19,7 @@ from lcgis.data.io import Dataset, read_dataset
 from lcgis.data.validate import QualityReport
 from lcgis.engine.pipeline import Result, run
 from lcgis.errors import DataError, LcgisError, RulesError, UsageError
+from lcgis.progress import print_progress
 from lcgis.review.cli import COMMANDS as REVIEW_COMMANDS
 from lcgis.review.cli import add_parsers as add_review_parsers
 from lcgis.rules import Rules, load_rules
@@ -119,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace) -> Dataset:
+def load_inputs(args: argparse.Namespace) -> Dataset:
+    """The dataset the command's input options name (``data`` when none)."""
     data_dir = args.data_dir
     explicit = any(getattr(args, k, None) for k in ("parcels",))
     if data_dir is None and not explicit:
@@ -135,20 +137,17 @@ def _load(args: argparse.Namespace) -> Dataset:
     )
 
 
-def _rules(args: argparse.Namespace) -> Rules:
+def rules_of(args: argparse.Namespace) -> Rules:
+    """The rules file of ``--rules``, else the default rules."""
     return load_rules(args.rules) if getattr(args, "rules", None) else load_rules()
-
-
-def _progress(name: str, share: float) -> None:
-    print(f"[{share:4.0%}] {name}", file=sys.stderr, flush=True)
 
 
 def _run(args: argparse.Namespace) -> Result:
 
     from lcgis.review.store import government_delay
 
-    rules = _rules(args)
-    ds = _load(args)
+    rules = rules_of(args)
+    ds = load_inputs(args)
     if ds.report.has_errors:
         raise DataError("数据有错误", ds.report)
     delayed = government_delay(rules.idle.government_reason, args.data_dir or "data")
@@ -157,13 +156,13 @@ def _run(args: argparse.Namespace) -> Result:
         rules,
         year=args.year,
         as_of=args.as_of,
-        progress=_progress,
+        progress=print_progress,
         government_delay=delayed,
     )
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    ds = _load(args)
+    ds = load_inputs(args)
     report = ds.report
     if not report.has_errors:
         from lcgis.engine.pipeline import measure
@@ -256,7 +255,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     exclude = read_parcel_ids(args.exclude, known, option="--exclude") if args.exclude else []
     rp = plan(
         result, movers, objective=args.objective, include=include, exclude=exclude,
-        time_limit_s=args.time_limit, progress=_progress,
+        time_limit_s=args.time_limit, progress=print_progress,
     )  # fmt: skip
     for issue in report.issues + rp.report.issues:
         print(issue.format(), file=sys.stderr)

@@ -20,11 +20,11 @@ the same data::
 The 18th character of a 统一社会信用代码 (GB 32100-2015) and the check character of the
 embedded 组织机构代码 (GB 11714-1997) are computed properly:
 
->>> credit_check_char("91350100M000100Y4")
-'3'
 >>> org_check_char("M000100Y")
 '4'
->>> is_valid_credit_code("91350100M000100Y43"), is_valid_credit_code("91350100M000100Y44")
+>>> credit_code_check_char("91350100M000100Y4")
+'3'
+>>> credit_code_valid("91350100M000100Y43"), credit_code_valid("91350100M000100Y44")
 (True, False)
 """
 
@@ -49,6 +49,7 @@ from shapely import affinity
 from shapely.geometry import Polygon
 
 from lcgis.data.schema import M2_PER_MU
+from lcgis.data.validate import CREDIT_CODE_CHARS, credit_code_check_char, credit_code_valid
 
 # ----------------------------------------------------------------------------------------
 # Constants
@@ -139,8 +140,7 @@ MAX_FAR_WEIGHTS = (0.06, 0.30, 0.10, 0.30, 0.08, 0.16)
 #: Number of deliberately invalid credit codes.
 N_INVALID_CODES = 5
 
-CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+#: Weights of the 组织机构代码 check character (GB 11714-1997).
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -313,34 +313,21 @@ def org_check_char(body8: str) -> str:
     return "X" if check == 10 else "0" if check == 11 else str(check)
 
 
-def credit_check_char(code17: str) -> str:
-    """18th (check) character of a 统一社会信用代码 from its first 17 (GB 32100-2015)."""
-    total = sum(CREDIT_CHARSET.index(c) * w for c, w in zip(code17, CREDIT_WEIGHTS, strict=True))
-    return CREDIT_CHARSET[(31 - total % 31) % 31]
-
-
-def is_valid_credit_code(code: str) -> bool:
-    """Whether ``code`` has 18 characters from the charset and the right check character."""
-    if len(code) != 18 or any(c not in CREDIT_CHARSET for c in code):
-        return False
-    return credit_check_char(code[:17]) == code[17]
-
-
 def _random_credit_code(rng: np.random.Generator, founded: int) -> str:
     """A valid credit code of a company registered in 泉州 (mostly 鲤城区 350502)."""
     region = str(rng.choice(["350502", "350500", "350503"], p=[0.86, 0.10, 0.04]))
     if founded >= 2016:  # codes issued since the reform start with MA
-        body = "MA" + "".join(rng.choice(list(CREDIT_CHARSET), size=6))
+        body = "MA" + "".join(rng.choice(list(CREDIT_CODE_CHARS), size=6))
     else:
         body = str(rng.choice(["15", "26", "58", "66", "69", "70", "73", "75", "77", "79"]))
         body += "".join(rng.choice(list("0123456789"), size=6))
     code17 = "91" + region + body + org_check_char(body)
-    return code17 + credit_check_char(code17)
+    return code17 + credit_code_check_char(code17)
 
 
 def _corrupt_code(code: str, rng: np.random.Generator) -> str:
     """The same code with a wrong check character (a typo as found in real registers)."""
-    wrong = [c for c in CREDIT_CHARSET if c != code[17]]
+    wrong = [c for c in CREDIT_CODE_CHARS if c != code[17]]
     return code[:17] + str(rng.choice(wrong))
 
 
@@ -1757,7 +1744,7 @@ def summarize(
         n_buildings=len(world.buildings),
         n_enterprises=int(codes.size),
         n_above_scale=int(latest["above_scale"].sum()),
-        n_invalid_codes=int((~codes.map(is_valid_credit_code)).sum()),
+        n_invalid_codes=int((~codes.map(credit_code_valid)).sum()),
         files=tuple(files),
     )
 

@@ -543,6 +543,24 @@ def test_output_benchmark_computed_when_column_absent() -> None:
     assert not inefficient(p, AS_OF, RULES)["output_per_mu_low"].any()
 
 
+def test_zone_benchmark_two_zones_and_a_parcel_outside() -> None:
+    p = pd.DataFrame(
+        {
+            "zone_id": ["n", "n", "s", "s", None],
+            "land_area_mu": [10.0, 30.0, 20.0, 5.0, 20.0],
+            "output_wan": [1200.0, 2000.0, 500.0, np.nan, 800.0],
+            "tax_wan": [100.0, 60.0, 50.0, np.nan, 40.0],
+        }
+    )
+    # n: 3200 / 40 = 80 and 160 / 40 = 4; s: 500 / 20 = 25 and 50 / 20 = 2.5 (the 5 亩
+    # without figures is left out but gets its zone's figure); outside every zone: the park,
+    # 4500 / 80 = 56.25 and 250 / 80 = 3.125
+    out = zone_benchmark_per_mu(p, "output_wan")
+    assert out.name == "zone_output_per_mu"
+    assert out.tolist() == [80.0, 80.0, 25.0, 25.0, 56.25]
+    assert zone_benchmark_per_mu(p, "tax_wan").tolist() == [4.0, 4.0, 2.5, 2.5, 3.125]
+
+
 def test_inefficient_does_not_mutate_input() -> None:
     p = frame(healthy(far=0.1), healthy())
     before = p.copy()

@@ -27,6 +27,7 @@ import pyproj
 import shapely
 
 from lcgis.data.crs import DISPLAY_CRS
+from lcgis.data.frame import ratio
 from lcgis.data.schema import FIELDS, NON_NEGATIVE
 from lcgis.vocab import ISSUE_LABELS, LAYER_LABELS, LEVEL_LABELS
 
@@ -174,15 +175,20 @@ class QualityReport:
 
 # --- 统一社会信用代码 (GB 32100-2015) -------------------------------------------------
 
-_CC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+#: The 31 characters of a 统一社会信用代码, in the order of their values.
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
-_CC_INDEX = {c: i for i, c in enumerate(_CC_CHARS)}
+_CC_INDEX = {c: i for i, c in enumerate(CREDIT_CODE_CHARS)}
 
 
 def credit_code_check_char(first17: str) -> str:
-    """The GB 32100-2015 check character for the first 17 characters of a code."""
+    """The GB 32100-2015 check character for the first 17 characters of a code.
+
+    >>> credit_code_check_char("91350100M000100Y4")
+    '3'
+    """
     total = sum(_CC_INDEX[c] * w for c, w in zip(first17, _CC_WEIGHTS, strict=True))
-    return _CC_CHARS[(31 - total % 31) % 31]
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
 def credit_code_valid(code: object) -> bool:
@@ -452,7 +458,7 @@ def check_overlaps(
         return
     common = shapely.area(shapely.intersection(shapes[left], shapes[right]))
     smaller = np.minimum(shapely.area(shapes[left]), shapely.area(shapes[right]))
-    share = np.divide(common, smaller, out=np.zeros_like(common), where=smaller > 0)
+    share = ratio(common, smaller, default=0.0)
     for level, mask, message, fix in (
         (
             "error",

@@ -1,9 +1,9 @@
 """Dispositions: 无偿收回, 收储改造, 腾笼换鸟 and 零地增资 (rules.md §5–6 and §8).
 
 Every parcel gets at most one disposition, in the precedence of rules.md §8:
-``reclaim`` (无偿收回, idle ≥ 2 years) > ``buyback`` (收储改造, 13号) > ``vacate`` (腾笼换鸟) >
-``densify`` (零地增资).  Each list is a shortlist: ranked by a priority and cut into tiers
-(近期 / 中期 / 储备).
+``reclaim`` (无偿收回, idle ≥ ``idle.reclaim_years``) > ``buyback`` (收储改造, 13号) >
+``vacate`` (腾笼换鸟) > ``densify`` (零地增资).  Each list is a shortlist: ranked by a priority
+and cut into tiers (近期 / 中期 / 储备).
 
 The functions take the parcel table after the land stage, i.e. carrying the columns of
 :mod:`lcgis.engine.land` (``undeveloped``, ``idle``, ``idle_action``, ``in_construction``,
@@ -20,29 +20,20 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from lcgis.data.frame import column, days, flag, is_one_of, numbers, ratio
 from lcgis.engine.land import (
-    _benchmark,
-    _col,
-    _days,
-    _is,
-    _join_codes,
-    _num,
-    _series,
     granted,
+    join_codes,
     undeveloped,
     years_between,
+    zone_benchmark,
 )
 from lcgis.rules import Rules
 from lcgis.vocab import DISPOSITIONS, INEFFICIENT_REASONS
 
-#: Precision of extra floor areas (m²): float noise never decides the 500 m² threshold.
+#: Precision of extra floor areas (m²): float noise never decides the
+#: ``densify.min_extra_floor_area_m2`` threshold.
 _AREA_DECIMALS = 6
-
-
-def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """``numerator / denominator``; NaN where the denominator is 0, negative or missing."""
-    ok = denominator > 0
-    return np.where(ok, numerator / np.where(ok, denominator, 1.0), np.nan)
 
 
 def _has_reason(reasons: pd.Series, code: str) -> np.ndarray:
@@ -51,36 +42,36 @@ def _has_reason(reasons: pd.Series, code: str) -> np.ndarray:
     return np.asarray(padded.str.contains(f";{code};", regex=False).fillna(False), dtype=bool)
 
 
-def _flag(parcels: pd.DataFrame, name: str) -> np.ndarray:
-    """A boolean column with missing (NA) read as False."""
-    return np.asarray(_col(parcels, name).eq(True).fillna(False), dtype=bool)
+def _true(parcels: pd.DataFrame, name: str) -> np.ndarray:
+    """:func:`~lcgis.data.frame.flag` as a plain array."""
+    return np.asarray(flag(parcels, name), dtype=bool)
 
 
 def _tax_3y(parcels: pd.DataFrame) -> np.ndarray:
     """Three-year tax per 亩 (``tax_per_mu_3y``), else the year's ``tax_per_mu``."""
-    return _num(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
+    return numbers(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
 
 
 def _eligible_land(parcels: pd.DataFrame, rules: Rules) -> np.ndarray:
     """Parcels that can get a disposition: a listed land use (missing counts as industrial),
     not in construction."""
-    land_use = _col(parcels, "land_use")
-    use_ok = _is(land_use, *rules.disposition.land_uses) | np.asarray(land_use.isna())
+    land_use = column(parcels, "land_use")
+    use_ok = is_one_of(land_use, *rules.disposition.land_uses) | np.asarray(land_use.isna())
     if "industrial" not in rules.disposition.land_uses:
         use_ok &= ~np.asarray(land_use.isna())
-    return use_ok & ~_flag(parcels, "in_construction")
+    return use_ok & ~_true(parcels, "in_construction")
 
 
 def _undeveloped(parcels: pd.DataFrame) -> np.ndarray:
     if "undeveloped" in parcels.columns:
-        return _flag(parcels, "undeveloped")
+        return _true(parcels, "undeveloped")
     return np.asarray(undeveloped(parcels), dtype=bool)
 
 
 def _inefficient(parcels: pd.DataFrame) -> np.ndarray:
     if "inefficient" in parcels.columns:
-        return _flag(parcels, "inefficient")
-    reasons = _col(parcels, "inefficient_reasons").astype("string").fillna("")
+        return _true(parcels, "inefficient")
+    reasons = column(parcels, "inefficient_reasons").astype("string").fillna("")
     return np.asarray(reasons.ne(""), dtype=bool)
 
 
@@ -88,19 +79,20 @@ def _inefficient(parcels: pd.DataFrame) -> np.ndarray:
 
 
 def reclaim(parcels: pd.DataFrame, rules: Rules) -> np.ndarray:
-    """无偿收回: idle with ``idle_action == "reclaim"`` (idle ≥ 2 years, 53号令 第十四条).
+    """无偿收回: idle with ``idle_action == "reclaim"`` (idle ≥ ``idle.reclaim_years``, 53号令
+    第十四条).
 
     A 政府原因 review decision (``idle_action == "government"``) never reaches this list.
     """
     del rules  # the years are decided by the idle test
-    return _is(_col(parcels, "idle_action"), "reclaim") & _flag(parcels, "idle")
+    return is_one_of(column(parcels, "idle_action"), "reclaim") & _true(parcels, "idle")
 
 
 def buyback(parcels: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
     """收储改造 (泉政办规〔2025〕13号): the reason flags ``tax_per_mu_low`` and ``small_parcel``.
 
-    * ``tax_per_mu_low``: ``tax_per_mu_3y < buyback.tax_per_mu_below`` (5 万元/亩);
-    * ``small_parcel``: ``land_area_mu < buyback.small_parcel_mu_below`` (5 亩), an ordinary
+    * ``tax_per_mu_low``: ``tax_per_mu_3y < buyback.tax_per_mu_below`` (万元/亩);
+    * ``small_parcel``: ``land_area_mu < buyback.small_parcel_mu_below`` (亩), an ordinary
       project on built land;
 
     only on completed land (status ``completed``, or no status on built land: 13号 is about
@@ -119,16 +111,18 @@ def buyback(parcels: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
     """
     r = rules.buyback
     n = len(parcels)
-    status = _col(parcels, "construction_status")
+    status = column(parcels, "construction_status")
     built = ~_undeveloped(parcels)
-    completed = _is(status, "completed") | (np.asarray(status.isna()) & built)
-    ok = _eligible_land(parcels, rules) & completed & ~_flag(parcels, "idle")
+    completed = is_one_of(status, "completed") | (np.asarray(status.isna()) & built)
+    ok = _eligible_land(parcels, rules) & completed & ~_true(parcels, "idle")
     if r.require_industrial_block:
-        ok &= ~np.asarray(_col(parcels, "in_industrial_block").eq(False).fillna(False), dtype=bool)
+        ok &= ~np.asarray(
+            column(parcels, "in_industrial_block").eq(False).fillna(False), dtype=bool
+        )
     off = np.zeros(n, dtype=bool)
     tax_low = _tax_3y(parcels) < r.tax_per_mu_below if r.tax_per_mu_below is not None else off
     small = (
-        (_num(parcels, "land_area_mu") < r.small_parcel_mu_below)
+        (numbers(parcels, "land_area_mu") < r.small_parcel_mu_below)
         if r.small_parcel_mu_below is not None
         else off
     )
@@ -137,9 +131,9 @@ def buyback(parcels: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
 
 def clock_passed(parcels: pd.DataFrame, as_of: date, rules: Rules) -> np.ndarray:
     """The development clock has run out: ``as_of`` ≥ agreed start date (else grant date)
-    + ``idle.not_started_years`` (1)."""
-    clock = _days(parcels, "agreed_start_date")
-    clock = np.where(np.isnat(clock), _days(parcels, "grant_date"), clock)
+    + ``idle.not_started_years``."""
+    clock = days(parcels, "agreed_start_date")
+    clock = np.where(np.isnat(clock), days(parcels, "grant_date"), clock)
     years = years_between(clock, np.datetime64(as_of, "D"))
     return np.asarray(years >= rules.idle.not_started_years, dtype=bool)
 
@@ -169,8 +163,8 @@ def vacate(parcels: pd.DataFrame, rules: Rules, as_of: date) -> dict[str, np.nda
     n = len(parcels)
     off = np.zeros(n, dtype=bool)
     base = _inefficient(parcels) & _eligible_land(parcels, rules)
-    class_d = _is(_col(parcels, "parcel_class"), "D") if r.class_d else off
-    is_idle = _flag(parcels, "idle") if r.idle else off
+    class_d = is_one_of(column(parcels, "parcel_class"), "D") if r.class_d else off
+    is_idle = _true(parcels, "idle") if r.idle else off
     empty = _undeveloped(parcels) & granted(parcels) & clock_passed(parcels, as_of, rules)
     tax_low = _tax_3y(parcels) < r.tax_per_mu_below if r.tax_per_mu_below is not None else off
     return {
@@ -185,9 +179,9 @@ def target_far(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     """FAR a parcel may rise to (rules.md §6, 泉政办规〔2025〕13号).
 
     ``max_far`` when given (and positive); else by the three-year tax per 亩
-    (``tax_per_mu_3y``, else ``tax_per_mu``): ``target_far_high`` (3.0) when tax ≥
-    ``tax_per_mu_high`` (20), ``target_far_mid`` (2.5) when tax ≥ ``tax_per_mu_min`` (5);
-    else NaN.
+    (``tax_per_mu_3y``, else ``tax_per_mu``): ``densify.target_far_high`` when tax ≥
+    ``densify.tax_per_mu_high``, ``densify.target_far_mid`` when tax ≥
+    ``densify.tax_per_mu_min``; else NaN.
 
     >>> from lcgis.rules import load_rules
     >>> p = pd.DataFrame({"max_far": [np.nan, np.nan, 2.0, np.nan, np.nan],
@@ -202,17 +196,20 @@ def target_far(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
         r.target_far_high,
         np.where(tax >= r.tax_per_mu_min, r.target_far_mid, np.nan),
     )
-    max_far = _num(parcels, "max_far")
-    return _series(np.where(max_far > 0, max_far, band), parcels.index, "target_far", "float64")
+    max_far = numbers(parcels, "max_far")
+    return pd.Series(
+        np.where(max_far > 0, max_far, band), parcels.index, name="target_far", dtype="float64"
+    )
 
 
 def densify(parcels: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """零地增资 eligibility (rules.md §8) with the floor area a parcel could add.
 
     * ``target_far``: see :func:`target_far` (kept for every parcel where computable);
-    * eligible when ``tax_per_mu_3y ≥ tax_per_mu_min`` (5), ``land_area_mu ≥ min_land_mu`` (5),
+    * eligible when ``tax_per_mu_3y ≥ densify.tax_per_mu_min``,
+      ``land_area_mu ≥ densify.min_land_mu``,
       ``parcel_class != "D"``, not idle, not undeveloped, not in construction,
-      ``target_far > far`` and extra ≥ ``min_extra_floor_area_m2`` (500);
+      ``target_far > far`` and extra ≥ ``densify.min_extra_floor_area_m2``;
     * ``extra_floor_area_m2 = (target_far − far) × land_area_m2`` (rounded to 1e-6 m²);
     * ``est_extra_output_wan = extra_floor_area_m2 × output_wan ÷ floor_area_m2`` and
       ``est_extra_tax_wan`` likewise (潜力上限: at today's intensity per m²).
@@ -241,32 +238,32 @@ def densify(parcels: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """
     r = rules.densify
     tax = _tax_3y(parcels)
-    far = _num(parcels, "far")
+    far = numbers(parcels, "far")
     target = np.asarray(target_far(parcels, rules), dtype="float64")
-    extra_all = np.round((target - far) * _num(parcels, "land_area_m2"), _AREA_DECIMALS)
-    not_d = ~_is(_col(parcels, "parcel_class"), "D")
+    extra_all = np.round((target - far) * numbers(parcels, "land_area_m2"), _AREA_DECIMALS)
+    not_d = ~is_one_of(column(parcels, "parcel_class"), "D")
     eligible = (
         (tax >= r.tax_per_mu_min)
-        & (_num(parcels, "land_area_mu") >= r.min_land_mu)
+        & (numbers(parcels, "land_area_mu") >= r.min_land_mu)
         & not_d
-        & ~_flag(parcels, "idle")
+        & ~_true(parcels, "idle")
         & ~_undeveloped(parcels)
         & _eligible_land(parcels, rules)
         & (target > far)
         & (extra_all >= r.min_extra_floor_area_m2)
     )
     extra = np.where(eligible, extra_all, np.nan)
-    floor = _num(parcels, "floor_area_m2")
-    output_per_m2 = _safe_ratio(_num(parcels, "output_wan"), floor)
-    tax_per_m2 = _safe_ratio(_num(parcels, "tax_wan"), floor)
+    floor = numbers(parcels, "floor_area_m2")
+    output_per_m2 = ratio(numbers(parcels, "output_wan"), floor)
+    tax_per_m2 = ratio(numbers(parcels, "tax_wan"), floor)
     index = parcels.index
     return pd.DataFrame(
         {
-            "densify_eligible": _series(eligible, index, dtype="bool"),
-            "target_far": _series(target, index, dtype="float64"),
-            "extra_floor_area_m2": _series(extra, index, dtype="float64"),
-            "est_extra_output_wan": _series(extra * output_per_m2, index, dtype="float64"),
-            "est_extra_tax_wan": _series(extra * tax_per_m2, index, dtype="float64"),
+            "densify_eligible": pd.Series(eligible, index, dtype="bool"),
+            "target_far": pd.Series(target, index, dtype="float64"),
+            "extra_floor_area_m2": pd.Series(extra, index, dtype="float64"),
+            "est_extra_output_wan": pd.Series(extra * output_per_m2, index, dtype="float64"),
+            "est_extra_tax_wan": pd.Series(extra * tax_per_m2, index, dtype="float64"),
         },
         index=index,
     )
@@ -289,7 +286,8 @@ def dispositions(parcels: pd.DataFrame, rules: Rules, as_of: date) -> pd.DataFra
     ``as_of`` lies outside 13号's validity window), the four flags ``*_candidate`` (each
     equal to ``disposition == …``), ``vacate_reasons`` (the reasons of the vacate parcels),
     the densify columns of :func:`densify` (kept for densify parcels only) and
-    ``potential_output_wan`` / ``potential_tax_wan`` = land × the zone's figure per 亩 for
+    ``potential_output_wan`` / ``potential_tax_wan`` = land × the zone's figure per 亩 (the
+    park's for a parcel outside every zone, :func:`~lcgis.engine.land.zone_benchmark`) for
     the parcels a disposition frees (潜力上限).
 
     Hand-worked: a 3/3/6 万元/亩 tax history averages 4 → 收储改造; a 4 亩 parcel at 12 万元/亩 →
@@ -344,31 +342,31 @@ def dispositions(parcels: pd.DataFrame, rules: Rules, as_of: date) -> pd.DataFra
         "undeveloped": vac["undeveloped"] & is_vacate,
         "far_headroom": is_densify,
     }
-    ineff_in = _col(parcels, "inefficient_reasons")
+    ineff_in = column(parcels, "inefficient_reasons")
     supporting = {
         code: _has_reason(ineff_in, code) & is_vacate & ~deciding.get(code, np.zeros(n, bool))
         for code in INEFFICIENT_REASONS
     }
     supporting["outside_validity"] = is_buyback & _validity_note(as_of, rules)
-    first, then = _join_codes(deciding, index), _join_codes(supporting, index)
+    first, then = join_codes(deciding, index), join_codes(supporting, index)
     reasons = (first + ";" + then).str.strip(";")
     freed = is_reclaim | is_buyback | is_vacate
-    land_mu = np.where(freed, _num(parcels, "land_area_mu"), np.nan)
+    land_mu = np.where(freed, numbers(parcels, "land_area_mu"), np.nan)
     out = pd.DataFrame(
         {
-            "disposition": _series(choice, index, dtype="object"),
+            "disposition": pd.Series(choice, index, dtype="object"),
             "disposition_reasons": reasons,
-            "reclaim_candidate": _series(is_reclaim, index, dtype="bool"),
-            "buyback_candidate": _series(is_buyback, index, dtype="bool"),
-            "vacate_candidate": _series(is_vacate, index, dtype="bool"),
+            "reclaim_candidate": pd.Series(is_reclaim, index, dtype="bool"),
+            "buyback_candidate": pd.Series(is_buyback, index, dtype="bool"),
+            "vacate_candidate": pd.Series(is_vacate, index, dtype="bool"),
             "vacate_reasons": reasons.where(is_vacate, ""),
-            "densify_candidate": _series(is_densify, index, dtype="bool"),
+            "densify_candidate": pd.Series(is_densify, index, dtype="bool"),
             "target_far": dens["target_far"],
-            "potential_output_wan": _series(
-                land_mu * _benchmark(parcels, "output_wan"), index, dtype="float64"
+            "potential_output_wan": pd.Series(
+                land_mu * zone_benchmark(parcels, "output_wan"), index, dtype="float64"
             ),
-            "potential_tax_wan": _series(
-                land_mu * _benchmark(parcels, "tax_wan"), index, dtype="float64"
+            "potential_tax_wan": pd.Series(
+                land_mu * zone_benchmark(parcels, "tax_wan"), index, dtype="float64"
             ),
         },
         index=index,
@@ -387,9 +385,9 @@ def priority(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     On the disposal lists (无偿收回, 收储改造, 腾笼换鸟) the stake is
     ``land_area_mu × zone tax per 亩 − tax_wan`` (万元: what the land would yield at its zone's
     intensity beyond what it yields now; a missing tax counts as 0), times the zone's weight
-    in ``priority.zone_weights`` (the plan's order, 北 first).  On the 零地增资 list it is the
-    estimated extra tax ``est_extra_tax_wan`` (潜力上限) times ``priority.densify_zone_weights``
-    (中部片区 first: upgrading in place).  Zones not named weigh 1.  NaN without a disposition.
+    in ``priority.zone_weights``.  On the 零地增资 list it is the estimated extra tax
+    ``est_extra_tax_wan`` (潜力上限) times ``priority.densify_zone_weights``.  Zones not named
+    weigh 1.  NaN without a disposition.
 
     >>> from lcgis.rules import load_rules
     >>> p = pd.DataFrame({"disposition": ["vacate", "vacate", None, "densify"],
@@ -401,23 +399,25 @@ def priority(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     >>> priority(p, load_rules()).tolist()
     [225.0, 200.0, nan, 150.0]
     """
-    bench = _benchmark(parcels, "tax_wan")
-    tax = np.nan_to_num(_num(parcels, "tax_wan"), nan=0.0)
-    shortfall = _num(parcels, "land_area_mu") * bench - tax
-    zone = _col(parcels, "zone_id").astype(object)
+    bench = zone_benchmark(parcels, "tax_wan")
+    tax = np.nan_to_num(numbers(parcels, "tax_wan"), nan=0.0)
+    shortfall = numbers(parcels, "land_area_mu") * bench - tax
+    zone = column(parcels, "zone_id").astype(object)
 
     def weight(table: Mapping[str, float]) -> np.ndarray:
         return np.asarray(zone.map(table).astype("float64").fillna(1.0), dtype="float64")
 
-    kind = _col(parcels, "disposition")
+    kind = column(parcels, "disposition")
     is_densify = np.asarray(kind.eq("densify").fillna(False), dtype=bool)
     value = np.where(
         is_densify,
-        _num(parcels, "est_extra_tax_wan") * weight(rules.priority.densify_zone_weights),
+        numbers(parcels, "est_extra_tax_wan") * weight(rules.priority.densify_zone_weights),
         shortfall * weight(rules.priority.zone_weights),
     )
     listed = np.asarray(kind.notna(), dtype=bool)
-    return _series(np.where(listed, value, np.nan), parcels.index, "priority", "float64")
+    return pd.Series(
+        np.where(listed, value, np.nan), parcels.index, name="priority", dtype="float64"
+    )
 
 
 def tiers(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
@@ -438,9 +438,9 @@ def tiers(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     untiered = set(rules.priority.untiered)
     frame = pd.DataFrame(
         {
-            "d": _col(parcels, "disposition").to_numpy(dtype=object),
-            "p": _num(parcels, "priority"),
-            "id": _col(parcels, "parcel_id").astype(str).to_numpy(),
+            "d": column(parcels, "disposition").to_numpy(dtype=object),
+            "p": numbers(parcels, "priority"),
+            "id": column(parcels, "parcel_id").astype(str).to_numpy(),
         }
     )
     listed = frame[frame["d"].notna()].sort_values(["d", "p", "id"], ascending=[True, False, True])

@@ -54,6 +54,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from lcgis.data.frame import boolean, column, numeric, ratio
 from lcgis.data.schema import M2_PER_MU
 from lcgis.errors import DataError
 from lcgis.rules import EvaluationRules
@@ -71,29 +72,9 @@ _SEP = "；"
 # --------------------------------------------------------------------------- helpers
 
 
-def _num(ent: pd.DataFrame, column: str) -> pd.Series:
-    """Column as float64 (NA -> NaN); all NaN when the column is absent."""
-    if column not in ent.columns:
-        return pd.Series(np.nan, index=ent.index, dtype="float64")
-    return pd.to_numeric(ent[column], errors="coerce").astype("float64")
-
-
-def _flag(ent: pd.DataFrame, column: str) -> pd.Series:
-    """Column as nullable boolean; all NA when the column is absent."""
-    if column not in ent.columns:
-        return pd.Series(pd.NA, index=ent.index, dtype="boolean")
-    return ent[column].astype("boolean")
-
-
-def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    """num ÷ den where den > 0, else NaN (never inf)."""
-    out = num / den.where(den > 0)
-    return out.where(np.isfinite(out))
-
-
 def _land_mu(ent: pd.DataFrame) -> pd.Series:
     """Allocated land in 亩: land_area_mu, else land_area_m2 ÷ (10000/15)."""
-    return _num(ent, "land_area_mu").fillna(_num(ent, "land_area_m2") / M2_PER_MU)
+    return numeric(ent, "land_area_mu").fillna(numeric(ent, "land_area_m2") / M2_PER_MU)
 
 
 def _text(value: pd.Series | str, where: pd.Series) -> pd.Series:
@@ -153,20 +134,20 @@ def indicators(ent: pd.DataFrame) -> pd.DataFrame:
     np.True_
     """
     mu = _land_mu(ent)
-    tax = _num(ent, "tax_wan")
-    va = _num(ent, "value_added_wan")
-    revenue = _num(ent, "revenue_wan")
+    tax = numeric(ent, "tax_wan")
+    va = numeric(ent, "value_added_wan")
+    revenue = numeric(ent, "revenue_wan")
     cols = {
-        "tax_per_mu": _ratio(tax, mu),
-        "value_added_per_mu": _ratio(va, mu),
-        "value_added_per_energy": _ratio(va, _num(ent, "energy_tce")),
-        "value_added_per_emission": _ratio(va, _num(ent, "emission_t")),
-        "labor_productivity": _ratio(va, _num(ent, "employees")),
-        "rd_ratio": _ratio(_num(ent, "rd_wan"), revenue),
-        "tax_per_kwh": _ratio(tax * 10000.0, _num(ent, "electricity_kwh")),
-        "output_per_mu": _ratio(_num(ent, "output_wan"), mu),
-        "revenue_per_mu": _ratio(revenue, mu),
-        "tax_per_floor_m2": _ratio(tax * 10000.0, _num(ent, "occupied_floor_m2")),
+        "tax_per_mu": ratio(tax, mu),
+        "value_added_per_mu": ratio(va, mu),
+        "value_added_per_energy": ratio(va, numeric(ent, "energy_tce")),
+        "value_added_per_emission": ratio(va, numeric(ent, "emission_t")),
+        "labor_productivity": ratio(va, numeric(ent, "employees")),
+        "rd_ratio": ratio(numeric(ent, "rd_wan"), revenue),
+        "tax_per_kwh": ratio(tax * 10000.0, numeric(ent, "electricity_kwh")),
+        "output_per_mu": ratio(numeric(ent, "output_wan"), mu),
+        "revenue_per_mu": ratio(revenue, mu),
+        "tax_per_floor_m2": ratio(tax * 10000.0, numeric(ent, "occupied_floor_m2")),
     }
     return pd.DataFrame({k: cols[k] for k in INDICATORS}, index=ent.index)
 
@@ -181,9 +162,8 @@ def _weighted_indicators(rules: EvaluationRules) -> list[str]:
 
 
 def _production_start(work: pd.DataFrame) -> pd.Series:
-    if "production_start_date" not in work.columns:
-        return pd.Series(pd.NaT, index=work.index, dtype="datetime64[ns]")
-    start = pd.to_datetime(work["production_start_date"])
+    """``production_start_date`` as naive datetimes (NaT when missing or absent)."""
+    start = pd.to_datetime(column(work, "production_start_date", pd.NaT))
     if isinstance(start.dtype, pd.DatetimeTZDtype):
         start = start.dt.tz_localize(None)
     return start
@@ -204,8 +184,8 @@ def eval_groups(ent: pd.DataFrame, rules: EvaluationRules) -> pd.Series:
     >>> eval_groups(ent, load_rules().evaluation).tolist()
     ['small', 'above_scale', 'below_scale', 'small', 'small', 'below_scale']
     """
-    above = _flag(ent, "above_scale").fillna(False).astype(bool)
-    tenant = _flag(ent, "sf_tenant").fillna(False).astype(bool)
+    above = boolean(ent, "above_scale").fillna(False).astype(bool)
+    tenant = boolean(ent, "sf_tenant").fillna(False).astype(bool)
     enough = _land_mu(ent) >= rules.min_land_mu_below_scale - _EPS
     group = np.where(tenant, SMALL, np.where(above, ABOVE, np.where(~enough, SMALL, BELOW)))
     return pd.Series(group, index=ent.index, dtype="str", name="eval_group")
@@ -270,7 +250,7 @@ _PER_FLOOR = ("tax_per_floor_m2",)
 def _area_missing(work: pd.DataFrame, group: pd.Series, rules: EvaluationRules) -> pd.Series:
     """The land or floor area that the group's weighted indicators divide by is missing."""
     no_land = ~(_land_mu(work) > 0)
-    no_floor = ~(_num(work, "occupied_floor_m2") > 0)
+    no_floor = ~(numeric(work, "occupied_floor_m2") > 0)
     missing = pd.Series(False, index=work.index)
     for g in GROUPS:
         weighted = {i for i, w in rules.weights(g).items() if w > 0}
@@ -317,115 +297,157 @@ def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataF
     '规上组第2名/共5家(前40%)，得分133.3'
     """
     work = ent.reset_index(drop=True)
-    idx = work.index
     ind = indicators(work)
-    as_of_ts = pd.Timestamp(as_of)
-
-    # ---- groups and scope
-    above_raw = _flag(work, "above_scale")
     group = eval_groups(work, rules)
-    exempt = _flag(work, "exempt").fillna(False).astype(bool)
-    start = _production_start(work)
-    months = round(rules.min_years_in_production * 12)
-    if months > 0:
-        young = (start + pd.DateOffset(months=months) > as_of_ts).fillna(False).astype(bool)
-    else:
-        young = pd.Series(False, index=idx)
-    t_class = exempt | young
-    figures = [_num(work, c) for c in ("output_wan", "tax_wan", "value_added_wan")]
-    no_data = pd.concat(figures, axis=1).isna().all(axis=1) & ~t_class
-    no_land = _area_missing(work, group, rules) & ~t_class & ~no_data
-    rated = ~t_class & ~no_data & ~no_land
-
-    years_txt = _fmt(rules.min_years_in_production)
-    unrated_reason = _join(
-        [
-            _text("不参评", exempt),
-            _text(f"投产不满{years_txt}年(投产日期" + start.dt.strftime("%Y-%m-%d") + ")", young),
-            _text(NO_DATA + "(产值、税收和增加值均未填报)", no_data),
-            _text(
-                pd.Series(
-                    np.where(group == SMALL, "缺少用地或使用建筑面积数据", "缺少用地数据"),
-                    index=idx,
-                    dtype="str",
-                )
-                + "，无法计算亩均指标",
-                no_land,
-            ),
-        ],
-        _SEP,
-    )
-
-    # ---- scores
-    scored, missing, score_notes = _scores(ind, group, rated, rules)
-    total = pd.Series(0.0, index=idx)
-    for name, col in scored.items():
-        if name.startswith("score_"):
-            total = total + col.fillna(0.0)
-    score = total.where(rated)
-
-    # ---- ranks and classes
-    rank = score.round(_RANK_DECIMALS).groupby(group).rank(method="min", ascending=False)
-    n_rated = rated.astype("float64").groupby(group).transform("sum")
-    enough = n_rated >= rules.min_group_size
-    n_in_group = n_rated.where(rated)
-    position = (rank / n_in_group).where(enough)
-    letters = np.select(
-        [rank <= share * n_in_group + _EPS for share in rules.class_shares], ["A", "B", "C"], "D"
-    )
-    cls = pd.Series(letters, index=idx, dtype="object").where(rated & enough, None)
-    cls = cls.where(~t_class, "T")
-
-    notes = _join(
-        [
-            _text("是否规上未填写，按规下企业评价", above_raw.isna()),
-            _text(
-                f"投产日期缺失，按投产已满{years_txt}年参评",
-                rated & start.isna() & ("production_start_date" in work.columns),
-            ),
-            score_notes.where(rated, ""),
-        ],
-        _SEP,
-    )
-    label = group.map(GROUP_LABELS)
-    rated_reason = (
-        label
-        + "组第"
-        + rank.astype("Int64").astype("str")
-        + "名/共"
-        + n_in_group.astype("Int64").astype("str")
-        + "家(前"
-        + _round_text(position * 100, 1)
-        + "%)，得分"
-        + score.round(1).astype("str")
-    )
-    small_reason = (
-        label
-        + "组参评企业不足"
-        + str(rules.min_group_size)
-        + "家("
-        + n_in_group.astype("Int64").astype("str")
-        + "家)，不分类"
-    )
-    reason = rated_reason.where(enough, small_reason).where(rated, unrated_reason)
-    reason = _join([reason, notes], _SEP)
-
-    added = pd.DataFrame({k: ind[k] for k in INDICATORS}, index=idx)
+    scope = _scope(work, group, rules, as_of)
+    scored, missing, score_notes = _scores(ind, group, scope.rated, rules)
+    score = _total(scored, scope.rated)
+    ranks = _ranks(score, group, scope.rated, rules)
+    notes = _notes(work, scope, score_notes, rules)
+    reason = _join([_reason(group, score, scope, ranks, rules), notes], _SEP)
+    added = pd.DataFrame({k: ind[k] for k in INDICATORS}, index=work.index)
     added["eval_group"] = group
     for name, col in scored.items():
         added[name] = col
     added["score"] = score
-    added["missing_indicators"] = missing.where(rated, "")
-    added["rank_in_group"] = rank.where(enough).astype("Int64")
-    added["n_in_group"] = n_in_group.astype("Int64")
-    added["position"] = position
-    added["class"] = cls
+    added["missing_indicators"] = missing.where(scope.rated, "")
+    added["rank_in_group"] = ranks.rank.where(ranks.enough).astype("Int64")
+    added["n_in_group"] = ranks.n_in_group.astype("Int64")
+    added["position"] = ranks.position
+    added["class"] = _classes(scope, ranks, rules)
     added["class_reason"] = reason
     added["notes"] = notes
     kept = work.drop(columns=[c for c in work.columns if c in added.columns])
     out = pd.concat([kept, added], axis=1)
     out.index = ent.index
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class _Scope:
+    """Who is rated: the reasons a firm is not (each a boolean Series on the firm index)."""
+
+    exempt: pd.Series
+    young: pd.Series
+    no_data: pd.Series
+    no_land: pd.Series
+    start: pd.Series
+
+    @property
+    def t_class(self) -> pd.Series:
+        """Class T: exempt or in production for too short a time."""
+        return self.exempt | self.young
+
+    @property
+    def rated(self) -> pd.Series:
+        """Rated: neither class T nor short of figures or land."""
+        return ~self.t_class & ~self.no_data & ~self.no_land
+
+
+def _too_young(start: pd.Series, rules: EvaluationRules, as_of: date) -> pd.Series:
+    """In production for less than ``min_years_in_production`` calendar years at ``as_of``."""
+    months = round(rules.min_years_in_production * 12)
+    if months <= 0:
+        return pd.Series(False, index=start.index)
+    return (start + pd.DateOffset(months=months) > pd.Timestamp(as_of)).fillna(False).astype(bool)
+
+
+def _scope(work: pd.DataFrame, group: pd.Series, rules: EvaluationRules, as_of: date) -> _Scope:
+    """Class T, no data and no land of every firm, each excluding the ones before."""
+    exempt = boolean(work, "exempt").fillna(False).astype(bool)
+    start = _production_start(work)
+    young = _too_young(start, rules, as_of)
+    t_class = exempt | young
+    figures = [numeric(work, c) for c in ("output_wan", "tax_wan", "value_added_wan")]
+    no_data = pd.concat(figures, axis=1).isna().all(axis=1) & ~t_class
+    no_land = _area_missing(work, group, rules) & ~t_class & ~no_data
+    return _Scope(exempt=exempt, young=young, no_data=no_data, no_land=no_land, start=start)
+
+
+def _total(scored: dict[str, pd.Series], rated: pd.Series) -> pd.Series:
+    """The sum of the indicator scores of each rated firm (NaN when not rated)."""
+    total = pd.Series(0.0, index=rated.index)
+    for name, col in scored.items():
+        if name.startswith("score_"):
+            total = total + col.fillna(0.0)
+    return total.where(rated)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Ranks:
+    """Rank within the group, rated firms of the group, whether it is big enough, position."""
+
+    rank: pd.Series
+    n_in_group: pd.Series
+    enough: pd.Series
+    position: pd.Series
+
+
+def _ranks(score: pd.Series, group: pd.Series, rated: pd.Series, rules: EvaluationRules) -> _Ranks:
+    """Rank by score within each group, best first, ties sharing the best rank."""
+    rank = score.round(_RANK_DECIMALS).groupby(group).rank(method="min", ascending=False)
+    n_rated = rated.astype("float64").groupby(group).transform("sum")
+    enough = n_rated >= rules.min_group_size
+    n_in_group = n_rated.where(rated)
+    position = (rank / n_in_group).where(enough)
+    return _Ranks(rank=rank, n_in_group=n_in_group, enough=enough, position=position)
+
+
+def _classes(scope: _Scope, ranks: _Ranks, rules: EvaluationRules) -> pd.Series:
+    """A/B/C/D by the rank's share of the group (``class_shares``), T, or None."""
+    cut = [ranks.rank <= share * ranks.n_in_group + _EPS for share in rules.class_shares]
+    letters = np.select(cut, ["A", "B", "C"], "D")
+    cls = pd.Series(letters, index=ranks.rank.index, dtype="object")
+    return cls.where(scope.rated & ranks.enough, None).where(~scope.t_class, "T")
+
+
+def _notes(
+    work: pd.DataFrame, scope: _Scope, score_notes: pd.Series, rules: EvaluationRules
+) -> pd.Series:
+    """The decisions taken where data was missing (above_scale, start date, indicators)."""
+    years_txt = _fmt(rules.min_years_in_production)
+    no_start = scope.rated & scope.start.isna() & ("production_start_date" in work.columns)
+    return _join(
+        [
+            _text("是否规上未填写，按规下企业评价", boolean(work, "above_scale").isna()),
+            _text(f"投产日期缺失，按投产已满{years_txt}年参评", no_start),
+            score_notes.where(scope.rated, ""),
+        ],
+        _SEP,
+    )
+
+
+def _unrated_reason(group: pd.Series, scope: _Scope, rules: EvaluationRules) -> pd.Series:
+    """Why a firm is not rated (不参评, 投产不满N年, no data, no land)."""
+    years_txt = _fmt(rules.min_years_in_production)
+    started = scope.start.dt.strftime("%Y-%m-%d")
+    no_area = np.where(group == SMALL, "缺少用地或使用建筑面积数据", "缺少用地数据")
+    return _join(
+        [
+            _text("不参评", scope.exempt),
+            _text(f"投产不满{years_txt}年(投产日期" + started + ")", scope.young),
+            _text(NO_DATA + "(产值、税收和增加值均未填报)", scope.no_data),
+            _text(
+                pd.Series(no_area, index=group.index, dtype="str") + "，无法计算亩均指标",
+                scope.no_land,
+            ),
+        ],
+        _SEP,
+    )
+
+
+def _reason(
+    group: pd.Series, score: pd.Series, scope: _Scope, ranks: _Ranks, rules: EvaluationRules
+) -> pd.Series:
+    """The class reason: the rank in the group, a group too small, or why not rated."""
+    label = group.map(GROUP_LABELS)
+    rank = ranks.rank.astype("Int64").astype("str")
+    n = ranks.n_in_group.astype("Int64").astype("str")
+    share = _round_text(ranks.position * 100, 1)
+    rated = label + "组第" + rank + "名/共" + n + "家(前" + share + "%)，得分"
+    rated = rated + score.round(1).astype("str")
+    small = label + "组参评企业不足" + str(rules.min_group_size) + "家(" + n + "家)，不分类"
+    return rated.where(ranks.enough, small).where(scope.rated, _unrated_reason(group, scope, rules))
 
 
 # --------------------------------------------------------------------------- years

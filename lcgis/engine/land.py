@@ -17,11 +17,12 @@ Conventions where the rules are silent (the committee's GIS officer would expect
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from lcgis.data.frame import column, days, flag, is_one_of, numbers
 from lcgis.rules import Rules
 from lcgis.vocab import INEFFICIENT_REASONS, REASON_LABELS
 
@@ -43,32 +44,6 @@ _PLACEHOLDER_DAY = np.datetime64("2000-01-01", "D")
 # --------------------------------------------------------------------------- helpers
 
 
-def _col(parcels: pd.DataFrame, name: str) -> pd.Series:
-    """Column ``name``, or an all-missing Series when the table lacks it."""
-    if name in parcels.columns:
-        return parcels[name]
-    return pd.Series(np.nan, index=parcels.index, dtype="float64")
-
-
-def _num(parcels: pd.DataFrame, name: str) -> np.ndarray:
-    """Column ``name`` as float64 (NaN for missing or non-numeric)."""
-    values = pd.Series(pd.to_numeric(_col(parcels, name), errors="coerce"))
-    return np.asarray(values.to_numpy(dtype="float64", na_value=np.nan))
-
-
-def _days(parcels: pd.DataFrame, name: str) -> np.ndarray:
-    """Column ``name`` as datetime64[D] (NaT for missing), time of day dropped."""
-    values = pd.to_datetime(_col(parcels, name), errors="coerce")
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_localize(None)
-    return np.asarray(values.to_numpy(dtype="datetime64[D]"))
-
-
-def _is(series: pd.Series, *values: str) -> np.ndarray:
-    """True where ``series`` equals one of ``values`` (missing → False)."""
-    return np.asarray(series.isin(values).fillna(False), dtype=bool)
-
-
 def _given(series: pd.Series) -> np.ndarray:
     """True where a text value is present and not blank."""
     text = series.astype("string").str.strip()
@@ -79,10 +54,10 @@ def _day(as_of: date) -> np.datetime64:
     return np.datetime64(pd.Timestamp(as_of).date(), "D")
 
 
-def _add_years(days: np.ndarray, years: np.ndarray) -> np.ndarray:
-    """``days`` + ``years`` calendar years; 29 Feb → 28 Feb in a common year (no NaT)."""
-    month = days.astype("datetime64[M]")
-    day0 = (days - month.astype("datetime64[D]")).astype(np.int64)
+def _add_years(start: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """``start`` + ``years`` calendar years; 29 Feb → 28 Feb in a common year (no NaT)."""
+    month = start.astype("datetime64[M]")
+    day0 = (start - month.astype("datetime64[D]")).astype(np.int64)
     target = month + (years.astype(np.int64) * 12).astype("timedelta64[M]")
     first = target.astype("datetime64[D]")
     month_days = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - first).astype(
@@ -138,11 +113,11 @@ def _by_prefix(codes: pd.Series, table: dict[str, float]) -> pd.Series:
     return pd.Series(out, index=codes.index, dtype="float64")
 
 
-def _join_codes(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
+def join_codes(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
     """';'-joined codes of the set flags, in the order of ``flags`` ('' when none)."""
     joined = np.full(len(index), "", dtype=object)
-    for code, flag in flags.items():
-        joined = joined + np.where(flag, code + ";", "")
+    for code, is_set in flags.items():
+        joined = joined + np.where(is_set, code + ";", "")
     return pd.Series(joined, index=index, dtype="str").str.rstrip(";")
 
 
@@ -157,8 +132,8 @@ def effective_min_far(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     """Minimum FAR a parcel must reach (rules.md §2).
 
     ``min_far`` of the parcel when given; else ``rules.land.min_far_by_industry`` for the
-    longest matching prefix (3 or 2 digits) of ``main_industry_code`` (GB/T 4754-2017: 291
-    橡胶 0.8, 292 塑料 1.0); else ``rules.land.default_min_far`` (``false`` → NaN, no test).
+    longest matching prefix (3 or 2 digits) of ``main_industry_code`` (GB/T 4754-2017, e.g.
+    291 橡胶, 292 塑料); else ``rules.land.default_min_far`` (``false`` → NaN, no test).
 
     >>> from lcgis.rules import load_rules
     >>> p = pd.DataFrame({"min_far": [1.2, np.nan, np.nan, np.nan, np.nan, np.nan],
@@ -167,9 +142,9 @@ def effective_min_far(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     [1.2, 0.7, 0.8, nan, 1.0, 0.8]
     """
     table = {str(k): float(v) for k, v in rules.land.min_far_by_industry.items()}
-    by_industry = _by_prefix(_col(parcels, "main_industry_code"), table)
+    by_industry = _by_prefix(column(parcels, "main_industry_code"), table)
     out = np.asarray(by_industry, dtype="float64")
-    given = _num(parcels, "min_far")
+    given = numbers(parcels, "min_far")
     out = np.where(np.isnan(given), out, given)
     default = np.nan if rules.land.default_min_far is None else rules.land.default_min_far
     out = np.where(np.isnan(out), default, out)
@@ -189,8 +164,8 @@ def undeveloped(parcels: pd.DataFrame) -> pd.Series:
     >>> undeveloped(p).tolist()
     [True, True, False, False]
     """
-    floor = np.nan_to_num(_num(parcels, "floor_area_m2"), nan=0.0)
-    footprint = np.nan_to_num(_num(parcels, "footprint_area_m2"), nan=0.0)
+    floor = np.nan_to_num(numbers(parcels, "floor_area_m2"), nan=0.0)
+    footprint = np.nan_to_num(numbers(parcels, "footprint_area_m2"), nan=0.0)
     return _series((floor <= 0) & (footprint <= 0), parcels.index, "undeveloped", "bool")
 
 
@@ -212,15 +187,15 @@ def zone_benchmark_per_mu(parcels: pd.DataFrame, value: str) -> pd.Series:
     >>> zone_benchmark_per_mu(p, "output_wan").tolist()
     [50.0, 50.0, 50.0, 20.0, 30.0]
     """
-    amount = _num(parcels, value)
-    land = _num(parcels, "land_area_mu")
+    amount = numbers(parcels, value)
+    land = numbers(parcels, "land_area_mu")
     has = ~np.isnan(amount) & (land > 0)
     per_mu_col = value.removesuffix("_wan") + "_per_mu"
     if per_mu_col in parcels.columns:
-        has &= ~np.isnan(_num(parcels, per_mu_col))
+        has &= ~np.isnan(numbers(parcels, per_mu_col))
     amount = np.where(has, amount, 0.0)
     land = np.where(has, land, 0.0)
-    zone = _col(parcels, "zone_id")
+    zone = column(parcels, "zone_id")
     sums = (
         pd.DataFrame({"zone": zone.to_numpy(), "v": amount, "l": land})
         .groupby("zone", dropna=True)[["v", "l"]]
@@ -233,11 +208,12 @@ def zone_benchmark_per_mu(parcels: pd.DataFrame, value: str) -> pd.Series:
     return _series(out, parcels.index, "zone_" + per_mu_col, "float64")
 
 
-def _benchmark(parcels: pd.DataFrame, value: str) -> np.ndarray:
-    """The zone benchmark column when the table carries it, else :func:`zone_benchmark_per_mu`."""
-    column = "zone_" + value.removesuffix("_wan") + "_per_mu"
-    if column in parcels.columns:
-        return _num(parcels, column)
+def zone_benchmark(parcels: pd.DataFrame, value: str) -> np.ndarray:
+    """The benchmark column (``zone_output_per_mu`` / ``zone_tax_per_mu``) when the table
+    carries it, else :func:`zone_benchmark_per_mu` computed from the table."""
+    name = "zone_" + value.removesuffix("_wan") + "_per_mu"
+    if name in parcels.columns:
+        return numbers(parcels, name)
     return np.asarray(zone_benchmark_per_mu(parcels, value), dtype="float64")
 
 
@@ -252,18 +228,18 @@ def _construction_state(parcels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, 
     no start date means started only when a suspension date is given, otherwise unknown.
     Suspended: status ``suspended``, or status missing and ``suspended_since`` given.
     """
-    status = _col(parcels, "construction_status")
+    status = column(parcels, "construction_status")
     no_status = np.asarray(status.isna(), dtype=bool)
-    has_start = ~np.isnat(_days(parcels, "actual_start_date"))
-    has_suspension = ~np.isnat(_days(parcels, "suspended_since"))
+    has_start = ~np.isnat(days(parcels, "actual_start_date"))
+    has_suspension = ~np.isnat(days(parcels, "suspended_since"))
     empty = np.asarray(undeveloped(parcels), dtype=bool)
-    not_started = _is(status, "not_started") | (no_status & ~has_start & empty)
+    not_started = is_one_of(status, "not_started") | (no_status & ~has_start & empty)
     started = (
-        _is(status, *_STARTED)
+        is_one_of(status, *_STARTED)
         | (no_status & has_start)
         | (no_status & ~has_start & ~empty & has_suspension)
     )
-    suspended = started & (_is(status, "suspended") | (no_status & has_suspension))
+    suspended = started & (is_one_of(status, "suspended") | (no_status & has_suspension))
     return not_started, started, suspended
 
 
@@ -280,14 +256,15 @@ def _below(values: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray
 def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
     """闲置土地 at ``as_of`` (rules.md §3, 国土资源部令第53号).
 
-    * Not started and ``years_between(agreed_start_date, as_of) ≥ not_started_years`` (1)
+    * Not started and ``years_between(agreed_start_date, as_of) ≥ idle.not_started_years``
       → idle, ``idle_years`` = those years.  Without an agreed start date the clock runs from
       the ``grant_date`` (第二条: 未约定动工开发日期的，自合同生效之日起).
-    * Started, ``developed_share < 1/3`` or ``invested_share < 0.25``, and suspended with
-      ``years_between(suspended_since, as_of) ≥ suspended_years`` (1) → idle,
+    * Started, ``developed_share < idle.developed_share_below`` or ``invested_share <
+      idle.invested_share_below``, and suspended with
+      ``years_between(suspended_since, as_of) ≥ idle.suspended_years`` → idle,
       ``idle_years`` = years suspended.
-    * ``idle_action`` = ``reclaim`` when ``idle_years ≥ reclaim_years`` (2), else ``fee``
-      when ``≥ fee_years`` (1); ``idle_fee_wan = fee_share × land_price_wan`` (20%) for
+    * ``idle_action`` = ``reclaim`` when ``idle_years ≥ idle.reclaim_years``, else ``fee``
+      when ``≥ idle.fee_years``; ``idle_fee_wan = idle.fee_share × land_price_wan`` for
       ``fee`` parcels (NaN without a price, and for ``reclaim``: the land is taken back).
     * A parcel whose ``government_delay`` is true (a review decision with the reason
       政府原因, 第八条) stays idle but gets no fee and no 无偿收回: ``idle_action`` is
@@ -317,15 +294,15 @@ def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
     today = _day(as_of)
     not_started, started, suspended = _construction_state(parcels)
 
-    clock_a = _days(parcels, "agreed_start_date")
-    clock_a = np.where(np.isnat(clock_a), _days(parcels, "grant_date"), clock_a)
+    clock_a = days(parcels, "agreed_start_date")
+    clock_a = np.where(np.isnat(clock_a), days(parcels, "grant_date"), clock_a)
     years_a = years_between(clock_a, today)
     idle_a, known_a = _at_least(years_a, r.not_started_years)
 
-    years_b = years_between(_days(parcels, "suspended_since"), today)
+    years_b = years_between(days(parcels, "suspended_since"), today)
     clock_b, clock_known = _at_least(years_b, r.suspended_years)
-    dev_low, dev_known = _below(_num(parcels, "developed_share"), r.developed_share_below)
-    inv_low, inv_known = _below(_num(parcels, "invested_share"), r.invested_share_below)
+    dev_low, dev_known = _below(numbers(parcels, "developed_share"), r.developed_share_below)
+    inv_low, inv_known = _below(numbers(parcels, "invested_share"), r.invested_share_below)
     # Kleene: low = dev_low OR inv_low; idle_b = suspended AND low AND clock.
     # A comparison that came out True had its input known (NaN compares False).
     low = dev_low | inv_low
@@ -339,20 +316,20 @@ def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
     value &= known
     years = np.where(value, np.where(not_started, years_a, years_b), np.nan)
 
-    government = value & np.asarray(_col(parcels, "government_delay").eq(True).fillna(False))
+    government = value & np.asarray(flag(parcels, "government_delay"))
     reclaim = value & ~government & (years >= r.reclaim_years)
     fee = value & ~government & ~reclaim & (years >= r.fee_years)
     action = np.full(len(parcels), None, dtype=object)
     action[fee] = "fee"
     action[reclaim] = "reclaim"
     action[government] = "government"
-    fee_wan = np.where(fee, r.fee_share * _num(parcels, "land_price_wan"), np.nan)
+    fee_wan = np.where(fee, r.fee_share * numbers(parcels, "land_price_wan"), np.nan)
 
     index = parcels.index
-    flag = pd.arrays.BooleanArray(value.astype(bool), ~known.astype(bool))
+    idle_flag = pd.arrays.BooleanArray(value.astype(bool), ~known.astype(bool))
     return pd.DataFrame(
         {
-            "idle": _series(flag, index, dtype="boolean"),
+            "idle": _series(idle_flag, index, dtype="boolean"),
             "idle_years": _series(years, index, dtype="float64"),
             "idle_action": _series(action, index, dtype="str"),
             "idle_fee_wan": _series(fee_wan, index, dtype="float64"),
@@ -368,7 +345,7 @@ def in_construction(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.Seri
     """在建 (rules.md §8): inside the agreed construction period, not idle, not completed.
 
     The period ends on the ``agreed_completion_date``, else ``agreed_start_date`` +
-    ``construction.construction_years`` (2) calendar years; a parcel is in construction while
+    ``construction.construction_years`` calendar years; a parcel is in construction while
     ``as_of`` is before that end, its ``construction_status`` is not ``completed`` and it is
     not idle (``idle`` read from the table when present, else computed).  No dates → False.
 
@@ -381,27 +358,25 @@ def in_construction(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.Seri
     >>> in_construction(p, date(2025, 12, 31), load_rules()).tolist()
     [True, False, False, True]
     """
-    start = _days(parcels, "agreed_start_date")
+    start = days(parcels, "agreed_start_date")
     known = ~np.isnat(start)
     years = np.full(len(parcels), rules.construction.construction_years)
     by_start = np.where(known, _add_years(np.where(known, start, _PLACEHOLDER_DAY), years), start)
-    end = _days(parcels, "agreed_completion_date")
+    end = days(parcels, "agreed_completion_date")
     end = np.where(np.isnat(end), by_start, end)
     running = ~np.isnat(end) & (end > _day(as_of))
-    completed = _is(_col(parcels, "construction_status"), "completed")
-    if "idle" in parcels.columns:
-        is_idle = np.asarray(parcels["idle"].eq(True).fillna(False), dtype=bool)
-    else:
-        is_idle = np.asarray(idle(parcels, as_of, rules)["idle"].eq(True).fillna(False), dtype=bool)
+    completed = is_one_of(column(parcels, "construction_status"), "completed")
+    table = parcels if "idle" in parcels.columns else idle(parcels, as_of, rules)
+    is_idle = np.asarray(flag(table, "idle"))
     return _series(running & ~completed & ~is_idle, parcels.index, "in_construction", "bool")
 
 
 def granted(parcels: pd.DataFrame) -> np.ndarray:
     """Land that has been granted: a grant date, a land user or its credit code is given."""
     return (
-        ~np.isnat(_days(parcels, "grant_date"))
-        | _given(_col(parcels, "land_user"))
-        | _given(_col(parcels, "land_user_code"))
+        ~np.isnat(days(parcels, "grant_date"))
+        | _given(column(parcels, "land_user"))
+        | _given(column(parcels, "land_user_code"))
     )
 
 
@@ -415,9 +390,9 @@ def _industry_mismatch(parcels: pd.DataFrame) -> np.ndarray:
     industry.  Leading industries are separated by commas (also ，、;；/ or spaces).
     """
     n = len(parcels)
-    code = _two_digit(_col(parcels, "main_industry_code")).reset_index(drop=True)
+    code = _two_digit(column(parcels, "main_industry_code")).reset_index(drop=True)
     lists = (
-        _col(parcels, "zone_leading_industries")
+        column(parcels, "zone_leading_industries")
         .astype("string")
         .reset_index(drop=True)
         .str.split(r"[,，、;；/\s]+", regex=True)
@@ -439,56 +414,56 @@ def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[
     r = rules.inefficient
     n = len(parcels)
     off = np.zeros(n, dtype=bool)
-    far = _num(parcels, "far")
-    status = _col(parcels, "construction_status")
+    far = numbers(parcels, "far")
+    status = column(parcels, "construction_status")
     empty = np.asarray(undeveloped(parcels), dtype=bool)
     flags: dict[str, np.ndarray] = dict.fromkeys(INEFFICIENT_REASONS, off)
-    tax_3y = _num(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
+    tax_3y = numbers(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
 
     if r.far_below_min:
         flags["far_below_min"] = far < np.asarray(effective_min_far(parcels, rules))
     if r.far_utilization_below is not None:
-        flags["far_below_plan"] = _num(parcels, "far_utilization") < r.far_utilization_below
+        flags["far_below_plan"] = numbers(parcels, "far_utilization") < r.far_utilization_below
     if r.coverage_below_min:
-        flags["coverage_below_min"] = _num(parcels, "coverage") < rules.land.coverage_min
+        flags["coverage_below_min"] = numbers(parcels, "coverage") < rules.land.coverage_min
     if r.tax_per_mu_below is not None:
         flags["tax_per_mu_low"] = tax_3y < r.tax_per_mu_below
-    output = _num(parcels, "output_per_mu")
+    output = numbers(parcels, "output_per_mu")
     if r.output_per_mu_below is not None:
         flags["output_per_mu_low"] = output < r.output_per_mu_below
     if r.output_per_mu_below_zone_share is not None:
-        bench = r.output_per_mu_below_zone_share * _benchmark(parcels, "output_wan")
+        bench = r.output_per_mu_below_zone_share * zone_benchmark(parcels, "output_wan")
         flags["output_per_mu_low"] = flags["output_per_mu_low"] | (output < bench)
     if r.not_producing:
-        producing = _col(parcels, "producing")
+        producing = column(parcels, "producing")
         stopped = np.asarray(producing.eq(False).fillna(False), dtype=bool)
-        land_use = _col(parcels, "land_use")
-        productive = _is(land_use, *PRODUCTIVE_LAND_USES) | np.asarray(land_use.isna())
-        nobody = (_num(parcels, "n_occupants") == 0) & productive & (~empty | granted(parcels))
+        land_use = column(parcels, "land_use")
+        productive = is_one_of(land_use, *PRODUCTIVE_LAND_USES) | np.asarray(land_use.isna())
+        nobody = (numbers(parcels, "n_occupants") == 0) & productive & (~empty | granted(parcels))
         nobody &= _occupancy_known(parcels)
         flags["not_producing"] = stopped | nobody
     if r.small_parcel_mu_below is not None:
-        flags["small_parcel"] = _num(parcels, "land_area_mu") < r.small_parcel_mu_below
+        flags["small_parcel"] = numbers(parcels, "land_area_mu") < r.small_parcel_mu_below
     if r.industry_mismatch:
         flags["industry_mismatch"] = _industry_mismatch(parcels)
     if r.leased_share_above is not None:
-        leased = _num(parcels, "leased_floor_area_m2")
-        standard = np.asarray(_col(parcels, "standard_factory").eq(True).fillna(False), dtype=bool)
+        leased = numbers(parcels, "leased_floor_area_m2")
+        standard = np.asarray(flag(parcels, "standard_factory"))
         flags["mostly_leased"] = ~standard & (
-            leased > r.leased_share_above * _num(parcels, "occupied_floor_area_m2")
+            leased > r.leased_share_above * numbers(parcels, "occupied_floor_area_m2")
         )
     if r.completion_overdue_years is not None:
-        years = years_between(_days(parcels, "agreed_completion_date"), _day(as_of))
-        not_completed = _is(status, *_NOT_COMPLETED) | (np.asarray(status.isna()) & empty)
+        years = years_between(days(parcels, "agreed_completion_date"), _day(as_of))
+        not_completed = is_one_of(status, *_NOT_COMPLETED) | (np.asarray(status.isna()) & empty)
         flags["completion_overdue"] = (years >= r.completion_overdue_years) & not_completed
     if "in_construction" in parcels.columns:
-        building = np.asarray(parcels["in_construction"].eq(True).fillna(False), dtype=bool)
+        building = np.asarray(flag(parcels, "in_construction"))
         for code in NOT_TESTED_IN_CONSTRUCTION:
             flags[code] = flags[code] & ~building
-    land_use = _col(parcels, "land_use")
-    granted_vacant = _is(land_use, "vacant") & granted(parcels)
-    tested = _is(land_use, *r.land_uses) | np.asarray(land_use.isna()) | granted_vacant
-    return {code: flag & tested for code, flag in flags.items()}
+    land_use = column(parcels, "land_use")
+    granted_vacant = is_one_of(land_use, "vacant") & granted(parcels)
+    tested = is_one_of(land_use, *r.land_uses) | np.asarray(land_use.isna()) | granted_vacant
+    return {code: is_set & tested for code, is_set in flags.items()}
 
 
 def _occupancy_known(parcels: pd.DataFrame) -> bool:
@@ -497,7 +472,7 @@ def _occupancy_known(parcels: pd.DataFrame) -> bool:
     Without any occupancy data every parcel would look unoccupied; then the "no occupant"
     branch of ``not_producing`` is not applied.  (A missing ``n_occupants`` is unknown too.)
     """
-    return bool(np.nansum(_num(parcels, "n_occupants")) > 0)
+    return bool(np.nansum(numbers(parcels, "n_occupants")) > 0)
 
 
 def inefficient(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
@@ -505,26 +480,29 @@ def inefficient(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFram
 
     ============================  ============================================================
     far_below_min                 ``far < effective_min_far``
-    far_below_plan                ``far_utilization < far_utilization_below`` (off by default)
-    coverage_below_min            ``coverage < land.coverage_min`` (0.30)
-    tax_per_mu_low                ``tax_per_mu < tax_per_mu_below`` (5 万元/亩)
-    output_per_mu_low             ``output_per_mu < 0.5 × zone_output_per_mu``
+    far_below_plan                ``far_utilization < inefficient.far_utilization_below``
+    coverage_below_min            ``coverage < land.coverage_min``
+    tax_per_mu_low                ``tax_per_mu_3y < inefficient.tax_per_mu_below`` (万元/亩)
+    output_per_mu_low             ``output_per_mu < inefficient.output_per_mu_below``, or
+                                  ``< output_per_mu_below_zone_share × zone_output_per_mu``
     not_producing                 ``producing`` is False (occupants, none with output or tax),
                                   or a built industrial/warehouse parcel with no occupant
-    small_parcel                  ``land_area_mu < small_parcel_mu_below`` (5 亩)
+    small_parcel                  ``land_area_mu < inefficient.small_parcel_mu_below`` (亩)
     industry_mismatch             main occupant's 2-digit code not in zone_leading_industries
-    mostly_leased                 ``leased_floor_area_m2 > 0.5 × occupied_floor_area_m2``
-    completion_overdue            ``as_of ≥ agreed_completion_date + 2 years``, not completed
+    mostly_leased                 ``leased_floor_area_m2 > inefficient.leased_share_above ×
+                                  occupied_floor_area_m2`` (not in a standard factory)
+    completion_overdue            ``as_of ≥ agreed_completion_date +
+                                  inefficient.completion_overdue_years``, not completed
     ============================  ============================================================
 
     A reason whose inputs are missing is False; a reason switched off in the rules is never
-    set.  ``zone_output_per_mu`` is taken from the table when present, else computed by
-    :func:`zone_benchmark_per_mu`.  Land without any building is *undeveloped*, not
+    set.  ``zone_output_per_mu`` is read by :func:`zone_benchmark` (the park's figure for a
+    parcel outside every zone).  Land without any building is *undeveloped*, not
     ``not_producing``; "no occupant" is only applied when the table has occupancy at all.
     "Not completed": status not_started / under_construction / suspended, or status missing
-    on a parcel without building.  Only land uses in ``inefficient.land_uses`` (industrial,
-    warehouse; a missing use counts as industrial) and granted vacant land are tested.  A
-    ``secondary`` reason (industry_mismatch) never makes a parcel inefficient on its own.
+    on a parcel without building.  Only land uses in ``inefficient.land_uses`` (a missing use
+    counts as industrial) and granted vacant land are tested.  A reason listed in
+    ``inefficient.secondary`` never makes a parcel inefficient on its own.
     ``inefficient_reasons`` joins the set codes of inefficient parcels with ``;`` in the
     fixed order above ('' when none).
 
@@ -537,43 +515,51 @@ def inefficient(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFram
     """
     flags = inefficient_flags(parcels, as_of, rules)
     index = parcels.index
-    out = pd.DataFrame({code: _series(flag, index, dtype="bool") for code, flag in flags.items()})
+    out = pd.DataFrame(
+        {code: _series(is_set, index, dtype="bool") for code, is_set in flags.items()}
+    )
     primary = [c for c in INEFFICIENT_REASONS if c not in rules.inefficient.secondary]
     out["inefficient"] = out[primary].any(axis=1)
     listed = out["inefficient"].to_numpy()
-    out["inefficient_reasons"] = _join_codes({c: f & listed for c, f in flags.items()}, index)
+    out["inefficient_reasons"] = join_codes({c: f & listed for c, f in flags.items()}, index)
     return out
 
 
 # --------------------------------------------------------------------------- composition
 
 
-def assess_land(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
-    """The land columns of the output (data-contract §5), aligned on ``parcels``.
+#: A parcel table (plain or geographic): what goes in comes back out.
+Table = TypeVar("Table", bound=pd.DataFrame)
 
-    ``min_far`` (effective), ``undeveloped``, ``idle``, ``idle_years``, ``idle_action``,
-    ``idle_fee_wan``, ``inefficient``, ``inefficient_reasons``.
+
+def assess_land(parcels: Table, as_of: date, rules: Rules) -> Table:
+    """The parcel table with the land columns of rules.md §2–4 and §8 added (a copy).
+
+    In order, each test reading the ones before it: ``min_far_given`` (the input's) and
+    ``min_far`` (:func:`effective_min_far`), ``undeveloped``, the :func:`idle` columns,
+    ``in_construction``, then one column per :func:`inefficient` reason, ``inefficient`` and
+    ``inefficient_reasons``.
 
     >>> from lcgis.rules import load_rules
     >>> p = pd.DataFrame({"far": [0.0], "coverage": [0.0], "land_area_mu": [12.0],
     ...                   "floor_area_m2": [0.0], "footprint_area_m2": [0.0]})
     >>> out = assess_land(p, date(2025, 1, 1), load_rules())
-    >>> list(out.columns)  # doctest: +NORMALIZE_WHITESPACE
-    ['min_far', 'undeveloped', 'idle', 'idle_years', 'idle_action', 'idle_fee_wan',
-     'inefficient', 'inefficient_reasons']
+    >>> list(out.columns[5:12])  # doctest: +NORMALIZE_WHITESPACE
+    ['min_far_given', 'min_far', 'undeveloped', 'idle', 'idle_years', 'idle_action',
+     'idle_fee_wan']
     >>> bool(out.loc[0, "undeveloped"]), out.loc[0, "idle"], out.loc[0, "inefficient_reasons"]
     (True, <NA>, 'coverage_below_min')
     """
-    ineff = inefficient(parcels, as_of, rules)
-    return pd.concat(
-        [
-            effective_min_far(parcels, rules),
-            undeveloped(parcels),
-            idle(parcels, as_of, rules),
-            ineff[["inefficient", "inefficient_reasons"]],
-        ],
-        axis=1,
-    )
+    p = parcels.copy()
+    p["min_far_given"] = column(p, "min_far")
+    p["min_far"] = effective_min_far(p, rules)
+    p["undeveloped"] = undeveloped(p)
+    for col, values in idle(p, as_of, rules).items():
+        p[col] = values
+    p["in_construction"] = in_construction(p, as_of, rules)
+    for col, values in inefficient(p, as_of, rules).items():
+        p[col] = values
+    return p
 
 
 def describe_reasons(reasons: pd.Series, sep: str = "、") -> pd.Series:

@@ -18,6 +18,7 @@ import pyproj
 import shapely
 
 from lcgis.data.crs import is_area_safe
+from lcgis.data.frame import numeric, ratio
 from lcgis.data.schema import M2_PER_MU
 from lcgis.rules import MeasureRules
 
@@ -67,23 +68,13 @@ def area_mismatch(registered_m2: pd.Series, measured_m2: pd.Series, share: float
     return out.astype("boolean").mask(reg.isna()).rename("area_mismatch")
 
 
-def safe_ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    """num ÷ den, empty (NaN) where den is 0 or missing: never 0 for unknown, never inf.
-
-    >>> safe_ratio(pd.Series([3.0, 1.0, 1.0]), pd.Series([2.0, 0.0, np.nan])).tolist()
-    [1.5, nan, nan]
-    """
-    den = den.astype(float)
-    return num.astype(float) / den.where(den > 0)
-
-
 def far(floor_area_m2: pd.Series, land_area_m2: pd.Series) -> pd.Series:
     """容积率 FAR = floor area ÷ land area (empty when land is 0 or unknown).
 
     >>> far(pd.Series([13333.3333]), pd.Series([6666.66665])).round(3).tolist()
     [2.0]
     """
-    return safe_ratio(floor_area_m2, land_area_m2).rename("far")
+    return ratio(floor_area_m2, land_area_m2).rename("far")
 
 
 def coverage(
@@ -104,7 +95,7 @@ def coverage(
     for extra in (structure_area_m2, yard_area_m2):
         if extra is not None:
             total = total + extra.astype(float).fillna(0.0)
-    return safe_ratio(total, land_area_m2).rename("coverage")
+    return ratio(total, land_area_m2).rename("coverage")
 
 
 def coverage_kind(structure_area_m2: pd.Series, yard_area_m2: pd.Series) -> pd.Series:
@@ -125,7 +116,7 @@ def per_mu(value_wan: pd.Series, land_area_mu: pd.Series) -> pd.Series:
     >>> per_mu(pd.Series([150.0, 5.0]), pd.Series([10.0, 0.0])).tolist()
     [15.0, nan]
     """
-    return safe_ratio(value_wan, land_area_mu)
+    return ratio(value_wan, land_area_mu)
 
 
 # --- buildings --------------------------------------------------------------------------------
@@ -148,19 +139,14 @@ def building_floor_area(buildings: gpd.GeoDataFrame, rules: MeasureRules) -> pd.
     ([200.0, 200.0, 200.0, 100.0], [False, False, False, True])
     """
     fp = pd.Series(shapely.area(shapes(buildings.geometry)), index=buildings.index)
-    col = lambda name: (  # noqa: E731 - a small accessor for optional columns
-        buildings[name].astype(float)
-        if name in buildings
-        else pd.Series(np.nan, index=buildings.index)
-    )
-    floors, height, given = col("floors"), col("height_m"), col("floor_area_m2")
+    floors, height, given = (numeric(buildings, c) for c in ("floors", "height_m", "floor_area_m2"))
     floors = floors.where(floors > 0)
     step = rules.double_storey_height_m
     from_height = np.ceil(height / step).clip(lower=1)
     storeys = floors.fillna(from_height)
     assumed = storeys.isna() & given.isna()
     storeys = storeys.fillna(1.0)
-    real_floors = floors.fillna(safe_ratio(given, fp).round().clip(lower=1)).fillna(1.0)
+    real_floors = floors.fillna(ratio(given, fp).round().clip(lower=1)).fillna(1.0)
     tall = (height / real_floors > step) & (floors.notna() | given.notna())
     base = given.fillna(fp * storeys)
     counted = base * np.where(tall, 2.0, 1.0)
@@ -191,7 +177,7 @@ def building_parts(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd
     inside = shapely.within(bgeom, pgeom)  # most buildings: no overlay needed
     part = whole.copy()
     part[~inside] = shapely.area(shapely.intersection(bgeom[~inside], pgeom[~inside]))
-    share = np.divide(part, whole, out=np.zeros_like(part), where=whole > 0)
+    share = ratio(part, whole, default=0.0)
     out = pd.DataFrame({"building": b_idx, "parcel": p_idx, "part_m2": part, "share": share})
     return out[out["part_m2"] > 0].reset_index(drop=True)
 
@@ -276,23 +262,14 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
     if "on_standard_factory" not in occ:
         occ["on_standard_factory"] = False
     occ["on_standard_factory"] = occ["on_standard_factory"].astype("boolean").fillna(False)
-    given = (
-        occ["land_area_m2"].astype(float)
-        if "land_area_m2" in occ
-        else pd.Series(np.nan, index=occ.index)
-    )
-    flr = (
-        occ["floor_area_m2"].astype(float)
-        if "floor_area_m2" in occ
-        else pd.Series(np.nan, index=occ.index)
-    )
-    via_floor = safe_ratio(flr, occ["parcel_far"])
+    given, flr = numeric(occ, "land_area_m2"), numeric(occ, "floor_area_m2")
+    via_floor = ratio(flr, occ["parcel_far"])
     alloc = given.fillna(via_floor)
     rest = alloc.isna()
     used = alloc.groupby(occ["parcel_id"]).transform("sum")
     free = occ["parcel_land_m2"] - used
     n_rest = rest.groupby(occ["parcel_id"]).transform("sum")
-    alloc = alloc.fillna(free.where(free > 1e-6) / n_rest.where(n_rest > 0))
+    alloc = alloc.fillna(ratio(free.where(free > 1e-6), n_rest))
     method = np.select(
         [given.notna(), via_floor.notna(), alloc.notna()],
         ["given", "floor_far", "equal_share"],
@@ -354,12 +331,12 @@ def _split_weights(alloc: pd.DataFrame) -> pd.Series:
     """Share of each occupancy row in its firm's figures: by floor area, else by land."""
     firm = alloc["credit_code"]
     land = alloc["alloc_land_m2"].astype(float)
-    by_land = safe_ratio(land, land.groupby(firm).transform("sum"))
+    by_land = ratio(land, land.groupby(firm).transform("sum"))
     if "occupied_floor_m2" not in alloc:
         return by_land.fillna(0.0)
     floor = alloc["occupied_floor_m2"].astype(float)
     complete = floor.notna().groupby(firm).transform("all")
-    by_floor = safe_ratio(floor, floor.groupby(firm).transform("sum"))
+    by_floor = ratio(floor, floor.groupby(firm).transform("sum"))
     use_floor = complete & by_floor.notna().groupby(firm).transform("all")
     return by_floor.where(use_floor, by_land).fillna(0.0)
 
@@ -391,9 +368,7 @@ def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     frame["parcel_id"] = alloc["parcel_id"]
     g = frame.groupby("parcel_id", sort=False)
     out = g[list(cols)].sum(min_count=1)
-    active = (fig.get("output_wan", pd.Series(np.nan, index=alloc.index)).fillna(0) > 0) | (
-        fig.get("tax_wan", pd.Series(np.nan, index=alloc.index)).fillna(0) > 0
-    )
+    active = (numeric(fig, "output_wan") > 0) | (numeric(fig, "tax_wan") > 0)
     out["producing"] = active.groupby(alloc["parcel_id"]).any().astype("boolean")
     out["n_occupants"] = alloc.groupby("parcel_id")["credit_code"].nunique()
     order = alloc.sort_values("alloc_land_m2", ascending=False, na_position="last")

@@ -7,8 +7,7 @@ measure (areas, buildings, zones) -> allocate land -> evaluate enterprises -> la
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,10 +17,12 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from lcgis.data.frame import ratio
 from lcgis.data.io import Dataset
 from lcgis.data.validate import QualityReport, credit_codes_valid
 from lcgis.engine import candidates, evaluate, land, metrics
 from lcgis.errors import DataError, UsageError
+from lcgis.progress import Progress, Steps
 from lcgis.rules import Rules
 
 if TYPE_CHECKING:
@@ -34,9 +35,6 @@ ZONE_FIELDS = (
     "idle_mu", "inefficient_mu", "vacate_mu", "extra_floor_area_m2",
     "in_construction_mu", "reclaim_mu", "buyback_mu", "densify_mu",
 )  # fmt: skip
-
-#: Progress callback: (stage name in Chinese, share done 0–1).
-Progress = Callable[[str, float], None]
 
 
 @dataclass
@@ -138,7 +136,7 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
         p["footprint_area_m2"], p["land_area_m2"], p["structure_area_m2"], p["yard_area_m2"]
     )
     p["coverage_kind"] = metrics.coverage_kind(p["structure_area_m2"], p["yard_area_m2"])
-    p["far_utilization"] = metrics.safe_ratio(p["far"], p["max_far"])
+    p["far_utilization"] = ratio(p["far"], p["max_far"])
     return _join_zones(p, ds, report, file)
 
 
@@ -262,8 +260,7 @@ def run(
     if ds.report.has_errors:
         raise DataError("数据有错误，未进行评价", ds.report)
     report = QualityReport(list(ds.report.issues))
-    timings: dict[str, float] = {}
-    step = _stepper(timings, progress)
+    step = Steps(progress)
     step("测量面积与建筑", 0.0)
     parcels = measure(ds, rules, report)
     year, years = choose_year(ds.enterprises, year)
@@ -281,7 +278,7 @@ def run(
     parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
     parcels = tax_history(parcels, ds, alloc, year, years)
     parcels["government_delay"] = parcels["parcel_id"].isin(set(government_delay))
-    parcels = apply_land_rules(parcels, rules, as_of)
+    parcels = land.assess_land(parcels, as_of, rules)
     parcels = apply_candidates(parcels, rules, as_of)
     step("片区汇总", 0.9)
     zones = zone_summary(parcels, ent, alloc, ds.zones)
@@ -298,24 +295,9 @@ def run(
         as_of=as_of,
         crs=ds.crs,
         history=history,
-        timings=timings,
+        timings=step.timings,
         files=dict(ds.files),
     )
-
-
-def _stepper(timings: dict[str, float], progress: Progress | None) -> Progress:
-    current = {"name": ""}
-    started = {"t": time.perf_counter()}
-
-    def step(name: str, share: float) -> None:
-        now = time.perf_counter()
-        if current["name"]:
-            timings[current["name"]] = now - started["t"]
-        current["name"], started["t"] = name, now
-        if progress is not None:
-            progress(name, share)
-
-    return step
 
 
 _LAND_COLUMNS = ["land_area_m2", "land_area_mu", "occupied_floor_m2", "parcel_ids", "sf_tenant"]
@@ -424,21 +406,6 @@ def _parcel_figures(
     return p
 
 
-def apply_land_rules(p: gpd.GeoDataFrame, rules: Rules, as_of: dt.date) -> gpd.GeoDataFrame:
-    """Effective min FAR, undeveloped, idle, in construction and inefficient columns
-    (rules.md §2–4, §8)."""
-    p = p.copy()
-    p["min_far_given"] = p["min_far"]
-    p["min_far"] = land.effective_min_far(p, rules)
-    p["undeveloped"] = land.undeveloped(p)
-    for col, values in land.idle(p, as_of, rules).items():
-        p[col] = values
-    p["in_construction"] = land.in_construction(p, as_of, rules)
-    for col, values in land.inefficient(p, as_of, rules).items():
-        p[col] = values
-    return p
-
-
 def apply_candidates(p: gpd.GeoDataFrame, rules: Rules, as_of: dt.date) -> gpd.GeoDataFrame:
     """One disposition per parcel, its priority and tier (rules.md §8)."""
     p = p.copy()
@@ -473,9 +440,7 @@ def tax_history(
     p["n_years_3y"] = table.notna().sum(axis=1).astype(int) if not table.empty else 0
     prev = year - 1 if year is not None else None
     p["tax_per_mu_prev"] = table.get(prev, np.nan)
-    p["tax_per_mu_growth"] = metrics.safe_ratio(
-        p["tax_per_mu"] - p["tax_per_mu_prev"], p["tax_per_mu_prev"]
-    )
+    p["tax_per_mu_growth"] = ratio(p["tax_per_mu"] - p["tax_per_mu_prev"], p["tax_per_mu_prev"])
     return p
 
 

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lcgis.plan.sites import flag, num, zone_key, zone_names
+from lcgis.data.frame import flag, numbers, ratio
+from lcgis.plan.sites import zone_key, zone_names
 from lcgis.vocab import FIGURE_LABELS
 
 NEW_CLASS = "新入驻"
@@ -62,9 +63,9 @@ def parcel_states(
     credit_code, expected_output_wan, expected_tax_wan; ``given_up`` (same rows):
     given_up_output_wan, given_up_tax_wan, whole_parcel.
     """
-    land = pd.Series(num(parcels, "land_area_mu")).fillna(0.0).to_numpy()
-    idle = flag(parcels, "idle") | flag(parcels, "undeveloped")
-    occupants = np.nan_to_num(num(parcels, "n_occupants"))
+    land = pd.Series(numbers(parcels, "land_area_mu")).fillna(0.0).to_numpy()
+    idle = flag(parcels, "idle").to_numpy() | flag(parcels, "undeveloped").to_numpy()
+    occupants = np.nan_to_num(numbers(parcels, "n_occupants"))
     cls = parcels["parcel_class"] if "parcel_class" in parcels else pd.Series(pd.NA, parcels.index)
     before = pd.DataFrame(
         {
@@ -73,8 +74,8 @@ def parcel_states(
             "in_use": (occupants > 0) & ~idle,
             "idle_undeveloped": idle,
             "freed": False,
-            "output_wan": num(parcels, "output_wan"),
-            "tax_wan": num(parcels, "tax_wan"),
+            "output_wan": numbers(parcels, "output_wan"),
+            "tax_wan": numbers(parcels, "tax_wan"),
             "class": cls.astype(object).where(cls.notna(), "").astype(str).to_numpy(),
         }
     )
@@ -138,9 +139,8 @@ def figures(state: pd.DataFrame) -> pd.DataFrame:
     by_zone = s.groupby("zone_id", sort=False)[cols].sum(min_count=1)
     park = s[cols].sum(min_count=1).to_frame(PARK_ID).T
     out = pd.concat([by_zone, park]).astype(float)
-    mu = out["land_area_mu"].where(out["land_area_mu"] > 0)
-    out["output_per_mu"] = out["output_wan"] / mu
-    out["tax_per_mu"] = out["tax_wan"] / mu
+    out["output_per_mu"] = ratio(out["output_wan"], out["land_area_mu"])
+    out["tax_per_mu"] = ratio(out["tax_wan"], out["land_area_mu"])
     return out[list(FIGURES)]
 
 

@@ -35,11 +35,12 @@ import pandas as pd
 
 from lcgis.data import guard
 from lcgis.data import validate as v
+from lcgis.data.frame import numbers, ratio
 from lcgis.data.io import LayerMapping, decode_text, parse_numbers, parse_text, read_raw
 from lcgis.data.schema import Field, normalize_label
 from lcgis.data.validate import QualityReport
 from lcgis.errors import DataError
-from lcgis.plan.sites import num, zone_key
+from lcgis.plan.sites import zone_key
 
 LAYER = "movers"
 #: Largest movers file read (bytes): a table of a few hundred firms takes some kilobytes.
@@ -411,7 +412,7 @@ def industry_benchmarks(parcels: pd.DataFrame) -> pd.DataFrame:
     >>> b["output_per_mu"].tolist()
     [100.0, 300.0, 200.0, nan, 200.0]
     """
-    land = num(parcels, "land_area_mu")
+    land = numbers(parcels, "land_area_mu")
     ind = parcels.get("main_industry_code")
     base = pd.DataFrame(
         {
@@ -422,8 +423,8 @@ def industry_benchmarks(parcels: pd.DataFrame) -> pd.DataFrame:
         }
     )
     for money in MONEY:
-        ok = ~np.isnan(num(parcels, money)) & (land > 0)
-        base[money] = np.where(ok, num(parcels, money), np.nan)
+        ok = ~np.isnan(numbers(parcels, money)) & (land > 0)
+        base[money] = np.where(ok, numbers(parcels, money), np.nan)
         base[f"{money}_mu"] = np.where(ok, land, np.nan)
     cols = [c for m in MONEY for c in (m, f"{m}_mu")]
     frames = [
@@ -438,8 +439,7 @@ def industry_benchmarks(parcels: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     out[["zone_id", "industry2"]] = out[["zone_id", "industry2"]].fillna("")
     for money, name in (("output_wan", "output_per_mu"), ("tax_wan", "tax_per_mu")):
-        mu = out[f"{money}_mu"].astype(float)
-        out[name] = out[money].astype(float) / mu.where(mu > 0)
+        out[name] = ratio(out[money].astype(float), out[f"{money}_mu"].astype(float))
     return out[["level", "zone_id", "industry2", "output_per_mu", "tax_per_mu"]]
 
 
@@ -464,7 +464,7 @@ def expected_rates(
         a = by_ind[per_mu].reindex(pd.MultiIndex.from_arrays([zone, ind])).to_numpy(dtype=float)
         b = by_zone[per_mu].reindex(zone).to_numpy(dtype=float)
         c = float(park[per_mu].iloc[0]) if len(park) else np.nan
-        own = np.repeat(num(movers, f"expected_{per_mu}"), len(zones))
+        own = np.repeat(numbers(movers, f"expected_{per_mu}"), len(zones))
         rate = np.select([~np.isnan(own), ~np.isnan(a), ~np.isnan(b)], [own, a, b], c)
         source = np.select(
             [~np.isnan(own), ~np.isnan(a), ~np.isnan(b), ~np.isnan(np.full_like(own, c))],
@@ -506,7 +506,7 @@ def given_up_figures(
         total = alloc.groupby("credit_code")["alloc_land_m2"].sum()
         here = land.reindex(pd.MultiIndex.from_arrays([code, cur])).to_numpy(dtype=float)
         tot = total.reindex(code).to_numpy(dtype=float)
-        share = np.divide(here, tot, out=np.full(n, np.nan), where=tot > 0)
+        share = ratio(here, tot)
     whole = inside & np.isnan(share)
     ent = enterprises if enterprises is not None and "credit_code" in enterprises else None
     by_parcel = parcels.set_index(parcels["parcel_id"].astype(str))
@@ -519,7 +519,7 @@ def given_up_figures(
             if ent is not None and money in ent
             else np.full(n, np.nan)
         )
-        parcel = pd.Series(num(by_parcel, money), index=by_parcel.index).reindex(cur).to_numpy()
+        parcel = pd.Series(numbers(by_parcel, money), index=by_parcel.index).reindex(cur).to_numpy()
         value = np.where(whole, parcel, firm * share)
         out[f"given_up_{money}"] = np.where(inside, np.nan_to_num(value), 0.0)
     out["whole_parcel"] = whole

@@ -35,8 +35,7 @@ solver's status and MIP gap.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +46,7 @@ import shapely
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from lcgis.data.frame import numbers
 from lcgis.data.validate import QualityReport
 from lcgis.errors import DataError, RulesError, UsageError
 from lcgis.plan.before_after import before_after
@@ -64,10 +64,10 @@ from lcgis.plan.sites import (
     free_parcels,
     kinds_zh,
     leading_industries,
-    num,
     zone_key,
 )
 from lcgis.plan.sites import zone_names as _zone_names
+from lcgis.progress import Progress, Steps
 from lcgis.rules import RelocationRules
 from lcgis.vocab import OBJECTIVE_LABELS as OBJECTIVE_ZH
 from lcgis.vocab import RELOCATION_REASON_LABELS as REASONS
@@ -76,8 +76,6 @@ from lcgis.vocab import SOLVER_STATUS_LABELS
 if TYPE_CHECKING:
     from lcgis.engine.pipeline import Result
 
-#: Progress callback: (stage name in Chinese, share done 0–1).
-Progress = Callable[[str, float], None]
 #: Objective name -> money field (万元); the Chinese names are in :mod:`lcgis.vocab`.
 OBJECTIVES = {"tax": "tax_wan", "output": "output_wan"}
 #: Columns of the plan table, in order (money in 万元, land in 亩, rates in 万元/亩).
@@ -208,7 +206,7 @@ def _prepare(
     gu = given_up_figures(movers, parcels, allocation, enterprises, report)
     displaced = {}
     for money in MONEY:
-        d = np.nan_to_num(num(parcels, money))[free["pos"].to_numpy(dtype=int)]
+        d = np.nan_to_num(numbers(parcels, money))[free["pos"].to_numpy(dtype=int)]
         np.subtract.at(d, own[own >= 0], gu[f"given_up_{money}"].to_numpy()[own >= 0])
         displaced[money] = np.clip(d, 0.0, None) * (1.0 if rules.count_displaced else 0.0)
     names = _zone_names(parcels)
@@ -222,10 +220,10 @@ def _prepare(
 def _sites_and_fit(inp: _Inputs) -> tuple[Sites, np.ndarray, np.ndarray]:
     """Sites, the movers × sites feasibility matrix, and which movers needed merged sites."""
     rules, fpos = inp.rules, inp.fpos
-    need = num(inp.movers, "need_mu")
+    need = numbers(inp.movers, "need_mu")
     lo = need * (1 - rules.area_tolerance) - _EPS
     hi = need * (1 + rules.area_tolerance) + _EPS
-    land = num(inp.parcels, "land_area_mu")[fpos]
+    land = numbers(inp.parcels, "land_area_mu")[fpos]
     zidx = {z: k for k, z in enumerate(inp.zones)}
     zone = np.array([zidx[z] for z in zone_key(inp.parcels)[fpos]], dtype=int)
     has_own = inp.own >= 0
@@ -404,8 +402,7 @@ def plan_parcels(
     if objective not in OBJECTIVES:
         raise UsageError(f"目标应为 tax(税收) 或 output(产值)：{objective}")
     _check_rules(rules)
-    t0 = time.perf_counter()
-    step = progress or (lambda name, share: None)
+    step = Steps(progress)
     report = QualityReport()
     parcels = parcels.reset_index(drop=True)
     movers = _checked(movers, parcels)
@@ -447,7 +444,7 @@ def plan_parcels(
         report=report,
     )
     step("完成", 1.0)
-    result.seconds = time.perf_counter() - t0
+    result.seconds = step.elapsed
     return result
 
 
@@ -503,7 +500,7 @@ def _warn_in_park(inp: _Inputs, allocation: pd.DataFrame | None, report: Quality
                 fix="如企业整体搬迁，填写其现用宗地编号",
             )
     occ = pd.Series(
-        num(inp.parcels, "n_occupants"), index=inp.parcels["parcel_id"].astype(str).to_numpy()
+        numbers(inp.parcels, "n_occupants"), index=inp.parcels["parcel_id"].astype(str).to_numpy()
     )
     shared = cur.notna().to_numpy() & (occ.reindex(cur.fillna("").to_numpy()).to_numpy() > 1)
     if shared.any():
@@ -559,7 +556,7 @@ def _plan_table(inp: _Inputs, sites: Sites, pairs: pd.DataFrame, optimal: bool) 
             "name": mv["name"].to_numpy(),
             "credit_code": mv["credit_code"].astype("string").fillna("").to_numpy(),
             "industry_code": mv["industry_code"].to_numpy(),
-            "need_mu": num(mv, "need_mu"),
+            "need_mu": numbers(mv, "need_mu"),
             "parcel_ids": site_ids,
             "n_parcels": np.append(sites.size, 0)[s_of],
             "zone_id": [inp.zones[z] if z >= 0 else "" for z in z_of],
@@ -570,7 +567,7 @@ def _plan_table(inp: _Inputs, sites: Sites, pairs: pd.DataFrame, optimal: bool) 
     t["fit"] = t["land_mu"] / t["need_mu"]
     for money, per_mu in zip(MONEY, ("expected_output_per_mu", "expected_tax_per_mu"), strict=True):
         rate = inp.rates[money][0][np.arange(n), np.maximum(z_of, 0)]
-        t[per_mu] = np.where(placed, rate, num(mv, per_mu))
+        t[per_mu] = np.where(placed, rate, numbers(mv, per_mu))
     for money in MONEY:
         t[f"expected_{money}"] = ch[f"yield_{money}"].to_numpy()
     for money in MONEY:
@@ -603,7 +600,7 @@ def _benchmark_used(inp: _Inputs, z_of: np.ndarray) -> list[str]:
         parts: dict[str, list[str]] = {}
         for money, zh in zip(MONEY, ("亩均产值", "亩均税收"), strict=True):
             source = inp.rates[money][1][m, z_of[m]] if z_of[m] >= 0 else ""
-            if np.isnan(num(inp.movers, f"expected_{money[:-4]}_per_mu")[m]):
+            if np.isnan(numbers(inp.movers, f"expected_{money[:-4]}_per_mu")[m]):
                 parts.setdefault(str(source or "未落位，按落位片区基准"), []).append(zh)
         out.append("；".join(f"{'、'.join(v)}：{k}" for k, v in parts.items()))
     return out
@@ -662,7 +659,7 @@ def _free_table(inp: _Inputs, table: pd.DataFrame) -> gpd.GeoDataFrame:
         {
             "parcel_id": f["parcel_id"],
             "zone_id": zone_key(inp.parcels)[inp.fpos],
-            "land_mu": num(inp.parcels, "land_area_mu")[inp.fpos],
+            "land_mu": numbers(inp.parcels, "land_area_mu")[inp.fpos],
             "kinds": f["kinds"],
             "kinds_zh": [kinds_zh(k) for k in f["kinds"]],
             "taken_by": [who.get(p, "") for p in f["parcel_id"]],

@@ -20,25 +20,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from lcgis.data.frame import flag, numbers
 from lcgis.engine.land import granted
 from lcgis.rules import RelocationRules
 from lcgis.vocab import FREE_KIND_LABELS
 
 _EPS = 1e-9
-
-
-def flag(p: pd.DataFrame, name: str) -> np.ndarray:
-    """A boolean column as a plain array, missing (or NA) read as False."""
-    if name not in p:
-        return np.zeros(len(p), dtype=bool)
-    return np.asarray(pd.Series(p[name]).astype("boolean").fillna(False), dtype=bool)
-
-
-def num(p: pd.DataFrame, name: str) -> np.ndarray:
-    """A numeric column as a float array, missing (or unreadable) read as NaN."""
-    if name not in p:
-        return np.full(len(p), np.nan)
-    return pd.to_numeric(p[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def zone_key(p: pd.DataFrame) -> np.ndarray:
@@ -116,9 +103,9 @@ def free_parcels(
         if "idle_action" in parcels
         else np.full(len(ids), None, dtype=object)
     )
-    held = flag(parcels, "in_construction") | np.isin(action, ["fee", "government"])
-    occupied = num(parcels, "n_occupants") > 0
-    free_land = flag(parcels, "undeveloped") & ~granted(parcels) & ~occupied
+    held = flag(parcels, "in_construction").to_numpy() | np.isin(action, ["fee", "government"])
+    occupied = numbers(parcels, "n_occupants") > 0
+    free_land = flag(parcels, "undeveloped").to_numpy() & ~granted(parcels) & ~occupied
     marks = {
         "reclaim": (kind == "reclaim") & rules.use_reclaim & ~held,
         "buyback": (kind == "buyback") & rules.use_buyback & ~held,
@@ -132,7 +119,7 @@ def free_parcels(
         kinds = kinds + np.where(mask, f"{code};", "")
     kinds = kinds.str.rstrip(";")
     keep = kinds.ne("").to_numpy() & ~np.isin(ids, [str(i) for i in exclude])
-    keep &= num(parcels, "land_area_mu") > 0
+    keep &= numbers(parcels, "land_area_mu") > 0
     pos = np.flatnonzero(keep)
     return pd.DataFrame(
         {"pos": pos.tolist(), "parcel_id": ids[pos].tolist(), "kinds": kinds.iloc[pos].tolist()}

@@ -43,6 +43,7 @@ from jinja2 import Template
 
 from lcgis.access import Policy
 from lcgis.data.crs import DISPLAY_CRS, wgs84_to_gcj02
+from lcgis.data.frame import column, flag, numeric
 from lcgis.rules import Rules
 from lcgis.views import summary
 from lcgis.vocab import (
@@ -369,19 +370,17 @@ def classify_indicator(
     """Classes of the parcels by ``indicator`` (see :data:`INDICATORS`)."""
     ind = INDICATORS[indicator]
     if indicator == "parcel_class":
-        return class_colors(parcels.get("parcel_class", pd.Series(pd.NA, index=parcels.index)))
+        return class_colors(column(parcels, "parcel_class", pd.NA))
     if indicator == "disposition":
         return category_colors(
-            parcels.get("disposition", pd.Series(None, index=parcels.index)),
+            column(parcels, "disposition", None),
             DISPOSITION_LABELS,
             DISPOSITION_COLORS,
         )
     if indicator == "tier":
-        return category_colors(
-            parcels.get("tier", pd.Series(None, index=parcels.index)), TIER_LABELS, TIER_COLORS
-        )
+        return category_colors(column(parcels, "tier", None), TIER_LABELS, TIER_COLORS)
     if indicator == REVIEW_STATUS:
-        return status_colors(parcels.get(REVIEW_STATUS, pd.Series(pd.NA, index=parcels.index)))
+        return status_colors(column(parcels, REVIEW_STATUS, pd.NA))
     values = parcels[indicator] if indicator in parcels else pd.Series(np.nan, index=parcels.index)
     return classify(
         values,
@@ -847,14 +846,10 @@ def main_names(parcels: pd.DataFrame, enterprises: pd.DataFrame) -> pd.Series:
 
 def overlay_counts(parcels: pd.DataFrame) -> dict[str, tuple[int, float]]:
     """Per overlay name: (parcels, 亩)."""
-    mu = pd.to_numeric(parcels.get("land_area_mu", pd.Series(np.nan, index=parcels.index)))
+    mu = numeric(parcels, "land_area_mu")
     out: dict[str, tuple[int, float]] = {}
     for col, name, _ in OVERLAYS:
-        on = (
-            parcels[col].astype("boolean").fillna(False).astype(bool)
-            if col in parcels
-            else pd.Series(False, index=parcels.index)
-        )
+        on = flag(parcels, col)
         out[name] = (int(on.sum()), float(mu.where(on, 0.0).sum()))
     return out
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from lcgis.data.frame import flag
 from lcgis.data.schema import M2_PER_MU
 from lcgis.engine.pipeline import Result
 
@@ -37,12 +38,6 @@ OUTSIDE_ZONES = "片区外"
 NO_LAND = "无用地"
 #: Headline keys that are shares of the park's land (0–1).
 SHARE_KEYS: tuple[str, ...] = tuple(k for k in HEADLINE_LABELS if k.endswith("_share"))
-
-
-def _flag(parcels: pd.DataFrame, column: str) -> pd.Series:
-    if column not in parcels:
-        return pd.Series(False, index=parcels.index)
-    return parcels[column].astype("boolean").fillna(False).astype(bool)
 
 
 def _sum(parcels: pd.DataFrame, column: str) -> float:
@@ -87,7 +82,7 @@ def headline(parcels: pd.DataFrame, enterprises: pd.DataFrame) -> dict[str, floa
     if math.isnan(land_m2) and not math.isnan(land_mu):
         land_m2 = land_mu * M2_PER_MU
     output, tax = _sum(parcels, "output_wan"), _sum(parcels, "tax_wan")
-    densify = _flag(parcels, "densify_candidate")
+    densify = flag(parcels, "densify_candidate")
     extra = (
         pd.to_numeric(parcels["extra_floor_area_m2"], errors="coerce").where(densify).sum()
         if "extra_floor_area_m2" in parcels
@@ -115,7 +110,7 @@ def headline(parcels: pd.DataFrame, enterprises: pd.DataFrame) -> dict[str, floa
         ("inefficient_mu", "inefficient"),
         ("in_construction_mu", "in_construction"),
     ):
-        out[key] = float(mu.where(_flag(parcels, column), 0.0).sum())
+        out[key] = float(mu.where(flag(parcels, column), 0.0).sum())
     for kind in DISPOSITIONS:
         listed = _disposed(parcels, kind)
         out[f"{kind}_mu"] = float(mu.where(listed, 0.0).sum())
@@ -135,7 +130,7 @@ def _disposed(parcels: pd.DataFrame, *kinds: str) -> pd.Series:
         return parcels["disposition"].isin(kinds).fillna(False).astype(bool)
     hit = pd.Series(False, index=parcels.index)
     for kind in kinds:
-        hit |= _flag(parcels, f"{kind}_candidate")
+        hit |= flag(parcels, f"{kind}_candidate")
     return hit
 
 

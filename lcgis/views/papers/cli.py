@@ -60,17 +60,23 @@ def _check_out(out: str) -> Path:
 
 def _evaluate(args: argparse.Namespace) -> tuple[Any, Any, frozenset[str]]:
     """(dataset, result, parcels delayed by the government) of the command's options."""
-    from lcgis.cli import _load, _progress, _rules
+    from lcgis.cli import load_inputs, rules_of
     from lcgis.engine.pipeline import run
+    from lcgis.progress import print_progress
     from lcgis.review.store import government_delay
 
-    rules = _rules(args)
-    ds = _load(args)
+    rules = rules_of(args)
+    ds = load_inputs(args)
     if ds.report.has_errors:
         raise DataError("数据有错误", ds.report)
     delayed = government_delay(rules.idle.government_reason, data_dir=args.data_dir or "data")
     result = run(
-        ds, rules, year=args.year, as_of=args.as_of, progress=_progress, government_delay=delayed
+        ds,
+        rules,
+        year=args.year,
+        as_of=args.as_of,
+        progress=print_progress,
+        government_delay=delayed,
     )
     return ds, result, delayed
 

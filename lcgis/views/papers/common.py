@@ -120,10 +120,3 @@ def text(value: Any) -> str:
         return ""
     s = str(value)
     return "" if s in ("nan", "<NA>", "None", "NaT") else s
-
-
-def flag(frame: pd.DataFrame, column: str) -> pd.Series:
-    """A boolean column with missing read as False (absent column: all False)."""
-    if column not in frame:
-        return pd.Series(False, index=frame.index)
-    return frame[column].astype("boolean").fillna(False).astype(bool)

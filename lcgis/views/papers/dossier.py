@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from lcgis.data.frame import flag
 from lcgis.data.io import Dataset
 from lcgis.engine import metrics
 from lcgis.engine.pipeline import Result, firms_of_year
@@ -37,7 +38,6 @@ from lcgis.views.papers.common import (
     MASKED_NOTE,
     Policy,
     apply,
-    flag,
     masked_result,
     num,
     text,
@@ -294,9 +294,11 @@ def _disposition_table(result: Result, row: pd.Series) -> Table:
     if bool(flag(pd.DataFrame([row]), "in_construction").iloc[0]):
         notes.append("本宗地在约定建设期内，不评价容积率、税收等指标，不列入任何清单。")
     if chosen in ("reclaim", "buyback", "vacate"):
+        # a parcel outside every zone is measured against the park (lcgis.engine.land)
+        level = "片区" if text(row.get("zone_id")) else "园区"
         notes.append(
             f"潜力上限：用地 {_f(row, 'land_area_mu')} 亩 × "
-            f"片区亩均税收 {_f(row, 'zone_tax_per_mu')} 万元/亩 = "
+            f"{level}亩均税收 {_f(row, 'zone_tax_per_mu')} 万元/亩 = "
             f"{_f(row, 'potential_tax_wan', 1)} 万元(潜力上限，不是预测)。"
         )
     if chosen == "densify":

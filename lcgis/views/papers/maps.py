@@ -27,6 +27,7 @@ from matplotlib.patches import Circle, PathPatch, Polygon, Rectangle
 from matplotlib.path import Path as MplPath
 from PIL import Image as PILImage
 
+from lcgis.data.frame import flag
 from lcgis.views.papers.fonts import matplotlib_font
 from lcgis.vocab import CLASS_LABELS, CLASSES, DISPOSITION_LABELS, LAND_STATE_LABELS, THEME_LABELS
 
@@ -290,22 +291,17 @@ def park_categories(parcels: pd.DataFrame, theme: str) -> pd.Series:
     construction) or ``land`` (idle > undeveloped > inefficient).
     """
 
-    def flag(col: str) -> pd.Series:
-        if col not in parcels:
-            return pd.Series(False, index=parcels.index)
-        return parcels[col].astype("boolean").fillna(False).astype(bool)
-
     if theme == "classes":
         cls = parcels.get("parcel_class", pd.Series(pd.NA, index=parcels.index))
         return cls.astype(object).where(cls.isin(list(CLASSES)), "").astype(str)
     if theme == "dispositions":
         d = parcels.get("disposition", pd.Series(None, index=parcels.index)).astype(object)
         out = d.where(d.notna(), "").astype(str)
-        return out.where(out.ne("") | ~flag("in_construction"), "in_construction")
+        return out.where(out.ne("") | ~flag(parcels, "in_construction"), "in_construction")
     if theme == "land":
         out = pd.Series("", index=parcels.index, dtype=object)
         for key in ("inefficient", "undeveloped", "idle"):  # the later wins
-            out = out.where(~flag(key), key)
+            out = out.where(~flag(parcels, key), key)
         return out.astype(str)
     raise ValueError(f"unknown theme {theme}")
 
