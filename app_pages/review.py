@@ -7,8 +7,8 @@ import datetime as dt
 
 import streamlit as st
 
+from lcgis import review
 from lcgis.engine.candidates import DISPOSITION_LABELS
-from lcgis.review import store as review
 from ui import auth, render, review_panel, state
 
 ctx = state.context()

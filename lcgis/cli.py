@@ -145,7 +145,7 @@ def _progress(name: str, share: float) -> None:
 
 def _run(args: argparse.Namespace) -> Result:
 
-    from lcgis.review.store import government_delay
+    from lcgis.review import government_delay
 
     rules = _rules(args)
     ds = _load(args)

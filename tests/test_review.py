@@ -35,19 +35,18 @@ from lcgis.errors import (
     StoreError,
     UserAdminError,
 )
-from lcgis.review.store import (
+from lcgis.review import (
     STATUSES,
     HistoryEntry,
     Review,
     ReviewStore,
     User,
-    _hash_fields,
     entry_hash,
-    history_table,
-    metadata,
     open_store,
     resolve_database_url,
 )
+from lcgis.review.chain import _hash_fields
+from lcgis.review.tables import history_table, metadata
 from tests import review_workers
 
 FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -29,21 +29,20 @@ from lcgis.errors import (
     StoreError,
     UserAdminError,
 )
-from lcgis.review.chain import KEY_NAME, ChainKey
-from lcgis.review.store import (
+from lcgis.review import (
     FAILURE_MEMORY_S,
     GENESIS_HASH,
     LEGACY_DATASET,
     MAX_FAILURES,
     ReviewStore,
     User,
-    _hash_fields,
     dataset_id,
     entry_hash,
     entry_mac,
     lock_seconds,
     verify_store,
 )
+from lcgis.review.chain import KEY_NAME, ChainKey, _hash_fields
 
 FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 DS, OTHER = "park", "other-park"

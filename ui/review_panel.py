@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lcgis import review
 from lcgis.engine.candidates import DISPOSITIONS, TIERS
 from lcgis.errors import ChangeRefused, LcgisError, StaleVersionError
-from lcgis.review import store as review
 from lcgis.views import maps, report
 
 from . import auth, render, state

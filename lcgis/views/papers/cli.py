@@ -61,7 +61,7 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any, frozenset[str]]:
     """(dataset, result, parcels delayed by the government) of the command's options."""
     from lcgis.cli import _load, _progress, _rules
     from lcgis.engine.pipeline import run
-    from lcgis.review.store import government_delay
+    from lcgis.review import government_delay
 
     rules = _rules(args)
     ds = _load(args)

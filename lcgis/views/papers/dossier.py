@@ -29,7 +29,7 @@ from lcgis.engine.candidates import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABEL
 from lcgis.engine.evaluate import GROUP_LABELS
 from lcgis.engine.pipeline import Result, firms_of_year
 from lcgis.errors import LcgisError
-from lcgis.review.store import HISTORY_LABELS
+from lcgis.review import HISTORY_LABELS
 from lcgis.views.explain import Card, explain
 from lcgis.views.papers import maps as pmaps
 from lcgis.views.papers.annual import reasons_text, shortlist
@@ -133,7 +133,7 @@ def read_reviews(data_dir: str | None = None, db: str | None = None) -> pd.DataF
 
     from sqlalchemy.engine import make_url
 
-    from lcgis.review import store as review
+    from lcgis import review
 
     folder = data_dir or "data"
     url = review.resolve_database_url(db)

@@ -1,0 +1,80 @@
+"""The review workbook: sheets 核查状态 and 变更记录 with Chinese headers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+#: Chinese headers of :meth:`ReviewStore.reviews_frame` columns.
+REVIEW_LABELS: Final = {
+    "parcel_id": "宗地编号",
+    "status": "核查状态",
+    "reason": "原因",
+    "assignee": "责任人",
+    "due_date": "办理期限",
+    "note": "备注",
+    "tags": "标签",
+    "version": "版本",
+    "updated_by": "最后修改人",
+    "updated_at": "最后修改时间",
+    "dataset_id": "数据集",
+}
+#: Chinese headers of :meth:`ReviewStore.history_frame` columns.
+HISTORY_LABELS: Final = {
+    "seq": "序号",
+    "time": "时间",
+    "parcel_id": "宗地编号",
+    "user": "用户",
+    "version": "版本",
+    "status": "状态",
+    "reason": "原因",
+    "assignee": "责任人",
+    "due_date": "办理期限",
+    "tags": "标签",
+    "note": "备注",
+    "accepted": "是否生效",
+    "message": "说明",
+    "prev_hash": "前一条哈希",
+    "hash": "哈希",
+    "dataset_id": "数据集",
+}
+
+
+def write_workbook(
+    out: str | os.PathLike[str], reviews: pd.DataFrame, history: pd.DataFrame
+) -> Path:
+    """Write sheets 核查状态 (``reviews``, columns :data:`REVIEW_LABELS`) and 变更记录
+    (``history``, columns :data:`HISTORY_LABELS`) with Chinese headers to ``out``, atomically."""
+    import pandas as pd
+    from openpyxl.utils import get_column_letter
+
+    from lcgis.data.io import atomic_output
+    from lcgis.views.sanitize import excel_frame, neutralize_sheet
+
+    out = Path(out)
+    current = reviews.rename(columns=REVIEW_LABELS)
+    log_frame = history.copy()
+    log_frame["accepted"] = log_frame["accepted"].map({True: "是", False: "否"})
+    log_frame = log_frame.rename(columns=HISTORY_LABELS)
+    with atomic_output(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+        for sheet, df in (
+            ("核查状态", excel_frame(current)),
+            ("变更记录", excel_frame(log_frame)),
+        ):
+            df.to_excel(xw, sheet_name=sheet, index=False)
+            ws = xw.sheets[sheet]
+            neutralize_sheet(ws)  # a note like "=…" stays text
+            ws.freeze_panes = "B2"
+            ws.print_title_rows = "1:1"
+            ws.page_setup.orientation = "landscape"
+            for i, header in enumerate(df.columns, start=1):
+                longest = max([len(str(header))] + [len(str(v)) for v in df[header].head(500)])
+                ws.column_dimensions[get_column_letter(i)].width = min(2 * longest + 2, 60)
+            if len(df.columns):
+                ws.auto_filter.ref = ws.dimensions
+    return out
