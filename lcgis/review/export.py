@@ -51,30 +51,17 @@ def write_workbook(
     """Write sheets 核查状态 (``reviews``, columns :data:`REVIEW_LABELS`) and 变更记录
     (``history``, columns :data:`HISTORY_LABELS`) with Chinese headers to ``out``, atomically."""
     import pandas as pd
-    from openpyxl.utils import get_column_letter
 
     from lcgis.data.io import atomic_output
-    from lcgis.views.sanitize import excel_frame, neutralize_sheet
+    from lcgis.views.sheets import write_sheet
 
     out = Path(out)
     current = reviews.rename(columns=REVIEW_LABELS)
     log_frame = history.copy()
     log_frame["accepted"] = log_frame["accepted"].map({True: "是", False: "否"})
     log_frame = log_frame.rename(columns=HISTORY_LABELS)
+    footer = "lcgis 核查记录 第 &P 页 共 &N 页"
     with atomic_output(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-        for sheet, df in (
-            ("核查状态", excel_frame(current)),
-            ("变更记录", excel_frame(log_frame)),
-        ):
-            df.to_excel(xw, sheet_name=sheet, index=False)
-            ws = xw.sheets[sheet]
-            neutralize_sheet(ws)  # a note like "=…" stays text
-            ws.freeze_panes = "B2"
-            ws.print_title_rows = "1:1"
-            ws.page_setup.orientation = "landscape"
-            for i, header in enumerate(df.columns, start=1):
-                longest = max([len(str(header))] + [len(str(v)) for v in df[header].head(500)])
-                ws.column_dimensions[get_column_letter(i)].width = min(2 * longest + 2, 60)
-            if len(df.columns):
-                ws.auto_filter.ref = ws.dimensions
+        for sheet, df in (("核查状态", current), ("变更记录", log_frame)):
+            write_sheet(xw, sheet, df, freeze="B2", footer=footer)
     return out
