@@ -7,7 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
-from lcgis.review import store as review
+from lcgis import review
 from lcgis.vocab import DISPOSITION_LABELS
 from ui import auth, render, review_panel, state
 

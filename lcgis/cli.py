@@ -144,7 +144,7 @@ def rules_of(args: argparse.Namespace) -> Rules:
 
 def _run(args: argparse.Namespace) -> Result:
 
-    from lcgis.review.store import government_delay
+    from lcgis.review import government_delay
 
     rules = rules_of(args)
     ds = load_inputs(args)

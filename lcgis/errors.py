@@ -38,7 +38,7 @@ class UserAdminError(LcgisError):
 class ChangeRefused(LcgisError):
     """A review change was refused; it is logged in the history with accepted = false.
 
-    ``entry`` is the logged history entry (a :class:`lcgis.review.store.HistoryEntry`).
+    ``entry`` is the logged history entry (a :class:`lcgis.review.HistoryEntry`).
     """
 
     def __init__(self, message: str, entry: object | None = None) -> None:

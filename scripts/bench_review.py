@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 def _writer(url: str, worker: int, n: int, parcels: int, barrier: Any, queue: Any) -> None:
     from lcgis.errors import StaleVersionError
-    from lcgis.review.store import STATUSES, ReviewStore, User
+    from lcgis.review import STATUSES, ReviewStore, User
 
     store = ReviewStore(url)
     store.get("warm-up", dataset=DS)
@@ -65,7 +65,7 @@ def _writer(url: str, worker: int, n: int, parcels: int, barrier: Any, queue: An
 
 def run(url: str, writers: int, changes: int, parcels: int) -> dict[str, float]:
     """Time ``writers`` processes × ``changes`` changes on the store at ``url``."""
-    from lcgis.review.store import ReviewStore
+    from lcgis.review import ReviewStore
 
     with ReviewStore(url) as store:
         for w in range(writers):

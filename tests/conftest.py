@@ -159,7 +159,7 @@ def admin() -> dict[str, object]:
     from the store on every run, so a session user must be real)."""
     from argon2 import PasswordHasher
 
-    from lcgis.review import store as review
+    from lcgis import review
 
     fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with review.open_store(hasher=fast) as s:

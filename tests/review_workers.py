@@ -20,7 +20,7 @@ def writer(url: str, worker: int, n: int, parcels: list[str], seed: int) -> dict
     refused (parcel, note, seq, expected). A change without a version must never be refused.
     """
     from lcgis.errors import StaleVersionError
-    from lcgis.review.store import STATUSES, ReviewStore, User
+    from lcgis.review import STATUSES, ReviewStore, User
 
     store = ReviewStore(url)
     user = User(f"w{worker}", "reviewer")
@@ -61,7 +61,7 @@ def writer(url: str, worker: int, n: int, parcels: list[str], seed: int) -> dict
 
 def hang_in_transaction(url: str, ready: Any, parcel: str) -> None:
     """Start a change, write its rows, then signal ``ready`` and hang before committing."""
-    from lcgis.review.store import ReviewStore, User
+    from lcgis.review import ReviewStore, User
 
     store = ReviewStore(url)
 
@@ -77,7 +77,7 @@ def hang_in_transaction(url: str, ready: Any, parcel: str) -> None:
 
 def open_only(url: str) -> str | None:
     """Open (create / upgrade) the store and report its schema revision."""
-    from lcgis.review.store import ReviewStore
+    from lcgis.review import ReviewStore
 
     with ReviewStore(url) as store:
         return store.schema_revision()

@@ -17,13 +17,13 @@ from argon2 import PasswordHasher
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
+from lcgis import review
 from lcgis.access import MASKED
 from lcgis.data.io import read_dataset
 from lcgis.demo import ILLUSTRATIVE
 from lcgis.engine.evaluate import sensitivity
 from lcgis.engine.pipeline import Result, run
-from lcgis.review import store as review
-from lcgis.review.store import User
+from lcgis.review import User
 from lcgis.rules import load_rules
 from lcgis.views import report, summary
 from lcgis.views.explain import fmt

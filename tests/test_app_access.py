@@ -24,11 +24,11 @@ from google.protobuf import text_format
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from lcgis import review
 from lcgis.access import MASKED
 from lcgis.data.io import read_dataset
 from lcgis.engine.pipeline import Result, run
-from lcgis.review import store as review
-from lcgis.review.store import User
+from lcgis.review import User
 from lcgis.rules import load_rules
 from lcgis.views import report, summary
 from lcgis.views.explain import fmt

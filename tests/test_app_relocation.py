@@ -18,14 +18,14 @@ from argon2 import PasswordHasher
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
+from lcgis import review
 from lcgis.data.io import read_dataset
 from lcgis.engine.pipeline import Result, run
 from lcgis.plan import relocation
 from lcgis.plan import view as plan_map
 from lcgis.plan.movers import read_movers, read_movers_table
 from lcgis.plan.relocation import RelocationPlan
-from lcgis.review import store as review
-from lcgis.review.store import ReviewStore, User
+from lcgis.review import ReviewStore, User
 from lcgis.rules import load_rules
 from ui import relocation as reloc
 

@@ -18,11 +18,11 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
+from lcgis import review
 from lcgis.access import MASKED
 from lcgis.data.io import read_dataset
 from lcgis.engine.pipeline import run as evaluate
-from lcgis.review import store as review
-from lcgis.review.store import ReviewStore, User
+from lcgis.review import ReviewStore, User
 from lcgis.rules import load_rules
 from lcgis.vocab import DISPOSITION_LABELS, TIER_LABELS
 

@@ -93,7 +93,7 @@ ADMIN, ADMIN_PASSWORD = "管理员", "browser-test-pass"
 def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run app.py`` on a free local port, offline basemap, demo data, and a
     review store of its own (never the repository's data/) holding one admin."""
-    from lcgis.review.store import ReviewStore
+    from lcgis.review import ReviewStore
 
     db = tmp_path_factory.mktemp("store") / "review.sqlite"
     url_db = f"sqlite:///{db}"

@@ -1248,7 +1248,7 @@ def test_gdal_keeps_only_the_drivers_lcgis_reads() -> None:
 def test_review_export_keeps_notes_as_text(tmp_path: Path) -> None:
     from argon2 import PasswordHasher
 
-    from lcgis.review.store import ReviewStore
+    from lcgis.review import ReviewStore
 
     fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite'}", hasher=fast) as store:

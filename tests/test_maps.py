@@ -300,7 +300,7 @@ def test_scale_bar_is_metric_only() -> None:
 
 
 def test_review_status_colours_cover_every_status() -> None:
-    from lcgis.review import store as review
+    from lcgis import review
 
     assert list(maps.STATUS_COLORS) == list(review.STATUSES)
     assert len(set(maps.STATUS_COLORS.values())) == len(review.STATUSES)

@@ -21,11 +21,11 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from lcgis import review
 from lcgis.cli import main
 from lcgis.data.io import read_dataset
 from lcgis.engine.pipeline import Result, run
-from lcgis.review import store as review
-from lcgis.review.store import ReviewStore
+from lcgis.review import ReviewStore
 from lcgis.rules import load_rules
 from lcgis.views.explain import explain, fmt
 from lcgis.views.papers import (

@@ -236,7 +236,7 @@ def test_cli_reads_government_reason_from_the_review_store(
 ) -> None:
     import geopandas as gpd
 
-    from lcgis.review.store import User, dataset_id, open_store, resolve_database_url
+    from lcgis.review import User, dataset_id, open_store, resolve_database_url
 
     monkeypatch.delenv("LCGIS_DATABASE_URL", raising=False)  # the test's own state folder
     _idle_p2(toy)

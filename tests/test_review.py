@@ -35,19 +35,18 @@ from lcgis.errors import (
     StoreError,
     UserAdminError,
 )
-from lcgis.review.store import (
+from lcgis.review import (
     STATUSES,
     HistoryEntry,
     Review,
     ReviewStore,
     User,
-    _hash_fields,
     entry_hash,
-    history_table,
-    metadata,
     open_store,
     resolve_database_url,
 )
+from lcgis.review.chain import hash_fields
+from lcgis.review.tables import history_table, metadata
 from tests import review_workers
 
 FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -415,7 +414,7 @@ def test_verify_detects_edited_values_and_rehashed_rows(store: ReviewStore) -> N
     # Without the chain key, recomputing the edited row's hash (plain SHA-256, with or without
     # the dataset) does not give its HMAC: the row itself is still caught.
     entry = store.history()[1]
-    fields = _hash_fields(
+    fields = hash_fields(
         seq=entry.seq,
         parcel_id=entry.parcel_id,
         user=entry.user,

@@ -29,21 +29,20 @@ from lcgis.errors import (
     StoreError,
     UserAdminError,
 )
-from lcgis.review.chain import KEY_NAME, ChainKey
-from lcgis.review.store import (
+from lcgis.review import (
     FAILURE_MEMORY_S,
     GENESIS_HASH,
     LEGACY_DATASET,
     MAX_FAILURES,
     ReviewStore,
     User,
-    _hash_fields,
     dataset_id,
     entry_hash,
     entry_mac,
     lock_seconds,
     verify_store,
 )
+from lcgis.review.chain import KEY_NAME, ChainKey, hash_fields
 
 FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 DS, OTHER = "park", "other-park"
@@ -428,7 +427,7 @@ def rewrite_chain_without_key(url: str) -> None:
     with engine.begin() as conn:
         prev = GENESIS_HASH
         for row in conn.execute(sa.select(hist).order_by(hist.c.seq)).all():
-            fields = _hash_fields(
+            fields = hash_fields(
                 seq=row.seq,
                 parcel_id=row.parcel_id,
                 user=row.user_name,
@@ -481,7 +480,7 @@ def test_a_chain_re_signed_with_another_key_is_refused(store: ReviewStore) -> No
     with engine.begin() as conn:
         prev = GENESIS_HASH
         for row in conn.execute(sa.select(hist).order_by(hist.c.seq)).all():
-            fields = _hash_fields(
+            fields = hash_fields(
                 seq=row.seq,
                 parcel_id=row.parcel_id,
                 user=row.user_name,
@@ -693,7 +692,7 @@ def make_0001_store(url: str) -> None:
             old_values = None if old is None else {"status": old, **blank}
             new_values = {"status": new, **blank}
             when = at + dt.timedelta(minutes=seq)
-            fields = _hash_fields(
+            fields = hash_fields(
                 seq=seq,
                 parcel_id=parcel,
                 user="old-reviewer",
@@ -773,7 +772,7 @@ def test_a_legacy_chain_rewritten_with_a_skipped_version_is_caught(db_url: str) 
         prev = GENESIS_HASH
         for row in conn.execute(sa.select(hist).order_by(hist.c.seq)).all():
             version = 3 if row.seq == 2 else row.version
-            fields = _hash_fields(
+            fields = hash_fields(
                 seq=row.seq,
                 parcel_id=row.parcel_id,
                 user=row.user_name,

@@ -33,7 +33,6 @@ ALLOWED: Mapping[str, frozenset[str]] = {
 #: Modules still to switch to lcgis.vocab (their labels are already in it); remove an
 #: entry when its module no longer defines the dictionary.
 PENDING: Mapping[str, frozenset[str]] = {
-    "lcgis/review/store.py": frozenset({"ROLE_LABELS", "REVIEW_LABELS", "HISTORY_LABELS"}),
     "ui/review_panel.py": frozenset({"QUEUE_LABELS"}),
     "app_pages/candidates.py": frozenset({"GAINS"}),
     "app_pages/enterprises.py": frozenset({"COLUMNS"}),

@@ -32,9 +32,8 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.engine import make_url
 
-from lcgis import access
+from lcgis import access, review
 from lcgis.errors import LcgisError
-from lcgis.review import store as review
 
 from . import render, state
 

@@ -24,6 +24,7 @@ import streamlit as st
 from sqlalchemy.engine import url as sa_url
 from streamlit_folium import st_folium
 
+from lcgis import review
 from lcgis.data.validate import QualityReport
 from lcgis.errors import LcgisError
 from lcgis.plan import relocation
@@ -32,7 +33,6 @@ from lcgis.plan.before_after import PARK_ID
 from lcgis.plan.movers import MAX_MOVERS_BYTES, MOVER_FIELDS, check_movers, read_movers_table
 from lcgis.plan.relocation import RelocationPlan
 from lcgis.plan.report import write_plan
-from lcgis.review import store as review
 from lcgis.views import maps
 
 from . import mapview, render, settings, state, uploads

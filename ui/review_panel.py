@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lcgis import review
 from lcgis.errors import ChangeRefused, LcgisError, StaleVersionError
-from lcgis.review import store as review
 from lcgis.views import maps, report
 from lcgis.vocab import DISPOSITIONS, TIERS
 

@@ -31,13 +31,12 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from lcgis import access
+from lcgis import access, review
 from lcgis.data.io import Dataset, read_dataset
 from lcgis.demo import ILLUSTRATIVE
 from lcgis.engine.evaluate import sensitivity as _sensitivity
 from lcgis.engine.pipeline import Result, choose_year, run
 from lcgis.errors import LcgisError, RulesError
-from lcgis.review import store as review
 from lcgis.rules import Rules, load_rules
 from lcgis.views import maps, report, summary
 from lcgis.views.explain import Card, explain

@@ -21,8 +21,14 @@ import pyogrio
 from lcgis.data.io import atomic_output
 from lcgis.errors import UsageError
 from lcgis.plan.relocation import RelocationPlan
-from lcgis.views.report import format_sheet
-from lcgis.views.sanitize import csv_frame, excel_frame, export_frame
+from lcgis.views.sanitize import csv_frame, export_frame
+from lcgis.views.sheets import (
+    COUNT_FORMAT,
+    PERCENT_FORMAT,
+    no_number_format,
+    number_format,
+    write_sheet,
+)
 from lcgis.vocab import BEFORE_AFTER_LABELS, PLAN_LABELS
 from lcgis.vocab import OBJECTIVE_LABELS as OBJECTIVE_ZH
 
@@ -88,31 +94,28 @@ def _write_workbook(rp: RelocationPlan, path: Path) -> None:
     footer = f"lcgis 搬迁方案：{rp.status} 第 &P 页 共 &N 页"
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in plan_sheets(rp).items():
-            df = excel_frame(df)
-            df.to_excel(xw, sheet_name=name, index=False)
-            ws = xw.sheets[name]
             notes = name == "求解说明"
-            format_sheet(
-                ws,
+            ws = write_sheet(
+                xw,
+                name,
                 df,
                 freeze="C2" if name == "搬迁方案" else "A2",
                 footer=footer,
-                number_format=(lambda _h: None) if notes else _number_format,
+                number_format=no_number_format if notes else _number_format,
                 auto_filter=not notes,
             )
             if name == "前后对比":  # counts of parcels without decimals
                 for r, label in enumerate(df["指标"], start=2):
                     if str(label).endswith("(宗)"):
                         for c in range(4, len(df.columns) + 1):
-                            ws.cell(row=r, column=c).number_format = "#,##0"
+                            ws.cell(row=r, column=c).number_format = COUNT_FORMAT
 
 
 def _number_format(header: str) -> str | None:
-    if header == PLAN_LABELS["fit"]:
-        return "0.0%"
-    if any(u in header for u in _NUMBER_HEADERS):
-        return "#,##0.00"
-    return None
+    """The fit as a percentage, amounts (also the before/after columns) with two decimals."""
+    return number_format(
+        header, exact={PLAN_LABELS["fit"]: PERCENT_FORMAT}, amounts=_NUMBER_HEADERS
+    )
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:

@@ -28,17 +28,23 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from lcgis.errors import StoreError
+from lcgis.review.times import iso
 
 __all__ = [
+    "GENESIS_HASH",
     "KEY_NAME",
+    "SCHEME_KEYED",
+    "SCHEME_LEGACY",
     "STATE_ENV",
     "ChainKey",
     "Witness",
     "WitnessLine",
     "create_key",
+    "entry_hash",
+    "entry_mac",
     "load_key",
     "load_or_create_key",
     "state_dir",
@@ -258,3 +264,67 @@ def _parse(number: int, raw: bytes) -> WitnessLine | str:
     if line.seq < 1:
         return "的序号无效"
     return line
+
+
+# --- history entries ----------------------------------------------------------------------
+
+#: ``prev_hash`` of the first history entry.
+GENESIS_HASH: Final = "0" * 64
+#: History entry hashing: 1 = SHA-256 without dataset (revision 0001), 2 = keyed HMAC.
+SCHEME_LEGACY: Final = 1
+SCHEME_KEYED: Final = 2
+
+
+def canonical_json(obj: object) -> str:
+    return json.dumps(
+        obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+
+
+def entry_hash(fields: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of an entry's fields (including ``prev_hash``): how
+    scheme 1 entries (written before revision 0002) are hashed.
+
+    The fields are ``seq, parcel_id, user, at`` (ISO UTC, microseconds), ``old, new, status,
+    accepted, message, version, prev_hash``; keys sorted, UTF-8, no spaces.
+    """
+    return hashlib.sha256(canonical_json(dict(fields)).encode("utf-8")).hexdigest()
+
+
+def entry_mac(key: ChainKey, fields: Mapping[str, Any]) -> str:
+    """HMAC-SHA256, keyed by the chain key, of the canonical JSON of a scheme 2 entry's fields
+    (those of :func:`entry_hash` and ``dataset_id``)."""
+    return key.mac(b"lcgis review entry|" + canonical_json(dict(fields)).encode("utf-8"))
+
+
+def hash_fields(
+    *,
+    seq: int,
+    parcel_id: str,
+    user: str,
+    at: dt.datetime,
+    old: Any,
+    new: Any,
+    status: str | None,
+    accepted: bool,
+    message: str,
+    version: int,
+    prev_hash: str,
+    dataset_id: str | None = None,
+) -> dict[str, Any]:
+    fields = {
+        "seq": int(seq),
+        "parcel_id": parcel_id,
+        "user": user,
+        "at": iso(at),
+        "old": old,
+        "new": new,
+        "status": status,
+        "accepted": bool(accepted),
+        "message": message,
+        "version": int(version),
+        "prev_hash": prev_hash,
+    }
+    if dataset_id is not None:
+        fields["dataset_id"] = dataset_id
+    return fields

@@ -4,7 +4,7 @@ Registered into :mod:`lcgis.cli` by :func:`add_parsers` and :data:`COMMANDS`. Th
 installation's: ``--db URL``, else env ``LCGIS_DATABASE_URL``, else ``review.sqlite`` in the
 state folder (env ``LCGIS_STATE_DIR``, else ``~/.local/state/lcgis``). Reviews are kept per
 dataset: ``--dataset ID``, else the id of the folder ``--data DIR`` (else env
-``LCGIS_DATA_DIR``, else ``data/``; see :func:`lcgis.review.store.dataset_id`). ``review verify``
+``LCGIS_DATA_DIR``, else ``data/``; see :func:`lcgis.review.dataset_id`). ``review verify``
 opens the store read-only. A refused change exits 1 (it is logged in the history); wrong usage
 exits 2.
 """
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from lcgis.errors import UsageError
 
 if TYPE_CHECKING:
-    from lcgis.review.store import Review, ReviewStore
+    from lcgis.review import Review, ReviewStore
 
 ROLE_CHOICES = ("viewer", "reviewer", "admin")
 
@@ -125,14 +125,14 @@ def add_parsers(sub: Any) -> None:
 
 
 def _store(args: argparse.Namespace) -> ReviewStore:
-    from lcgis.review.store import open_store
+    from lcgis.review import open_store
 
     return open_store(args.db)
 
 
 def _dataset(args: argparse.Namespace) -> str:
     """The dataset id: ``--dataset``, else that of ``--data`` / env LCGIS_DATA_DIR / data/."""
-    from lcgis.review.store import dataset_id
+    from lcgis.review import dataset_id
 
     if getattr(args, "dataset", None):
         return str(args.dataset).strip()
@@ -148,7 +148,7 @@ def _show_value(value: object) -> str:
 
 
 def _format_review(review: Review, exists: bool) -> str:
-    from lcgis.review.store import format_time
+    from lcgis.review import format_time
 
     lines = [] if exists else [f"宗地 {review.parcel_id} 尚无核查记录。"]
     rows = (
@@ -177,7 +177,7 @@ def _read_password() -> str:
 
 def cmd_review(args: argparse.Namespace) -> int:
     """Dispatch ``review set|show|log|verify|datasets|export``."""
-    from lcgis.review.store import Review, verify_store
+    from lcgis.review import Review, verify_store
 
     sub = args.review_command
     if sub == "export" and Path(args.out).suffix.lower() != ".xlsx":
@@ -247,7 +247,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def _log(store: ReviewStore, args: argparse.Namespace, dataset: str) -> int:
-    from lcgis.review.store import format_time
+    from lcgis.review import format_time
 
     if args.csv:
         frame = store.history_frame(args.parcel_id, dataset=dataset)
@@ -272,7 +272,7 @@ def _log(store: ReviewStore, args: argparse.Namespace, dataset: str) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     """Dispatch ``users add|passwd|role|remove|list|unlock|log``."""
-    from lcgis.review.store import ROLE_LABELS, format_time
+    from lcgis.review import ROLE_LABELS, format_time
 
     sub = args.users_command
     with _store(args) as store:
@@ -314,7 +314,7 @@ def _print_lockouts(store: ReviewStore) -> None:
     """The user names and clients that are paused now, with their failures."""
     import datetime as dt
 
-    from lcgis.review.store import format_time
+    from lcgis.review import format_time
 
     now = dt.datetime.now(dt.UTC)
     locked = [x for x in store.lockouts() if x.locked_until and x.locked_until > now]

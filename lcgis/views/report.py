@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-from openpyxl.utils import get_column_letter
 
 from lcgis.data.crs import DISPLAY_CRS
 from lcgis.data.io import atomic_output
@@ -25,7 +24,8 @@ from lcgis.engine.pipeline import ZONE_FIELDS, Result
 from lcgis.errors import UsageError
 from lcgis.rules import Rules, load_rules
 from lcgis.views import summary
-from lcgis.views.sanitize import csv_frame, excel_frame, export_frame, neutralize_sheet
+from lcgis.views.sanitize import csv_frame, export_frame
+from lcgis.views.sheets import PERCENT_FORMAT, number_format, write_sheet
 from lcgis.vocab import (
     ALL_REASON_LABELS,
     COLUMN_LABELS,
@@ -574,15 +574,13 @@ def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
 
 
 def _number_format(header: str) -> str | None:
-    if any(unit in header for unit in ("(m²)", "(亩)", "万元")):
-        return "#,##0.00"
-    if header in {LABELS[s] for s in _SHARES if s in LABELS}:
-        return "0.0%"
-    if header in (LABELS["far"], LABELS["min_far"], LABELS["max_far"], LABELS["target_far"]):
-        return "0.00"
-    if header == LABELS["priority"]:
-        return "#,##0.0"
-    return None
+    """Amounts by unit, shares as percentages, floor-area ratios and the priority."""
+    exact = {LABELS[s]: PERCENT_FORMAT for s in _SHARES if s in LABELS}
+    exact.update(
+        dict.fromkeys((LABELS[k] for k in ("far", "min_far", "max_far", "target_far")), "0.00")
+    )
+    exact[LABELS["priority"]] = "#,##0.0"
+    return number_format(header, exact=exact)
 
 
 def write_workbook(result: Result, path: Path) -> None:
@@ -595,58 +593,12 @@ def write_workbook(result: Result, path: Path) -> None:
         footer += "(税收等涉密字段未导出)"
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in workbook_sheets(result).items():
-            df = excel_frame(df)
-            df.to_excel(xw, sheet_name=name, index=False)
-            freeze = "B2" if name in wide else "A2"
-            format_sheet(
-                xw.sheets[name], df, freeze=freeze, footer=footer, auto_filter=name != "说明"
+            write_sheet(
+                xw,
+                name,
+                df,
+                freeze="B2" if name in wide else "A2",
+                footer=footer,
+                number_format=_number_format,
+                auto_filter=name != "说明",
             )
-
-
-def format_sheet(
-    ws: Any,
-    df: pd.DataFrame,
-    *,
-    freeze: str,
-    footer: str,
-    number_format: Callable[[str], str | None] | None = None,
-    auto_filter: bool = True,
-) -> None:
-    """Make a written sheet printable: frozen header, print titles, landscape fit to width,
-    page footer, number formats by header (units), column widths, filters.  Formula-like
-    text is made plain text (write ``excel_frame(df)``, then call this on every sheet)."""
-    fmt_of = number_format or _number_format
-    neutralize_sheet(ws)  # text like "=…" stays text
-    ws.freeze_panes = freeze
-    ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = footer
-    for i, header in enumerate(df.columns, start=1):
-        letter = get_column_letter(i)
-        fmt = fmt_of(str(header))
-        if fmt:
-            for cell in ws[letter][1:]:
-                cell.number_format = fmt
-        widths = [_display_width(_shown(x)) for x in df[header] if not _blank(x)]
-        text_len = int(np.percentile(widths, 90)) if widths else 0
-        width = max(_display_width(str(header)), min(text_len, 40)) + 2
-        ws.column_dimensions[letter].width = min(width, 50)
-    if auto_filter and len(df):
-        ws.auto_filter.ref = ws.dimensions
-
-
-def _shown(value: object) -> str:
-    """A cell as Excel shows it (numbers with two decimals), for the column width."""
-    return f"{value:,.2f}" if isinstance(value, float) else str(value)
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
-
-
-def _display_width(text: str) -> int:
-    """Width in Excel character units: CJK characters count double."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)

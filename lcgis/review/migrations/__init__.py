@@ -1,4 +1,4 @@
-"""Alembic migrations of the review store, run programmatically by :mod:`lcgis.review.store`.
+"""Alembic migrations of the review store, run programmatically by :mod:`lcgis.review.db`.
 
 No alembic.ini is needed: the store points Alembic at this folder, opens the transaction,
 takes the migration lock and upgrades on open. It refuses a database whose revision is not

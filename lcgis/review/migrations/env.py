@@ -1,4 +1,4 @@
-"""Alembic environment: migrate the connection that :mod:`lcgis.review.store` hands over.
+"""Alembic environment: migrate the connection that :mod:`lcgis.review.db` hands over.
 
 The store opens the transaction (and takes the migration lock) itself, passes the connection
 as ``config.attributes["connection"]`` and calls ``alembic.command.upgrade``; no alembic.ini.

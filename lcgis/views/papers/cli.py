@@ -63,7 +63,7 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any, frozenset[str]]:
     from lcgis.cli import load_inputs, rules_of
     from lcgis.engine.pipeline import run
     from lcgis.progress import print_progress
-    from lcgis.review.store import government_delay
+    from lcgis.review import government_delay
 
     rules = rules_of(args)
     ds = load_inputs(args)

@@ -28,7 +28,7 @@ from lcgis.data.io import Dataset
 from lcgis.engine import metrics
 from lcgis.engine.pipeline import Result, firms_of_year
 from lcgis.errors import LcgisError
-from lcgis.review.store import HISTORY_LABELS
+from lcgis.review import HISTORY_LABELS
 from lcgis.views.explain import Card, explain
 from lcgis.views.papers import maps as pmaps
 from lcgis.views.papers.annual import reasons_text, shortlist
@@ -132,7 +132,7 @@ def read_reviews(data_dir: str | None = None, db: str | None = None) -> pd.DataF
 
     from sqlalchemy.engine import make_url
 
-    from lcgis.review import store as review
+    from lcgis import review
 
     folder = data_dir or "data"
     url = review.resolve_database_url(db)
