@@ -17,7 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from lcgis.rules import MAX_RULES_BYTES
-from ui import auth, settings, state, uploads
+from ui import auth, keys, settings, state, uploads
 
 log = logging.getLogger("lcgis.app")
 
@@ -47,7 +47,7 @@ def _save_rules_upload() -> None:
             room=state.upload_room(),
         )
     except uploads.UploadRefused as exc:
-        st.session_state["lcgis_rules_error"] = str(exc)
+        st.session_state[keys.RULES_ERROR] = str(exc)
         return
     path = state.session_dir() / "rules" / uploads.safe_filename(upload.name, ".toml")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +125,10 @@ def sidebar() -> None:
         cfg_error = settings.current().error
         if cfg_error and auth.can_import():
             st.warning(cfg_error)
-        ss[state.DATA_DIR] = _dataset_choice()
+        folder = _dataset_choice()
+        if folder != ss[state.DATA_DIR]:  # an admin picked another dataset in the box
+            keys.reset_dataset_dependent()
+        ss[state.DATA_DIR] = folder
         data_dir = str(ss[state.DATA_DIR])
         years = state.years_of(data_dir) if Path(data_dir).is_dir() else []
         if years:
@@ -152,7 +155,7 @@ def sidebar() -> None:
         )
         ss[state.AS_OF] = None if chosen == default else chosen
         _rules, label = state.current_rules()
-        error = ss.pop("lcgis_rules_error", None)
+        error = ss.pop(keys.RULES_ERROR, None)
         if error:
             st.error(f"规则文件有误，已改用默认规则：{error}")
         st.caption(f"规则：{label}")
