@@ -82,3 +82,13 @@ def test_derived_keys_keep_their_spelling() -> None:
         "lcgis_view_ent_map",
         keys.RQ_TABLE,
     ]
+
+
+def test_pages_are_short_and_leave_data_work_to_ui_and_lcgis() -> None:
+    """A screen reads widgets, calls ui or lcgis and renders: about 80 lines, no pandas, no
+    chart library, no session-state bookkeeping of its own beyond the declared keys."""
+    for f in (ROOT / "app_pages").glob("*.py"):
+        text = f.read_text(encoding="utf-8")
+        assert len(text.splitlines()) <= 80, f.name
+        for banned in ("import pandas", "import altair", "import numpy", "import geopandas"):
+            assert banned not in text, (f.name, banned)
