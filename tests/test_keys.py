@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -92,3 +93,41 @@ def test_pages_are_short_and_leave_data_work_to_ui_and_lcgis() -> None:
         assert len(text.splitlines()) <= 80, f.name
         for banned in ("import pandas", "import altair", "import numpy", "import geopandas"):
             assert banned not in text, (f.name, banned)
+
+
+@pytest.fixture
+def session(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """ui.keys on a plain dict for session state."""
+    ss: dict[str, object] = {}
+    monkeypatch.setattr(keys, "st", SimpleNamespace(session_state=ss))
+    return ss
+
+
+def test_reset_clears_what_the_declaration_names(session: dict[str, object]) -> None:
+    session.update(
+        {
+            keys.DATA_DIR: "park",
+            keys.USER: "someone",
+            keys.SELECTED: "P1",
+            keys.MAP_HITS: [("P1", "P1")],
+            keys.MOVERS: "movers",
+            keys.sub(keys.FORM_PREFIX + "status", 0, "P1"): "核查中",
+            keys.FORM_GEN: 0,
+        }
+    )
+    keys.reset_dataset_dependent()
+    assert session == {
+        keys.DATA_DIR: "park",
+        keys.USER: "someone",
+        keys.SELECTED: None,
+        keys.FORM_GEN: 1,
+    }
+
+
+def test_a_new_evaluation_clears_the_picked_rows(session: dict[str, object]) -> None:
+    keys.follow_evaluation((2024, None, ""))
+    session[keys.ENT_TABLE] = {"selection": {"rows": [0]}}
+    keys.follow_evaluation((2024, None, ""))
+    assert keys.ENT_TABLE in session  # the same evaluation: kept
+    keys.follow_evaluation((2023, None, ""))
+    assert keys.ENT_TABLE not in session

@@ -5,7 +5,9 @@ modules use these constants (never a string literal) for ``st.session_state`` an
 ``key=`` of widgets, whose state Streamlit keeps under that key too.  Keys made for one
 thing (a parcel, a map, a generation) are built by the functions below from a declared base.
 
-What belongs to one dataset is declared in :data:`DATASET_DEPENDENT` (keys) and
+What belongs to one evaluation of a dataset (its year, date and rules) is declared in
+:data:`RESULT_DEPENDENT` and cleared by :func:`follow_evaluation`.  What belongs to one
+dataset is declared in :data:`DATASET_DEPENDENT` (keys) and
 :data:`DATASET_DEPENDENT_PREFIXES` (families of derived keys); :func:`reset_dataset_dependent`
 clears them, and is called wherever the dataset changes (:func:`ui.state.switch_dataset` and
 the sidebar's dataset box).
@@ -25,6 +27,7 @@ AS_OF = "lcgis_as_of"  # evaluation date (None: 31 December of the year); depend
 DATA_GENERATION = "lcgis_data_generation"  # bumped when the app switches the dataset itself
 SELECTED = "lcgis_selected_parcel"  # the selected parcel id; depends on the dataset
 SESSION_ID = "lcgis_session_id"  # id of the browser session (names its upload folder)
+EVALUATION = "lcgis_evaluation"  # (year, date, rules file) RESULT_DEPENDENT keys belong to
 
 # --- the sidebar's widgets --------------------------------------------------------------------
 W_DATA_DIR = "sb_data_dir"  # base of the dataset box's key (+ DATA_GENERATION)
@@ -172,6 +175,9 @@ DATASET_DEPENDENT: tuple[str, ...] = (
     RELOC_INCLUDE,
     RELOC_EXCLUDE,
 )
+#: Keys whose value belongs to one evaluation (year, date and rules) of the dataset: cleared
+#: when any of them changes (the table's picked rows are positions in the ranked table).
+RESULT_DEPENDENT: tuple[str, ...] = (ENT_TABLE,)
 #: Families of derived keys whose values belong to one dataset.
 DATASET_DEPENDENT_PREFIXES: tuple[str, ...] = (MAP_VIEW_PREFIX, MAP_CLICK_PREFIX, FORM_PREFIX)
 
@@ -207,3 +213,13 @@ def reset_dataset_dependent() -> None:
         del ss[name]
     ss[SELECTED] = None
     ss[FORM_GEN] = int(ss.get(FORM_GEN, 0)) + 1
+
+
+def follow_evaluation(evaluation: tuple[object, ...]) -> None:
+    """Clear :data:`RESULT_DEPENDENT` when the evaluation (year, date, rules file) differs
+    from the one of the last run; remember it."""
+    ss = st.session_state
+    if ss.get(EVALUATION) not in (None, evaluation):
+        for name in RESULT_DEPENDENT:
+            ss.pop(name, None)
+    ss[EVALUATION] = evaluation

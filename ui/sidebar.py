@@ -147,6 +147,7 @@ def sidebar() -> None:
             "改变基准日只影响闲置土地、在建等年限的计算",
         )
         ss[state.AS_OF] = None if chosen == default else chosen
+        keys.follow_evaluation((ss[state.YEAR], ss[state.AS_OF], state.rules_path()))
         _rules, label = state.current_rules()
         error = ss.pop(keys.RULES_ERROR, None)
         if error:
