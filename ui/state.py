@@ -1,4 +1,5 @@
-"""Session keys and cached results: the only place the app keeps state.
+"""Session state and cached results: the only place the app keeps state (its keys are
+declared in :mod:`ui.keys`).
 
 Everything heavy is cached with keys that are plain values: the dataset folder and a stamp
 of its files (names, sizes, modification times), the year, the rules digest, the date of
