@@ -757,3 +757,19 @@ ENTERPRISE_LIST_LABELS: Final[Mapping[str, str]] = {
     "class": COLUMN_LABELS["class"],
     "class_reason": COLUMN_LABELS["class_reason"],
 }
+#: Headers of the picked enterprises' table.
+PICKED_ENTERPRISE_LABELS: Final[Mapping[str, str]] = {
+    "name": "企业名称",
+    "parcel_ids": "宗地编号",
+    "class": "类别",
+}
+#: Headers of the sensitivity table (``lcgis.engine.evaluate.sensitivity``).
+SENSITIVITY_LABELS: Final[Mapping[str, str]] = {
+    "credit_code": "统一社会信用代码",
+    "name": "企业名称",
+    "scenario": "情景",
+    "parameter": "规则参数",
+    "delta": "变动",
+    "class_before": "原类别",
+    "class_after": "新类别",
+}

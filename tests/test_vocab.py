@@ -30,14 +30,6 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     # file extension -> format name: a table of the file guard, next to its GDAL drivers
     "lcgis/data/guard.py": frozenset({"_NAMES"}),
 }
-#: Modules still to switch to lcgis.vocab (their labels are already in it); remove an
-#: entry when its module no longer defines the dictionary.
-PENDING: Mapping[str, frozenset[str]] = {
-    "ui/review_panel.py": frozenset({"QUEUE_LABELS"}),
-    "app_pages/candidates.py": frozenset({"GAINS"}),
-    "app_pages/enterprises.py": frozenset({"COLUMNS"}),
-}
-
 #: Code lists of the vocabulary and their labels.
 CODE_LISTS: tuple[tuple[str, str], ...] = (
     ("CLASSES", "CLASS_LABELS"),
@@ -119,17 +111,10 @@ def test_no_label_dictionary_outside_vocab() -> None:
         if rel == "lcgis/vocab.py":
             continue
         names = set(label_dictionaries(path.read_text(encoding="utf-8")))
-        names -= ALLOWED.get(rel, frozenset()) | PENDING.get(rel, frozenset())
+        names -= ALLOWED.get(rel, frozenset())
         if names:
             offenders[rel] = sorted(names)
     assert offenders == {}, "label dictionaries belong in lcgis/vocab.py"
-
-
-def test_pending_is_still_pending() -> None:
-    """The pending set shrinks: an entry whose module was switched must go."""
-    for rel, names in PENDING.items():
-        found = set(label_dictionaries((ROOT / rel).read_text(encoding="utf-8")))
-        assert names <= found, f"{rel}: {sorted(names - found)} switched, drop them from PENDING"
 
 
 def test_vocab_imports_nothing_of_lcgis() -> None:

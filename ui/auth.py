@@ -35,11 +35,11 @@ from sqlalchemy.engine import make_url
 from lcgis import access, review
 from lcgis.errors import LcgisError
 
-from . import render, state
+from . import keys, render, state
 
 GUEST = "访客"
 IDLE_MINUTES_DEFAULT = 30.0
-NOTICE = "lcgis_auth_notice"  # a message for the login form, shown once (e.g. idle logout)
+NOTICE = keys.AUTH_NOTICE  # a message for the login form, shown once (e.g. idle logout)
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -266,8 +266,8 @@ def login_form(key: str) -> None:
         return
     assert s is not None
     with st.form(key, clear_on_submit=True):
-        name = st.text_input("用户名", key=f"{key}_name")
-        password = st.text_input("密码", type="password", key=f"{key}_password")
+        name = st.text_input("用户名", key=keys.sub(key, "name"))
+        password = st.text_input("密码", type="password", key=keys.sub(key, "password"))
         submitted = st.form_submit_button("登录", type="primary")
     if submitted:
         try:
@@ -290,7 +290,7 @@ def gate() -> None:
     st.title("登录")
     st.markdown(f"数据：{render.md(state.dataset_label(data_dir()))}")
     st.caption("当前数据不是内置示意数据，请先登录。")
-    login_form("login_main")
+    login_form(keys.LOGIN_MAIN)
     st.stop()
 
 
@@ -301,8 +301,8 @@ def user_box() -> None:
         label = review.ROLE_LABELS.get(user.role, user.role)
         c1, c2 = st.columns([3, 2], vertical_alignment="center")
         c1.markdown(f"**{render.md(user.name)}**({render.md(label)})")
-        c2.button("退出登录", key="auth_logout", on_click=logout)
+        c2.button("退出登录", key=keys.LOGOUT, on_click=logout)
         return
     st.caption(f"{GUEST}：只读查看内置示意数据，修改需登录。")
     with st.expander("登录", expanded=False):
-        login_form("login_side")
+        login_form(keys.LOGIN_SIDE)

@@ -18,7 +18,7 @@ from streamlit_folium import st_folium
 
 from lcgis.views import maps
 
-from . import review_panel, state
+from . import keys, review_panel, state
 
 LEAFLET_DIR = "vendor/leaflet-1.9.4"
 RETURNED = ["last_object_clicked", "last_active_drawing"]
@@ -96,7 +96,7 @@ def parcel_map(
     geoms = state.display_geometry(ctx.key, spec.datum, _result=ctx.result)
     shown = geoms[geoms.index.isin([str(h) for h in highlight])]
     layer = maps.highlight_layer(shown)
-    view_key = f"lcgis_view_{key}"
+    view_key = keys.MAP_VIEW_PREFIX + key
     view: dict[str, Any] = st.session_state.setdefault(view_key, {})
     if focus is not None:
         wanted = tuple(sorted(str(f) for f in focus))
@@ -106,7 +106,7 @@ def parcel_map(
 
     def changed() -> None:
         pid, sig = _clicked_id(st.session_state.get(key))
-        last_key = f"lcgis_click_{key}"
+        last_key = keys.MAP_CLICK_PREFIX + key
         if pid is not None and st.session_state.get(last_key) != sig:
             st.session_state[last_key] = sig
             if on_click is not None:

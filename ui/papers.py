@@ -22,7 +22,7 @@ from lcgis.errors import LcgisError
 from lcgis.views import papers
 from lcgis.vocab import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
 
-from . import auth, render, state
+from . import auth, keys, render, state
 
 PDF = "application/pdf"
 _CACHE: OrderedDict[Hashable, bytes] = OrderedDict()
@@ -67,7 +67,7 @@ def _reviews() -> tuple[pd.DataFrame | None, int]:
     return frame, auth.last_seq(store)
 
 
-def report_button(ctx: state.Context, key: str = "papers_report") -> None:
+def report_button(ctx: state.Context, key: str = keys.PAPERS_REPORT) -> None:
     """总览: the annual report of the current evaluation."""
     role = auth.role()
     policy = policy_for(role, ctx)
@@ -121,7 +121,7 @@ def _dossier_data(ctx: state.Context, ids: list[str], title: str, role: str) -> 
     return make
 
 
-def parcel_button(ctx: state.Context, parcel_id: str, key: str = "papers_parcel") -> None:
+def parcel_button(ctx: state.Context, parcel_id: str, key: str = keys.PAPERS_PARCEL) -> None:
     """The parcel card: this parcel's dossier."""
     st.download_button(
         "打印本宗地体检表(PDF)",
@@ -134,7 +134,7 @@ def parcel_button(ctx: state.Context, parcel_id: str, key: str = "papers_parcel"
     )
 
 
-def list_buttons(ctx: state.Context, key: str = "papers_list") -> None:
+def list_buttons(ctx: state.Context, key: str = keys.PAPERS_LIST) -> None:
     """候选: choose a list (and a tier), then print its dossiers in list order."""
     res = ctx.result
     counts: dict[str, int] = {d: len(papers.list_parcels(res, d)) for d in DISPOSITIONS}
@@ -143,13 +143,13 @@ def list_buttons(ctx: state.Context, key: str = "papers_list") -> None:
         "打印清单的宗地体检表",
         [d for d in DISPOSITIONS if counts[d]] or list(DISPOSITIONS),
         format_func=lambda d: f"{DISPOSITION_LABELS[d]}({counts[d]} 宗)",
-        key=f"{key}_list",
+        key=keys.sub(key, "list"),
     )
     tier: Any = c2.selectbox(
         "分期",
         [None, *TIERS],
         format_func=lambda t: "全部" if t is None else TIER_LABELS[t],
-        key=f"{key}_tier",
+        key=keys.sub(key, "tier"),
     )
     ids = papers.list_parcels(res, which, tier)
     name = DISPOSITION_LABELS[which] + (f"_{TIER_LABELS[tier]}" if tier else "")
@@ -162,7 +162,7 @@ def list_buttons(ctx: state.Context, key: str = "papers_list") -> None:
             data=_dossier_data(ctx, ids, title, auth.role()) if ids else b"",
             file_name=f"体检表_{name}_{ctx.year or ''}.pdf",
             mime=PDF,
-            key=f"{key}_download",
+            key=keys.sub(key, "download"),
             icon=":material/picture_as_pdf:",
             on_click="ignore",
             disabled=not ids,

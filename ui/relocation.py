@@ -32,18 +32,14 @@ from lcgis.plan import view as plan_map
 from lcgis.plan.before_after import PARK_ID
 from lcgis.plan.movers import MAX_MOVERS_BYTES, MOVER_FIELDS, check_movers, read_movers_table
 from lcgis.plan.relocation import RelocationPlan
-from lcgis.plan.report import write_plan
+from lcgis.plan.report import plan_sheets, write_plan
 from lcgis.views import maps
 
-from . import mapview, render, settings, state, uploads
+from . import keys, mapsearch, mapview, render, settings, state, uploads
 
-# --- session keys ----------------------------------------------------------------------------
-MOVERS = "reloc_movers"  # the movers table the editor starts from
-MOVERS_DIR = "reloc_movers_dir"  # the dataset folder that table belongs to
-MOVERS_GEN = "reloc_movers_gen"  # bumped when the table is replaced (the editor restarts)
-LOADED = "reloc_loaded"  # (file name, issues table or None) of the last upload
-SOLVED = "reloc_solved"  # the solve key of the plan shown
-W_UPLOAD = "reloc_upload"
+# --- session keys (declared in ui.keys) ------------------------------------------------------
+MOVERS, MOVERS_DIR, MOVERS_GEN = keys.MOVERS, keys.MOVERS_DIR, keys.MOVERS_GEN
+LOADED, SOLVED, W_UPLOAD = keys.LOADED, keys.SOLVED, keys.RELOC_UPLOAD
 EXAMPLE = "movers_example.csv"
 GUEST = "访客"
 MAX_PLANS = 16
@@ -181,10 +177,14 @@ def movers_editor(ctx: state.Context) -> tuple[pd.DataFrame, QualityReport]:
     )
     if is_demo(ctx):
         c2.button(
-            "载入示例企业", key="reloc_example", on_click=lambda: _set_movers(example_movers(ctx))
+            "载入示例企业",
+            key=keys.RELOC_EXAMPLE,
+            on_click=lambda: _set_movers(example_movers(ctx)),
         )
     else:
-        c2.button("清空", key="reloc_clear", on_click=lambda: _set_movers(plan_map.empty_movers()))
+        c2.button(
+            "清空", key=keys.RELOC_CLEAR, on_click=lambda: _set_movers(plan_map.empty_movers())
+        )
     loaded = st.session_state.get(LOADED)
     if loaded:
         name, ok, issues = loaded
@@ -198,7 +198,7 @@ def movers_editor(ctx: state.Context) -> tuple[pd.DataFrame, QualityReport]:
     base: pd.DataFrame = st.session_state[MOVERS]
     edited = st.data_editor(
         base,
-        key=f"reloc_editor_{st.session_state.get(MOVERS_GEN, 0)}",
+        key=keys.MOVERS_EDITOR + str(st.session_state.get(MOVERS_GEN, 0)),
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
@@ -239,27 +239,29 @@ def options(ctx: state.Context) -> Options:
     r = ctx.result.rules.relocation
     ids = parcel_ids(ctx)
     c1, c2, c3, c4, c5 = st.columns(5)
-    use_reclaim = c1.checkbox("无偿收回地块", value=r.use_reclaim, key="reloc_use_reclaim")
-    use_buyback = c2.checkbox("收储改造地块", value=r.use_buyback, key="reloc_use_buyback")
-    use_vacate = c3.checkbox("腾笼换鸟地块", value=r.use_vacate, key="reloc_use_vacate")
+    use_reclaim = c1.checkbox("无偿收回地块", value=r.use_reclaim, key=keys.RELOC_USE_RECLAIM)
+    use_buyback = c2.checkbox("收储改造地块", value=r.use_buyback, key=keys.RELOC_USE_BUYBACK)
+    use_vacate = c3.checkbox("腾笼换鸟地块", value=r.use_vacate, key=keys.RELOC_USE_VACATE)
     use_undeveloped = c4.checkbox(
         "未出让空地",
         value=r.use_undeveloped,
-        key="reloc_use_undev",
+        key=keys.RELOC_USE_UNDEV,
         help="在建地块和仍在闲置费阶段的已出让地块不自动纳入，可在下方“另外纳入的宗地”中手动添加",
     )
     objective = c5.radio(
         "目标",
         list(relocation.OBJECTIVE_ZH),
         format_func=lambda o: f"园区{relocation.OBJECTIVE_ZH[o]}最大",
-        key="reloc_objective",
+        key=keys.RELOC_OBJECTIVE,
         horizontal=True,
     )
     m1, m2, m3 = st.columns([3, 3, 1])
-    include = m1.multiselect("另外纳入的宗地", ids, key="reloc_include", placeholder="选择宗地编号")
-    exclude = m2.multiselect("排除的宗地", ids, key="reloc_exclude", placeholder="选择宗地编号")
+    include = m1.multiselect(
+        "另外纳入的宗地", ids, key=keys.RELOC_INCLUDE, placeholder="选择宗地编号"
+    )
+    exclude = m2.multiselect("排除的宗地", ids, key=keys.RELOC_EXCLUDE, placeholder="选择宗地编号")
     limit = m3.number_input(
-        "求解时限(秒)", min_value=5, max_value=3600, value=60, step=5, key="reloc_time_limit"
+        "求解时限(秒)", min_value=5, max_value=3600, value=60, step=5, key=keys.RELOC_TIME_LIMIT
     )
     return Options(
         objective=str(objective),
@@ -483,9 +485,9 @@ def save_form(
         st.info("登录后才能保存方案。")
         return
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-    name = c1.text_input("方案名称", key="reloc_plan_name", placeholder="如：2025 税收优先方案")
-    overwrite = c2.checkbox("覆盖同名方案", key="reloc_overwrite")
-    if c3.button("保存方案", key="reloc_save", icon=":material/save:"):
+    name = c1.text_input("方案名称", key=keys.RELOC_PLAN_NAME, placeholder="如：2025 税收优先方案")
+    overwrite = c2.checkbox("覆盖同名方案", key=keys.RELOC_OVERWRITE)
+    if c3.button("保存方案", key=keys.RELOC_SAVE, icon=":material/save:"):
         s = store(ctx)
         if s is None:
             return
@@ -524,8 +526,8 @@ def compare_saved(ctx: state.Context) -> None:
     by_name = {p.name: p for p in saved}
     names = list(by_name)
     c1, c2 = st.columns(2)
-    first = c1.selectbox("方案一", names, index=0, key="reloc_cmp_a")
-    second = c2.selectbox("方案二", names, index=1, key="reloc_cmp_b")
+    first = c1.selectbox("方案一", names, index=0, key=keys.RELOC_CMP_A)
+    second = c2.selectbox("方案二", names, index=1, key=keys.RELOC_CMP_B)
     if first == second:
         st.info("请选择两个不同的方案。")
         return
@@ -548,7 +550,64 @@ def compare_saved(ctx: state.Context) -> None:
         column_config={
             c: st.column_config.NumberColumn(c, format="%,.2f") for c in totals.columns[1:]
         },
-        key="reloc_cmp_totals",
+        key=keys.RELOC_CMP_TOTALS,
     )
     st.markdown("**各片区变化(搬迁后 − 搬迁前)**")
-    render.table(zones, key="reloc_cmp_zones")
+    render.table(zones, key=keys.RELOC_CMP_ZONES)
+
+
+# --- the plan's tabs -------------------------------------------------------------------------
+
+
+def plan_tabs(ctx: state.Context, rp: RelocationPlan, key: SolveKey) -> None:
+    """地图, 前后对比 and 方案明细 of a plan."""
+    map_tab, ba_tab, plan_tab = st.tabs(["地图", "前后对比", "方案明细"])
+    with map_tab:
+        basemap = mapsearch.basemap_box(st, keys.RELOC_BASEMAP)
+        plan_map_view(ctx, rp, basemap=basemap, key=keys.RELOC_MAP)
+    with ba_tab:
+        before_after(rp)
+    with plan_tab:
+        plan_detail(ctx, rp, key)
+
+
+def before_after(rp: RelocationPlan) -> None:
+    """Each zone's figures before and after the moves: charts and the table."""
+    charts = st.columns(len(plan_map.CHART_FIGURES))
+    for col, (fig, title) in zip(charts, plan_map.CHART_FIGURES.items(), strict=True):
+        col.markdown(f"**各片区{title}：搬迁前后**")
+        col.bar_chart(plan_map.chart_data(rp.before_after, fig), stack=False, y_label=title)
+    table = plan_map.before_after_table(rp.before_after)
+    render.table(
+        render.by_row(table, "指标", table.columns[2:]),
+        key=keys.RELOC_BEFORE_AFTER,
+        height=460,
+    )
+    st.caption(
+        "搬迁后为预期值：新入驻企业按其申报的预期亩均税收(产值)，未申报的按片区同行业基准"
+        "测算(见搬迁方案的“预期值来源”)；亩均 = 片区税收(产值)合计 ÷ 片区全部用地；"
+        "新入驻宗地不计入 A/B/C/D 类。"
+    )
+
+
+def plan_detail(ctx: state.Context, rp: RelocationPlan, key: SolveKey) -> None:
+    """The movers not placed (and why), the plan (one row per mover) and its download."""
+    placed = rp.plan["parcel_ids"].astype(str).ne("")
+    sheet = plan_sheets(rp)["搬迁方案"]
+    unplaced = sheet[~placed.to_numpy()]
+    if len(unplaced):
+        st.markdown(f"**未安排的企业({len(unplaced)} 家)及原因**")
+        render.table(
+            unplaced[["搬迁企业编号", "企业名称", "需求用地(亩)", "行业代码", "说明"]],
+            key=keys.RELOC_UNPLACED,
+        )
+    st.markdown("**搬迁方案(每家企业一行)**")
+    render.table(sheet, key=keys.RELOC_PLAN, height=420)
+    st.download_button(
+        "下载搬迁方案 Excel(搬迁方案、前后对比、求解说明)",
+        data=plan_xlsx(key, _rp=rp),
+        file_name=f"搬迁方案_{ctx.year or ''}.xlsx",
+        mime=XLSX,
+        key=keys.RELOC_DOWNLOAD,
+        icon=":material/download:",
+    )

@@ -23,14 +23,14 @@ import streamlit as st
 
 from lcgis import review
 from lcgis.errors import ChangeRefused, LcgisError, StaleVersionError
-from lcgis.views import maps, report
-from lcgis.vocab import DISPOSITIONS, TIERS
+from lcgis.views import maps, report, search
+from lcgis.vocab import DISPOSITION_LABELS, DISPOSITIONS, QUEUE_LABELS, TIERS
 
-from . import auth, render, state
+from . import auth, keys, render, state
 
-FORM_VERSION = "review_form_version"  # {parcel id: version the form's values were read at}
-FORM_GEN = "review_form_gen"  # bumped to recreate the form's widgets from the store
-MESSAGE = "review_form_message"  # (kind, text) of the last save, shown once
+FORM_VERSION = keys.FORM_VERSION  # {parcel id: version the form's values were read at}
+FORM_GEN = keys.FORM_GEN  # bumped to recreate the form's widgets from the store
+MESSAGE = keys.FORM_MESSAGE  # (kind, text) of the last save, shown once
 CLOSED = ("已处置", "不予处置")
 #: Flags of the queue: (parcel column, Chinese header).
 FLAGS: tuple[tuple[str, str], ...] = (
@@ -129,31 +129,77 @@ def queue(ctx: state.Context, today: dt.date | None = None) -> pd.DataFrame:
     return out.drop(columns=["_d", "_t", "_p"]).reset_index(drop=True)
 
 
-QUEUE_LABELS: dict[str, str] = {
-    "parcel_id": "宗地编号",
-    "zone_name": "片区",
-    "land_area_mu": "用地面积(亩)",
-    **dict(FLAGS),
-    **dict(CODED),
-    "status": "核查状态",
-    "overdue": "逾期",
-    "reason": "原因",
-    "assignee": "责任人",
-    "due_date": "办理期限",
-    "tags": "标签",
-    "note": "备注",
-    "version": "版本",
-    "updated_by": "最后修改人",
-    "updated_at": "最后修改时间",
-}
-
-
 def queue_view(q: pd.DataFrame) -> pd.DataFrame:
     """The queue with Chinese headers and 是/空 flags."""
     view = q[list(QUEUE_LABELS)].copy()
     for col in [c for c, _ in FLAGS] + ["overdue"]:
         view[col] = view[col].map(lambda b: "是" if b else "")
     return view.rename(columns=QUEUE_LABELS)
+
+
+# --- the 审核 screen -------------------------------------------------------------------------
+
+#: Status tiles per row (a label such as 列入无偿收回程序 reads whole at this width).
+PER_ROW = 5
+
+
+def status_tiles(q: pd.DataFrame) -> None:
+    """Parcels per review status, and the overdue ones."""
+    counts = q["status"].value_counts()
+    tiles = [(s, int(counts.get(s, 0))) for s in review.STATUSES]
+    tiles.append(("逾期", int(q["overdue"].sum())))
+    for start in range(0, len(tiles), PER_ROW):
+        row = tiles[start : start + PER_ROW]
+        for col, (status, n) in zip(st.columns(PER_ROW), row, strict=False):
+            col.metric(status, f"{n:,} 宗")
+
+
+def queue_filters(q: pd.DataFrame) -> pd.DataFrame:
+    """The filter widgets (状态, 片区, 处置方式, 责任人, 逾期) and the queue rows they keep."""
+    f1, f2, f5, f3, f4 = st.columns([3, 2, 2, 2, 1], vertical_alignment="bottom")
+    statuses = f1.multiselect(
+        "核查状态", list(review.STATUSES), key=keys.RQ_STATUS, placeholder="全部状态"
+    )
+    zones = f2.multiselect(
+        "片区", sorted({z for z in q["zone_name"] if z}), key=keys.RQ_ZONE, placeholder="全部片区"
+    )
+    kinds = f5.multiselect(
+        "处置方式", list(DISPOSITION_LABELS.values()), key=keys.RQ_DISPOSITION, placeholder="全部"
+    )
+    people = sorted({str(a) for a in q["assignee"].dropna() if str(a)})
+    assignee = f3.selectbox("责任人", [search.ALL, *people], key=keys.RQ_ASSIGNEE)
+    overdue = f4.checkbox("只看逾期", key=keys.RQ_OVERDUE)
+    return search.filter_queue(
+        q, statuses=statuses, zones=zones, kinds=kinds, assignee=str(assignee), overdue=overdue
+    )
+
+
+def queue_table(ctx: state.Context, shown: pd.DataFrame) -> None:
+    """The queue rows as shown (policy-hidden columns blank)."""
+    st.markdown(f"**共 {len(shown):,} 宗**")
+    view = queue_view(shown)
+    render.table(
+        view,
+        key=keys.RQ_TABLE,
+        height=460,
+        hidden=render.hidden_labels(ctx.result.access, view.columns),
+    )
+
+
+def export_button(q: pd.DataFrame, today: dt.date) -> None:
+    """The dataset's decisions and history as a workbook (once there are any)."""
+    url, dataset, seq = stamp()
+    if not (q["version"] > 0).any():
+        st.caption("尚无核查记录可导出。")
+        return
+    st.download_button(
+        "导出核查状态和变更记录(.xlsx)",
+        data=export_bytes(url, dataset, seq),
+        file_name=f"核查记录_{today.isoformat()}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=keys.RQ_EXPORT,
+        icon=":material/download:",
+    )
 
 
 # --- the panel -------------------------------------------------------------------------------
@@ -194,19 +240,19 @@ def _history(s: review.ReviewStore | None, dataset: str, parcel_id: str) -> None
             frame[cols].rename(columns=review.HISTORY_LABELS),
             hide_index=True,
             width="stretch",
-            key=f"review_history_{parcel_id}",
+            key=keys.HISTORY_PREFIX + parcel_id,
         )
 
 
 def _keys(parcel_id: str) -> dict[str, str]:
     gen = int(st.session_state.get(FORM_GEN, 0))
-    return {f: f"rv_{f}_{gen}_{parcel_id}" for f in review.REVIEW_FIELDS}
+    return {f: keys.sub(keys.FORM_PREFIX + f, gen, parcel_id) for f in review.REVIEW_FIELDS}
 
 
 def _save(parcel_id: str) -> None:
     """Form callback (runs before the rerun, so the panel then shows the stored result)."""
     ss = st.session_state
-    keys = _keys(parcel_id)
+    wk = _keys(parcel_id)
     user = auth.current_user()
     s = auth.store() if user is not None else None
     if user is None or not user.can_review:
@@ -218,7 +264,7 @@ def _save(parcel_id: str) -> None:
     expect = int(ss.get(FORM_VERSION, {}).get(parcel_id, 0))
 
     def text(field: str) -> str | None:
-        value = str(ss.get(keys[field]) or "").strip()
+        value = str(ss.get(wk[field]) or "").strip()
         return value or None
 
     try:
@@ -227,12 +273,12 @@ def _save(parcel_id: str) -> None:
             dataset=auth.dataset_id(),
             by=user,
             expect_version=expect,
-            status=str(ss.get(keys["status"])),
+            status=str(ss.get(wk["status"])),
             reason=text("reason"),
             assignee=text("assignee"),
-            due_date=ss.get(keys["due_date"]),
+            due_date=ss.get(wk["due_date"]),
             note=text("note"),
-            tags=str(ss.get(keys["tags"]) or ""),
+            tags=str(ss.get(wk["tags"]) or ""),
         )
     except StaleVersionError as exc:
         ss[MESSAGE] = ("stale", str(exc))
@@ -264,47 +310,47 @@ def _show_message() -> None:
     else:
         st.error(render.md(text))
         if kind == "stale":
-            st.button("重新读取最新记录", key="rv_reload", on_click=_reload)
+            st.button("重新读取最新记录", key=keys.FORM_RELOAD, on_click=_reload)
 
 
 def _form(parcel_id: str, rv: review.Review) -> None:
     ss = st.session_state
-    keys = _keys(parcel_id)
+    wk = _keys(parcel_id)
     read: dict[str, int] = ss.setdefault(FORM_VERSION, {})
-    if keys["status"] not in ss or parcel_id not in read:
+    if wk["status"] not in ss or parcel_id not in read:
         read[parcel_id] = rv.version  # the widgets below are created from this version
     reasons = list(review.REASONS)
     if rv.reason and rv.reason not in reasons:
         reasons.append(rv.reason)
-    with st.form(f"rv_form_{parcel_id}", border=True):
+    with st.form(keys.FORM_PREFIX + f"form_{parcel_id}", border=True):
         st.markdown("**修改核查记录**")
         c1, c2 = st.columns(2)
         c1.selectbox(
             "核查状态",
             list(review.STATUSES),
             index=list(review.STATUSES).index(rv.status) if rv.status in review.STATUSES else 0,
-            key=keys["status"],
+            key=wk["status"],
         )
         c2.selectbox(
             "原因",
             reasons,
             index=reasons.index(rv.reason) if rv.reason in reasons else None,
-            key=keys["reason"],
+            key=wk["reason"],
             accept_new_options=True,
             placeholder="选择或输入原因",
             help="政府原因造成的闲置不收闲置费；也可输入其他原因",
         )
         c3, c4 = st.columns(2)
-        c3.text_input("责任人", value=rv.assignee or "", key=keys["assignee"])
+        c3.text_input("责任人", value=rv.assignee or "", key=wk["assignee"])
         c4.date_input(
             "办理期限",
             value=rv.due_date,
-            key=keys["due_date"],
+            key=wk["due_date"],
             min_value=dt.date(2000, 1, 1),
             max_value=dt.date(2100, 12, 31),
         )
-        st.text_input("标签(逗号分隔)", value=",".join(rv.tags), key=keys["tags"])
-        st.text_area("备注", value=rv.note or "", key=keys["note"], height=80)
+        st.text_input("标签(逗号分隔)", value=",".join(rv.tags), key=wk["tags"])
+        st.text_area("备注", value=rv.note or "", key=wk["note"], height=80)
         st.caption(f"基于版本 {read[parcel_id]} 修改；若他人已先修改，保存会被拒绝，不会覆盖。")
         st.form_submit_button("保存", type="primary", on_click=_save, args=(parcel_id,))
 

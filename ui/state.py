@@ -1,4 +1,5 @@
-"""Session keys and cached results: the only place the app keeps state.
+"""Session state and cached results: the only place the app keeps state (its keys are
+declared in :mod:`ui.keys`).
 
 Everything heavy is cached with keys that are plain values: the dataset folder and a stamp
 of its files (names, sizes, modification times), the year, the rules digest, the date of
@@ -38,11 +39,10 @@ from lcgis.engine.evaluate import sensitivity as _sensitivity
 from lcgis.engine.pipeline import Result, choose_year, run
 from lcgis.errors import LcgisError, RulesError
 from lcgis.rules import Rules, load_rules
-from lcgis.views import maps, report, summary
+from lcgis.views import maps, report, summary, tables
 from lcgis.views.explain import Card, explain
-from lcgis.vocab import GROUP_LABELS
 
-from . import settings, uploads
+from . import keys, settings, uploads
 from .render import public_text
 
 log = logging.getLogger("lcgis.app")
@@ -51,22 +51,16 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO / "data"
 
 # --- session keys ---------------------------------------------------------------------------
-# The sidebar's choices live under plain keys (never a widget's key): Streamlit drops a widget's
-# state when the page changes before the browser has shown that widget, so the widgets (keys
-# ``sb_*``) are created from these values and copy their answer back after each run.
-DATA_DIR = "lcgis_data_dir"  # dataset folder
-YEAR = "lcgis_year"  # evaluation year
-RULES_PATH = "lcgis_rules_path"  # a configured rules file (empty = default rules)
-RULES_FILE = "lcgis_rules_file"  # an uploaded rules file saved for this session
-AS_OF = "lcgis_as_of"  # evaluation date chosen by the user (None: 31 December of the year)
-SELECTED = "lcgis_selected_parcel"  # the selected parcel id (survives reruns and pages)
-SESSION_ID = "lcgis_session_id"
-USER = "lcgis_user"  # the logged-in lcgis.review.store.User (absent: nobody, a guest on the demo)
-USER_STORE = "lcgis_user_store"  # URL of the store the user logged in to
-LAST_ACTIVE = "lcgis_last_active"  # time.time() of the logged-in user's last run (idle logout)
-W_DATA_DIR, W_YEAR, W_RULES_PATH, W_AS_OF = "sb_data_dir", "sb_year", "sb_rules_path", "sb_as_of"
-W_RULES_UPLOAD = "sb_rules_upload"
-DATA_GENERATION = "lcgis_data_generation"  # bumped when the app switches the dataset itself
+# Declared in ui.keys.  The sidebar's choices live under plain keys (never a widget's key):
+# Streamlit drops a widget's state when the page changes before the browser has shown that
+# widget, so the widgets (keys ``sb_*``) are created from these values and copy their answer
+# back after each run.  The names below are kept for the modules and tests that use them.
+DATA_DIR, YEAR, RULES_PATH, RULES_FILE = keys.DATA_DIR, keys.YEAR, keys.RULES_PATH, keys.RULES_FILE
+AS_OF, SELECTED, SESSION_ID = keys.AS_OF, keys.SELECTED, keys.SESSION_ID
+USER, USER_STORE, LAST_ACTIVE = keys.USER, keys.USER_STORE, keys.LAST_ACTIVE
+W_DATA_DIR, W_YEAR, W_AS_OF = keys.W_DATA_DIR, keys.W_YEAR, keys.W_AS_OF
+W_RULES_PATH = keys.W_RULES_PATH
+W_RULES_UPLOAD, DATA_GENERATION = keys.W_RULES_UPLOAD, keys.DATA_GENERATION
 
 
 def widget_key(base: str) -> str:
@@ -92,10 +86,9 @@ def year_key(data_dir: str) -> str:
 
 def switch_dataset(folder: str) -> None:
     """Use another dataset folder (a callback: the sidebar restarts from it)."""
+    keys.reset_dataset_dependent()  # the year, the selected parcel, search hits, movers …
     st.session_state[DATA_DIR] = folder
     st.session_state[DATA_GENERATION] = int(st.session_state.get(DATA_GENERATION, 0)) + 1
-    st.session_state.pop(YEAR, None)
-    st.session_state[SELECTED] = None
 
 
 #: Result key: (data folder, files stamp, year, rules digest, as-of date ISO, 政府原因 parcels,
@@ -375,7 +368,7 @@ def current_rules() -> tuple[Rules, str]:
             return rules, f"{name}(摘要 {rules.digest[:8]})"
         except RulesError as exc:
             log.warning("rules file %s not used: %s", path, exc)
-            st.session_state["lcgis_rules_error"] = public_text(exc)
+            st.session_state[keys.RULES_ERROR] = public_text(exc)
     rules = rules_of("", "")
     return rules, f"默认规则(摘要 {rules.digest[:8]})"
 
@@ -534,27 +527,9 @@ def previous_park(ctx: Context) -> dict[str, float]:
 
 @st.cache_resource(show_spinner=False, max_entries=12)
 def enterprise_table(key: Key, _result: Result) -> pd.DataFrame:
-    """Enterprises ranked by score (best first), with zone and industry division."""
-    e = _result.enterprises.copy()
-    e["zone"] = summary.enterprise_zones(e, _result.parcels)
-    e["division"] = summary.industry_division(
-        e["industry_code"] if "industry_code" in e else pd.Series(pd.NA, index=e.index)
-    )
-    rated = e["class"].astype(str).isin(["A", "B", "C", "D"]) if "class" in e else False
-    e["_unrated"] = ~pd.Series(rated, index=e.index)
-    groups = {g: i for i, g in enumerate(GROUP_LABELS)}
-    e["_group"] = e["eval_group"].map(groups) if "eval_group" in e else 0
-    if "rank_in_group" in e:
-        order = ["_unrated", "_group", "rank_in_group", "name"]
-    else:
-        order = ["_unrated", "name"]
-    e = e.sort_values(order, na_position="last").drop(columns=["_unrated", "_group"])
-    e["group_label"] = (
-        e["eval_group"].map({g: f"{n}组" for g, n in GROUP_LABELS.items()}).fillna("")
-        if "eval_group" in e
-        else ""
-    )
-    return e.reset_index(drop=True)
+    """Enterprises ranked by score (best first), with zone and industry division
+    (:func:`lcgis.views.tables.ranked_enterprises`)."""
+    return tables.ranked_enterprises(_result.enterprises, _result.parcels)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
