@@ -45,7 +45,7 @@ with right:
         if c is not None:
             render.card(c)
             papers.parcel_button(ctx, selected)
-            review_panel.panel(ctx, selected)
+            review_panel.panel(selected)
     else:
         st.info("在地图上点击一宗地，或在上方查找，即可在此查看其体检表。")
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TypeVar
 
@@ -46,6 +45,8 @@ from lcgis.vocab import QUANTITY_WORDS as CHINESE
 from lcgis.vocab import ROLE_LABELS, ROLES
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from lcgis.engine.pipeline import Result
 
 __all__ = [

@@ -11,9 +11,8 @@ import datetime as dt
 import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from lcgis.data.io import Dataset, read_dataset
 from lcgis.data.validate import QualityReport
@@ -25,6 +24,9 @@ from lcgis.review.cli import add_parsers as add_review_parsers
 from lcgis.rules import Rules, load_rules
 from lcgis.views.papers.cli import COMMANDS as PAPER_COMMANDS
 from lcgis.views.papers.cli import add_parsers as add_paper_parsers
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 

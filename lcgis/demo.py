@@ -33,11 +33,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -50,6 +49,9 @@ from shapely.geometry import Polygon
 
 from lcgis.data.schema import M2_PER_MU
 from lcgis.data.validate import CREDIT_CODE_CHARS, credit_code_check_char, credit_code_valid
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
 
 # ----------------------------------------------------------------------------------------
 # Constants

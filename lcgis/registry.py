@@ -34,9 +34,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lcgis.rules import Rules
 from lcgis.vocab import (
     BENCHMARK_LABELS,
     DISPOSITION_LABELS,
@@ -45,6 +44,9 @@ from lcgis.vocab import (
     INDICATOR_LABELS,
     REASON_LABELS,
 )
+
+if TYPE_CHECKING:
+    from lcgis.rules import Rules
 
 #: What a rule switched off in the rules says in place of its threshold.
 OFF = "未启用"

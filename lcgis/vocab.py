@@ -13,8 +13,10 @@ it imports nothing from the rest of lcgis, so that every floor can use it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 # --------------------------------------------------------------------------- classes
 

@@ -121,7 +121,7 @@ def _stages(data_dir: Path, out_ext: str) -> tuple[list[tuple[str, float, float]
     rows.append(("读取与检查", time.perf_counter() - t0, peak()))
     marks: list[tuple[str, float, float]] = []
 
-    def progress(name: str, share: float) -> None:
+    def progress(name: str, _share: float) -> None:
         marks.append((name, time.perf_counter(), peak()))
 
     result = run(ds, load_rules(), as_of=dt.date(2026, 11, 28), progress=progress)

@@ -24,17 +24,20 @@ import re
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from lcgis.data.io import Dataset
-from lcgis.engine.pipeline import Result
 from lcgis.views import summary
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from lcgis.data.io import Dataset
+    from lcgis.engine.pipeline import Result
 
 #: The enterprises' own confidential figures (data-contract field names).
 RAW = (

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -12,6 +12,9 @@ import pytest
 import shapely
 
 from lcgis.data.validate import credit_code_check_char
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 #: A point inside 鲤城 in EPSG:4549 (CGCS2000 3-degree GK CM 120E), metres.
 X0, Y0 = 355000.0, 2753500.0

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
 from tests.conftest import X0, Y0, code
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: Texts that would make an element or run a script if shown as HTML.
 NAME_IMG = "<img src=x onerror=alert(1)>"

@@ -9,10 +9,9 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -34,6 +33,9 @@ from lcgis.views import report, summary
 from lcgis.views.explain import fmt
 from tests import confidential
 from ui import settings, state, uploads
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

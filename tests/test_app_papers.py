@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -24,6 +23,9 @@ from lcgis.views.papers import list_parcels
 from lcgis.views.summary import park_summary
 from tests.test_app import APP, PAGES, library
 from ui import state
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.fixture(autouse=True)

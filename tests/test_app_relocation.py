@@ -6,8 +6,6 @@ not plan."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -16,6 +14,8 @@ import pytest
 from argon2 import PasswordHasher
 
 pytest.importorskip("streamlit")
+from typing import TYPE_CHECKING
+
 from streamlit.testing.v1 import AppTest
 
 from lcgis import review
@@ -24,10 +24,15 @@ from lcgis.engine.pipeline import Result, run
 from lcgis.plan import relocation
 from lcgis.plan import view as plan_map
 from lcgis.plan.movers import read_movers, read_movers_table
-from lcgis.plan.relocation import RelocationPlan
 from lcgis.review import ReviewStore, User
 from lcgis.rules import load_rules
 from ui import relocation as reloc
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Iterator
+
+    from lcgis.plan.relocation import RelocationPlan
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

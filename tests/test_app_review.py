@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -16,6 +15,8 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
+from typing import TYPE_CHECKING
+
 from streamlit.testing.v1 import AppTest
 
 from lcgis import review
@@ -25,6 +26,9 @@ from lcgis.engine.pipeline import run as evaluate
 from lcgis.review import ReviewStore, User
 from lcgis.rules import load_rules
 from lcgis.vocab import DISPOSITION_LABELS, TIER_LABELS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -21,15 +21,17 @@ import sys
 import time
 import urllib.request
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import pytest
 
 from lcgis.data.io import read_dataset
 from tests.hostile import NAME_IMG, NAME_SCRIPT, ZONE_SVG, make_hostile_dataset
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

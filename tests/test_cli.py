@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import openpyxl
@@ -11,6 +11,9 @@ import pyogrio
 import pytest
 
 from lcgis.cli import main
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 AS_OF = ["--as-of", "2026-11-28"]
 

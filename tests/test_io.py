@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -13,6 +13,9 @@ import shapely
 
 from lcgis.data.io import read_dataset
 from tests.conftest import code, rect
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NAMES = ["鲤城电子有限公司", "泉州纺织鞋服厂"]
 

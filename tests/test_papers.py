@@ -13,7 +13,7 @@ import io
 import re
 import shutil
 import subprocess
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -45,6 +45,9 @@ from lcgis.views.summary import park_summary
 from lcgis.vocab import DISPOSITION_LABELS
 from tests.conftest import code, rect
 from tests.hostile import NAME_IMG, NAME_SCRIPT, PARCEL_B, ZONE_SVG, make_hostile_dataset
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: 2025 tax (万元) of the firm on each parcel.
 TAX_2025 = {"Q1": 300.0, "Q2": 240.0, "Q3": 180.0, "Q4": 150.0, "Q5": 60.0, "Q6": 30.0, "Q7": 60.0}

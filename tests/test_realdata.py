@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyogrio
 import pytest
 
@@ -14,6 +13,11 @@ from lcgis.data.validate import QualityReport
 from lcgis.engine.pipeline import measure
 from lcgis.rules import load_rules
 from tests.conftest import PLUTO
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
 
 pytestmark = pytest.mark.skipif(
     not PLUTO.is_dir(), reason=f"real data folder {PLUTO.name} not found beside the repository"

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -38,6 +37,9 @@ from lcgis.rules import RelocationRules, load_rules
 from lcgis.vocab import RELOCATION_REASON_LABELS as REASONS
 
 from .conftest import code, rect
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 RULES = load_rules().relocation
 LEADING = {"A": "39,40,38", "B": "18,19"}
@@ -97,7 +99,7 @@ def solve(p: gpd.GeoDataFrame, m: pd.DataFrame, rules: RelocationRules = RULES, 
 # --- the independent brute force ------------------------------------------------------------------
 
 
-def brute_force(
+def brute_force(  # noqa: C901  (the independent oracle: plain loops on purpose)
     p: gpd.GeoDataFrame,
     m: pd.DataFrame,
     rules: RelocationRules,

@@ -15,9 +15,7 @@ import os
 import signal
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openpyxl
 import pandas as pd
@@ -48,6 +46,10 @@ from lcgis.review import (
 from lcgis.review.chain import hash_fields
 from lcgis.review.tables import history_table, metadata
 from tests import review_workers
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 DS = review_workers.DS  # the dataset of most tests

@@ -13,9 +13,8 @@ import hashlib
 import logging
 import statistics
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -43,6 +42,9 @@ from lcgis.review import (
     verify_store,
 )
 from lcgis.review.chain import KEY_NAME, ChainKey, hash_fields
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 FAST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 DS, OTHER = "park", "other-park"

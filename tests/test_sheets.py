@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 import pandas as pd
@@ -14,6 +14,9 @@ from lcgis.views.sheets import (
     number_format,
     write_sheet,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _write(tmp_path: Path, df: pd.DataFrame, **formatting: object) -> openpyxl.Workbook:

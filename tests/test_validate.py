@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -14,6 +14,9 @@ from lcgis.data.validate import QualityReport, credit_code_check_char, credit_co
 from lcgis.engine.pipeline import measure
 from lcgis.rules import load_rules
 from tests.conftest import code, rect
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _write(tmp_path: Path, gdf: gpd.GeoDataFrame, name: str = "parcels.gpkg") -> Path:

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pytest
 
 from lcgis import pipeline, vocab
 from lcgis.data.io import read_dataset
-from lcgis.engine.pipeline import Result
 from lcgis.rules import load_rules
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    import pandas as pd
+
+    from lcgis.engine.pipeline import Result
 
 ROOT = Path(__file__).resolve().parents[1]
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 from sqlalchemy.engine import make_url
@@ -36,6 +36,9 @@ from lcgis import access, review
 from lcgis.errors import LcgisError
 
 from . import keys, render, state
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 GUEST = "访客"
 IDLE_MINUTES_DEFAULT = 30.0

@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
-from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from lcgis.data.crs import crs_name
 from lcgis.views import tables
 
 from . import keys, render, settings, state, uploads
+
+if TYPE_CHECKING:
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 #: File types the dataset uploader takes.
 UPLOAD_TYPES = [

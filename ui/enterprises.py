@@ -3,12 +3,16 @@ picked enterprises' parcels and the sensitivity analysis on demand."""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from lcgis.views import search, summary, tables
 
 from . import keys, mapview, render, state
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def filters(ent: pd.DataFrame) -> pd.DataFrame:

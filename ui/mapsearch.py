@@ -5,15 +5,17 @@ and the legend with the overlay counts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
-from lcgis.engine.pipeline import Result
 from lcgis.views import maps, search, tables
 
 from . import keys, mapview, render, state
+
+if TYPE_CHECKING:
+    from lcgis.engine.pipeline import Result
 
 
 @dataclass(frozen=True)

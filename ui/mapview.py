@@ -10,8 +10,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -19,6 +18,9 @@ from streamlit_folium import st_folium
 from lcgis.views import maps
 
 from . import keys, review_panel, state
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 LEAFLET_DIR = "vendor/leaflet-1.9.4"
 RETURNED = ["last_object_clicked", "last_active_drawing"]

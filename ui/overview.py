@@ -4,19 +4,23 @@ classes, the year-on-year table and the charts (their data from :mod:`lcgis.view
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lcgis.engine.pipeline import Result
-from lcgis.rules import Rules
 from lcgis.views import charts, summary
 from lcgis.views.maps import CLASS_COLORS
 from lcgis.vocab import DISPOSITIONS, HEADLINE_SHORT_LABELS
 
 from . import keys, render
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from lcgis.engine.pipeline import Result
+    from lcgis.rules import Rules
 
 #: Metric rows: (headline key, digits).
 ROWS: list[list[tuple[str, int]]] = [

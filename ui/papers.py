@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from lcgis.errors import LcgisError
@@ -23,6 +21,11 @@ from lcgis.views import papers
 from lcgis.vocab import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
 
 from . import auth, keys, render, state
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable
+
+    import pandas as pd
 
 PDF = "application/pdf"
 _CACHE: OrderedDict[Hashable, bytes] = OrderedDict()

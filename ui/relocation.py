@@ -17,7 +17,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -25,17 +25,19 @@ from sqlalchemy.engine import url as sa_url
 from streamlit_folium import st_folium
 
 from lcgis import review
-from lcgis.data.validate import QualityReport
 from lcgis.errors import LcgisError
 from lcgis.plan import relocation
 from lcgis.plan import view as plan_map
 from lcgis.plan.before_after import PARK_ID
 from lcgis.plan.movers import MAX_MOVERS_BYTES, MOVER_FIELDS, check_movers, read_movers_table
-from lcgis.plan.relocation import RelocationPlan
 from lcgis.plan.report import plan_sheets, write_plan
 from lcgis.views import maps
 
 from . import keys, mapsearch, mapview, render, settings, state, uploads
+
+if TYPE_CHECKING:
+    from lcgis.data.validate import QualityReport
+    from lcgis.plan.relocation import RelocationPlan
 
 # --- session keys (declared in ui.keys) ------------------------------------------------------
 MOVERS, MOVERS_DIR, MOVERS_GEN = keys.MOVERS, keys.MOVERS_DIR, keys.MOVERS_GEN
@@ -82,7 +84,7 @@ def is_demo(ctx: state.Context) -> bool:
     return Path(ctx.data_dir).resolve() == state.DEFAULT_DATA_DIR.resolve()
 
 
-def example_movers(ctx: state.Context) -> pd.DataFrame:
+def example_movers() -> pd.DataFrame:
     """data/movers_example.csv as an editable table (empty when it cannot be read)."""
     table, _rep = read_movers_table(state.DEFAULT_DATA_DIR / EXAMPLE)
     return table if table is not None else plan_map.empty_movers()
@@ -97,7 +99,7 @@ def _start_movers(ctx: state.Context) -> None:
     """The table to start from: the example on the demo, else an empty table."""
     if st.session_state.get(MOVERS_DIR) != ctx.data_dir or MOVERS not in st.session_state:
         st.session_state[MOVERS_DIR] = ctx.data_dir
-        _set_movers(example_movers(ctx) if is_demo(ctx) else plan_map.empty_movers())
+        _set_movers(example_movers() if is_demo(ctx) else plan_map.empty_movers())
         st.session_state.pop(LOADED, None)
 
 
@@ -179,7 +181,7 @@ def movers_editor(ctx: state.Context) -> tuple[pd.DataFrame, QualityReport]:
         c2.button(
             "载入示例企业",
             key=keys.RELOC_EXAMPLE,
-            on_click=lambda: _set_movers(example_movers(ctx)),
+            on_click=lambda: _set_movers(example_movers()),
         )
     else:
         c2.button(
@@ -425,7 +427,7 @@ def plan_map_view(ctx: state.Context, rp: RelocationPlan, *, basemap: str, key: 
 
 
 @st.cache_data(show_spinner="正在生成文件…", max_entries=16)
-def plan_xlsx(key: SolveKey, _rp: RelocationPlan) -> bytes:
+def plan_xlsx(key: SolveKey, _rp: RelocationPlan) -> bytes:  # noqa: ARG001
     """The plan written by ``plan_report.write_plan`` as .xlsx, as bytes."""
     with tempfile.TemporaryDirectory(prefix="lcgis-plan-") as tmp:
         (out,) = write_plan(_rp, Path(tmp) / "plan.xlsx")
@@ -440,7 +442,7 @@ def _store(url: str) -> review.ReviewStore:
     return review.ReviewStore(url)
 
 
-def store(ctx: state.Context, *, create: bool = True) -> review.ReviewStore | None:
+def store(*, create: bool = True) -> review.ReviewStore | None:
     """The installation's review store (env LCGIS_DATABASE_URL wins); None, with the reason
     shown, when it cannot be opened.  ``create=False``: a SQLite file that does not exist
     yet is not created (None: nothing saved so far), so merely looking creates nothing."""
@@ -488,7 +490,7 @@ def save_form(
     name = c1.text_input("方案名称", key=keys.RELOC_PLAN_NAME, placeholder="如：2025 税收优先方案")
     overwrite = c2.checkbox("覆盖同名方案", key=keys.RELOC_OVERWRITE)
     if c3.button("保存方案", key=keys.RELOC_SAVE, icon=":material/save:"):
-        s = store(ctx)
+        s = store()
         if s is None:
             return
         params = {
@@ -514,7 +516,7 @@ def compare_saved(ctx: state.Context) -> None:
     """Two saved plans side by side: totals and per-zone changes (reviewers and admins)."""
     if not ctx.policy.sees_all:
         return
-    s = store(ctx, create=False)
+    s = store(create=False)
     try:
         saved = s.plans() if s is not None else []
     except LcgisError as exc:

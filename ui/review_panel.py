@@ -57,7 +57,7 @@ def stamp() -> tuple[str, str, int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _reviews(url: str, dataset: str, seq: int) -> pd.DataFrame:
+def _reviews(url: str, dataset: str, seq: int) -> pd.DataFrame:  # noqa: ARG001
     s = auth.store_at(url)
     if s is None:
         return pd.DataFrame(columns=list(review.REVIEW_LABELS))
@@ -65,7 +65,7 @@ def _reviews(url: str, dataset: str, seq: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="正在生成文件…", max_entries=8)
-def export_bytes(url: str, dataset: str, seq: int) -> bytes:
+def export_bytes(url: str, dataset: str, seq: int) -> bytes:  # noqa: ARG001
     """The dataset's decisions and history (``export_xlsx``) as .xlsx bytes."""
     s = auth.store_at(url)
     if s is None:
@@ -355,7 +355,7 @@ def _form(parcel_id: str, rv: review.Review) -> None:
         st.form_submit_button("保存", type="primary", on_click=_save, args=(parcel_id,))
 
 
-def panel(ctx: state.Context, parcel_id: str) -> None:
+def panel(parcel_id: str) -> None:
     """The parcel's review: current values, history (newest first), and for a reviewer or
     admin a form to change it."""
     st.markdown("#### 核查")

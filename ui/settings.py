@@ -166,7 +166,7 @@ def config_path() -> Path | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _cached(config: str, stamp: str, data_env: str, rules_env: str) -> Settings:
+def _cached(config: str, stamp: str, data_env: str, rules_env: str) -> Settings:  # noqa: ARG001
     return load_settings(Path(config) if config else None)
 
 

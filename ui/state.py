@@ -5,7 +5,8 @@ Everything heavy is cached with keys that are plain values: the dataset folder a
 of its files (names, sizes, modification times), the year, the rules digest, the date of
 the evaluation and the access policy of the user.  A GeoDataFrame is never hashed: cached
 functions take the key tuple and the result as an underscore argument (which Streamlit does
-not hash).  Session state holds small values only (paths, the selected parcel id, filters).
+not hash); key arguments that only make the cache key are not read in the body (hence their
+``noqa: ARG001``).  Session state holds small values only (paths, the selected parcel id, filters).
 
 Screens get the result as the user may see it (:func:`context`: masked by
 :mod:`lcgis.access` for guests and viewers), so every table, map, card and download built
@@ -26,10 +27,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import pandas as pd
 import streamlit as st
 
 from lcgis import access, review
@@ -44,6 +44,9 @@ from lcgis.views.explain import Card, explain
 
 from . import keys, settings, uploads
 from .render import public_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger("lcgis.app")
 
@@ -264,13 +267,13 @@ def _file_stamp(path: str) -> str:
 
 
 @st.cache_resource(show_spinner="正在读取数据…", max_entries=6)
-def dataset(data_dir: str, stamp: str) -> Dataset:
+def dataset(data_dir: str, stamp: str) -> Dataset:  # noqa: ARG001
     """The dataset of a folder (re-read when its stamp changes)."""
     return read_dataset(data_dir)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def rules_of(path: str, stamp: str) -> Rules:
+def rules_of(path: str, stamp: str) -> Rules:  # noqa: ARG001
     """Rules from a file ('' = the default rules)."""
     return load_rules(path) if path else load_rules()
 
@@ -280,7 +283,7 @@ def result_of(
     data_dir: str,
     stamp: str,
     year: int | None,
-    digest: str,
+    digest: str,  # noqa: ARG001
     as_of: str,
     delayed: str,
     _rules: Rules,
@@ -397,7 +400,7 @@ def current_policy(rules: Rules) -> access.Policy:
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
-def view_of(key: Key, _result: Result, _policy: access.Policy) -> Result:
+def view_of(key: Key, _result: Result, _policy: access.Policy) -> Result:  # noqa: ARG001
     """The result as the policy may see it (keyed by the result key, which holds the policy's
     stamp)."""
     return _policy.mask_result(_result)
@@ -438,7 +441,7 @@ def context() -> Context:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def display_geometry(key: Key, datum: str, _result: Result) -> gpd.GeoSeries:
+def display_geometry(key: Key, datum: str, _result: Result) -> gpd.GeoSeries:  # noqa: ARG001
     """Lon/lat display copy of the parcels (GCJ-02 for 高德), indexed by parcel id."""
     p = _result.parcels
     g = maps.display_geometry(p.geometry, datum)
@@ -454,7 +457,7 @@ def map_payload(
     k: int,
     datum: str,
     _result: Result,
-    extra: str = "",
+    extra: str = "",  # noqa: ARG001
     _columns: dict[str, pd.Series] | None = None,
 ) -> tuple[str, list[list[float]], maps.Legend]:
     """(script-safe JSON, bounds, legend) of the parcel layer.
@@ -482,7 +485,7 @@ def map_payload(
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def card(key: Key, parcel_id: str, _result: Result) -> Card | None:
+def card(key: Key, parcel_id: str, _result: Result) -> Card | None:  # noqa: ARG001
     """The parcel's 体检表."""
     return explain(_result, parcel_id)
 
@@ -526,14 +529,14 @@ def previous_park(ctx: Context) -> dict[str, float]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
-def enterprise_table(key: Key, _result: Result) -> pd.DataFrame:
+def enterprise_table(key: Key, _result: Result) -> pd.DataFrame:  # noqa: ARG001
     """Enterprises ranked by score (best first), with zone and industry division
     (:func:`lcgis.views.tables.ranked_enterprises`)."""
     return tables.ranked_enterprises(_result.enterprises, _result.parcels)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
-def workbook_sheets(key: Key, _result: Result) -> dict[str, pd.DataFrame]:
+def workbook_sheets(key: Key, _result: Result) -> dict[str, pd.DataFrame]:  # noqa: ARG001
     """The workbook's sheets (Chinese headers and values) of a result."""
     return report.workbook_sheets(_result)
 
@@ -548,7 +551,7 @@ def sensitivity(key: Key, _result: Result) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="正在生成文件…", max_entries=12)
-def export_bytes(key: Key, suffix: str, _result: Result) -> bytes:
+def export_bytes(key: Key, suffix: str, _result: Result) -> bytes:  # noqa: ARG001
     """The (masked) result written by ``lcgis.views.report.write`` as .xlsx, .gpkg or .csv, as
     bytes; keyed by the result key, which holds the policy."""
     with tempfile.TemporaryDirectory(prefix="lcgis-export-") as tmp:

@@ -17,11 +17,14 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from lcgis.data.io import LAYERS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 MAX_TOTAL_BYTES = 2 * 1024**3  # unpacked size of one upload
 #: Marker file in each session folder: holds the folder's creation time; touched on every run.

@@ -14,8 +14,7 @@ infinity.  Estimated gains are upper bounds at today's intensity (潜力上限).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,8 +27,13 @@ from lcgis.engine.land import (
     years_between,
     zone_benchmark,
 )
-from lcgis.rules import Rules
 from lcgis.vocab import DISPOSITIONS, INEFFICIENT_REASONS
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date
+
+    from lcgis.rules import Rules
 
 #: Precision of extra floor areas (m²): float noise never decides the
 #: ``densify.min_extra_floor_area_m2`` threshold.

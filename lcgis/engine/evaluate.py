@@ -49,7 +49,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -57,8 +57,10 @@ import pandas as pd
 from lcgis.data.frame import boolean, column, numeric, ratio
 from lcgis.data.schema import M2_PER_MU
 from lcgis.errors import DataError
-from lcgis.rules import EvaluationRules
 from lcgis.vocab import GROUP_LABELS, GROUPS, INDICATOR_NAMES, INDICATORS
+
+if TYPE_CHECKING:
+    from lcgis.rules import EvaluationRules
 
 ABOVE, BELOW, SMALL = GROUPS
 #: Reason of an empty class for a firm without any figure of the year.
@@ -460,7 +462,7 @@ def _as_of_function(
         return lambda year: date(year, 12, 31)
     if isinstance(as_of_for_year, date):
         fixed = as_of_for_year
-        return lambda year: fixed
+        return lambda _year: fixed
     if isinstance(as_of_for_year, Mapping):
         table = as_of_for_year
         return lambda year: table[year]

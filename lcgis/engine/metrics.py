@@ -11,7 +11,8 @@ mutates its input, and is vectorised.  Areas are measured in the projected worki
 
 from __future__ import annotations
 
-import geopandas as gpd
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import pyproj
@@ -20,7 +21,11 @@ import shapely
 from lcgis.data.crs import is_area_safe
 from lcgis.data.frame import numeric, ratio
 from lcgis.data.schema import M2_PER_MU
-from lcgis.rules import MeasureRules
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from lcgis.rules import MeasureRules
 
 
 def shapes(geoms: gpd.GeoSeries) -> np.ndarray:

@@ -7,26 +7,28 @@ measure (areas, buildings, zones) -> allocate land -> evaluate enterprises -> la
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 
 from lcgis.data.frame import ratio
-from lcgis.data.io import Dataset
 from lcgis.data.validate import QualityReport, credit_codes_valid
 from lcgis.engine import candidates, evaluate, land, metrics
 from lcgis.errors import DataError, UsageError
 from lcgis.progress import Progress, Steps
-from lcgis.rules import Rules
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+    from pathlib import Path
+
+    import pyproj
+
     from lcgis.access import Policy
+    from lcgis.data.io import Dataset
+    from lcgis.rules import Rules
 
 #: Zone output fields of data-contract §5, in order.
 ZONE_FIELDS = (
@@ -65,7 +67,7 @@ class Result:
     access: Policy | None = None
 
 
-def _rows_of(parcels: pd.DataFrame, mask: pd.Series) -> list[int]:
+def _rows_of(mask: pd.Series) -> list[int]:
     return [int(i) + 1 for i in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))]
 
 
@@ -92,7 +94,7 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
             "parcels",
             f"登记面积与实测面积相差超过{rules.measure.area_mismatch_share:.0%}",
             file=file,
-            rows=_rows_of(p, p["area_mismatch"]),
+            rows=_rows_of(p["area_mismatch"]),
             field="registered_area_m2",
             fix="核对登记面积或宗地图形；计算仍以登记面积为准",
         )
@@ -104,7 +106,7 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
             "parcels",
             "登记面积为 0：容积率和亩均指标无法计算(留空)",
             file=file,
-            rows=_rows_of(p, zero),
+            rows=_rows_of(zero),
             field="registered_area_m2",
             fix="填写正确的登记面积，或留空以采用实测面积",
         )
@@ -121,7 +123,7 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
                 "buildings",
                 "建筑既无层数也无高度，按一层计算建筑面积",
                 file=ds.files["buildings"].name,
-                rows=_rows_of(b, assumed),
+                rows=_rows_of(assumed),
                 field="floors",
                 fix="补充层数(floors)或高度(height_m)",
             )
@@ -162,7 +164,7 @@ def _join_zones(
             "parcels",
             "宗地不在任何片区内，无片区归属",
             file=file,
-            rows=_rows_of(p, outside),
+            rows=_rows_of(outside),
             fix="核对宗地位置或片区范围",
         )
     return p

@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 import tempfile
 import unicodedata
-from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,9 +38,13 @@ from lcgis.data import validate as v
 from lcgis.data.frame import numbers, ratio
 from lcgis.data.io import LayerMapping, decode_text, parse_numbers, parse_text, read_raw
 from lcgis.data.schema import Field, normalize_label
-from lcgis.data.validate import QualityReport
 from lcgis.errors import DataError
 from lcgis.plan.sites import zone_key
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
+
+    from lcgis.data.validate import QualityReport
 
 LAYER = "movers"
 #: Largest movers file read (bytes): a table of a few hundred firms takes some kilobytes.

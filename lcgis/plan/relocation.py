@@ -35,7 +35,6 @@ solver's status and MIP gap.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -68,13 +67,15 @@ from lcgis.plan.sites import (
 )
 from lcgis.plan.sites import zone_names as _zone_names
 from lcgis.progress import Progress, Steps
-from lcgis.rules import RelocationRules
 from lcgis.vocab import OBJECTIVE_LABELS as OBJECTIVE_ZH
 from lcgis.vocab import RELOCATION_REASON_LABELS as REASONS
 from lcgis.vocab import SOLVER_STATUS_LABELS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from lcgis.engine.pipeline import Result
+    from lcgis.rules import RelocationRules
 
 #: Objective name -> money field (万元); the Chinese names are in :mod:`lcgis.vocab`.
 OBJECTIVES = {"tax": "tax_wan", "output": "output_wan"}

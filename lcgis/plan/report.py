@@ -13,6 +13,7 @@ geometry in the working CRS, empty for a mover without a site) and table ``befor
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -20,7 +21,6 @@ import pyogrio
 
 from lcgis.data.io import atomic_output
 from lcgis.errors import UsageError
-from lcgis.plan.relocation import RelocationPlan
 from lcgis.views.sanitize import csv_frame, export_frame
 from lcgis.views.sheets import (
     COUNT_FORMAT,
@@ -31,6 +31,9 @@ from lcgis.views.sheets import (
 )
 from lcgis.vocab import BEFORE_AFTER_LABELS, PLAN_LABELS
 from lcgis.vocab import OBJECTIVE_LABELS as OBJECTIVE_ZH
+
+if TYPE_CHECKING:
+    from lcgis.plan.relocation import RelocationPlan
 
 PLAN_FORMATS = (".xlsx", ".csv", ".gpkg")
 _NUMBER_HEADERS = ("(亩)", "万元", "搬迁前", "搬迁后", "变化", "规划目标", "距目标")

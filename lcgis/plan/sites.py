@@ -12,8 +12,8 @@ boundaries share at least ``min_shared_boundary_m`` metres (a shared corner does
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -22,8 +22,12 @@ import shapely
 
 from lcgis.data.frame import flag, numbers
 from lcgis.engine.land import granted
-from lcgis.rules import RelocationRules
 from lcgis.vocab import FREE_KIND_LABELS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from lcgis.rules import RelocationRules
 
 _EPS = 1e-9
 

@@ -20,8 +20,7 @@ import hashlib
 import html
 import json
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -29,10 +28,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lcgis.data import validate as v
 from lcgis.plan.before_after import PARK_ID
 from lcgis.plan.movers import MOVER_FIELDS, check_movers
-from lcgis.plan.relocation import RelocationPlan
 from lcgis.views import maps
 from lcgis.vocab import (
     BEFORE_AFTER_LABELS,
@@ -40,6 +37,12 @@ from lcgis.vocab import (
     PLAN_MAP_KIND_LABELS,
     PLAN_TOTAL_LABELS,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from lcgis.data import validate as v
+    from lcgis.plan.relocation import RelocationPlan
 
 PAYLOAD_FORMAT = "lcgis-relocation-plan/1"
 #: Kinds of map features: code -> (Chinese name, colour, line dash or None, fill opacity).

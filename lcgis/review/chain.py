@@ -26,12 +26,14 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from lcgis.errors import StoreError
 from lcgis.review.times import iso
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "GENESIS_HASH",

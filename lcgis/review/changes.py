@@ -5,11 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from lcgis.errors import (
     AuthenticationError,
@@ -25,15 +23,20 @@ from lcgis.review.reviews import (
     REVIEW_FIELDS,
     STATUSES,
     ChangeResult,
+    Keep,
     Review,
     ReviewsMixin,
-    _Keep,
 )
 from lcgis.review.seal import SealMixin
 from lcgis.review.tables import chain_table, reviews_table
 from lcgis.review.times import format_time
 from lcgis.review.users import User, UsersMixin
 from lcgis.vocab import ROLE_LABELS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from sqlalchemy.engine import Connection
 
 _PARCEL_LOCK_SPACE: Final = 735_102  # pg_advisory_xact_lock(space, hashtext(dataset|parcel))
 
@@ -125,12 +128,12 @@ class ChangesMixin(SealMixin, LoginMixin, UsersMixin, ReviewsMixin):
         by: User | str,
         password: str | None = None,
         expect_version: int | None = None,
-        status: str | _Keep = KEEP,
-        reason: str | _Keep | None = KEEP,
-        assignee: str | _Keep | None = KEEP,
-        due_date: dt.date | str | _Keep | None = KEEP,
-        note: str | _Keep | None = KEEP,
-        tags: str | Iterable[str] | _Keep | None = KEEP,
+        status: str | Keep = KEEP,
+        reason: str | Keep | None = KEEP,
+        assignee: str | Keep | None = KEEP,
+        due_date: dt.date | str | Keep | None = KEEP,
+        note: str | Keep | None = KEEP,
+        tags: str | Iterable[str] | Keep | None = KEEP,
     ) -> ChangeResult:
         """Change a parcel's review in ``dataset``; fields left at :data:`KEEP` keep their
         value.

@@ -11,18 +11,19 @@ exits 2.
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lcgis.errors import UsageError
 
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
+
     from lcgis.review import Review, ReviewStore
 
 ROLE_CHOICES = ("viewer", "reviewer", "admin")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from lcgis.errors import DataError
+
+if TYPE_CHECKING:
+    import os
 
 #: File in a dataset folder that may name the dataset (``id = "…"``).
 DATASET_FILE: Final = "dataset.toml"

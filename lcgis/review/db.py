@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
 
 from lcgis.errors import LcgisError, SchemaTooNewError, StoreError
 from lcgis.review import chain as review_seal
 from lcgis.review.chain import GENESIS_HASH
 from lcgis.review.tables import chain_table, metadata
 from lcgis.review.times import _UTC, utc
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+
+    from sqlalchemy.engine import Connection, Engine
 
 #: File name of the default SQLite store inside the state folder.
 SQLITE_NAME: Final = "review.sqlite"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lcgis.vocab import HISTORY_LABELS, REVIEW_LABELS
 
 if TYPE_CHECKING:
+    import os
+
     import pandas as pd
 
 

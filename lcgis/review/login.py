@@ -7,19 +7,22 @@ import datetime as dt
 import functools
 import logging
 import math
-from collections.abc import Iterable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.engine import Connection
 
 from lcgis.errors import UserAdminError
 from lcgis.review.db import Database
 from lcgis.review.tables import login_failures_table, login_log_table, users_table
 from lcgis.review.times import utc
 from lcgis.review.users import ADMIN_PASSWORD_MIN, User, admin_password_problem
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlalchemy.engine import Connection
 
 log = logging.getLogger("lcgis.review.store")
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from lcgis.errors import AuthenticationError, InvalidChangeError, PermissionDeniedError
 from lcgis.review.chain import canonical_json
@@ -15,6 +13,11 @@ from lcgis.review.tables import plans_table
 from lcgis.review.times import utc
 from lcgis.review.users import User, UsersMixin
 from lcgis.vocab import ROLE_LABELS
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from sqlalchemy.engine import Connection
 
 
 @dataclasses.dataclass(frozen=True)

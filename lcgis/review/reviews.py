@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import enum
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
@@ -21,6 +18,10 @@ from lcgis.vocab import REVIEW_REASONS
 from lcgis.vocab import STATUSES as VOCAB_STATUSES
 
 if TYPE_CHECKING:
+    import datetime as dt
+    import os
+    from pathlib import Path
+
     import pandas as pd
 
 
@@ -32,35 +33,12 @@ REASONS: Final = REVIEW_REASONS
 REVIEW_FIELDS: Final = ("status", "reason", "assignee", "due_date", "note", "tags")
 
 
-class _Keep(enum.Enum):
+class Keep(enum.Enum):
     KEEP = "keep"
 
 
 #: Default of every field argument of :meth:`ReviewStore.set_review`: keep the current value.
-KEEP: Final = _Keep.KEEP
-
-
-@dataclasses.dataclass(frozen=True)
-class User:
-    """A user of the store (``role`` is one of :data:`ROLES`)."""
-
-    name: str
-    role: str
-
-    @property
-    def can_review(self) -> bool:
-        """Reviewers and admins may change reviews."""
-        return self.role in ("reviewer", "admin")
-
-    @property
-    def is_admin(self) -> bool:
-        """Admins manage users and import data."""
-        return self.role == "admin"
-
-    @property
-    def can_see_confidential(self) -> bool:
-        """Only reviewers and admins see tax and other confidential enterprise figures."""
-        return self.role in ("reviewer", "admin")
+KEEP: Final = Keep.KEEP
 
 
 @dataclasses.dataclass(frozen=True)

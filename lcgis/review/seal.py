@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from lcgis.errors import StoreError
 from lcgis.review import chain as review_seal
@@ -14,6 +13,9 @@ from lcgis.review.chain import SCHEME_KEYED, entry_mac, hash_fields
 from lcgis.review.db import Database
 from lcgis.review.reviews import HistoryEntry
 from lcgis.review.tables import chain_table, history_table
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 log = logging.getLogger("lcgis.review.store")
 

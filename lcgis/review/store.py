@@ -49,13 +49,11 @@ public names.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 
 from lcgis.review import chain as review_seal
 from lcgis.review.changes import ChangesMixin
@@ -63,6 +61,12 @@ from lcgis.review.datasets import dataset_id
 from lcgis.review.db import resolve_database_url
 from lcgis.review.plans import PlansMixin
 from lcgis.review.verify import VerifyMixin
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable
+
+    from argon2 import PasswordHasher
 
 
 class ReviewStore(ChangesMixin, PlansMixin, VerifyMixin):

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from lcgis.errors import UserAdminError
 from lcgis.review.db import Database
 from lcgis.review.tables import users_table
 from lcgis.vocab import ROLES as ALL_ROLES
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 #: Roles a stored user can have, least to most privileged (a guest is nobody logged in).
 ROLES: Final = tuple(r for r in ALL_ROLES if r != "guest")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from lcgis.errors import StoreError
 from lcgis.review import chain as review_seal
@@ -26,6 +24,11 @@ from lcgis.review.datasets import LEGACY_DATASET
 from lcgis.review.db import Database, resolve_database_url, store_identity
 from lcgis.review.tables import chain_table, history_table, legacy_table, reviews_table
 from lcgis.review.times import format_time, iso, utc
+
+if TYPE_CHECKING:
+    import os
+
+    from sqlalchemy.engine import Connection
 
 
 @dataclasses.dataclass(frozen=True)

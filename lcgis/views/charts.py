@@ -3,12 +3,15 @@ the chart shows them).  Plain pandas; the chart specs are drawn by ``ui``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from lcgis.views import summary
 from lcgis.vocab import DISPOSITION_LABELS, DISPOSITIONS
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 #: Classes drawn in the class chart (T, not rated, is only counted in its caption).
 RATED: list[str] = [c for c in summary.CLASSES if c != "T"]

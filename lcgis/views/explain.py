@@ -8,9 +8,8 @@ prints it for the command line.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,9 +18,7 @@ from lcgis.access import MASKED, masked
 from lcgis.data.schema import FIELDS, M2_PER_MU
 from lcgis.demo import ILLUSTRATIVE
 from lcgis.engine.land import NOT_TESTED_IN_CONSTRUCTION
-from lcgis.engine.pipeline import Result
 from lcgis.registry import RuleEntry, entry, source_key
-from lcgis.rules import Rules
 from lcgis.views.report import VALUE_LABELS, illustrative_statement, shortlist
 from lcgis.vocab import (
     ALL_REASON_LABELS,
@@ -33,6 +30,12 @@ from lcgis.vocab import (
     TIER_LABELS,
 )
 from lcgis.vocab import IDLE_ACTION_LABELS as IDLE_ACTIONS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from lcgis.engine.pipeline import Result
+    from lcgis.rules import Rules
 
 _YES, _NO, _UNKNOWN, _OFF = "是", "否", "无法判断", "未启用"
 _NOT_TESTED = "在建，不检验"

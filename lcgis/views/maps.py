@@ -27,13 +27,11 @@ import json
 import math
 import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
-import geopandas as gpd
 import mapclassify
 import numpy as np
 import pandas as pd
@@ -41,10 +39,8 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from lcgis.access import Policy
 from lcgis.data.crs import DISPLAY_CRS, wgs84_to_gcj02
 from lcgis.data.frame import column, flag, numeric
-from lcgis.rules import Rules
 from lcgis.views import summary
 from lcgis.vocab import (
     CLASS_LABELS,
@@ -58,6 +54,14 @@ from lcgis.vocab import (
 )
 from lcgis.vocab import DATUM_LABELS as DATUMS
 from lcgis.vocab import SCHEME_LABELS as SCHEMES
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    import geopandas as gpd
+
+    from lcgis.access import Policy
+    from lcgis.rules import Rules
 
 # --- what can colour the map -----------------------------------------------------------------
 

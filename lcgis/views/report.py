@@ -7,9 +7,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -40,6 +39,9 @@ from lcgis.vocab import (
     TIER_LABELS,
     TIERS,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 OUTPUT_FORMATS = (".gpkg", ".xlsx", ".csv", ".geojson")
 

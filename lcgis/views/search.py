@@ -4,9 +4,12 @@ so a screen only reads its widgets and passes their values here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 #: The scale filter's choices: (label, above-scale wanted; None = all).
 SCALES: dict[str, bool | None] = {"全部": None, "规上": True, "规下": False}

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from lcgis.data.frame import flag
 from lcgis.data.schema import M2_PER_MU
-from lcgis.engine.pipeline import Result
 
 # re-exported: screens read summary.CLASS_LABELS
 from lcgis.vocab import CLASS_LABELS as CLASS_LABELS
@@ -30,6 +29,11 @@ from lcgis.vocab import (
     HEADLINE_LABELS,
     INDUSTRY_DIVISIONS,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from lcgis.engine.pipeline import Result
 
 #: A firm without a class (no data, no land, or a group too small: rules.md §8).
 UNRATED = "未评"

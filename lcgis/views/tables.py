@@ -4,8 +4,7 @@ map's legend and overlay counts, and the files of a dataset.  Plain pandas (no S
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,6 +17,10 @@ from lcgis.vocab import (
     PICKED_ENTERPRISE_LABELS,
     SENSITIVITY_LABELS,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from pathlib import Path
 
 # --- enterprises -------------------------------------------------------------------------------
 

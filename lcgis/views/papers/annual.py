@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from lcgis.engine.pipeline import Result
 from lcgis.plan.before_after import FIGURES as TARGET_FIGURES
 from lcgis.plan.before_after import PARK_ID, before_after
 from lcgis.views import summary
@@ -54,6 +53,9 @@ from lcgis.vocab import (
     TIER_LABELS,
     TIERS,
 )
+
+if TYPE_CHECKING:
+    from lcgis.engine.pipeline import Result
 
 REPORT_TITLE = "鲤城高新区工业用地亩均效益评价报告"
 

@@ -6,15 +6,17 @@ line is for authorised staff: it prints every figure (the app masks them by role
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcgis.errors import DataError, UsageError
 from lcgis.vocab import DISPOSITIONS, TIERS
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
 
 #: The lists a dossier batch can take, and their tiers.
 LISTS = DISPOSITIONS

@@ -14,14 +14,16 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
-from lcgis.engine.pipeline import Result
 from lcgis.rules import Rules, load_rules
 from lcgis.views.explain import fmt
+
+if TYPE_CHECKING:
+    from lcgis.engine.pipeline import Result
 
 #: A masking policy: a table in, the same table with what the viewer may not see blanked.
 Policy = Callable[[pd.DataFrame], pd.DataFrame]

@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from lcgis.data.frame import flag
-from lcgis.data.io import Dataset
 from lcgis.engine import metrics
 from lcgis.engine.pipeline import Result, firms_of_year
 from lcgis.errors import LcgisError
@@ -57,6 +55,11 @@ from lcgis.views.papers.layout import (
 )
 from lcgis.views.papers.rules_text import parameters
 from lcgis.vocab import DISPOSITION_LABELS, DISPOSITIONS, GROUP_LABELS, TIER_LABELS, TIERS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from lcgis.data.io import Dataset
 
 YEAR_FIGURES = ("tax_wan", "output_wan", "tax_per_mu", "output_per_mu")
 

@@ -19,10 +19,10 @@ printer; maps carry hatching and labels (see :mod:`lcgis.views.papers.maps`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
@@ -50,6 +50,9 @@ from reportlab.platypus.flowables import Flowable
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from lcgis.views.papers.fonts import RegisteredFonts, register_fonts
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
 
 # Binary (not ASCII85) streams: smaller files, and reportlab's pure-Python ASCII85 encoder
 # would dominate the time spent on the maps.
@@ -498,122 +501,145 @@ class _SectionMark(Flowable):
         self.canv._doctemplate.lcgis_section = self.label
 
 
+@dataclass(frozen=True)
+class _Page:
+    """What the furniture of every page needs: the document, fonts and A4 geometry (pt)."""
+
+    doc: Document
+    fonts: RegisteredFonts
+    margin: float = PAGE_MARGIN_MM * mm
+    page_w: float = A4[0]
+    page_h: float = A4[1]
+
+    @property
+    def width(self) -> float:
+        return self.page_w - 2 * self.margin
+
+    @property
+    def created(self) -> str:
+        return self.doc.created.strftime("%Y-%m-%d %H:%M")
+
+
+class _NumberedCanvas(rl_canvas.Canvas):
+    """Keeps the pages until the end so each footer can say how many there are."""
+
+    def __init__(self, *args: Any, page: _Page, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lcgis_page = page
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        page, total = self._lcgis_page, len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            if not getattr(self, "_lcgis_cover", False):
+                self.setFont(page.fonts.regular, 7.5)
+                self.drawRightString(
+                    page.page_w - page.margin, 9 * mm, f"第 {self._pageNumber} 页 共 {total} 页"
+                )
+            super().showPage()
+        super().save()
+
+
+class _Doc(BaseDocTemplate):
+    """A4 portrait with a cover template, a body template with header and footer, and the
+    contents and bookmarks fed from the headings."""
+
+    def __init__(self, buf: io.BytesIO, page: _Page) -> None:
+        doc, margin = page.doc, page.margin
+        super().__init__(
+            buf,
+            pagesize=A4,
+            leftMargin=margin,
+            rightMargin=margin,
+            topMargin=margin + 4 * mm,
+            bottomMargin=margin,
+            title=doc.title,
+            author="lcgis",
+            subject=doc.subject or doc.title,
+            creator="lcgis",
+        )
+        self.lcgis_page = page
+        self.lcgis_section = ""
+        self.lcgis_pass = 0
+        self.lcgis_dry = False
+        self.lcgis_multi = any(isinstance(b, Contents) for b in doc.blocks)
+        frame = Frame(margin, margin, page.width, page.page_h - 2 * margin - 4 * mm, id="body")
+        body = PageTemplate("body", [frame], onPageEnd=self._body_page)
+        cover = PageTemplate("cover", [frame], onPageEnd=self._cover_page)
+        self.addPageTemplates([cover, body] if doc.cover else [body])
+
+    def beforeDocument(self) -> None:
+        self.lcgis_section = ""  # every pass of a multi-pass build starts afresh
+        self.lcgis_pass += 1
+        # with a table of contents the first pass only finds the page numbers: it lays
+        # out every page but leaves out the slow drawing of tables and images
+        self.lcgis_dry = self.lcgis_multi and self.lcgis_pass == 1
+
+    def _cover_page(self, canv: Any, _doc: Any) -> None:
+        canv._lcgis_cover = True
+        if self.lcgis_page.doc.mark:
+            self._mark(canv)
+
+    def _mark(self, canv: Any) -> None:
+        page = self.lcgis_page
+        canv.saveState()
+        canv.setFont(page.fonts.bold, 8)
+        canv.drawCentredString(page.page_w / 2, 9 * mm, page.doc.mark)
+        canv.restoreState()
+
+    def _body_page(self, canv: Any, _doc: Any) -> None:
+        page = self.lcgis_page
+        doc, margin, right = page.doc, page.margin, page.page_w - page.margin
+        canv._lcgis_cover = False
+        canv.saveState()
+        canv.setFont(page.fonts.regular, 7.5)
+        top = page.page_h - margin + 1 * mm
+        canv.drawString(margin, top, doc.header or doc.title)
+        if self.lcgis_section:
+            canv.drawRightString(right, top, self.lcgis_section)
+        canv.setLineWidth(0.4)
+        canv.line(margin, top - 1.8 * mm, right, top - 1.8 * mm)
+        canv.line(margin, 12 * mm, right, 12 * mm)
+        note = f" · {doc.footer_note}" if doc.footer_note else ""
+        canv.drawString(margin, 9 * mm, f"生成于 {page.created}{note}")
+        canv.restoreState()
+        if doc.mark:
+            self._mark(canv)
+
+    def afterFlowable(self, flowable: Any) -> None:
+        toc = getattr(flowable, "_lcgis_toc", None)
+        if toc:
+            level, text = toc
+            key = f"h{id(flowable)}"
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(text, key, level=level - 1, closed=level > 1)
+            self.notify("TOCEntry", (level - 1, markup(text), self.page, key))
+        if isinstance(flowable, _SectionMark) and flowable.bookmark:
+            key = f"s{id(flowable)}"
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(flowable.label, key, level=0, closed=True)
+
+
 def render(doc: Document) -> bytes:
     """The document as PDF bytes (A4 portrait)."""
 
     regular, bold = texts(doc)
     fonts = register_fonts(regular, bold)
-    styles = _styles(fonts)
-    margin = PAGE_MARGIN_MM * mm
-    page_w, page_h = A4
-    width = page_w - 2 * margin
-    created = doc.created.strftime("%Y-%m-%d %H:%M")
-
-    class NumberedCanvas(rl_canvas.Canvas):
-        """Keeps the pages until the end so each footer can say how many there are."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                if not getattr(self, "_lcgis_cover", False):
-                    self.setFont(fonts.regular, 7.5)
-                    self.drawRightString(
-                        page_w - margin, 9 * mm, f"第 {self._pageNumber} 页 共 {total} 页"
-                    )
-                super().showPage()
-            super().save()
-
-    class Doc(BaseDocTemplate):
-        def __init__(self, buf: io.BytesIO, with_cover: bool) -> None:
-            super().__init__(
-                buf,
-                pagesize=A4,
-                leftMargin=margin,
-                rightMargin=margin,
-                topMargin=margin + 4 * mm,
-                bottomMargin=margin,
-                title=doc.title,
-                author="lcgis",
-                subject=doc.subject or doc.title,
-                creator="lcgis",
-            )
-            self.lcgis_section = ""
-            self.lcgis_pass = 0
-            self.lcgis_dry = False
-            self.lcgis_multi = any(isinstance(b, Contents) for b in doc.blocks)
-            frame = Frame(margin, margin, width, page_h - 2 * margin - 4 * mm, id="body")
-            body = PageTemplate("body", [frame], onPageEnd=self._body_page)
-            cover = PageTemplate("cover", [frame], onPageEnd=self._cover_page)
-            self.addPageTemplates([cover, body] if with_cover else [body])
-
-        def beforeDocument(self) -> None:
-            self.lcgis_section = ""  # every pass of a multi-pass build starts afresh
-            self.lcgis_pass += 1
-            # with a table of contents the first pass only finds the page numbers: it lays
-            # out every page but leaves out the slow drawing of tables and images
-            self.lcgis_dry = self.lcgis_multi and self.lcgis_pass == 1
-
-        def _cover_page(self, canv: Any, _doc: Any) -> None:
-            canv._lcgis_cover = True
-            if doc.mark:
-                self._mark(canv)
-
-        def _mark(self, canv: Any) -> None:
-            canv.saveState()
-            canv.setFont(fonts.bold, 8)
-            canv.drawCentredString(page_w / 2, 9 * mm, doc.mark)
-            canv.restoreState()
-
-        def _body_page(self, canv: Any, _doc: Any) -> None:
-            canv._lcgis_cover = False
-            canv.saveState()
-            canv.setFont(fonts.regular, 7.5)
-            top = page_h - margin + 1 * mm
-            canv.drawString(margin, top, doc.header or doc.title)
-            if self.lcgis_section:
-                canv.drawRightString(page_w - margin, top, self.lcgis_section)
-            canv.setLineWidth(0.4)
-            canv.line(margin, top - 1.8 * mm, page_w - margin, top - 1.8 * mm)
-            canv.line(margin, 12 * mm, page_w - margin, 12 * mm)
-            canv.drawString(
-                margin,
-                9 * mm,
-                f"生成于 {created}" + (f" · {doc.footer_note}" if doc.footer_note else ""),
-            )
-            canv.restoreState()
-            if doc.mark:
-                self._mark(canv)
-
-        def afterFlowable(self, flowable: Any) -> None:
-            toc = getattr(flowable, "_lcgis_toc", None)
-            if toc:
-                level, text = toc
-                key = f"h{id(flowable)}"
-                self.canv.bookmarkPage(key)
-                self.canv.addOutlineEntry(text, key, level=level - 1, closed=level > 1)
-                self.notify("TOCEntry", (level - 1, markup(text), self.page, key))
-            if isinstance(flowable, _SectionMark) and flowable.bookmark:
-                key = f"s{id(flowable)}"
-                self.canv.bookmarkPage(key)
-                self.canv.addOutlineEntry(flowable.label, key, level=0, closed=True)
-
-    story = _flowables(doc.blocks, fonts, styles, width)
+    page = _Page(doc, fonts)
+    story = _flowables(doc.blocks, fonts, _styles(fonts), page.width)
     if doc.cover:  # the first page is the cover; the body template from the first break on
         first = next((i for i, f in enumerate(story) if isinstance(f, RLPageBreak)), 0)
         story.insert(first, NextPageTemplate("body"))
     buf = io.BytesIO()
-    d = Doc(buf, with_cover=doc.cover)
-    if any(isinstance(b, Contents) for b in doc.blocks):
-        d.multiBuild(story, canvasmaker=NumberedCanvas, maxPasses=6)
+    d = _Doc(buf, page)
+    canvasmaker = functools.partial(_NumberedCanvas, page=page)
+    if d.lcgis_multi:
+        d.multiBuild(story, canvasmaker=canvasmaker, maxPasses=6)
     else:
-        d.build(story, canvasmaker=NumberedCanvas)
+        d.build(story, canvasmaker=canvasmaker)
     return buf.getvalue()

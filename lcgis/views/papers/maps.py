@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -30,6 +28,11 @@ from PIL import Image as PILImage
 from lcgis.data.frame import flag
 from lcgis.views.papers.fonts import matplotlib_font
 from lcgis.vocab import CLASS_LABELS, CLASSES, DISPOSITION_LABELS, LAND_STATE_LABELS, THEME_LABELS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    import geopandas as gpd
 
 MM_PER_INCH = 25.4
 

@@ -3,8 +3,12 @@ from the rules registry (:mod:`lcgis.registry`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lcgis.registry import REGISTRY, label, source_key
-from lcgis.rules import Rules
+
+if TYPE_CHECKING:
+    from lcgis.rules import Rules
 
 
 def rule_name(code: str) -> str:
