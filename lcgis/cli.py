@@ -7,23 +7,22 @@ written); 2 wrong usage.  Messages are in Chinese; no traceback reaches the user
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from lcgis.data.io import Dataset, read_dataset
+from lcgis.arguments import add_inputs, load_inputs, rules_of, seconds_arg
 from lcgis.data.validate import QualityReport
 from lcgis.engine.pipeline import Result, run
 from lcgis.errors import DataError, LcgisError, RulesError, UsageError
+from lcgis.papers.cli import COMMANDS as PAPER_COMMANDS
+from lcgis.papers.cli import add_parsers as add_paper_parsers
 from lcgis.progress import print_progress
 from lcgis.review.cli import COMMANDS as REVIEW_COMMANDS
 from lcgis.review.cli import add_parsers as add_review_parsers
-from lcgis.rules import Rules, load_rules
-from lcgis.views.papers.cli import COMMANDS as PAPER_COMMANDS
-from lcgis.views.papers.cli import add_parsers as add_paper_parsers
+from lcgis.rules import load_rules
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -40,108 +39,34 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _date(text: str) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD：{text}") from exc
-    if not 1900 <= day.year <= 2100:
-        raise argparse.ArgumentTypeError(f"日期应在 1900–2100 年之间：{text}")
-    return day
-
-
-def _year(text: str) -> int:
-    try:
-        year = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"年度应为四位整数，如 2025：{text}") from exc
-    if not 1900 <= year <= 2100:
-        raise argparse.ArgumentTypeError(f"年度应在 1900–2100 之间：{text}")
-    return year
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < 1e6:
-        raise argparse.ArgumentTypeError(f"求解时限应为大于 0 的秒数：{text}")
-    return value
-
-
-def _add_inputs(sp: argparse.ArgumentParser, *, evaluation: bool = True) -> None:
-    sp.add_argument("data_dir", nargs="?", default=None, help="数据目录(默认 data/，内置示意数据)")
-    for layer, zh in (
-        ("parcels", "宗地"),
-        ("buildings", "建筑"),
-        ("enterprises", "企业年度数据"),
-        ("occupancy", "用地关系"),
-        ("zones", "片区"),
-    ):
-        sp.add_argument(f"--{layer}", metavar="F", help=f"{zh}文件(覆盖数据目录中的同名图层)")
-    sp.add_argument("--mapping", metavar="F", help="字段映射 mapping.toml")
-    if evaluation:
-        sp.add_argument("--rules", metavar="F", help="规则文件(TOML，逐键覆盖默认规则)")
-        sp.add_argument("--year", type=_year, help="评价年度(默认最新一年)")
-        sp.add_argument(
-            "--as-of",
-            type=_date,
-            dest="as_of",
-            help="评价基准日 YYYY-MM-DD(默认评价年度的12月31日；只影响闲置土地等时限)",
-        )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m lcgis", description="鲤城高新区 工业用地亩均效益评价")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ev = sub.add_parser("evaluate", help="评价并导出结果(.gpkg/.xlsx/.csv/.geojson)")
-    _add_inputs(ev)
+    add_inputs(ev)
     ev.add_argument("--out", required=True, metavar="OUT", help="输出文件")
     ev.add_argument("--sensitivity", metavar="F", help="另存权重与分类比例敏感性分析表(.csv/.xlsx)")
     va = sub.add_parser("validate", help="只检查数据，列出错误与警告")
-    _add_inputs(va, evaluation=False)
+    add_inputs(va, evaluation=False)
     ex = sub.add_parser("explain", help="打印一宗地的体检表")
     ex.add_argument("parcel_id", help="宗地编号")
-    _add_inputs(ex)
+    add_inputs(ex)
     se = sub.add_parser("sensitivity", help="权重±10分、分类比例±5个百分点时类别发生变化的企业")
-    _add_inputs(se)
+    add_inputs(se)
     se.add_argument("--out", metavar="F", help="保存为 .csv 或 .xlsx(默认打印)")
     pl = sub.add_parser("plan", help="搬迁方案：把搬迁企业安排到空闲地块，园区税收(或产值)最大")
-    _add_inputs(pl)
+    add_inputs(pl)
     pl.add_argument("--movers", required=True, metavar="F", help="搬迁企业表(.csv/.xlsx)")
     pl.add_argument("--objective", choices=("tax", "output"), default="tax", help="税收或产值")
     pl.add_argument("--free", metavar="F", help="另行指定的空闲宗地(每行一个编号，或 parcel_id 列)")
     pl.add_argument("--exclude", metavar="F", help="不参与安排的宗地(格式同 --free)")
     pl.add_argument(
-        "--time-limit", type=_seconds, dest="time_limit", metavar="S", help="求解时限(秒)"
+        "--time-limit", type=seconds_arg, dest="time_limit", metavar="S", help="求解时限(秒)"
     )
     pl.add_argument("--out", required=True, metavar="OUT", help="输出文件(.xlsx/.csv/.gpkg)")
     add_review_parsers(sub)  # review set|show|log|verify|export, users add|…
-    add_paper_parsers(sub, _add_inputs)  # report, dossier (PDF)
+    add_paper_parsers(sub, add_inputs)  # report, dossier (PDF)
     return parser
-
-
-def load_inputs(args: argparse.Namespace) -> Dataset:
-    """The dataset the command's input options name (``data`` when none)."""
-    data_dir = args.data_dir
-    explicit = any(getattr(args, k, None) for k in ("parcels",))
-    if data_dir is None and not explicit:
-        data_dir = "data"
-    return read_dataset(
-        data_dir,
-        parcels=args.parcels,
-        buildings=args.buildings,
-        enterprises=args.enterprises,
-        occupancy=args.occupancy,
-        zones=args.zones,
-        mapping=args.mapping,
-    )
-
-
-def rules_of(args: argparse.Namespace) -> Rules:
-    """The rules file of ``--rules``, else the default rules."""
-    return load_rules(args.rules) if getattr(args, "rules", None) else load_rules()
 
 
 def _run(args: argparse.Namespace) -> Result:

@@ -34,11 +34,11 @@ def _peak_mb() -> float:
 def job(kind: str, data_dir: str, n: int) -> dict[str, float]:
     """One job in this process: its stage times (s), pages, size and peak memory."""
     t0 = time.perf_counter()
+    from lcgis import papers
     from lcgis.data.io import read_dataset
     from lcgis.engine.pipeline import run
+    from lcgis.papers.cli import previous_year
     from lcgis.rules import load_rules
-    from lcgis.views import papers
-    from lcgis.views.papers.cli import previous_year
 
     ds = read_dataset(data_dir)
     rules = load_rules()

@@ -18,8 +18,8 @@ import streamlit as st
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
+from lcgis.papers import list_parcels
 from lcgis.views.explain import fmt
-from lcgis.views.papers import list_parcels
 from lcgis.views.summary import park_summary
 from tests.test_app import APP, PAGES, library
 from ui import state

@@ -25,10 +25,7 @@ from lcgis import review
 from lcgis.cli import main
 from lcgis.data.io import read_dataset
 from lcgis.engine.pipeline import Result, run
-from lcgis.review import ReviewStore
-from lcgis.rules import load_rules
-from lcgis.views.explain import explain, fmt
-from lcgis.views.papers import (
+from lcgis.papers import (
     FontMissingError,
     ReportInfo,
     annual_report_pdf,
@@ -39,8 +36,11 @@ from lcgis.views.papers import (
     read_reviews,
     role_policy,
 )
-from lcgis.views.papers import fonts as papers_fonts
-from lcgis.views.papers.layout import Document, Para, Table, render
+from lcgis.papers import fonts as papers_fonts
+from lcgis.papers.layout import Document, Para, Table, render
+from lcgis.review import ReviewStore
+from lcgis.rules import load_rules
+from lcgis.views.explain import explain, fmt
 from lcgis.views.summary import park_summary
 from lcgis.vocab import DISPOSITION_LABELS
 from tests.conftest import code, rect
@@ -348,7 +348,7 @@ def test_viewer_policy_masks_confidential_figures(evaluated) -> None:
 
 def test_unknown_parcel_is_refused(evaluated) -> None:
     _, result, _ = evaluated
-    from lcgis.views.papers import ParcelNotFoundError
+    from lcgis.papers import ParcelNotFoundError
 
     with pytest.raises(ParcelNotFoundError, match="找不到宗地 NOPE"):
         dossiers_pdf(result, ["Q1", "NOPE"])

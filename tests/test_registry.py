@@ -9,10 +9,10 @@ import pytest
 
 from lcgis.data.io import read_dataset
 from lcgis.engine.pipeline import run
+from lcgis.papers.rules_text import REPORT_RULES, parameters, rule_rows
 from lcgis.registry import OFF, REGISTRY, entry, resolve
 from lcgis.rules import load_rules
 from lcgis.views.explain import CARD_RULES, explain
-from lcgis.views.papers.rules_text import REPORT_RULES, parameters, rule_rows
 from lcgis.vocab import (
     DISPOSITION_REASON_LABELS,
     DISPOSITIONS,

@@ -5,7 +5,7 @@ The PDF is made when the button is clicked (Streamlit runs the callable on its o
 outside the script: so everything it needs — result, dataset, review history, the viewer's
 role — is captured while the page is drawn) and kept in a small cache keyed by the result,
 the role, the parcels and the review store's last change.  Confidential figures are masked
-for the viewer's role (:func:`lcgis.views.papers.role_policy`, the policy of :mod:`lcgis.access`).
+for the viewer's role (:func:`lcgis.papers.role_policy`, the policy of :mod:`lcgis.access`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from lcgis import papers
 from lcgis.errors import LcgisError
-from lcgis.views import papers
 from lcgis.vocab import DISPOSITION_LABELS, DISPOSITIONS, TIER_LABELS, TIERS
 
 from . import auth, keys, render, state

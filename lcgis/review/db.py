@@ -16,7 +16,7 @@ from lcgis.errors import LcgisError, SchemaTooNewError, StoreError
 from lcgis.review import chain as review_seal
 from lcgis.review.chain import GENESIS_HASH
 from lcgis.review.tables import chain_table, metadata
-from lcgis.review.times import _UTC, utc
+from lcgis.review.times import UTC, utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -193,7 +193,7 @@ class Database:
         self.url = normalise_url(url)
         self._hasher = hasher or PasswordHasher()
         self._dummy_hash: str | None = None
-        self._clock = clock or (lambda: dt.datetime.now(_UTC))
+        self._clock = clock or (lambda: dt.datetime.now(UTC))
         self.read_only = read_only
         self.state_dir = Path(state_dir) if state_dir is not None else review_seal.state_dir()
         self._key: review_seal.ChainKey | None = None

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
-_UTC: Final = dt.UTC
+UTC: Final = dt.UTC
 #: Times are stored in UTC and shown in China Standard Time (no daylight saving).
 DISPLAY_TZ: Final = dt.timezone(dt.timedelta(hours=8), "北京时间")
 
 
 def utc(value: dt.datetime) -> dt.datetime:
     """An aware UTC datetime (SQLite gives naive UTC back)."""
-    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def iso(value: dt.datetime) -> str:

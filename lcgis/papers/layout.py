@@ -5,7 +5,7 @@ text is a finished Chinese string computed from the library, so the tests can co
 against the same values.  :func:`render` then
 
 * collects the characters of the document and embeds a subset of the CJK font
-  (:mod:`lcgis.views.papers.fonts`),
+  (:mod:`lcgis.papers.fonts`),
 * escapes every text (a name such as ``<b>P2</b>`` prints as itself, never as markup),
 * lays out A4 portrait pages: running header, footer with date, the 示意数据 mark where it
   applies and "第 x 页 共 y 页", a table of contents and PDF bookmarks,
@@ -13,7 +13,7 @@ against the same values.  :func:`render` then
   follows.
 
 Everything is black on white with grey shading only, so it prints on a black-and-white
-printer; maps carry hatching and labels (see :mod:`lcgis.views.papers.maps`).
+printer; maps carry hatching and labels (see :mod:`lcgis.papers.maps`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from reportlab.platypus import Table as RLTable
 from reportlab.platypus.flowables import Flowable
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from lcgis.views.papers.fonts import RegisteredFonts, register_fonts
+from lcgis.papers.fonts import RegisteredFonts, register_fonts
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence

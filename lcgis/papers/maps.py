@@ -26,7 +26,7 @@ from matplotlib.path import Path as MplPath
 from PIL import Image as PILImage
 
 from lcgis.data.frame import flag
-from lcgis.views.papers.fonts import matplotlib_font
+from lcgis.papers.fonts import matplotlib_font
 from lcgis.vocab import CLASS_LABELS, CLASSES, DISPOSITION_LABELS, LAND_STATE_LABELS, THEME_LABELS
 
 if TYPE_CHECKING:

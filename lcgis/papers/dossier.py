@@ -26,11 +26,9 @@ from lcgis.data.frame import flag
 from lcgis.engine import metrics
 from lcgis.engine.pipeline import Result, firms_of_year
 from lcgis.errors import LcgisError
-from lcgis.review import HISTORY_LABELS
-from lcgis.views.explain import Card, explain
-from lcgis.views.papers import maps as pmaps
-from lcgis.views.papers.annual import reasons_text, shortlist
-from lcgis.views.papers.common import (
+from lcgis.papers import maps as pmaps
+from lcgis.papers.annual import reasons_text, shortlist
+from lcgis.papers.common import (
     ILLUSTRATIVE,
     ILLUSTRATIVE_NOTE,
     MASKED_NOTE,
@@ -40,7 +38,7 @@ from lcgis.views.papers.common import (
     num,
     text,
 )
-from lcgis.views.papers.layout import (
+from lcgis.papers.layout import (
     Contents,
     Document,
     Figure,
@@ -53,8 +51,16 @@ from lcgis.views.papers.layout import (
     Table,
     render,
 )
-from lcgis.views.papers.rules_text import parameters
-from lcgis.vocab import DISPOSITION_LABELS, DISPOSITIONS, GROUP_LABELS, TIER_LABELS, TIERS
+from lcgis.papers.rules_text import parameters
+from lcgis.views.explain import Card, explain
+from lcgis.vocab import (
+    DISPOSITION_LABELS,
+    DISPOSITIONS,
+    GROUP_LABELS,
+    HISTORY_LABELS,
+    TIER_LABELS,
+    TIERS,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -1,6 +1,6 @@
 """The annual 亩均效益评价报告: park and zones, classes, maps, the four lists, targets, sources.
 
-:func:`annual_report` describes the report as blocks (:mod:`lcgis.views.papers.layout`) from a
+:func:`annual_report` describes the report as blocks (:mod:`lcgis.papers.layout`) from a
 finished :class:`~lcgis.engine.pipeline.Result` (and the year before's, when there is one);
 :func:`annual_report_pdf` typesets it.  Every figure is printed beside how it is computed or
 the rule and source it comes from, on the same page.
@@ -15,12 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from lcgis.plan.before_after import FIGURES as TARGET_FIGURES
-from lcgis.plan.before_after import PARK_ID, before_after
-from lcgis.views import summary
-from lcgis.views.maps import main_names
-from lcgis.views.papers import maps as pmaps
-from lcgis.views.papers.common import (
+from lcgis.papers import maps as pmaps
+from lcgis.papers.common import (
     ILLUSTRATIVE,
     ILLUSTRATIVE_NOTE,
     MASKED_NOTE,
@@ -31,7 +27,7 @@ from lcgis.views.papers.common import (
     signed,
     text,
 )
-from lcgis.views.papers.layout import (
+from lcgis.papers.layout import (
     Contents,
     Document,
     Figure,
@@ -42,7 +38,11 @@ from lcgis.views.papers.layout import (
     Table,
     render,
 )
-from lcgis.views.papers.rules_text import rule_rows
+from lcgis.papers.rules_text import rule_rows
+from lcgis.plan.before_after import FIGURES as TARGET_FIGURES
+from lcgis.plan.before_after import PARK_ID, before_after
+from lcgis.views import summary
+from lcgis.views.maps import main_names
 from lcgis.vocab import (
     DISPOSITION_LABELS,
     DISPOSITION_REASON_LABELS,

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from lcgis.data.io import atomic_output
 
 if TYPE_CHECKING:  # the heavy modules (matplotlib, reportlab) load on first use
-    from lcgis.views.papers.annual import ReportInfo, annual_report, annual_report_pdf
-    from lcgis.views.papers.common import Policy, is_illustrative, masked_result, role_policy
-    from lcgis.views.papers.dossier import (
+    from lcgis.papers.annual import ReportInfo, annual_report, annual_report_pdf
+    from lcgis.papers.common import Policy, is_illustrative, masked_result, role_policy
+    from lcgis.papers.dossier import (
         DossierInfo,
         ParcelNotFoundError,
         dossiers,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the heavy modules (matplotlib, reportlab) load on first use
         parcel_years,
         read_reviews,
     )
-    from lcgis.views.papers.fonts import FontMissingError, find_cjk_font
+    from lcgis.papers.fonts import FontMissingError, find_cjk_font
 
 _LAZY = {
     "ReportInfo": "annual",

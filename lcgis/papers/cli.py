@@ -62,7 +62,7 @@ def _check_out(out: str) -> Path:
 
 def _evaluate(args: argparse.Namespace) -> tuple[Any, Any, frozenset[str]]:
     """(dataset, result, parcels delayed by the government) of the command's options."""
-    from lcgis.cli import load_inputs, rules_of
+    from lcgis.arguments import load_inputs, rules_of
     from lcgis.engine.pipeline import run
     from lcgis.progress import print_progress
     from lcgis.review import government_delay
@@ -102,7 +102,7 @@ def previous_year(ds: Any, result: Any, delayed: frozenset[str]) -> Any:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from lcgis.views.papers import (
+    from lcgis.papers import (
         ReportInfo,
         annual_report_pdf,
         is_illustrative,
@@ -126,7 +126,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_dossier(args: argparse.Namespace) -> int:
-    from lcgis.views.papers import (
+    from lcgis.papers import (
         DossierInfo,
         dossiers_pdf,
         is_illustrative,
