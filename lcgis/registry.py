@@ -43,6 +43,7 @@ from lcgis.vocab import (
     GROUP_NAMES,
     INDICATOR_LABELS,
     REASON_LABELS,
+    RULE_LABELS,
 )
 
 if TYPE_CHECKING:
@@ -268,7 +269,7 @@ REGISTRY: Mapping[str, RuleEntry] = _entries(
     # comprehensive evaluation of the firms (亩均效益综合评价)
     RuleEntry(
         "evaluation",
-        "亩均效益综合评价(A/B/C/D 分类)",
+        RULE_LABELS["evaluation"],
         "组内按综合得分排序：前 {evaluation.class_shares.0:%} 为A类，"
         "至 {evaluation.class_shares.1:%} 为B类，至 {evaluation.class_shares.2:%} 为C类，其余D类；"
         "基准为组内{benchmark}，单项得分封顶 {evaluation.score_cap} 倍权重；"
@@ -278,21 +279,21 @@ REGISTRY: Mapping[str, RuleEntry] = _entries(
     ),
     RuleEntry(
         "class_t",
-        "不参评(T类)",
+        RULE_LABELS["class_t"],
         "投产不满 {threshold}或免评企业为T类",
         threshold="evaluation.min_years_in_production",
         unit="年",
     ),
     RuleEntry(
         "small_group",
-        "小微企业组",
+        RULE_LABELS["small_group"],
         "规下企业用地不足 {threshold}及标准厂房租户",
         threshold="evaluation.min_land_mu_below_scale",
         unit="亩",
     ),
     RuleEntry(
         "missing_indicator",
-        "缺少指标的计分",
+        RULE_LABELS["missing_indicator"],
         "{missing}",
         threshold="evaluation.missing_indicator",
         limit="",
@@ -393,7 +394,7 @@ REGISTRY: Mapping[str, RuleEntry] = _entries(
     RuleEntry("undeveloped", REASON_LABELS["undeveloped"], "无建筑面积且无建筑占地"),
     RuleEntry(
         "in_construction",
-        "在建",
+        RULE_LABELS["in_construction"],
         "未过约定竣工日期(无则约定动工日期后若干年)，未闲置、未竣工",
         threshold="construction.construction_years",
         unit="年",
@@ -401,7 +402,7 @@ REGISTRY: Mapping[str, RuleEntry] = _entries(
     ),
     RuleEntry(
         "government_reason",
-        "政府原因造成的闲置",
+        RULE_LABELS["government_reason"],
         "审核原因为“{threshold}”：不收闲置费、不无偿收回",
         threshold="idle.government_reason",
     ),
@@ -472,7 +473,7 @@ REGISTRY: Mapping[str, RuleEntry] = _entries(
     # the lists and the relocation plan
     RuleEntry(
         "priority",
-        "清单优先度与分期",
+        RULE_LABELS["priority"],
         "处置清单：(用地 × 片区亩均税收 − 现有税收) × 片区权重{zone_weights}；"
         "零地增资：预计新增税收 × 片区权重{densify_zone_weights}；"
         "每张清单前 {priority.tier_shares.0:%} 为近期，"
@@ -482,12 +483,12 @@ REGISTRY: Mapping[str, RuleEntry] = _entries(
     ),
     RuleEntry(
         "relocation",
-        "搬迁安置",
+        RULE_LABELS["relocation"],
         "用地在需求 ±{threshold} 以内",
         threshold="relocation.area_tolerance",
         unit="%",
     ),
-    RuleEntry("relocation_targets", "规划指标"),
+    RuleEntry("relocation_targets", RULE_LABELS["relocation_targets"]),
 )
 
 

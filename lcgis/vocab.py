@@ -217,8 +217,9 @@ TENURE_LABELS: Final[Mapping[str, str]] = {"own": "自有", "lease": "租赁"}
 
 # --------------------------------------------------------------------------- rule sources
 
-#: Chinese names of the rule codes of ``[sources]`` that are not reason codes.
-SOURCE_CODES: Final = (
+#: The rules of ``[sources]`` that are not reason codes or dispositions, and their Chinese
+#: names (the 体检表, the papers and the workbook's 说明 sheet all name a rule so).
+RULE_CODES: Final = (
     "evaluation",
     "class_t",
     "small_group",
@@ -229,16 +230,20 @@ SOURCE_CODES: Final = (
     "relocation",
     "relocation_targets",
 )
-SOURCE_LABELS: Final[Mapping[str, str]] = {
-    "evaluation": "亩均效益综合评价",
-    "class_t": "T类(不参评)",
-    "small_group": "小微组评价",
-    "missing_indicator": "缺失指标计分",
+RULE_LABELS: Final[Mapping[str, str]] = {
+    "evaluation": "亩均效益综合评价(A/B/C/D 分类)",
+    "class_t": "不参评(T类)",
+    "small_group": "小微企业组",
+    "missing_indicator": "缺少指标的计分",
     "in_construction": "在建",
-    "government_reason": "政府原因闲置",
-    "priority": "清单优先级与梯队",
-    "relocation": "搬迁规划",
-    "relocation_targets": "十四五规划目标",
+    "government_reason": "政府原因造成的闲置",
+    "priority": "清单优先度与分期",
+    "relocation": "搬迁安置",
+    "relocation_targets": "规划指标",
+}
+#: The name of every rule code that has a policy source.
+SOURCE_LABELS: Final[Mapping[str, str]] = {
+    **RULE_LABELS,
     **ALL_REASON_LABELS,
     **DISPOSITION_LABELS,
 }

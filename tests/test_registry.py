@@ -117,3 +117,11 @@ def test_card_and_papers_quote_the_users_thresholds(toy: Path, tmp_path: Path) -
     assert "增量 ≥ 800 m²" in papers["零地增资"]
     defaults = {name: text for name, text, _ in rule_rows(load_rules())}
     assert defaults["亩均税收偏低"] == "近三年亩均税收 < 5 万元/亩"
+
+
+def test_the_workbook_names_every_rule_as_the_card_does() -> None:
+    """One name per rule: the workbook's 说明 sheet (SOURCE_LABELS) and the registry agree."""
+    from lcgis.registry import label
+    from lcgis.vocab import SOURCE_LABELS
+
+    assert {c: label(c) for c in SOURCE_LABELS} == dict(SOURCE_LABELS)
