@@ -126,7 +126,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _write_sensitivity(result: Result, out: Path) -> None:
-    from lcgis.data.io import atomic_output
+    from lcgis.data.atomic import atomic_output
     from lcgis.engine.evaluate import sensitivity
     from lcgis.views.sanitize import csv_frame, excel_frame, neutralize_sheet
 

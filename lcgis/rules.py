@@ -553,7 +553,7 @@ def read_rules_text(path: str | Path, *, limit: int = MAX_RULES_BYTES) -> str:
         raise RulesError(f"无法读取规则文件 {p}：{exc.strerror or exc}") from exc
     if len(data) > limit:
         raise RulesError(f"规则文件 {p} 太大(超过 {limit // 1024} KB)")
-    from lcgis.data.io import decode_text
+    from lcgis.data.encoding import decode_text
 
     try:
         return decode_text(data)[0]  # UTF-8 (with or without BOM), else GBK or Big5

@@ -19,7 +19,8 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lcgis.data.io import atomic_output, read_dataset
+from lcgis.data.atomic import atomic_output
+from lcgis.data.io import read_dataset
 from lcgis.demo import DEFAULT_SEED, REFERENCE_DATE
 from lcgis.engine.pipeline import run
 from lcgis.rules import load_rules

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from lcgis.data.io import LAYERS
+from lcgis.vocab import LAYERS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

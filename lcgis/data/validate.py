@@ -16,9 +16,8 @@ Each issue names the file, the row, the field and the fix, in Chinese.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -30,6 +29,9 @@ from lcgis.data.crs import DISPLAY_CRS
 from lcgis.data.frame import ratio
 from lcgis.data.schema import FIELDS, NON_NEGATIVE
 from lcgis.vocab import ISSUE_LABELS, LAYER_LABELS, LEVEL_LABELS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 Level = Literal["error", "warning"]
 
@@ -128,8 +130,14 @@ class QualityReport:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         if positions.size:
             self.add(
-                level, code, layer, message, file=file, rows=rownums(positions, offset),
-                field=field, fix=fix,
+                level,
+                code,
+                layer,
+                message,
+                file=file,
+                rows=rownums(positions, offset),
+                field=field,
+                fix=fix,
             )
         return bool(positions.size)
 

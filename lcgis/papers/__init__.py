@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lcgis.data.io import atomic_output
+from lcgis.data.atomic import atomic_output
 
 if TYPE_CHECKING:  # the heavy modules (matplotlib, reportlab) load on first use
     from lcgis.papers.annual import ReportInfo, annual_report, annual_report_pdf

@@ -35,9 +35,12 @@ import pandas as pd
 
 from lcgis.data import guard
 from lcgis.data import validate as v
+from lcgis.data.encoding import decode_text
 from lcgis.data.frame import numbers, ratio
-from lcgis.data.io import LayerMapping, decode_text, parse_numbers, parse_text, read_raw
+from lcgis.data.mapping import LayerMapping
+from lcgis.data.readers import read_raw
 from lcgis.data.schema import Field, normalize_label
+from lcgis.data.values import parse_numbers, parse_text
 from lcgis.errors import DataError
 from lcgis.plan.sites import zone_key
 

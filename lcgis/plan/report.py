@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from lcgis.data.io import atomic_output
+from lcgis.data.atomic import atomic_output
 from lcgis.errors import UsageError
 from lcgis.views.sanitize import csv_frame, export_frame
 from lcgis.views.sheets import (

@@ -20,7 +20,7 @@ def write_workbook(
     (``history``, columns :data:`HISTORY_LABELS`) with Chinese headers to ``out``, atomically."""
     import pandas as pd
 
-    from lcgis.data.io import atomic_output
+    from lcgis.data.atomic import atomic_output
     from lcgis.views.sheets import write_sheet
 
     out = Path(out)

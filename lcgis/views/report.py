@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from lcgis.data.atomic import atomic_output
 from lcgis.data.crs import DISPLAY_CRS
-from lcgis.data.io import atomic_output
 from lcgis.data.schema import FIELDS
 from lcgis.demo import ILLUSTRATIVE
 from lcgis.engine.pipeline import ZONE_FIELDS, Result

@@ -1,0 +1,238 @@
+"""From a raw layer to the data contract: canonical field names (aliases, DBF-truncated names),
+units, value recoding and per-field checks into the quality report.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from lcgis.data.schema import AREA_UNITS, FIELDS, MONEY_UNITS, normalize_label
+from lcgis.data.values import has_control, parse_bools, parse_dates, parse_numbers, parse_text
+
+if TYPE_CHECKING:
+    from lcgis.data import validate as v
+    from lcgis.data.mapping import LayerMapping
+    from lcgis.data.readers import RawLayer
+
+
+def canonicalize(
+    raw: RawLayer, layer: str, lmap: LayerMapping, file: str, report: v.QualityReport
+) -> pd.DataFrame:
+    """Rename to canonical fields, convert units and types, recode values; drop the rest."""
+    df = raw.frame
+    by_label = {normalize_label(c): c for c in df.columns}
+    rename: dict[str, str] = {}
+    units: dict[str, str | None] = {}
+    for name, cmap in lmap.columns.items():
+        src = by_label.get(normalize_label(cmap.column))
+        if src is None:
+            report.add(
+                "error",
+                "mapped_column_missing",
+                layer,
+                f"mapping.toml 指定的列 {cmap.column} 不在文件中",
+                file=file,
+                field=name,
+                fix=f"文件中的列为：{'、'.join(map(str, df.columns[:30]))}",
+            )
+            continue
+        rename[src] = name
+        units[name] = cmap.unit
+    from lcgis.data.schema import canonical_name
+
+    for col in df.columns:
+        if col in rename or (isinstance(df, gpd.GeoDataFrame) and col == df.geometry.name):
+            continue
+        found = canonical_name(layer, str(col)) or _truncated_dbf_name(layer, str(col))
+        if found is not None and found not in rename.values():
+            rename[col] = found
+    out = pd.DataFrame(index=df.index)
+    for src, name in rename.items():
+        out[name] = _convert(df[src], layer, name, units.get(name), lmap, file, raw.offset, report)
+    for f in FIELDS[layer].values():
+        if f.required and f.name not in out.columns:
+            report.add(
+                "error",
+                "missing_column",
+                layer,
+                f"缺少必填字段 {f.name}({f.label})",
+                file=file,
+                field=f.name,
+                fix=f"增加该列，或在 mapping.toml 的 [{layer}.columns] 中指定对应列",
+            )
+    if isinstance(df, gpd.GeoDataFrame):
+        return gpd.GeoDataFrame(out, geometry=df.geometry.values, crs=df.crs)
+    return out
+
+
+def _truncated_dbf_name(layer: str, column: str) -> str | None:
+    """A canonical name cut to the 10 characters a shapefile (.dbf) keeps, if unambiguous.
+
+    >>> _truncated_dbf_name("parcels", "registered"), _truncated_dbf_name("parcels", "agreed_sta")
+    ('registered_area_m2', 'agreed_start_date')
+    """
+    if len(column) != 10:
+        return None
+    hits = [f for f in FIELDS[layer] if len(f) > 10 and f[:10].lower() == column.lower()]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _convert(
+    s: pd.Series,
+    layer: str,
+    name: str,
+    unit: str | None,
+    lmap: LayerMapping,
+    file: str,
+    offset: int,
+    report: v.QualityReport,
+) -> pd.Series:
+    f = FIELDS[layer][name]
+    recode = dict(lmap.values.get(name, {}))
+    if recode:
+        text = parse_text(s)
+        mapped = text.map(lambda t: recode.get(t, recode.get(t.lstrip("0"), t)), na_action="ignore")
+        s = mapped.astype("string")
+    bad = pd.Series(False, index=s.index)
+    what = ""
+    if f.kind in ("float", "int"):
+        out, bad = parse_numbers(s)
+        factor = (AREA_UNITS if f.unit == "area" else MONEY_UNITS).get(unit or "", 1.0)
+        out = out * factor
+        what = "数值"
+    elif f.kind == "date":
+        out, bad = parse_dates(s)
+        what = "日期(如 2021-03-01、2021/3/1、2021年3月1日)"
+    elif f.kind == "bool":
+        out, bad = parse_bools(s)
+        what = "是/否"
+    elif f.kind == "enum":
+        text = parse_text(s)
+        key = text.str.lower()
+        known = {k.lower(): val for k, val in f.values.items()}
+        out = key.map(known, na_action="ignore").astype("string")
+        unknown = text.notna() & out.isna()
+        if unknown.any():
+            fallback = "other" if "other" in f.values else None
+            sample = "、".join(text[unknown].drop_duplicates().head(5).tolist())
+            report.flag(
+                unknown.to_numpy(),
+                "warning",
+                "unknown_value",
+                layer,
+                f"{f.label} 有无法识别的取值(如 {sample})，"
+                + ("按 other(其他) 处理" if fallback else "按空值处理"),
+                file=file,
+                field=name,
+                fix=f"可用取值：{'、'.join(sorted(set(f.values)))}；"
+                f"或在 mapping.toml 的 [{layer}.values.{name}] 中重新编码",
+                offset=offset,
+            )
+            if fallback:
+                out = out.mask(unknown, fallback)
+        return out
+    else:
+        return _checked_text(s, layer, f, file, offset, report)
+    if bad.any():
+        report.flag(
+            bad.to_numpy(),
+            "error",
+            "bad_value",
+            layer,
+            f"{f.label} 无法识别为{what}",
+            file=file,
+            field=name,
+            fix="改正该值或留空",
+            offset=offset,
+        )
+    if name in SHARE_FIELDS:
+        out = _check_share(out, layer, f, file, offset, report)
+    return out
+
+
+#: Fields that are shares (0–1) in the data contract.
+SHARE_FIELDS = ("developed_share", "invested_share")
+#: A GB/T 4754-2017 industry code: 2 to 4 digits.
+_INDUSTRY_CODE = re.compile(r"^\d{2,4}$")
+_LIST_SPLIT = re.compile(r"[,，、;；/\s]+")
+
+
+def _check_share(
+    out: pd.Series, layer: str, f: Any, file: str, offset: int, report: v.QualityReport
+) -> pd.Series:
+    """A share outside 0–1 (such as 150, meant as percent) is an error; the value is dropped."""
+    wrong = ((out < 0) | (out > 1)).to_numpy(dtype=bool, na_value=False)
+    if wrong.any():
+        report.flag(
+            wrong,
+            "error",
+            "share_out_of_range",
+            layer,
+            f"{f.label} 应在 0–1 之间(如 {out[wrong].iloc[0]:g})",
+            file=file,
+            field=f.name,
+            fix="比例写成小数：35% 写作 0.35",
+            offset=offset,
+        )
+        out = out.mask(wrong)
+    return out
+
+
+def _checked_text(
+    s: pd.Series, layer: str, f: Any, file: str, offset: int, report: v.QualityReport
+) -> pd.Series:
+    """Text with control characters removed (a warning), and industry codes checked."""
+    ctl = has_control(s).to_numpy()
+    if ctl.any():
+        report.flag(
+            ctl,
+            "warning",
+            "control_characters",
+            layer,
+            f"{f.label} 含不可见的控制字符，已删除",
+            file=file,
+            field=f.name,
+            fix="在源数据中删除这些字符(常见于从网页或其他系统复制的文本)",
+            offset=offset,
+        )
+    text = parse_text(s, code=f.kind == "code")
+    if f.name == "industry_code":
+        bad = (text.notna() & ~text.str.fullmatch(_INDUSTRY_CODE).fillna(False)).to_numpy(bool)
+        if bad.any():
+            sample = "、".join(text[bad].drop_duplicates().head(5).tolist())
+            report.flag(
+                bad,
+                "warning",
+                "bad_industry_code",
+                layer,
+                f"{f.label} 不是 2–4 位数字(如 {sample})，按行业未知处理",
+                file=file,
+                field=f.name,
+                fix="填写 GB/T 4754-2017 行业代码，如 39 或 3911",
+                offset=offset,
+            )
+            text = text.mask(bad)
+    if f.name == "leading_industries":
+        parts = text.map(lambda t: [c for c in _LIST_SPLIT.split(t) if c], na_action="ignore")
+        bad = (
+            parts.map(lambda cs: any(not _INDUSTRY_CODE.match(c) for c in cs), na_action="ignore")
+            .fillna(False)
+            .to_numpy(bool)
+        )
+        if bad.any():
+            report.flag(
+                bad,
+                "warning",
+                "bad_industry_code",
+                layer,
+                f"{f.label} 中有不是 2–4 位数字的行业代码，这些代码不参与产业匹配",
+                file=file,
+                field=f.name,
+                fix="写成用逗号分隔的 GB/T 4754-2017 两位代码，如 39,40",
+                offset=offset,
+            )
+    return text

@@ -1,0 +1,405 @@
+"""Reading files into raw layers: formats (shapefile, GeoPackage, GeoJSON, CSV, XLSX, zip),
+text encodings (GBK/GB18030/UTF-8, DBF code pages), geometry from text columns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+import shapely
+
+from lcgis.data import guard
+from lcgis.data import validate as v
+from lcgis.data.encoding import decode_text, detect_encoding
+from lcgis.data.guard import HostileFileError
+from lcgis.data.schema import SPATIAL_LAYERS, normalize_label
+from lcgis.data.values import CONTROL_CHARS
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lcgis.data.mapping import LayerMapping
+
+# GDAL opens nothing lcgis does not read (see lcgis.data.guard), from the first import on.
+guard.restrict_gdal_drivers()
+
+
+VECTOR_EXTS = (
+    ".gpkg",
+    ".shp",
+    ".zip",
+    ".geojson",
+    ".json",
+    ".fgb",
+    ".parquet",
+    ".kml",
+    ".csv",
+    ".xlsx",
+)
+TABLE_EXTS = (".csv", ".xlsx", ".gpkg", ".parquet", ".json", ".geojson", ".shp", ".zip")
+#: Column names recognised as geometry in CSV and Excel files.
+GEOMETRY_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "wkb", "shape", "几何", "图形", "坐标串")
+_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+_CODEPAGES = {
+    "936": "gb18030",
+    "cp936": "gb18030",
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "gb18030": "gb18030",
+    "ansi 936": "gb18030",
+    "65001": "utf-8",
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "950": "big5",
+    "cp950": "big5",
+    "big5": "big5",
+    "ansi 950": "big5",
+}
+#: Language driver ids of a .dbf header (byte 29) that name a Chinese code page.
+_DBF_LDID = {0x4D: "gb18030", 0x7A: "gb18030", 0x4F: "big5", 0x78: "big5"}
+
+
+def _shapefile_encoding(path: Path) -> str:
+    """The .cpg's code page, else the .dbf header's language driver, else what decodes."""
+    cpg = path.with_suffix(".cpg")
+    if not cpg.exists():
+        cpg = path.with_suffix(".CPG")
+    if cpg.exists():
+        with cpg.open("rb") as fh:
+            name = fh.read(64).decode("ascii", errors="ignore").strip().lower()
+        if name in _CODEPAGES:
+            return _CODEPAGES[name]
+    dbf = next(
+        (p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None
+    )
+    if dbf is None:
+        return "utf-8"
+    with dbf.open("rb") as fh:
+        raw = fh.read(1 << 20)  # the header and the first records tell the encoding
+    if len(raw) > 29 and raw[29] in _DBF_LDID:
+        return _DBF_LDID[raw[29]]
+    header_len = int.from_bytes(raw[8:10], "little") if len(raw) > 10 else 0
+    enc = detect_encoding(raw[header_len:])
+    return "utf-8" if enc == "utf-8-sig" else enc
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    from io import StringIO
+
+    text, _ = decode_text(path.read_bytes())
+    if "\x00" in text:
+        raise HostileFileError("文件中有 NUL(\\x00)字节，不是文本表格", "用 Excel 另存为 CSV")
+    return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+
+
+def _geometry_from_text(
+    df: pd.DataFrame, column: str, file: str, layer: str, report: v.QualityReport
+) -> gpd.GeoDataFrame:
+    """Geometry from a WKT / EWKT / hex (E)WKB column; the SRID of EWKB is the CRS."""
+    text = df[column].astype("string").str.strip()
+    srid = text.str.extract(r"^SRID=(\d+);", expand=False)
+    body = text.str.replace(r"^SRID=\d+;", "", regex=True)
+    is_hex = body.str.match(_HEX).fillna(False).to_numpy(dtype=bool)
+    values = np.array(body.astype(object).where(body.notna(), None), dtype=object)
+    geoms = np.full(len(df), None, dtype=object)
+    if is_hex.any():
+        geoms[is_hex] = shapely.from_wkb(values[is_hex], on_invalid="ignore")
+    wkt = ~is_hex & pd.notna(body).to_numpy()
+    if wkt.any():
+        geoms[wkt] = shapely.from_wkt(values[wkt], on_invalid="ignore")
+    bad = pd.notna(body).to_numpy() & pd.isna(geoms)
+    if bad.any():
+        report.flag(
+            bad,
+            "error",
+            "bad_geometry_text",
+            layer,
+            "几何文本无法解析(应为 WKT 或十六进制 WKB)",
+            file=file,
+            field=column,
+            fix="检查该列是否完整、未被截断",
+            offset=2,
+        )
+    srids = set(shapely.get_srid(geoms[is_hex & ~bad]).tolist()) | set(srid.dropna().astype(int))
+    srids.discard(0)
+    crs = pyproj.CRS.from_epsg(srids.pop()) if len(srids) == 1 else None
+    return gpd.GeoDataFrame(df.drop(columns=[column]), geometry=list(geoms), crs=crs)
+
+
+@dataclass
+class RawLayer:
+    frame: pd.DataFrame
+    offset: int  # file row number of the first record (2 for tables with a header line)
+
+
+def _find_geometry_column(df: pd.DataFrame, wanted: str | None) -> str | None:
+    names = {normalize_label(c): c for c in df.columns}
+    if wanted:
+        return names.get(normalize_label(wanted))
+    return next((names[g] for g in GEOMETRY_COLUMNS if g in names), None)
+
+
+def _read_xlsx(
+    path: Path, layer: str, report: v.QualityReport, limits: guard.Limits
+) -> pd.DataFrame:
+    """The first sheet of a workbook, header in row 1; formulas give their cached values.
+
+    A formula without a cached value (a file written by a program, never opened in Excel)
+    is an error naming its rows and column.  Rows and columns have caps, so a sheet that
+    declares a million empty rows costs nothing.
+    """
+    import openpyxl
+
+    guard.check_workbook(path, limits)
+    values_wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    formula_wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    try:
+        ws = values_wb.worksheets[0]
+        fs = formula_wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, ())
+        width = max((i + 1 for i, h in enumerate(header) if not _blank_cell(h)), default=0)
+        if width > MAX_COLUMNS:
+            raise guard.HostileFileError(
+                f"表头列数过多({width} 列，上限 {MAX_COLUMNS})", "删除多余的列"
+            )
+        names = _header_names(header[:width])
+        records: list[tuple[Any, ...]] = []
+        lines: list[int] = []
+        no_cache: dict[int, list[int]] = {}
+        fcells = fs.iter_rows(min_row=2, max_col=max(width, 1))
+        for line, (values, cells) in enumerate(
+            zip(
+                ws.iter_rows(min_row=2, max_col=max(width, 1), values_only=True),
+                fcells,
+                strict=False,
+            ),
+            start=2,
+        ):
+            if line - 1 > limits.max_rows:
+                raise guard.HostileFileError(
+                    f"行数过多(超过 {limits.max_rows:,} 行)", "拆分数据后分别处理"
+                )
+            values = tuple(
+                None if isinstance(x, str) and x.strip() in _EXCEL_NA else x for x in values[:width]
+            ) + (None,) * (width - len(values))
+            for j, cell in enumerate(cells[:width]):
+                if getattr(cell, "data_type", None) == "f" and _blank_cell(values[j]):
+                    no_cache.setdefault(j, []).append(line)
+            if all(_blank_cell(x) for x in values):
+                continue
+            records.append(values)
+            lines.append(line)
+    finally:
+        values_wb.close()
+        formula_wb.close()
+    for j, bad_rows in no_cache.items():
+        report.add(
+            "error",
+            "formula_without_value",
+            layer,
+            "单元格是公式，但文件中没有保存计算结果",
+            file=path.name,
+            rows=bad_rows,
+            field=names[j],
+            fix="在 Excel 中打开并保存一次，或把公式复制后“粘贴为数值”",
+        )
+    df = (
+        pd.DataFrame.from_records(records, columns=names)
+        if records
+        else pd.DataFrame(columns=names)
+    )
+    return df.astype(object)
+
+
+#: Columns read from one sheet at most.
+MAX_COLUMNS = 500
+#: Texts an Excel cell may hold for "no value" (those pandas' Excel reader treats as empty).
+_EXCEL_NA = frozenset(
+    ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+)  # fmt: skip
+
+
+def _blank_cell(x: Any) -> bool:
+    return x is None or (isinstance(x, str) and not x.strip())
+
+
+def _header_names(header: tuple[Any, ...]) -> list[str]:
+    """Header cells as unique column names (blank ones as 第N列, repeats with .1, .2 …)."""
+    out: list[str] = []
+    for i, h in enumerate(header):
+        name = CONTROL_CHARS.sub("", str(h)).strip() if not _blank_cell(h) else f"第{i + 1}列"
+        base, k = name, 0
+        while name in out:
+            k += 1
+            name = f"{base}.{k}"
+        out.append(name)
+    return out
+
+
+#: What each extension is read as (the reader is chosen by extension, never by content).
+TABLE_READERS = {".csv", ".xlsx"}
+
+
+def read_raw(
+    path: Path, layer: str, lmap: LayerMapping, report: v.QualityReport, tmp: Path
+) -> RawLayer | None:
+    """Read one file as it is (no renaming), or record why it cannot be read.
+
+    The reader is the one the extension names; the content must match it (see
+    :mod:`lcgis.data.guard`).  Whatever a library raises on a bad file becomes an ``unreadable``
+    error naming the file: no exception leaves this function for bad input.
+    """
+    return _read_raw(path, layer, lmap, report, tmp, path.name)
+
+
+def _unreadable(report: v.QualityReport, layer: str, file: str, what: str, fix: str) -> None:
+    report.add("error", "unreadable", layer, f"文件无法读取：{what}", file=file, fix=fix)
+
+
+def _read_raw(
+    path: Path,
+    layer: str,
+    lmap: LayerMapping,
+    report: v.QualityReport,
+    tmp: Path,
+    file: str,
+    budget: guard.Budget | None = None,
+) -> RawLayer | None:
+    ext = path.suffix.lower()
+    spatial = layer in SPATIAL_LAYERS
+    fix = "确认文件完整、格式受支持(gpkg/shp/zip/geojson/fgb/parquet/kml/csv/xlsx)"
+    if ext == ".xls":
+        why = "不支持旧版 Excel 格式 .xls"
+        _unreadable(report, layer, file, why, "用 Excel 打开后“另存为” .xlsx 或 CSV")
+        return None
+    if ext not in (*VECTOR_EXTS, *TABLE_EXTS):
+        _unreadable(report, layer, file, f"不支持的扩展名 {path.suffix or '(无)'}", fix)
+        return None
+    limits = guard.Limits.from_env()
+    try:
+        guard.check_file(path, limits)
+        if ext == ".zip":
+            return _read_zip(path, layer, lmap, report, tmp, file, budget or guard.Budget(limits))
+        if ext in (".csv", ".xlsx"):
+            return _read_table(path, layer, lmap, report, file, limits)
+        gdf = _read_vector(path, lmap, limits)
+    except guard.HostileFileError as exc:
+        _unreadable(report, layer, file, str(exc), exc.fix or fix)
+        return None
+    except UnicodeError as exc:
+        _unreadable(report, layer, file, str(exc), "另存为 UTF-8 编码(Excel：“CSV UTF-8”)")
+        return None
+    except MemoryError:
+        _unreadable(report, layer, file, "内存不足", "拆分数据后分别处理")
+        return None
+    except Exception as exc:  # the boundary: any library's error on a bad file
+        why = f"文件已损坏、被截断或不是所声明的格式(详情：{library_message(exc)})"
+        _unreadable(report, layer, file, why, fix)
+        return None
+    if not spatial and isinstance(gdf, gpd.GeoDataFrame):
+        gdf = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    return RawLayer(gdf, 1)
+
+
+def _read_table(
+    path: Path,
+    layer: str,
+    lmap: LayerMapping,
+    report: v.QualityReport,
+    file: str,
+    limits: guard.Limits,
+) -> RawLayer | None:
+    """A CSV or XLSX table; for a spatial layer its geometry from a text column."""
+    ext = path.suffix.lower()
+    df = _read_csv(path) if ext == ".csv" else _read_xlsx(path, layer, report, limits)
+    df.columns = [str(c).strip() for c in df.columns]
+    if layer not in SPATIAL_LAYERS:
+        return RawLayer(df, 2)
+    gcol = _find_geometry_column(df, lmap.geometry)
+    if gcol is None:
+        report.add(
+            "error",
+            "no_geometry_column",
+            layer,
+            f"表格中没有几何列(可用列名：{'、'.join(GEOMETRY_COLUMNS)})",
+            file=file,
+            fix='增加 wkt 列(WKT 或十六进制 WKB)，或在 mapping.toml 中用 geometry = "列名" 指定',
+        )
+        return None
+    return RawLayer(_geometry_from_text(df, gcol, file, layer, report), 2)
+
+
+def _read_vector(path: Path, lmap: LayerMapping, limits: guard.Limits) -> gpd.GeoDataFrame:
+    """A GeoParquet file, or a vector file through GDAL (only the drivers lcgis reads)."""
+    ext = path.suffix.lower()
+    if ext == ".parquet":
+        guard.check_parquet(path, limits)
+        return gpd.read_parquet(path)
+    guard.restrict_gdal_drivers()
+    source = str(path.resolve())
+    if ext in (".geojson", ".json") and not _geojson_declares_crs(path):
+        # RFC 7946 implies WGS 84 when no "crs" member is present; treat it as
+        # undeclared so that assume_crs can correct files written in a projected CRS.
+        gdf = pyogrio.read_dataframe(source)
+        return gdf.set_crs(None, allow_override=True) if lmap.assume_crs else gdf
+    if ext == ".shp":
+        return pyogrio.read_dataframe(source, encoding=_shapefile_encoding(path))
+    return pyogrio.read_dataframe(source)
+
+
+def library_message(exc: BaseException) -> str:
+    """A library's error as one short line (no paths of temporary folders)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = re.sub(r"(/[^\s:;'\"]+)+/", "", text)  # keep file names, drop folders
+    return text[:300]
+
+
+def _geojson_declares_crs(path: Path) -> bool:
+    """True when a GeoJSON file has a top-level "crs" member (before its features)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    features = head.find(b'"features"')
+    found = head.find(b'"crs"')
+    return found != -1 and (features == -1 or found < features)
+
+
+def _read_zip(
+    path: Path,
+    layer: str,
+    lmap: LayerMapping,
+    report: v.QualityReport,
+    tmp: Path,
+    file: str,
+    budget: guard.Budget,
+) -> RawLayer | None:
+    target = tmp / f"{path.stem}-{len(list(tmp.iterdir()))}"
+    target.mkdir()
+    guard.extract_zip(path, target, budget)
+    inner = sorted(
+        p
+        for p in target.rglob("*")
+        if p.is_file() and p.suffix.lower() in VECTOR_EXTS and p.suffix.lower() != ".zip"
+    )
+    shp = [p for p in inner if p.suffix.lower() == ".shp"]
+    chosen = shp[0] if shp else (inner[0] if inner else None)
+    if chosen is None:
+        report.add(
+            "error",
+            "unreadable",
+            layer,
+            "压缩包中没有可读的图层文件",
+            file=file,
+            fix="压缩包应包含 .shp(及 .shx/.dbf/.prj)或其他受支持的格式",
+        )
+        return None
+    inside = f"{file}/{chosen.relative_to(target).as_posix()}"
+    return _read_raw(chosen, layer, lmap, report, tmp, inside, budget)

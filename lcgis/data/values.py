@@ -1,0 +1,139 @@
+"""Parsing cell values: numbers, dates, yes/no, text (control characters found, codes kept as text).
+
+>>> parse_dates(pd.Series(["2021-03-01", "2021/3/1", "2021年3月1日", 44256, "x"]))[0].dt.strftime(
+...     "%Y-%m-%d").tolist()
+['2021-03-01', '2021-03-01', '2021-03-01', '2021-03-01', nan]
+>>> parse_numbers(pd.Series(["1,234.5", "", "abc", 7]))[0].tolist()
+[1234.5, nan, nan, 7.0]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_TRUE = {"是", "true", "1", "1.0", "y", "yes", "t", "规上", "√", "对"}
+_FALSE = {"否", "false", "0", "0.0", "n", "no", "f", "规下", "×", "错"}
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    text = s.astype("string").str.strip()
+    return s.isna() | (text == "") | text.str.lower().isin(["nan", "none", "null", "nat"])
+
+
+def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers from text (thousands separators, full-width digits); returns (values, bad).
+
+    Infinite values ('inf', '1e400', ±∞ in a numeric column) are bad, not numbers.
+    """
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        values = s.astype(float)
+        bad = pd.Series(np.isinf(values.to_numpy(dtype=float)), index=s.index)
+        return values.mask(bad), bad
+    blank = _blank(s)
+    if blank.all():  # an all-blank column: nothing to parse (and no text dtype to parse it)
+        return pd.Series(np.nan, index=s.index, dtype="float64"), pd.Series(False, index=s.index)
+    text = (
+        s.astype("string")
+        .map(lambda t: unicodedata.normalize("NFKC", t), na_action="ignore")
+        .astype("string")
+        .str.replace(",", "", regex=False)
+        .str.strip()
+    )
+    with np.errstate(over="ignore"):
+        values = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
+    finite = values.mask(np.isinf(values.to_numpy(dtype=float)))
+    return finite, ~blank & finite.isna()
+
+
+#: Dates outside these years are refused (pandas holds 1677–2262; land records far less).
+DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31"))
+
+
+def _to_timestamp(x: Any) -> Any:
+    try:
+        t = pd.Timestamp(x)
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        return pd.NaT
+    if pd.isna(t):
+        return pd.NaT
+    if t.tzinfo is not None:
+        t = t.tz_localize(None)
+    return t if DATE_RANGE[0] <= t <= DATE_RANGE[1] else pd.NaT
+
+
+def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates written 2021-03-01, 2021/3/1, 2021年3月1日, or as Excel serial numbers.
+
+    Dates before 1900 or after 2100 (such as 9999-12-31) are bad values, never an error of
+    pandas.
+    """
+    blank = _blank(s)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        s = pd.Series(s.to_numpy(dtype=object), index=s.index)  # any unit, no overflow
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    is_dt = s.map(lambda x: hasattr(x, "year") and not pd.isna(x)).astype(bool)
+    if is_dt.any():
+        out[is_dt] = pd.to_datetime(s[is_dt].map(_to_timestamp), errors="coerce")
+    num = pd.to_numeric(s.where(~is_dt & ~blank).astype("string"), errors="coerce").astype(float)
+    serial = num.between(1, 73050).fillna(False).astype(bool) & ~is_dt  # to 2099-12-31
+    if serial.any():
+        out[serial] = pd.Timestamp("1899-12-30") + pd.to_timedelta(
+            num[serial].astype(float).round(), unit="D"
+        )
+    rest = ~blank & ~is_dt & ~serial
+    if rest.any():
+        parts = s[rest].astype("string").str.extract(_DATE)
+        compact = s[rest].astype("string").str.extract(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+        parts = parts.fillna(compact)
+        text = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
+        out[rest] = pd.to_datetime(text.map(_to_timestamp, na_action="ignore"), errors="coerce")
+    out = out.where((out >= DATE_RANGE[0]) & (out <= DATE_RANGE[1]))
+    bad = ~blank & out.isna()
+    return out, bad
+
+
+def parse_bools(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """是/否, true/false, 1/0, Y/N, 规上/规下 into a nullable boolean."""
+    blank = _blank(s)
+    text = s.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[text.isin(_TRUE).fillna(False)] = True
+    out[text.isin(_FALSE).fillna(False)] = False
+    out[blank] = pd.NA
+    bad = ~blank & out.isna()
+    return out, bad
+
+
+#: Control characters (C0 but tab/newline, DEL, C1) and bidirectional overrides.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def has_control(s: pd.Series) -> pd.Series:
+    """True where a text value holds control characters (see :data:`CONTROL_CHARS`)."""
+    text = s.astype("string")
+    return text.str.contains(CONTROL_CHARS, na=False).astype(bool)
+
+
+def parse_text(s: pd.Series, *, code: bool = False) -> pd.Series:
+    """Text ids and codes: integral floats lose their '.0', spaces trimmed, control
+    characters removed (tab and newline become a space)."""
+
+    def one(x: Any) -> Any:
+        if isinstance(x, float | np.floating) and float(x).is_integer():
+            return str(int(x))
+        if isinstance(x, int | np.integer) and not isinstance(x, bool):
+            return str(x)
+        text = unicodedata.normalize("NFKC", str(x))
+        text = CONTROL_CHARS.sub("", text).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+        return text.strip()
+
+    text = pd.Series(s.to_numpy(dtype=object), index=s.index).map(one, na_action="ignore")
+    text = text.astype("string").mask(_blank(s))
+    text = text.mask(text == "")
+    return text.str.upper() if code else text
