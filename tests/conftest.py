@@ -171,10 +171,21 @@ def admin() -> dict[str, object]:
     return {"lcgis_user": review.User("管理员", "admin")}
 
 
-# --- markers: the quick loop (python -m pytest -m "not slow and not browser and not postgres") ---
+# --- markers: the quick loop (python -m pytest -m "not slow") -----------------------------------
 
-#: Modules whose tests drive whole screens or make files for every role (minutes, not seconds).
-_SLOW_MODULES = {"test_app_access.py", "test_app_papers.py", "test_papers.py", "test_demo.py"}
+#: Modules whose tests drive whole screens (Streamlit's AppTest or Chromium) or make files for
+#: every role: seconds each, minutes in all.
+_SLOW_MODULES = {
+    "test_app.py",
+    "test_app_access.py",
+    "test_app_keys.py",
+    "test_app_papers.py",
+    "test_app_relocation.py",
+    "test_app_review.py",
+    "test_browser.py",
+    "test_papers.py",
+    "test_demo.py",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -157,6 +157,7 @@ def test_card_of_a_masked_result_shows_no_confidential_figure() -> None:
     }
 
 
+@pytest.mark.slow  # every indicator of the map for every role: half a minute
 def test_map_payload_of_a_masked_result_carries_no_confidential_figure() -> None:
     res = guest().mask_result(full())
     offered = maps.offered_indicators(res.access)

@@ -14,6 +14,7 @@ infinity.  Estimated gains are upper bounds at today's intensity (潜力上限).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,7 +32,6 @@ from lcgis.vocab import DISPOSITIONS, INEFFICIENT_REASONS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from datetime import date
 
     from lcgis.rules import Rules
 

@@ -16,6 +16,7 @@ Conventions where the rules are silent (the committee's GIS officer would expect
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -25,8 +26,6 @@ from lcgis.data.frame import column, days, flag, is_one_of, numbers
 from lcgis.vocab import INEFFICIENT_REASONS, REASON_LABELS
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from lcgis.rules import Rules
 
 #: Reasons not tested on a parcel in construction (rules.md §8): all but the three that

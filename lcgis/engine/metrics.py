@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
@@ -23,8 +24,6 @@ from lcgis.data.frame import numeric, ratio
 from lcgis.data.schema import M2_PER_MU
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from lcgis.rules import MeasureRules
 
 
@@ -139,6 +138,7 @@ def building_floor_area(buildings: gpd.GeoDataFrame, rules: MeasureRules) -> pd.
     >>> b = gpd.GeoDataFrame(
     ...     {"floors": [2.0, 1.0, np.nan, np.nan], "height_m": [9.0, 10.0, 12.0, np.nan]},
     ...     geometry=[shapely.box(0, 0, 10, 10)] * 4, crs=4549)
+    >>> from lcgis.rules import MeasureRules
     >>> r = building_floor_area(b, MeasureRules(8.0, 0.05))
     >>> r["floor_area_m2"].tolist(), r["assumed_one_storey"].tolist()
     ([200.0, 200.0, 200.0, 100.0], [False, False, False, True])

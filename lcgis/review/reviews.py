@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Any, Final
 
@@ -18,7 +19,6 @@ from lcgis.vocab import REVIEW_REASONS
 from lcgis.vocab import STATUSES as VOCAB_STATUSES
 
 if TYPE_CHECKING:
-    import datetime as dt
     import os
     from pathlib import Path
 
