@@ -149,3 +149,13 @@ def test_the_floor_check_catches_an_upward_import() -> None:
     targets = [t for n in _runtime_imports(tree) for t in _targets(n)]
     assert targets == ["typing", "lcgis.views"]
     assert FLOORS["views"] >= FLOORS["engine"]
+
+
+def test_the_public_entry_points_stay_where_scripts_find_them() -> None:
+    """``lcgis.pipeline.run`` and ``python -m lcgis`` survive the move into floors."""
+    import lcgis.__main__  # noqa: F401  (python -m lcgis)
+    from lcgis import engine, pipeline
+    from lcgis.cli import main
+
+    assert pipeline.run is engine.pipeline.run and pipeline.Result is engine.pipeline.Result
+    assert main(["validate", str(ROOT / "data")]) == 0
