@@ -1,5 +1,5 @@
 """The shape of the code: imports point down the floors, no module borrows another's private
-helpers, no class outgrows a screenful of screens."""
+names, no class grows past 250 lines."""
 
 from __future__ import annotations
 
