@@ -250,3 +250,22 @@ def test_real_files_get_a_layer_and_a_mapping() -> None:
         for item in propose([path]).inputs:
             assert item.layer is not None, item.reason
             assert item.columns or item.layer in ("parcels", "buildings"), item.file
+
+
+def test_gauss_krueger_zone_from_another_layers_longitude(tmp_path: Path) -> None:
+    parcels = tmp_path / "宗地图.shp"
+    gpd.GeoDataFrame(
+        {"宗地编号": IDS}, geometry=[rect(0, 0, 100, 100), rect(100, 0, 100, 50)]
+    ).to_file(parcels, encoding="GBK")
+    zones = tmp_path / "片区.gpkg"
+    gpd.GeoDataFrame(
+        {"片区编号": ["Z1"], "片区名称": ["常泰片区"]},
+        geometry=[shapely.box(118.55, 24.86, 118.60, 24.90)],
+        crs=4490,
+    ).to_file(zones)
+    p = propose([parcels, zones])
+    assert p.by_layer()["zones"].gpkg_layer is None
+    assert p.by_layer()["parcels"].assume_crs == "EPSG:4549"  # 118.57°E: central meridian 120°E
+    assert _measured(_import(tmp_path, parcels, zones))["land_area_m2"]["A-1"] == pytest.approx(
+        10000.0, rel=1e-6
+    )

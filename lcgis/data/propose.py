@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from lcgis.data import guard
 from lcgis.data import validate as v
 from lcgis.data.crs import gk_epsg
 from lcgis.data.mapping import LayerMapping
@@ -143,13 +144,11 @@ def _section(layer: str, item: InputProposal) -> list[str]:
 
 def _read(path: Path, tmp: Path) -> list[tuple[str, str | None, pd.DataFrame | None, str]]:
     """(source name, GeoPackage layer, frame or None, why not) for every layer of ``path``."""
-    if path.suffix.lower() == ".gpkg":
-        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
-        if len(names) > 1:
-            return [
-                (f"{path.stem}.{n}.gpkg", n, pyogrio.read_dataframe(path, layer=n), "")
-                for n in names
-            ]
+    layers = _gpkg_layers(path) if path.suffix.lower() == ".gpkg" else []
+    if len(layers) > 1:
+        return [
+            (f"{path.stem}.{n}.gpkg", n, pyogrio.read_dataframe(path, layer=n), "") for n in layers
+        ]
     report = v.QualityReport()
     table = path.suffix.lower() in (".csv", ".xlsx")
     raw = read_raw(path, "enterprises" if table else "parcels", LayerMapping(), report, tmp)
@@ -157,6 +156,17 @@ def _read(path: Path, tmp: Path) -> list[tuple[str, str | None, pd.DataFrame | N
         raw = read_raw(path, "parcels", LayerMapping(), report, tmp)
     why = "；".join(i.message for i in report.issues)
     return [(path.name, None, raw.frame if raw is not None else None, why)]
+
+
+def _gpkg_layers(path: Path) -> list[str]:
+    """The layers of a GeoPackage that passes the loader's file checks (else none: the loader
+    then reads it and says what is wrong)."""
+    try:
+        guard.check_file(path, guard.Limits.from_env())
+        guard.restrict_gdal_drivers()
+        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # a bad file: read_raw records why
+        return []
 
 
 def _geometry_column(df: pd.DataFrame) -> bool:
@@ -366,7 +376,8 @@ def guess_crs(
             return code, [f"{file}：没有坐标系，按经度 {lon_hint:.2f}°E 所在 3 度带 {code}"], []
         ask = (
             f"{file}：没有坐标系，坐标像 CGCS2000 3 度带高斯-克吕格(不带带号，EPSG:4534–4554)，"
-            f'无法判断中央经线；{where} = "EPSG:4548"(117°E，泉州)或 "EPSG:4549"(120°E)'
+            f'无法判断中央经线；{where} = "EPSG:4549"(中央经线 120°E，鲤城一带)'
+            '或 "EPSG:4548"(117°E)等'
         )
         return None, [], [ask]
     return None, [], [f'{file}：没有坐标系，坐标范围无法判断；{where} = "EPSG:…"']
