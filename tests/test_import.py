@@ -269,3 +269,23 @@ def test_gauss_krueger_zone_from_another_layers_longitude(tmp_path: Path) -> Non
     assert _measured(_import(tmp_path, parcels, zones))["land_area_m2"]["A-1"] == pytest.approx(
         10000.0, rel=1e-6
     )
+
+
+def test_zip_with_several_layers(tmp_path: Path) -> None:
+    shp = _gbk_shapefile(tmp_path / "in")
+    csv = tmp_path / "in" / "企业名录.csv"
+    pd.DataFrame({"统一社会信用代码": CODES, "企业名称": ["甲公司", "乙公司"]}).to_csv(
+        csv, index=False
+    )
+    zpath = tmp_path / "园区资料.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for part in shp.parent.iterdir():
+            zf.write(part, f"资料/{part.name}")
+    p = propose([zpath])
+    assert {i.zip_member: i.layer for i in p.inputs} == {
+        "资料/宗地图.shp": "parcels",
+        "资料/企业名录.csv": "enterprises",
+    }
+    out = _import(tmp_path, zpath)
+    assert (out / "parcels" / "企业名录.csv").is_file()
+    assert _measured(out)["far"]["A-1"] == pytest.approx(1.5)

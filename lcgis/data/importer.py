@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pyogrio
 
 from lcgis.data.io import read_dataset
-from lcgis.data.propose import InputProposal, Proposal, propose
+from lcgis.data.propose import InputProposal, Proposal, propose, zip_members
 from lcgis.errors import UsageError
 
 if TYPE_CHECKING:
@@ -54,11 +54,20 @@ def copy_input(item: InputProposal, folder: Path) -> None:
     if item.gpkg_layer is not None:
         frame = pyogrio.read_dataframe(item.path, layer=item.gpkg_layer)
         pyogrio.write_dataframe(frame, folder / item.source, layer=item.gpkg_layer)
-    elif item.path.suffix.lower() == ".shp":
-        for part in _shapefile_set(item.path):
+    elif item.zip_member is not None:
+        with tempfile.TemporaryDirectory(prefix="lcgis-import-") as tmp:
+            zip_members(item.path, Path(tmp) / "zip")
+            _copy_file(Path(tmp) / "zip" / item.zip_member, folder)
+    else:
+        _copy_file(item.path, folder)
+
+
+def _copy_file(path: Path, folder: Path) -> None:
+    if path.suffix.lower() == ".shp":
+        for part in _shapefile_set(path):
             shutil.copy2(part, folder / part.name)
     else:
-        shutil.copy2(item.path, folder / item.source)
+        shutil.copy2(path, folder / path.name)
 
 
 def build(paths: Sequence[Path], out: Path) -> tuple[Proposal, Dataset, Path]:

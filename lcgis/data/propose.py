@@ -25,7 +25,7 @@ from lcgis.data import guard
 from lcgis.data import validate as v
 from lcgis.data.crs import gk_epsg
 from lcgis.data.mapping import LayerMapping
-from lcgis.data.readers import GEOMETRY_COLUMNS, read_raw
+from lcgis.data.readers import GEOMETRY_COLUMNS, TABLE_EXTS, VECTOR_EXTS, read_raw
 from lcgis.data.schema import FIELDS, SPATIAL_LAYERS, canonical_name, normalize_label
 from lcgis.vocab import LAYER_LABELS, LAYERS
 
@@ -44,6 +44,8 @@ _UNIT_SUFFIX = re.compile(
 )
 #: Land-area fields whose magnitude tells 亩 from m².
 _LAND_AREAS = ("registered_area_m2", "land_area_m2")
+#: Layer files read from inside a zip (nested zips are the loader's business).
+_MEMBER_EXTS = {e for e in (*VECTOR_EXTS, *TABLE_EXTS) if e != ".zip"}
 #: Geometry types as GeoPandas names them.
 _POLYGONS = {"Polygon", "MultiPolygon"}
 
@@ -72,6 +74,7 @@ class InputProposal:
     questions: list[str] = field(default_factory=list)
     path: Path | None = None
     gpkg_layer: str | None = None
+    zip_member: str | None = None
 
 
 @dataclass
@@ -142,20 +145,55 @@ def _section(layer: str, item: InputProposal) -> list[str]:
 # --- reading the inputs --------------------------------------------------------------------
 
 
-def _read(path: Path, tmp: Path) -> list[tuple[str, str | None, pd.DataFrame | None, str]]:
-    """(source name, GeoPackage layer, frame or None, why not) for every layer of ``path``."""
-    layers = _gpkg_layers(path) if path.suffix.lower() == ".gpkg" else []
+@dataclass
+class _Part:
+    """One layer read from an input file."""
+
+    source: str
+    frame: pd.DataFrame | None
+    why: str = ""
+    gpkg_layer: str | None = None
+    zip_member: str | None = None
+
+
+def _read(path: Path, tmp: Path) -> list[_Part]:
+    """Every layer of ``path``: GeoPackage layers and zip members each on their own."""
+    ext = path.suffix.lower()
+    layers = _gpkg_layers(path) if ext == ".gpkg" else []
     if len(layers) > 1:
         return [
-            (f"{path.stem}.{n}.gpkg", n, pyogrio.read_dataframe(path, layer=n), "") for n in layers
+            _Part(f"{path.stem}.{n}.gpkg", pyogrio.read_dataframe(path, layer=n), gpkg_layer=n)
+            for n in layers
         ]
+    target = tmp / f"zip-{len(list(tmp.iterdir()))}"
+    members = zip_members(path, target) if ext == ".zip" else []
+    if len(members) > 1:
+        return [
+            _Part(m.name, *_read_file(m, tmp), zip_member=m.relative_to(target).as_posix())
+            for m in members
+        ]
+    return [_Part(path.name, *_read_file(path, tmp))]
+
+
+def _read_file(path: Path, tmp: Path) -> tuple[pd.DataFrame | None, str]:
     report = v.QualityReport()
     table = path.suffix.lower() in (".csv", ".xlsx")
     raw = read_raw(path, "enterprises" if table else "parcels", LayerMapping(), report, tmp)
     if raw is not None and table and _geometry_column(raw.frame):
         raw = read_raw(path, "parcels", LayerMapping(), report, tmp)
     why = "；".join(i.message for i in report.issues)
-    return [(path.name, None, raw.frame if raw is not None else None, why)]
+    return (raw.frame if raw is not None else None), why
+
+
+def zip_members(path: Path, target: Path) -> list[Path]:
+    """Extract a zip (with the loader's checks) into ``target``; its layer files, or none when
+    the zip is bad (the loader then says why)."""
+    try:
+        target.mkdir(parents=True)
+        guard.extract_zip(path, target, guard.Budget(guard.Limits.from_env()))
+    except Exception:  # a bad zip: read_raw records why
+        return []
+    return sorted(p for p in target.rglob("*") if p.is_file() and p.suffix.lower() in _MEMBER_EXTS)
 
 
 def _gpkg_layers(path: Path) -> list[str]:
@@ -423,22 +461,25 @@ def propose(paths: Iterable[str | Path]) -> Proposal:
     """Propose a layer, column mapping, units, recodings and CRS for every input.
 
     Inputs are files (shapefile, zip, GeoPackage, GeoJSON, CSV, XLSX); each layer of a
-    GeoPackage with several layers is one input.
+    GeoPackage with several layers, and each layer file of a zip with several, is one input.
     """
-    read: list[tuple[Path, str, str | None, pd.DataFrame | None, str]] = []
+    read: list[tuple[Path, _Part]] = []
     with tempfile.TemporaryDirectory(prefix="lcgis-propose-") as tmp:
         for p in map(Path, paths):
-            read += [(p, src, gl, df, why) for src, gl, df, why in _read(p, Path(tmp))]
-    hint = _lon_hint(df for *_, df, _ in read if df is not None)
+            read += [(p, part) for part in _read(p, Path(tmp))]
+    hint = _lon_hint(part.frame for _, part in read if part.frame is not None)
     items: list[InputProposal] = []
     seen: dict[str, str] = {}
-    for path, source, gl, df, why in read:
-        file = f"{path.name}/{gl}" if gl else path.name
-        if df is None:
-            items.append(InputProposal(file, source, None, why, questions=[f"{file}：{why}"]))
+    for path, part in read:
+        inner = part.gpkg_layer or part.zip_member
+        file = f"{path.name}/{inner}" if inner else path.name
+        if part.frame is None:
+            items.append(
+                InputProposal(file, part.source, None, part.why, questions=[f"{file}：{part.why}"])
+            )
             continue
-        item = _propose_one(file, source, df, hint)
-        item.path, item.gpkg_layer = path, gl
+        item = _propose_one(file, part.source, part.frame, hint)
+        item.path, item.gpkg_layer, item.zip_member = path, part.gpkg_layer, part.zip_member
         if item.layer in seen:
             item.questions.append(
                 f"{file} 也像{LAYER_LABELS[item.layer or '']}，已有 {seen[item.layer or '']}；"
