@@ -441,7 +441,10 @@ def _propose_one(file: str, source: str, df: pd.DataFrame, lon_hint: float | Non
             item.values[name] = table
             item.questions += questions
         if guess.unit_reason.startswith("猜测"):
-            item.warnings.append(f"{file}：列 {guess.column} {guess.unit_reason}")
+            item.warnings.append(
+                f"{file}：列 {guess.column} {guess.unit_reason}；mapping.toml 的 [{layer}.columns] "
+                f"中这一行为 {column_line(name, guess)}，单位不对时改 unit 或删去"
+            )
     if isinstance(df, gpd.GeoDataFrame) and df.crs is None and layer in SPATIAL_LAYERS:
         item.assume_crs, warns, questions = guess_crs(df, file, layer, lon_hint)
         item.warnings += warns
