@@ -25,6 +25,8 @@ from tests.conftest import REALDATA, code, rect
 if TYPE_CHECKING:
     from pathlib import Path
 
+#: Files without a CRS are what these tests are about.
+pytestmark = pytest.mark.filterwarnings("ignore:'crs' was not provided")
 IDS = ["A-1", "A-2"]
 CODES = [code("91350502MA2XY0000"[:17]), code("91350502MA2XY0001"[:17])]
 
