@@ -27,6 +27,8 @@ from lcgis.rules import load_rules
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from lcgis.data.io import Dataset
+
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
@@ -64,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-limit", type=seconds_arg, dest="time_limit", metavar="S", help="求解时限(秒)"
     )
     pl.add_argument("--out", required=True, metavar="OUT", help="输出文件(.xlsx/.csv/.gpkg)")
+    im = sub.add_parser("import", help="把原始文件整理成数据目录，并建议 mapping.toml")
+    im.add_argument("files", nargs="+", metavar="FILE_OR_ZIP", help="shp/zip/gpkg/csv/xlsx 等文件")
+    im.add_argument("--out", metavar="DATA_DIR", help="新建的数据目录(须不存在或为空)")
+    im.add_argument(
+        "--mapping-only", action="store_true", help="只打印建议的 mapping.toml 与问题，不写文件"
+    )
     add_review_parsers(sub)  # review set|show|log|verify|export, users add|…
     add_paper_parsers(sub, add_inputs)  # report, dossier (PDF)
     return parser
@@ -89,7 +97,11 @@ def _run(args: argparse.Namespace) -> Result:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    ds = load_inputs(args)
+    return _print_validation(load_inputs(args))
+
+
+def _print_validation(ds: Dataset) -> int:
+    """The quality report of a loaded dataset (with the measures' checks) and the verdict."""
     report = ds.report
     if not report.has_errors:
         from lcgis.engine.pipeline import measure
@@ -192,7 +204,46 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Files under their own names into a data folder with a proposed mapping.toml."""
+    from lcgis.data import importer
+    from lcgis.data.propose import propose
+
+    paths = [Path(p) for p in args.files]
+    if args.mapping_only:
+        importer.check_inputs(paths)
+        proposal = propose(paths)
+        print(proposal.mapping_toml())
+        _print_questions(proposal.warnings, proposal.questions)
+        return EXIT_OK
+    if not args.out:
+        raise UsageError("请用 --out DATA_DIR 指定新建的数据目录(或用 --mapping-only 只查看建议)")
+    out = Path(args.out)
+    proposal, ds, tmp = importer.build(paths, out)
+    if ds.report.has_errors:
+        importer.discard(tmp)
+        status = _print_validation(ds)
+        _print_questions(proposal.warnings, proposal.questions)
+        print(f"未写出 {out}。可先用 --mapping-only 查看建议的 mapping.toml。", file=sys.stderr)
+        return status
+    importer.commit(tmp, out)
+    print(f"已写出数据目录 {out}(文件与 mapping.toml 在 {out / 'parcels'} 下)。")
+    status = _print_validation(ds)
+    _print_questions(proposal.warnings, proposal.questions)
+    return status
+
+
+def _print_questions(warns: list[str], questions: list[str]) -> None:
+    for w in warns:
+        print(f"提示：{w}")
+    if questions:
+        print(f"待确认的问题({len(questions)} 个)：")
+        for i, q in enumerate(questions, 1):
+            print(f"  {i}. {q}")
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "import": cmd_import,
     "evaluate": cmd_evaluate,
     "validate": cmd_validate,
     "explain": cmd_explain,
