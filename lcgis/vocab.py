@@ -409,8 +409,10 @@ ISSUE_LABELS: Final[Mapping[str, str]] = {
     "share_out_of_range": "比例超出范围",
     "shared_current_parcel": "多家搬迁企业共用现宗地",
     "storeys_assumed": "层数按假定值",
+    "truncated_column": "列名被截断",
     "unknown_parcel": "宗地编号不存在",
     "unknown_value": "取值不在代码表中",
+    "unmapped_columns": "未对应字段的列",
     "unreadable": "文件无法读取",
     "zero_area": "面积为零",
 }
