@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pyogrio
 import pytest
+import shapely
 
 from lcgis.data.io import read_dataset
 from tests.conftest import rect
@@ -87,3 +88,37 @@ def test_ascii_cut_names_still_match(tmp_path: Path, column: str, field: str) ->
     assert not ds.report.has_errors, ds.report.format()
     assert field in ds.parcels.columns
     assert [i.field for i in _issues(ds, "truncated_column")] == [field]
+
+
+def _no_crs(tmp_path: Path, geometry: list, *, zones_crs: int | None = None) -> list:
+    folder = tmp_path / "parcels"
+    folder.mkdir()
+    frame = gpd.GeoDataFrame({"parcel_id": ["A-1"]}, geometry=geometry, crs=None)
+    with pytest.warns(UserWarning, match="crs"):
+        frame.to_file(folder / "parcels.shp")
+    if zones_crs is not None:
+        box = shapely.box(500000, 2500000, 501000, 2501000)  # on the zone's central meridian
+        zone = gpd.GeoDataFrame({"zone_id": ["Z1"]}, geometry=[box], crs=zones_crs)
+        zone.to_file(folder / "zones.gpkg")
+    ds = read_dataset(tmp_path)
+    return [i for i in ds.report.issues if i.code == "no_crs"]
+
+
+def test_no_crs_lonlat_advises_cgcs2000_geographic(tmp_path: Path) -> None:
+    (issue,) = _no_crs(tmp_path, [shapely.box(118.60, 24.90, 118.61, 24.91)])
+    assert 'assume_crs = "EPSG:4490"' in issue.fix and "EPSG:4326" in issue.fix
+
+
+def test_no_crs_zone_prefixed_easting(tmp_path: Path) -> None:
+    (issue,) = _no_crs(tmp_path, [shapely.box(40355000, 2753500, 40355100, 2753600)])
+    assert 'assume_crs = "EPSG:4528"' in issue.fix and "带号 40" in issue.fix
+
+
+def test_no_crs_plain_gk_uses_quanzhou_or_the_hint(tmp_path: Path) -> None:
+    (issue,) = _no_crs(tmp_path, [shapely.box(355000, 2753500, 355100, 2753600)])
+    assert 'assume_crs = "EPSG:4549"' in issue.fix and "泉州" in issue.fix
+    other = tmp_path / "other"
+    other.mkdir()
+    box = [shapely.box(355000, 2753500, 355100, 2753600)]
+    (hinted,) = _no_crs(other, box, zones_crs=4547)  # zones in CM 114°E
+    assert 'assume_crs = "EPSG:4547"' in hinted.fix and "114" in hinted.fix
