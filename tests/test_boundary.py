@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -122,3 +123,100 @@ def test_no_crs_plain_gk_uses_quanzhou_or_the_hint(tmp_path: Path) -> None:
     box = [shapely.box(355000, 2753500, 355100, 2753600)]
     (hinted,) = _no_crs(other, box, zones_crs=4547)  # zones in CM 114°E
     assert 'assume_crs = "EPSG:4547"' in hinted.fix and "114" in hinted.fix
+
+
+def _sample() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"parcel_id": ["A-1"]}, geometry=[rect(0, 0, 100, 100)], crs=4549)
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "parcels"
+    folder.mkdir()
+    return folder
+
+
+def _said_in_chinese(ds) -> list:
+    """The errors, each without a traceback or a raw English library sentence."""
+    for i in ds.report.errors:
+        for text in (i.message, i.fix):
+            assert "Traceback" not in text and "Error" not in text and "failed" not in text, text
+    return ds.report.errors
+
+
+def test_a_zip_that_is_not_a_zip_through_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lcgis.cli import main
+
+    (_folder(tmp_path) / "parcels.zip").write_bytes(b"not a zip archive\n" * 20)
+    assert main(["validate", str(tmp_path)]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "parcels.zip" in text and "zip 压缩包" in text
+    assert "Traceback" not in text and "BadZipFile" not in text
+
+
+def test_a_truncated_zip(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    _sample().to_file(folder / "inner.gpkg")
+    with zipfile.ZipFile(folder / "parcels.zip", "w") as zf:
+        zf.write(folder / "inner.gpkg", "parcels.gpkg")
+    (folder / "inner.gpkg").unlink()
+    whole = (folder / "parcels.zip").read_bytes()
+    (folder / "parcels.zip").write_bytes(whole[: len(whole) // 2])
+    (error,) = _said_in_chinese(read_dataset(tmp_path))
+    assert error.file == "parcels.zip" and "zip" in error.message
+
+
+def test_a_truncated_geopackage(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    _sample().to_file(folder / "parcels.gpkg")
+    whole = (folder / "parcels.gpkg").read_bytes()
+    (folder / "parcels.gpkg").write_bytes(whole[: len(whole) // 3])
+    (error,) = _said_in_chinese(read_dataset(tmp_path))
+    assert error.file == "parcels.gpkg"
+    assert "已损坏或被截断" in error.message and "重新" in error.fix
+
+
+@pytest.mark.parametrize("broken", [None, b"\0" * 30])
+def test_a_missing_or_broken_shx_is_rebuilt_with_a_warning(
+    tmp_path: Path, broken: bytes | None
+) -> None:
+    folder = _folder(tmp_path)
+    _sample().to_file(folder / "parcels.shp")
+    shx = folder / "parcels.shx"
+    if broken is None:
+        shx.unlink()
+    else:
+        shx.write_bytes(broken)
+    ds = read_dataset(tmp_path)
+    assert not ds.report.has_errors, ds.report.format()
+    assert ds.parcels["parcel_id"].tolist() == ["A-1"]
+    (warning,) = _issues(ds, "shx_restored")
+    assert "SHAPE_RESTORE_SHX=YES" in warning.message
+    assert shx.exists() == (broken is not None)  # the user's folder is not written
+
+
+def test_a_csv_with_an_unclosed_quote_names_the_line(tmp_path: Path) -> None:
+    text = 'parcel_id,wkt\nA-1,"POLYGON ((0 0, 1 0, 1 1, 0 0))"\nA-2,"POLYGON ((0 0\nA-3,x\n'
+    (_folder(tmp_path) / "parcels.csv").write_text(text, encoding="utf-8")
+    (error,) = _said_in_chinese(read_dataset(tmp_path))
+    assert "第 3 行" in error.message and "双引号" in error.message
+
+
+def test_undecodable_csv_lists_the_encodings_tried(tmp_path: Path) -> None:
+    raw = b"parcel_id,wkt\n" + b"\x81\x30\xff\xfe,POINT (1 2)\n"
+    (_folder(tmp_path) / "parcels.csv").write_bytes(raw)
+    (error,) = _said_in_chinese(read_dataset(tmp_path))
+    assert "第 2 行" in error.message and "UTF-8" in error.message and "GBK" in error.message
+
+
+def test_utf8_shapefile_with_names_cut_inside_a_character(tmp_path: Path) -> None:
+    """A UTF-8 .dbf cuts 宗地编号 (12 bytes) inside its 4th character: read, not a crash."""
+    frame = _sample().rename(columns={"parcel_id": "宗地编号"})
+    with pytest.warns(RuntimeWarning):
+        frame.to_file(_folder(tmp_path) / "parcels.shp", encoding="utf-8")
+    ds = read_dataset(tmp_path)
+    assert not ds.report.has_errors, ds.report.format()
+    assert ds.parcels["parcel_id"].tolist() == ["A-1"]
+    assert _issues(ds, "undecodable_text") and _issues(ds, "truncated_column")
