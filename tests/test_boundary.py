@@ -220,3 +220,10 @@ def test_utf8_shapefile_with_names_cut_inside_a_character(tmp_path: Path) -> Non
     assert not ds.report.has_errors, ds.report.format()
     assert ds.parcels["parcel_id"].tolist() == ["A-1"]
     assert _issues(ds, "undecodable_text") and _issues(ds, "truncated_column")
+
+
+def test_the_app_refuses_an_upload_that_is_not_a_zip_in_chinese(tmp_path: Path) -> None:
+    from ui import uploads
+
+    with pytest.raises(uploads.UploadRefused, match=r"宗地\.zip 不是完整的 zip 压缩包"):
+        uploads.place([("宗地.zip", b"not a zip archive\n" * 20)], tmp_path / "up")
