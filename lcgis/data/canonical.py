@@ -144,14 +144,15 @@ def _report_truncated(
 
 def _report_unmapped(layer: str, columns: list[str], file: str, report: v.QualityReport) -> None:
     shown = "、".join(columns[:20]) + (f" 等 {len(columns)} 列" if len(columns) > 20 else "")
+    fields = "、".join(f"{f.name}({f.label})" for f in FIELDS[layer].values())
     report.add(
         "warning",
         "unmapped_columns",
         layer,
-        f"以下列未对应到任何字段，不参与计算，作为附加属性保留：{shown}",
+        f"以下列未对应到任何字段，不参与计算，作为附加属性(extra:列名)保留：{shown}",
         file=file,
         fix=f'如其中有需要的字段，在 mapping.toml 中写 [{layer}.columns] 字段名 = "列名"，'
-        f'如 [{layer}.columns] {_example_field(layer)} = "{columns[0]}"',
+        f'如 [{layer}.columns] {_example_field(layer)} = "{columns[0]}"；可用字段：{fields}',
     )
 
 
