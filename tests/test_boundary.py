@@ -227,3 +227,16 @@ def test_the_app_refuses_an_upload_that_is_not_a_zip_in_chinese(tmp_path: Path) 
 
     with pytest.raises(uploads.UploadRefused, match=r"宗地\.zip 不是完整的 zip 压缩包"):
         uploads.place([("宗地.zip", b"not a zip archive\n" * 20)], tmp_path / "up")
+
+
+def test_extra_attributes_reach_the_card(tmp_path: Path) -> None:
+    from lcgis import pipeline
+    from lcgis.rules import load_rules
+    from lcgis.views.explain import explain
+
+    (tmp_path / "parcels").mkdir()
+    _parcels({"测绘单位": ["鲤城测绘", "泉州测绘"]}).to_file(tmp_path / "parcels" / "parcels.gpkg")
+    card = explain(pipeline.run(read_dataset(tmp_path), load_rules()), "A-1")
+    assert card is not None
+    shown = dict(zip(card.inputs["项目"], card.inputs["值"], strict=True))
+    assert shown["测绘单位(附加属性)"] == "鲤城测绘"
