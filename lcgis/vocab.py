@@ -408,12 +408,63 @@ ISSUE_LABELS: Final[Mapping[str, str]] = {
     "overlapping_parcels": "宗地相互重叠",
     "share_out_of_range": "比例超出范围",
     "shared_current_parcel": "多家搬迁企业共用现宗地",
+    "shx_restored": "已重建 .shx 索引",
     "storeys_assumed": "层数按假定值",
+    "truncated_column": "列名被截断",
+    "undecodable_text": "文字编码无法识别",
     "unknown_parcel": "宗地编号不存在",
     "unknown_value": "取值不在代码表中",
+    "unmapped_columns": "未对应字段的列",
     "unreadable": "文件无法读取",
     "zero_area": "面积为零",
 }
+
+#: The common errors of GDAL, pandas and the codecs in Chinese: (regular expression of the
+#: English text, message, fix); ``\\1`` … in the message take the expression's groups.
+LIBRARY_MESSAGES: Final[tuple[tuple[str, str, str], ...]] = (
+    (
+        r"database disk image is malformed|file is not a database",
+        "GeoPackage(SQLite 数据库)已损坏或被截断",
+        "重新导出或重新复制该文件(复制、下载中断会截断文件)",
+    ),
+    (
+        r"\.shx file is unreadable|Unable to open .*\.shx|SHAPE_RESTORE_SHX",
+        "shapefile 的索引文件 .shx 缺失或损坏，且无法自动重建",
+        "把同名的 .shx 与 .shp、.dbf 一起复制过来；或用 GIS 软件重新导出",
+    ),
+    (
+        r"Unable to open .*\.dbf|\.dbf.*(corrupt|unreadable)",
+        "shapefile 的属性表 .dbf 缺失或损坏",
+        "把同名的 .dbf 与 .shp、.shx 一起复制过来；或用 GIS 软件重新导出",
+    ),
+    (
+        r"not recognized as (a supported file format|being in a supported file format)",
+        "文件格式无法识别(扩展名与内容不符，或文件已损坏)",
+        "确认文件完整，且扩展名与实际格式一致",
+    ),
+    (
+        r"(JSON parsing error|Failed to read GeoJSON|GeoJSON object too complex)",
+        "GeoJSON 内容不完整或格式有误",
+        "用 GIS 软件重新导出该文件，或检查文件是否被截断",
+    ),
+    (
+        r"Expected (\d+) fields in line (\d+), saw (\d+)",
+        "第 \\2 行有 \\3 个值，而表头只有 \\1 列",
+        "检查该行是否多了逗号；含逗号的值要用英文双引号括起来",
+    ),
+    (
+        r"No columns to parse from file",
+        "文件是空的，没有表头",
+        "第一行应为列名",
+    ),
+    (
+        r"codec can't decode byte",
+        "文件中有无法识别的字节(编码不是 UTF-8、GBK 或 Big5)",
+        "另存为 UTF-8 编码；shapefile 请附上写明编码的 .cpg 文件(如 GBK 或 UTF-8)",
+    ),
+    (r"Permission denied", "没有读取该文件的权限", "检查文件权限，或把文件复制到可读的位置"),
+    (r"No such file or directory", "找不到文件", "检查路径与文件名"),
+)
 
 # --------------------------------------------------------------------------- workbook columns
 

@@ -271,7 +271,14 @@ def place(files: Iterable[tuple[str, bytes]], dest: Path, limit: int = MAX_TOTAL
         base = Path(name).name
         if base.lower().endswith(".zip") and not base.lower().endswith(".shp.zip"):
             before = folder_bytes(dest)
-            placed.skipped += unzip(data, dest, left)
+            try:
+                placed.skipped += unzip(data, dest, left)
+            except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
+                raise UploadRefused(
+                    f"文件 {safe_label(base)} 不是完整的 zip 压缩包，无法解压(可能已截断、损坏、"
+                    "加密或不是 zip 格式)。请重新压缩后上传：Windows 中右键文件夹 →“发送到”→"
+                    "“压缩(zipped)文件夹”。"
+                ) from exc
             left -= folder_bytes(dest) - before
         else:
             if len(data) > left:

@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 def canonicalize(
     raw: RawLayer, layer: str, lmap: LayerMapping, file: str, report: v.QualityReport
 ) -> pd.DataFrame:
-    """Rename to canonical fields, convert units and types, recode values; drop the rest."""
+    """Rename to canonical fields, convert units and types, recode values.
+
+    Columns no field takes are reported (``unmapped_columns``) and kept as extra
+    attributes named ``EXTRA_PREFIX + column``.
+    """
     df = raw.frame
     by_label = {normalize_label(c): c for c in df.columns}
     rename: dict[str, str] = {}
@@ -44,15 +48,26 @@ def canonicalize(
         units[name] = cmap.unit
     from lcgis.data.schema import canonical_name
 
+    unmapped: list[str] = []
     for col in df.columns:
         if col in rename or (isinstance(df, gpd.GeoDataFrame) and col == df.geometry.name):
             continue
-        found = canonical_name(layer, str(col)) or _truncated_dbf_name(layer, str(col))
+        found = canonical_name(layer, str(col))
+        if found is None:
+            found = _truncated_dbf_name(layer, str(col))
+            if found is not None and found not in rename.values():
+                _report_truncated(layer, str(col), found, file, report)
         if found is not None and found not in rename.values():
             rename[col] = found
+        else:
+            unmapped.append(col)
     out = pd.DataFrame(index=df.index)
     for src, name in rename.items():
         out[name] = _convert(df[src], layer, name, units.get(name), lmap, file, raw.offset, report)
+    if unmapped:
+        _report_unmapped(layer, [str(c) for c in unmapped], file, report)
+        for col in unmapped:
+            out[f"{EXTRA_PREFIX}{col}"] = df[col].to_numpy()
     for f in FIELDS[layer].values():
         if f.required and f.name not in out.columns:
             report.add(
@@ -69,16 +84,82 @@ def canonicalize(
     return out
 
 
+#: Prefix of the input columns kept as extra attributes (no contract field takes them).
+EXTRA_PREFIX = "extra:"
+#: Encodings whose bytes a .dbf field name (10 bytes at most) is cut in.
+_DBF_NAME_ENCODINGS = ("gb18030", "utf-8")
+_DBF_NAME_BYTES = 10
+
+
+def _dbf_cut(text: str, encoding: str) -> str:
+    """``text`` as a .dbf keeps it: its first 10 bytes, a split character dropped.
+
+    >>> _dbf_cut("约定动工日期", "gb18030"), _dbf_cut("约定动工日期", "utf-8")
+    ('约定动工日', '约定动')
+    """
+    return text.encode(encoding)[:_DBF_NAME_BYTES].decode(encoding, errors="ignore")
+
+
 def _truncated_dbf_name(layer: str, column: str) -> str | None:
-    """A canonical name cut to the 10 characters a shapefile (.dbf) keeps, if unambiguous.
+    """A canonical name or alias cut to the 10 bytes a shapefile (.dbf) keeps, if unambiguous.
+
+    ASCII names keep 10 characters, GBK names 5 Chinese characters, UTF-8 names 3.
 
     >>> _truncated_dbf_name("parcels", "registered"), _truncated_dbf_name("parcels", "agreed_sta")
     ('registered_area_m2', 'agreed_start_date')
+    >>> _truncated_dbf_name("parcels", "约定动工日"), _truncated_dbf_name("parcels", "土地使用权")
+    ('agreed_start_date', 'land_user')
     """
-    if len(column) != 10:
+    key = normalize_label(column)
+    if not key:
         return None
-    hits = [f for f in FIELDS[layer] if len(f) > 10 and f[:10].lower() == column.lower()]
-    return hits[0] if len(hits) == 1 else None
+    hits: set[str] = set()
+    for f in FIELDS[layer].values():
+        for name in (f.name, *f.aliases):
+            for enc in _DBF_NAME_ENCODINGS:
+                try:
+                    whole = name.encode(enc)
+                except UnicodeEncodeError:
+                    continue
+                if len(whole) > _DBF_NAME_BYTES and normalize_label(_dbf_cut(name, enc)) == key:
+                    hits.add(f.name)
+    return hits.pop() if len(hits) == 1 else None
+
+
+def _report_truncated(
+    layer: str, column: str, name: str, file: str, report: v.QualityReport
+) -> None:
+    f = FIELDS[layer][name]
+    report.add(
+        "warning",
+        "truncated_column",
+        layer,
+        f"列 {column} 是被 shapefile(.dbf)截断的列名，按 {f.label}({name})读取",
+        file=file,
+        field=name,
+        fix=f'如不正确，在 mapping.toml 中写 [{layer}.columns] {name} = "正确的列名"；'
+        "或改用 GeoPackage(.gpkg)保存，列名不会被截断",
+    )
+
+
+def _report_unmapped(layer: str, columns: list[str], file: str, report: v.QualityReport) -> None:
+    shown = "、".join(columns[:20]) + (f" 等 {len(columns)} 列" if len(columns) > 20 else "")
+    fields = "、".join(f"{f.name}({f.label})" for f in FIELDS[layer].values())
+    report.add(
+        "warning",
+        "unmapped_columns",
+        layer,
+        f"以下列未对应到任何字段，不参与计算，作为附加属性(extra:列名)保留：{shown}",
+        file=file,
+        fix=f'如其中有需要的字段，在 mapping.toml 中写 [{layer}.columns] 字段名 = "列名"，'
+        f'如 [{layer}.columns] {_example_field(layer)} = "{columns[0]}"；可用字段：{fields}',
+    )
+
+
+def _example_field(layer: str) -> str:
+    """A field of ``layer`` to show in the mapping.toml example (an area field if any)."""
+    names = [f.name for f in FIELDS[layer].values() if f.unit == "area"]
+    return names[0] if names else next(iter(FIELDS[layer]))
 
 
 def _convert(

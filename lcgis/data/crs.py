@@ -176,3 +176,54 @@ def crs_name(crs: pyproj.CRS | None) -> str:
         return f"WGS 84 UTM投影 第{code % 100}带{hemi}(EPSG:{code})"
     named = {4490: "CGCS2000 经纬度", 4326: "WGS 84 经纬度", 3857: "Web墨卡托"}
     return f"{named[code]}(EPSG:{code})" if code in named else f"{crs.name}(EPSG:{code})"
+
+
+#: Quanzhou / Licheng: the longitude assumed when the data tell no zone.
+HOME_LON = 118.5
+
+
+def crs_advice(bounds: tuple[float, float, float, float], lon_hint: float | None = None) -> str:
+    """The ``assume_crs`` to suggest for a layer without CRS, by its coordinates' range.
+
+    Lon/lat degrees → CGCS2000 geographic; an 8-digit easting carries its 3-degree zone
+    (EPSG:4513–4533); a 6-digit one does not (EPSG:4534–4554): the zone then comes from
+    ``lon_hint`` (the longitude of a layer that has a CRS), else from Quanzhou's 118.5°E.
+
+    >>> crs_advice((118.5, 24.8, 118.7, 25.0))[:24]
+    'assume_crs = "EPSG:4490"'
+    >>> crs_advice((40350000.0, 2750000.0, 40360000.0, 2760000.0))[:24]
+    'assume_crs = "EPSG:4528"'
+    >>> crs_advice((350000.0, 2750000.0, 360000.0, 2760000.0), lon_hint=114.1)[:24]
+    'assume_crs = "EPSG:4547"'
+    """
+    x0, y0, x1, y1 = bounds
+    if not all(math.isfinite(b) for b in bounds):
+        return 'assume_crs = "EPSG:4549"(图层没有可用坐标，无法判断；此为泉州常用的投影坐标系)'
+    if -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90:
+        return (
+            'assume_crs = "EPSG:4490"(坐标为经纬度，CGCS2000 地理坐标；'
+            '如为 WGS 84 或 GPS 采集，写 "EPSG:4326")'
+        )
+    zone = int(x0 // 1_000_000)
+    if 1e7 <= x0 <= x1 < 1e8 and zone == int(x1 // 1_000_000) and 25 <= zone <= 45:
+        cm = zone * 3
+        return (
+            f'assume_crs = "EPSG:{4513 + zone - 25}"(东坐标为 8 位，带号 {zone}，'
+            f"CGCS2000 3 度带高斯投影，中央经线 {cm}°E)"
+        )
+    if 0 < x0 <= x1 < 1e6 and 0 <= y0 <= y1 < 1e7:
+        lon = lon_hint if lon_hint is not None else HOME_LON
+        code = gk_epsg(lon)
+        cm = 75 + 3 * (code - 4534)
+        why = (
+            f"按其他图层的经度 {lon:.1f}°E"
+            if lon_hint is not None
+            else f"数据未提示分带，按泉州鲤城(约 {HOME_LON}°E)"
+        )
+        return (
+            f'assume_crs = "EPSG:{code}"(东坐标为 6 位、不带带号，CGCS2000 3 度带高斯投影；'
+            f"{why}取中央经线 {cm}°E 的带；如不符，改用 EPSG:4534–4554 中对应的带)"
+        )
+    return (
+        'assume_crs = "EPSG:4549"(坐标范围不像经纬度或高斯投影，无法判断；请向数据提供方确认坐标系)'
+    )

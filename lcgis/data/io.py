@@ -16,7 +16,7 @@ import pyproj
 from lcgis.data import guard
 from lcgis.data import validate as v
 from lcgis.data.canonical import canonicalize
-from lcgis.data.crs import working_crs
+from lcgis.data.crs import crs_advice, lonlat_centre, working_crs
 from lcgis.data.mapping import LayerMapping, read_mapping
 from lcgis.data.readers import VECTOR_EXTS, library_message, read_raw
 from lcgis.data.schema import FIELDS, SPATIAL_LAYERS
@@ -129,7 +129,7 @@ def read_dataset(
                 continue
             try:
                 table = canonicalize(raw, layer, lmap, path.name, report)
-                checked = _check_layer(table, layer, lmap, path.name, raw.offset, report)
+                checked = _check_layer(table, layer, lmap, path.name, raw.offset, report, frames)
             except Exception as exc:  # the boundary: a value no check foresaw
                 report.add(
                     "error",
@@ -152,6 +152,7 @@ def _check_layer(
     file: str,
     offset: int,
     report: v.QualityReport,
+    others: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame | None:
     if layer == "parcels" and "parcel_id" in frame.columns:
         v.check_duplicates(frame, "parcel_id", layer, file, offset, report)
@@ -204,13 +205,14 @@ def _check_layer(
                 )
                 return None
         else:
+            advice = crs_advice(tuple(frame.total_bounds), _lon_hint(others or {}))
             report.add(
                 "error",
                 "no_crs",
                 layer,
                 f"{LAYER_LABELS[layer]}图层没有坐标系",
                 file=file,
-                fix=f'补上 .prj 文件，或在 mapping.toml 的 [{layer}] 中写 assume_crs = "EPSG:4549"',
+                fix=f"补上 .prj 文件，或在 mapping.toml 的 [{layer}] 中写 {advice}",
             )
             return None
     if not v.check_crs_plausible(frame, layer, file, report):
@@ -219,6 +221,17 @@ def _check_layer(
     if layer == "parcels":
         v.check_overlaps(checked, layer, file, report, offset)
     return checked
+
+
+def _lon_hint(frames: dict[str, pd.DataFrame]) -> float | None:
+    """The longitude of the first layer read that has a CRS (the zone of a GK layer without)."""
+    for frame in frames.values():
+        if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None and not frame.empty:
+            try:
+                return lonlat_centre(frame)[0]
+            except ValueError:
+                continue
+    return None
 
 
 def _assemble(

@@ -21,6 +21,7 @@ from lcgis.data.encoding import decode_text, detect_encoding
 from lcgis.data.guard import HostileFileError
 from lcgis.data.schema import SPATIAL_LAYERS, normalize_label
 from lcgis.data.values import CONTROL_CHARS
+from lcgis.vocab import LIBRARY_MESSAGES
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -96,7 +97,17 @@ def _read_csv(path: Path) -> pd.DataFrame:
     text, _ = decode_text(path.read_bytes())
     if "\x00" in text:
         raise HostileFileError("文件中有 NUL(\\x00)字节，不是文本表格", "用 Excel 另存为 CSV")
-    return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    try:
+        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.ParserError as exc:
+        quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+        if quote is None:
+            raise
+        line = int(quote.group(1)) + 1  # rows count from the header, 0
+        raise HostileFileError(
+            f"第 {line} 行开始的英文双引号没有闭合，其后的内容都被当成了一个值",
+            '在该行补上缺少的双引号；值中的双引号要写成两个("")',
+        ) from exc
 
 
 def _geometry_from_text(
@@ -296,15 +307,22 @@ def _read_raw(
         _unreadable(report, layer, file, str(exc), exc.fix or fix)
         return None
     except UnicodeError as exc:
-        _unreadable(report, layer, file, str(exc), "另存为 UTF-8 编码(Excel：“CSV UTF-8”)")
-        return None
+        if ext != ".shp":
+            _unreadable(report, layer, file, str(exc), "另存为 UTF-8 编码(Excel：“CSV UTF-8”)")
+            return None
+        gdf = _read_shp_lenient(path, layer, report, file)
     except MemoryError:
         _unreadable(report, layer, file, "内存不足", "拆分数据后分别处理")
         return None
     except Exception as exc:  # the boundary: any library's error on a bad file
-        why = f"文件已损坏、被截断或不是所声明的格式(详情：{library_message(exc)})"
-        _unreadable(report, layer, file, why, fix)
-        return None
+        if ext == ".shp" and _shx_broken(exc):
+            gdf = _read_shp_restored(path, layer, report, tmp, file)
+            if gdf is None:
+                return None
+        else:
+            why, how = explain_error(exc)
+            _unreadable(report, layer, file, why, how or fix)
+            return None
     if not spatial and isinstance(gdf, gpd.GeoDataFrame):
         gdf = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     return RawLayer(gdf, 1)
@@ -356,11 +374,114 @@ def _read_vector(path: Path, lmap: LayerMapping, limits: guard.Limits) -> gpd.Ge
     return pyogrio.read_dataframe(source)
 
 
-def library_message(exc: BaseException) -> str:
+def _raw_message(exc: BaseException) -> str:
     """A library's error as one short line (no paths of temporary folders)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     text = re.sub(r"(/[^\s:;'\"]+)+/", "", text)  # keep file names, drop folders
     return text[:300]
+
+
+def explain_error(exc: BaseException) -> tuple[str, str]:
+    """A library's error as (Chinese message, fix); the fix is empty when none is known.
+
+    >>> explain_error(RuntimeError("sqlite3 failed: database disk image is malformed"))[0]
+    'GeoPackage(SQLite 数据库)已损坏或被截断'
+    >>> explain_error(ValueError("Expected 2 fields in line 3, saw 4"))[0]
+    '第 3 行有 4 个值，而表头只有 2 列'
+    >>> explain_error(OSError("boom"))
+    ('文件已损坏、被截断或不是所声明的格式(原文：boom)', '')
+    """
+    raw = _raw_message(exc)
+    for pattern, message, fix in LIBRARY_MESSAGES:
+        found = re.search(pattern, raw)
+        if found:
+            return found.expand(message), fix
+    return f"文件已损坏、被截断或不是所声明的格式(原文：{raw[:160]})", ""
+
+
+def library_message(exc: BaseException) -> str:
+    """A library's error as one short Chinese line (the original text when none is known)."""
+    return explain_error(exc)[0]
+
+
+def _redecode(text: Any, encoding: str) -> Any:
+    """Text GDAL read as Latin-1, decoded again in ``encoding``; a split last character dropped.
+
+    >>> _redecode("约定动工日期".encode("utf-8")[:10].decode("latin-1"), "utf-8")
+    '约定动'
+    """
+    if not isinstance(text, str):
+        return text
+    out = text.encode("latin-1", errors="replace").decode(encoding, errors="replace")
+    return out.rstrip("\ufffd")
+
+
+def _read_shp_lenient(
+    path: Path, layer: str, report: v.QualityReport, file: str
+) -> gpd.GeoDataFrame:
+    """A shapefile whose names or values do not decode: read byte for byte, decoded again with
+    undecodable bytes replaced (a warning names the encoding).
+    """
+    enc = _shapefile_encoding(path)
+    gdf = pyogrio.read_dataframe(str(path.resolve()), ENCODING="LATIN1")  # bytes as they are
+    geom = gdf.geometry.name
+    gdf = gdf.rename(columns={c: _redecode(c, enc) for c in gdf.columns if c != geom})
+    for col in gdf.columns:
+        if col != geom and gdf[col].dtype == object:
+            gdf[col] = gdf[col].map(lambda t: _redecode(t, enc))
+    report.add(
+        "warning",
+        "undecodable_text",
+        layer,
+        f"部分列名或文字无法按 {enc} 编码识别(编码由 .cpg、.dbf 头部与内容判断；"
+        "常见原因是 .dbf 把列名截断在一个汉字中间)，"
+        "无法识别的字节以 � 代替",
+        file=file,
+        fix="附上写明编码的 .cpg 文件(如 GBK 或 UTF-8)，或用 GIS 软件另存为 GeoPackage(.gpkg)",
+    )
+    return gdf
+
+
+def _shx_broken(exc: BaseException) -> bool:
+    """True when GDAL failed on a shapefile's missing or broken .shx index."""
+    text = str(exc)
+    return "SHAPE_RESTORE_SHX" in text or ".shx" in text.lower()
+
+
+def _read_shp_restored(
+    path: Path, layer: str, report: v.QualityReport, tmp: Path, file: str
+) -> gpd.GeoDataFrame | None:
+    """A shapefile read again with its .shx rebuilt by GDAL (SHAPE_RESTORE_SHX=YES), from a
+    copy in ``tmp`` so the user's folder is never written; a warning says so.
+    """
+    import glob
+    import shutil
+
+    target = tmp / f"shx-{path.stem}-{len(list(tmp.iterdir()))}"
+    target.mkdir()
+    for side in path.parent.glob(glob.escape(path.stem) + ".*"):
+        if side.is_file() and side.suffix.lower() != ".shx":
+            shutil.copy2(side, target / side.name)
+    copy = target / path.name
+    before = pyogrio.get_gdal_config_option("SHAPE_RESTORE_SHX")
+    pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "YES"})
+    try:
+        gdf = pyogrio.read_dataframe(str(copy), encoding=_shapefile_encoding(copy))
+    except Exception as exc:  # the boundary: the rebuilt index did not help
+        why, how = explain_error(exc)
+        _unreadable(report, layer, file, f".shx 缺失或损坏，自动重建后仍无法读取：{why}", how)
+        return None
+    finally:
+        pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": before})
+    report.add(
+        "warning",
+        "shx_restored",
+        layer,
+        "shapefile 的索引文件 .shx 缺失或损坏，已按 .shp 自动重建后读取(SHAPE_RESTORE_SHX=YES)",
+        file=file,
+        fix="请把完整的 .shx 一起提供，或用 GIS 软件重新导出 shapefile",
+    )
+    return gdf
 
 
 def _geojson_declares_crs(path: Path) -> bool:

@@ -79,6 +79,7 @@ FIELDS: dict[str, dict[str, Field]] = {
             _F("zone_name", "str", "片区名称", ("片区名称",)),
             _F("role", "str", "功能定位", ("功能定位",)),
             _F("leading_industries", "str", "主导产业", ("主导产业",)),
+            _F("remark", "str", "备注", ("备注", "说明")),
         )
     },
     "parcels": {
@@ -96,7 +97,7 @@ FIELDS: dict[str, dict[str, Field]] = {
                 "registered_area_m2",
                 "float",
                 "登记面积(m²)",
-                ("宗地面积", "登记面积", "土地面积"),
+                ("宗地面积", "登记面积", "土地面积", "用地面积", "出让面积"),
                 unit="area",
             ),
             _F("floor_area_m2", "float", "总建筑面积(m²)", ("总建筑面积", "计容建筑面积"), "area"),
@@ -136,6 +137,7 @@ FIELDS: dict[str, dict[str, Field]] = {
             ),
             _F("yard_area_m2", "float", "堆场面积(m²)", ("堆场面积", "堆场占地面积"), unit="area"),
             _F("in_industrial_block", "bool", "工业产业区块线内", ("工业产业区块线内",)),
+            _F("remark", "str", "备注", ("备注", "说明")),
         )
     },
     "buildings": {
@@ -146,6 +148,7 @@ FIELDS: dict[str, dict[str, Field]] = {
             _F("height_m", "float", "高度(m)", ("高度",)),
             _F("floor_area_m2", "float", "建筑面积(m²)", ("建筑面积",), unit="area"),
             _F("status", "enum", "使用状态", ("使用状态",), values=BUILDING_STATUS),
+            _F("remark", "str", "备注", ("备注", "说明")),
         )
     },
     "enterprises": {
@@ -167,6 +170,7 @@ FIELDS: dict[str, dict[str, Field]] = {
             _F("employees", "float", "年平均职工人数(人)", ("年平均职工人数",)),
             _F("production_start_date", "date", "投产日期", ("投产日期",)),
             _F("exempt", "bool", "不参评", ("不参评",)),
+            _F("remark", "str", "备注", ("备注", "说明")),
         )
     },
     "occupancy": {
@@ -177,6 +181,7 @@ FIELDS: dict[str, dict[str, Field]] = {
             _F("land_area_m2", "float", "用地面积(m²)", ("用地面积",), unit="area"),
             _F("floor_area_m2", "float", "使用建筑面积(m²)", ("使用建筑面积", "租赁面积"), "area"),
             _F("tenure", "enum", "权属", ("权属",), values=TENURE),
+            _F("remark", "str", "备注", ("备注", "说明")),
         )
     },
 }

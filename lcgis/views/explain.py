@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lcgis.access import MASKED, masked
+from lcgis.data.canonical import EXTRA_PREFIX
 from lcgis.data.schema import FIELDS, M2_PER_MU
 from lcgis.demo import ILLUSTRATIVE
 from lcgis.engine.land import NOT_TESTED_IN_CONSTRUCTION
@@ -150,6 +151,10 @@ def _inputs(row: pd.Series) -> pd.DataFrame:
         if f.values and isinstance(val, str):
             val = VALUE_LABELS.get(f.name, {}).get(val, val)
         rows.append({"项目": f.label, "值": fmt(val)})
+    for col in row.index:
+        if isinstance(col, str) and col.startswith(EXTRA_PREFIX):
+            label = f"{col.removeprefix(EXTRA_PREFIX)}(附加属性)"
+            rows.append({"项目": label, "值": fmt(row[col])})
     return pd.DataFrame(rows, columns=["项目", "值"])
 
 
