@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 import numpy as np
 import pandas as pd
 
+from lcgis.data.canonical import EXTRA_PREFIX
 from lcgis.rules import AccessRules, Rules
 from lcgis.vocab import QUANTITY_WORDS as CHINESE
 from lcgis.vocab import ROLE_LABELS, ROLES
@@ -143,8 +144,19 @@ class Policy:
 
     def hides(self, column: object, *, total: bool = False) -> bool:
         """Whether this role may not see ``column``; ``total``: the column holds park or
-        zone totals (so do ``zone_*`` columns anywhere)."""
-        if self.sees_all or not is_confidential(column, self.hidden):
+        zone totals (so do ``zone_*`` columns anywhere).  A column of the user's files that no
+        contract field took (``extra:…``) may hold anything, so a role that does not see every
+        figure sees none of them.
+
+        >>> p = Policy("guest", ("tax",), False)
+        >>> p.hides("extra:营收"), p.hides("far"), Policy("admin").hides("extra:营收")
+        (True, False, False)
+        """
+        if self.sees_all:
+            return False
+        if str(column).startswith(EXTRA_PREFIX):
+            return True
+        if not is_confidential(column, self.hidden):
             return False
         if total or str(column).startswith(_TOTAL_PREFIXES):
             return not self.totals
