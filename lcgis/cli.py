@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument(
         "--mapping-only", action="store_true", help="只打印建议的 mapping.toml 与问题，不写文件"
     )
+    im.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="改用这份(修改过的) mapping.toml，其中 source 写输入文件名",
+    )
     add_review_parsers(sub)  # review set|show|log|verify|export, users add|…
     add_paper_parsers(sub, add_inputs)  # report, dossier (PDF)
     return parser
@@ -102,13 +107,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _print_validation(ds: Dataset) -> int:
     """The quality report of a loaded dataset (with the measures' checks) and the verdict."""
-    report = ds.report
-    if not report.has_errors:
-        from lcgis.engine.pipeline import measure
+    from lcgis.engine.pipeline import check
 
-        extra = QualityReport()
-        measure(ds, load_rules(), extra)
-        report = QualityReport(report.issues + [i for i in extra.issues if i not in report.issues])
+    report = check(ds, load_rules())
     print(report.format())
     if report.has_errors:
         print("结论：数据有错误，请按提示修改后重试。", file=sys.stderr)
@@ -207,7 +208,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """Files under their own names into a data folder with a proposed mapping.toml."""
     from lcgis.data import importer
+    from lcgis.data.mapping import read_mapping
     from lcgis.data.propose import propose
+    from lcgis.engine.pipeline import check
 
     paths = [Path(p) for p in args.files]
     if args.mapping_only:
@@ -219,18 +222,41 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.out:
         raise UsageError("请用 --out DATA_DIR 指定新建的数据目录(或用 --mapping-only 只查看建议)")
     out = Path(args.out)
-    proposal, ds, tmp = importer.build(paths, out)
-    if ds.report.has_errors:
+    importer.check_inputs(paths)
+    proposal = propose(paths)
+    mapping = None
+    if args.mapping:
+        mapping = _mapping_text(args.mapping)
+        proposal.apply(read_mapping(Path(args.mapping)))
+    proposal, ds, tmp = importer.build(paths, out, mapping, proposal)
+    outcome = importer.Outcome(proposal, check(ds, load_rules()))
+    if outcome.report.has_errors:
         importer.discard(tmp)
-        status = _print_validation(ds)
-        _print_questions(proposal.warnings, proposal.questions)
-        print(f"未写出 {out}。可先用 --mapping-only 查看建议的 mapping.toml。", file=sys.stderr)
-        return status
-    importer.commit(tmp, out)
-    print(f"已写出数据目录 {out}(文件与 mapping.toml 在 {out / 'parcels'} 下)。")
-    status = _print_validation(ds)
+    else:
+        importer.commit(tmp, out)
+        print(f"已写出数据目录 {out}(文件与 mapping.toml 在 {out / 'parcels'} 下)。")
+    print(outcome.report.format())
     _print_questions(proposal.warnings, proposal.questions)
-    return status
+    print(outcome.summary())
+    if outcome.report.has_errors:
+        print(
+            f"结论：数据有错误，未写出 {out}。可先用 --mapping-only 查看建议的 mapping.toml，"
+            "改好后用 --mapping 文件 重新导入。",
+            file=sys.stderr,
+        )
+        return EXIT_DATA
+    n = len(ds.parcels)
+    print(f"结论：可以使用(宗地 {n} 宗)。评价：python -m lcgis evaluate {out} --out 结果.xlsx")
+    return EXIT_OK
+
+
+def _mapping_text(path: str) -> str:
+    from lcgis.data.mapping import read_toml_text
+
+    try:
+        return read_toml_text(Path(path))
+    except OSError as exc:
+        raise UsageError(f"无法读取 --mapping 文件 {path}：请确认文件存在") from exc
 
 
 def _print_questions(warns: list[str], questions: list[str]) -> None:

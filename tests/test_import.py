@@ -291,3 +291,57 @@ def test_zip_with_several_layers(tmp_path: Path) -> None:
     out = _import(tmp_path, zpath)
     assert (out / "parcels" / "企业名录.csv").is_file()
     assert _measured(out)["far"]["A-1"] == pytest.approx(1.5)
+
+
+def test_rerun_with_an_edited_mapping(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A question answered in the printed mapping.toml, then ``import --mapping`` with it."""
+    path = tmp_path / "地块图.shp"
+    gpd.GeoDataFrame(
+        {"DKBH": IDS, "JZMJ": [30000.0, 1000.0]},
+        geometry=[rect(0, 0, 100, 100), rect(100, 0, 100, 50)],
+        crs=4549,
+    ).to_file(path)
+    assert main(["import", str(path), "--out", str(tmp_path / "a")]) == 1
+    printed = capsys.readouterr().out
+    assert "parcel_id" in printed and "值各不相同的列：DKBH" in printed
+    edited = propose([path]).mapping_toml()
+    assert "[parcels.columns]" not in edited
+    edited += '[parcels.columns]\nparcel_id = "DKBH"\nfloor_area_m2 = "JZMJ"\n'
+
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(edited, encoding="utf-8")
+    out = tmp_path / "b"
+    assert main(["import", str(path), "--out", str(out), "--mapping", str(mapping)]) == 0
+    assert "导入检查：错误 0 个" in capsys.readouterr().out
+    assert _measured(out)["far"]["A-1"] == pytest.approx(3.0)
+
+
+def test_shapefile_sidecars_given_one_by_one_travel_with_their_shp(tmp_path: Path) -> None:
+    shp = _gbk_shapefile(tmp_path / "in")
+    parts = sorted(shp.parent.iterdir())
+    assert len(parts) >= 4  # .shp .shx .dbf .prj
+    lone = tmp_path / "in" / "孤立.prj"
+    lone.write_text(shp.with_suffix(".prj").read_text())
+    p = propose([*parts, lone])
+    assert [i.file for i in p.inputs] == ["宗地图.shp"]
+    assert p.warnings == ["孤立.prj 是 Shapefile 的附属文件，但没有同名的 孤立.shp，未使用"]
+    assert _measured(_import(tmp_path, *parts))["far"]["A-1"] == pytest.approx(1.5)
+
+
+def test_geojson_in_feet_without_crs_takes_the_crs_of_its_shapefile(tmp_path: Path) -> None:
+    """A GeoJSON exported without a "crs" member beside a shapefile in US feet (EPSG:2263):
+    not degrees, so not WGS 84, but the range of the shapefile."""
+    ft = 0.3048006096012192  # US survey foot in metres
+    boxes = [
+        shapely.box(980_000, 195_000, 980_100, 195_100),
+        shapely.box(980_100, 195_000, 980_200, 195_050),
+    ]
+    shp = tmp_path / "lots.shp"
+    gpd.GeoDataFrame({"parcel_id": IDS}, geometry=boxes, crs=2263).to_file(shp)
+    gj = tmp_path / "lots_copy.json"
+    gpd.GeoDataFrame({"parcel_id": IDS}, geometry=boxes).to_file(gj, driver="GeoJSON")
+    assert '"crs"' not in gj.read_text()
+    item = propose([gj, shp]).inputs[0]
+    assert (item.file, item.assume_crs) == ("lots_copy.json", "EPSG:2263")
+    land = _measured(_import(tmp_path, gj, shp))["land_area_m2"]
+    assert land["A-1"] == pytest.approx(100 * 100 * ft * ft, rel=1e-3)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,33 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from lcgis.data.io import Dataset
+    from lcgis.data.validate import QualityReport
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an import says: the proposal's hints and questions and the check of the folder
+    built (the same in the command line and on the 数据 screen)."""
+
+    proposal: Proposal
+    report: QualityReport
+
+    @property
+    def counts(self) -> tuple[int, int, int, int]:
+        """Errors, warnings, hints and questions."""
+        r, p = self.report, self.proposal
+        return len(r.errors), len(r.warnings), len(p.warnings), len(p.questions)
+
+    def summary(self) -> str:
+        """One line with the four counts.
+
+        >>> from lcgis.data.validate import QualityReport
+        >>> Outcome(Proposal([]), QualityReport()).summary()
+        '导入检查：错误 0 个，警告 0 个；提示 0 条，待确认的问题 0 个'
+        """
+        e, w, h, q = self.counts
+        return f"导入检查：错误 {e} 个，警告 {w} 个；提示 {h} 条，待确认的问题 {q} 个"
+
 
 #: Files that travel with a shapefile.
 _SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
@@ -70,23 +98,31 @@ def _copy_file(path: Path, folder: Path) -> None:
         shutil.copy2(path, folder / path.name)
 
 
-def build(paths: Sequence[Path], out: Path) -> tuple[Proposal, Dataset, Path]:
-    """Propose, then write the folder into a temporary folder beside ``out`` and load it.
+def build(
+    paths: Sequence[Path], out: Path, mapping: str | None = None, proposal: Proposal | None = None
+) -> tuple[Proposal, Dataset, Path]:
+    """Propose (or take ``proposal``, as edited on the 数据 screen), then write the folder
+    into a temporary folder beside ``out`` and load it.
 
+    ``mapping`` is a mapping.toml to use instead of the proposal's (a rerun with an edited
+    mapping): every input is copied, and its sections name them by their file names.
     Returns the proposal, the loaded dataset and the temporary folder; :func:`commit`
     renames it onto ``out``, :func:`discard` removes it.
     """
     check_inputs(paths)
     check_target(out)
-    proposal = propose(paths)
+    proposal = proposal or propose(paths)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         folder = tmp / "parcels"
         folder.mkdir()
-        for item in proposal.by_layer().values():
-            copy_input(item, folder)
-        (folder / "mapping.toml").write_text(proposal.mapping_toml(), encoding="utf-8")
+        items = proposal.by_layer().values() if mapping is None else proposal.inputs
+        for item in items:
+            if item.path is not None:
+                copy_input(item, folder)
+        text = proposal.mapping_toml() if mapping is None else mapping
+        (folder / "mapping.toml").write_text(text, encoding="utf-8")
         ds = read_dataset(tmp)
     except BaseException:
         discard(tmp)

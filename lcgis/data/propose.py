@@ -1,110 +1,53 @@
-"""A first guess at a dataset from files under their own names: which layer each input is,
+"""A first guess at a dataset from files under their own names — which layer each input is,
 which column is which field (and in which unit), how enum values recode, which CRS undeclared
-coordinates are in, and the questions left for a person.
+coordinates are in — the questions left for a person, and the edits a person makes to it.
 
->>> _header_unit("宗地面积(亩)"), _header_unit("营业收入（万元）"), _header_unit("面积")
-(('宗地面积', 'mu'), ('营业收入', 'wan'), ('面积', None))
->>> _gk_from_easting(39_500_000.0), _gk_from_easting(500_000.0)
-('EPSG:4527', None)
+The guesses themselves are :mod:`lcgis.data.sniff`; a :class:`Proposal` keeps the frames it
+was made from, so that the 数据 wizard can change a layer, a column, a value or the CRS and
+see the questions that remain, and :meth:`Proposal.mapping_toml` writes what the loader reads.
 """
 
 from __future__ import annotations
 
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 
 from lcgis.data import guard
 from lcgis.data import validate as v
-from lcgis.data.crs import gk_epsg
+from lcgis.data.crs import in_china
 from lcgis.data.mapping import LayerMapping
-from lcgis.data.readers import GEOMETRY_COLUMNS, TABLE_EXTS, VECTOR_EXTS, read_raw
-from lcgis.data.schema import FIELDS, SPATIAL_LAYERS, canonical_name, normalize_label
+from lcgis.data.readers import TABLE_EXTS, VECTOR_EXTS, geojson_declares_crs, read_raw
+from lcgis.data.schema import FIELDS, SPATIAL_LAYERS
+from lcgis.data.sniff import (
+    ColumnGuess,
+    CrsChoice,
+    bounds,
+    choose_layer,
+    crs_choices,
+    geometry_column,
+    guess_columns,
+    is_lonlat,
+)
 from lcgis.vocab import LAYER_LABELS, LAYERS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping, Sequence
 
-#: A unified social credit code (GB 32100-2015): 18 characters, no I, O, S, V, Z.
-CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-_UNIT_TOKENS = (
-    ("平方米", "m2"), ("㎡", "m2"), ("m²", "m2"), ("m2", "m2"), ("公顷", "ha"), ("ha", "ha"),
-    ("亩", "mu"), ("亿元", "yi"), ("万元", "wan"), ("元", "yuan"),
-)  # fmt: skip
-_AREA_CODES = {"m2", "ha", "mu"}
-_UNIT_SUFFIX = re.compile(
-    r"[(\[（【]?\s*(平方米|㎡|m²|m2|公顷|ha|亩|亿元|万元|元)\s*[)\]）】]?$", re.IGNORECASE
-)
-#: Land-area fields whose magnitude tells 亩 from m².
-_LAND_AREAS = ("registered_area_m2", "land_area_m2")
+    from lcgis.data.sniff import Declared
+
+__all__ = ["ColumnGuess", "CrsChoice", "InputProposal", "Proposal", "propose", "zip_members"]
+
 #: Layer files read from inside a zip (nested zips are the loader's business).
 _MEMBER_EXTS = {e for e in (*VECTOR_EXTS, *TABLE_EXTS) if e != ".zip"}
-#: Geometry types as GeoPandas names them.
-_POLYGONS = {"Polygon", "MultiPolygon"}
-
-
-@dataclass(frozen=True)
-class ColumnGuess:
-    """One column proposed for one field, with its unit and why."""
-
-    column: str
-    unit: str | None = None
-    unit_reason: str = ""
-
-
-@dataclass
-class InputProposal:
-    """What one input (a file, a zip, a GeoPackage layer) most likely is."""
-
-    file: str
-    source: str
-    layer: str | None
-    reason: str
-    columns: dict[str, ColumnGuess] = field(default_factory=dict)
-    values: dict[str, dict[str, str]] = field(default_factory=dict)
-    assume_crs: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    questions: list[str] = field(default_factory=list)
-    path: Path | None = None
-    gpkg_layer: str | None = None
-    zip_member: str | None = None
-
-
-@dataclass
-class Proposal:
-    """The proposal for all inputs; :meth:`mapping_toml` writes it for the loader."""
-
-    inputs: list[InputProposal]
-
-    @property
-    def questions(self) -> list[str]:
-        return [q for i in self.inputs for q in i.questions]
-
-    @property
-    def warnings(self) -> list[str]:
-        return [w for i in self.inputs for w in i.warnings]
-
-    def by_layer(self) -> dict[str, InputProposal]:
-        """The first input proposed for each layer."""
-        out: dict[str, InputProposal] = {}
-        for item in self.inputs:
-            if item.layer is not None and item.layer not in out:
-                out[item.layer] = item
-        return out
-
-    def mapping_toml(self) -> str:
-        """A mapping.toml (read back by :func:`lcgis.data.mapping.read_mapping`)."""
-        lines: list[str] = []
-        for layer, item in sorted(self.by_layer().items(), key=lambda kv: LAYERS.index(kv[0])):
-            lines += _section(layer, item)
-        return "\n".join(lines) + "\n"
+#: Files that travel with a shapefile (read with it, never on their own).
+SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
 
 
 def _q(text: str) -> str:
@@ -121,6 +64,198 @@ def column_line(name: str, guess: ColumnGuess) -> str:
     if guess.unit is None:
         return f"{name} = {_q(guess.column)}"
     return f"{name} = {{ column = {_q(guess.column)}, unit = {_q(guess.unit)} }}"
+
+
+@dataclass
+class InputProposal:
+    """What one input (a file, a zip member, a GeoPackage layer) most likely is.
+
+    ``frame`` is the table as read; the questions are worked out from it and the current
+    choices, so they follow every edit.
+    """
+
+    file: str
+    source: str
+    layer: str | None
+    reason: str
+    columns: dict[str, ColumnGuess] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    assume_crs: str | None = None
+    crs_choices: list[CrsChoice] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    crs_notes: list[str] = field(default_factory=list)
+    problem: str = ""
+    path: Path | None = None
+    gpkg_layer: str | None = None
+    zip_member: str | None = None
+    frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    # --- what is known -------------------------------------------------------------------
+
+    @property
+    def undeclared(self) -> bool:
+        """A spatial layer whose file declares no CRS."""
+        f = self.frame
+        return isinstance(f, gpd.GeoDataFrame) and f.crs is None and self.layer in SPATIAL_LAYERS
+
+    def input_columns(self) -> list[str]:
+        """The file's columns (not its geometry)."""
+        f = self.frame
+        if f is None:
+            return []
+        geom = f.geometry.name if isinstance(f, gpd.GeoDataFrame) else None
+        return [str(c) for c in f.columns if c != geom]
+
+    def unmapped(self) -> list[str]:
+        """Columns no field takes (kept by the loader as extra attributes)."""
+        taken = {g.column for g in self.columns.values()}
+        return [c for c in self.input_columns() if c not in taken]
+
+    def seen_values(self, name: str) -> list[str]:
+        """The distinct values (up to 50) of the column mapped to enum field ``name``."""
+        guess = self.columns.get(name)
+        if self.frame is None or guess is None or guess.column not in self.frame:
+            return []
+        s = self.frame[guess.column].dropna().astype(str).str.strip()
+        return sorted(x for x in s.unique() if x)[:50]
+
+    def enum_fields(self) -> list[str]:
+        layer = self.layer or ""
+        return [n for n in self.columns if FIELDS[layer][n].kind == "enum"]
+
+    @property
+    def warnings(self) -> list[str]:
+        out = self.notes + self.crs_notes
+        for name, guess in self.columns.items():
+            if guess.unit_reason.startswith("猜测"):
+                out.append(
+                    f"{self.file}：列 {guess.column} {guess.unit_reason}；mapping.toml 的 "
+                    f"[{self.layer}.columns] 中这一行为 {column_line(name, guess)}，"
+                    "单位不对时改 unit 或删去"
+                )
+        return out
+
+    @property
+    def questions(self) -> list[str]:
+        if self.layer is None:
+            return [f"{self.file}：{self.problem}"] if self.problem else []
+        out = [q for n in self.enum_fields() for q in self._value_questions(n)]
+        if self.undeclared and not self.assume_crs:
+            out.append(self._crs_question())
+        out += [
+            f"{self.file}：没有找到必填字段 {f.name}({f.label})；在 mapping.toml 的 "
+            f'[{self.layer}.columns] 中写 {f.name} = "列名"({self._candidates(f.name)})'
+            for f in FIELDS[self.layer].values()
+            if f.required and f.name not in self.columns
+        ]
+        return out
+
+    def _candidates(self, name: str) -> str:
+        """The columns that could be field ``name``: for an identifier, those whose values are
+        all present and distinct; else the file's first columns."""
+        if self.frame is not None and name in ("parcel_id", "building_id", "zone_id"):
+            ids = [c for c in self.input_columns() if _unique(self.frame[c])]
+            if ids:
+                return f"值各不相同的列：{'、'.join(ids[:8])}"
+        return f"文件中的列：{'、'.join(self.input_columns()[:20])}"
+
+    def _value_questions(self, name: str) -> list[str]:
+        layer = self.layer or ""
+        f = FIELDS[layer][name]
+        table = self.values.get(name, {})
+        codes = "、".join(f"{val}({zh})" for zh, val in f.values.items() if zh != val)
+        return [
+            f"{self.file}：列 {self.columns[name].column} 的取值 {u!r} 不是{f.label}的标准取值"
+            f'(可选 {codes})；在 mapping.toml 的 [{layer}.values.{name}] 中加一行 "{u}" = "代码"'
+            for u in self.seen_values(name)
+            if u not in table
+        ]
+
+    def _crs_question(self) -> str:
+        where = f"在 mapping.toml 的 [{self.layer}] 中写 assume_crs"
+        if self.crs_choices:
+            options = "或".join(f'"{c.code}"({c.why})' for c in self.crs_choices)
+            return f"{self.file}：没有坐标系，无法确定是哪一个；{where} = {options}"
+        return f'{self.file}：没有坐标系，坐标范围无法判断；{where} = "EPSG:…"'
+
+    # --- edits ---------------------------------------------------------------------------
+
+    def set_layer(self, layer: str | None) -> None:
+        """Treat the input as ``layer`` (None: not used): columns and values anew (the CRS is
+        the proposal's business: :meth:`Proposal.set_layer`)."""
+        self.layer = layer
+        self.columns, self.values = {}, {}
+        if layer is None or self.frame is None:
+            return
+        self.columns = guess_columns(layer, self.frame)
+        for name in self.enum_fields():
+            self.values[name] = recode(layer, name, self.seen_values(name))
+
+    def set_crs(self, code: str | None) -> None:
+        """Assume ``code`` for undeclared coordinates (None: leave it a question)."""
+        self.assume_crs = code
+
+    def set_column(self, name: str, column: str | None, unit: str | None = None) -> None:
+        """Map field ``name`` to ``column`` (None: to no column) in ``unit``."""
+        layer = self.layer or ""
+        if column is None:
+            self.columns.pop(name, None)
+            self.values.pop(name, None)
+            return
+        self.columns[name] = ColumnGuess(column, unit, "由用户指定" if unit else "")
+        if FIELDS[layer][name].kind == "enum":
+            self.values[name] = recode(layer, name, self.seen_values(name))
+
+    def set_value(self, name: str, value: str, code: str | None) -> None:
+        """Recode ``value`` of enum field ``name`` to ``code`` (None: leave it unrecoded)."""
+        table = self.values.setdefault(name, {})
+        if code is None:
+            table.pop(value, None)
+        else:
+            table[value] = code
+
+    def guess_crs(self, lon_hint: float | None, others: Sequence[Declared] = ()) -> None:
+        """The CRS candidates of an undeclared layer; the first assumed when it is sure."""
+        self.assume_crs, self.crs_choices, self.crs_notes = None, [], []
+        b = bounds(self.frame) if self.undeclared and self.frame is not None else None
+        if b is None:
+            return
+        self.crs_choices, sure = crs_choices(b, lon_hint, others)
+        if sure and self.crs_choices:
+            first = self.crs_choices[0]
+            self.assume_crs = first.code
+            self.crs_notes.append(f"{self.file}：没有坐标系，{first.why}，按 {first.code} 处理")
+        if is_lonlat(b) and in_china((b[0] + b[2]) / 2, (b[1] + b[3]) / 2):
+            self.crs_notes.append(gcj_note(self.file))
+
+
+def _unique(s: pd.Series) -> bool:
+    """Every value present and distinct (an identifier column); not a float measure."""
+    return bool(s.notna().all() and s.is_unique and not pd.api.types.is_float_dtype(s))
+
+
+def gcj_note(file: str) -> str:
+    return f"{file}：经纬度坐标可能为 GCJ-02(网络地图坐标)，如是请先纠偏"
+
+
+def recode(layer: str, name: str, seen: Iterable[str]) -> dict[str, str]:
+    """Recodings of the distinct values of an enum column that a label or code matches.
+
+    >>> recode("occupancy", "tenure", ["自有", "租赁", "借用"])
+    {'自有': 'own', '租赁': 'lease'}
+    """
+    f = FIELDS[layer][name]
+    known = {k.lower(): val for k, val in f.values.items()}
+    chinese = {k: val for k, val in f.values.items() if k != val}
+    table: dict[str, str] = {}
+    for value in seen:
+        if value.lower() in known:
+            table[value] = known[value.lower()]
+            continue
+        near = {val for zh, val in chinese.items() if zh in value}
+        if len(near) == 1:
+            table[value] = near.pop()
+    return table
 
 
 def _section(layer: str, item: InputProposal) -> list[str]:
@@ -142,6 +277,90 @@ def _section(layer: str, item: InputProposal) -> list[str]:
     return lines
 
 
+@dataclass
+class Proposal:
+    """The proposal for all inputs; :meth:`mapping_toml` writes it for the loader."""
+
+    inputs: list[InputProposal]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def questions(self) -> list[str]:
+        out = [q for i in self.inputs for q in i.questions]
+        first: dict[str, str] = {}
+        for item in self.inputs:
+            if item.layer is None:
+                continue
+            if item.layer in first:
+                out.append(
+                    f"{item.file} 也像{LAYER_LABELS[item.layer]}，已有 {first[item.layer]}；"
+                    "只用第一个。如需改用它，请修改 mapping.toml 中该节的 source"
+                )
+            first.setdefault(item.layer, item.file)
+        return out
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.notes + [w for i in self.inputs for w in i.warnings]
+
+    def by_layer(self) -> dict[str, InputProposal]:
+        """The first input proposed for each layer."""
+        out: dict[str, InputProposal] = {}
+        for item in self.inputs:
+            if item.layer is not None and item.layer not in out:
+                out[item.layer] = item
+        return out
+
+    def set_layer(self, index: int, layer: str | None) -> None:
+        """Treat input ``index`` as ``layer``: its columns, values and CRS guessed anew."""
+        item = self.inputs[index]
+        item.set_layer(layer)
+        item.guess_crs(self.lon_hint(), declared(self.inputs))
+
+    def apply(self, mapping: Mapping[str, LayerMapping]) -> None:
+        """Take the layers, columns, units, values and CRS a (edited) mapping.toml gives: a
+        section's ``source`` names the input by its file name."""
+        for layer, lm in mapping.items():
+            item = self._source_item(layer, lm)
+            if item is None:
+                continue
+            for other in self.inputs:
+                if other is not item and other.layer == layer:
+                    other.set_layer(None)
+            if item.layer != layer:
+                item.set_layer(layer)
+            for name, cm in lm.columns.items():
+                item.columns[name] = ColumnGuess(cm.column, cm.unit)
+            for name in item.enum_fields():
+                item.values[name] = {
+                    **recode(layer, name, item.seen_values(name)),
+                    **lm.values.get(name, {}),
+                }
+            item.assume_crs = lm.assume_crs or item.assume_crs
+
+    def _source_item(self, layer: str, lm: LayerMapping) -> InputProposal | None:
+        if lm.source is None:
+            return self.by_layer().get(layer)
+        name = lm.source.name.lower()
+        return next((i for i in self.inputs if i.source.lower() == name), None)
+
+    def lon_hint(self) -> float | None:
+        """The longitude of the first input that declares a CRS."""
+        for item in self.inputs:
+            f = item.frame
+            if isinstance(f, gpd.GeoDataFrame) and f.crs is not None and bounds(f):
+                c = f.to_crs(4326).geometry.union_all().centroid
+                return float(c.x)
+        return None
+
+    def mapping_toml(self) -> str:
+        """A mapping.toml (read back by :func:`lcgis.data.mapping.read_mapping`)."""
+        lines: list[str] = []
+        for layer, item in sorted(self.by_layer().items(), key=lambda kv: LAYERS.index(kv[0])):
+            lines += _section(layer, item)
+        return "\n".join(lines) + "\n"
+
+
 # --- reading the inputs --------------------------------------------------------------------
 
 
@@ -152,6 +371,7 @@ class _Part:
     source: str
     frame: pd.DataFrame | None
     why: str = ""
+    note: str = ""
     gpkg_layer: str | None = None
     zip_member: str | None = None
 
@@ -175,14 +395,25 @@ def _read(path: Path, tmp: Path) -> list[_Part]:
     return [_Part(path.name, *_read_file(path, tmp))]
 
 
-def _read_file(path: Path, tmp: Path) -> tuple[pd.DataFrame | None, str]:
+def _read_file(path: Path, tmp: Path) -> tuple[pd.DataFrame | None, str, str]:
+    """The frame (None when unreadable), why it is unreadable, and a note on its CRS."""
     report = v.QualityReport()
     table = path.suffix.lower() in (".csv", ".xlsx")
     raw = read_raw(path, "enterprises" if table else "parcels", LayerMapping(), report, tmp)
-    if raw is not None and table and _geometry_column(raw.frame):
+    if raw is not None and table and geometry_column(raw.frame):
         raw = read_raw(path, "parcels", LayerMapping(), report, tmp)
     why = "；".join(i.message for i in report.issues)
-    return (raw.frame if raw is not None else None), why
+    if raw is None:
+        return None, why, ""
+    frame, note = raw.frame, ""
+    b = bounds(frame)
+    geojson = path.suffix.lower() in (".geojson", ".json")
+    undeclared = geojson and b and not is_lonlat(b) and not geojson_declares_crs(path)
+    if undeclared and isinstance(frame, gpd.GeoDataFrame):
+        # RFC 7946 implies WGS 84, but these coordinates are not degrees: undeclared
+        frame = frame.set_crs(None, allow_override=True)
+        note = f"{path.name}：GeoJSON 没有声明坐标系(按规范应为经纬度)，但坐标不是经纬度"
+    return frame, why, note
 
 
 def zip_members(path: Path, target: Path) -> list[Path]:
@@ -207,287 +438,91 @@ def _gpkg_layers(path: Path) -> list[str]:
         return []
 
 
-def _geometry_column(df: pd.DataFrame) -> bool:
-    wanted = {normalize_label(c) for c in GEOMETRY_COLUMNS}
-    return any(normalize_label(c) in wanted for c in df.columns)
+def sidecar_of(path: Path) -> Path | None:
+    """The .shp a shapefile sidecar (.dbf, .shx, .prj, .shp.xml …) belongs with, else None.
 
-
-# --- columns -------------------------------------------------------------------------------
-
-
-def _header_unit(column: str) -> tuple[str, str | None]:
-    """The header without its unit suffix, and the unit code it names."""
-    text = str(column).strip()
-    m = _UNIT_SUFFIX.search(text)
-    if m is None or m.start() == 0:
-        return text, None
-    token = m.group(1).lower()
-    unit = next(code for t, code in _UNIT_TOKENS if t.lower() == token)
-    return text[: m.start()].rstrip(" _-"), unit
-
-
-def _dbf_prefixes(alias: str) -> set[str]:
-    """What a shapefile keeps of ``alias``: its first 10 bytes in GBK or UTF-8."""
-    out = set()
-    for enc in ("gbk", "utf-8"):
-        raw = alias.encode(enc, errors="ignore")
-        if len(raw) > 10:
-            out.add(raw[:10].decode(enc, errors="ignore"))
-    return out
-
-
-def _truncated_name(layer: str, column: str) -> str | None:
-    """A field whose alias (or English name) a DBF cut to ``column``, if only one fits."""
-    key = normalize_label(column)
-    hits = {
-        f.name
-        for f in FIELDS[layer].values()
-        for a in (*f.aliases, f.name)
-        if key in {normalize_label(p) for p in _dbf_prefixes(a)} or (key == a[:10].lower())
-    }
-    return hits.pop() if len(hits) == 1 else None
-
-
-def match_column(layer: str, column: str) -> tuple[str | None, str | None]:
-    """The field ``column`` names in ``layer`` and the unit its header gives.
-
-    >>> match_column("parcels", "约定动工日"), match_column("parcels", "宗地面积(亩)")
-    (('agreed_start_date', None), ('registered_area_m2', 'mu'))
+    >>> sidecar_of(Path("a/宗地.dbf")), sidecar_of(Path("宗地.shp.xml")), sidecar_of(Path("x.csv"))
+    (PosixPath('a/宗地.shp'), PosixPath('宗地.shp'), None)
     """
-    base, unit = _header_unit(column)
-    name = canonical_name(layer, base) or canonical_name(layer, column)
-    name = name or _truncated_name(layer, base)
-    return name, unit
-
-
-def _columns(layer: str, df: pd.DataFrame) -> dict[str, ColumnGuess]:
-    out: dict[str, ColumnGuess] = {}
-    for col in df.columns:
-        if isinstance(df, gpd.GeoDataFrame) and col == df.geometry.name:
-            continue
-        name, unit = match_column(layer, str(col))
-        if name is None or name in out:
-            continue
-        f = FIELDS[layer][name]
-        if f.unit is None:
-            out[name] = ColumnGuess(str(col))
-        elif unit is not None and (unit in _AREA_CODES) == (f.unit == "area"):
-            out[name] = ColumnGuess(str(col), unit, "单位取自表头")
-        else:
-            out[name] = _magnitude_unit(name, f.unit, df[col], str(col))
-    return out
-
-
-def _median(s: pd.Series) -> float:
-    num = pd.to_numeric(s, errors="coerce")
-    return float(num.median()) if num.notna().any() else float("nan")
-
-
-def _magnitude_unit(name: str, kind: str | None, s: pd.Series, col: str) -> ColumnGuess:
-    """The unit of a column whose header names none, guessed from its median."""
-    med = _median(s)
-    if kind == "area" and name in _LAND_AREAS and 1 <= med <= 500:
-        return ColumnGuess(col, "mu", f"猜测：中位数 {med:g}，像是亩而不是平方米，请核对")
-    if kind == "money" and med >= 1e6:
-        return ColumnGuess(col, "yuan", f"猜测：中位数 {med:g}，像是元而不是万元，请核对")
-    return ColumnGuess(col)
-
-
-# --- the layer -----------------------------------------------------------------------------
-
-
-def _credit_code_columns(df: pd.DataFrame) -> list[str]:
-    out = []
-    for col in df.columns:
-        if isinstance(df, gpd.GeoDataFrame) and col == df.geometry.name:
-            continue
-        text = df[col].dropna().astype(str).str.strip().str.upper().head(200)
-        if len(text) and text.str.fullmatch(CREDIT_CODE).mean() >= 0.8:
-            out.append(str(col))
-    return out
-
-
-def _geometry_kind(df: pd.DataFrame) -> str:
-    """'polygon', 'point' or 'none'."""
-    if not isinstance(df, gpd.GeoDataFrame):
-        return "none"
-    types = set(df.geom_type.dropna())
-    return "polygon" if types and types <= _POLYGONS else ("point" if types else "none")
-
-
-def choose_layer(df: pd.DataFrame) -> tuple[str, str]:
-    """The most likely layer of a frame, and why (in Chinese)."""
-    geom = _geometry_kind(df)
-    codes = _credit_code_columns(df)
-    scores: dict[str, float] = {}
-    for layer in LAYERS:
-        spatial = layer in SPATIAL_LAYERS
-        if (geom == "polygon") != spatial:
-            continue
-        found = _columns(layer, df)
-        scores[layer] = len(found) + 2 * ("parcel_id" in found and layer == "parcels")
-    if geom != "polygon" and codes:
-        has_parcel = "parcel_id" in _columns("occupancy", df)
-        has_year = "year" in _columns("enterprises", df)
-        scores["occupancy"] += 5 if has_parcel and not has_year else 0
-        scores["enterprises"] += 5 if has_year or not has_parcel else 0
-    best = max(scores, key=lambda k: (scores[k], -LAYERS.index(k) if k != "parcels" else 1))
-    return best, _reason(best, geom, codes, _columns(best, df))
-
-
-def _reason(layer: str, geom: str, codes: list[str], found: dict[str, ColumnGuess]) -> str:
-    parts = [{"polygon": "面状图形", "point": "点状图形", "none": "无图形(表格)"}[geom]]
-    if codes:
-        parts.append(f"列 {'、'.join(codes)} 是 18 位统一社会信用代码")
-    if found:
-        parts.append(f"识别出字段 {'、'.join(c.column for c in found.values())}")
-    return f"判断为{LAYER_LABELS[layer]}({layer})：" + "；".join(parts)
-
-
-# --- values and CRS -------------------------------------------------------------------------
-
-
-def _recode(layer: str, name: str, s: pd.Series, file: str) -> tuple[dict[str, str], list[str]]:
-    """Recodings of the distinct values of an enum column, and questions for the unmatched."""
-    f = FIELDS[layer][name]
-    known = {k.lower(): val for k, val in f.values.items()}
-    chinese = {k: val for k, val in f.values.items() if k != val}
-    table: dict[str, str] = {}
-    unmatched: list[str] = []
-    for value in sorted(s.dropna().astype(str).str.strip().unique())[:50]:
-        if not value:
-            continue
-        if value.lower() in known:
-            table[value] = known[value.lower()]
-            continue
-        near = {val for zh, val in chinese.items() if zh in value}
-        if len(near) == 1:
-            table[value] = near.pop()
-        else:
-            unmatched.append(value)
-    codes = "、".join(f"{val}({zh})" for zh, val in chinese.items())
-    questions = [
-        f"{file}：列 {s.name} 的取值 {u!r} 不是{f.label}的标准取值(可选 {codes})；"
-        f'在 mapping.toml 的 [{layer}.values.{name}] 中加一行 "{u}" = "代码"'
-        for u in unmatched
-    ]
-    return table, questions
-
-
-def _bounds(df: pd.DataFrame) -> tuple[float, float, float, float] | None:
-    if not isinstance(df, gpd.GeoDataFrame) or df.geometry.isna().all():
+    name = path.name.lower()
+    ext = next((e for e in SIDECARS if name.endswith(e)), None)
+    if ext is None:
         return None
-    b = df.geometry.total_bounds
-    return None if not np.isfinite(b).all() else (b[0], b[1], b[2], b[3])
+    return path.with_name(path.name[: -len(ext)] + ".shp")
 
 
-def _gk_from_easting(x: float) -> str | None:
-    """An 8-digit easting with the zone prefix (25–45) names its EPSG code (4513–4533)."""
-    zone = int(x // 1_000_000)
-    if 1e7 <= x < 1e8 and 25 <= zone <= 45 and 300_000 <= x % 1_000_000 <= 700_000:
-        return f"EPSG:{4513 + zone - 25}"
-    return None
-
-
-def guess_crs(
-    df: pd.DataFrame, file: str, layer: str, lon_hint: float | None
-) -> tuple[str | None, list[str], list[str]]:
-    """(assume_crs, warnings, questions) for a layer whose file declares no CRS."""
-    b = _bounds(df)
-    where = f"在 mapping.toml 的 [{layer}] 中写 assume_crs"
-    if b is None:
-        return None, [], []
-    x0, y0, x1, y1 = b
-    if x0 >= -180 and x1 <= 180 and y0 >= -90 and y1 <= 90:
-        warn = (
-            f"{file}：没有坐标系，坐标像经纬度，按 CGCS2000 经纬度(EPSG:4490)处理；"
-            "可能为 GCJ-02(网络地图坐标)，如是请先纠偏"
-        )
-        return "EPSG:4490", [warn], []
-    cx = (x0 + x1) / 2
-    prefixed = _gk_from_easting(cx)
-    if prefixed:
-        return prefixed, [f"{file}：没有坐标系，东坐标带 8 位带号，按 {prefixed} 处理"], []
-    if x0 >= 1e5 and x1 <= 9e5 and y0 > 0 and y1 < 6.5e6:
-        if lon_hint is not None:
-            code = f"EPSG:{gk_epsg(lon_hint)}"
-            return code, [f"{file}：没有坐标系，按经度 {lon_hint:.2f}°E 所在 3 度带 {code}"], []
-        ask = (
-            f"{file}：没有坐标系，坐标像 CGCS2000 3 度带高斯-克吕格(不带带号，EPSG:4534–4554)，"
-            f'无法判断中央经线；{where} = "EPSG:4549"(中央经线 120°E，鲤城一带)'
-            '或 "EPSG:4548"(117°E)等'
-        )
-        return None, [], [ask]
-    return None, [], [f'{file}：没有坐标系，坐标范围无法判断；{where} = "EPSG:…"']
-
-
-def _lon_hint(frames: Iterable[pd.DataFrame]) -> float | None:
-    for df in frames:
-        if isinstance(df, gpd.GeoDataFrame) and df.crs is not None and _bounds(df):
-            c = df.to_crs(4326).geometry.union_all().centroid
-            return float(c.x)
-    return None
-
-
-# --- the proposal --------------------------------------------------------------------------
-
-
-def _propose_one(file: str, source: str, df: pd.DataFrame, lon_hint: float | None) -> InputProposal:
-    layer, reason = choose_layer(df)
-    item = InputProposal(file, source, layer, reason, columns=_columns(layer, df))
-    for name, guess in item.columns.items():
-        if FIELDS[layer][name].kind == "enum":
-            table, questions = _recode(layer, name, df[guess.column].rename(guess.column), file)
-            item.values[name] = table
-            item.questions += questions
-        if guess.unit_reason.startswith("猜测"):
-            item.warnings.append(
-                f"{file}：列 {guess.column} {guess.unit_reason}；mapping.toml 的 [{layer}.columns] "
-                f"中这一行为 {column_line(name, guess)}，单位不对时改 unit 或删去"
-            )
-    if isinstance(df, gpd.GeoDataFrame) and df.crs is None and layer in SPATIAL_LAYERS:
-        item.assume_crs, warns, questions = guess_crs(df, file, layer, lon_hint)
-        item.warnings += warns
-        item.questions += questions
-    elif isinstance(df, gpd.GeoDataFrame) and df.crs is not None and df.crs.is_geographic:
-        item.warnings.append(f"{file}：经纬度坐标可能为 GCJ-02(网络地图坐标)，如是请先纠偏")
-    missing = [f for f in FIELDS[layer].values() if f.required and f.name not in item.columns]
-    item.questions += [
-        f"{file}：没有找到必填字段 {f.name}({f.label})；在 mapping.toml 的 [{layer}.columns] 中写 "
-        f'{f.name} = "列名"(文件中的列：{"、".join(map(str, df.columns[:20]))})'
-        for f in missing
-    ]
-    return item
+def group_shapefiles(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
+    """The inputs with each shapefile's sidecars folded into its .shp (they travel with it),
+    and a note for a sidecar whose .shp was not given."""
+    paths = list(paths)
+    shps = {p.with_suffix(".shp").as_posix().lower() for p in paths if p.suffix.lower() == ".shp"}
+    kept: list[Path] = []
+    notes: list[str] = []
+    for p in paths:
+        shp = sidecar_of(p)
+        if shp is None:
+            kept.append(p)
+        elif shp.as_posix().lower() not in shps:
+            notes.append(f"{p.name} 是 Shapefile 的附属文件，但没有同名的 {shp.name}，未使用")
+    return kept, notes
 
 
 def propose(paths: Iterable[str | Path]) -> Proposal:
     """Propose a layer, column mapping, units, recodings and CRS for every input.
 
-    Inputs are files (shapefile, zip, GeoPackage, GeoJSON, CSV, XLSX); each layer of a
-    GeoPackage with several layers, and each layer file of a zip with several, is one input.
+    Inputs are files (shapefile with or without its sidecars, zip, GeoPackage, GeoJSON, CSV,
+    XLSX); each layer of a GeoPackage with several layers, and each layer file of a zip with
+    several, is one input.
     """
-    read: list[tuple[Path, _Part]] = []
-    with tempfile.TemporaryDirectory(prefix="lcgis-propose-") as tmp:
-        for p in map(Path, paths):
-            read += [(p, part) for part in _read(p, Path(tmp))]
-    hint = _lon_hint(part.frame for _, part in read if part.frame is not None)
+    kept, notes = group_shapefiles(map(Path, paths))
     items: list[InputProposal] = []
-    seen: dict[str, str] = {}
-    for path, part in read:
-        inner = part.gpkg_layer or part.zip_member
-        file = f"{path.name}/{inner}" if inner else path.name
-        if part.frame is None:
-            items.append(
-                InputProposal(file, part.source, None, part.why, questions=[f"{file}：{part.why}"])
-            )
-            continue
-        item = _propose_one(file, part.source, part.frame, hint)
-        item.path, item.gpkg_layer, item.zip_member = path, part.gpkg_layer, part.zip_member
-        if item.layer in seen:
-            item.questions.append(
-                f"{file} 也像{LAYER_LABELS[item.layer or '']}，已有 {seen[item.layer or '']}；"
-                "只用第一个。如需改用它，请修改 mapping.toml 中该节的 source"
-            )
-        seen.setdefault(item.layer or "", file)
-        items.append(item)
-    return Proposal(items)
+    with tempfile.TemporaryDirectory(prefix="lcgis-propose-") as tmp:
+        for path in kept:
+            for part in _read(path, Path(tmp)):
+                inner = part.gpkg_layer or part.zip_member
+                file = f"{path.name}/{inner}" if inner else path.name
+                items.append(_item(file, path, part))
+    proposal = Proposal(items, notes)
+    hint, others = proposal.lon_hint(), declared(items)
+    for item in items:
+        if item.undeclared:
+            item.guess_crs(hint, others)
+        elif isinstance(item.frame, gpd.GeoDataFrame) and item.frame.crs is not None:
+            b = bounds(item.frame)
+            if item.frame.crs.is_geographic and b and in_china((b[0] + b[2]) / 2, b[1]):
+                item.notes.append(gcj_note(item.file))
+    return proposal
+
+
+def _item(file: str, path: Path, part: _Part) -> InputProposal:
+    item = InputProposal(file, part.source, None, part.why, problem=part.why)
+    item.path, item.gpkg_layer, item.zip_member = path, part.gpkg_layer, part.zip_member
+    if part.frame is None:
+        return item
+    item.frame = part.frame
+    item.notes += [part.note] if part.note else []
+    layer, item.reason = choose_layer(part.frame)
+    item.set_layer(layer)  # the CRS is guessed once every input is read
+    return item
+
+
+def declared(items: Sequence[InputProposal]) -> list[Declared]:
+    """(file, CRS, range) of the inputs that declare a projected CRS."""
+    out = []
+    for item in items:
+        f = item.frame
+        if isinstance(f, gpd.GeoDataFrame) and f.crs is not None and f.crs.is_projected:
+            b = bounds(f)
+            if b:
+                out.append((item.file, crs_code(f.crs), b))
+    return out
+
+
+def crs_code(crs: pyproj.CRS) -> str:
+    """``EPSG:n`` when the CRS has (or matches) an EPSG code, else its WKT.
+
+    >>> crs_code(pyproj.CRS.from_epsg(4549))
+    'EPSG:4549'
+    """
+    auth = crs.to_authority(min_confidence=70)
+    return f"{auth[0]}:{auth[1]}" if auth else crs.to_wkt()

@@ -364,7 +364,7 @@ def _read_vector(path: Path, lmap: LayerMapping, limits: guard.Limits) -> gpd.Ge
         return gpd.read_parquet(path)
     guard.restrict_gdal_drivers()
     source = str(path.resolve())
-    if ext in (".geojson", ".json") and not _geojson_declares_crs(path):
+    if ext in (".geojson", ".json") and not geojson_declares_crs(path):
         # RFC 7946 implies WGS 84 when no "crs" member is present; treat it as
         # undeclared so that assume_crs can correct files written in a projected CRS.
         gdf = pyogrio.read_dataframe(source)
@@ -484,7 +484,7 @@ def _read_shp_restored(
     return gdf
 
 
-def _geojson_declares_crs(path: Path) -> bool:
+def geojson_declares_crs(path: Path) -> bool:
     """True when a GeoJSON file has a top-level "crs" member (before its features)."""
     with path.open("rb") as fh:
         head = fh.read(1 << 16)

@@ -71,6 +71,16 @@ def _rows_of(mask: pd.Series) -> list[int]:
     return [int(i) + 1 for i in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))]
 
 
+def check(ds: Dataset, rules: Rules) -> QualityReport:
+    """The loader's report and, when it has no error, the measures' checks (areas, floor
+    area, FAR): what ``validate``, ``import`` and the 数据 screen show before data is used."""
+    if ds.report.has_errors:
+        return ds.report
+    extra = QualityReport()
+    measure(ds, rules, extra)
+    return QualityReport(ds.report.issues + [i for i in extra.issues if i not in ds.report.issues])
+
+
 def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFrame:
     """Areas, floor area and footprint, FAR, coverage and zone of every parcel."""
     p = ds.parcels.copy()
