@@ -367,6 +367,33 @@ LAYER_LABELS: Final[Mapping[str, str]] = {
     "enterprises": "企业",
     "occupancy": "用地关系",
 }
+#: Units a column of an input may be in (mapping.toml ``unit``), by kind of field.
+UNIT_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
+    "area": {"m2": "平方米(m²)", "mu": "亩", "ha": "公顷", "km2": "平方千米", "ft2": "平方英尺"},
+    "money": {"wan": "万元", "yuan": "元", "yi": "亿元"},
+}
+#: The steps of the import wizard on the 数据 screen.
+IMPORT_STEPS: Final = ("文件", "图层", "字段与单位", "取值", "坐标系", "检查并使用")
+#: The wizard's choice for an input that is not used, and for a field left unmapped.
+NOT_USED: Final = "(不使用)"
+#: Headers of the wizard's tables.
+IMPORT_HEADERS: Final[Mapping[str, str]] = {
+    "file": "输入",
+    "layer": "判断为",
+    "reason": "依据",
+    "rows": "行数",
+    "field": "字段",
+    "label": "说明",
+    "required": "必填",
+    "column": "对应的列",
+    "unit": "单位",
+    "value": "文件中的取值",
+    "code": "对应的标准取值",
+    "crs": "坐标系",
+    "why": "理由",
+    "lands": "落在(经纬度中心)",
+}
+
 #: Levels of a data-quality issue.
 LEVELS: Final = ("error", "warning")
 LEVEL_LABELS: Final[Mapping[str, str]] = {"error": "错误", "warning": "警告"}

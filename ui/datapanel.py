@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from lcgis.data.crs import crs_name
+from lcgis.engine.pipeline import check
 from lcgis.views import tables
 
-from . import keys, render, settings, state, uploads
+from . import keys, render, settings, state, uploads, wizard
 
 if TYPE_CHECKING:
     from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -105,10 +106,9 @@ def reset_button(current: str) -> None:
 def upload_intro() -> None:
     st.subheader("上传数据")
     st.markdown(
-        "上传整个数据目录的 **zip 压缩包**(内含 `parcels/` 子目录，见数据约定)，"
-        "或**逐个上传文件**："
-        "文件名表明图层，如 宗地/parcels、建筑/buildings、企业/enterprises、用地关系/occupancy、"
-        "片区/zones，Shapefile 请连同 .shx/.dbf/.prj 一起上传。"
+        "上传**手头的文件**(文件名不限：宗地图 Shapefile 连同 .shx/.dbf/.prj、GeoPackage、"
+        "GeoJSON、税务局的 Excel/CSV，或它们的 zip 压缩包)，按向导逐步确认图层、字段与单位、"
+        "取值和坐标系；或上传整个数据目录的 **zip 压缩包**(内含 `parcels/` 子目录，见数据约定)。"
         "上传的数据先检查，确认无误后才会使用；"
         "文件只保存在本次会话的临时目录中，会话结束后删除"
         f"(每个文件不超过 {settings.max_upload_mb()} MB，"
@@ -118,7 +118,8 @@ def upload_intro() -> None:
 
 def _place(ups: list[UploadedFile]) -> None:
     """Check and place new uploaded files in a numbered folder of the session (once per set
-    of files); remember the folder, or why the upload was refused."""
+    of files): a whole data folder as it is, other files raw for the import wizard; remember
+    the folder (and which of the two), or why the upload was refused."""
     ss = st.session_state
     sig = "|".join(f"{u.name}:{u.size}:{u.file_id}" for u in ups)
     if ss.get(keys.DATA_UPLOAD_SIG) == sig:
@@ -128,21 +129,23 @@ def _place(ups: list[UploadedFile]) -> None:
     dest = state.session_dir() / "uploads" / f"{n:03d}"
     ss[keys.DATA_UPLOAD_SIG] = sig
     max_bytes = settings.max_upload_mb() * 1024**2
+    files = [(u.name, u.getvalue()) for u in ups]
     try:
         for u in ups:
             uploads.check_upload(u.name, u.size, max_bytes=max_bytes, room=2**62)
-        placed = uploads.place(
-            [(u.name, u.getvalue()) for u in ups],
-            dest,
-            limit=state.upload_room(),
-        )
+        if uploads.is_data_folder(files):
+            placed = uploads.place(files, dest, limit=state.upload_room())
+            ss[keys.DATA_UPLOAD_ROOT] = str(placed.root)
+            ss[keys.DATA_UPLOAD_UNKNOWN] = placed.unknown + placed.skipped
+            ss[keys.DATA_UPLOAD_RAW] = None
+        else:
+            ss[keys.DATA_UPLOAD_RAW] = str(uploads.place_raw(files, dest, state.upload_room()))
+            ss[keys.DATA_UPLOAD_ROOT] = str(dest)
+            ss[keys.WIZ_STEP] = 1
     except uploads.UploadRefused as exc:
         uploads.remove(dest)
         ss[keys.DATA_UPLOAD_ROOT] = None
         ss[keys.DATA_UPLOAD_REFUSED] = str(exc)
-    else:
-        ss[keys.DATA_UPLOAD_ROOT] = str(placed.root)
-        ss[keys.DATA_UPLOAD_UNKNOWN] = placed.unknown + placed.skipped
 
 
 def upload(current: str) -> None:
@@ -161,6 +164,9 @@ def upload(current: str) -> None:
     if not ss.get(keys.DATA_UPLOAD_ROOT):
         st.error(render.md(ss.get(keys.DATA_UPLOAD_REFUSED, "上传失败。")))
         st.stop()
+    if ss.get(keys.DATA_UPLOAD_RAW):
+        wizard.wizard(Path(ss[keys.DATA_UPLOAD_RAW]))
+        return
     root = str(ss[keys.DATA_UPLOAD_ROOT])
     unknown = ss.get(keys.DATA_UPLOAD_UNKNOWN, [])
     if unknown:
@@ -168,17 +174,18 @@ def upload(current: str) -> None:
             "以下文件无法识别所属图层，未使用：" + "、".join(uploads.safe_label(u) for u in unknown)
         )
     up = state.dataset(root, state.files_stamp(root))
-    st.markdown("**上传数据检查报告**")
+    checked = check(up, state.current_rules()[0])
+    st.markdown("**上传数据检查报告**(与命令行 `python -m lcgis validate` 相同)")
     r1, r2, r3 = st.columns(3)
     r1.metric("宗地(宗)", f"{len(up.parcels):,}")
-    r2.metric("错误(个)", f"{len(up.report.errors):,}")
-    r3.metric("警告(个)", f"{len(up.report.warnings):,}")
-    report = up.report.to_frame()
+    r2.metric("错误(个)", f"{len(checked.errors):,}")
+    r3.metric("警告(个)", f"{len(checked.warnings):,}")
+    report = checked.to_frame()
     if report.empty:
         st.success("检查通过，没有错误或警告。")
     else:
         st.dataframe(report, hide_index=True, width="stretch", key=keys.DATA_UPLOAD_REPORT)
-    if up.report.has_errors:
+    if checked.has_errors:
         st.error("上传的数据有错误，不能使用。请按报告修改后重新上传。")
         return
     st.button(

@@ -144,8 +144,21 @@ DATA_UPLOAD_N = "data_upload_n"  # uploads placed so far (names their folders)
 DATA_UPLOAD_ROOT = "data_upload_root"  # folder of the last placed upload (None: refused)
 DATA_UPLOAD_REFUSED = "data_upload_refused"  # why the last upload was refused
 DATA_UPLOAD_UNKNOWN = "data_upload_unknown"  # files of the last upload not used
+DATA_UPLOAD_RAW = "data_upload_raw"  # folder of the raw files the wizard imports (None: a folder)
 DATA_UPLOAD_REPORT = "data_upload_report"  # the quality report of the upload
 DATA_USE = "data_use"  # the 使用此数据 button
+WIZ_PROPOSAL = "wiz_proposal"  # (upload folder, the import proposal as edited) of the wizard
+WIZ_STEP = "wiz_step"  # the wizard's step (index into vocab.IMPORT_STEPS)
+WIZ_OUTCOME = "wiz_outcome"  # (built folder, importer.Outcome) of the last 生成并检查
+WIZ_NEXT = "wiz_next"  # the 下一步 button
+WIZ_BACK = "wiz_back"  # the 上一步 button
+WIZ_LAYERS = "wiz_layers"  # the inputs and layers table
+WIZ_FIELDS = "wiz_fields"  # base of a layer's fields table (+ input index)
+WIZ_VALUES = "wiz_values"  # base of an enum field's values table (+ input index, field)
+WIZ_CRS = "wiz_crs"  # base of an input's CRS choice (+ input index)
+WIZ_CRS_MAP = "wiz_crs_map"  # base of a CRS preview map (+ input index, candidate)
+WIZ_BUILD = "wiz_build"  # the 生成并检查 button
+WIZ_MAPPING = "wiz_mapping"  # the mapping.toml download
 
 # --- 报告 (ui.papers) -------------------------------------------------------------------------
 PAPERS_REPORT = "papers_report"  # the park report button

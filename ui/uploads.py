@@ -310,6 +310,48 @@ def place(files: Iterable[tuple[str, bytes]], dest: Path, limit: int = MAX_TOTAL
     return placed
 
 
+def is_data_folder(files: Iterable[tuple[str, bytes]]) -> bool:
+    """True when an upload is a whole data folder: a zip holding ``parcels/`` or a
+    ``mapping.toml`` (read as it is); files under their own names go to the import wizard.
+
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w") as zf: zf.writestr("园区/parcels/parcels.gpkg", b"x")
+    >>> is_data_folder([("园区.zip", buf.getvalue())]), is_data_folder([("宗地.shp", b"")])
+    (True, False)
+    """
+    for name, data in files:
+        if not name.lower().endswith(".zip") or not zipfile.is_zipfile(io.BytesIO(data)):
+            continue
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                parts = [p.lower() for p in PurePosixPath(_decode_name(info)).parts]
+                if "parcels" in parts[:-1] or (parts and parts[-1] == "mapping.toml"):
+                    return True
+    return False
+
+
+def place_raw(files: Iterable[tuple[str, bytes]], dest: Path, limit: int = MAX_TOTAL_BYTES) -> Path:
+    """Save uploaded files as they are (safe names; zips stay zipped) in ``dest/raw`` for the
+    import wizard; a .zip that is not a zip, or more than ``limit`` bytes, is refused."""
+    raw = dest / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    left = limit
+    for name, data in files:
+        base = safe_label(Path(name.replace("\\", "/")).name)
+        if base.lower().endswith(".zip") and not zipfile.is_zipfile(io.BytesIO(data)):
+            raise UploadRefused(
+                f"文件 {base} 不是完整的 zip 压缩包，无法解压(可能已截断、损坏、加密或不是 zip "
+                "格式)。请重新压缩后上传：Windows 中右键文件夹 →“发送到”→“压缩(zipped)文件夹”。"
+            )
+        if len(data) > left:
+            raise UploadRefused(
+                f"文件 {base} 有 {_mb(len(data))}，超过本次会话剩余的上传空间 {_mb(left)}。"
+            )
+        left -= len(data)
+        (raw / safe_filename(base, Path(base).suffix.lower() or ".bin")).write_bytes(data)
+    return raw
+
+
 def safe_filename(name: str, suffix: str) -> str:
     """A file name to store an upload under: letters, digits, CJK, ``.-_`` only, ending
     in ``suffix`` (the last part of ``name`` only: never a folder).

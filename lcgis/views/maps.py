@@ -744,15 +744,14 @@ def leaflet_assets(base_url: str) -> tuple[list[tuple[str, str]], list[tuple[str
     return [("leaflet", f"{base}/leaflet.js")], [("leaflet_css", f"{base}/leaflet.css")]
 
 
-def build_map(
-    payload_json: str,
+def base_map(
     bounds: Sequence[Sequence[float]],
     *,
     basemap: str = "osm",
     tianditu_key: str | None = None,
     assets_url: str = "/app/static/vendor/leaflet-1.9.4",
 ) -> folium.Map:
-    """A folium map of the parcel payload, fitted to ``bounds`` ([[south, west], [north, east]]).
+    """An empty folium map on ``basemap``, fitted to ``bounds`` ([[south, west], [north, east]]).
 
     Leaflet is loaded from ``assets_url`` (the app's own static files), never from a CDN;
     with ``basemap="none"`` the map needs no other host at all.
@@ -786,8 +785,34 @@ def build_map(
             max_zoom=20,
             control=False,
         ).add_to(m)
-    ParcelLayer(payload_json).add_to(m)
     m.fit_bounds([[lat0, lon0], [lat1, lon1]])
+    return m
+
+
+def build_map(
+    payload_json: str,
+    bounds: Sequence[Sequence[float]],
+    *,
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    assets_url: str = "/app/static/vendor/leaflet-1.9.4",
+) -> folium.Map:
+    """A folium map of the parcel payload on :func:`base_map`."""
+    m = base_map(bounds, basemap=basemap, tianditu_key=tianditu_key, assets_url=assets_url)
+    ParcelLayer(payload_json).add_to(m)
+    return m
+
+
+def outline_map(geoms: gpd.GeoSeries, *, basemap: str = "osm", **kw: Any) -> folium.Map:
+    """Shapes in lon/lat drawn as outlines on :func:`base_map` (the import's CRS preview),
+    shifted to GCJ-02 for a basemap in that datum."""
+    shown = display_geometry(geoms, BASEMAPS.get(basemap, BASEMAPS["none"]).datum)
+    m = base_map(bounds_of(shown), basemap=basemap, **kw)
+    folium.GeoJson(
+        shown.to_json(),
+        style_function=lambda _f: {"color": "#d62728", "weight": 1.5, "fillOpacity": 0.15},
+        control=False,
+    ).add_to(m)
     return m
 
 
