@@ -495,6 +495,10 @@ LIBRARY_MESSAGES: Final[tuple[tuple[str, str, str], ...]] = (
 
 # --------------------------------------------------------------------------- workbook columns
 
+#: Header prefix of an input file's own column that no contract field takes, kept unmapped
+#: (``extra:规划用途`` in the result is headed ``附加:规划用途`` in the workbook).
+EXTRA_HEADER: Final = "附加:"
+
 #: Chinese headers with units of the result's columns, for the workbook and the app (the
 #: input fields' own labels come from the schema).
 COLUMN_LABELS: Final[Mapping[str, str]] = {

@@ -92,6 +92,28 @@ def toy(tmp_path: Path) -> Path:
     return d
 
 
+@pytest.fixture
+def toy_extras(toy: Path) -> Path:
+    """The toy dataset with columns no contract field takes (kept as ``extra:…``).
+
+    Parcels: 规划用途 (P1 一类工业用地, P2 物流仓储用地) and 编码 (text with leading zeros:
+    P1 007, P2 010); enterprises: 联系人 (甲 张三, 乙 李四, 丙 王五) and Code / code, names
+    that differ only in case.
+    """
+    folder = toy / "parcels"
+    parcels = gpd.read_file(folder / "parcels.gpkg")
+    ids = parcels["parcel_id"].tolist()
+    parcels["规划用途"] = [{"P1": "一类工业用地", "P2": "物流仓储用地"}[i] for i in ids]
+    parcels["编码"] = [{"P1": "007", "P2": "010"}[i] for i in ids]
+    parcels.to_file(folder / "parcels.gpkg")
+    ents = pd.read_csv(folder / "enterprises.csv", dtype=str)
+    ents["联系人"] = ents["name"].map({"甲公司": "张三", "乙公司": "李四", "丙公司": "王五"})
+    ents["Code"] = ["A1", "A2", "A3"]
+    ents["code"] = ["a1", "a2", "a3"]
+    ents.to_csv(folder / "enterprises.csv", index=False)
+    return toy
+
+
 # --- review store: database URLs (SQLite always; PostgreSQL when available) ----------------
 
 

@@ -208,6 +208,42 @@ def test_workbook_for_a_viewer_keeps_zone_totals_only() -> None:
     assert confidential.leaks_in_frame(sheets["企业"], secrets(totals=False)) == []
 
 
+@pytest.mark.parametrize("role", ["guest", "viewer"])
+def test_exports_for_a_role_that_does_not_see_every_figure_leave_out_extras(
+    role: str, toy_extras: Path, tmp_path: Path
+) -> None:
+    """The input files' own columns (extra:…) may hold anything: exported for reviewers and
+    admins only, through the same policy as every confidential figure."""
+    import openpyxl
+    import pyogrio
+
+    res = run(read_dataset(toy_extras), load_rules())
+    seen = access.policy(role, load_rules()).mask_result(res)
+    names = ("规划用途", "编码", "联系人", "Code", "code")
+    values = {"一类工业用地", "物流仓储用地", "007", "010", "张三", "李四", "王五", "A1", "a1"}
+    for who, result in (("reviewer", access.policy("reviewer", load_rules()).mask_result(res)),
+                        (role, seen)):  # fmt: skip
+        book = openpyxl.load_workbook(report.write(result, tmp_path / f"{who}.xlsx"))
+        headers = [c.value for n in ("宗地", "企业") for c in book[n][1]]
+        cells = {str(c) for n in ("宗地", "企业") for row in book[n].values for c in row}
+        gpkg = report.write(result, tmp_path / f"{who}.gpkg")
+        fields = [c for layer in ("parcels", "enterprises")
+                  for c in pyogrio.read_info(gpkg, layer=layer)["fields"]]  # fmt: skip
+        csv = pd.read_csv(report.write(result, tmp_path / f"{who}.csv"), dtype=str)
+        shown = {f"附加:{n}" for n in names} & set(headers), values & cells
+        written = {c for c in [*fields, *csv.columns] if c.startswith("extra:")}
+        if who == "reviewer":  # the control: everything is there
+            assert shown == ({f"附加:{n}" for n in names}, values)
+            assert written == {"extra:规划用途", "extra:编码", "extra:联系人", "extra:Code",
+                               "extra:code_2"}  # fmt: skip
+        else:
+            assert shown == (set(), set()) and written == set()
+            assert not any(str(h).startswith("附加") for h in headers)
+            notes = dict(list(book["说明"].values)[1:])
+            assert "未包含" in notes["附加列"]
+    assert seen.parcels["extra:规划用途"].isna().all()  # the masked result keeps them blank
+
+
 # --- files checked before they are read ------------------------------------------------------
 
 

@@ -50,6 +50,16 @@ def test_evaluate_csv_and_geojson(toy: Path, tmp_path: Path, capsys) -> None:
     assert gj.crs.to_epsg() == 4326 and len(gj) == 2
 
 
+def test_evaluate_csv_keeps_the_input_files_own_columns(
+    toy_extras: Path, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "p.csv"
+    assert run(capsys, "evaluate", toy_extras, "--out", out, *AS_OF)[0] == 0
+    csv = pd.read_csv(out, encoding="utf-8-sig", dtype=str).set_index("parcel_id")
+    assert csv.columns.tolist()[-3:] == ["extra:规划用途", "extra:编码", "wkt"]
+    assert csv["extra:编码"].to_dict() == {"P1": "007", "P2": "010"}
+
+
 def test_workbook_sheets_headers_and_print_setup(toy: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "demo.xlsx"
     assert run(capsys, "evaluate", toy, "--out", out, *AS_OF)[0] == 0

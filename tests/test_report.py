@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyogrio
 import pytest
 
 from lcgis.data.io import read_dataset
@@ -233,3 +234,60 @@ def test_every_estimated_gain_is_headed_as_an_upper_bound(book: dict[str, pd.Dat
                 seen += 1
                 assert str(col).endswith("(潜力上限)"), (name, col)
     assert seen >= 6  # 宗地 (4), the disposal lists and 零地增资
+
+
+# --- the input files' own columns (extra:…) ---------------------------------------------------
+
+
+def _sheet(ws) -> pd.DataFrame:
+    rows = list(ws.values)
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def test_workbook_keeps_the_input_files_own_columns(toy_extras: Path, tmp_path: Path) -> None:
+    res = run(read_dataset(toy_extras), load_rules())
+    wb = openpyxl.load_workbook(report.write(res, tmp_path / "评价结果.xlsx"))
+    parcels = _sheet(wb["宗地"])
+    assert parcels.columns.tolist()[-2:] == ["附加:规划用途", "附加:编码"]  # after the contract's
+    by_id = parcels.set_index("宗地编号")
+    assert by_id["附加:规划用途"].to_dict() == {"P1": "一类工业用地", "P2": "物流仓储用地"}
+    assert by_id["附加:编码"].to_dict() == {"P1": "007", "P2": "010"}  # text stays text
+    col = parcels.columns.get_loc("附加:编码") + 1
+    assert {wb["宗地"].cell(r, col).data_type for r in (2, 3)} == {"s"}
+    firms = _sheet(wb["企业"])
+    assert firms.columns.tolist()[-3:] == ["附加:联系人", "附加:Code", "附加:code"]
+    by_name = firms.set_index(report.LABELS["name"])
+    assert by_name["附加:联系人"].to_dict() == {
+        "甲公司": "张三",
+        "乙公司": "李四",
+        "丙公司": "王五",
+    }
+    assert by_name["附加:code"].to_dict() == {"甲公司": "a1", "乙公司": "a2", "丙公司": "a3"}
+    note = _notes({"说明": _sheet(wb["说明"])})["附加列"]
+    assert "“附加:”" in note and "未对应到数据约定任何字段" in note
+    # a dataset without such columns has no such line
+    assert "附加列" not in set(
+        report.notes_sheet(run(read_dataset(ROOT / "data"), load_rules()))["项目"]
+    )
+
+
+def test_geopackage_and_csv_keep_the_input_files_own_columns(
+    toy_extras: Path, tmp_path: Path
+) -> None:
+    res = run(read_dataset(toy_extras), load_rules())
+    gpkg = report.write(res, tmp_path / "结果.gpkg")
+    p = pyogrio.read_dataframe(gpkg, layer="parcels").set_index("parcel_id")
+    assert p["extra:规划用途"].to_dict() == {"P1": "一类工业用地", "P2": "物流仓储用地"}
+    assert p["extra:编码"].to_dict() == {"P1": "007", "P2": "010"}
+    e = pyogrio.read_dataframe(gpkg, layer="enterprises").set_index("name")
+    assert e["extra:联系人"].to_dict() == {"甲公司": "张三", "乙公司": "李四", "丙公司": "王五"}
+    # GeoPackage names ignore case: the second of Code / code is numbered
+    assert e.columns.tolist()[-3:] == ["extra:联系人", "extra:Code", "extra:code_2"]
+    assert e["extra:Code"].tolist() == ["A1", "A2", "A3"]
+    assert e["extra:code_2"].tolist() == ["a1", "a2", "a3"]
+    csv = pd.read_csv(report.write(res, tmp_path / "宗地.csv"), dtype=str, encoding="utf-8-sig")
+    by_id = csv.set_index("parcel_id")
+    assert by_id["extra:规划用途"].to_dict() == {"P1": "一类工业用地", "P2": "物流仓储用地"}
+    assert by_id["extra:编码"].to_dict() == {"P1": "007", "P2": "010"}
+    gj = pyogrio.read_dataframe(report.write(res, tmp_path / "宗地.geojson")).set_index("parcel_id")
+    assert gj["extra:规划用途"].to_dict() == {"P1": "一类工业用地", "P2": "物流仓储用地"}

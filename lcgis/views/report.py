@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from lcgis.access import masked
 from lcgis.data.atomic import atomic_output
+from lcgis.data.canonical import EXTRA_PREFIX
 from lcgis.data.crs import DISPLAY_CRS
 from lcgis.data.schema import FIELDS
 from lcgis.demo import ILLUSTRATIVE
@@ -30,6 +32,7 @@ from lcgis.vocab import (
     COLUMN_LABELS,
     DISPOSITION_LABELS,
     DISPOSITIONS,
+    EXTRA_HEADER,
     GROUP_LABELS,
     IDLE_ACTION_LABELS,
     INDICATOR_NAMES,
@@ -41,7 +44,7 @@ from lcgis.vocab import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 OUTPUT_FORMATS = (".gpkg", ".xlsx", ".csv", ".geojson")
 
@@ -187,16 +190,35 @@ def value_zh(column: str, value: object) -> object:
     return names.get(str(value), value) if names else value
 
 
+def is_extra(column: object) -> bool:
+    """Whether ``column`` is an input file's own column that no contract field took.
+
+    >>> is_extra("extra:规划用途"), is_extra("extra_floor_area_m2")
+    (True, False)
+    """
+    return isinstance(column, str) and column.startswith(EXTRA_PREFIX)
+
+
+def extra_columns(result: Result, frame: pd.DataFrame) -> list[str]:
+    """The unmapped input columns (``extra:…``) of ``frame`` that go into an export of
+    ``result``: all of them, none for a role that does not see every figure (its policy
+    hides them, :meth:`lcgis.access.Policy.hides`)."""
+    return [c for c in frame.columns if is_extra(c) and not masked(result, c)]
+
+
 def parcel_table(result: Result) -> gpd.GeoDataFrame:
-    """Parcels with the output fields of data-contract §5, the canonical inputs, extras."""
+    """Parcels with the output fields of data-contract §5, the canonical inputs, extras,
+    then the input file's own unmapped columns (:func:`extra_columns`)."""
     p = result.parcels
     inputs = [f for f in FIELDS["parcels"] if f not in PARCEL_FIELDS and f in p]
     extras = [f for f in PARCEL_EXTRAS if f in p]
-    cols = [c for c in PARCEL_FIELDS if c in p] + inputs + extras
+    cols = [c for c in PARCEL_FIELDS if c in p] + inputs + extras + extra_columns(result, p)
     return gpd.GeoDataFrame(p[cols], geometry=p.geometry, crs=p.crs)
 
 
 def enterprise_table(result: Result) -> pd.DataFrame:
+    """Enterprises with the contract's fields, class history, scores and notes, then the
+    input file's own unmapped columns (:func:`extra_columns`)."""
     e = result.enterprises
     cols = [c for c in ENTERPRISE_FIELDS if c in e]
     by_year = sorted(c for c in e.columns if c.startswith("class_") and c[6:].isdigit())
@@ -204,7 +226,36 @@ def enterprise_table(result: Result) -> pd.DataFrame:
     scores = [c for c in e.columns if c.startswith("score_")]
     notes = ["position", "missing_indicators", "notes", "occupied_floor_m2", "sf_tenant"]
     extras = [c for c in history + scores + notes if c in e]
-    return e[cols + extras].reset_index(drop=True)
+    return e[cols + extras + extra_columns(result, e)].reset_index(drop=True)
+
+
+def field_names(columns: Iterable[object]) -> list[str]:
+    """Column names for the GeoPackage, GeoJSON and CSV: the input files' own columns keep
+    their ``extra:`` names (those the 数据质量 warning gives), numbered when one is taken
+    regardless of case (GeoPackage column names are SQLite's, which ignore case); the
+    other names unchanged.
+
+    >>> field_names(["parcel_id", "extra:规划用途", "extra:Code", "extra:code", "extra:CODE_2"])
+    ['parcel_id', 'extra:规划用途', 'extra:Code', 'extra:code_2', 'extra:CODE_2_2']
+    """
+    names = [str(c) for c in columns]
+    taken = {n.lower() for n in names if not is_extra(n)}
+    out = []
+    for base in names:
+        name, n = base, 1
+        while is_extra(base) and name.lower() in taken:
+            n += 1
+            name = f"{base}_{n}"
+        taken.add(name.lower())
+        out.append(name)
+    return out
+
+
+def _fields(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` made plain (:func:`_plain`) with the names of :func:`field_names`."""
+    out = _plain(df)
+    out.columns = pd.Index(field_names(out.columns))
+    return out
 
 
 def zone_table(result: Result) -> pd.DataFrame:
@@ -224,7 +275,7 @@ def write(result: Result, out: str | Path) -> Path:
         if ext == ".gpkg":
             _write_gpkg(result, tmp)
         elif ext == ".geojson":
-            table = gpd.GeoDataFrame(_plain(parcel_table(result)))
+            table = gpd.GeoDataFrame(_fields(parcel_table(result)))
             table.to_crs(DISPLAY_CRS).to_file(tmp, driver="GeoJSON")
         elif ext == ".csv":
             _write_csv(parcel_table(result), tmp)
@@ -248,9 +299,9 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_gpkg(result: Result, path: Path) -> None:
-    pyogrio.write_dataframe(_plain(parcel_table(result)), path, layer="parcels", driver="GPKG")
+    pyogrio.write_dataframe(_fields(parcel_table(result)), path, layer="parcels", driver="GPKG")
     pyogrio.write_dataframe(
-        _plain(enterprise_table(result)), path, layer="enterprises", driver="GPKG"
+        _fields(enterprise_table(result)), path, layer="enterprises", driver="GPKG"
     )
     z = result.zones
     zones = _plain(z) if isinstance(z, gpd.GeoDataFrame) else _plain(zone_table(result))
@@ -259,6 +310,7 @@ def _write_gpkg(result: Result, path: Path) -> None:
 
 def _write_csv(parcels: gpd.GeoDataFrame, path: Path) -> None:
     table = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))
+    table.columns = pd.Index(field_names(table.columns))
     lonlat = parcels.geometry.to_crs(DISPLAY_CRS)
     table["wkt"] = "SRID=4326;" + lonlat.to_wkt(rounding_precision=7)
     csv_frame(table).to_csv(path, index=False, encoding="utf-8-sig")
@@ -351,9 +403,12 @@ def _indicators_zh(codes: object) -> str:
 
 
 def _zh_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Chinese headers and Chinese values (reasons, coded values, 是/否)."""
+    """Chinese headers and Chinese values (reasons, coded values, 是/否); the input files'
+    own columns (``extra:…``) as they were read, headed ``附加:…``."""
     out = pd.DataFrame(df).copy()
     for col in out.columns:
+        if is_extra(col):
+            continue
         if col.endswith("_reasons"):
             out[col] = out[col].map(reasons_zh)
         elif col == "missing_indicators":
@@ -366,7 +421,14 @@ def _zh_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _label(column: str) -> str:
-    """Chinese header of an output column (class_2024 -> 2024年类别)."""
+    """Chinese header of an output column (class_2024 -> 2024年类别, extra:规划用途 ->
+    附加:规划用途).
+
+    >>> _label("class_2024"), _label("extra:规划用途"), _label("far")
+    ('2024年类别', '附加:规划用途', '容积率')
+    """
+    if is_extra(column):
+        return EXTRA_HEADER + column.removeprefix(EXTRA_PREFIX)
     if column.startswith("class_") and column[6:].isdigit():
         return f"{column[6:]}年类别"
     return LABELS.get(column, column)
@@ -553,9 +615,26 @@ def notes_sheet(result: Result) -> pd.DataFrame:
             "“企业数”按在该片区有用地的企业计，跨片区企业在各片区各计一次，园区合计中只计一次。",
         ),
     ]
+    rows += _extras_note(result)
     for code in sources_used(r):
         rows.append((f"依据：{SOURCE_LABELS.get(code, code)}", r.source(code)))
     return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
+def _extras_note(result: Result) -> list[tuple[str, str]]:
+    """The 说明 line on the input files' own columns: what the ``附加:`` columns are, or that
+    they are not exported for this role; none when the files have no such column."""
+    frames = (result.parcels, result.enterprises)
+    if not any(is_extra(c) for f in frames for c in f.columns):
+        return []
+    if any(extra_columns(result, f) for f in frames):
+        text = (
+            f"宗地表、企业表中表头以“{EXTRA_HEADER}”开头的列是输入文件自带、"
+            "未对应到数据约定任何字段的列，按读入的原样保留，不参与计算。"
+        )
+    else:
+        text = "输入文件自带、未对应到数据约定字段的列只向核查人员导出，本工作簿未包含。"
+    return [("附加列", text)]
 
 
 def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
@@ -576,7 +655,14 @@ def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
 
 
 def _number_format(header: str) -> str | None:
-    """Amounts by unit, shares as percentages, floor-area ratios and the priority."""
+    """Amounts by unit, shares as percentages, floor-area ratios and the priority; the input
+    files' own columns (``附加:…``) general, as they were read.
+
+    >>> _number_format("用地面积(亩)"), _number_format("附加:产值(万元)")
+    ('#,##0.00', None)
+    """
+    if header.startswith(EXTRA_HEADER):
+        return None
     exact = {LABELS[s]: PERCENT_FORMAT for s in _SHARES if s in LABELS}
     exact.update(
         dict.fromkeys((LABELS[k] for k in ("far", "min_far", "max_far", "target_far")), "0.00")
