@@ -348,9 +348,10 @@ class Proposal:
         """The longitude of the first input that declares a CRS."""
         for item in self.inputs:
             f = item.frame
-            if isinstance(f, gpd.GeoDataFrame) and f.crs is not None and bounds(f):
-                c = f.to_crs(4326).geometry.union_all().centroid
-                return float(c.x)
+            b = bounds(f) if isinstance(f, gpd.GeoDataFrame) and f.crs is not None else None
+            if b is not None and isinstance(f, gpd.GeoDataFrame):
+                to_lonlat = pyproj.Transformer.from_crs(f.crs, 4326, always_xy=True)
+                return float(to_lonlat.transform((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)[0])
         return None
 
     def mapping_toml(self) -> str:
