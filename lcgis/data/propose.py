@@ -2,8 +2,6 @@
 which column is which field (and in which unit), how enum values recode, which CRS undeclared
 coordinates are in, and the questions left for a person.
 
->>> _header_unit("宗地面积(亩)"), _header_unit("营业收入（万元）"), _header_unit("面积")
-(('宗地面积', 'mu'), ('营业收入', 'wan'), ('面积', None))
 >>> _gk_from_easting(39_500_000.0), _gk_from_easting(500_000.0)
 ('EPSG:4527', None)
 """
@@ -26,7 +24,13 @@ from lcgis.data import validate as v
 from lcgis.data.crs import gk_epsg
 from lcgis.data.mapping import LayerMapping
 from lcgis.data.readers import GEOMETRY_COLUMNS, TABLE_EXTS, VECTOR_EXTS, read_raw
-from lcgis.data.schema import FIELDS, SPATIAL_LAYERS, canonical_name, normalize_label
+from lcgis.data.schema import (
+    FIELDS,
+    SPATIAL_LAYERS,
+    canonical_name,
+    header_unit,
+    normalize_label,
+)
 from lcgis.vocab import LAYER_LABELS, LAYERS
 
 if TYPE_CHECKING:
@@ -34,18 +38,13 @@ if TYPE_CHECKING:
 
 #: A unified social credit code (GB 32100-2015): 18 characters, no I, O, S, V, Z.
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-_UNIT_TOKENS = (
-    ("平方米", "m2"), ("㎡", "m2"), ("m²", "m2"), ("m2", "m2"), ("公顷", "ha"), ("ha", "ha"),
-    ("亩", "mu"), ("亿元", "yi"), ("万元", "wan"), ("元", "yuan"),
-)  # fmt: skip
 _AREA_CODES = {"m2", "ha", "mu"}
-_UNIT_SUFFIX = re.compile(
-    r"[(\[（【]?\s*(平方米|㎡|m²|m2|公顷|ha|亩|亿元|万元|元)\s*[)\]）】]?$", re.IGNORECASE
-)
 #: Land-area fields whose magnitude tells 亩 from m².
 _LAND_AREAS = ("registered_area_m2", "land_area_m2")
 #: Layer files read from inside a zip (nested zips are the loader's business).
 _MEMBER_EXTS = {e for e in (*VECTOR_EXTS, *TABLE_EXTS) if e != ".zip"}
+#: Reader warnings a proposal repeats (how a sheet's header was found).
+_READER_NOTES = ("title_rows_skipped", "merged_header")
 #: Geometry types as GeoPandas names them.
 _POLYGONS = {"Polygon", "MultiPolygon"}
 
@@ -154,6 +153,9 @@ class _Part:
     why: str = ""
     gpkg_layer: str | None = None
     zip_member: str | None = None
+    #: The money unit a workbook's title names, and the reader's warnings.
+    money_unit: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def _read(path: Path, tmp: Path) -> list[_Part]:
@@ -168,21 +170,22 @@ def _read(path: Path, tmp: Path) -> list[_Part]:
     target = tmp / f"zip-{len(list(tmp.iterdir()))}"
     members = zip_members(path, target) if ext == ".zip" else []
     if len(members) > 1:
-        return [
-            _Part(m.name, *_read_file(m, tmp), zip_member=m.relative_to(target).as_posix())
-            for m in members
-        ]
-    return [_Part(path.name, *_read_file(path, tmp))]
+        return [_read_file(m, tmp, m.relative_to(target).as_posix()) for m in members]
+    return [_read_file(path, tmp)]
 
 
-def _read_file(path: Path, tmp: Path) -> tuple[pd.DataFrame | None, str]:
+def _read_file(path: Path, tmp: Path, member: str | None = None) -> _Part:
     report = v.QualityReport()
     table = path.suffix.lower() in (".csv", ".xlsx")
     raw = read_raw(path, "enterprises" if table else "parcels", LayerMapping(), report, tmp)
     if raw is not None and table and _geometry_column(raw.frame):
+        report = v.QualityReport()
         raw = read_raw(path, "parcels", LayerMapping(), report, tmp)
     why = "；".join(i.message for i in report.issues)
-    return (raw.frame if raw is not None else None), why
+    if raw is None:
+        return _Part(path.name, None, why, zip_member=member)
+    notes = tuple(i.message for i in report.issues if i.code in _READER_NOTES)
+    return _Part(path.name, raw.frame, why, None, member, raw.money_unit, notes)
 
 
 def zip_members(path: Path, target: Path) -> list[Path]:
@@ -215,17 +218,6 @@ def _geometry_column(df: pd.DataFrame) -> bool:
 # --- columns -------------------------------------------------------------------------------
 
 
-def _header_unit(column: str) -> tuple[str, str | None]:
-    """The header without its unit suffix, and the unit code it names."""
-    text = str(column).strip()
-    m = _UNIT_SUFFIX.search(text)
-    if m is None or m.start() == 0:
-        return text, None
-    token = m.group(1).lower()
-    unit = next(code for t, code in _UNIT_TOKENS if t.lower() == token)
-    return text[: m.start()].rstrip(" _-"), unit
-
-
 def _dbf_prefixes(alias: str) -> set[str]:
     """What a shapefile keeps of ``alias``: its first 10 bytes in GBK or UTF-8."""
     out = set()
@@ -254,13 +246,15 @@ def match_column(layer: str, column: str) -> tuple[str | None, str | None]:
     >>> match_column("parcels", "约定动工日"), match_column("parcels", "宗地面积(亩)")
     (('agreed_start_date', None), ('registered_area_m2', 'mu'))
     """
-    base, unit = _header_unit(column)
+    base, unit = header_unit(column)
     name = canonical_name(layer, base) or canonical_name(layer, column)
     name = name or _truncated_name(layer, base)
     return name, unit
 
 
-def _columns(layer: str, df: pd.DataFrame) -> dict[str, ColumnGuess]:
+def _columns(layer: str, df: pd.DataFrame, money_unit: str | None = None) -> dict[str, ColumnGuess]:
+    """The column proposed for each field; a money column whose header names no unit takes
+    ``money_unit`` (the unit a workbook's title names) when given."""
     out: dict[str, ColumnGuess] = {}
     for col in df.columns:
         if isinstance(df, gpd.GeoDataFrame) and col == df.geometry.name:
@@ -273,6 +267,8 @@ def _columns(layer: str, df: pd.DataFrame) -> dict[str, ColumnGuess]:
             out[name] = ColumnGuess(str(col))
         elif unit is not None and (unit in _AREA_CODES) == (f.unit == "area"):
             out[name] = ColumnGuess(str(col), unit, "单位取自表头")
+        elif unit is None and f.unit == "money" and money_unit is not None:
+            out[name] = ColumnGuess(str(col), money_unit, "单位取自表格标题")
         else:
             out[name] = _magnitude_unit(name, f.unit, df[col], str(col))
     return out
@@ -432,9 +428,11 @@ def _lon_hint(frames: Iterable[pd.DataFrame]) -> float | None:
 # --- the proposal --------------------------------------------------------------------------
 
 
-def _propose_one(file: str, source: str, df: pd.DataFrame, lon_hint: float | None) -> InputProposal:
+def _propose_one(
+    file: str, source: str, df: pd.DataFrame, lon_hint: float | None, money_unit: str | None = None
+) -> InputProposal:
     layer, reason = choose_layer(df)
-    item = InputProposal(file, source, layer, reason, columns=_columns(layer, df))
+    item = InputProposal(file, source, layer, reason, columns=_columns(layer, df, money_unit))
     for name, guess in item.columns.items():
         if FIELDS[layer][name].kind == "enum":
             table, questions = _recode(layer, name, df[guess.column].rename(guess.column), file)
@@ -481,7 +479,8 @@ def propose(paths: Iterable[str | Path]) -> Proposal:
                 InputProposal(file, part.source, None, part.why, questions=[f"{file}：{part.why}"])
             )
             continue
-        item = _propose_one(file, part.source, part.frame, hint)
+        item = _propose_one(file, part.source, part.frame, hint, part.money_unit)
+        item.warnings[:0] = [f"{file}：{note}" for note in part.notes]
         item.path, item.gpkg_layer, item.zip_member = path, part.gpkg_layer, part.zip_member
         if item.layer in seen:
             item.questions.append(
