@@ -46,6 +46,8 @@ __all__ = ["ColumnGuess", "CrsChoice", "InputProposal", "Proposal", "propose", "
 
 #: Layer files read from inside a zip (nested zips are the loader's business).
 _MEMBER_EXTS = {e for e in (*VECTOR_EXTS, *TABLE_EXTS) if e != ".zip"}
+#: Reader warnings a proposal repeats (how a sheet's header was found).
+_READER_NOTES = ("title_rows_skipped", "merged_header")
 #: Files that travel with a shapefile (read with it, never on their own).
 SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
 
@@ -85,6 +87,7 @@ class InputProposal:
     notes: list[str] = field(default_factory=list)
     crs_notes: list[str] = field(default_factory=list)
     problem: str = ""
+    money_unit: str | None = None
     path: Path | None = None
     gpkg_layer: str | None = None
     zip_member: str | None = None
@@ -187,7 +190,7 @@ class InputProposal:
         self.columns, self.values = {}, {}
         if layer is None or self.frame is None:
             return
-        self.columns = guess_columns(layer, self.frame)
+        self.columns = guess_columns(layer, self.frame, self.money_unit)
         for name in self.enum_fields():
             self.values[name] = recode(layer, name, self.seen_values(name))
 
@@ -372,9 +375,11 @@ class _Part:
     source: str
     frame: pd.DataFrame | None
     why: str = ""
-    note: str = ""
+    notes: tuple[str, ...] = ()
     gpkg_layer: str | None = None
     zip_member: str | None = None
+    #: The money unit a workbook's title names.
+    money_unit: str | None = None
 
 
 def _read(path: Path, tmp: Path) -> list[_Part]:
@@ -389,32 +394,32 @@ def _read(path: Path, tmp: Path) -> list[_Part]:
     target = tmp / f"zip-{len(list(tmp.iterdir()))}"
     members = zip_members(path, target) if ext == ".zip" else []
     if len(members) > 1:
-        return [
-            _Part(m.name, *_read_file(m, tmp), zip_member=m.relative_to(target).as_posix())
-            for m in members
-        ]
-    return [_Part(path.name, *_read_file(path, tmp))]
+        return [_read_file(m, tmp, m.relative_to(target).as_posix()) for m in members]
+    return [_read_file(path, tmp)]
 
 
-def _read_file(path: Path, tmp: Path) -> tuple[pd.DataFrame | None, str, str]:
-    """The frame (None when unreadable), why it is unreadable, and a note on its CRS."""
+def _read_file(path: Path, tmp: Path, member: str | None = None) -> _Part:
+    """One file read as the loader reads it: its frame (None when unreadable, with why),
+    the reader's notes on how it was read, and a note on a GeoJSON's CRS."""
     report = v.QualityReport()
     table = path.suffix.lower() in (".csv", ".xlsx")
     raw = read_raw(path, "enterprises" if table else "parcels", LayerMapping(), report, tmp)
     if raw is not None and table and geometry_column(raw.frame):
+        report = v.QualityReport()
         raw = read_raw(path, "parcels", LayerMapping(), report, tmp)
     why = "；".join(i.message for i in report.issues)
     if raw is None:
-        return None, why, ""
-    frame, note = raw.frame, ""
+        return _Part(path.name, None, why, zip_member=member)
+    notes = [f"{path.name}：{i.message}" for i in report.issues if i.code in _READER_NOTES]
+    frame = raw.frame
     b = bounds(frame)
     geojson = path.suffix.lower() in (".geojson", ".json")
     undeclared = geojson and b and not is_lonlat(b) and not geojson_declares_crs(path)
     if undeclared and isinstance(frame, gpd.GeoDataFrame):
         # RFC 7946 implies WGS 84, but these coordinates are not degrees: undeclared
         frame = frame.set_crs(None, allow_override=True)
-        note = f"{path.name}：GeoJSON 没有声明坐标系(按规范应为经纬度)，但坐标不是经纬度"
-    return frame, why, note
+        notes.append(f"{path.name}：GeoJSON 没有声明坐标系(按规范应为经纬度)，但坐标不是经纬度")
+    return _Part(path.name, frame, why, tuple(notes), zip_member=member, money_unit=raw.money_unit)
 
 
 def zip_members(path: Path, target: Path) -> list[Path]:
@@ -500,8 +505,8 @@ def _item(file: str, path: Path, part: _Part) -> InputProposal:
     item.path, item.gpkg_layer, item.zip_member = path, part.gpkg_layer, part.zip_member
     if part.frame is None:
         return item
-    item.frame = part.frame
-    item.notes += [part.note] if part.note else []
+    item.frame, item.money_unit = part.frame, part.money_unit
+    item.notes += part.notes
     layer, item.reason = choose_layer(part.frame)
     item.set_layer(layer)  # the CRS is guessed once every input is read
     return item

@@ -15,11 +15,11 @@ import pyogrio
 import pyproj
 import shapely
 
-from lcgis.data import guard
+from lcgis.data import guard, workbook
 from lcgis.data import validate as v
 from lcgis.data.encoding import decode_text, detect_encoding
 from lcgis.data.guard import HostileFileError
-from lcgis.data.schema import SPATIAL_LAYERS, normalize_label
+from lcgis.data.schema import SPATIAL_LAYERS, UNIT_TOKENS, normalize_label
 from lcgis.data.values import CONTROL_CHARS
 from lcgis.vocab import LIBRARY_MESSAGES
 
@@ -148,6 +148,8 @@ def _geometry_from_text(
 class RawLayer:
     frame: pd.DataFrame
     offset: int  # file row number of the first record (2 for tables with a header line)
+    #: The money unit a workbook's title names ("wan", "yuan", "yi"), if any.
+    money_unit: str | None = None
 
 
 def _find_geometry_column(df: pd.DataFrame, wanted: str | None) -> str | None:
@@ -158,13 +160,15 @@ def _find_geometry_column(df: pd.DataFrame, wanted: str | None) -> str | None:
 
 
 def _read_xlsx(
-    path: Path, layer: str, report: v.QualityReport, limits: guard.Limits
-) -> pd.DataFrame:
-    """The first sheet of a workbook, header in row 1; formulas give their cached values.
+    path: Path, layer: str, report: v.QualityReport, limits: guard.Limits, lmap: LayerMapping
+) -> RawLayer:
+    """The first sheet of a workbook; formulas give their cached values.
 
-    A formula without a cached value (a file written by a program, never opened in Excel)
-    is an error naming its rows and column.  Rows and columns have caps, so a sheet that
-    declares a million empty rows costs nothing.
+    The header is found among the first rows (see :func:`lcgis.data.workbook.find_header`):
+    title rows above it are skipped and two header rows with merged cells become one name per
+    column, each said in a warning.  A formula without a cached value (a file written by a
+    program, never opened in Excel) is an error naming its rows and column.  Rows and columns
+    have caps, so a sheet that declares a million empty rows costs nothing.
     """
     import openpyxl
 
@@ -173,44 +177,25 @@ def _read_xlsx(
     formula_wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
     try:
         ws = values_wb.worksheets[0]
-        fs = formula_wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, ())
-        width = max((i + 1 for i, h in enumerate(header) if not _blank_cell(h)), default=0)
+        top = list(ws.iter_rows(max_row=workbook.HEADER_SEARCH_ROWS, values_only=True))
+        member = str(getattr(ws, "_worksheet_path", ""))
+        merges = workbook.merged_ranges(path, member, workbook.HEADER_SEARCH_ROWS)
+        extra = [*(c.column for c in lmap.columns.values()), *GEOMETRY_COLUMNS]
+        extra += [lmap.geometry] if lmap.geometry else []
+        head = workbook.find_header(top, merges, layer, extra)
+        width = max((i + 1 for i, h in enumerate(head.names) if h.strip()), default=0)
         if width > MAX_COLUMNS:
             raise guard.HostileFileError(
                 f"表头列数过多({width} 列，上限 {MAX_COLUMNS})", "删除多余的列"
             )
-        names = _header_names(header[:width])
-        records: list[tuple[Any, ...]] = []
-        lines: list[int] = []
-        no_cache: dict[int, list[int]] = {}
-        fcells = fs.iter_rows(min_row=2, max_col=max(width, 1))
-        for line, (values, cells) in enumerate(
-            zip(
-                ws.iter_rows(min_row=2, max_col=max(width, 1), values_only=True),
-                fcells,
-                strict=False,
-            ),
-            start=2,
-        ):
-            if line - 1 > limits.max_rows:
-                raise guard.HostileFileError(
-                    f"行数过多(超过 {limits.max_rows:,} 行)", "拆分数据后分别处理"
-                )
-            values = tuple(
-                None if isinstance(x, str) and x.strip() in _EXCEL_NA else x for x in values[:width]
-            ) + (None,) * (width - len(values))
-            for j, cell in enumerate(cells[:width]):
-                if getattr(cell, "data_type", None) == "f" and _blank_cell(values[j]):
-                    no_cache.setdefault(j, []).append(line)
-            if all(_blank_cell(x) for x in values):
-                continue
-            records.append(values)
-            lines.append(line)
+        names = _header_names(tuple(h or None for h in head.names[:width]))
+        records, lines, no_cache = _sheet_rows(
+            ws, formula_wb.worksheets[0], head.first_data_row, width, limits
+        )
     finally:
         values_wb.close()
         formula_wb.close()
+    _report_header(head, names, path.name, layer, report)
     for j, bad_rows in no_cache.items():
         report.add(
             "error",
@@ -222,12 +207,86 @@ def _read_xlsx(
             field=names[j],
             fix="在 Excel 中打开并保存一次，或把公式复制后“粘贴为数值”",
         )
-    df = (
-        pd.DataFrame.from_records(records, columns=names)
-        if records
-        else pd.DataFrame(columns=names)
-    )
-    return df.astype(object)
+    # object columns as the cells hold them: no inference (an integer stays an integer)
+    df = pd.DataFrame(records, columns=names, dtype=object)
+    first = lines[0] if lines else head.first_data_row
+    return RawLayer(df, first, head.money_unit)
+
+
+def _sheet_rows(
+    ws: Any, fs: Any, start: int, width: int, limits: guard.Limits
+) -> tuple[list[tuple[Any, ...]], list[int], dict[int, list[int]]]:
+    """The records from row ``start`` on (blank rows skipped), their row numbers, and the rows
+    of each column where a formula has no cached value."""
+    records: list[tuple[Any, ...]] = []
+    lines: list[int] = []
+    no_cache: dict[int, list[int]] = {}
+    cols = max(width, 1)
+    for line, (values, cells) in enumerate(
+        zip(
+            ws.iter_rows(min_row=start, max_col=cols, values_only=True),
+            fs.iter_rows(min_row=start, max_col=cols),
+            strict=False,
+        ),
+        start=start,
+    ):
+        if line - start + 1 > limits.max_rows:
+            raise guard.HostileFileError(
+                f"行数过多(超过 {limits.max_rows:,} 行)", "拆分数据后分别处理"
+            )
+        values = tuple(
+            None if isinstance(x, str) and x.strip() in _EXCEL_NA else x for x in values[:width]
+        ) + (None,) * (width - len(values))
+        for j, cell in enumerate(cells[:width]):
+            if getattr(cell, "data_type", None) == "f" and _blank_cell(values[j]):
+                no_cache.setdefault(j, []).append(line)
+        if all(_blank_cell(x) for x in values):
+            continue
+        records.append(values)
+        lines.append(line)
+    return records, lines, no_cache
+
+
+def _report_header(
+    head: workbook.Header, names: list[str], file: str, layer: str, report: v.QualityReport
+) -> None:
+    """Warnings for a header not in row 1 (with the unit its title names) and for merged
+    header cells."""
+    unit = next((t for t, code in UNIT_TOKENS if code == head.money_unit), None)
+    if head.row > 1:
+        shown = "；".join(head.title)
+        shown = f"(“{shown[:120]}{'…' if len(shown) > 120 else ''}”)" if shown else ""
+        note = (
+            f"；标题注明金额单位为{unit}(lcgis import 据此写入 mapping.toml；"
+            "直接读取时金额列按 mapping.toml 写明的单位换算，未写明的按万元)"
+            if unit
+            else ""
+        )
+        report.add(
+            "warning",
+            "title_rows_skipped",
+            layer,
+            f"第 {head.row} 行起为表头，上方 {head.row - 1} 行标题已跳过{shown}{note}",
+            file=file,
+            rows=range(1, head.row),
+            fix="如表头识别有误，删去表头上方的标题行和空行，使表头位于第 1 行",
+        )
+    if head.rows == 2 or head.spans:
+        what = (
+            f"第 {head.row}–{head.row + 1} 行是两层表头(含合并单元格)，已合并为一行列名"
+            if head.rows == 2
+            else f"表头有跨列合并的单元格({'、'.join(head.spans)})，其后各列按同名加序号"
+        )
+        dropped = f"；上层表头 {'、'.join(head.dropped)} 未计入列名" if head.dropped else ""
+        report.add(
+            "warning",
+            "merged_header",
+            layer,
+            f"{what}：{'、'.join(names[:30])}{' 等' if len(names) > 30 else ''}{dropped}",
+            file=file,
+            rows=range(head.row, head.first_data_row),
+            fix="如列名不对，取消合并单元格、把表头改为一行；或在 mapping.toml 中按上述列名指定",
+        )
 
 
 #: Columns read from one sheet at most.
@@ -338,10 +397,15 @@ def _read_table(
 ) -> RawLayer | None:
     """A CSV or XLSX table; for a spatial layer its geometry from a text column."""
     ext = path.suffix.lower()
-    df = _read_csv(path) if ext == ".csv" else _read_xlsx(path, layer, report, limits)
+    raw = (
+        RawLayer(_read_csv(path), 2)
+        if ext == ".csv"
+        else _read_xlsx(path, layer, report, limits, lmap)
+    )
+    df = raw.frame
     df.columns = [str(c).strip() for c in df.columns]
     if layer not in SPATIAL_LAYERS:
-        return RawLayer(df, 2)
+        return RawLayer(df, raw.offset, raw.money_unit)
     gcol = _find_geometry_column(df, lmap.geometry)
     if gcol is None:
         report.add(
@@ -353,7 +417,7 @@ def _read_table(
             fix='增加 wkt 列(WKT 或十六进制 WKB)，或在 mapping.toml 中用 geometry = "列名" 指定',
         )
         return None
-    return RawLayer(_geometry_from_text(df, gcol, file, layer, report), 2)
+    return RawLayer(_geometry_from_text(df, gcol, file, layer, report), raw.offset)
 
 
 def _read_vector(path: Path, lmap: LayerMapping, limits: guard.Limits) -> gpd.GeoDataFrame:

@@ -13,6 +13,7 @@ required fields) and the Chinese labels of exports.  It mirrors the data contrac
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
@@ -207,6 +208,31 @@ def normalize_label(text: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", str(text))
     return "".join(folded.split()).lower()
+
+
+#: Unit words of headers and titles, and the unit codes they name (longest first).
+UNIT_TOKENS: tuple[tuple[str, str], ...] = (
+    ("平方米", "m2"), ("㎡", "m2"), ("m²", "m2"), ("m2", "m2"), ("公顷", "ha"), ("ha", "ha"),
+    ("亩", "mu"), ("亿元", "yi"), ("万元", "wan"), ("元", "yuan"),
+)  # fmt: skip
+_UNIT_SUFFIX = re.compile(
+    r"[(\[（【]?\s*(平方米|㎡|m²|m2|公顷|ha|亩|亿元|万元|元)\s*[)\]）】]?$", re.IGNORECASE
+)
+
+
+def header_unit(column: str) -> tuple[str, str | None]:
+    """The header without its unit suffix, and the unit code it names.
+
+    >>> header_unit("宗地面积(亩)"), header_unit("营业收入（万元）"), header_unit("面积")
+    (('宗地面积', 'mu'), ('营业收入', 'wan'), ('面积', None))
+    """
+    text = str(column).strip()
+    m = _UNIT_SUFFIX.search(text)
+    if m is None or m.start() == 0:
+        return text, None
+    token = m.group(1).lower()
+    unit = next(code for t, code in UNIT_TOKENS if t.lower() == token)
+    return text[: m.start()].rstrip(" _-"), unit
 
 
 def canonical_name(layer: str, column: str) -> str | None:

@@ -1,8 +1,6 @@
 """Guesses from a file's content: the unit a header names, the field a (possibly DBF-cut)
 column names, the layer a table is, and the CRS candidates of undeclared coordinates.
 
->>> header_unit("宗地面积(亩)"), header_unit("营业收入（万元）"), header_unit("面积")
-(('宗地面积', 'mu'), ('营业收入', 'wan'), ('面积', None))
 >>> gk_from_easting(39_500_000.0), gk_from_easting(500_000.0)
 ('EPSG:4527', None)
 """
@@ -19,7 +17,7 @@ import pandas as pd
 
 from lcgis.data.crs import gk_epsg
 from lcgis.data.readers import GEOMETRY_COLUMNS
-from lcgis.data.schema import FIELDS, SPATIAL_LAYERS, canonical_name, normalize_label
+from lcgis.data.schema import FIELDS, SPATIAL_LAYERS, canonical_name, header_unit, normalize_label
 from lcgis.vocab import LAYER_LABELS, LAYERS
 
 if TYPE_CHECKING:
@@ -27,14 +25,8 @@ if TYPE_CHECKING:
 
 #: A unified social credit code (GB 32100-2015): 18 characters, no I, O, S, V, Z.
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-_UNIT_TOKENS = (
-    ("平方米", "m2"), ("㎡", "m2"), ("m²", "m2"), ("m2", "m2"), ("公顷", "ha"), ("ha", "ha"),
-    ("亩", "mu"), ("亿元", "yi"), ("万元", "wan"), ("元", "yuan"),
-)  # fmt: skip
 _AREA_CODES = {"m2", "ha", "mu"}
-_UNIT_SUFFIX = re.compile(
-    r"[(\[（【]?\s*(平方米|㎡|m²|m2|公顷|ha|亩|亿元|万元|元)\s*[)\]）】]?$", re.IGNORECASE
-)
+
 #: Land-area fields whose magnitude tells 亩 from m².
 _LAND_AREAS = ("registered_area_m2", "land_area_m2")
 #: Geometry types as GeoPandas names them.
@@ -57,17 +49,6 @@ def geometry_column(df: pd.DataFrame) -> bool:
 
 
 # --- columns -------------------------------------------------------------------------------
-
-
-def header_unit(column: str) -> tuple[str, str | None]:
-    """The header without its unit suffix, and the unit code it names."""
-    text = str(column).strip()
-    m = _UNIT_SUFFIX.search(text)
-    if m is None or m.start() == 0:
-        return text, None
-    token = m.group(1).lower()
-    unit = next(code for t, code in _UNIT_TOKENS if t.lower() == token)
-    return text[: m.start()].rstrip(" _-"), unit
 
 
 def _dbf_prefixes(alias: str) -> set[str]:
@@ -104,7 +85,11 @@ def match_column(layer: str, column: str) -> tuple[str | None, str | None]:
     return name, unit
 
 
-def guess_columns(layer: str, df: pd.DataFrame) -> dict[str, ColumnGuess]:
+def guess_columns(
+    layer: str, df: pd.DataFrame, money_unit: str | None = None
+) -> dict[str, ColumnGuess]:
+    """The column proposed for each field; a money column whose header names no unit takes
+    ``money_unit`` (the unit a workbook's title names) when given."""
     out: dict[str, ColumnGuess] = {}
     for col in df.columns:
         if isinstance(df, gpd.GeoDataFrame) and col == df.geometry.name:
@@ -117,6 +102,8 @@ def guess_columns(layer: str, df: pd.DataFrame) -> dict[str, ColumnGuess]:
             out[name] = ColumnGuess(str(col))
         elif unit is not None and (unit in _AREA_CODES) == (f.unit == "area"):
             out[name] = ColumnGuess(str(col), unit, "单位取自表头")
+        elif unit is None and f.unit == "money" and money_unit is not None:
+            out[name] = ColumnGuess(str(col), money_unit, "单位取自表格标题")
         else:
             out[name] = _magnitude_unit(name, f.unit, df[col], str(col))
     return out

@@ -3,8 +3,13 @@
 >>> parse_dates(pd.Series(["2021-03-01", "2021/3/1", "2021年3月1日", 44256, "x"]))[0].dt.strftime(
 ...     "%Y-%m-%d").tolist()
 ['2021-03-01', '2021-03-01', '2021-03-01', '2021-03-01', nan]
+>>> parse_dates(pd.Series(["20210301", 20210301.0, "２０２１年３月１日"]))[0].dt.strftime(
+...     "%Y-%m-%d").tolist()
+['2021-03-01', '2021-03-01', '2021-03-01']
 >>> parse_numbers(pd.Series(["1,234.5", "", "abc", 7]))[0].tolist()
 [1234.5, nan, nan, 7.0]
+>>> parse_numbers(pd.Series([" 88 ", "１２３", "１，２３４．５", "12.5万"]))[0].tolist()
+[88.0, 123.0, 1234.5, nan]
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+#: 20210301 (also as the number 20210301.0 a column of floats holds).
+_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:\.0*)?\s*$")
 _TRUE = {"是", "true", "1", "1.0", "y", "yes", "t", "规上", "√", "对"}
 _FALSE = {"否", "false", "0", "0.0", "n", "no", "f", "规下", "×", "错"}
 
@@ -89,7 +96,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     rest = ~blank & ~is_dt & ~serial
     if rest.any():
         parts = s[rest].astype("string").str.extract(_DATE)
-        compact = s[rest].astype("string").str.extract(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+        compact = s[rest].astype("string").str.extract(_COMPACT)
         parts = parts.fillna(compact)
         text = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
         out[rest] = pd.to_datetime(text.map(_to_timestamp, na_action="ignore"), errors="coerce")
