@@ -345,3 +345,130 @@ def test_geojson_in_feet_without_crs_takes_the_crs_of_its_shapefile(tmp_path: Pa
     assert (item.file, item.assume_crs) == ("lots_copy.json", "EPSG:2263")
     land = _measured(_import(tmp_path, gj, shp))["land_area_m2"]
     assert land["A-1"] == pytest.approx(100 * 100 * ft * ft, rel=1e-3)
+
+
+def _gbk_named_zip(path: Path, files: dict[str, bytes]) -> None:
+    """A zip as Chinese Windows tools write it: member names in GBK, no UTF-8 flag."""
+    placeholders = {}
+    with zipfile.ZipFile(path, "w") as zf:
+        for i, (name, data) in enumerate(files.items()):
+            raw = name.encode("gbk")
+            stub = f"{i:02d}".encode() + b"x" * (len(raw) - 2)
+            placeholders[stub] = raw
+            zf.writestr(stub.decode("ascii"), data)
+    blob = path.read_bytes()
+    for stub, raw in placeholders.items():
+        blob = blob.replace(stub, raw)
+    path.write_bytes(blob)
+
+
+def test_zip_with_gbk_member_names(tmp_path: Path) -> None:
+    shp = _gbk_shapefile(tmp_path / "in")
+    zpath = tmp_path / "宗地资料.zip"
+    _gbk_named_zip(zpath, {f"资料/{p.name}": p.read_bytes() for p in shp.parent.iterdir()})
+    with zipfile.ZipFile(zpath) as zf:
+        assert all(i.flag_bits & 0x800 == 0 for i in zf.infolist())
+    item = propose([zpath]).inputs[0]
+    assert (item.layer, item.columns["land_user"].column) == ("parcels", "土地使用权")
+    assert _measured(_import(tmp_path, zpath))["far"]["A-2"] == pytest.approx(0.5)
+
+
+def test_gbk_csv_of_enterprises_in_yuan(tmp_path: Path) -> None:
+    csv = tmp_path / "税收.csv"
+    pd.DataFrame(
+        {
+            "纳税人识别号": CODES,
+            "纳税人名称": ["鲤城电子有限公司", "泉州纺织鞋服厂"],
+            "年度": [2025, 2025],
+            "实缴税金(元)": ["1,250,000", "80,000"],
+            "营业收入": [125_000_000, 9_000_000],  # 元 by magnitude
+        }
+    ).to_csv(csv, index=False, encoding="gbk")
+    occ = tmp_path / "用地.csv"
+    pd.DataFrame({"统一社会信用代码": CODES, "宗地编号": IDS}).to_csv(occ, index=False)
+    p = propose([_parcels_gpkg(tmp_path), csv, occ])
+    ent = p.by_layer()["enterprises"]
+    assert ent.columns["credit_code"].column == "纳税人识别号"  # by its values
+    assert ent.columns["tax_wan"].unit == "yuan"
+    assert ent.columns["revenue_wan"].unit == "yuan"
+    assert any("像是元" in w for w in p.warnings)
+    ds = read_dataset(_import(tmp_path, _parcels_gpkg(tmp_path), csv, occ))
+    assert ds.enterprises is not None
+    firms = ds.enterprises.set_index("credit_code")
+    assert firms.loc[CODES[0], "tax_wan"] == pytest.approx(125.0)
+    assert firms.loc[CODES[1], "revenue_wan"] == pytest.approx(900.0)
+
+
+def test_gpkg_with_three_layers(tmp_path: Path) -> None:
+    gpkg = tmp_path / "园区底图.gpkg"
+    gpd.GeoDataFrame(
+        {"片区编号": ["N"], "片区名称": ["北片区"]}, geometry=[rect(-50, -50, 400, 300)], crs=4549
+    ).to_file(gpkg, layer="pq")
+    gpd.GeoDataFrame(
+        {"地块编号": IDS, "用地面积": [10000.0, 5000.0]},
+        geometry=[rect(0, 0, 100, 100), rect(100, 0, 100, 50)],
+        crs=4549,
+    ).to_file(gpkg, layer="dk")
+    gpd.GeoDataFrame(
+        {"建筑编号": ["B1"], "层数": [4.0]}, geometry=[rect(10, 10, 50, 50)], crs=4549
+    ).to_file(gpkg, layer="jz")
+    p = propose([gpkg])
+    assert {i.gpkg_layer: i.layer for i in p.inputs} == {
+        "pq": "zones",
+        "dk": "parcels",
+        "jz": "buildings",
+    }
+    measured = _measured(_import(tmp_path, gpkg))
+    assert measured.loc["A-1", "far"] == pytest.approx(4 * 2500 / 10000)  # 4 floors × 50 × 50
+    assert measured.loc["A-2", "zone_id"] == "N"
+
+
+def test_a_zip_that_is_not_a_zip_is_said_in_chinese_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "宗地.zip"
+    bad.write_bytes(b"<html>not a zip</html>\n" * 10)
+    assert main(["import", str(bad), "--out", str(tmp_path / "data")]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "宗地.zip" in text and "zip" in text and "Traceback" not in text
+    assert "BadZipFile" not in text
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason="shared real data folder is absent")
+def test_real_pluto_files_under_their_own_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """NYC PLUTO given as they come (a shapefile with its sidecars, the same lots as GeoJSON
+    in feet without a "crs" member, and a CSV): grouped, the GeoJSON in the shapefile's CRS,
+    the identifier asked for; answered in a mapping, the FAR measured from the lot and floor
+    areas in square feet is PLUTO's own BuiltFAR."""
+    folder = REALDATA / "nyc_lower_manhattan_pluto15v1"
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "README.md")
+    if not any(p.suffix == ".json" for p in files):
+        pytest.skip("the PLUTO GeoJSON is absent")
+    p = propose(files)
+    assert [i.file for i in p.inputs] == ["PlutoClipLM.json", "PlutoClipLM.shp", "pluto.csv"]
+    gj = p.inputs[0]
+    assert gj.assume_crs == "EPSG:2263"
+    assert any("BBL" in q for q in p.questions)
+    assert main(["import", *map(str, files), "--out", str(tmp_path / "a")]) == 1
+    capsys.readouterr()
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(
+        '[parcels]\nsource = "PlutoClipLM.json"\nassume_crs = "EPSG:2263"\n'
+        '[parcels.columns]\nparcel_id = "BBL"\n'
+        'registered_area_m2 = { column = "LotArea", unit = "ft2" }\n'
+        'floor_area_m2 = { column = "BldgArea", unit = "ft2" }\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "b"
+    assert main(["import", *map(str, files), "--out", str(out), "--mapping", str(mapping)]) == 0
+    lots = gpd.read_file(folder / "PlutoClipLM.json")
+    lots = lots[lots["LotArea"] > 0].assign(parcel_id=lambda d: d["BBL"].astype(str))
+    far = _measured(out)["far"]
+    built = lots.set_index("parcel_id")["BuiltFAR"]
+    diff = (far.reindex(built.index) - built).abs().dropna()
+    assert len(diff) >= 0.95 * len(built)
+    assert (diff <= 0.006).mean() >= 0.99  # BuiltFAR is rounded to 2 decimals

@@ -134,7 +134,7 @@ class InputProposal:
                 out.append(
                     f"{self.file}：列 {guess.column} {guess.unit_reason}；mapping.toml 的 "
                     f"[{self.layer}.columns] 中这一行为 {column_line(name, guess)}，"
-                    "单位不对时改 unit 或删去"
+                    "不对时修改或删去这一行"
                 )
         return out
 

@@ -156,7 +156,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         f.name: f
         for f in (
             _F("credit_code", "code", "统一社会信用代码", ("统一社会信用代码",), required=True),
-            _F("name", "str", "企业名称", ("企业名称",), required=True),
+            _F("name", "str", "企业名称", ("企业名称", "纳税人名称"), required=True),
             _F("year", "int", "年度", ("年度",)),
             _F("industry_code", "code", "行业代码", ("行业代码",)),
             _F("above_scale", "bool", "是否规上", ("是否规上", "规上")),

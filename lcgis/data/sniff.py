@@ -106,6 +106,11 @@ def guess_columns(
             out[name] = ColumnGuess(str(col), money_unit, "单位取自表格标题")
         else:
             out[name] = _magnitude_unit(name, f.unit, df[col], str(col))
+    if "credit_code" in FIELDS[layer] and "credit_code" not in out:
+        taken = {g.column for g in out.values()}
+        codes = [c for c in credit_code_columns(df) if c not in taken]
+        if codes:  # e.g. a tax bureau's 纳税人识别号: the values tell
+            out["credit_code"] = ColumnGuess(codes[0], None, "猜测：取值是 18 位统一社会信用代码")
     return out
 
 
