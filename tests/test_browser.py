@@ -607,8 +607,14 @@ def test_import_wizard_walks_from_upload_to_a_coloured_map(
     _shot(page, "1-图层")
     for step in ("3. 字段与单位", "4. 取值", "5. 坐标系"):
         _next_step(page, step)
+        if step == "3. 字段与单位":  # a field in its standard unit says so in Chinese, not None
+            cells = page.locator("td[role=gridcell]")
+            cells.filter(has_text="宗地编号").first.wait_for(state="attached")
+            assert cells.filter(has_text="—").count() > 0
+            assert cells.filter(has_text="None").count() == 0
         _shot(page, step)
     page.get_by_text("没有坐标系的图层").wait_for()
+    page.get_by_text("当前不加载底图(离线)").wait_for()  # the server runs with LCGIS_BASEMAP=none
     page.get_by_role("button", name="用 EPSG:4549").click()
     page.get_by_text("EPSG:4549(当前选择)").wait_for()
     page.wait_for_selector("iframe[title*='st_folium']")
