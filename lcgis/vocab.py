@@ -376,6 +376,8 @@ UNIT_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
 IMPORT_STEPS: Final = ("文件", "图层", "字段与单位", "取值", "坐标系", "检查并使用")
 #: The wizard's choice for an input that is not used, and for a field left unmapped.
 NOT_USED: Final = "(不使用)"
+#: The wizard's unit of a field kept in its standard unit (万元, m²) or that has no unit.
+NO_UNIT: Final = "—"
 #: Headers of the wizard's tables.
 IMPORT_HEADERS: Final[Mapping[str, str]] = {
     "file": "输入",

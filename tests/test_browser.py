@@ -470,3 +470,182 @@ def test_an_admin_gets_the_figures_the_guest_search_looks_for(session: Session) 
     _texts, sent_tables = _received(frames)
     assert _leaks([], sent_tables, [])  # the enterprise table
     assert _leaks([], [], files)  # the workbook
+
+
+# --- the import wizard, from files under their own names to a coloured map -------------------
+
+
+def _shot(page: Any, name: str) -> None:
+    """A screenshot of a wizard step into ``test-artifacts/wizard/`` (with LCGIS_SCREENSHOTS)."""
+    if os.environ.get("LCGIS_SCREENSHOTS"):
+        (ARTIFACTS / "wizard").mkdir(parents=True, exist_ok=True)
+        heading = page.get_by_role("heading", name="上传数据")
+        if heading.count():  # the wizard, from its top
+            heading.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ARTIFACTS / "wizard" / f"{name}.png"), full_page=True)
+
+
+WIZ_IDS = [f"LC-{i:02d}" for i in range(1, 7)]
+WIZ_NAMES = [f"泉州{c}有限公司" for c in "甲乙丙丁戊己"]
+
+
+def _raw_files(folder: Path) -> list[Path]:
+    """What a committee gets from the land and tax offices: a GBK shapefile of six parcels in
+    Gauss-Krüger metres (CM 120°E, no zone prefix) without .prj, whose Chinese column names the
+    DBF cuts; the firms' workbook (tax in 元) and an occupancy CSV."""
+    import warnings
+
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from tests.conftest import X0, Y0, code
+
+    folder.mkdir(parents=True)
+    boxes = [
+        shapely.box(X0 + 120 * (i % 3), Y0 + 120 * (i // 3), X0 + 120 * (i % 3) + 100,
+                    Y0 + 120 * (i // 3) + 100)
+        for i in range(6)
+    ]  # fmt: skip
+    parcels = gpd.GeoDataFrame(
+        {
+            "宗地编号": WIZ_IDS,
+            "土地使用权人": WIZ_NAMES,
+            "总建筑面积": [15000.0, 8000.0, 2500.0, 12000.0, 500.0, 20000.0],
+            "约定动工日期": [
+                "2019-03-01", "2020-06-30", "2021-01-15", "2018-05-20", "2022-09-01", "2017-11-11"
+            ],
+        },
+        geometry=boxes,
+    )  # fmt: skip
+    shp = folder / "宗地图.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL: names cut to 10 bytes; no CRS
+        parcels.to_file(shp, encoding="GBK")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    assert not shp.with_suffix(".prj").exists()
+    codes = [code(f"91350502MA2XY000{i}") for i in range(6)]
+    revenue = [12000.0, 3000.0, 800.0, 25000.0, 100.0, 40000.0]
+    tax = [3_000_000, 600_000, 50_000, 8_000_000, 10_000, 12_000_000]
+    firms = pd.DataFrame(
+        [
+            {
+                "统一社会信用代码": c,
+                "企业名称": n,
+                "年度": year,
+                "营业收入(万元)": r,
+                "实缴税金(元)": t,
+            }
+            for year in (2023, 2024)
+            for c, n, r, t in zip(codes, WIZ_NAMES, revenue, tax, strict=True)
+        ]
+    )
+    xlsx = folder / "企业.xlsx"
+    firms.to_excel(xlsx, index=False)
+    occ = folder / "用地.csv"
+    pd.DataFrame({"统一社会信用代码": codes, "宗地编号": WIZ_IDS}).to_csv(occ, index=False)
+    return [shp, shp.with_suffix(".shx"), shp.with_suffix(".dbf"), xlsx, occ]
+
+
+def _cli_summary(files: list[Path], tmp_path: Path) -> str:
+    """The summary line ``python -m lcgis import`` prints, told the same CRS by --mapping."""
+    import io
+    import re
+
+    from lcgis.cli import main
+    from lcgis.data.propose import propose
+
+    proposal = propose(files)
+    parcels = next(i for i, it in enumerate(proposal.inputs) if it.layer == "parcels")
+    proposal.inputs[parcels].set_crs("EPSG:4549")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(proposal.mapping_toml(), encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        args = [
+            "import",
+            *map(str, files),
+            "--out",
+            str(tmp_path / "cli"),
+            "--mapping",
+            str(mapping),
+        ]
+        assert main(args) == 0
+    lines = re.findall(r"^导入检查：.*$", out.getvalue(), flags=re.M)
+    assert len(lines) == 1, out.getvalue()
+    return lines[0]
+
+
+def _login(page: Any) -> None:
+    side = page.locator("[data-testid=stSidebar]")
+    side.locator("[data-testid=stExpander] summary").first.click()
+    side.get_by_label("用户名").fill(ADMIN)
+    side.get_by_label("密码").fill(ADMIN_PASSWORD)
+    side.get_by_role("button", name="登录").click()
+    side.get_by_text("退出登录").wait_for()
+
+
+def _next_step(page: Any, step: str) -> None:
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_text(step, exact=True).wait_for()  # the step's name in bold: its own element
+    page.wait_for_load_state("networkidle")
+
+
+def test_import_wizard_walks_from_upload_to_a_coloured_map(
+    session: Session, tmp_path: Path
+) -> None:
+    files = _raw_files(tmp_path / "raw")
+    cli_line = _cli_summary(files, tmp_path)
+    page = session.page
+    page.set_viewport_size({"width": 1500, "height": 2000})  # a whole step in one screenshot
+    _login(page)
+    session.goto_screen("数据")
+    page.locator(".st-key-data_upload input[type=file]").set_input_files([str(f) for f in files])
+    page.get_by_text("每个输入是哪一个图层").wait_for()
+    page.wait_for_load_state("networkidle")
+    _shot(page, "1-图层")
+    for step in ("3. 字段与单位", "4. 取值", "5. 坐标系"):
+        _next_step(page, step)
+        if step == "3. 字段与单位":  # a field in its standard unit says so in Chinese, not None
+            cells = page.locator("td[role=gridcell]")
+            cells.filter(has_text="宗地编号").first.wait_for(state="attached")
+            assert cells.filter(has_text="—").count() > 0
+            assert cells.filter(has_text="None").count() == 0
+        _shot(page, step)
+    page.get_by_text("没有坐标系的图层").wait_for()
+    page.get_by_text("当前不加载底图(离线)").wait_for()  # the server runs with LCGIS_BASEMAP=none
+    page.get_by_role("button", name="用 EPSG:4549").click()
+    page.get_by_text("EPSG:4549(当前选择)").wait_for()
+    page.wait_for_selector("iframe[title*='st_folium']")
+    preview = page.frame_locator("iframe[title*='st_folium']").first
+    preview.locator("path.leaflet-interactive").first.wait_for(state="attached")
+    assert preview.locator("path.leaflet-interactive").count() == 6
+    page.wait_for_timeout(1000)
+    _shot(page, "5-坐标系-已选")
+    _next_step(page, "6. 检查并使用")
+    page.get_by_role("button", name="生成并检查").click()
+    page.get_by_text("导入检查：").wait_for()
+    _shot(page, "6-检查并使用")
+    assert page.get_by_text("导入检查：").inner_text().strip() == cli_line
+    metric = page.locator("[data-testid=stMetric]").filter(has_text="错误(个)").last
+    assert metric.locator("[data-testid=stMetricValue]").inner_text().strip() == "0"
+    page.get_by_role("button", name="使用此数据").click()
+    page.get_by_text("正在使用这份上传的数据").wait_for()
+    _shot(page, "7-使用此数据")
+
+    session.goto_screen("地图")
+    frame = session.map_frame()
+    parcels = frame.locator("path.lcgis-parcel")
+    assert parcels.count() == 6
+    fills = [parcels.nth(i).get_attribute("fill") for i in range(6)]
+    _shot(page, "8-地图")
+    assert all(f and f != "none" for f in fills), fills
+    assert set(fills) - {"#d9d9d9"}, fills  # some parcel has a class colour, not 无数据 grey
+    session.goto_screen("企业")
+    page.get_by_text("共 6 家").wait_for()
+    for name in WIZ_NAMES:  # in the table's grid (drawn on a canvas, the cells hidden)
+        page.get_by_text(name, exact=True).first.wait_for(state="attached")
+    _shot(page, "9-企业")
+    assert page.get_by_text("Traceback").count() == 0
+    assert session.outside == []

@@ -129,7 +129,11 @@ def _layers(proposal: Proposal, raw: Path) -> None:
         keys.WIZ_LAYERS,
         lambda t: intake.apply_layer_table(proposal, t),
         [H["layer"]],
-        {H["layer"]: st.column_config.SelectboxColumn(options=intake.layer_options())},
+        {
+            H["layer"]: st.column_config.SelectboxColumn(
+                options=intake.layer_options(), required=True
+            )
+        },
     )
     used = proposal.by_layer()
     if "parcels" not in used:
@@ -153,8 +157,10 @@ def _fields(proposal: Proposal, raw: Path) -> None:
                 lambda t, it=item: intake.apply_field_table(it, t),  # type: ignore[misc]
                 [H["column"], H["unit"]],
                 {
-                    H["column"]: st.column_config.SelectboxColumn(options=options),
-                    H["unit"]: st.column_config.SelectboxColumn(options=intake.unit_options()),
+                    H["column"]: st.column_config.SelectboxColumn(options=options, required=True),
+                    H["unit"]: st.column_config.SelectboxColumn(
+                        options=intake.unit_options(), required=True
+                    ),
                 },
             )
             left = item.unmapped()
@@ -184,7 +190,7 @@ def _values(proposal: Proposal, raw: Path) -> None:
                 [H["code"]],
                 {
                     H["code"]: st.column_config.SelectboxColumn(
-                        options=intake.value_options(item, name)
+                        options=intake.value_options(item, name), required=True
                     )
                 },
             )
@@ -200,6 +206,11 @@ def _crs(proposal: Proposal, raw: Path) -> None:
         return
     st.markdown("**没有坐标系的图层：选出让图形落在正确位置的坐标系**(每个候选都画在底图上)")
     basemap = mapview.default_basemap()
+    if basemap == "none":  # offline: every candidate draws the same shapes on a blank map
+        st.caption(
+            "当前不加载底图(离线)，各候选画出的形状相同：请按“落在”的经纬度判断"
+            "(鲤城高新区约在 118.6°E，24.9°N)。"
+        )
     for i, item in undeclared:
         st.markdown(f"{LAYER_LABELS[item.layer or '']}：{render.md(item.file)}")
         codes = [c.code for c in item.crs_choices]

@@ -12,6 +12,8 @@ codes, CRS candidates and where each puts the data) and the edits read back from
 >>> layer_table(p)[["输入", "判断为"]].to_dict("records")
 [{'输入': 'x.shp', '判断为': '宗地'}]
 >>> t = field_table(item)
+>>> t.loc[t["字段"] == "parcel_id", ["对应的列", "单位"]].to_dict("records")
+[{'对应的列': '宗地编号', '单位': '—'}]
 >>> t.loc[t["字段"] == "construction_status", "对应的列"] = "状态"
 >>> apply_field_table(item, t)
 >>> value_table(item, "construction_status").to_dict("records")
@@ -28,7 +30,7 @@ import pyproj
 
 from lcgis.data.schema import FIELDS
 from lcgis.vocab import IMPORT_HEADERS as H
-from lcgis.vocab import LAYER_LABELS, LAYERS, NOT_USED, UNIT_LABELS
+from lcgis.vocab import LAYER_LABELS, LAYERS, NO_UNIT, NOT_USED, UNIT_LABELS
 
 if TYPE_CHECKING:
     from lcgis.data.propose import InputProposal, Proposal
@@ -70,8 +72,9 @@ def _unit_labels(name: str, layer: str) -> dict[str, str]:
 
 
 def unit_options() -> list[str]:
-    """Every unit label (the table's unit column offers them all; a wrong kind is ignored)."""
-    return [""] + [label for table in UNIT_LABELS.values() for label in table.values()]
+    """Every unit label after :data:`~lcgis.vocab.NO_UNIT` (the table's unit column offers them
+    all; a wrong kind is ignored)."""
+    return [NO_UNIT] + [label for table in UNIT_LABELS.values() for label in table.values()]
 
 
 def field_table(item: InputProposal) -> pd.DataFrame:
@@ -80,7 +83,7 @@ def field_table(item: InputProposal) -> pd.DataFrame:
     rows = []
     for f in FIELDS[layer].values():
         guess = item.columns.get(f.name)
-        unit = _unit_labels(f.name, layer).get(guess.unit or "", "") if guess else ""
+        unit = _unit_labels(f.name, layer).get(guess.unit or "", NO_UNIT) if guess else NO_UNIT
         rows.append(
             {
                 H["field"]: f.name,
