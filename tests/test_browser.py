@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -614,13 +615,20 @@ def test_import_wizard_walks_from_upload_to_a_coloured_map(
             assert cells.filter(has_text="None").count() == 0
         _shot(page, step)
     page.get_by_text("没有坐标系的图层").wait_for()
-    page.get_by_text("当前不加载底图(离线)").wait_for()  # the server runs with LCGIS_BASEMAP=none
+    page.get_by_text("当前不加载底图").first.wait_for()  # the server runs with LCGIS_BASEMAP=none
+    # each candidate says how far from the park in use (the demo) it puts the parcels
+    captions = page.locator("[data-testid=stCaptionContainer]")
+    near = captions.filter(has_text="中央经线 120°E").first.inner_text()
+    far = captions.filter(has_text="中央经线 117°E").first.inner_text()
+    assert re.search(r"距当前园区约 \d\.\d km", near), near
+    assert re.search(r"距当前园区约 [23]\d\d km", far), far  # one zone (3°) west: ~300 km
     page.get_by_role("button", name="用 EPSG:4549").click()
     page.get_by_text("EPSG:4549(当前选择)").wait_for()
     page.wait_for_selector("iframe[title*='st_folium']")
     preview = page.frame_locator("iframe[title*='st_folium']").first
     preview.locator("path.leaflet-interactive").first.wait_for(state="attached")
-    assert preview.locator("path.leaflet-interactive").count() == 6
+    assert preview.locator("path.leaflet-interactive[stroke='#d62728']").count() == 6
+    assert preview.locator("path.leaflet-interactive[stroke='#1f77b4']").count() >= 1  # the park
     page.wait_for_timeout(1000)
     _shot(page, "5-坐标系-已选")
     _next_step(page, "6. 检查并使用")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -204,13 +205,14 @@ def _crs(proposal: Proposal, raw: Path) -> None:
     if not undeclared:
         st.success("每个图层的文件都声明了坐标系。")
         return
-    st.markdown("**没有坐标系的图层：选出让图形落在正确位置的坐标系**(每个候选都画在底图上)")
     basemap = mapview.default_basemap()
-    if basemap == "none":  # offline: every candidate draws the same shapes on a blank map
-        st.caption(
-            "当前不加载底图(离线)，各候选画出的形状相同：请按“落在”的经纬度判断"
-            "(鲤城高新区约在 118.6°E，24.9°N)。"
-        )
+    where = "底图上" if basemap != "none" else "图上(当前不加载底图)"
+    st.markdown(
+        "**没有坐标系的图层：选出让图形落在正确位置的坐标系**"
+        f"(每个候选都画在{where}：红色为上传的图形，蓝色虚线为当前数据的园区片区)"
+    )
+    if basemap == "none":  # offline: only the park's outline and the distance tell them apart
+        st.caption("不加载底图时，请看红色图形是否落在蓝色园区内，以及“距当前园区”的距离。")
     for i, item in undeclared:
         st.markdown(f"{LAYER_LABELS[item.layer or '']}：{render.md(item.file)}")
         codes = [c.code for c in item.crs_choices]
@@ -218,9 +220,10 @@ def _crs(proposal: Proposal, raw: Path) -> None:
             codes.append(item.assume_crs)
         if codes:
             cols = st.columns(min(len(codes), MAX_PREVIEWS))
+            park = _park()
             for col, code in zip(cols, codes, strict=False):
                 with col:
-                    _preview(proposal, i, code, basemap)
+                    _preview(proposal, i, code, basemap, park)
         ckey = keys.sub(keys.WIZ_CRS, i)
         st.session_state.setdefault(ckey, item.assume_crs or "")
         choice = st.text_input("坐标系(EPSG 代码)", key=ckey, placeholder="如 EPSG:4549")
@@ -230,17 +233,35 @@ def _crs(proposal: Proposal, raw: Path) -> None:
             st.rerun()
 
 
-def _preview(proposal: Proposal, index: int, code: str, basemap: str) -> None:
-    """One CRS candidate: where it puts the shapes, drawn on the basemap; 用这个."""
+def _park() -> gpd.GeoSeries | None:
+    """The park of the dataset in use (its zones, else its parcels' outline), for reference."""
+    current = str(st.session_state[keys.DATA_DIR])
+    try:
+        ds = state.dataset(current, state.files_stamp(current))
+    except Exception:  # no usable dataset in use: no reference drawn
+        return None
+    if ds.zones is not None and not ds.zones.empty:
+        return ds.zones.geometry
+    if ds.parcels.empty:
+        return None
+    return gpd.GeoSeries([ds.parcels.geometry.union_all().envelope], crs=ds.parcels.crs)
+
+
+def _preview(
+    proposal: Proposal, index: int, code: str, basemap: str, park: gpd.GeoSeries | None
+) -> None:
+    """One CRS candidate: where it puts the shapes, drawn on the basemap with the park in use
+    for reference; 用这个."""
     item = proposal.inputs[index]
     why = next((c.why for c in item.crs_choices if c.code == code), "手动输入")
     geoms = intake.preview(item, code)
     st.markdown(f"**{code}**{'(当前选择)' if code == item.assume_crs else ''}")
-    st.caption(f"{why}；落在 {intake.lands(geoms)}")
+    st.caption(f"{why}；落在 {intake.lands(geoms, park)}")
     if geoms is not None:
         fmap = maps.outline_map(
             geoms,
             basemap=basemap,
+            reference=park,
             tianditu_key=mapview.tianditu_key(),
             assets_url=mapview.assets_url(),
         )

@@ -318,6 +318,7 @@ class Proposal:
         """Treat input ``index`` as ``layer``: its columns, values and CRS guessed anew."""
         item = self.inputs[index]
         item.set_layer(layer)
+        item.reason = f"由用户指定为{LAYER_LABELS[layer]}" if layer else "由用户设为不使用"
         item.guess_crs(self.lon_hint(), declared(self.inputs))
 
     def apply(self, mapping: Mapping[str, LayerMapping]) -> None:

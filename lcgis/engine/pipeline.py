@@ -72,13 +72,17 @@ def _rows_of(mask: pd.Series) -> list[int]:
 
 
 def check(ds: Dataset, rules: Rules) -> QualityReport:
-    """The loader's report and, when it has no error, the measures' checks (areas, floor
-    area, FAR): what ``validate``, ``import`` and the 数据 screen show before data is used."""
+    """The report of reading and, when reading found no error, of evaluating the latest year
+    (areas, FAR, allocation, classes …): what ``validate``, ``import``, the upload check and
+    the import wizard show before data is used — the same report as the 数据 screen's after."""
     if ds.report.has_errors:
         return ds.report
-    extra = QualityReport()
-    measure(ds, rules, extra)
-    return QualityReport(ds.report.issues + [i for i in extra.issues if i not in ds.report.issues])
+    try:
+        return run(ds, rules).report
+    except DataError as exc:
+        if isinstance(exc.report, QualityReport):
+            return exc.report
+        raise
 
 
 def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFrame:

@@ -86,8 +86,8 @@ def field_table(item: InputProposal) -> pd.DataFrame:
         unit = _unit_labels(f.name, layer).get(guess.unit or "", NO_UNIT) if guess else NO_UNIT
         rows.append(
             {
-                H["field"]: f.name,
                 H["label"]: f.label,
+                H["field"]: f.name,
                 H["required"]: f.required,
                 H["column"]: guess.column if guess else NOT_USED,
                 H["unit"]: unit,
@@ -156,15 +156,27 @@ def preview(item: InputProposal, code: str) -> gpd.GeoSeries | None:
     return out if ok else None
 
 
-def lands(geoms: gpd.GeoSeries | None) -> str:
-    """Where a preview lies: its centre in degrees, or that it lies nowhere.
+def lands(geoms: gpd.GeoSeries | None, park: gpd.GeoSeries | None = None) -> str:
+    """Where a preview lies: its centre in degrees and, given ``park`` (the park in use, in
+    any CRS), how far that is from it — or that it lies nowhere.
 
     >>> import shapely
-    >>> lands(gpd.GeoSeries([shapely.box(118.5, 24.8, 118.6, 24.9)], crs=4326))
+    >>> here = gpd.GeoSeries([shapely.box(118.5, 24.8, 118.6, 24.9)], crs=4326)
+    >>> lands(here)
     '118.550°E，24.850°N'
+    >>> lands(here, gpd.GeoSeries([shapely.Point(118.55, 25.85)], crs=4326))
+    '118.550°E，24.850°N，距当前园区约 111 km'
     """
     if geoms is None:
         return "无法换算到经纬度(坐标超出该坐标系的范围)"
     x0, y0, x1, y1 = geoms.total_bounds
     x, y = (x0 + x1) / 2, (y0 + y1) / 2
-    return f"{abs(x):.3f}°{'E' if x >= 0 else 'W'}，{abs(y):.3f}°{'N' if y >= 0 else 'S'}"
+    text = f"{abs(x):.3f}°{'E' if x >= 0 else 'W'}，{abs(y):.3f}°{'N' if y >= 0 else 'S'}"
+    if park is None or park.empty or park.crs is None:
+        return text
+    px0, py0, px1, py1 = park.to_crs(4326).total_bounds
+    km = _GEOD.inv(x, y, (px0 + px1) / 2, (py0 + py1) / 2)[2] / 1000
+    return text + (f"，距当前园区约 {km:,.0f} km" if km >= 10 else f"，距当前园区约 {km:.1f} km")
+
+
+_GEOD = pyproj.Geod(ellps="GRS80")

@@ -803,11 +803,49 @@ def build_map(
     return m
 
 
-def outline_map(geoms: gpd.GeoSeries, *, basemap: str = "osm", **kw: Any) -> folium.Map:
-    """Shapes in lon/lat drawn as outlines on :func:`base_map` (the import's CRS preview),
-    shifted to GCJ-02 for a basemap in that datum."""
-    shown = display_geometry(geoms, BASEMAPS.get(basemap, BASEMAPS["none"]).datum)
-    m = base_map(bounds_of(shown), basemap=basemap, **kw)
+def _near(a: list[list[float]], b: list[list[float]], degrees: float = 0.2) -> bool:
+    """Two [[south, west], [north, east]] boxes within ``degrees`` (about 20 km) of each other.
+
+    >>> _near([[24.8, 118.5], [24.9, 118.6]], [[24.85, 118.55], [25.0, 118.7]])
+    True
+    >>> _near([[24.8, 118.5], [24.9, 118.6]], [[24.8, 115.5], [24.9, 115.6]])
+    False
+    """
+    return (
+        a[0][0] - degrees <= b[1][0] and b[0][0] - degrees <= a[1][0]
+        and a[0][1] - degrees <= b[1][1] and b[0][1] - degrees <= a[1][1]
+    )  # fmt: skip
+
+
+#: The park in use, drawn under an import's CRS preview.
+_PARK_STYLE = {"color": "#1f77b4", "weight": 2, "dashArray": "6 4", "fillOpacity": 0}
+
+
+def outline_map(
+    geoms: gpd.GeoSeries,
+    *,
+    basemap: str = "osm",
+    reference: gpd.GeoSeries | None = None,
+    **kw: Any,
+) -> folium.Map:
+    """Shapes drawn as red outlines on :func:`base_map` (the import's CRS preview), with
+    ``reference`` (the park in use) as blue dashed outlines, so that without tiles too the
+    right candidate is seen to land on the park; shifted to GCJ-02 for a basemap in that datum.
+    The map is fitted to the shapes."""
+    datum = BASEMAPS.get(basemap, BASEMAPS["none"]).datum
+    shown = display_geometry(geoms, datum)
+    ref = None if reference is None or reference.empty else display_geometry(reference, datum)
+    (s0, w0), (n0, e0) = bounds_of(shown)
+    if ref is not None and _near(bounds_of(shown), bounds_of(ref)):
+        (s1, w1), (n1, e1) = bounds_of(ref)
+        s0, w0, n0, e0 = min(s0, s1), min(w0, w1), max(n0, n1), max(e0, e1)
+    m = base_map([[s0, w0], [n0, e0]], basemap=basemap, **kw)
+    if ref is not None:
+        folium.GeoJson(
+            ref.to_json(),
+            style_function=lambda _f: _PARK_STYLE,
+            control=False,
+        ).add_to(m)
     folium.GeoJson(
         shown.to_json(),
         style_function=lambda _f: {"color": "#d62728", "weight": 1.5, "fillOpacity": 0.15},
