@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from lcgis.data.frame import flag
+from lcgis.data.industry import division_labels
 from lcgis.data.schema import M2_PER_MU
 
 # re-exported: screens read summary.CLASS_LABELS
@@ -27,7 +28,6 @@ from lcgis.vocab import (
     DISPOSITIONS,
     GROUP_LABELS,
     HEADLINE_LABELS,
-    INDUSTRY_DIVISIONS,
 )
 
 if TYPE_CHECKING:
@@ -269,8 +269,7 @@ def industry_division(codes: pd.Series) -> pd.Series:
     >>> industry_division(pd.Series(["3911", "18", None])).tolist()
     ['39 计算机、通信和其他电子设备制造业', '18 纺织服装、服饰业', '']
     """
-    two = codes.astype("string").str.strip().str[:2].fillna("").astype(object)
-    return two.map(lambda c: f"{c} {INDUSTRY_DIVISIONS.get(c, '')}".strip() if c else "")
+    return pd.Series(division_labels(codes), index=codes.index, dtype=object)
 
 
 def distribution(values: pd.Series, bins: int = 12) -> pd.DataFrame:
