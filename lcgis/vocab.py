@@ -675,6 +675,33 @@ INDUSTRY_DIVISIONS: Final[Mapping[str, str]] = {
     "46": "水的生产和供应业",
 }
 
+# --- zone roles (片区定位) ---
+
+#: Headers of the zone-fit columns (lcgis.engine.zonefit): a firm's zone role and whether it
+#: fits the zone's leading industries; per zone its role, leading industries and the land and
+#: output of the firms that fit.
+ZONE_FIT_LABELS: Final[Mapping[str, str]] = {
+    "zone_role": "片区定位",
+    "zone_leading_industries": "片区主导产业",
+    "fits_zone": "符合片区主导产业",
+    "role": "片区定位",
+    "leading_industries": "主导产业",
+    "known_land_mu": "有行业代码企业用地(亩)",
+    "fit_land_mu": "主导产业企业用地(亩)",
+    "fit_land_share": "主导产业用地占比",
+    "known_output_wan": "有行业代码企业产值(万元)",
+    "fit_output_wan": "主导产业企业产值(万元)",
+    "fit_output_share": "主导产业产值占比",
+}
+#: The 说明 sheet's (and the 总览's) note on the zone-fit columns.
+ZONE_FIT_NOTE: Final = (
+    "企业是否符合片区主导产业：按企业所属片区(其用地最多的宗地所在片区)的主导产业，"
+    "比较企业行业代码的前两位(GB/T 4754-2017 大类)；"
+    "企业无行业代码、片区外或片区未列主导产业时不判定。"
+    "主导产业用地占比 = 符合主导产业企业的分摊用地(亩) ÷ 该片区有行业代码企业的分摊用地(亩)；"
+    "产值占比同理(工业总产值，万元)。每家企业的全部用地和产值计入其所属片区。"
+)
+
 # --------------------------------------------------------------------------- maps
 
 #: Figures the map can be coloured by, in menu order: key -> (Chinese label, unit).

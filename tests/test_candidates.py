@@ -159,6 +159,31 @@ def test_d_class_at_eight_is_vacate_for_class_d_only() -> None:
     assert "tax_per_mu_low" not in out["disposition_reasons"].iloc[0]
 
 
+def test_zone_mismatch_alone_puts_a_parcel_on_no_list() -> None:
+    # a textile firm (17) in a zone led by 39, 38: FAR 3.0 is the target of its 20 万元/亩
+    # band (no 零地增资), everything else healthy; a D firm with only the mismatch too
+    only = {"main_industry_code": "1711", "far": 3.0, "floor_area_m2": 30000.0}
+    p = staged(healthy(**only), healthy(**only, parcel_class="D"))
+    assert p["industry_mismatch"].tolist() == [True, True]
+    assert p["inefficient"].tolist() == [False, False]
+    out = dispositions(p, RULES, AS_OF)
+    assert out["disposition"].isna().all()
+    assert out["disposition_reasons"].tolist() == ["", ""]
+    assert not out[[f"{d}_candidate" for d in DISPOSITIONS]].to_numpy().any()
+
+
+def test_zone_mismatch_follows_the_deciding_reason_on_a_list() -> None:
+    # a D textile firm with coverage 0.2 < 0.3 in a zone led by 39, 38: 腾笼换鸟 decided by
+    # class_d, then the inefficient reason, the zone mismatch last
+    row = healthy(main_industry_code="1711", parcel_class="D", coverage=0.2, far=3.0)
+    out = decided(row, healthy(parcel_class="D", coverage=0.2, far=3.0))
+    assert out["disposition"].tolist() == ["vacate", "vacate"]
+    assert out["disposition_reasons"].tolist() == [
+        "class_d;coverage_below_min;industry_mismatch",
+        "class_d;coverage_below_min",
+    ]
+
+
 def test_precedence_reclaim_buyback_vacate_densify() -> None:
     idle_3y = not_started("2023-06-30", land_use="industrial")  # 3.5 years idle at AS_OF
     out = decided(

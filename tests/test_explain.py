@@ -198,3 +198,36 @@ def test_explain_output_says_illustrative_on_the_demo_only(
     assert not illustrative_statement(toy_res.files)
     assert main(["explain", "P1", str(toy)]) == 0
     assert ILLUSTRATIVE not in capsys.readouterr().out
+
+
+def test_a_main_occupant_outside_its_zone_is_said_with_the_rule_source(toy: Path) -> None:
+    # one zone over both parcels led by 39, 40: P1's 甲 (3911) fits, P2's 乙 (1811, most land
+    # there) does not
+    from tests.conftest import rect
+
+    gpd.GeoDataFrame(
+        {
+            "zone_id": ["north"],
+            "zone_name": ["北片区"],
+            "role": ["高端产业发展示范区"],
+            "leading_industries": ["40,39"],
+        },
+        geometry=[rect(-10, -10, 250, 200)],
+        crs=4549,
+    ).to_crs(4326).to_file(toy / "zones.geojson")
+    rules = load_rules()
+    res = run(read_dataset(toy), rules)
+    source = rules.source("industry_mismatch")
+    line = (
+        "所在片区(北片区)定位：高端产业发展示范区，"
+        "主导产业：计算机、通信和其他电子设备制造业(39)、仪器仪表制造业(40)；"
+        f"主要用地企业行业 18 纺织服装、服饰业 不在其中(依据：{source})"
+    )
+    p2 = _card(res, "P2")
+    assert line in p2.verdict
+    row = p2.rules.set_index("规则").loc["与片区主导产业不符"]
+    assert row["实际值"] == "18 纺织服装、服饰业"
+    assert row["阈值"] == "计算机、通信和其他电子设备制造业(39)、仪器仪表制造业(40)"
+    assert row["结论"] == "是"
+    assert not any(v.startswith("所在片区") for v in _card(res, "P1").verdict)
+    assert line in format_text(p2)

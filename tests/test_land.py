@@ -715,3 +715,18 @@ def test_only_industrial_land_and_granted_land_are_tested() -> None:
     )
     out = inefficient(p, AS_OF, RULES)
     assert out["inefficient"].tolist() == [False, False, True]
+
+
+def test_industry_mismatch_is_the_shared_zone_fit_false() -> None:
+    from lcgis.data.industry import fits_zone
+
+    p = frame(
+        healthy(main_industry_code="C1711", zone_leading_industries="17；18/19"),
+        healthy(main_industry_code="3911", zone_leading_industries="17；18/19"),
+        healthy(main_industry_code="3911", zone_leading_industries="无"),
+        healthy(main_industry_code=None),
+    )
+    fit = fits_zone(p["main_industry_code"], p["zone_leading_industries"])
+    assert fit.tolist() == [True, False, pd.NA, pd.NA]
+    got = inefficient(p, AS_OF, RULES)["industry_mismatch"].tolist()
+    assert got == [False, True, False, False]

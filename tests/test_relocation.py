@@ -884,3 +884,37 @@ def test_free_land_follows_dispositions_never_construction_or_fee_stage() -> Non
     assert {"C", "F"} <= set(added.index) and added.loc["C", "kinds_zh"] == "指定"
     no_buyback = replace(RULES, use_buyback=False)
     assert "B" not in set(solve(p, m, no_buyback).free["parcel_id"])
+
+
+def test_zone_fit_constraint_goes_through_the_shared_zone_fit_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import lcgis.plan.relocation as relocation
+    from lcgis.data import industry
+
+    seen: list[list[object]] = []
+
+    def spy(codes: pd.Series, leading: list[object]) -> np.ndarray:
+        seen.append(list(leading))
+        return industry.fit_matrix(codes, leading)
+
+    monkeypatch.setattr(relocation, "fit_matrix", spy)
+    # zone B's list written with a full-width semicolon: 18 and 19 (the shared parser's)
+    both = [
+        parcel("PA", 0, 0, 100, H10, idle=True, zone="A"),  # leads 39, 40, 38
+        parcel("PB", 300, 0, 100, H10, idle=True, zone="B", zone_leading_industries="18；19"),
+    ]
+    m = movers(
+        [
+            {"mover_id": "M1", "need_mu": 10, "industry_code": "1811", "expected_tax_per_mu": 30},
+            {"mover_id": "M2", "need_mu": 10, "industry_code": "3911", "expected_tax_per_mu": 20},
+        ]
+    )
+    rp = solve(park(both), m)
+    assert seen == [["39,40,38", "18；19"]]
+    assert rp.plan["parcel_ids"].tolist() == ["PB", "PA"]
+    assert rp.plan["industry_match"].tolist() == [True, True]
+    # the 18 mover does not fit zone A: with only PA free it is not placed
+    only_a = solve(park(both[:1]), m.iloc[:1].reset_index(drop=True))
+    assert only_a.plan["parcel_ids"].tolist() == [""]
+    assert only_a.plan.loc[0, "reason"] == REASONS["no_zone"]

@@ -291,3 +291,80 @@ def test_geopackage_and_csv_keep_the_input_files_own_columns(
     assert by_id["extra:编码"].to_dict() == {"P1": "007", "P2": "010"}
     gj = pyogrio.read_dataframe(report.write(res, tmp_path / "宗地.geojson")).set_index("parcel_id")
     assert gj["extra:规划用途"].to_dict() == {"P1": "一类工业用地", "P2": "物流仓储用地"}
+
+
+def _two_zones(toy: Path) -> None:
+    """North around P1 (39, 40: 甲 3911 fits), central around P2 (18: 乙 1811 fits, 丙 3311
+    does not)."""
+    import geopandas as gpd
+
+    from tests.conftest import rect
+
+    gpd.GeoDataFrame(
+        {
+            "zone_id": ["north", "central"],
+            "zone_name": ["北片区", "中片区"],
+            "role": ["高端产业发展示范区", "传统产业升级承载区"],
+            "leading_industries": ["39,40", "18"],
+        },
+        geometry=[rect(-10, -10, 105, 200), rect(95, -10, 200, 200)],
+        crs=4549,
+    ).to_crs(4326).to_file(toy / "zones.geojson")
+
+
+def test_zone_sheet_gives_role_leading_industries_and_fitting_shares(toy: Path) -> None:
+    _two_zones(toy)
+    res = run(read_dataset(toy), load_rules())
+    e = res.enterprises.set_index("name")
+    assert e["fits_zone"].to_dict() == {"甲公司": True, "乙公司": True, "丙公司": False}
+    assert e["zone_role"].to_dict() == {
+        "甲公司": "高端产业发展示范区",
+        "乙公司": "传统产业升级承载区",
+        "丙公司": "传统产业升级承载区",
+    }
+    assert res.parcels.set_index("parcel_id")["zone_role"].to_dict() == {
+        "P1": "高端产业发展示范区",
+        "P2": "传统产业升级承载区",
+    }
+    z = report.workbook_sheets(res)["片区"].set_index("片区")
+    assert list(z.columns[:2]) == ["片区定位", "主导产业"]
+    assert z.loc["北片区", "主导产业"] == "计算机、通信和其他电子设备制造业(39)、仪器仪表制造业(40)"
+    assert z.loc["中片区", "主导产业"] == "纺织服装、服饰业(18)"
+    assert z.loc["中片区", "片区定位"] == "传统产业升级承载区"
+    # P1 15 亩 甲 3000 万元; P2 7.5 亩: 乙 3000 m² = 4.5 亩 600 万元, 丙 the other 3 亩 300 万元
+    expected = {
+        "北片区": (15.0, 15.0, 1.0, 3000.0, 3000.0, 1.0),
+        "中片区": (7.5, 4.5, 0.6, 900.0, 600.0, 600 / 900),
+        "园区合计": (22.5, 19.5, 19.5 / 22.5, 3900.0, 3600.0, 3600 / 3900),
+    }
+    cols = [
+        "有行业代码企业用地(亩)",
+        "主导产业企业用地(亩)",
+        "主导产业用地占比",
+        "有行业代码企业产值(万元)",
+        "主导产业企业产值(万元)",
+        "主导产业产值占比",
+    ]
+    for zone, values in expected.items():
+        assert z.loc[zone, cols].astype(float).tolist() == pytest.approx(values)
+    notes = report.notes_sheet(res).set_index("项目")["内容"]
+    assert "有行业代码企业的分摊用地" in notes["片区主导产业"]
+
+
+def test_zone_fit_is_empty_where_the_zone_names_no_leading_industry(toy: Path) -> None:
+    import geopandas as gpd
+
+    from tests.conftest import rect
+
+    gpd.GeoDataFrame(
+        {"zone_id": ["north"], "zone_name": ["北片区"], "role": ["示范区"]},
+        geometry=[rect(-10, -10, 250, 200)],
+        crs=4549,
+    ).to_crs(4326).to_file(toy / "zones.geojson")
+    res = run(read_dataset(toy), load_rules())
+    assert res.enterprises["fits_zone"].isna().all()
+    assert res.enterprises["zone_id"].tolist() == ["north"] * 3
+    fit = res.zones.set_index("zone_id").loc["north"]
+    assert math.isnan(fit["fit_land_share"]) and math.isnan(fit["known_land_mu"])
+    assert math.isnan(fit["fit_output_share"])
+    assert report.workbook_sheets(res)["片区"].set_index("片区").loc["北片区", "主导产业"] == ""

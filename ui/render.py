@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from lcgis.views.explain import Card, fmt
+from lcgis.vocab import ZONE_FIT_LABELS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -84,7 +85,14 @@ _FORMATS: tuple[tuple[str, int], ...] = (
 )
 #: Headers that are counts whatever their unit says.
 _COUNTS = ("近三年有数据年数", "组内排名", "宗地数", "企业数")
-_SHARES = ("建筑系数", "容积率利用率", "亩均税收增长率", "研发经费投入强度")
+_SHARES = (
+    "建筑系数",
+    "容积率利用率",
+    "亩均税收增长率",
+    "研发经费投入强度",
+    ZONE_FIT_LABELS["fit_land_share"],
+    ZONE_FIT_LABELS["fit_output_share"],
+)
 _FAR = ("容积率", "容积率下限", "容积率上限", "目标容积率")
 _ONE_DECIMAL = ("优先级",)
 _LABEL_FIELDS: dict[str, str] = {}

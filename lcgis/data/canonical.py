@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from lcgis.data.industry import LIST_SPLIT
 from lcgis.data.schema import AREA_UNITS, FIELDS, MONEY_UNITS, normalize_label
 from lcgis.data.values import has_control, parse_bools, parse_dates, parse_numbers, parse_text
 
@@ -239,7 +240,6 @@ def _convert(
 SHARE_FIELDS = ("developed_share", "invested_share")
 #: A GB/T 4754-2017 industry code: 2 to 4 digits.
 _INDUSTRY_CODE = re.compile(r"^\d{2,4}$")
-_LIST_SPLIT = re.compile(r"[,，、;；/\s]+")
 
 
 def _check_share(
@@ -298,7 +298,7 @@ def _checked_text(
             )
             text = text.mask(bad)
     if f.name == "leading_industries":
-        parts = text.map(lambda t: [c for c in _LIST_SPLIT.split(t) if c], na_action="ignore")
+        parts = text.map(lambda t: [c for c in LIST_SPLIT.split(t) if c], na_action="ignore")
         bad = (
             parts.map(lambda cs: any(not _INDUSTRY_CODE.match(c) for c in cs), na_action="ignore")
             .fillna(False)

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from lcgis.data.frame import column, days, flag, is_one_of, numbers
+from lcgis.data.industry import digits as industry_digits
+from lcgis.data.industry import fits_zone
 from lcgis.vocab import INEFFICIENT_REASONS, REASON_LABELS
 
 if TYPE_CHECKING:
@@ -94,19 +96,9 @@ def years_between(start: np.ndarray, end: np.ndarray | np.datetime64) -> np.ndar
     return np.where(valid, whole + share, np.nan)
 
 
-def _digits(codes: pd.Series) -> pd.Series:
-    """Industry codes as digits only ("C3911" → "3911"; missing stays missing)."""
-    return codes.astype("string").str.strip().str.replace(r"^[A-Za-z]+", "", regex=True)
-
-
-def _two_digit(codes: pd.Series) -> pd.Series:
-    """The 2-digit GB/T 4754 division of industry codes ("C3911", "3911", "39" → "39")."""
-    return _digits(codes).str.extract(r"^(\d{2})", expand=False)
-
-
 def _by_prefix(codes: pd.Series, table: dict[str, float]) -> pd.Series:
     """The table value of the longest key that is a prefix of each code (NaN when none)."""
-    digits = _digits(codes).astype(object)
+    digits = industry_digits(codes).astype(object)
     out = np.full(len(codes), np.nan)
     for width in sorted({len(k) for k in table}, reverse=True):
         long_enough = np.asarray(digits.str.len().ge(width).fillna(False), dtype=bool)
@@ -386,29 +378,16 @@ def granted(parcels: pd.DataFrame) -> np.ndarray:
 
 
 def _industry_mismatch(parcels: pd.DataFrame) -> np.ndarray:
-    """Main occupant's 2-digit industry not among the zone's leading industries.
+    """Main occupant's 2-digit industry not among the zone's leading industries
+    (:func:`lcgis.data.industry.fits_zone` is False).
 
     False when the parcel has no main industry, no zone, or the zone names no leading
-    industry.  Leading industries are separated by commas (also ，、;；/ or spaces).
+    industry.
     """
-    n = len(parcels)
-    code = _two_digit(column(parcels, "main_industry_code")).reset_index(drop=True)
-    lists = (
-        column(parcels, "zone_leading_industries")
-        .astype("string")
-        .reset_index(drop=True)
-        .str.split(r"[,，、;；/\s]+", regex=True)
-        .explode()
+    fit = fits_zone(
+        column(parcels, "main_industry_code"), column(parcels, "zone_leading_industries")
     )
-    lead = _two_digit(lists)
-    same = lead.eq(code.reindex(lead.index)).fillna(False).astype(bool)
-    matched = same.groupby(level=0).any().reindex(range(n), fill_value=False)
-    has_lead = lead.notna().groupby(level=0).any().reindex(range(n), fill_value=False)
-    return (
-        np.asarray(code.notna(), dtype=bool)
-        & np.asarray(has_lead, dtype=bool)
-        & ~np.asarray(matched, dtype=bool)
-    )
+    return np.asarray(fit.eq(False).fillna(False), dtype=bool)
 
 
 def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[str, np.ndarray]:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from lcgis.data.frame import ratio
 from lcgis.data.validate import QualityReport, credit_codes_valid
-from lcgis.engine import candidates, evaluate, land, metrics
+from lcgis.engine import candidates, evaluate, land, metrics, zonefit
 from lcgis.errors import DataError, UsageError
 from lcgis.progress import Progress, Steps
 
@@ -36,6 +36,7 @@ ZONE_FIELDS = (
     "output_wan", "tax_wan", "output_per_mu", "tax_per_mu", "far", "undeveloped_mu",
     "idle_mu", "inefficient_mu", "vacate_mu", "extra_floor_area_m2",
     "in_construction_mu", "reclaim_mu", "buyback_mu", "densify_mu",
+    "role", "leading_industries", *zonefit.FIT_FIELDS,
 )  # fmt: skip
 
 
@@ -164,10 +165,15 @@ def _join_zones(
         p["zone_id"] = pd.Series(pd.NA, index=p.index, dtype="string")
         p["zone_name"] = pd.Series(pd.NA, index=p.index, dtype="string")
         p["zone_leading_industries"] = pd.Series(pd.NA, index=p.index, dtype="string")
+        p["zone_role"] = pd.Series(pd.NA, index=p.index, dtype="string")
         return p
     p["zone_id"] = metrics.assign_zones(p, zones)
     info = zones.drop(columns=zones.geometry.name).set_index("zone_id")
-    for col, src in (("zone_name", "zone_name"), ("zone_leading_industries", "leading_industries")):
+    for col, src in (
+        ("zone_name", "zone_name"),
+        ("zone_leading_industries", "leading_industries"),
+        ("zone_role", "role"),
+    ):
         p[col] = info[src].reindex(p["zone_id"]).to_numpy() if src in info else pd.NA
         p[col] = p[col].astype("string")
     outside = p["zone_id"].isna()
@@ -290,6 +296,7 @@ def run(
     _report_unrated(ent, ds, report)
     history = _history(ds, alloc, rules, years)
     ent = with_history(ent, history, year)
+    ent = zonefit.with_zone_fit(ent, alloc, parcels)
     step("宗地指标与规则", 0.65)
     parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
     parcels = tax_history(parcels, ds, alloc, year, years)
@@ -516,8 +523,10 @@ def zone_summary(
         z for z in out.index if z not in names.index
     ]
     out = out.reindex(order)
-    out["zone_name"] = names["zone_name"].reindex(out.index) if "zone_name" in names else pd.NA
+    for col in ("zone_name", "role", "leading_industries"):
+        out[col] = names[col].reindex(out.index) if col in names else pd.NA
     out.loc[out.index == "", "zone_name"] = "片区外"
+    out = out.join(zonefit.zone_fit(ent))
     out = out.reset_index()
     out = out[list(ZONE_FIELDS)]
     if zones is not None and "zone_id" in zones:

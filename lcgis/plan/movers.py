@@ -37,6 +37,7 @@ from lcgis.data import guard
 from lcgis.data import validate as v
 from lcgis.data.encoding import decode_text
 from lcgis.data.frame import numbers, ratio
+from lcgis.data.industry import division
 from lcgis.data.mapping import LayerMapping
 from lcgis.data.readers import read_raw
 from lcgis.data.schema import Field, normalize_label
@@ -424,9 +425,7 @@ def industry_benchmarks(parcels: pd.DataFrame) -> pd.DataFrame:
     base = pd.DataFrame(
         {
             "zone_id": zone_key(parcels),
-            "industry2": ""
-            if ind is None
-            else pd.Series(ind).astype("string").str[:2].fillna("").to_numpy(),
+            "industry2": "" if ind is None else division(pd.Series(ind)).fillna("").to_numpy(),
         }
     )
     for money in MONEY:
@@ -459,7 +458,7 @@ def expected_rates(
     industry in the zone, else the zone's, else the park's (source names which); NaN (source
     无基准) when none exists.
     """
-    ind2 = movers["industry_code"].astype("string").str[:2].fillna("").to_numpy()
+    ind2 = division(movers["industry_code"]).fillna("").to_numpy()
     zone = np.tile(np.asarray(zones, dtype=object), len(movers))
     ind = np.repeat(ind2.astype(object), len(zones))
     by_ind = bench[bench["level"] == "industry"].set_index(["zone_id", "industry2"])

@@ -46,6 +46,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from lcgis.data.frame import numbers
+from lcgis.data.industry import fit_matrix
 from lcgis.data.validate import QualityReport
 from lcgis.errors import DataError, RulesError, UsageError
 from lcgis.plan.before_after import before_after
@@ -62,7 +63,6 @@ from lcgis.plan.sites import (
     build_sites,
     free_parcels,
     kinds_zh,
-    leading_industries,
     zone_key,
 )
 from lcgis.plan.sites import zone_names as _zone_names
@@ -199,9 +199,8 @@ def _prepare(
     zones = sorted(set(zone_all.tolist()))
     lead = pd.DataFrame({"z": zone_all, "l": parcels.get("zone_leading_industries")})
     lead = lead[lead["z"].ne("") & lead["l"].notna()].drop_duplicates("z")
-    sets = {z: leading_industries(t) for z, t in zip(lead["z"], lead["l"], strict=True)}
-    ind2 = movers["industry_code"].astype("string").str[:2].fillna("").tolist()
-    match = np.array([[i in sets.get(z, ()) for z in zones] for i in ind2], dtype=bool)
+    texts = dict(zip(lead["z"], lead["l"], strict=True))
+    match = fit_matrix(movers["industry_code"], [texts.get(z) for z in zones])
     pos_of = {pid: k for k, pid in enumerate(free["parcel_id"])}
     own = np.array([pos_of.get(c, -1) for c in cur], dtype=int)
     gu = given_up_figures(movers, parcels, allocation, enterprises, report)

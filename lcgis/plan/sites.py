@@ -48,18 +48,6 @@ def zone_names(p: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def leading_industries(text: object) -> frozenset[str]:
-    """Two-digit codes of a leading_industries text ("39,40" / "39，40" / "39、40 38").
-
-    >>> sorted(leading_industries("39，40、3811; 38"))
-    ['38', '39', '40']
-    """
-    if not isinstance(text, str):
-        return frozenset()
-    parts = text.replace("，", ",").replace("、", ",").replace(";", ",").replace(" ", ",")
-    return frozenset(c.strip()[:2] for c in parts.split(",") if c.strip()[:2].isdigit())
-
-
 def kinds_zh(kinds: str) -> str:
     """Chinese names of ';'-joined free-land kinds.
 

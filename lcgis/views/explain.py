@@ -16,6 +16,7 @@ import pandas as pd
 
 from lcgis.access import MASKED, masked
 from lcgis.data.canonical import EXTRA_PREFIX
+from lcgis.data.industry import division_labels, division_names, fits_zone
 from lcgis.data.schema import FIELDS, M2_PER_MU
 from lcgis.demo import ILLUSTRATIVE
 from lcgis.engine.land import NOT_TESTED_IN_CONSTRUCTION
@@ -359,7 +360,7 @@ _ACTUAL: dict[str, Callable[[pd.Series, Rules], str]] = {
     "output_per_mu_low": lambda row, _: fmt(row.get("output_per_mu"), 2, "万元/亩"),
     "not_producing": lambda row, _: _producing(row),
     "small_parcel": lambda row, _: fmt(row.get("land_area_mu"), 2, "亩"),
-    "industry_mismatch": lambda row, _: fmt(row.get("main_industry_code")),
+    "industry_mismatch": lambda row, _: division_labels([row.get("main_industry_code")])[0] or "—",
     "mostly_leased": lambda row, _: _leased(row),
     "completion_overdue": lambda row, _: _dates(row, "agreed_completion_date"),
     "undeveloped": lambda row, _: f"建筑面积 {fmt(row.get('floor_area_m2'), 0)} m²",
@@ -380,7 +381,7 @@ def _threshold(rule: RuleEntry, row: pd.Series, rules: Rules) -> str:
     if rule.code == "far_below_min":
         return f"{fmt(row.get('min_far'))}({min_far_note(row, rules)})"
     if rule.code == "industry_mismatch":
-        return fmt(row.get("zone_leading_industries"))
+        return division_names(row.get("zone_leading_industries")) or "—"
     limit = rule.limit_text(rules, zone_mean=f" {fmt(row.get('zone_output_per_mu'))}")
     return limit or (_YES if rule.switch else "—")
 
@@ -604,6 +605,32 @@ def _notes(row: pd.Series, rules: Rules) -> list[str]:
     return notes
 
 
+def zone_fit_line(row: pd.Series, rules: Rules) -> str:
+    """The card's line on a main occupant outside its zone's leading industries, with the
+    rule's source; '' when it fits or the fit is unknown (:func:`lcgis.data.industry.fits_zone`).
+
+    >>> from lcgis.rules import load_rules
+    >>> row = pd.Series({"zone_name": "北片区", "zone_role": "高端产业发展示范区",
+    ...     "zone_leading_industries": "39,40", "main_industry_code": "1711"})
+    >>> zone_fit_line(row, load_rules()).split("；")[0]
+    '所在片区(北片区)定位：高端产业发展示范区，主导产业：计算机、通信和其他电子设备制造业(39)、仪器仪表制造业(40)'
+    >>> zone_fit_line(row.replace("1711", "3911"), load_rules())
+    ''
+    """
+    code, lead = row.get("main_industry_code"), row.get("zone_leading_industries")
+    fit = fits_zone(pd.Series([code], dtype=object), pd.Series([lead], dtype=object)).iloc[0]
+    if pd.isna(fit) or bool(fit):
+        return ""
+    role = row.get("zone_role")
+    role_text = f"定位：{role}，" if isinstance(role, str) and role.strip() else ""
+    industry = division_labels([code])[0]
+    source = rules.source(source_key("industry_mismatch"))
+    return (
+        f"所在片区({fmt(row.get('zone_name'))}){role_text}主导产业：{division_names(lead)}；"
+        f"主要用地企业行业 {industry} 不在其中(依据：{source})"
+    )
+
+
 def _verdict(result: Result, row: pd.Series) -> list[str]:
     rules = result.rules
     verdict = []
@@ -644,8 +671,11 @@ def _verdict(result: Result, row: pd.Series) -> list[str]:
         verdict.append(line)
     if _true(row.get("inefficient")):
         verdict.append(f"低效用地：{_reasons(row.get('inefficient_reasons'))}")
+    fit_line = zone_fit_line(row, rules)
     if not verdict:
         verdict.append("未发现低效、闲置情形，未列入处置清单")
+    if fit_line:
+        verdict.append(fit_line)
     return verdict
 
 

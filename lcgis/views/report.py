@@ -19,6 +19,7 @@ from lcgis.access import masked
 from lcgis.data.atomic import atomic_output
 from lcgis.data.canonical import EXTRA_PREFIX
 from lcgis.data.crs import DISPLAY_CRS
+from lcgis.data.industry import division_names
 from lcgis.data.schema import FIELDS
 from lcgis.demo import ILLUSTRATIVE
 from lcgis.engine.pipeline import ZONE_FIELDS, Result
@@ -41,6 +42,8 @@ from lcgis.vocab import (
     TENURE_LABELS,
     TIER_LABELS,
     TIERS,
+    ZONE_FIT_LABELS,
+    ZONE_FIT_NOTE,
 )
 
 if TYPE_CHECKING:
@@ -108,6 +111,7 @@ PARCEL_EXTRAS = [
     "reclaim_candidate",
     "coverage_kind",
     "n_tall_buildings",
+    "zone_role",
 ]
 ENTERPRISE_FIELDS = [
     "credit_code",
@@ -144,9 +148,16 @@ LABELS: dict[str, str] = dict(COLUMN_LABELS)
 for _layer in ("parcels", "enterprises"):
     for _f in FIELDS[_layer].values():
         LABELS.setdefault(_f.name, _f.label)
-for _k, _v in OUTPUT_LABELS.items():
+for _k, _v in (*OUTPUT_LABELS.items(), *ZONE_FIT_LABELS.items()):
     LABELS.setdefault(_k, _v)
-_SHARES = {"coverage", "far_utilization", "tax_per_mu_growth", "rd_ratio"}
+_SHARES = {
+    "coverage",
+    "far_utilization",
+    "tax_per_mu_growth",
+    "rd_ratio",
+    "fit_land_share",
+    "fit_output_share",
+}
 
 
 def _enum_names(layer: str) -> dict[str, dict[str, str]]:
@@ -225,6 +236,7 @@ def enterprise_table(result: Result) -> pd.DataFrame:
     history = ["class_before", "class_change", *by_year]
     scores = [c for c in e.columns if c.startswith("score_")]
     notes = ["position", "missing_indicators", "notes", "occupied_floor_m2", "sf_tenant"]
+    notes += ["zone_role", "fits_zone"]
     extras = [c for c in history + scores + notes if c in e]
     return e[cols + extras + extra_columns(result, e)].reset_index(drop=True)
 
@@ -384,7 +396,16 @@ _ZONE_SUMS = (
     "reclaim_mu",
     "buyback_mu",
     "densify_mu",
+    "known_land_mu",
+    "fit_land_mu",
+    "known_output_wan",
+    "fit_output_wan",
 )
+#: Shares of the 片区 sheet's total row taken of the sums: share -> (part, whole).
+_ZONE_SHARES = {
+    "fit_land_share": ("fit_land_mu", "known_land_mu"),
+    "fit_output_share": ("fit_output_wan", "known_output_wan"),
+}
 
 
 def _is_flag_column(values: pd.Series) -> bool:
@@ -473,9 +494,12 @@ def enterprise_sheet(result: Result) -> pd.DataFrame:
 
 
 def zone_sheet(result: Result) -> pd.DataFrame:
-    """The 片区 sheet's table: the zones, firms per class by zone (each firm in the zone of
-    its main parcel) and the park total row (sums; per-亩 figures and FAR of the sums;
-    enterprises counted once)."""
+    """The 片区 sheet's table: the zones with their role and leading industries (by name),
+    firms per class by zone (each firm in the zone of its main parcel) and the park total
+    row (sums; per-亩 figures, FAR and the zone-fit shares of the sums; enterprises counted
+    once).  The zone-fit shares (:mod:`lcgis.engine.zonefit`): land and output of the firms
+    that fit the zone ÷ those of the zone's firms with an industry code, where the zone names
+    its leading industries."""
     z = zone_table(result).copy()
     names = z["zone_name"].astype(object).where(z["zone_name"].notna(), "").astype(str)
     names = names.where(~(z["zone_id"].astype(str).eq("") & names.eq("")), summary.OUTSIDE_ZONES)
@@ -499,6 +523,9 @@ def zone_sheet(result: Result) -> pd.DataFrame:
     land = total.get("land_area_mu", np.nan)
     for per_mu, amount in (("output_per_mu", "output_wan"), ("tax_per_mu", "tax_wan")):
         total[per_mu] = total.get(amount, np.nan) / land if land and land > 0 else np.nan
+    for share, (part, whole) in _ZONE_SHARES.items():
+        den = total.get(whole, np.nan)
+        total[share] = total.get(part, np.nan) / den if den and den > 0 else np.nan
     floor = pd.to_numeric(p.get("floor_area_m2"), errors="coerce").sum(min_count=1)
     land_m2 = pd.to_numeric(p.get("land_area_m2"), errors="coerce").sum(min_count=1)
     total["far"] = floor / land_m2 if land_m2 and land_m2 > 0 else np.nan
@@ -510,6 +537,10 @@ def zone_sheet(result: Result) -> pd.DataFrame:
         above = e["above_scale"].astype("boolean").fillna(False).astype(bool)
         total["n_above_scale"] = int(e.loc[above, "credit_code"].isin(in_park).sum())
     table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    if "leading_industries" in table:
+        table["leading_industries"] = table["leading_industries"].map(division_names)
+    first = ["zone_name", *(c for c in ("role", "leading_industries") if c in table)]
+    table = table[first + [c for c in table.columns if c not in first]]
     return table.drop(columns=["zone_id"])
 
 
@@ -614,6 +645,7 @@ def notes_sheet(result: Result) -> pd.DataFrame:
             "企业的片区为其用地最多的宗地所在片区；片区表中的各类企业数按此计数，合计等于各片区之和。"
             "“企业数”按在该片区有用地的企业计，跨片区企业在各片区各计一次，园区合计中只计一次。",
         ),
+        ("片区主导产业", ZONE_FIT_NOTE),
     ]
     rows += _extras_note(result)
     for code in sources_used(r):

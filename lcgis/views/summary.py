@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from lcgis.data.frame import flag
+from lcgis.data.industry import division_labels
 from lcgis.data.schema import M2_PER_MU
+from lcgis.engine.zonefit import main_parcels
 
 # re-exported: screens read summary.CLASS_LABELS
 from lcgis.vocab import CLASS_LABELS as CLASS_LABELS
@@ -27,7 +29,6 @@ from lcgis.vocab import (
     DISPOSITIONS,
     GROUP_LABELS,
     HEADLINE_LABELS,
-    INDUSTRY_DIVISIONS,
 )
 
 if TYPE_CHECKING:
@@ -194,15 +195,9 @@ def enterprise_main_zone(result: Result) -> pd.Series:
     Ties of land go to the smaller parcel id.
     """
     e, alloc, p = result.enterprises, result.allocation, result.parcels
-    if "credit_code" not in e:
+    if "credit_code" not in e or alloc.empty:
         return pd.Series(NO_LAND, index=e.index, dtype=object)
-    if alloc.empty:
-        return pd.Series(NO_LAND, index=e.index, dtype=object)
-    a = alloc[["credit_code", "parcel_id", "alloc_land_m2"]].copy()
-    a["_land"] = pd.to_numeric(a["alloc_land_m2"], errors="coerce").fillna(-1.0)
-    a["_id"] = a["parcel_id"].astype(str)
-    a = a.sort_values(["credit_code", "_land", "_id"], ascending=[True, False, True])
-    main = a.drop_duplicates("credit_code").set_index("credit_code")["_id"]
+    main = main_parcels(alloc)
     zone = p["zone_name"].astype(object) if "zone_name" in p else pd.Series(None, index=p.index)
     zone_of = pd.Series(zone.to_numpy(), index=p["parcel_id"].astype(str).to_numpy())
     zone_of = zone_of.where(zone_of.notna() & (zone_of.astype(str) != ""), OUTSIDE_ZONES)
@@ -269,8 +264,7 @@ def industry_division(codes: pd.Series) -> pd.Series:
     >>> industry_division(pd.Series(["3911", "18", None])).tolist()
     ['39 计算机、通信和其他电子设备制造业', '18 纺织服装、服饰业', '']
     """
-    two = codes.astype("string").str.strip().str[:2].fillna("").astype(object)
-    return two.map(lambda c: f"{c} {INDUSTRY_DIVISIONS.get(c, '')}".strip() if c else "")
+    return pd.Series(division_labels(codes), index=codes.index, dtype=object)
 
 
 def distribution(values: pd.Series, bins: int = 12) -> pd.DataFrame:

@@ -1,0 +1,115 @@
+"""Which firms fit their zone's role, and how much of each zone's land and output does.
+
+A firm's zone is the zone of its main parcel (the one where it has the most land; ties go to
+the smaller parcel id), the zone the workbook's 企业 sheet names.  Whether it fits is
+:func:`lcgis.data.industry.fits_zone` of its industry code and that zone's leading
+industries: NA when the firm has no land, no zone, no industry code, or the zone names no
+leading industry.
+
+Per zone (:func:`zone_fit`) the shares count each firm in its zone with all its allocated
+land (亩) and its output (万元).  The denominators are the firms of the zone whose fit is
+known — those with an industry code, in a zone that names its leading industries — so a
+share is empty for a zone without leading industries or without such firms.
+
+>>> ent = pd.DataFrame({"credit_code": ["a", "b", "c"], "industry_code": ["3911", "1711", None],
+...     "land_area_mu": [10.0, 30.0, 5.0], "output_wan": [500.0, 500.0, 100.0]})
+>>> alloc = pd.DataFrame({"credit_code": ["a", "b", "c"], "parcel_id": ["P1", "P2", "P2"],
+...     "alloc_land_m2": [1.0, 2.0, 1.0]})
+>>> parcels = pd.DataFrame({"parcel_id": ["P1", "P2"], "zone_id": ["n", "n"],
+...     "zone_role": ["示范区", "示范区"], "zone_leading_industries": ["39,40", "39,40"]})
+>>> e = with_zone_fit(ent, alloc, parcels)
+>>> e["zone_id"].tolist(), e["fits_zone"].tolist()
+(['n', 'n', 'n'], [True, False, <NA>])
+>>> z = zone_fit(e)
+>>> z.loc["n"].tolist()
+[40.0, 10.0, 0.25, 1000.0, 500.0, 0.5]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lcgis.data.frame import column, ratio
+from lcgis.data.industry import fits_zone
+
+#: Per-zone figures of :func:`zone_fit`, in order.
+FIT_FIELDS = (
+    "known_land_mu",
+    "fit_land_mu",
+    "fit_land_share",
+    "known_output_wan",
+    "fit_output_wan",
+    "fit_output_share",
+)
+
+
+def main_parcels(alloc: pd.DataFrame) -> pd.Series:
+    """credit_code -> the parcel where the firm has the most land (ties: the smaller id).
+
+    >>> a = pd.DataFrame({"credit_code": ["a", "a", "b"], "parcel_id": ["P2", "P1", "P3"],
+    ...                   "alloc_land_m2": [5.0, 5.0, None]})
+    >>> main_parcels(a).to_dict()
+    {'a': 'P1', 'b': 'P3'}
+    """
+    if alloc.empty or "credit_code" not in alloc:
+        return pd.Series(dtype=object)
+    a = alloc[["credit_code", "parcel_id"]].copy()
+    a["_land"] = pd.to_numeric(column(alloc, "alloc_land_m2"), errors="coerce").fillna(-1.0)
+    a["_id"] = a["parcel_id"].astype(str)
+    a = a.sort_values(["credit_code", "_land", "_id"], ascending=[True, False, True])
+    return a.drop_duplicates("credit_code").set_index("credit_code")["_id"].astype(object)
+
+
+def with_zone_fit(ent: pd.DataFrame, alloc: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
+    """``ent`` with zone_id and zone_role of each firm's main parcel and fits_zone."""
+    out = ent.copy()
+    if "credit_code" not in out:
+        return out
+    ids = parcels["parcel_id"].astype(str).to_numpy()
+    by_parcel = pd.DataFrame(
+        {
+            c: column(parcels, c, pd.NA).astype("string").to_numpy()
+            for c in ("zone_id", "zone_role", "zone_leading_industries")
+        },
+        index=ids,
+    )
+    main = out["credit_code"].map(main_parcels(alloc))
+    zone = by_parcel.reindex(main.astype(object).to_numpy())
+    out["zone_id"] = pd.array(zone["zone_id"].to_numpy(), dtype="string")
+    out["zone_role"] = pd.array(zone["zone_role"].to_numpy(), dtype="string")
+    lead = pd.Series(zone["zone_leading_industries"].to_numpy(), index=out.index)
+    out["fits_zone"] = fits_zone(column(out, "industry_code", pd.NA), lead)
+    return out
+
+
+def zone_fit(ent: pd.DataFrame) -> pd.DataFrame:
+    """Per zone_id (:data:`FIT_FIELDS`): land (亩) and output (万元) of the zone's firms
+    whose fit is known (``known_*``: the denominators, see the module's docstring), of the
+    firms that fit (``fit_*``), and the shares; empty where nothing is known."""
+    if "fits_zone" not in ent or "zone_id" not in ent:
+        return pd.DataFrame(columns=list(FIT_FIELDS), dtype=float)
+    fit = ent["fits_zone"].astype("boolean")
+    known = fit.notna().to_numpy(bool)
+    fits = fit.fillna(False).to_numpy(bool)
+    land = pd.to_numeric(column(ent, "land_area_mu"), errors="coerce").to_numpy(float)
+    output = pd.to_numeric(column(ent, "output_wan"), errors="coerce").to_numpy(float)
+    frame = pd.DataFrame(
+        {
+            "zone_id": ent["zone_id"].astype(object).to_numpy(),
+            "fit_land_mu": np.where(fits, land, np.nan),
+            "known_land_mu": np.where(known, land, np.nan),
+            "fit_output_wan": np.where(fits, output, np.nan),
+            "known_output_wan": np.where(known, output, np.nan),
+        }
+    )
+    frame = frame[frame["zone_id"].notna() & known]
+    sums = frame.groupby("zone_id").sum(min_count=1)
+    for fit_col, known_col in (
+        ("fit_land_mu", "known_land_mu"),
+        ("fit_output_wan", "known_output_wan"),
+    ):
+        sums[fit_col] = sums[fit_col].fillna(0.0).where(sums[known_col].notna())
+    sums["fit_land_share"] = ratio(sums["fit_land_mu"], sums["known_land_mu"])
+    sums["fit_output_share"] = ratio(sums["fit_output_wan"], sums["known_output_wan"])
+    return sums[list(FIT_FIELDS)].astype(float)
