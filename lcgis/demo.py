@@ -2,11 +2,13 @@
 
 Everything this module writes is invented: the outline of the three sub-zones of
 鲤城高新区 ("一园三片"), the roads, the 宗地, the buildings and about 1 200 enterprises with
-five years of figures.  Only the published totals of the park are used as anchors
-(5.5712 km², ~1 200 firms of which ~162 above scale, 电子信息 / 纺织鞋服 / 机械汽配), the plan's
-亩均产出效益 of about 25 万元/亩 (read as tax per 亩 of the land in use), the roles of the three
-sub-zones in the 十四五 plan and the calibration ranges in docs/sources.md (§2.3 and §7);
-``data/README.md`` says what the committed files hold.
+six years of figures (the plan's baseline 2020 and the 十四五 years 2021–2025) and their
+honours (高新技术企业, 专精特新, 上市, 省级龙头).  Only the published totals of the park are used
+as anchors (5.5712 km², ~1 200 firms of which ~162 above scale, 电子信息 / 纺织鞋服 / 机械汽配),
+the plan's 亩均产出效益 of about 25 万元/亩 (read as tax per 亩 of the land in use), its firm
+counts of 2020 (上市 9, 高新技术企业 66, 专精特新 9), the roles of the three sub-zones in the
+十四五 plan and the calibration ranges in docs/sources.md (§2.3 and §7); ``data/README.md``
+says what the committed files hold.
 
 Run ``python -m lcgis.demo [OUT_DIR] [--seed N]`` (default ``data/``).  The same seed gives
 the same data::
@@ -63,8 +65,13 @@ DEFAULT_SEED = 350502
 #: default evaluation date (rules.md §8).  Idle, in-construction and overdue projects are
 #: placed relative to it.
 REFERENCE_DATE = date(2025, 12, 31)
+#: The years of the 十四五 period (泉鲤政文〔2021〕87号), drawn from the enterprise stream.
+PERIOD_YEARS = (2021, 2022, 2023, 2024, 2025)
+#: The plan's baseline year: its figures come from a stream of their own, so that adding the
+#: year left those of the period unchanged.
+BASELINE_YEAR = 2020
 #: Years of enterprise figures.
-YEARS = (2021, 2022, 2023, 2024, 2025)
+YEARS = (BASELINE_YEAR, *PERIOD_YEARS)
 #: Projected CRS of the parcels and buildings (CGCS2000 / 3-degree Gauss-Krüger CM 120°E).
 WORK_CRS = "EPSG:4549"
 #: Geographic CRS of zones.geojson (RFC 7946).
@@ -141,6 +148,39 @@ MAX_FAR_CHOICES = (1.5, 2.0, 2.2, 2.5, 2.8, 3.0)
 MAX_FAR_WEIGHTS = (0.06, 0.30, 0.10, 0.30, 0.08, 0.16)
 #: Number of deliberately invalid credit codes.
 N_INVALID_CODES = 5
+#: Firms holding each honour, by year of :data:`YEARS` (2020 … 2025).  2020 follows the
+#: plan's 区位审视 (泉鲤政文〔2021〕87号): in the zone 上市企业 9 and 高新技术企业 66 (81 in the
+#: district), 9 省级专精特新, 8 of the 18 市级以上龙头 at province level; the counts grow
+#: towards the 2025 targets (专精特新 15, 省工业龙头 12, district-wide).
+HONOUR_COUNTS: dict[str, tuple[int, ...]] = {
+    "high_tech": (66, 72, 77, 83, 89, 95),
+    "specialised_sme": (9, 10, 11, 12, 13, 14),
+    "listed": (9, 9, 9, 10, 10, 10),
+    "provincial_leading": (8, 8, 9, 10, 10, 11),
+}
+#: Weight of a chain when drawing the 高新技术企业 (mostly 电子信息 and 机械装备 firms).
+HIGH_TECH_CHAIN_WEIGHT: dict[str, float] = {
+    "electronics": 4.0,
+    "equipment": 3.0,
+    "new_energy": 2.5,
+    "machinery": 1.6,
+    "biomed": 2.0,
+    "materials": 1.0,
+    "textile": 0.3,
+}
+#: Revenue under which a firm is a 中小企业 (工业: 营业收入 4 亿元, 工信部联企业〔2011〕300号),
+#: the upper bound for 专精特新中小企业, 万元.
+SME_REVENUE_WAN = 40_000.0
+#: Sales from which a firm may be a 上市企业 or a 省级龙头 in the demo, 万元.
+LARGE_REVENUE_WAN = 20_000.0
+#: Firms the committee counts in another chain than their industry code gives (所属产业链):
+#: (four-digit classes, how many, the chain).  Rubber and foam makers (2919, 2924, 2929) that
+#: make shoe soles count in 纺织鞋服; makers of solar parts (3825) in 电子信息, as the plan
+#: lists 太阳能光伏 under the 电子信息产业.
+CHAIN_OVERRIDES: tuple[tuple[tuple[str, ...], int, str], ...] = (
+    (("2919", "2924", "2929"), 4, "纺织鞋服"),
+    (("3825",), 3, "电子信息"),
+)
 
 #: Weights of the 组织机构代码 check character (GB 11714-1997).
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -1308,33 +1348,90 @@ def _tax_per_mu(f: Firm, rng: np.random.Generator) -> float:
     return float(rng.lognormal(math.log(median) + CHAIN_TAX_SHIFT[chain], sigma))
 
 
-def _project_rows(f: Firm, rng: np.random.Generator) -> list[dict[str, Any]]:
+def _project_row(f: Firm, year: int, rng: np.random.Generator) -> dict[str, Any]:
     """A project company not yet producing: registered, a few staff, no figures filed."""
-    return [
-        {
-            "credit_code": f.credit_code,
-            "name": f.name,
-            "year": year,
-            "industry_code": f.industry_code,
-            "above_scale": False,
-            **dict.fromkeys(
-                ("output_wan", "revenue_wan", "tax_wan", "value_added_wan", "rd_wan"), None
-            ),
-            **dict.fromkeys(("energy_tce", "emission_t", "electricity_kwh"), None),
-            "employees": int(rng.integers(2, 9)),
-            "production_start_date": None,
-            "exempt": False,
-            "remark": ILLUSTRATIVE,
-        }
-        for year in YEARS
-        if year >= f.founded
-    ]
+    return {
+        "credit_code": f.credit_code,
+        "name": f.name,
+        "year": year,
+        "industry_code": f.industry_code,
+        "above_scale": False,
+        **dict.fromkeys(
+            ("output_wan", "revenue_wan", "tax_wan", "value_added_wan", "rd_wan"), None
+        ),
+        **dict.fromkeys(("energy_tce", "emission_t", "electricity_kwh"), None),
+        "employees": int(rng.integers(2, 9)),
+        "production_start_date": None,
+        "exempt": False,
+        "remark": ILLUSTRATIVE,
+    }
 
 
-def _year_rows(f: Firm, rng: np.random.Generator) -> list[dict[str, Any]]:
-    """Five years (or fewer, for newcomers) of one firm's figures."""
+def _project_rows(
+    f: Firm, rng: np.random.Generator, base_rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """The rows of a project company since its founding (the baseline's from ``base_rng``)."""
+    rows = [_project_row(f, year, rng) for year in PERIOD_YEARS if year >= f.founded]
+    if f.founded <= BASELINE_YEAR:
+        rows.insert(0, _project_row(f, BASELINE_YEAR, base_rng))
+    return rows
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """What stays the same over a firm's years: level, trend and the ratios of its figures."""
+
+    base_tax: float
+    growth: float
+    output_ratio: float
+    productivity: float
+    va_per_tce: float
+    va_per_emission: float
+    rd_share: float
+    missing_energy: bool
+    missing_emission: bool
+
+
+def _figures(f: Firm, prof: _Profile, year: int, rng: np.random.Generator) -> dict[str, Any]:
+    """One year of a producing firm's figures (part of the year in its first year)."""
+    start = f.production_start
+    assert start is not None
+    factor = (1.0 + prof.growth) ** (year - YEARS[-1]) * rng.lognormal(0.0, 0.06)
+    if year == start.year:
+        factor *= (13 - start.month) / 12.0
+    tax = prof.base_tax * factor
+    output = tax * prof.output_ratio * rng.lognormal(0.0, 0.03)
+    revenue = output * rng.uniform(0.92, 1.06)
+    va = output * rng.uniform(0.18, 0.32)
+    energy = va / prof.va_per_tce
+    return {
+        "credit_code": f.credit_code,
+        "name": f.name,
+        "year": year,
+        "industry_code": f.industry_code,
+        "above_scale": bool(revenue >= ABOVE_SCALE_REVENUE_WAN),
+        "output_wan": round(output, 2),
+        "revenue_wan": round(revenue, 2),
+        "tax_wan": round(tax, 2),
+        "value_added_wan": round(va, 2),
+        "rd_wan": round(revenue * prof.rd_share, 2),
+        "energy_tce": None if prof.missing_energy else round(energy, 2),
+        "emission_t": None if prof.missing_emission else round(va / prof.va_per_emission, 3),
+        "electricity_kwh": round(energy * rng.uniform(0.5, 0.8) * 8130.0),
+        "employees": max(3, round(va / prof.productivity)),
+        "production_start_date": start.isoformat(),
+        "exempt": f.exempt,
+        "remark": ILLUSTRATIVE,
+    }
+
+
+def _year_rows(
+    f: Firm, rng: np.random.Generator, base_rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """Six years (or fewer, for newcomers) of one firm's figures: the period's years from
+    ``rng``, the baseline year's from ``base_rng`` (same profile, its own noise)."""
     if f.kind == "project":
-        return _project_rows(f, rng)
+        return _project_rows(f, rng, base_rng)
     base_tax = _tax_per_mu(f, rng) * f.land_m2 / M2_PER_MU
     if f.struggling:
         growth = rng.uniform(-0.08, 0.02)
@@ -1348,42 +1445,23 @@ def _year_rows(f: Firm, rng: np.random.Generator) -> list[dict[str, Any]]:
     va_per_emission = rng.lognormal(math.log(4900.0), 0.6)
     rd_share = rng.lognormal(math.log(0.02), 0.6) if rng.random() < 0.8 else 0.0
     missing_energy, missing_emission = rng.random() < 0.012, rng.random() < 0.012
+    prof = _Profile(
+        base_tax,
+        float(growth),
+        float(output_ratio),
+        float(productivity),
+        float(va_per_tce),
+        float(va_per_emission),
+        float(rd_share),
+        bool(missing_energy),
+        bool(missing_emission),
+    )
     start = f.production_start
     assert start is not None  # every firm but a project company is producing
-    first = min(max(YEARS[0], start.year), YEARS[-1])
-    rows = []
-    for year in YEARS:
-        if year < first:
-            continue
-        factor = (1.0 + growth) ** (year - YEARS[-1]) * rng.lognormal(0.0, 0.06)
-        if year == start.year:
-            factor *= (13 - start.month) / 12.0
-        tax = base_tax * factor
-        output = tax * output_ratio * rng.lognormal(0.0, 0.03)
-        revenue = output * rng.uniform(0.92, 1.06)
-        va = output * rng.uniform(0.18, 0.32)
-        energy = va / va_per_tce
-        rows.append(
-            {
-                "credit_code": f.credit_code,
-                "name": f.name,
-                "year": year,
-                "industry_code": f.industry_code,
-                "above_scale": bool(revenue >= ABOVE_SCALE_REVENUE_WAN),
-                "output_wan": round(output, 2),
-                "revenue_wan": round(revenue, 2),
-                "tax_wan": round(tax, 2),
-                "value_added_wan": round(va, 2),
-                "rd_wan": round(revenue * rd_share, 2),
-                "energy_tce": None if missing_energy else round(energy, 2),
-                "emission_t": None if missing_emission else round(va / va_per_emission, 3),
-                "electricity_kwh": round(energy * rng.uniform(0.5, 0.8) * 8130.0),
-                "employees": max(3, round(va / productivity)),
-                "production_start_date": start.isoformat(),
-                "exempt": f.exempt,
-                "remark": ILLUSTRATIVE,
-            }
-        )
+    first = min(max(PERIOD_YEARS[0], start.year), YEARS[-1])
+    rows = [_figures(f, prof, year, rng) for year in PERIOD_YEARS if year >= first]
+    if start.year <= BASELINE_YEAR:
+        rows.insert(0, _figures(f, prof, BASELINE_YEAR, base_rng))
     return rows
 
 
@@ -1626,13 +1704,114 @@ def buildings_frame(world: World) -> gpd.GeoDataFrame:
 
 
 def enterprises_frame(world: World, seed: int) -> pd.DataFrame:
-    """One row per enterprise and year (its own random stream, so parcels stay unchanged)."""
-    rng = np.random.default_rng([seed, 4])
-    rows = [r for f in world.firms for r in _year_rows(f, rng)]
+    """One row per enterprise and year (its own random stream, so parcels stay unchanged).
+
+    The period's figures, the baseline year's and the honours each draw from a stream of
+    their own: a change to one leaves the others as they were.
+    """
+    rng, base_rng, honours_rng = (np.random.default_rng([seed, i]) for i in (4, 6, 7))
+    rows = [r for f in world.firms for r in _year_rows(f, rng, base_rng)]
     gaps = _missing_years(world.firms, rng)
     rows = [r for r in rows if gaps.get(r["credit_code"]) != r["year"]]
     frame = pd.DataFrame(rows)
-    return frame.sort_values(["credit_code", "year"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["credit_code", "year"], kind="stable").reset_index(drop=True)
+    frame = _with_honours(frame, set(gaps), honours_rng)
+    return frame[[c for c in frame.columns if c != "remark"] + ["remark"]]
+
+
+def _honour_weights(latest: pd.DataFrame, honour: str, high_tech: pd.Series) -> np.ndarray:
+    """Weight of each firm (rows of the latest year) when drawing ``honour``.
+
+    高新技术企业 mostly in 电子信息 and 机械装备 and among the larger firms; 专精特新 among the
+    中小企业 with sales of 2 000 万元 or more, most of them 高新技术企业; 上市企业 only
+    firms with sales of 2 亿元 or more, a 股份有限公司 first; 省级龙头 the largest firms of any
+    chain.
+    """
+    revenue = latest["revenue_wan"].fillna(0.0).to_numpy(dtype=float)
+    size = np.clip(revenue / ABOVE_SCALE_REVENUE_WAN, 0.05, None)
+    if honour == "high_tech":
+        chain = latest["industry_code"].str[:2].map(CHAIN_OF).map(HIGH_TECH_CHAIN_WEIGHT)
+        return np.asarray(chain.fillna(0.0), dtype=float) * size**0.5
+    if honour == "specialised_sme":
+        sme = (revenue >= ABOVE_SCALE_REVENUE_WAN) & (revenue < SME_REVENUE_WAN)
+        return sme * np.where(high_tech.to_numpy(dtype=bool), 6.0, 1.0) * size**0.5
+    big = size**3.0 * (revenue >= LARGE_REVENUE_WAN)
+    if honour == "listed":  # a 股份有限公司 first; else the group's firm here is counted
+        return big * np.where(latest["name"].str.endswith("股份有限公司"), 20.0, 1.0)
+    return big  # provincial_leading
+
+
+def _weighted_order(weight: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Indices of the positive weights in the order of drawing one at a time without
+    replacement, with probability ∝ weight (Efraimidis–Spirakis keys: log u / w, largest
+    first).  ``Generator.choice(replace=False, p=…)`` draws in batches, so its order past
+    the first few is not that of a draw one at a time.
+
+    >>> _weighted_order(np.array([0.0, 1.0, 1e6, 0.0]), np.random.default_rng(1)).tolist()
+    [2, 1]
+    """
+    keys = np.full(weight.shape, -np.inf)
+    positive = weight > 0
+    keys[positive] = np.log(rng.random(int(positive.sum()))) / weight[positive]
+    order = np.argsort(-keys, kind="stable")
+    return order[: int(positive.sum())]
+
+
+def _honour_since(
+    weight: np.ndarray, started: pd.Series, counts: Sequence[int], rng: np.random.Generator
+) -> dict[str, int]:
+    """The year each honoured firm is first counted: the weighted draw order decides who,
+    each year adding firms up to ``counts``; a firm is counted from the year after the one
+    it started producing in (``started``: year by credit code).
+
+    >>> started = pd.Series([2010, 2022, 2015], index=["a", "b", "c"])
+    >>> _honour_since(np.array([1e6, 1e9, 0.0]), started, (1, 1, 1, 2, 2, 2),
+    ...               np.random.default_rng(0))
+    {'a': 2020, 'b': 2023}
+    """
+    drawn = started.iloc[_weighted_order(weight, rng)]
+    since: dict[str, int] = {}
+    for year, target in zip(YEARS, counts, strict=True):
+        for code in drawn.index[drawn < year]:
+            if len(since) >= target:
+                break
+            since.setdefault(str(code), year)
+    return since
+
+
+def _with_honours(frame: pd.DataFrame, gaps: set[str], rng: np.random.Generator) -> pd.DataFrame:
+    """The honours (high_tech, specialised_sme, listed, provincial_leading) of each firm and
+    year by :data:`HONOUR_COUNTS`, and the chain of the :data:`CHAIN_OVERRIDES`.
+
+    A firm keeps an honour from the year it is first counted.  Honoured firms are producing
+    firms that file every year since they started (neither exempt nor among the firms
+    missing a year), so each year's count is exact.
+    """
+    latest = frame[frame["year"] == YEARS[-1]].set_index("credit_code")
+    eligible = latest[
+        latest["revenue_wan"].notna() & ~latest["exempt"] & ~latest.index.isin(sorted(gaps))
+    ]
+    started = pd.to_datetime(eligible["production_start_date"]).dt.year
+    high_tech = pd.Series(False, index=eligible.index)
+    for honour, counts in HONOUR_COUNTS.items():
+        weight = _honour_weights(eligible, honour, high_tech)
+        since = _honour_since(weight, started, counts, rng)
+        year_of = frame["credit_code"].map(since)
+        frame[honour] = (year_of.notna() & (frame["year"] >= year_of.fillna(9999))).astype(bool)
+        if honour == "high_tech":
+            high_tech = pd.Series(eligible.index.isin(list(since)), index=eligible.index)
+    frame["chain"] = frame["credit_code"].map(_chain_overrides(eligible, rng))
+    return frame
+
+
+def _chain_overrides(latest: pd.DataFrame, rng: np.random.Generator) -> dict[str, str]:
+    """Firms counted in another chain than their industry code's (所属产业链)."""
+    out: dict[str, str] = {}
+    for classes, n, chain in CHAIN_OVERRIDES:
+        pool = latest.index[latest["industry_code"].isin(classes)]
+        for i in rng.choice(len(pool), size=min(n, len(pool)), replace=False):
+            out[str(pool[int(i)])] = chain
+    return out
 
 
 def _missing_years(firms: list[Firm], rng: np.random.Generator) -> dict[str, int]:
@@ -1643,7 +1822,7 @@ def _missing_years(firms: list[Firm], rng: np.random.Generator) -> dict[str, int
         for f in firms
         if f.kind in ("owner", "tenant")
         and f.production_start is not None
-        and f.production_start.year < YEARS[0]
+        and f.production_start.year < PERIOD_YEARS[0]
     ]
     owners = [f for f in old if f.kind == "owner"]
     tenants = [f for f in old if f.kind == "tenant"]

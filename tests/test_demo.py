@@ -35,6 +35,8 @@ FILES = (
 AS_OF = date(2025, 12, 31)
 LON_LAT_BOX = (118.55, 24.86, 118.58, 24.90)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The firm honours the plan counts (bool per enterprise and year).
+HONOURS = ("high_tech", "specialised_sme", "listed", "provincial_leading")
 
 # GB 32100-2015, written out again here rather than imported from the generator.
 _CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -114,6 +116,9 @@ def key_figures(d: Demo) -> dict[str, object]:
             float(d.parcels[["structure_area_m2", "yard_area_m2"]].sum().sum()), 1
         ),
         "rows_per_year": e.groupby("year").size().to_dict(),
+        "honours_by_year": e.groupby("year")[list(HONOURS)].sum().to_dict(),
+        "honoured": {h: sorted(e.loc[e[h], "credit_code"].unique()) for h in HONOURS},
+        "chains": e.dropna(subset=["chain"]).set_index(["credit_code", "year"])["chain"].to_dict(),
         "occupancy_rows": len(d.occupancy),
         "leased_floor_m2": round(float(d.occupancy["floor_area_m2"].sum()), 1),
     }
@@ -380,7 +385,8 @@ def test_enterprise_counts(committed):
     e = committed.enterprises
     assert e["credit_code"].nunique() == pytest.approx(1200, rel=0.05)
     assert not e.duplicated(["credit_code", "year"]).any()
-    assert set(e["year"]) == {2021, 2022, 2023, 2024, 2025}
+    # The plan's baseline year 2020 and the five years of the 十四五 period.
+    assert set(e["year"]) == {2020, 2021, 2022, 2023, 2024, 2025}
     latest = e[e["year"] == 2025]
     assert latest["credit_code"].nunique() == e["credit_code"].nunique()
     assert latest["above_scale"].sum() == pytest.approx(160, abs=15)
@@ -395,10 +401,18 @@ def test_enterprise_counts(committed):
 def test_enterprise_trends_and_gaps(committed):
     e = committed.enterprises
     wide = e.pivot(index="credit_code", columns="year", values="tax_wan")
-    both = wide[[2021, 2025]].dropna()
-    both = both[both[2021] > 0]
-    growth = both[2025] / both[2021]
-    assert (growth > 1.1).mean() > 0.3 and (growth < 0.9).mean() > 0.05
+    for first in (2020, 2021):
+        both = wide[[first, 2025]].dropna()
+        both = both[both[first] > 0]
+        growth = both[2025] / both[first]
+        assert (growth > 1.1).mean() > 0.3 and (growth < 0.9).mean() > 0.05
+    # The park grows from the 2020 baseline: more firms, more output and tax every year.
+    totals = e.groupby("year")[["output_wan", "tax_wan"]].sum()
+    assert (totals.diff().dropna() > 0).all().all()
+    assert 1.2 <= totals.loc[2025, "output_wan"] / totals.loc[2020, "output_wan"] <= 1.6
+    firms = e.groupby("year")["credit_code"].nunique()
+    assert firms.is_monotonic_increasing and 850 <= firms[2020] <= 1050
+    assert e.loc[e["year"] == 2020, "above_scale"].sum() == pytest.approx(150, abs=15)
     for col in ("energy_tce", "emission_t"):
         missing = e.groupby("credit_code")[col].apply(lambda s: s.isna().all()).sum()
         assert 1 <= missing <= 40, col
@@ -500,6 +514,69 @@ def test_years_of_figures(committed):
     own = committed.occupancy[committed.occupancy["credit_code"].isin(projects)]
     status = committed.parcels.set_index("parcel_id")["construction_status"]
     assert (status[own["parcel_id"]] != "completed").all()
+
+
+def test_honours_follow_the_plan(committed):
+    e = committed.enterprises
+    assert all(e[h].dtype == bool for h in HONOURS)
+    counts = e.groupby("year")[list(HONOURS)].sum()
+    # 2020 as the plan's 区位审视 counts the zone: 上市 9, 高新技术企业 66, 省级专精特新 9 and
+    # 8 province-level of the 18 市级以上龙头; growing towards 2025 (district targets: 专精特新
+    # 15, 省工业龙头 12).
+    assert counts.loc[2020].to_dict() == {
+        "high_tech": 66,
+        "specialised_sme": 9,
+        "listed": 9,
+        "provincial_leading": 8,
+    }
+    assert counts.loc[2025].to_dict() == {
+        "high_tech": 95,
+        "specialised_sme": 14,
+        "listed": 10,
+        "provincial_leading": 11,
+    }
+    assert counts.apply(lambda c: c.is_monotonic_increasing).all()
+    # Once honoured, a firm keeps the honour in each later year it files for.
+    for h in HONOURS:
+        wide = e.pivot(index="credit_code", columns="year", values=h)
+        held = wide.fillna(False).astype(bool).astype(int)
+        assert (held.diff(axis=1).iloc[:, 1:] >= 0).all().all(), h
+    latest = e[e["year"] == 2025]
+    # 高新技术企业 mostly in 电子信息 (39, 40) and 机械装备 (34-38), and larger than the rest.
+    ht = latest[latest["high_tech"]]
+    leading = ht["industry_code"].str[:2].isin(["39", "40", "34", "35", "36", "37", "38"])
+    assert leading.mean() >= 0.75
+    assert (ht["industry_code"].str[:2].isin(["39", "40"])).sum() >= 35
+    assert (
+        ht["revenue_wan"].median() >= 5 * latest.loc[~latest["high_tech"], "revenue_wan"].median()
+    )
+    assert ht["above_scale"].mean() >= 0.4
+    # 专精特新 are 中小企业 above scale (营业收入 2 000 万元 to 4 亿元), most of them 高新技术企业.
+    sme = latest[latest["specialised_sme"]]
+    assert sme["revenue_wan"].between(2000, 40000, inclusive="left").all()
+    assert sme["high_tech"].mean() >= 0.5
+    # 上市企业 and 省级龙头 among the largest firms: each above 2 亿元 of sales.
+    for h in ("listed", "provincial_leading"):
+        assert (latest.loc[latest[h], "revenue_wan"] >= 20000).all(), h
+    # Honoured firms produce and are rated: no project company, no exempt utility.
+    honoured = e[e[list(HONOURS)].any(axis=1)]
+    assert honoured["output_wan"].notna().all() and not honoured["exempt"].any()
+
+
+def test_chain_overrides(committed):
+    e = committed.enterprises
+    over = e.dropna(subset=["chain"])
+    firms = over.groupby("credit_code")
+    assert 3 <= firms.ngroups <= 12  # a few firms, the committee's own count
+    assert set(over["chain"]) <= {"纺织鞋服", "机械装备", "电子信息"}
+    # An override holds in every year of the firm.
+    assert (firms["chain"].nunique() == 1).all()
+    assert (
+        firms.size() == e[e["credit_code"].isin(firms.groups)].groupby("credit_code").size()
+    ).all()
+    # 橡塑 firms (29) making shoe soles counted in 纺织鞋服, and solar parts (38) in 电子信息.
+    pairs = set(zip(over["industry_code"].str[:2], over["chain"], strict=True))
+    assert pairs == {("29", "纺织鞋服"), ("38", "电子信息")}
 
 
 def allocated_land_m2(d: Demo) -> pd.Series:

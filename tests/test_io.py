@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from lcgis.data.io import read_dataset
+from lcgis.data.propose import propose
 from tests.conftest import code, rect
 
 if TYPE_CHECKING:
@@ -171,6 +172,58 @@ def test_aliases_full_width_and_spaces(tmp_path: Path) -> None:
     assert e["output_wan"] == 1200.5 and e["tax_wan"] == 30.0
     assert bool(e["above_scale"]) is True and bool(e["exempt"]) is False
     assert str(e["production_start_date"].date()) == "2019-07-01"
+
+
+def test_honours_and_chain_of_an_enterprises_csv(tmp_path: Path) -> None:
+    # 高新技术企业 / 专精特新 / 上市 / 龙头 as the committee's lists write them, per firm and year.
+    codes = [code("91350502MA0000001"), code("91350502MA0000002"), code("91350502MA0000003")]
+    pd.DataFrame(
+        {
+            "统一社会信用代码": [codes[0], codes[0], codes[1], codes[2]],
+            "企业名称": ["甲公司", "甲公司", "乙公司", "丙公司"],
+            "年度": [2020, 2025, 2025, 2025],
+            "高新技术企业": ["否", "是", "是", None],
+            "专精特新": ["N", "Y", "否", "是"],
+            "是否上市": [0, 0, 1, 0],
+            "省工业龙头企业": ["", "√", "否", "否"],
+            "所属产业链": [None, None, "纺织鞋服", "machinery"],
+        }
+    ).to_csv(tmp_path / "enterprises.csv", index=False, encoding="utf-8-sig")
+    _parcels().to_file(tmp_path / "parcels.gpkg")
+    ent = propose([tmp_path / "enterprises.csv"]).inputs[0]
+    assert ent.layer == "enterprises"
+    assert {n: g.column for n, g in ent.columns.items() if n not in ("credit_code", "name")} == {
+        "year": "年度",
+        "high_tech": "高新技术企业",
+        "specialised_sme": "专精特新",
+        "listed": "是否上市",
+        "provincial_leading": "省工业龙头企业",
+        "chain": "所属产业链",
+    }
+    ds = read_dataset(parcels=tmp_path / "parcels.gpkg", enterprises=tmp_path / "enterprises.csv")
+    assert not ds.report.has_errors, ds.report.format()
+    e = ds.enterprises.sort_values(["credit_code", "year"])
+    for name in ("high_tech", "specialised_sme", "listed", "provincial_leading"):
+        assert str(e[name].dtype) == "boolean", name
+    assert e["high_tech"].tolist() == [False, True, True, pd.NA]
+    assert e["specialised_sme"].tolist() == [False, True, False, True]
+    assert e["listed"].tolist() == [False, False, True, False]
+    assert e["provincial_leading"].tolist() == [pd.NA, True, False, False]
+    assert e["chain"].tolist() == [pd.NA, pd.NA, "纺织鞋服", "machinery"]
+
+
+def test_an_honour_that_is_not_yes_or_no_is_an_error(tmp_path: Path) -> None:
+    _parcels().to_file(tmp_path / "parcels.gpkg")
+    pd.DataFrame(
+        {
+            "credit_code": [code("91350502MA0000001"), code("91350502MA0000002")],
+            "name": ["甲", "乙"],
+            "高企": ["是", "国家级"],
+        }
+    ).to_csv(tmp_path / "e.csv", index=False)
+    ds = read_dataset(parcels=tmp_path / "parcels.gpkg", enterprises=tmp_path / "e.csv")
+    assert {(i.field, i.rows) for i in ds.report.errors} == {("high_tech", (3,))}
+    assert ds.enterprises["high_tech"].tolist() == [True, pd.NA]
 
 
 def test_mapping_units_and_values(tmp_path: Path) -> None:

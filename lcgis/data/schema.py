@@ -171,6 +171,16 @@ FIELDS: dict[str, dict[str, Field]] = {
             _F("employees", "float", "年平均职工人数(人)", ("年平均职工人数",)),
             _F("production_start_date", "date", "投产日期", ("投产日期",)),
             _F("exempt", "bool", "不参评", ("不参评",)),
+            _F("high_tech", "bool", "高新技术企业", ("高新技术企业", "是否高新技术企业", "高企")),
+            _F("specialised_sme", "bool", "专精特新", ("专精特新", "专精特新企业", "是否专精特新")),
+            _F("listed", "bool", "上市企业", ("上市", "是否上市", "上市企业")),
+            _F(
+                "provincial_leading",
+                "bool",
+                "省级龙头",
+                ("省级龙头", "省级龙头企业", "省工业龙头企业", "龙头企业"),
+            ),
+            _F("chain", "str", "所属产业链", ("产业链", "所属产业链")),
             _F("remark", "str", "备注", ("备注", "说明")),
         )
     },
