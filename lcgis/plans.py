@@ -76,9 +76,7 @@ class Plan:
 
     def target(self, key: str, scope: str | None = None) -> Target | None:
         """The first target of figure ``key`` (in ``scope`` when given), None when none."""
-        return next(
-            (t for t in self.targets if t.key == key and scope in (None, t.scope)), None
-        )
+        return next((t for t in self.targets if t.key == key and scope in (None, t.scope)), None)
 
     def baselines_of(self, key: str, scope: str | None = None) -> tuple[Baseline, ...]:
         """The baselines of figure ``key`` (in ``scope`` when given), oldest first."""
@@ -192,7 +190,9 @@ def plan_from_table(table: Mapping[str, Any]) -> Plan:
     _unknown(where, table, _PLAN_KEYS)
     period = table.get("period")
     if not isinstance(period, Mapping):
-        raise RulesError(f"{where} 缺少 period(规划期)：写作 period = {{ start = 2026, end = 2030 }}")
+        raise RulesError(
+            f"{where} 缺少 period(规划期)：写作 period = {{ start = 2026, end = 2030 }}"
+        )
     start = _year(where, period, "start", "起始年")
     end = _year(where, period, "end", "终止年")
     if end < start:
@@ -251,9 +251,8 @@ def check_scopes(plans: Iterable[Plan], zone_ids: Iterable[str]) -> None:
         parts += [("baseline", b.key, b.scope) for b in plan.baselines]
         for part, key, scope in parts:
             if scope not in known:
-                raise RulesError(
-                    f"{_where(plan.key, part, key)} 的范围 {scope} 不是已知的片区：可用 {'、'.join(known)}"
-                )
+                where = _where(plan.key, part, key)
+                raise RulesError(f"{where} 的范围 {scope} 不是已知的片区：可用 {'、'.join(known)}")
 
 
 def plan_tables(text: str, name: str) -> list[Mapping[str, Any]]:
