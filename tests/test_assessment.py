@@ -214,3 +214,16 @@ def test_a_guest_sees_no_output_totals_of_the_plan_figures(figures: pd.DataFrame
     assert guest["listed"].tolist() == figures["listed"].tolist()  # counts of honours stay
     viewer = policy("viewer", rules).mask_figures(figures)
     assert viewer["chain_textile_yi"].tolist() == figures["chain_textile_yi"].tolist()
+
+
+def test_parcels_outside_every_zone_count_in_the_park_only() -> None:
+    alloc = pd.DataFrame(
+        {"credit_code": ["A", "B", "C"], "parcel_id": ["P1", "P2", "P3"], "alloc_land_m2": 1.0}
+    )
+    zone_ids = pd.array(["north", pd.NA, pd.NA], dtype="string")
+    parcels = pd.DataFrame({"parcel_id": ["P1", "P2", "P3"], "zone_id": zone_ids})
+    zones = firm_zones(alloc, parcels)
+    assert zones.to_dict() == {"A": "north"}
+    f = plan_figures(_years(), load_rules().chains, zones)
+    assert _at(f, "园区", 2025)["firms"] == 3 and _at(f, "north", 2025)["firms"] == 1
+    assert set(f["scope"]) == {"园区", "north"}

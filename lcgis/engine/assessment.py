@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from lcgis.data.frame import boolean, column, flag, numbers
+from lcgis.data.frame import boolean, column, flag, is_one_of, numbers
 from lcgis.plans import DISTRICT, PARK, Plan, Target, check_scopes
 from lcgis.vocab import PLAN_FIGURES
 
@@ -199,11 +199,12 @@ def plan_figures(
     e = e.drop_duplicates(["credit_code", "year"], keep="last").reset_index(drop=True)
     c = _contributions(e, chains)
     c["year"] = pd.to_numeric(e["year"]).astype(int).to_numpy()
-    zone = column(e, "credit_code", None).map(zone_of if zone_of is not None else {})
+    zone_of = zone_of.astype(object) if zone_of is not None else pd.Series(dtype=object)
+    zone = column(e, "credit_code", None).astype(object).map(zone_of)
     rows = []
-    scopes = [PARK, *dict.fromkeys(zone_of.tolist() if zone_of is not None else [])]
+    scopes = [PARK, *dict.fromkeys(zone_of.tolist())]
     for scope in scopes:
-        part = c if scope == PARK else c[zone.eq(scope).to_numpy()]
+        part = c if scope == PARK else c[is_one_of(zone, scope)]
         for year, group in part.groupby("year", sort=True):
             t = _totals(group.drop(columns="year"), chains)
             rows.append({"scope": scope, "year": int(str(year)), **t[names].to_dict()})
