@@ -197,6 +197,23 @@ class Policy:
                 out[c] = pd.Series(None, index=out.index, dtype=object)
         return out
 
+    def mask_figures(self, figures: pd.DataFrame) -> pd.DataFrame:
+        """The plan figures (park and zone totals per year) with the hidden totals blank; a
+        chain's output (``chain_<key>_yi``) is output.
+
+        >>> f = pd.DataFrame({"chain_textile_yi": [3.0], "listed": [2]})
+        >>> Policy("guest", ("output",), False).mask_figures(f).values.tolist()
+        [[nan, 2.0]]
+        """
+        if self.sees_all or self.totals or figures.empty:
+            return self.mask_frame(figures, totals=True)
+        out = self.mask_frame(figures, totals=True)
+        chains = [c for c in out.columns if str(c).startswith("chain_")]
+        if chains and self.hides("output_wan", total=True):
+            out = out.copy()
+            out[chains] = np.nan
+        return out
+
     def mask_totals(self, figures: Mapping[str, float]) -> dict[str, float]:
         """Park or zone headline figures with the hidden ones set to NaN.
 
@@ -222,6 +239,7 @@ class Policy:
             zones=self.mask_frame(result.zones, totals=True),
             allocation=self.mask_frame(result.allocation),
             history=self.mask_frame(result.history),
+            plan_figures=self.mask_figures(result.plan_figures),
             access=self,
         )
 

@@ -21,12 +21,13 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from lcgis.errors import RulesError
+from lcgis.plans import Plan, default_plans, merge_plans, plans_from_tables
 from lcgis.vocab import INDICATORS, INEFFICIENT_REASONS
 from lcgis.vocab import RULE_VALUE_KIND_LABELS as _KIND_ZH
 
@@ -221,6 +222,70 @@ class AccessRules:
     public_totals: bool = False
 
 
+@dataclass(frozen=True)
+class ChainRule:
+    """An industry chain (产业链群): its name, the two-digit industry codes (GB/T 4754-2017
+    大类) of its firms and its source."""
+
+    key: str
+    name: str
+    codes: tuple[str, ...]
+    source: str = ""
+
+
+_CHAIN_KEYS = {"name": "str", "codes": "list", "source": "str"}
+_CHAIN_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _merge_chain(dotted: str, key: str, default: Any, value: Any) -> dict[str, Any]:
+    """One ``[chains.<key>]`` of a user's file over the default chain of that key (a new
+    chain needs a name and codes)."""
+    if not _CHAIN_KEY.match(key):
+        raise RulesError(f"规则 {dotted}：产业链代码应为小写英文字母、数字或下划线，如 textile")
+    if _kind(value) != "table":
+        raise RulesError(f"规则 {dotted} 应为表([{dotted}])，实际为{value!r}")
+    out = dict(default or {})
+    for k, v in value.items():
+        want = _CHAIN_KEYS.get(k)
+        if want is None:
+            raise RulesError(f"规则文件中有未知的键 {dotted}.{k}：可用 name、codes、source")
+        if _kind(v) != want:
+            raise RulesError(
+                f"规则 {dotted}.{k} 的类型不对：应为{_KIND_ZH.get(want, want)}，实际为{v!r}"
+            )
+        out[k] = v
+    missing = [k for k in ("name", "codes") if k not in out]
+    if missing:
+        raise RulesError(f"规则 {dotted} 缺少 {missing[0]}：新的产业链需写 name 和 codes")
+    return out
+
+
+def _chains(data: Mapping[str, Any]) -> dict[str, ChainRule]:
+    chains: dict[str, ChainRule] = {}
+    owner: dict[str, str] = {}
+    for key, table in data.items():
+        codes = tuple(str(c) for c in table["codes"])
+        for code in codes:
+            if not (len(code) == 2 and code.isdigit()):
+                raise RulesError(
+                    f"规则 chains.{key}.codes 中的 {code!r} 不是两位行业代码(GB/T 4754-2017 大类)"
+                )
+            if code in owner:
+                raise RulesError(
+                    f"规则 chains.{key}.codes：行业代码 {code} 已属于产业链 {owner[code]}"
+                )
+            owner[code] = key
+        chains[key] = ChainRule(key, str(table["name"]), codes, str(table.get("source", "")))
+    return chains
+
+
+def _plans(tables: Any) -> tuple[Plan, ...]:
+    """The default plans with the user's ``[[plan]]`` tables adding or replacing by key."""
+    if not isinstance(tables, list) or not all(isinstance(t, Mapping) for t in tables):
+        raise RulesError("规则文件中的 plan 应写作 [[plan]] 表(见 lcgis/rules/plans.toml)")
+    return merge_plans(default_plans(), plans_from_tables(tables))
+
+
 _QUANTITY = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
@@ -254,6 +319,10 @@ class Rules:
     sources: Mapping[str, str]
     digest: str
     access: AccessRules = AccessRules()
+    #: chain key -> industry chain ([chains]).
+    chains: Mapping[str, ChainRule] = field(default_factory=dict)
+    #: The plans (default plans file, then the rules file's own [[plan]] tables).
+    plans: tuple[Plan, ...] = ()
 
     def __hash__(self) -> int:
         return hash(self.digest)
@@ -289,6 +358,12 @@ def _merge(default: dict[str, Any], user: Mapping[str, Any], path: str) -> dict[
     out = dict(default)
     for key, value in user.items():
         dotted = f"{path}.{key}" if path else key
+        if dotted == "plan":  # [[plan]] tables: read by lcgis.plans (rules_from_dict)
+            out[key] = value
+            continue
+        if path == "chains":
+            out[key] = _merge_chain(dotted, key, default.get(key), value)
+            continue
         open_kind = _OPEN_TABLES.get(path)
         if key not in default and open_kind is None:
             raise RulesError(
@@ -520,6 +595,8 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
         sources=dict(merged["sources"]),
         digest=digest,
         access=_access(merged["access"]),
+        chains=_chains(merged["chains"]),
+        plans=_plans(merged.get("plan", [])),
     )
 
 

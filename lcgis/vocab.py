@@ -893,3 +893,84 @@ SENSITIVITY_LABELS: Final[Mapping[str, str]] = {
     "class_before": "原类别",
     "class_after": "新类别",
 }
+
+# --- plans (规划目标) ---
+
+#: Status of a plan target in the assessment (``lcgis.engine.assessment``): reached and
+#: not_reached only for a park or zone target; a district (全区) target is context.
+PLAN_STATUSES: Final = ("reached", "not_reached", "context", "no_data")
+PLAN_STATUS_LABELS: Final[Mapping[str, str]] = {
+    "reached": "已达到",
+    "not_reached": "未达到",
+    "context": "全区目标(园区数仅作参照)",
+    "no_data": "无数据",
+}
+#: Figures the assessment computes from the enterprise years (chains: CHAIN_OUTPUT_LABEL).
+PLAN_FIGURES: Final = (
+    "above_scale_output_yi",
+    "high_tech_output_yi",
+    "high_tech_output_share",
+    "industry_value_added_yi",
+    "firms_output_over_1yi",
+    "firms_output_over_10yi",
+    "firms_revenue_over_10yi",
+    "specialised_sme",
+    "provincial_leading",
+    "listed",
+    "high_tech",
+    "firms",
+    "above_scale_firms",
+    "below_scale_firms",
+)
+PLAN_FIGURE_LABELS: Final[Mapping[str, str]] = {
+    "above_scale_output_yi": "规上工业产值(亿元)",
+    "high_tech_output_yi": "高新技术企业规上产值(亿元)",
+    "high_tech_output_share": "高新技术企业产值占规上产值比例",
+    "industry_value_added_yi": "工业增加值(亿元)",
+    "firms_output_over_1yi": "产值超亿元企业(家)",
+    "firms_output_over_10yi": "产值超10亿元企业(家)",
+    "firms_revenue_over_10yi": "营收超10亿元企业(家)",
+    "specialised_sme": "专精特新企业(家)",
+    "provincial_leading": "省级龙头企业(家)",
+    "listed": "上市企业(家)",
+    "high_tech": "高新技术企业(家)",
+    "firms": "企业(家)",
+    "above_scale_firms": "规上企业(家)",
+    "below_scale_firms": "规下企业(家)",
+}
+#: Name of a chain's output figure (``chain_<key>_yi``), from the chain's name.
+CHAIN_OUTPUT_LABEL: Final = "{name}产业链产值(亿元)"
+#: Names of the plan's targets and baselines the enterprise data cannot count.
+PLAN_OTHER_LABELS: Final[Mapping[str, str]] = {
+    "gdp_yi": "地区生产总值(亿元)",
+    "provincial_high_growth": "省级高成长企业(家)",
+    "provincial_single_champion": "省级单项冠军企业(家)",
+    "service_manufacturing_demo": "省级服务型制造示范企业(家)",
+    "key_tech_upgrade_projects": "省市级重点技术改造项目(个，累计)",
+    "industrial_investment_growth": "工业投资年均增长率",
+    "approved_area_km2": "核准规划面积(km²)",
+    "benefit_per_mu": "亩均产出效益(万元/亩)",
+}
+#: Names of the assessment's scopes (zones by their names).
+PLAN_SCOPE_LABELS: Final[Mapping[str, str]] = {"全区": "全区", "园区": "园区(全园)"}
+#: Headers of the assessment table (the 规划目标 sheet and screen); value_<year> -> <year>年.
+ASSESSMENT_LABELS: Final[Mapping[str, str]] = {
+    "plan": "规划",
+    "target": "目标",
+    "target_scope": "目标范围",
+    "scope": "统计范围",
+    "unit": "单位",
+    "wording": "规划原文",
+    "target_value": "目标值",
+    "baseline_year": "基数年份",
+    "baseline_value": "规划基数",
+    "latest_year": "最新年度",
+    "latest_value": "最新值",
+    "share_reached": "完成度",
+    "growth_needed": "所需年均增速",
+    "status": "状态",
+}
+#: Header of a year's figure in the assessment table.
+ASSESSMENT_YEAR_LABEL: Final = "{year}年"
+#: Names of the plan sources in the workbook's 说明 sheet.
+PLAN_SOURCE_LABELS: Final[Mapping[str, str]] = {"chains": "产业链", "plans": "规划目标"}

@@ -65,7 +65,8 @@ def test_workbook_sheets_headers_and_print_setup(toy: Path, tmp_path: Path, caps
     assert run(capsys, "evaluate", toy, "--out", out, *AS_OF)[0] == 0
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
-        "说明", "宗地", "企业", "片区", "无偿收回", "收储改造", "腾笼换鸟", "零地增资", "数据质量",
+        "说明", "宗地", "企业", "片区", "规划目标", "无偿收回", "收储改造", "腾笼换鸟", "零地增资",
+        "数据质量",
     ]  # fmt: skip
     ws = wb["宗地"]
     headers = [c.value for c in ws[1]]

@@ -17,6 +17,7 @@ FLOORS: dict[str, float] = {
     "errors": 0,
     "progress": 0,
     "data": 1,
+    "plans": 1.5,
     "rules": 2,
     "engine": 3,
     "access": 3,

@@ -29,6 +29,7 @@ SHEETS = [
     "宗地",
     "企业",
     "片区",
+    "规划目标",
     "无偿收回",
     "收储改造",
     "腾笼换鸟",
@@ -83,6 +84,32 @@ def test_notes_state_illustrative_data_rules_version_and_sources(
     # a rule switched off by default (far_utilization_below = false) is not cited
     assert demo.rules.inefficient.far_utilization_below is None
     assert demo.rules.source("far_below_plan") not in notes.values()
+
+
+def test_plans_sheet_gives_each_target_the_park_figure_by_year(
+    demo: Result, book: dict[str, pd.DataFrame], written: Path
+) -> None:
+    sheet = book["规划目标"]
+    row = sheet[(sheet["目标"] == "规上工业产值(亿元)") & (sheet["统计范围"] == "园区(全园)")]
+    assert len(row) == 1
+    r = row.iloc[0]
+    firms = read_dataset(ROOT / "data").enterprises
+    for year in sorted({int(y) for y in firms["year"]}):
+        y = firms[(firms["year"] == year) & firms["above_scale"].astype("boolean").fillna(False)]
+        assert r[f"{year}年"] == pytest.approx(y["output_wan"].sum() / 10_000), year
+    latest = int(max(firms["year"]))
+    assert r["最新年度"] == latest
+    assert r["完成度"] == pytest.approx(r[f"{latest}年"] / 661.0)
+    assert (r["目标范围"], r["单位"], r["目标值"]) == ("全区", "亿元", 661.0)
+    assert (r["基数年份"], r["规划基数"]) == (2020, 438.29)
+    assert r["状态"] == "全区目标(园区数仅作参照)" and r["所需年均增速"] is None
+    assert r["规划原文"] == "规上工业产值超过 661 亿元"
+    assert set(sheet["状态"]) <= {"全区目标(园区数仅作参照)", "无数据"}  # 全区: never reached
+    assert "泉鲤政文〔2021〕87号" in _notes(book)["规划：鲤城区“十四五”制造业发展专项规划"]
+    assert demo.rules.source("plans") in _notes(book).values()
+    ws = openpyxl.load_workbook(written)["规划目标"]
+    share = list(sheet.columns).index("完成度") + 1
+    assert ws.cell(row=2, column=share).number_format == "0.0%"
 
 
 def test_notes_of_user_data_and_rules_say_neither_demo_nor_default(

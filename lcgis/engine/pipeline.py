@@ -16,7 +16,7 @@ import pandas as pd
 
 from lcgis.data.frame import ratio
 from lcgis.data.validate import QualityReport, credit_codes_valid
-from lcgis.engine import candidates, evaluate, land, metrics, zonefit
+from lcgis.engine import assessment, candidates, evaluate, land, metrics, zonefit
 from lcgis.errors import DataError, UsageError
 from lcgis.progress import Progress, Steps
 
@@ -58,6 +58,9 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     #: The input files by layer (as read), e.g. to tell the demo's 示意数据 in exports.
     files: dict[str, Path] = field(default_factory=dict)
+    #: The figures the plans' targets count, per scope (园区, zone id) and year, from every
+    #: year of the enterprise data (``lcgis.engine.assessment.plan_figures``).
+    plan_figures: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def year_end(self) -> dt.date:
@@ -305,6 +308,8 @@ def run(
     parcels = apply_candidates(parcels, rules, as_of)
     step("片区汇总", 0.9)
     zones = zone_summary(parcels, ent, alloc, ds.zones)
+    zone_of = assessment.firm_zones(alloc, parcels)
+    figures = assessment.plan_figures(ds.enterprises, rules.chains, zone_of)
     step("完成", 1.0)
     return Result(
         parcels=parcels,
@@ -320,6 +325,7 @@ def run(
         history=history,
         timings=step.timings,
         files=dict(ds.files),
+        plan_figures=figures,
     )
 
 

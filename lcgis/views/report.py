@@ -22,6 +22,7 @@ from lcgis.data.crs import DISPLAY_CRS
 from lcgis.data.industry import division_names
 from lcgis.data.schema import FIELDS
 from lcgis.demo import ILLUSTRATIVE
+from lcgis.engine import assessment
 from lcgis.engine.pipeline import ZONE_FIELDS, Result
 from lcgis.errors import UsageError
 from lcgis.rules import Rules, load_rules
@@ -30,6 +31,9 @@ from lcgis.views.sanitize import csv_frame, export_frame
 from lcgis.views.sheets import PERCENT_FORMAT, number_format, write_sheet
 from lcgis.vocab import (
     ALL_REASON_LABELS,
+    ASSESSMENT_LABELS,
+    ASSESSMENT_YEAR_LABEL,
+    CHAIN_OUTPUT_LABEL,
     COLUMN_LABELS,
     DISPOSITION_LABELS,
     DISPOSITIONS,
@@ -38,6 +42,11 @@ from lcgis.vocab import (
     IDLE_ACTION_LABELS,
     INDICATOR_NAMES,
     OUTPUT_LABELS,
+    PLAN_FIGURE_LABELS,
+    PLAN_OTHER_LABELS,
+    PLAN_SCOPE_LABELS,
+    PLAN_SOURCE_LABELS,
+    PLAN_STATUS_LABELS,
     SOURCE_LABELS,
     TENURE_LABELS,
     TIER_LABELS,
@@ -338,6 +347,7 @@ SHEETS: tuple[str, ...] = (
     "宗地",
     "企业",
     "片区",
+    "规划目标",
     *(DISPOSITION_LABELS[d] for d in DISPOSITIONS),
     "数据质量",
 )
@@ -600,7 +610,7 @@ def sources_used(rules: Rules) -> list[str]:
     codes = ["evaluation", "class_t", "small_group", "missing_indicator"]
     codes += [c for c, on in reasons.items() if on]
     codes += ["undeveloped", "idle", "government_reason", "in_construction", "class_d"]
-    codes += ["reclaim", "buyback", "vacate", "densify", "priority"]
+    codes += ["reclaim", "buyback", "vacate", "densify", "priority", "chains", "plans"]
     return [c for c in codes if rules.source(c)]
 
 
@@ -648,8 +658,10 @@ def notes_sheet(result: Result) -> pd.DataFrame:
         ("片区主导产业", ZONE_FIT_NOTE),
     ]
     rows += _extras_note(result)
+    rows += _plans_note(r)
     for code in sources_used(r):
-        rows.append((f"依据：{SOURCE_LABELS.get(code, code)}", r.source(code)))
+        label = SOURCE_LABELS.get(code) or PLAN_SOURCE_LABELS.get(code, code)
+        rows.append((f"依据：{label}", r.source(code)))
     return pd.DataFrame(rows, columns=["项目", "内容"])
 
 
@@ -669,6 +681,82 @@ def _extras_note(result: Result) -> list[tuple[str, str]]:
     return [("附加列", text)]
 
 
+def _plans_note(rules: Rules) -> list[tuple[str, str]]:
+    """The 说明 lines of the 规划目标 sheet: each plan with its period and source, and how
+    the figures are counted."""
+    rows = [
+        (
+            f"规划：{p.name}",
+            f"{p.start}–{p.end}年；{p.source}" if p.source else f"{p.start}–{p.end}年",
+        )
+        for p in rules.plans
+    ]
+    if rows:
+        rows.append(
+            (
+                "规划目标口径",
+                "园区及各片区数字按企业年度数据统计(企业归入其用地最多的宗地所在片区，各年相同)；"
+                "“超”为严格大于(产值恰为1亿元不计入产值超亿元企业)；高新技术产业产值以规上高新技术企业"
+                "产值近似；产业链产值含规上、规下企业。目标范围为全区的，园区数字仅作参照，不判定是否达到；"
+                "所需年均增速为从最新年度到规划期末达到目标所需的年均增长。",
+            )
+        )
+    return rows
+
+
+def figure_label(key: str, rules: Rules) -> str:
+    """The Chinese name (with unit) of a plan figure or target key.
+
+    >>> figure_label("chain_textile_yi", load_rules()), figure_label("gdp_yi", load_rules())
+    ('纺织鞋服产业链产值(亿元)', '地区生产总值(亿元)')
+    """
+    for k, chain in rules.chains.items():
+        if key == assessment.chain_figure(k):
+            return CHAIN_OUTPUT_LABEL.format(name=chain.name)
+    return PLAN_FIGURE_LABELS.get(key) or PLAN_OTHER_LABELS.get(key, key)
+
+
+def plans_table(result: Result) -> pd.DataFrame:
+    """The assessment of every plan of the result's rules (English columns, codes)."""
+    zones = result.zones
+    ids = [str(z) for z in zones["zone_id"].dropna()] if "zone_id" in zones else []
+    figures = result.plan_figures
+    if figures.empty:
+        figures = pd.DataFrame(columns=["scope", "year"])
+    parts = [assessment.assess(p, figures, ids) for p in result.rules.plans]
+    parts = [p for p in parts if not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def plans_sheet(result: Result) -> pd.DataFrame:
+    """The 规划目标 sheet: each target and scope with the figures per year, the target, the
+    share reached, the yearly growth needed and the status, in Chinese."""
+    t = plans_table(result)
+    if t.empty:
+        return pd.DataFrame(columns=list(ASSESSMENT_LABELS.values()))
+    rules = result.rules
+    zones = result.zones
+    names: dict[str, str] = dict(PLAN_SCOPE_LABELS)
+    if "zone_id" in zones and "zone_name" in zones:
+        for zid, zname in zip(zones["zone_id"], zones["zone_name"], strict=True):
+            if pd.notna(zid) and pd.notna(zname) and str(zname):
+                names[str(zid)] = str(zname)
+    plan_names = {p.key: p.name for p in rules.plans}
+    t["plan"] = t["plan"].map(plan_names)
+    t["target"] = t["target"].map(lambda k: figure_label(str(k), rules))
+    for col in ("target_scope", "scope"):
+        t[col] = t[col].map(lambda s: names.get(str(s), str(s)))
+    t["status"] = t["status"].map(PLAN_STATUS_LABELS)
+    years = [c for c in t.columns if c.startswith("value_")]
+    head = ["plan", "target", "target_scope", "scope", "unit"]
+    tail = ["target_value", "baseline_year", "baseline_value", "latest_year"]
+    tail += ["share_reached", "growth_needed", "status", "wording"]
+    t = t[head + years + tail]
+    labels = dict(ASSESSMENT_LABELS)
+    labels.update({c: ASSESSMENT_YEAR_LABEL.format(year=c[6:]) for c in years})
+    return t.rename(columns=labels)
+
+
 def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
     """The sheets of the workbook (:data:`SHEETS`, Chinese headers and values), also offered
     as downloads."""
@@ -679,6 +767,7 @@ def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
         "宗地": _zh_frame(p),
         "企业": _zh_frame(enterprise_sheet(result)),
         "片区": _zh_frame(zone_sheet(result)),
+        "规划目标": plans_sheet(result),
     }
     for kind in DISPOSITIONS:
         sheets[DISPOSITION_LABELS[kind]] = _zh_frame(list_table(result, kind))
@@ -700,6 +789,8 @@ def _number_format(header: str) -> str | None:
         dict.fromkeys((LABELS[k] for k in ("far", "min_far", "max_far", "target_far")), "0.00")
     )
     exact[LABELS["priority"]] = "#,##0.0"
+    for key in ("share_reached", "growth_needed"):
+        exact[ASSESSMENT_LABELS[key]] = PERCENT_FORMAT
     return number_format(header, exact=exact)
 
 

@@ -1,0 +1,229 @@
+"""The plan's assessment on a hand-made three-firm, two-year dataset: chain totals, firm
+counts by threshold ("超" is strictly more: a firm of exactly 1 亿元 output is not 产值超亿元),
+shares, the yearly growth needed, and the status rule (a district target is never reached).
+
+Firms (output / revenue in 万元):
+  A  industry 1711 (纺织), 规上, north, 专精特新:      2024 10,000 / 90,000   2025 15,000 / 100,000
+  B  industry 3911 (电子), 规上, south, 高新 上市 龙头: 2024 40,000 / 120,000  2025 50,000 / 150,000
+  C  industry 1810, chain "机械装备" (override), 规下, north: 2024 5,000 / 6,000  2025 8,000 / 9,000
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pytest
+
+from lcgis.engine.assessment import assess, firm_chains, firm_zones, plan_figures
+from lcgis.errors import RulesError
+from lcgis.plans import Plan, Target, load_plans
+from lcgis.rules import load_rules
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _years() -> pd.DataFrame:
+    firms = {
+        "credit_code": ["A", "B", "C"],
+        "industry_code": ["1711", "3911", "1810"],
+        "above_scale": [True, True, False],
+        "high_tech": [False, True, False],
+        "specialised_sme": [True, False, False],
+        "listed": [False, True, False],
+        "provincial_leading": [False, True, False],
+        "chain": [None, None, "机械装备"],
+    }
+    rows = []
+    money = {
+        2024: {"A": (10_000, 90_000), "B": (40_000, 120_000), "C": (5_000, 6_000)},
+        2025: {"A": (15_000, 100_000), "B": (50_000, 150_000), "C": (8_000, 9_000)},
+    }
+    base = pd.DataFrame(firms)
+    for year, figures in money.items():
+        part = base.copy()
+        part["year"] = year
+        part["output_wan"] = [float(figures[c][0]) for c in part["credit_code"]]
+        part["revenue_wan"] = [float(figures[c][1]) for c in part["credit_code"]]
+        part["value_added_wan"] = part["output_wan"] * 0.25
+        rows.append(part)
+    return pd.concat(rows, ignore_index=True)
+
+
+def _zones() -> pd.Series:
+    alloc = pd.DataFrame(
+        {
+            "credit_code": ["A", "B", "C", "C"],
+            "parcel_id": ["P1", "P2", "P1", "P3"],
+            "alloc_land_m2": [1000.0, 2000.0, 100.0, 50.0],
+        }
+    )
+    parcels = pd.DataFrame({"parcel_id": ["P1", "P2", "P3"], "zone_id": ["north", "south", "x"]})
+    return firm_zones(alloc, parcels)
+
+
+@pytest.fixture
+def figures() -> pd.DataFrame:
+    return plan_figures(_years(), load_rules().chains, _zones())
+
+
+def _at(figures: pd.DataFrame, scope: str, year: int) -> pd.Series:
+    return figures[(figures["scope"] == scope) & (figures["year"] == year)].iloc[0]
+
+
+def test_firm_zones_and_chains() -> None:
+    assert _zones().to_dict() == {"A": "north", "B": "south", "C": "north"}
+    assert firm_chains(_years(), load_rules().chains).tolist()[:3] == [
+        "textile",
+        "electronics",
+        "machinery",  # 18 would be 纺织鞋服: the firm's own chain wins
+    ]
+
+
+def test_chain_totals_are_the_output_of_their_firms(figures: pd.DataFrame) -> None:
+    park = _at(figures, "园区", 2025)
+    assert park["chain_textile_yi"] == pytest.approx(1.5)
+    assert park["chain_machinery_yi"] == pytest.approx(0.8)  # 规下 C counts in its chain
+    assert park["chain_electronics_yi"] == pytest.approx(5.0)
+    before = _at(figures, "园区", 2024)
+    assert (before["chain_textile_yi"], before["chain_machinery_yi"]) == pytest.approx((1.0, 0.5))
+    north = _at(figures, "north", 2025)
+    assert (north["chain_textile_yi"], north["chain_machinery_yi"]) == pytest.approx((1.5, 0.8))
+    assert north["chain_electronics_yi"] == 0.0
+
+
+def test_firm_counts_by_threshold_exactly_one_yi_is_not_over(figures: pd.DataFrame) -> None:
+    before, now = _at(figures, "园区", 2024), _at(figures, "园区", 2025)
+    assert before["firms_output_over_1yi"] == 1  # A has exactly 10,000 万元: not 超亿元
+    assert now["firms_output_over_1yi"] == 2
+    assert now["firms_revenue_over_10yi"] == 1  # A has exactly 100,000 万元: not 超10亿元
+    assert before["firms_revenue_over_10yi"] == 1
+    assert now["firms_output_over_10yi"] == 0
+    assert (now["firms"], now["above_scale_firms"], now["below_scale_firms"]) == (3, 2, 1)
+    assert (now["specialised_sme"], now["listed"], now["provincial_leading"]) == (1, 1, 1)
+    assert now["high_tech"] == 1
+    north = _at(figures, "north", 2025)
+    assert (north["firms"], north["above_scale_firms"], north["below_scale_firms"]) == (2, 1, 1)
+    assert set(figures["scope"]) == {"园区", "north", "south"}
+
+
+def test_output_sums_and_the_high_tech_share(figures: pd.DataFrame) -> None:
+    now = _at(figures, "园区", 2025)
+    assert now["above_scale_output_yi"] == pytest.approx(6.5)  # (15,000 + 50,000) / 10,000
+    assert now["high_tech_output_yi"] == pytest.approx(5.0)
+    assert now["high_tech_output_share"] == pytest.approx(5.0 / 6.5)
+    assert now["industry_value_added_yi"] == pytest.approx(73_000 * 0.25 / 10_000)
+    south = _at(figures, "south", 2024)
+    assert south["high_tech_output_share"] == pytest.approx(1.0)
+    north = _at(figures, "north", 2024)
+    assert north["high_tech_output_share"] == 0.0  # 规上 output 1 亿, none high-tech
+
+
+def test_figures_of_fields_the_data_lacks_are_missing_not_zero() -> None:
+    bare = _years().drop(columns=["high_tech", "specialised_sme", "listed", "revenue_wan"])
+    f = _at(plan_figures(bare, load_rules().chains), "园区", 2025)
+    assert math.isnan(f["high_tech_output_yi"]) and math.isnan(f["high_tech_output_share"])
+    assert math.isnan(f["specialised_sme"]) and math.isnan(f["firms_revenue_over_10yi"])
+    assert f["provincial_leading"] == 1 and f["firms_output_over_1yi"] == 2
+
+
+def _plan(*targets: Target) -> Plan:
+    return Plan("15th", "十五五", 2026, 2030, "", targets)
+
+
+def test_share_reached_growth_needed_and_status(figures: pd.DataFrame) -> None:
+    plan = _plan(
+        Target("above_scale_output_yi", 13.0, "亿元", "园区"),
+        Target("chain_electronics_yi", 4.0, "亿元", "园区"),
+        Target("chain_textile_yi", 3.0, "亿元", "north"),
+    )
+    t = assess(plan, figures, ["north", "central", "south"])
+    rows = {(r.target, r.scope): r for r in t.itertuples()}
+    out = rows[("above_scale_output_yi", "园区")]
+    assert (out.value_2025, out.latest_year, out.share_reached) == (pytest.approx(6.5), 2025, 0.5)
+    assert out.growth_needed == pytest.approx(2 ** (1 / 5) - 1)  # doubling in 2026–2030
+    assert out.status == "not_reached"
+    assert [c for c in t.columns if c.startswith("value_")] == ["value_2025"]  # from 2025
+    assert rows[("above_scale_output_yi", "north")].status == "context"
+    assert rows[("above_scale_output_yi", "central")].status == "no_data"  # no firm there
+    assert rows[("chain_electronics_yi", "园区")].status == "reached"
+    assert rows[("chain_electronics_yi", "园区")].share_reached == pytest.approx(1.25)
+    north = rows[("chain_textile_yi", "north")]
+    assert (north.share_reached, north.status) == (0.5, "not_reached")
+    assert north.growth_needed == pytest.approx(2 ** (1 / 5) - 1)
+    assert ("chain_textile_yi", "园区") not in rows  # a zone target: its zone only
+
+
+def test_a_district_target_is_never_reached_even_when_the_park_exceeds_it(
+    figures: pd.DataFrame,
+) -> None:
+    plan = _plan(Target("listed", 0.5, "家", "全区"), Target("gdp_yi", 650.0, "亿元", "全区"))
+    t = assess(plan, figures)
+    listed = t[t["target"] == "listed"]
+    assert list(listed["scope"]) == ["园区", "north", "south"]
+    assert list(listed["status"]) == ["context", "context", "context"]
+    assert listed.iloc[0]["share_reached"] == 2.0  # 1 listed firm against 0.5
+    gdp = t[t["target"] == "gdp_yi"]
+    assert list(gdp["status"]) == ["no_data"] and list(gdp["scope"]) == ["园区"]
+
+
+def test_the_default_plan_over_a_finished_period_needs_no_growth(figures: pd.DataFrame) -> None:
+    (plan,) = load_plans()
+    t = assess(plan, figures)
+    assert set(t["status"]) == {"context", "no_data"}
+    assert t["growth_needed"].isna().all()  # 2025 is the plan's last year
+    out = t[(t["target"] == "above_scale_output_yi") & (t["scope"] == "园区")].iloc[0]
+    assert (out["value_2024"], out["value_2025"]) == pytest.approx((5.0, 6.5))
+    assert (out["baseline_year"], out["baseline_value"]) == (2020, 438.29)
+    assert out["share_reached"] == pytest.approx(6.5 / 661)
+
+
+def test_a_park_target_in_a_users_plan_file_is_reached_when_exceeded(
+    figures: pd.DataFrame, tmp_path: Path
+) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(
+        '[[plan]]\nkey = "15th"\nname = "十五五"\nperiod = { start = 2026, end = 2030 }\n'
+        '[[plan.target]]\nkey = "firms_output_over_1yi"\nvalue = 2\nunit = "家"\nscope = "园区"\n'
+        '[[plan.target]]\nkey = "listed"\nvalue = 1\nunit = "家"\nscope = "全区"\n',
+        encoding="utf-8",
+    )
+    plan = load_rules(path).plans[1]
+    t = assess(plan, figures).set_index(["target", "scope"])
+    assert t.loc[("firms_output_over_1yi", "园区"), "status"] == "reached"  # 2 ≥ 2
+    assert t.loc[("firms_output_over_1yi", "园区"), "growth_needed"] == 0.0
+    assert t.loc[("listed", "园区"), "status"] == "context"
+
+
+def test_a_target_in_an_unknown_zone_is_refused(figures: pd.DataFrame) -> None:
+    plan = _plan(Target("listed", 1.0, "家", "east"))
+    with pytest.raises(RulesError, match="规划 15th 的目标 listed 的范围 east 不是已知的片区"):
+        assess(plan, figures, ["north", "south"])
+
+
+def test_a_guest_sees_no_output_totals_of_the_plan_figures(figures: pd.DataFrame) -> None:
+    from lcgis.access import policy
+
+    rules = load_rules()
+    guest = policy("guest", rules).mask_figures(figures)
+    money = ["above_scale_output_yi", "chain_textile_yi", "firms_output_over_1yi"]
+    money += ["firms_revenue_over_10yi", "industry_value_added_yi", "high_tech_output_share"]
+    assert guest[money].isna().all().all()
+    assert guest["listed"].tolist() == figures["listed"].tolist()  # counts of honours stay
+    viewer = policy("viewer", rules).mask_figures(figures)
+    assert viewer["chain_textile_yi"].tolist() == figures["chain_textile_yi"].tolist()
+
+
+def test_parcels_outside_every_zone_count_in_the_park_only() -> None:
+    alloc = pd.DataFrame(
+        {"credit_code": ["A", "B", "C"], "parcel_id": ["P1", "P2", "P3"], "alloc_land_m2": 1.0}
+    )
+    zone_ids = pd.array(["north", pd.NA, pd.NA], dtype="string")
+    parcels = pd.DataFrame({"parcel_id": ["P1", "P2", "P3"], "zone_id": zone_ids})
+    zones = firm_zones(alloc, parcels)
+    assert zones.to_dict() == {"A": "north"}
+    f = plan_figures(_years(), load_rules().chains, zones)
+    assert _at(f, "园区", 2025)["firms"] == 3 and _at(f, "north", 2025)["firms"] == 1
+    assert set(f["scope"]) == {"园区", "north"}
