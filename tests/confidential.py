@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from lcgis.engine import assessment
 from lcgis.views import summary
 
 if TYPE_CHECKING:
@@ -40,6 +41,13 @@ if TYPE_CHECKING:
     from lcgis.engine.pipeline import Result
 
 #: The enterprises' own confidential figures (data-contract field names).
+#: Plan figures (park and zone totals per year) that derive from output, revenue or value
+#: added: confidential totals for a guest; the firm counts by honour or size are public.
+PLAN_SECRET = (
+    "above_scale_output_yi", "high_tech_output_yi", "high_tech_output_share",
+    "industry_value_added_yi", "firms_output_over_1yi", "firms_output_over_10yi",
+    "firms_revenue_over_10yi",
+)  # fmt: skip
 RAW = (
     "output_wan",
     "revenue_wan",
@@ -214,7 +222,28 @@ def figures(
         park = summary.park_summary(r)
         for k, v in park.items():
             f.add([v], secret=totals_secret and k in PARK)
+        _plan_figures(f, r, totals_secret)
     return f
+
+
+def _plan_secret(key: str) -> bool:
+    return key in PLAN_SECRET or key.startswith("chain_")
+
+
+def _plan_figures(f: Figures, r: Result, totals_secret: bool) -> None:
+    """The plan figures and what the assessment derives from them (shares reached, growth
+    needed): secret when their figure is (see :data:`PLAN_SECRET`)."""
+    figs = getattr(r, "plan_figures", None)
+    if figs is None or figs.empty:
+        return
+    for c in _numeric_columns(figs):
+        f.add(figs[c].to_numpy(), secret=totals_secret and _plan_secret(str(c)))
+    zone_ids = list(pd.DataFrame(r.zones).get("zone_id", []))
+    for plan in r.rules.plans:
+        table = assessment.assess(plan, figs, zone_ids)
+        for key, rows in table.groupby("target"):
+            for c in _numeric_columns(rows):
+                f.add(rows[c].to_numpy(), secret=totals_secret and _plan_secret(str(key)))
 
 
 def figures_of_parcel(result: Result, parcel_id: str, public: Figures) -> Figures:
