@@ -19,6 +19,7 @@ log = logging.getLogger("lcgis.app")
 #: (file, title, icon) of every screen, in menu order.  The first one opens by default.
 SCREENS: list[tuple[str, str, str]] = [
     ("app_pages/overview.py", "总览", ":material/dashboard:"),
+    ("app_pages/targets.py", "规划", ":material/flag:"),
     ("app_pages/map.py", "地图", ":material/map:"),
     ("app_pages/enterprises.py", "企业", ":material/factory:"),
     ("app_pages/candidates.py", "候选", ":material/swap_horiz:"),

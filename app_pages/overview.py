@@ -29,7 +29,7 @@ st.caption(
 papers.report_button(ctx)
 
 overview.park_rows(res, now, change)
-overview.targets(ctx.rules)
+overview.targets(res)
 ent_counts = overview.classes(res, prev_res)
 overview.zones(res, state.workbook_sheets(ctx.key, _result=res)["片区"])
 if before:

@@ -952,6 +952,16 @@ PLAN_OTHER_LABELS: Final[Mapping[str, str]] = {
     "benefit_per_mu": "亩均产出效益(万元/亩)",
 }
 #: Names of the assessment's scopes (zones by their names).
+#: The plan targets the 总览 shows beside its figures (the rest are on the 规划 screen).
+HEADLINE_TARGETS: Final = (
+    "above_scale_output_yi",
+    "high_tech_output_share",
+    "firms_output_over_1yi",
+    "specialised_sme",
+    "chain_textile_yi",
+    "chain_machinery_yi",
+    "chain_electronics_yi",
+)
 PLAN_SCOPE_LABELS: Final[Mapping[str, str]] = {"全区": "全区", "园区": "园区(全园)"}
 #: Headers of the assessment table (the 规划目标 sheet and screen); value_<year> -> <year>年.
 ASSESSMENT_LABELS: Final[Mapping[str, str]] = {

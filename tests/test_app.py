@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PAGES = {
     "总览": "app_pages/overview.py",
+    "规划": "app_pages/targets.py",
     "地图": "app_pages/map.py",
     "企业": "app_pages/enterprises.py",
     "候选": "app_pages/candidates.py",
@@ -155,8 +156,15 @@ def test_overview_figures_equal_the_library() -> None:
     assert zones["用地面积(亩)"].round(6).tolist()[:-1] == (
         report.zone_table(res)["land_area_mu"].round(6).tolist()
     )
-    # no 十四五 target without a cited source
-    assert any("十四五规划目标：尚无可引用的正式指标值" in i.value for i in at.info)
+    # the 十四五 plan's headline targets beside the park's figures, with their source
+    targets = next(d.value for d in at.dataframe if "目标" in d.value.columns)
+    row = targets.set_index("目标").loc["专精特新企业(家)"]
+    e = read_dataset(ROOT / "data").enterprises
+    latest = e[e["year"] == e["year"].max()]
+    assert row["园区最新值"] == f"{int(latest['specialised_sme'].sum()):,}"
+    assert row["目标值"] == "15" and row["说明"] == "全区目标(园区数仅作参照)"
+    assert "已达到" not in set(targets["说明"])  # district targets are context only
+    assert any("泉鲤政文〔2021〕87号" in c.value for c in at.caption)
 
 
 def test_overview_shows_land_shares_dispositions_and_classes_per_group() -> None:
@@ -486,17 +494,24 @@ def test_basemap_widget_gaode_shows_the_gcj02_note(monkeypatch: pytest.MonkeyPat
 def test_overview_shows_plan_targets_from_the_rules_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A committee's own park-level plan in a rules file: its targets beside the figures,
+    reached when the park's figure is at or above them (a park target, not a district one)."""
     rules = tmp_path / "targets.toml"
     rules.write_text(
-        '[relocation.targets]\ntax_per_mu = 25.0\n[sources]\nrelocation_targets = "某规划文本"\n',
+        '[[plan]]\nkey = "14th"\nname = "园区十四五目标"\nperiod = { start = 2021, end = 2025 }\n'
+        'source = "某规划文本"\n[[plan.target]]\nkey = "specialised_sme"\nvalue = 12\n'
+        'unit = "家"\nscope = "园区"\n[[plan.target]]\nkey = "high_tech_output_share"\n'
+        'value = 0.6\nunit = "占比"\nscope = "园区"\n',
         encoding="utf-8",
     )
     config = tmp_path / "lcgis-app.toml"  # a rules file must be one the server offers
     config.write_text(f'[rules]\n"规划目标" = "{rules.name}"\n', encoding="utf-8")
     monkeypatch.setenv("LCGIS_APP_CONFIG", str(config))
     at = app("总览", **{state.RULES_PATH: str(rules)})
-    text = " ".join(c.value for c in at.caption)
-    assert "十四五规划目标：" in text and "25.00" in text and "某规划文本" in text
+    targets = next(d.value for d in at.dataframe if "目标" in d.value.columns).set_index("目标")
+    assert targets.loc["专精特新企业(家)", "说明"] == "已达到"  # 14 ≥ 12 in the park
+    assert targets.loc["高新技术企业产值占规上产值比例", "说明"] == "未达到"  # 47 % < 60 %
+    assert any("某规划文本" in c.value for c in at.caption)
 
 
 def test_card_shows_the_disposition_and_hides_tax_from_a_guest() -> None:
@@ -533,3 +548,44 @@ def test_every_screen_marks_the_demo_as_illustrative_and_shows_no_server_path(
     at = app(title, lcgis_data_dir=str(toy), **admin)
     assert not banner(at)
     assert str(toy) not in page_text(at)
+
+
+def test_plan_screen_assesses_the_plan_against_the_park_by_year() -> None:
+    at = app("规划")
+    res = shown_result(at)
+    table = next(d.value for d in at.dataframe if "规划原文" in d.value.columns)
+    row = table.set_index("目标").loc["规上工业产值(亿元)"]
+    e = read_dataset(ROOT / "data").enterprises
+    for year in (2020, 2025):
+        above = e[(e["year"] == year) & e["above_scale"].astype(bool)]
+        assert row[f"{year}年"] == f"{above['output_wan'].sum() / 1e4:,.2f}"
+    assert row["状态"] == "全区目标(园区数仅作参照)" and row["目标值"] == "661.00"
+    assert "已达到" not in set(table["状态"])  # every 十四五 target is district-wide
+    assert set(table.loc[table["目标范围"] == "全区", "状态"]) <= {
+        "全区目标(园区数仅作参照)",
+        "无数据",
+    }
+    # a zone: its own figures
+    at.segmented_control(key="plan_scope").set_value("north").run()
+    table = next(d.value for d in at.dataframe if "规划原文" in d.value.columns)
+    figs = res.plan_figures.set_index(["scope", "year"])
+    want = figs.loc[("north", 2025), "specialised_sme"]
+    assert table.set_index("目标").loc["专精特新企业(家)", "2025年"] == f"{int(want):,}"
+    assert any("北片区" in s.value for s in at.subheader)
+
+
+def test_a_next_period_target_typed_in_shows_its_gap() -> None:
+    at = app("规划")
+    e = read_dataset(ROOT / "data").enterprises
+    listed = int(e.loc[e["year"] == e["year"].max(), "listed"].astype(bool).sum())
+    at.selectbox(key="plan_new_figure").set_value("上市企业(家)")
+    at.selectbox(key="plan_new_scope").set_value("园区")
+    at.number_input(key="plan_new_value").set_value(float(listed * 2))
+    at.button(key="FormSubmitter:plan_new_form-添加目标").click().run()
+    assert not at.exception, [x.message for x in at.exception]
+    gap = next(d.value for d in at.dataframe if "所需年均增速" in d.value.columns)
+    (row,) = gap.to_dict("records")
+    assert row["目标"] == "上市企业(家)" and row["状态"] == "未达到"
+    assert row["完成度"] == "50.0%"
+    assert row["所需年均增速"] == f"{(2 ** (1 / 5) - 1) * 100:.1f}%"  # 2025 → 2030, doubled
+    assert any(d.label.startswith("下载规划文件") for d in at.get("download_button"))

@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 PAGES = {
     "总览": "app_pages/overview.py",
+    "规划": "app_pages/targets.py",
     "地图": "app_pages/map.py",
     "企业": "app_pages/enterprises.py",
     "候选": "app_pages/candidates.py",

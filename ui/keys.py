@@ -160,6 +160,28 @@ WIZ_CRS_MAP = "wiz_crs_map"  # base of a CRS preview map (+ input index, candida
 WIZ_BUILD = "wiz_build"  # the 生成并检查 button
 WIZ_MAPPING = "wiz_mapping"  # the mapping.toml download
 
+OVERVIEW_TARGETS = "overview_targets"  # the 总览's headline plan targets
+
+# --- 规划 (ui.targets) -----------------------------------------------------------------------
+PLAN_TYPED = "plan_typed"  # the next period's plan typed in on the screen (None: none yet)
+PLAN_CHOICE = "plan_choice"  # the plan shown
+PLAN_SCOPE = "plan_scope"  # the scope shown (园区 or a zone id); depends on the dataset
+PLAN_FIGURE = "plan_figure"  # the target whose trend is drawn
+PLAN_TABLE = "plan_table"  # the targets table
+PLAN_SIZES = "plan_sizes"  # firms by size class and honour
+PLAN_ZONES = "plan_zones"  # zones' roles and fit
+PLAN_MISFITS = "plan_misfits"  # firms outside their zone's leading industries
+PLAN_NEW_FORM = "plan_new_form"  # the form adding a target to the typed plan
+PLAN_NEW_FIGURE = "plan_new_figure"  # its figure
+PLAN_NEW_SCOPE = "plan_new_scope"  # its scope
+PLAN_NEW_VALUE = "plan_new_value"  # its value
+PLAN_NEW_CLEAR = "plan_new_clear"  # the button clearing the typed plan
+PLAN_NEW_NAME = "plan_new_name"  # the typed plan's name
+PLAN_NEW_START = "plan_new_start"  # its first year
+PLAN_NEW_END = "plan_new_end"  # its last year
+PLAN_NEW_GAP = "plan_new_gap"  # its gap table
+PLAN_NEW_DL = "plan_new_dl"  # its plans file download
+
 # --- 报告 (ui.papers) -------------------------------------------------------------------------
 PAPERS_REPORT = "papers_report"  # the park report button
 PAPERS_PARCEL = "papers_parcel"  # the parcel dossier button
@@ -187,6 +209,7 @@ DATASET_DEPENDENT: tuple[str, ...] = (
     SOLVED,
     RELOC_INCLUDE,
     RELOC_EXCLUDE,
+    PLAN_SCOPE,
 )
 #: Keys whose value belongs to one evaluation (year, date and rules) of the dataset: cleared
 #: when any of them changes (the table's picked rows are positions in the ranked table).

@@ -10,8 +10,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lcgis.access import MASKED
+from lcgis.plans import current_plan
 from lcgis.views import charts, summary
+from lcgis.views import targets as plan_targets
 from lcgis.views.maps import CLASS_COLORS
+from lcgis.views.report import figure_label
 from lcgis.vocab import DISPOSITIONS, HEADLINE_SHORT_LABELS
 
 from . import keys, render
@@ -20,7 +24,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from lcgis.engine.pipeline import Result
-    from lcgis.rules import Rules
 
 #: Metric rows: (headline key, digits).
 ROWS: list[list[tuple[str, int]]] = [
@@ -117,22 +120,28 @@ def park_rows(res: Result, now: Mapping[str, float], change: Mapping[str, float]
         )
 
 
-def targets(rules: Rules) -> None:
-    """The plan's targets of the rules file, or how to give them."""
-    given = {k: v for k, v in rules.relocation.targets.items() if not isinstance(v, dict)}
-    if given:
-        st.caption(
-            "十四五规划目标："
-            + "；".join(f"{label(k)} {render.num(v)}" for k, v in given.items())
-            + f"(来源：{render.md(rules.source('relocation_targets'))})"
-        )
-    else:
-        st.info(
-            "十四五规划目标：尚无可引用的正式指标值，图表旁不标注目标。取得规划文本后，"
-            "可在规则文件的 [relocation.targets] 中填写目标值，"
-            "并在 [sources] relocation_targets 中注明出处。",
-            icon=":material/flag:",
-        )
+def targets(res: Result) -> None:
+    """The current plan's headline targets beside the park's latest figures (the rest on
+    the 规划 screen)."""
+    plan = current_plan(list(res.rules.plans), res.year)
+    if plan is None:
+        st.info("规则中没有规划目标。可在规则文件中以 [[plan]] 填写。", icon=":material/flag:")
+        return
+    table = plan_targets.headline(res, plan)
+    if table.empty:
+        return
+    hidden = {figure_label(k, res.rules) for k in plan_targets.hidden_targets(res, plan)}
+    st.markdown(f"**{render.md(plan.name)}({plan.start}–{plan.end})主要目标与园区现状**")
+    shown = render.by_row(table, "目标", ["园区最新值", "目标值"])
+    shown["完成度"] = [render.cell_text(v, ("share", 1)) for v in table["完成度"]]
+    for label in hidden:
+        shown.loc[shown["目标"] == label, ["园区最新值", "完成度", "说明"]] = MASKED
+    render.table(shown.drop(columns=["年度"]), key=keys.OVERVIEW_TARGETS)
+    st.caption(
+        f"来源：{render.md(plan.source)}。规划目标为全区目标，园区数字仅作参照"
+        f"({int(table['年度'].max()) if table['年度'].notna().any() else '—'} 年)；"
+        "全部目标、各片区与趋势见“规划”页。"
+    )
 
 
 def classes(res: Result, prev_res: Result | None) -> dict[str, int]:

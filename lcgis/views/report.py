@@ -56,7 +56,9 @@ from lcgis.vocab import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from lcgis.plans import Plan
 
 OUTPUT_FORMATS = (".gpkg", ".xlsx", ".csv", ".geojson")
 
@@ -716,32 +718,41 @@ def figure_label(key: str, rules: Rules) -> str:
     return PLAN_FIGURE_LABELS.get(key) or PLAN_OTHER_LABELS.get(key, key)
 
 
-def plans_table(result: Result) -> pd.DataFrame:
-    """The assessment of every plan of the result's rules (English columns, codes)."""
+def plans_table(result: Result, plans: Sequence[Plan] | None = None) -> pd.DataFrame:
+    """The assessment of ``plans`` (default: every plan of the result's rules) on the
+    result's plan figures (English columns, codes)."""
     zones = result.zones
     ids = [str(z) for z in zones["zone_id"].dropna()] if "zone_id" in zones else []
     figures = result.plan_figures
     if figures.empty:
         figures = pd.DataFrame(columns=["scope", "year"])
-    parts = [assessment.assess(p, figures, ids) for p in result.rules.plans]
+    chosen = result.rules.plans if plans is None else plans
+    parts = [assessment.assess(p, figures, ids) for p in chosen]
     parts = [p for p in parts if not p.empty]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def plans_sheet(result: Result) -> pd.DataFrame:
-    """The 规划目标 sheet: each target and scope with the figures per year, the target, the
-    share reached, the yearly growth needed and the status, in Chinese."""
-    t = plans_table(result)
-    if t.empty:
-        return pd.DataFrame(columns=list(ASSESSMENT_LABELS.values()))
-    rules = result.rules
+def scope_names(result: Result) -> dict[str, str]:
+    """Scope code → name: 全区, 园区 and each zone id by its zone name."""
     zones = result.zones
     names: dict[str, str] = dict(PLAN_SCOPE_LABELS)
     if "zone_id" in zones and "zone_name" in zones:
         for zid, zname in zip(zones["zone_id"], zones["zone_name"], strict=True):
             if pd.notna(zid) and pd.notna(zname) and str(zname):
                 names[str(zid)] = str(zname)
-    plan_names = {p.key: p.name for p in rules.plans}
+    return names
+
+
+def plans_sheet(result: Result, plans: Sequence[Plan] | None = None) -> pd.DataFrame:
+    """The 规划目标 sheet: each target and scope with the figures per year, the target, the
+    share reached, the yearly growth needed and the status, in Chinese (``plans``: default
+    every plan of the result's rules)."""
+    t = plans_table(result, plans)
+    if t.empty:
+        return pd.DataFrame(columns=list(ASSESSMENT_LABELS.values()))
+    rules = result.rules
+    names = scope_names(result)
+    plan_names = {p.key: p.name for p in (rules.plans if plans is None else plans)}
     t["plan"] = t["plan"].map(plan_names)
     t["target"] = t["target"].map(lambda k: figure_label(str(k), rules))
     for col in ("target_scope", "scope"):
