@@ -165,7 +165,7 @@ class Session:
         return self.page.locator("iframe[title*='st_folium']").first
 
     def goto_screen(self, title: str) -> None:
-        self.page.get_by_role("link", name=title).click()
+        self.page.get_by_role("link", name=title, exact=True).click()
         self.page.get_by_role("heading", name=title, level=1).wait_for(timeout=TIMEOUT_MS)
 
     def click_parcel(self) -> str:
@@ -657,3 +657,29 @@ def test_import_wizard_walks_from_upload_to_a_coloured_map(
     _shot(page, "9-企业")
     assert page.get_by_text("Traceback").count() == 0
     assert session.outside == []
+
+
+def test_plan_screen_draws_its_charts_for_a_reviewer(session: Session) -> None:
+    """规划 as a committee member sees it: the 十四五 targets against the park and a zone, what a
+    district target means said beside them, and the trend and chain charts drawn."""
+    page = session.page
+    _login(page)
+    session.goto_screen("规划")
+    page.get_by_text("目标完成情况").first.wait_for()
+    page.locator(
+        "[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg"
+    ).first.wait_for()
+    charts = page.locator("[data-testid=stVegaLiteChart]")
+    assert charts.count() >= 2  # the target's trend and the chains
+    text = page.locator("[data-testid=stMain]").inner_text()
+    assert "园区(或片区)的数字只作参照，不判定是否达到" in text  # the tables are canvases
+    page.locator("[data-testid=stButtonGroup]").get_by_text("北片区", exact=True).click()
+    page.get_by_text("目标完成情况：北片区").wait_for()
+    page.wait_for_timeout(1500)
+    if os.environ.get("LCGIS_SCREENSHOTS"):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "规划.png"), full_page=True)
+        for i, where in enumerate(("趋势图指标", "片区定位与主导产业", "录入下一规划期目标")):
+            page.get_by_text(where).first.scroll_into_view_if_needed()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / f"规划-{i + 1}.png"))

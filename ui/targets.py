@@ -20,6 +20,7 @@ from lcgis.plans import PARK, Plan, Target, current_plan
 from lcgis.views import targets
 from lcgis.views.report import figure_label, plans_sheet
 from lcgis.vocab import ASSESSMENT_LABELS as A
+from lcgis.vocab import HEADLINE_TARGETS
 from lcgis.vocab import ZONE_FIT_LABELS as Z
 
 from . import keys, render
@@ -97,9 +98,10 @@ def trend(res: Result, plan: Plan, scope: str) -> None:
     keys_ = list(dict.fromkeys(_computable(res, plan)))
     if not keys_:
         return
+    first = next((k for k in HEADLINE_TARGETS if k in keys_), keys_[0])
     key = st.selectbox(
-        "趋势图指标", keys_, format_func=lambda k: figure_label(k, res.rules),
-        key=keys.PLAN_FIGURE,
+        "趋势图指标", keys_, index=keys_.index(first),
+        format_func=lambda k: figure_label(k, res.rules), key=keys.PLAN_FIGURE,
     )  # fmt: skip
     data = targets.figure_trend(res, key, scope)
     if data["数值"].isna().all():
