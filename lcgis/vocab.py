@@ -898,11 +898,12 @@ SENSITIVITY_LABELS: Final[Mapping[str, str]] = {
 
 #: Status of a plan target in the assessment (``lcgis.engine.assessment``): reached and
 #: not_reached only for a park or zone target; a district (全区) target is context.
-PLAN_STATUSES: Final = ("reached", "not_reached", "context", "no_data")
+PLAN_STATUSES: Final = ("reached", "not_reached", "context", "beside", "no_data")
 PLAN_STATUS_LABELS: Final[Mapping[str, str]] = {
     "reached": "已达到",
     "not_reached": "未达到",
     "context": "全区目标(园区数仅作参照)",
+    "beside": "参照(目标为园区整体)",
     "no_data": "无数据",
 }
 #: Figures the assessment computes from the enterprise years (chains: CHAIN_OUTPUT_LABEL).

@@ -146,7 +146,8 @@ def test_share_reached_growth_needed_and_status(figures: pd.DataFrame) -> None:
     assert out.growth_needed == pytest.approx(2 ** (1 / 5) - 1)  # doubling in 2026–2030
     assert out.status == "not_reached"
     assert [c for c in t.columns if c.startswith("value_")] == ["value_2025"]  # from 2025
-    assert rows[("above_scale_output_yi", "north")].status == "context"
+    beside = rows[("above_scale_output_yi", "north")]
+    assert beside.status == "beside" and math.isnan(beside.growth_needed)  # a park target
     assert rows[("above_scale_output_yi", "central")].status == "no_data"  # no firm there
     assert rows[("chain_electronics_yi", "园区")].status == "reached"
     assert rows[("chain_electronics_yi", "园区")].share_reached == pytest.approx(1.25)
@@ -165,6 +166,7 @@ def test_a_district_target_is_never_reached_even_when_the_park_exceeds_it(
     assert list(listed["scope"]) == ["园区", "north", "south"]
     assert list(listed["status"]) == ["context", "context", "context"]
     assert listed.iloc[0]["share_reached"] == 2.0  # 1 listed firm against 0.5
+    assert listed["growth_needed"].isna().all()  # the park cannot reach a district target
     gdp = t[t["target"] == "gdp_yi"]
     assert list(gdp["status"]) == ["no_data"] and list(gdp["scope"]) == ["园区"]
 

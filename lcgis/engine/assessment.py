@@ -243,8 +243,8 @@ def growth_needed(value: float, target: float, latest_year: int, end_year: int) 
 
 def status(target: Target, scope: str, value: float, computable: bool) -> str:
     """reached / not_reached for the target's own park or zone scope; context for a
-    district target (whatever the park's figure) and for the other scopes shown beside it;
-    no_data when the figure is not computed or has no value.
+    district target (whatever the park's figure); beside for a zone shown beside a park
+    target; no_data when the figure is not computed or has no value.
 
     >>> t = Target("listed", 5.0, "家", "全区")
     >>> status(t, "园区", 9.0, True), status(Target("listed", 5.0, "家", "园区"), "园区", 9.0, True)
@@ -252,8 +252,10 @@ def status(target: Target, scope: str, value: float, computable: bool) -> str:
     """
     if not computable or math.isnan(value):
         return "no_data"
-    if target.scope == DISTRICT or scope != target.scope:
+    if target.scope == DISTRICT:
         return "context"
+    if scope != target.scope:
+        return "beside"
     return "reached" if value >= target.value else "not_reached"
 
 
@@ -326,10 +328,11 @@ def _row(
     row["latest_year"] = latest
     row["latest_value"] = value
     row["share_reached"] = share_reached(value, t.value)
-    row["growth_needed"] = (
-        growth_needed(value, t.value, latest, plan.end) if latest is not None else math.nan
-    )
     row["status"] = status(t, scope, value, computable)
+    own = row["status"] in ("reached", "not_reached")  # growth is needed of the target's scope
+    row["growth_needed"] = (
+        growth_needed(value, t.value, latest, plan.end) if own and latest is not None else math.nan
+    )
     return row
 
 
