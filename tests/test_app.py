@@ -583,7 +583,7 @@ def test_a_next_period_target_typed_in_shows_its_gap() -> None:
     at.number_input(key="plan_new_value").set_value(float(listed * 2))
     at.button(key="FormSubmitter:plan_new_form-添加目标").click().run()
     assert not at.exception, [x.message for x in at.exception]
-    gap = next(d.value for d in at.dataframe if "所需年均增速" in d.value.columns)
+    gap = next(d.value for d in at.dataframe if "最新值" in d.value.columns)  # the typed plan's
     (row,) = gap.to_dict("records")
     assert row["目标"] == "上市企业(家)" and row["状态"] == "未达到"
     assert row["完成度"] == "50.0%"

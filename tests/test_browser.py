@@ -588,7 +588,12 @@ def _login(page: Any) -> None:
 
 
 def _next_step(page: Any, step: str) -> None:
-    page.get_by_role("button", name="下一步").click()
+    button = page.get_by_role("button", name="下一步")
+    for _ in range(100):  # a rerun may briefly keep the last step's button beside the new one
+        if button.count() == 1:
+            break
+        page.wait_for_timeout(100)
+    button.first.click()
     page.get_by_text(step, exact=True).wait_for()  # the step's name in bold: its own element
     page.wait_for_load_state("networkidle")
 
