@@ -23,6 +23,7 @@ FLOORS: dict[str, float] = {
     "access": 3,
     "registry": 3,
     "demo": 3,
+    "synthetic": 3,
     "views": 4,
     "review": 5,
     "plan": 5,
