@@ -58,7 +58,7 @@ def credit_codes(n: int) -> list[str]:
     """``n`` valid 统一社会信用代码 (GB 32100-2015), distinct and in order.
 
     >>> credit_codes(2)
-    ['91350502MA00000007', '91350502MA0000001Y']
+    ['91350502MA00000006', '91350502MA00000019']
     """
     bodies = [f"91350502MA{k:07d}" for k in range(n)]
     return [b + credit_code_check_char(b) for b in bodies]
