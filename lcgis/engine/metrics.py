@@ -178,8 +178,10 @@ def building_parts(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd
     bgeom = bshapes[b_idx]
     pgeom = pshapes[p_idx]
     whole = shapely.area(bgeom)
+    # Most buildings lie inside one parcel: no overlay needed.  The parcel is the prepared
+    # side of the test (contains(parcel, building) is within(building, parcel)).
     shapely.prepare(pshapes)
-    inside = shapely.within(bgeom, pgeom)  # most buildings: no overlay needed
+    inside = shapely.contains(pgeom, bgeom)
     part = whole.copy()
     part[~inside] = shapely.area(shapely.intersection(bgeom[~inside], pgeom[~inside]))
     share = ratio(part, whole, default=0.0)
@@ -215,16 +217,34 @@ def parcel_building_totals(
 
 
 def assign_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Series:
-    """The zone_id of the zone each parcel overlaps most (NA outside every zone)."""
+    """The zone_id of the zone each parcel overlaps most (NA outside every zone); of zones
+    that overlap it equally (zones that overlap each other), the one listed first.
+
+    >>> import shapely
+    >>> par = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10), shapely.box(15, 0, 25, 10),
+    ...                                  shapely.box(50, 50, 60, 60)], crs=4549)
+    >>> zon = gpd.GeoDataFrame({"zone_id": ["w", "e", "all"]}, crs=4549, geometry=[
+    ...     shapely.box(0, 0, 17, 20), shapely.box(17, 0, 40, 20), shapely.box(0, 0, 40, 20)])
+    >>> assign_zones(par, zon).tolist()  # 'w' ties with 'all'; 'all' holds more than 'e'
+    ['w', 'all', <NA>]
+    """
     pshapes, zshapes = shapes(parcels.geometry), shapes(zones.geometry)
     p_idx, z_idx = zones.sindex.query(pshapes, predicate="intersects")
-    area = shapely.area(shapely.intersection(pshapes[p_idx], zshapes[z_idx]))
-    pairs = pd.DataFrame({"p": p_idx, "z": z_idx, "a": area})
-    pairs = pairs[pairs["a"] > 0].sort_values(["p", "a"], ascending=[True, False])
-    best = pairs.drop_duplicates("p").set_index("p")["z"]
+    pgeom, zgeom = pshapes[p_idx], zshapes[z_idx]
+    # Most parcels lie inside a zone: their overlap is the parcel itself, no overlay needed.
+    shapely.prepare(zshapes)
+    inside = shapely.contains(zgeom, pgeom)
+    area = shapely.area(pgeom)
+    area[~inside] = shapely.area(shapely.intersection(pgeom[~inside], zgeom[~inside]))
+    hit = area > 0
+    p_idx, z_idx, area = p_idx[hit], z_idx[hit], area[hit]
+    order = np.lexsort((z_idx, -area, p_idx))  # per parcel: largest overlap, then first zone
+    p_sorted = p_idx[order]
+    first = np.flatnonzero(np.r_[True, p_sorted[1:] != p_sorted[:-1]]) if len(order) else order
+    best_p, best_z = p_sorted[first], z_idx[order][first]
     ids = zones["zone_id"].to_numpy(dtype=object)
     out = pd.Series(pd.NA, index=parcels.index, dtype="string", name="zone_id")
-    out.iloc[best.index.to_numpy()] = ids[best.to_numpy()]
+    out.iloc[best_p] = ids[best_z]
     return out
 
 
@@ -306,10 +326,7 @@ def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
         if "occupied_floor_m2" in alloc
         else pd.Series(np.nan, index=land.index)
     )
-    pairs = alloc[["credit_code", "parcel_id"]].astype({"parcel_id": object}).drop_duplicates()
-    ids = (
-        pairs.sort_values("parcel_id").groupby("credit_code", sort=False)["parcel_id"].agg(";".join)
-    )
+    ids = _joined_parcel_ids(alloc).reindex(land.index)
     on_sf = (
         alloc["on_standard_factory"].astype("boolean").fillna(False).astype(bool)
         if "on_standard_factory" in alloc
@@ -327,6 +344,29 @@ def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
             "sf_tenant": sf_tenant,
         }
     )
+
+
+def _joined_parcel_ids(alloc: pd.DataFrame) -> pd.Series:
+    """Per credit_code: its distinct parcel ids in sorted order, joined with ';'.
+
+    Most firms use one parcel: only the others are joined (in Python).
+
+    >>> a = pd.DataFrame({"credit_code": ["x", "y", "x", "x"],
+    ...                   "parcel_id": ["P2", "S", "P1", "P2"]})
+    >>> _joined_parcel_ids(a).sort_index().to_dict()
+    {'x': 'P1;P2', 'y': 'S'}
+    """
+    pairs = pd.DataFrame(
+        {
+            "credit_code": alloc["credit_code"].to_numpy(),
+            "parcel_id": alloc["parcel_id"].to_numpy(dtype=object),
+        }
+    ).drop_duplicates()
+    count = pairs.groupby("credit_code", sort=False)["parcel_id"].transform("size")
+    single = pairs[count.eq(1).to_numpy()].set_index("credit_code")["parcel_id"]
+    several = pairs[count.gt(1).to_numpy()].sort_values("parcel_id")
+    joined = several.groupby("credit_code", sort=False)["parcel_id"].agg(";".join)
+    return pd.concat([single, joined])
 
 
 MONEY_FIELDS = ("output_wan", "revenue_wan", "tax_wan", "value_added_wan")

@@ -295,9 +295,10 @@ def run(
     alloc = allocate(ds, parcels, report)
     firms = firms_of_year(ds.enterprises, year) if ds.enterprises is not None else None
     step("企业评价", 0.45)
-    ent = _evaluate_enterprises(firms, alloc, rules, year_end)
+    lands = _lands(alloc)
+    ent = _evaluate_enterprises(firms, alloc, rules, year_end, lands)
     _report_unrated(ent, ds, report)
-    history = _history(ds, alloc, rules, years)
+    history = _history(ds, alloc, rules, years, lands)
     ent = with_history(ent, history, year)
     ent = zonefit.with_zone_fit(ent, alloc, parcels)
     step("宗地指标与规则", 0.65)
@@ -339,11 +340,16 @@ def _lands(alloc: pd.DataFrame) -> pd.DataFrame:
 
 
 def _evaluate_enterprises(
-    firms: pd.DataFrame | None, alloc: pd.DataFrame, rules: Rules, as_of: dt.date
+    firms: pd.DataFrame | None,
+    alloc: pd.DataFrame,
+    rules: Rules,
+    as_of: dt.date,
+    lands: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     if firms is None or firms.empty:
         return pd.DataFrame(columns=["credit_code", "name", "class"])
-    e = firms.reset_index(drop=True).join(_lands(alloc), on="credit_code")
+    lands = _lands(alloc) if lands is None else lands
+    e = firms.reset_index(drop=True).join(lands, on="credit_code")
     e["credit_code_valid"] = credit_codes_valid(e["credit_code"])
     return evaluate.classify(e, rules.evaluation, as_of)
 
@@ -374,12 +380,18 @@ def _report_unrated(ent: pd.DataFrame, ds: Dataset, report: QualityReport) -> No
             )
 
 
-def _history(ds: Dataset, alloc: pd.DataFrame, rules: Rules, years: list[int]) -> pd.DataFrame:
+def _history(
+    ds: Dataset,
+    alloc: pd.DataFrame,
+    rules: Rules,
+    years: list[int],
+    lands: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Class of every enterprise per year and its change from the year before, each year
     judged at its own 31 December (rules.md §8)."""
     if ds.enterprises is None or not years or alloc.empty:
         return pd.DataFrame()
-    lands = _lands(alloc)
+    lands = _lands(alloc) if lands is None else lands
     by_year = ds.enterprises.join(lands.drop(columns=["parcel_ids"]), on="credit_code")
     return evaluate.class_changes(by_year, rules.evaluation)
 
