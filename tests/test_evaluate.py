@@ -471,6 +471,23 @@ def test_class_changes_as_of_per_year_and_duplicates() -> None:
         class_changes(pd.concat([rows, rows.iloc[:1]]), _tax_only())
 
 
+def test_class_changes_reuses_a_classified_year_only_for_the_same_firms() -> None:
+    ev = _tax_only(fixed_benchmarks={"tax_per_mu": 10.0})
+    y23 = _firms([5.0, 4.0, 3.0, 2.0, 1.0], year=2023)  # A B B C D
+    y24 = _firms([1.0, 2.0, 3.0, 4.0, 5.0], year=2024)  # D C B B A
+    rows = pd.concat([y23, y24], ignore_index=True)
+    # a stand-in for 2024 holding other classes: used only when its codes match in order
+    stand_in = y24[["credit_code"]].assign(score=0.0, klass="X", class_reason="reused")
+    stand_in = stand_in.rename(columns={"klass": "class"})
+    out = class_changes(rows, ev, classified={2024: stand_in})
+    assert out["class"].tolist() == ["A", "B", "B", "C", "D", "X", "X", "X", "X", "X"]
+    assert out["class_change"].tolist()[5:] == ["A→X", "B→X", "B→X", "C→X", "D→X"]
+    shuffled = stand_in.iloc[::-1]
+    again = class_changes(rows, ev, classified={2024: shuffled})
+    assert again["class"].tolist()[5:] == ["D", "C", "B", "B", "A"]  # classified afresh
+    assert again["class_change"].tolist()[5:] == ["A→D", "B→C", "", "C→B", "D→A"]
+
+
 def test_no_annual_data_is_empty_not_t() -> None:
     # rules.md §8: a firm with no tax, output or value added at all has no class (not T);
     # a reported 0 is data and is rated.

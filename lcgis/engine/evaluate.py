@@ -473,6 +473,7 @@ def class_changes(
     by_year: pd.DataFrame,
     rules: EvaluationRules,
     as_of_for_year: date | Mapping[int, date] | Callable[[int], date] | None = None,
+    classified: Mapping[int, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Each enterprise's class per year and its change from the year before.
 
@@ -481,6 +482,10 @@ def class_changes(
     ``as_of_for_year[year]`` (a mapping or a function of the year; default 31 December of
     that year, so "in production for 2 years" is judged as at the end of each evaluated
     year).  A single date is also accepted and used for every year.
+    ``classified`` may hold a year's :func:`classify` result computed already (columns
+    credit_code, score, class, class_reason; judged at that year's ``as_of``): it is used
+    instead of classifying the year again when its credit codes are the year's rows of
+    ``by_year`` in the same order.
     Result, aligned on ``by_year.index``: credit_code, name, year, score, class,
     class_reason, class_before (the class in year − 1, '' when the firm has no row that
     year) and class_change ('B→A'; '' when unchanged or without a year before).
@@ -504,9 +509,14 @@ def class_changes(
         )
     years = pd.to_numeric(work["year"])
     cols = ["score", "class", "class_reason"]
-    parts = [
-        classify(part, rules, as_of(int(y)))[cols] for y, part in work.groupby(years, sort=True)
-    ]
+    done = classified or {}
+    parts = []
+    for y, part in work.groupby(years, sort=True):
+        earlier = done.get(int(y))
+        if earlier is not None and _same_codes(earlier["credit_code"], part["credit_code"]):
+            parts.append(earlier[cols].set_axis(part.index))
+        else:
+            parts.append(classify(part, rules, as_of(int(y)))[cols])
     if parts:
         res = pd.concat(parts).reindex(work.index)
     else:
@@ -535,6 +545,21 @@ def class_changes(
     out["class_change"] = change
     out.index = by_year.index
     return out
+
+
+def _same_codes(a: pd.Series, b: pd.Series) -> bool:
+    """The same credit codes in the same order (missing codes in the same places).
+
+    >>> _same_codes(pd.Series(["a", None]), pd.Series(["a", None], index=[5, 6]))
+    True
+    >>> _same_codes(pd.Series(["a", "b"]), pd.Series(["b", "a"]))
+    False
+    """
+    if len(a) != len(b):
+        return False
+    x, y = a.astype(object).to_numpy(), b.astype(object).to_numpy()
+    x_na, y_na = pd.isna(x), pd.isna(y)
+    return bool((x_na == y_na).all() and (x[~x_na] == y[~y_na]).all())
 
 
 # --------------------------------------------------------------------------- sensitivity

@@ -298,7 +298,7 @@ def run(
     lands = _lands(alloc)
     ent = _evaluate_enterprises(firms, alloc, rules, year_end, lands)
     _report_unrated(ent, ds, report)
-    history = _history(ds, alloc, rules, years, lands)
+    history = _history(ds, alloc, rules, years, lands, {year: ent} if year is not None else {})
     ent = with_history(ent, history, year)
     ent = zonefit.with_zone_fit(ent, alloc, parcels)
     step("宗地指标与规则", 0.65)
@@ -386,14 +386,17 @@ def _history(
     rules: Rules,
     years: list[int],
     lands: pd.DataFrame | None = None,
+    classified: dict[int, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Class of every enterprise per year and its change from the year before, each year
-    judged at its own 31 December (rules.md §8)."""
+    judged at its own 31 December (rules.md §8).  ``classified``: the evaluated year's
+    enterprises, classified already (not classified again)."""
     if ds.enterprises is None or not years or alloc.empty:
         return pd.DataFrame()
     lands = _lands(alloc) if lands is None else lands
     by_year = ds.enterprises.join(lands.drop(columns=["parcel_ids"]), on="credit_code")
-    return evaluate.class_changes(by_year, rules.evaluation)
+    done = {y: e for y, e in (classified or {}).items() if "score" in e and "credit_code" in e}
+    return evaluate.class_changes(by_year, rules.evaluation, classified=done)
 
 
 def with_history(ent: pd.DataFrame, history: pd.DataFrame, year: int | None) -> pd.DataFrame:
