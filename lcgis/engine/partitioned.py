@@ -87,7 +87,8 @@ def client_for(scheduler: str | None = None, *, processes: bool = False) -> Iter
             n_workers=workers,
             threads_per_worker=threads,
             processes=processes,
-            dashboard_address=None,
+            dashboard_address=None,  # no dashboard; its health routes on a free loopback port:
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             **where,
         ) as cluster,
         Client(cluster) as client,
