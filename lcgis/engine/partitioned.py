@@ -5,9 +5,10 @@ partitions, everything with park-wide statistics on the gathered frames.
 :class:`distributed.LocalCluster` it starts and stops — and runs
 :func:`lcgis.engine.pipeline.run` with :class:`Partitioned` kernels:
 
-- parcels are ordered along a Hilbert curve (``dask_geopandas``, computed on the cluster)
-  and cut into partitions of neighbouring parcels; each partition gets the buildings whose
-  bounds meet its parcels' bounds;
+- parcels are ordered along a Hilbert curve (``dask_geopandas``, by the midpoints of their
+  bounds, in the calling process: a fraction of a second) and cut into partitions of
+  neighbouring parcels, one per ``per_partition`` parcels and at least one per worker
+  thread; each partition gets the buildings whose bounds meet its parcels' bounds;
 - per partition the workers run the *same* functions as the single-machine path:
   :func:`lcgis.engine.metrics.parcel_building_totals` (the overlay of buildings and
   parcels), :func:`lcgis.engine.metrics.assign_zones` (the zones are sent to every worker)
@@ -140,8 +141,8 @@ class Partitioned:
         distance = np.zeros(len(parcels), dtype=np.int64)
         if ok.any():  # a missing or empty shape meets nothing: any partition will do
             geoms = gpd.GeoSeries(shapes[ok], crs=parcels.crs)
-            d = dask_geopandas.from_geopandas(geoms, npartitions=min(n, int(ok.sum())))
-            distance[ok] = d.hilbert_distance().compute().to_numpy()
+            curve = dask_geopandas.from_geopandas(geoms, npartitions=1).hilbert_distance()
+            distance[ok] = curve.compute(scheduler="sync").to_numpy()  # cheap: here
         parts = hilbert_partitions(distance, min(n, len(parcels)))
         self._parts = (parcels, parts)
         return parts
