@@ -47,6 +47,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     add_inputs(ev)
     ev.add_argument("--out", required=True, metavar="OUT", help="输出文件")
     ev.add_argument("--sensitivity", metavar="F", help="另存权重与分类比例敏感性分析表(.csv/.xlsx)")
+    ev.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="计算引擎：local 本机(默认)；dask 在 Dask 集群上分区计算(结果相同)",
+    )
+    ev.add_argument(
+        "--scheduler", metavar="ADDRESS", help="已有 Dask 集群的调度器地址(含 --engine dask)"
+    )
     va = sub.add_parser("validate", help="只检查数据，列出错误与警告")
     add_inputs(va, evaluation=False)
     ex = sub.add_parser("explain", help="打印一宗地的体检表")
@@ -118,6 +127,8 @@ def _run(args: argparse.Namespace) -> Result:
         as_of=args.as_of,
         progress=print_progress,
         government_delay=delayed,
+        engine="dask" if getattr(args, "scheduler", None) else getattr(args, "engine", "local"),
+        scheduler=getattr(args, "scheduler", None),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -28,7 +28,21 @@ if TYPE_CHECKING:
 
     from lcgis.access import Policy
     from lcgis.data.io import Dataset
-    from lcgis.rules import Rules
+    from lcgis.rules import MeasureRules, Rules
+
+
+class Kernels(Protocol):
+    """The steps :func:`run` may compute elsewhere: :mod:`lcgis.engine.metrics` itself, or
+    their partitioned equivalents (``lcgis.engine.partitioned``, ``--engine dask``)."""
+
+    def parcel_building_totals(
+        self, parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, rules: MeasureRules, /
+    ) -> pd.DataFrame: ...
+
+    def assign_zones(self, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, /) -> pd.Series: ...
+
+    def allocate_land(self, occupancy: pd.DataFrame, parcels: pd.DataFrame, /) -> pd.DataFrame: ...
+
 
 #: Zone output fields of data-contract §5, in order.
 ZONE_FIELDS = (
@@ -89,7 +103,9 @@ def check(ds: Dataset, rules: Rules) -> QualityReport:
         raise
 
 
-def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFrame:
+def measure(
+    ds: Dataset, rules: Rules, report: QualityReport, kernels: Kernels = metrics
+) -> gpd.GeoDataFrame:
     """Areas, floor area and footprint, FAR, coverage and zone of every parcel."""
     p = ds.parcels.copy()
     file = ds.files["parcels"].name if "parcels" in ds.files else ""
@@ -145,7 +161,7 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
                 field="floors",
                 fix="补充层数(floors)或高度(height_m)",
             )
-        totals = metrics.parcel_building_totals(p, b, rules.measure)
+        totals = kernels.parcel_building_totals(p, b, rules.measure)
         p["floor_area_m2"] = own_floor.fillna(totals["floor_area_m2"])
         p["footprint_area_m2"] = own_fp.fillna(totals["footprint_area_m2"])
         p["n_tall_buildings"] = totals["n_tall_buildings"].where(own_floor.isna(), 0)
@@ -157,11 +173,11 @@ def measure(ds: Dataset, rules: Rules, report: QualityReport) -> gpd.GeoDataFram
     )
     p["coverage_kind"] = metrics.coverage_kind(p["structure_area_m2"], p["yard_area_m2"])
     p["far_utilization"] = ratio(p["far"], p["max_far"])
-    return _join_zones(p, ds, report, file)
+    return _join_zones(p, ds, report, file, kernels)
 
 
 def _join_zones(
-    p: gpd.GeoDataFrame, ds: Dataset, report: QualityReport, file: str
+    p: gpd.GeoDataFrame, ds: Dataset, report: QualityReport, file: str, kernels: Kernels
 ) -> gpd.GeoDataFrame:
     zones = ds.zones
     if zones is None or zones.empty or "zone_id" not in zones:
@@ -170,7 +186,7 @@ def _join_zones(
         p["zone_leading_industries"] = pd.Series(pd.NA, index=p.index, dtype="string")
         p["zone_role"] = pd.Series(pd.NA, index=p.index, dtype="string")
         return p
-    p["zone_id"] = metrics.assign_zones(p, zones)
+    p["zone_id"] = kernels.assign_zones(p, zones)
     info = zones.drop(columns=zones.geometry.name).set_index("zone_id")
     for col, src in (
         ("zone_name", "zone_name"),
@@ -215,7 +231,9 @@ def firms_of_year(enterprises: pd.DataFrame, year: int | None) -> pd.DataFrame:
     return e.drop_duplicates("credit_code", keep="last").set_index("credit_code", drop=False)
 
 
-def allocate(ds: Dataset, parcels: pd.DataFrame, report: QualityReport) -> pd.DataFrame:
+def allocate(
+    ds: Dataset, parcels: pd.DataFrame, report: QualityReport, kernels: Kernels = metrics
+) -> pd.DataFrame:
     """Occupancy rows with the land each occupant uses (m²); unknown parcels dropped."""
     occ = ds.occupancy
     if occ is None or occ.empty:
@@ -233,7 +251,7 @@ def allocate(ds: Dataset, parcels: pd.DataFrame, report: QualityReport) -> pd.Da
             field="parcel_id",
             fix="核对宗地编号",
         )
-    alloc = metrics.allocate_land(occ[known], parcels)
+    alloc = kernels.allocate_land(occ[known], parcels)
     for method, code, text in (
         ("no_land", "no_land_left", "宗地用地已被其他企业占满：该企业用地留空，不参与亩均评价"),
         ("equal_share", "equal_share", "按宗地剩余用地平均分摊"),
@@ -274,6 +292,9 @@ def run(
     as_of: dt.date | None = None,
     progress: Progress | None = None,
     government_delay: Collection[str] = (),
+    engine: str = "local",
+    scheduler: str | None = None,
+    kernels: Kernels = metrics,
 ) -> Result:
     """Evaluate a checked dataset.  Raises DataError when its report has errors.
 
@@ -281,18 +302,29 @@ def run(
     evaluated year; ``as_of`` (default that same day) moves the idle-land clocks only.
     ``government_delay`` names the parcels whose idleness a review decided was caused by the
     government (政府原因): no fee and no 无偿收回.
+    ``engine="dask"`` computes the geometric steps on a Dask cluster (``scheduler``, else a
+    local one) with identical results (:mod:`lcgis.engine.partitioned`).
     """
     if ds.report.has_errors:
         raise DataError("数据有错误，未进行评价", ds.report)
+    if engine != "local":
+        from lcgis.engine import partitioned
+
+        if engine != "dask":
+            raise UsageError(f"未知的计算引擎：{engine}(可选 local、dask)")
+        return partitioned.run(
+            ds, rules, scheduler=scheduler, year=year, as_of=as_of, progress=progress,
+            government_delay=government_delay,
+        )  # fmt: skip
     report = QualityReport(list(ds.report.issues))
     step = Steps(progress)
     step("测量面积与建筑", 0.0)
-    parcels = measure(ds, rules, report)
+    parcels = measure(ds, rules, report, kernels)
     year, years = choose_year(ds.enterprises, year)
     year_end = dt.date(year, 12, 31) if year is not None else dt.date.today()
     as_of = as_of or year_end
     step("分摊用地", 0.3)
-    alloc = allocate(ds, parcels, report)
+    alloc = allocate(ds, parcels, report, kernels)
     firms = firms_of_year(ds.enterprises, year) if ds.enterprises is not None else None
     step("企业评价", 0.45)
     lands = _lands(alloc)
