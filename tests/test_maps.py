@@ -164,6 +164,54 @@ def test_natural_breaks_are_deterministic_on_large_input() -> None:
     assert a.labels == b.labels and (a.codes == b.codes).all()
 
 
+def _mapclassify_breaks(values: np.ndarray, k: int) -> np.ndarray:
+    import warnings
+
+    import mapclassify
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Numba not installed": its slow pure-Python loop
+        return np.asarray(mapclassify.FisherJenks(values, k=k).bins)
+
+
+def test_fisher_jenks_gives_mapclassify_breaks_exactly() -> None:
+    rng = np.random.default_rng(5)
+    tried = 0
+    for case in range(120):
+        n, k = int(rng.integers(8, 90)), int(rng.integers(2, 8))
+        x = (
+            rng.lognormal(2.0, 1.0, n),
+            rng.integers(0, 12, n).astype(float),  # many ties
+            np.round(rng.normal(0.0, 5.0, n), 1),
+        )[case % 3]
+        if len(np.unique(x)) < k:
+            continue
+        tried += 1
+        assert maps.fisher_jenks(x, k).tolist() == _mapclassify_breaks(x, k).tolist(), (n, k)
+    assert tried > 100
+    with pytest.raises(ValueError):
+        maps.fisher_jenks(np.array([1.0, 1.0, 2.0]), 3)
+
+
+def test_natural_breaks_on_the_demo_are_those_of_mapclassify(
+    demo: Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    indicators = [k for k, v in maps.INDICATORS.items() if v.palette != "classes"]
+    ours = [
+        maps.classify_indicator(demo.parcels, i, "natural_breaks", k, demo.rules)
+        for i in indicators
+        for k in (3, 5, 7)
+    ]
+    monkeypatch.setattr(maps, "fisher_jenks", _mapclassify_breaks)
+    theirs = [
+        maps.classify_indicator(demo.parcels, i, "natural_breaks", k, demo.rules)
+        for i in indicators
+        for k in (3, 5, 7)
+    ]
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.labels == b.labels and a.codes.tolist() == b.codes.tolist()
+
+
 def test_indicator_without_rule_thresholds_falls_back_to_quantiles(demo: Result) -> None:
     c = maps.classify_indicator(demo.parcels, "output_per_mu", "rules", 5, demo.rules)
     assert c.scheme == "quantiles" and "分位数" in c.note

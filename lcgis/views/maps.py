@@ -260,7 +260,8 @@ def classify(
     share: bool = False,
     kind: str = "good_high",
 ) -> Classes:
-    """Class every value with mapclassify: quantiles, natural breaks (Fisher-Jenks) or rules.
+    """Class every value: quantiles (mapclassify), natural breaks (Fisher-Jenks,
+    :func:`fisher_jenks`) or rules.
 
     Values that are missing get code -1 ("无数据").  With rule thresholds a class holds
     ``threshold_i ≤ v < threshold_i+1``.  Natural breaks on more than 1000 values are
@@ -315,12 +316,58 @@ def _breaks(y: np.ndarray, scheme: str, k: int) -> list[float]:
         warnings.simplefilter("ignore")
         if scheme == "natural_breaks":
             sample = y if y.size <= 1000 else np.quantile(y, np.linspace(0, 1, 1000))
-            bins = mapclassify.FisherJenks(sample, k=k).bins
+            bins = fisher_jenks(sample, k)
         else:
             bins = mapclassify.Quantiles(y, k=k).bins
     out = sorted({float(b) for b in bins})
     out[-1] = max(out[-1], float(y.max()))
     return out
+
+
+def fisher_jenks(values: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of ``k`` natural-breaks classes of ``values``: mapclassify's
+    ``FisherJenks(values, k).bins``, the same dynamic programme in the same single-precision
+    arithmetic, but each step over every segment end at once (numpy) instead of a Python
+    loop inside a loop: the same breaks in a few milliseconds for 1000 values instead of
+    about a second.
+
+    >>> fisher_jenks(np.array([1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 30.0]), 3).tolist()
+    [3.0, 12.0, 30.0]
+    """
+    x = np.sort(np.asarray(values, dtype=float).ravel())
+    if len(np.unique(x)) < k:
+        raise ValueError(f"Fewer unique values ({len(np.unique(x))}) than specified classes ({k}).")
+    n = len(x)
+    lower = np.zeros((n + 1, k + 1), dtype=np.int32)  # first value of the last class
+    cost = np.zeros((n + 1, k + 1), dtype=np.float32)  # within-class sum of squares
+    lower[1, 1:] = 1
+    cost[2:, 1:] = np.inf
+    x32 = x.astype(np.float32)
+    sq = x32 * x32
+    for end in range(2, n + 1):
+        # the segments x[end - m : end] for m = 1 .. end, sums added from the end backwards
+        s1 = np.cumsum(x32[end - 1 :: -1], dtype=np.float32)
+        s2 = np.cumsum(sq[end - 1 :: -1], dtype=np.float32)
+        w = np.arange(1, end + 1, dtype=np.float32)
+        v = s2 - (s1 * s1) / w
+        if k > 1:
+            # the class x[end - m : end] after the best j - 1 classes of x[: end - m]
+            before = cost[end - 1 : 0 : -1, 1:k]  # rows end - m for m = 1 .. end - 1
+            cand = v[:-1, None] + before
+            last = (end - 2) - np.argmin(cand[::-1], axis=0)  # the last m of the minimum
+            cost[end, 2:] = cand[last, np.arange(k - 1)]
+            lower[end, 2:] = end - last  # i3 = end - m + 1 with m = last + 1
+        lower[end, 1] = 1
+        cost[end, 1] = v[-1]
+    kclass = np.zeros(k + 1, dtype=x.dtype)
+    kclass[k] = x[n - 1]
+    kclass[0] = x[0]
+    i = n
+    for count in range(k, 1, -1):
+        pivot = int(lower[i, count])
+        kclass[count - 1] = x[pivot - 2]
+        i = pivot - 1
+    return np.delete(kclass, 0)
 
 
 def class_colors(classes: pd.Series) -> Classes:
