@@ -43,6 +43,104 @@ def _payload(res: Result, indicator: str = "parcel_class", datum: str = "wgs84")
     )
 
 
+def _loop_payload(
+    parcels: gpd.GeoDataFrame,
+    indicator: str,
+    classes: maps.Classes,
+    legend: maps.Legend,
+    *,
+    names: pd.Series | None = None,
+    datum: str = "wgs84",
+) -> dict:
+    """The parcel rows of the payload as they were built before it was vectorised, one
+    parcel at a time: the reference the vectorised :func:`maps.parcel_payload` must equal
+    (the rest of the payload was not changed)."""
+    ind = maps.INDICATORS[indicator]
+    geoms = maps.display_geometry(parcels.geometry, datum)
+    minx, miny, _, _ = geoms.total_bounds
+    origin = (round(minx * maps.SCALE), round(miny * maps.SCALE))
+    zone_names = (
+        parcels["zone_name"] if "zone_name" in parcels else pd.Series("", index=parcels.index)
+    )
+    zlist = sorted({maps._text(z) for z in zone_names if maps._text(z)})
+    zindex = {z: i for i, z in enumerate(zlist)}
+    flags = maps._flags(parcels)
+    categorical = ind.palette == "classes"
+    values = parcels[indicator] if indicator in parcels and not categorical else None
+    klass = parcels.get("parcel_class", None)
+    kinds = maps._codes(parcels, "disposition", maps.DISPOSITIONS)
+    tiers = maps._codes(parcels, "tier", maps.TIERS)
+    digits = ind.digits + (2 if ind.share else 0)
+    rows = []
+    for i in range(len(parcels)):
+        rows.append(
+            [
+                maps._text(parcels["parcel_id"].iloc[i]),
+                zindex.get(maps._text(zone_names.iloc[i]), -1),
+                int(classes.codes[i]),
+                None if values is None else maps._number(values.iloc[i], digits),
+                "" if klass is None else maps._text(klass.iloc[i]),
+                int(flags[i]),
+                "" if names is None else maps._text(names.iloc[i]),
+                maps._number(parcels["land_area_mu"].iloc[i], 1)
+                if "land_area_mu" in parcels
+                else None,
+                maps.encode_geometry(geoms.iloc[i], origin),
+                int(kinds[i]),
+                int(tiers[i]),
+            ]
+        )
+    return {"o": list(origin), "zn": zlist, "p": rows}
+
+
+def _same_payloads(res: Result, datum: str = "wgs84") -> None:
+    p = res.parcels
+    names = maps.main_names(p, res.enterprises)
+    for indicator in maps.INDICATORS:
+        if indicator == maps.REVIEW_STATUS:
+            continue
+        classes = maps.classify_indicator(p, indicator, "quantiles", 5, res.rules)
+        legend = maps.legend_for(indicator, classes, "quantiles")
+        args = (p, indicator, classes, legend)
+        new = maps.parcel_payload(*args, names=names, zones=res.zones, datum=datum)
+        old = _loop_payload(*args, names=names, datum=datum)
+        assert maps.to_json({k: new[k] for k in old}) == maps.to_json(old), indicator
+
+
+def test_vectorised_payload_equals_the_parcel_by_parcel_one_on_the_demo(demo: Result) -> None:
+    _same_payloads(demo)
+    _same_payloads(demo, "gcj02")
+
+
+@pytest.mark.slow  # a generated city tier (50k parcels) evaluated: about half a minute
+def test_vectorised_payload_equals_the_parcel_by_parcel_one_on_a_city(tmp_path: Path) -> None:
+    from lcgis import synthetic
+
+    synthetic.make_tier(tmp_path / "city", "city")
+    res = run(read_dataset(tmp_path / "city"), load_rules())
+    _same_payloads(res)
+
+
+def test_geometries_of_every_kind_encode_as_one_by_one() -> None:
+    hole = shapely.Polygon(
+        shapely.box(0, 0, 1e-4, 1e-4).exterior.coords,
+        [shapely.box(2e-5, 2e-5, 4e-5, 4e-5).exterior.coords],
+    )
+    shapes = [
+        hole,
+        None,
+        shapely.Polygon(),
+        shapely.MultiPolygon([hole, shapely.box(2e-4, 2e-4, 3e-4, 3e-4)]),
+        shapely.GeometryCollection([shapely.box(0, 0, 1e-5, 1e-5), shapely.Point(0, 0)]),
+        shapely.LineString([(0, 0), (1, 1)]),
+        shapely.Polygon([(0, 0), (1e-7, 0), (1e-7, 1e-7)]),  # collapses when rounded
+    ]
+    origin = (-5, 7)
+    assert maps.encode_geometries(shapes, origin) == [
+        maps.encode_geometry(g, origin) for g in shapes
+    ]
+
+
 def test_rule_classes_put_a_threshold_value_in_the_class_above() -> None:
     c = maps.classify(pd.Series([4.999, 5.0, 19.99, 20.0]), "rules", 5, thresholds=[5.0, 20.0])
     assert c.codes.tolist() == [0, 1, 1, 2]
@@ -64,6 +162,54 @@ def test_natural_breaks_are_deterministic_on_large_input() -> None:
     a = maps.classify(values, "natural_breaks", 5)
     b = maps.classify(values, "natural_breaks", 5)
     assert a.labels == b.labels and (a.codes == b.codes).all()
+
+
+def _mapclassify_breaks(values: np.ndarray, k: int) -> np.ndarray:
+    import warnings
+
+    import mapclassify
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Numba not installed": its slow pure-Python loop
+        return np.asarray(mapclassify.FisherJenks(values, k=k).bins)
+
+
+def test_fisher_jenks_gives_mapclassify_breaks_exactly() -> None:
+    rng = np.random.default_rng(5)
+    tried = 0
+    for case in range(120):
+        n, k = int(rng.integers(8, 90)), int(rng.integers(2, 8))
+        x = (
+            rng.lognormal(2.0, 1.0, n),
+            rng.integers(0, 12, n).astype(float),  # many ties
+            np.round(rng.normal(0.0, 5.0, n), 1),
+        )[case % 3]
+        if len(np.unique(x)) < k:
+            continue
+        tried += 1
+        assert maps.fisher_jenks(x, k).tolist() == _mapclassify_breaks(x, k).tolist(), (n, k)
+    assert tried > 100
+    with pytest.raises(ValueError):
+        maps.fisher_jenks(np.array([1.0, 1.0, 2.0]), 3)
+
+
+def test_natural_breaks_on_the_demo_are_those_of_mapclassify(
+    demo: Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    indicators = [k for k, v in maps.INDICATORS.items() if v.palette != "classes"]
+    ours = [
+        maps.classify_indicator(demo.parcels, i, "natural_breaks", k, demo.rules)
+        for i in indicators
+        for k in (3, 5, 7)
+    ]
+    monkeypatch.setattr(maps, "fisher_jenks", _mapclassify_breaks)
+    theirs = [
+        maps.classify_indicator(demo.parcels, i, "natural_breaks", k, demo.rules)
+        for i in indicators
+        for k in (3, 5, 7)
+    ]
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.labels == b.labels and a.codes.tolist() == b.codes.tolist()
 
 
 def test_indicator_without_rule_thresholds_falls_back_to_quantiles(demo: Result) -> None:

@@ -21,6 +21,8 @@ Stored data is never shifted: for 高德 the display copy is moved to GCJ-02
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import html
 import itertools
 import json
@@ -56,7 +58,7 @@ from lcgis.vocab import DATUM_LABELS as DATUMS
 from lcgis.vocab import SCHEME_LABELS as SCHEMES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     import geopandas as gpd
 
@@ -258,7 +260,8 @@ def classify(
     share: bool = False,
     kind: str = "good_high",
 ) -> Classes:
-    """Class every value with mapclassify: quantiles, natural breaks (Fisher-Jenks) or rules.
+    """Class every value: quantiles (mapclassify), natural breaks (Fisher-Jenks,
+    :func:`fisher_jenks`) or rules.
 
     Values that are missing get code -1 ("无数据").  With rule thresholds a class holds
     ``threshold_i ≤ v < threshold_i+1``.  Natural breaks on more than 1000 values are
@@ -313,12 +316,58 @@ def _breaks(y: np.ndarray, scheme: str, k: int) -> list[float]:
         warnings.simplefilter("ignore")
         if scheme == "natural_breaks":
             sample = y if y.size <= 1000 else np.quantile(y, np.linspace(0, 1, 1000))
-            bins = mapclassify.FisherJenks(sample, k=k).bins
+            bins = fisher_jenks(sample, k)
         else:
             bins = mapclassify.Quantiles(y, k=k).bins
     out = sorted({float(b) for b in bins})
     out[-1] = max(out[-1], float(y.max()))
     return out
+
+
+def fisher_jenks(values: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of ``k`` natural-breaks classes of ``values``: mapclassify's
+    ``FisherJenks(values, k).bins``, the same dynamic programme in the same single-precision
+    arithmetic, but each step over every segment end at once (numpy) instead of a Python
+    loop inside a loop: the same breaks in a few milliseconds for 1000 values instead of
+    about a second.
+
+    >>> fisher_jenks(np.array([1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 30.0]), 3).tolist()
+    [3.0, 12.0, 30.0]
+    """
+    x = np.sort(np.asarray(values, dtype=float).ravel())
+    if len(np.unique(x)) < k:
+        raise ValueError(f"Fewer unique values ({len(np.unique(x))}) than specified classes ({k}).")
+    n = len(x)
+    lower = np.zeros((n + 1, k + 1), dtype=np.int32)  # first value of the last class
+    cost = np.zeros((n + 1, k + 1), dtype=np.float32)  # within-class sum of squares
+    lower[1, 1:] = 1
+    cost[2:, 1:] = np.inf
+    x32 = x.astype(np.float32)
+    sq = x32 * x32
+    for end in range(2, n + 1):
+        # the segments x[end - m : end] for m = 1 .. end, sums added from the end backwards
+        s1 = np.cumsum(x32[end - 1 :: -1], dtype=np.float32)
+        s2 = np.cumsum(sq[end - 1 :: -1], dtype=np.float32)
+        w = np.arange(1, end + 1, dtype=np.float32)
+        v = s2 - (s1 * s1) / w
+        if k > 1:
+            # the class x[end - m : end] after the best j - 1 classes of x[: end - m]
+            before = cost[end - 1 : 0 : -1, 1:k]  # rows end - m for m = 1 .. end - 1
+            cand = v[:-1, None] + before
+            last = (end - 2) - np.argmin(cand[::-1], axis=0)  # the last m of the minimum
+            cost[end, 2:] = cand[last, np.arange(k - 1)]
+            lower[end, 2:] = end - last  # i3 = end - m + 1 with m = last + 1
+        lower[end, 1] = 1
+        cost[end, 1] = v[-1]
+    kclass = np.zeros(k + 1, dtype=x.dtype)
+    kclass[k] = x[n - 1]
+    kclass[0] = x[0]
+    i = n
+    for count in range(k, 1, -1):
+        pivot = int(lower[i, count])
+        kclass[count - 1] = x[pivot - 2]
+        i = pivot - 1
+    return np.delete(kclass, 0)
 
 
 def class_colors(classes: pd.Series) -> Classes:
@@ -438,6 +487,70 @@ def encode_geometry(geom: Any, origin: tuple[int, int]) -> list[list[list[int]]]
     return out
 
 
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many small lists are built (it would scan
+    the whole heap again and again and find nothing to free)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def encode_geometries(geoms: Any, origin: tuple[int, int]) -> list[list[list[list[int]]]]:
+    """:func:`encode_geometry` of every geometry at once (shapely's array functions, no
+    per-shape loop for polygons and multipolygons); other kinds go through
+    :func:`encode_geometry` one by one.
+
+    >>> encode_geometries([shapely.box(0, 0, 1e-6, 2e-6), None], (0, 0))
+    [[[[1, 0, 0, 2, -1, 0, 0, -2]]], []]
+    """
+    arr = np.asarray(geoms, dtype=object)
+    out: list[list[list[list[int]]]] = [[] for _ in range(len(arr))]
+    if not len(arr):
+        return out
+    kind = shapely.get_type_id(arr)
+    areal = np.flatnonzero(np.isin(kind, (3, 6)) & ~shapely.is_empty(arr))
+    for i in np.flatnonzero(~np.isin(kind, (-1, 3, 6))):
+        out[i] = encode_geometry(arr[i], origin)
+    if not len(areal):
+        return out
+    _, coords, offsets = shapely.to_ragged_array(arr[areal])
+    ring_off, part_off = np.asarray(offsets[0]), np.asarray(offsets[1])
+    geom_off = np.asarray(offsets[2]) if len(offsets) > 2 else np.arange(len(part_off))
+    pts = np.round(coords * SCALE).astype(np.int64)
+    count = np.diff(ring_off)
+    first, last = ring_off[:-1], ring_off[1:] - 1
+    closed = (count > 1) & (pts[first] == pts[np.maximum(last, 0)]).all(axis=1)
+    keep = np.ones(len(pts), dtype=bool)
+    keep[last[closed]] = False
+    count = count - closed
+    pts = pts[keep]
+    starts = np.zeros(len(pts), dtype=bool)
+    starts[np.cumsum(count)[:-1][count[1:] > 0]] = True
+    if len(pts):
+        starts[0] = True
+    prev = np.empty_like(pts)
+    prev[1:] = pts[:-1]
+    prev[starts] = np.array(origin, dtype=np.int64)
+    flat = (pts - prev).ravel().tolist()
+    ends = np.cumsum(2 * count).tolist()
+    ring_lists = [flat[a:b] for a, b in itertools.pairwise([0, *ends])]
+    bounds = part_off.tolist()
+    solid = np.diff(part_off) > 0  # an empty part of a multipolygon has no ring: dropped
+    part_lists = [ring_lists[a:b] for a, b in itertools.pairwise(bounds)]
+    kept = np.r_[0, np.cumsum(solid)]  # kept parts before each part
+    kept_lists = [p for p, ok in zip(part_lists, solid.tolist(), strict=True) if ok]
+    for g, a, b in zip(
+        areal.tolist(), kept[geom_off[:-1]].tolist(), kept[geom_off[1:]].tolist(), strict=True
+    ):
+        out[g] = kept_lists[a:b]
+    return out
+
+
 def safe_json(obj: Any) -> str:
     """Compact JSON that is safe inside an HTML ``<script>``: no ``</script>`` can close it.
 
@@ -462,6 +575,31 @@ def _number(value: Any, digits: int) -> float | None:
     except (TypeError, ValueError):
         return None
     return round(x, digits) if math.isfinite(x) else None
+
+
+def _texts(values: pd.Series | Sequence[Any]) -> list[str]:
+    """:func:`_text` of every value ("" for a missing one).
+
+    >>> _texts(pd.Series(["a", None, 3.0], dtype=object))
+    ['a', '', '3.0']
+    """
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+        return [str(v) for v in values.fillna("").tolist()]
+    items = values.tolist() if isinstance(values, pd.Series) else list(values)
+    return [_text(v) for v in items]
+
+
+def _numbers(values: pd.Series, digits: int) -> list[float | None]:
+    """:func:`_number` of every value (None for a missing or non-finite one).
+
+    >>> _numbers(pd.Series([1.236, None, float("inf")]), 2)
+    [1.24, None, None]
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        x = values.to_numpy(dtype=float, na_value=np.nan)
+        ok = np.isfinite(x).tolist()
+        return [round(v, digits) if good else None for v, good in zip(x.tolist(), ok, strict=True)]
+    return [_number(v, digits) for v in values.tolist()]
 
 
 def _codes(parcels: pd.DataFrame, column: str, values: Sequence[str]) -> np.ndarray:
@@ -537,39 +675,53 @@ def parcel_payload(
     name, land 亩, geometry, disposition index, tier index] (indexes into ``dl`` / ``tl``,
     -1 for none).
     """
+    with _no_gc():
+        return _parcel_payload(parcels, indicator, classes, legend, names, zones, datum)
+
+
+def _parcel_payload(
+    parcels: gpd.GeoDataFrame,
+    indicator: str,
+    classes: Classes,
+    legend: Legend,
+    names: pd.Series | None,
+    zones: gpd.GeoDataFrame | None,
+    datum: str,
+) -> dict[str, Any]:
     ind = INDICATORS[indicator]
     geoms = display_geometry(parcels.geometry, datum)
     minx, miny, _, _ = geoms.total_bounds
     origin = (round(minx * SCALE), round(miny * SCALE))
-    zone_names = (
-        parcels["zone_name"] if "zone_name" in parcels else pd.Series("", index=parcels.index)
-    )
-    zlist = sorted({_text(z) for z in zone_names if _text(z)})
+    n = len(parcels)
+    zone_names = _texts(parcels["zone_name"]) if "zone_name" in parcels else [""] * n
+    zlist = sorted({z for z in zone_names if z})
     zindex = {z: i for i, z in enumerate(zlist)}
     flags = _flags(parcels)
     categorical = ind.palette == "classes"
-    values = parcels[indicator] if indicator in parcels and not categorical else None
-    klass = parcels.get("parcel_class", None)
-    kinds = _codes(parcels, "disposition", DISPOSITIONS)
-    tiers = _codes(parcels, "tier", TIERS)
     digits = ind.digits + (2 if ind.share else 0)
-    rows = []
-    for i in range(len(parcels)):
-        rows.append(
-            [
-                _text(parcels["parcel_id"].iloc[i]),
-                zindex.get(_text(zone_names.iloc[i]), -1),
-                int(classes.codes[i]),
-                None if values is None else _number(values.iloc[i], digits),
-                "" if klass is None else _text(klass.iloc[i]),
-                int(flags[i]),
-                "" if names is None else _text(names.iloc[i]),
-                _number(parcels["land_area_mu"].iloc[i], 1) if "land_area_mu" in parcels else None,
-                encode_geometry(geoms.iloc[i], origin),
-                int(kinds[i]),
-                int(tiers[i]),
-            ]
+    none: list[Any] = [None] * n
+    values = (
+        _numbers(parcels[indicator], digits) if indicator in parcels and not categorical else none
+    )
+    klass = parcels.get("parcel_class", None)
+    land = _numbers(parcels["land_area_mu"], 1) if "land_area_mu" in parcels else none
+    rows = [
+        list(r)
+        for r in zip(
+            _texts(parcels["parcel_id"]),
+            [zindex.get(z, -1) for z in zone_names],
+            np.asarray(classes.codes, dtype=np.int64).tolist(),
+            values,
+            [""] * n if klass is None else _texts(klass),
+            flags.tolist(),
+            [""] * n if names is None else _texts(names),
+            land,
+            encode_geometries(geoms, origin),
+            _codes(parcels, "disposition", DISPOSITIONS).tolist(),
+            _codes(parcels, "tier", TIERS).tolist(),
+            strict=True,
         )
+    ]
     zone_rows = []
     if zones is not None and len(zones) and "zone_name" in zones:
         zgeoms = display_geometry(zones.geometry, datum)
