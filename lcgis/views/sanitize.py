@@ -72,9 +72,27 @@ def export_frame(df: pd.DataFrame, *, limit: int | None = None) -> pd.DataFrame:
             continue
         if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
             continue
+        if _clean_texts(s, limit):
+            continue  # nothing to change (the common case, checked in one pass)
         cleaned = s.astype(object).map(lambda x: _clean_value(x, limit), na_action="ignore")
         out[col] = cleaned.astype(s.dtype) if isinstance(s.dtype, pd.StringDtype) else cleaned
     return out
+
+
+def _clean_texts(s: pd.Series, limit: int | None) -> bool:
+    """Whether every value of ``s`` is text that :func:`clean_text` leaves as it is, within
+    ``limit`` characters.
+
+    >>> _clean_texts(pd.Series(["甲", None]), None), _clean_texts(pd.Series(["a\\tb"]), None)
+    (True, False)
+    """
+    values = s.dropna().to_numpy(dtype=object).tolist()
+    if s.dtype == object and not all(type(x) is str for x in values):
+        return False
+    joined = "".join(values)
+    if "\t" in joined or "\r" in joined or _CONTROL.search(joined):
+        return False
+    return limit is None or not values or max(map(len, values)) <= limit
 
 
 def excel_frame(df: pd.DataFrame) -> pd.DataFrame:
