@@ -151,7 +151,7 @@ def _print_validation(ds: Dataset) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from lcgis.views.report import OUTPUT_FORMATS, write
+    from lcgis.views.report import OUTPUT_FORMATS, tables_beside, write
 
     if Path(args.out).suffix.lower() not in OUTPUT_FORMATS:
         raise UsageError(f"--out 的扩展名应为 {'、'.join(OUTPUT_FORMATS)}：{args.out}")
@@ -166,6 +166,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         f"评价年度 {result.year or '-'}，基准日 {result.as_of}，警告 {warnings} 条"
         + ("(详见数据质量)" if warnings else "")
     )
+    if out.suffix.lower() == ".xlsx":
+        for name, csv in tables_beside(result, out).items():
+            print(f"{name}表超过工作簿每表行数上限(规则 workbook.max_rows)，完整表格已另存为 {csv}")
     return EXIT_OK
 
 

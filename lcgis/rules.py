@@ -223,6 +223,14 @@ class AccessRules:
 
 
 @dataclass(frozen=True)
+class WorkbookRules:
+    """The committee's workbook: the most rows of a detail sheet (宗地, 企业); a larger table
+    is written beside the workbook as CSV (:func:`lcgis.views.report.write_workbook`)."""
+
+    max_rows: int = 200_000
+
+
+@dataclass(frozen=True)
 class ChainRule:
     """An industry chain (产业链群): its name, the two-digit industry codes (GB/T 4754-2017
     大类) of its firms and its source."""
@@ -300,6 +308,15 @@ def _access(data: Mapping[str, Any]) -> AccessRules:
     return AccessRules(tuple(dict.fromkeys(names)), bool(data["public_totals"]))
 
 
+def _workbook(data: Mapping[str, Any]) -> WorkbookRules:
+    rows = data["max_rows"]
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+        raise RulesError(
+            f"workbook.max_rows 应为正整数(工作簿每张明细表的最多行数)，而不是 {rows!r}"
+        )
+    return WorkbookRules(max_rows=rows)
+
+
 @dataclass(frozen=True, eq=False)
 class Rules:
     """All rules, frozen.  ``digest`` identifies the content (for caches)."""
@@ -319,6 +336,7 @@ class Rules:
     sources: Mapping[str, str]
     digest: str
     access: AccessRules = AccessRules()
+    workbook: WorkbookRules = WorkbookRules()
     #: chain key -> industry chain ([chains]).
     chains: Mapping[str, ChainRule] = field(default_factory=dict)
     #: The plans (default plans file, then the rules file's own [[plan]] tables).
@@ -595,6 +613,7 @@ def rules_from_dict(merged: dict[str, Any]) -> Rules:
         sources=dict(merged["sources"]),
         digest=digest,
         access=_access(merged["access"]),
+        workbook=_workbook(merged["workbook"]),
         chains=_chains(merged["chains"]),
         plans=_plans(merged.get("plan", [])),
     )

@@ -12,6 +12,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
@@ -395,3 +396,65 @@ def test_zone_fit_is_empty_where_the_zone_names_no_leading_industry(toy: Path) -
     assert math.isnan(fit["fit_land_share"]) and math.isnan(fit["known_land_mu"])
     assert math.isnan(fit["fit_output_share"])
     assert report.workbook_sheets(res)["片区"].set_index("片区").loc["北片区", "主导产业"] == ""
+
+
+# --- the row limit of the detail sheets ([workbook] max_rows) --------------------------------
+
+
+def test_tables_above_the_row_limit_are_written_beside_the_workbook(tmp_path: Path) -> None:
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text("[workbook]\nmax_rows = 100\n", encoding="utf-8")
+    res = run(read_dataset(ROOT / "data"), load_rules(rules_file))
+    assert len(res.parcels) > 100 and len(res.enterprises) > 100  # both detail tables too long
+    out = report.write(res, tmp_path / "评价结果.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [s for s in SHEETS if s not in ("宗地", "企业")]
+    notes = _notes({"说明": _sheet(wb["说明"])})
+    expected = report.workbook_sheets(res)
+    for name in ("宗地", "企业"):
+        csv = tmp_path / f"评价结果.{name}.csv"
+        assert csv.name in notes[f"完整表格：{name}"] and "100" in notes[f"完整表格：{name}"]
+        got = pd.read_csv(csv, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        want = expected[name]
+        assert list(got.columns) == list(want.columns) and len(got) == len(want)
+        for col in want.columns:
+            w = want[col].reset_index(drop=True)
+            if pd.api.types.is_numeric_dtype(w) and not pd.api.types.is_bool_dtype(w):
+                g = pd.to_numeric(got[col].replace("", None)).to_numpy(dtype=float)
+                x = w.to_numpy(dtype=float, na_value=float("nan"))
+                close = np.isclose(g, x, rtol=1e-9, atol=0.0) | (np.isnan(g) & np.isnan(x))
+                assert close.all(), col
+            elif pd.api.types.is_datetime64_dtype(w):
+                assert (pd.to_datetime(got[col].replace("", None)).eq(w) | w.isna()).all(), col
+            else:
+                shown = w.astype(object).where(w.notna(), "").astype(str)
+                assert got[col].tolist() == shown.tolist(), col
+    # the lists, zones and summary stay in the workbook, whole
+    for name in ("片区", "零地增资", "说明", "数据质量"):
+        assert wb[name].max_row == len(expected[name]) + 1 + (2 if name == "说明" else 0)
+    # the default limit keeps every sheet
+    assert report.tables_beside(run(read_dataset(ROOT / "data"), load_rules()), out) == {}
+
+
+def test_the_cli_says_where_the_full_tables_are(tmp_path: Path, capsys) -> None:
+    from lcgis.cli import main
+
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text("[workbook]\nmax_rows = 100\n", encoding="utf-8")
+    out = tmp_path / "r.xlsx"
+    assert (
+        main(["evaluate", str(ROOT / "data"), "--rules", str(rules_file), "--out", str(out)]) == 0
+    )
+    text = capsys.readouterr().out
+    assert "r.宗地.csv" in text and "r.企业.csv" in text
+    assert (tmp_path / "r.宗地.csv").exists() and (tmp_path / "r.企业.csv").exists()
+
+
+def test_the_row_limit_must_be_a_positive_whole_number(tmp_path: Path) -> None:
+    from lcgis.errors import RulesError
+
+    assert load_rules().workbook.max_rows == 200_000
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text("[workbook]\nmax_rows = 0\n", encoding="utf-8")
+    with pytest.raises(RulesError, match="max_rows"):
+        load_rules(rules_file)

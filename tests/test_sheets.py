@@ -10,6 +10,7 @@ import pandas as pd
 from lcgis.views.sheets import (
     AMOUNT_FORMAT,
     PERCENT_FORMAT,
+    Book,
     no_number_format,
     number_format,
     write_sheet,
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 
 def _write(tmp_path: Path, df: pd.DataFrame, **formatting: object) -> openpyxl.Workbook:
     path = tmp_path / "t.xlsx"
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        write_sheet(xw, "表", df, **formatting)
+    with Book(path) as book:
+        write_sheet(book, "表", df, **formatting)
     return openpyxl.load_workbook(path)
 
 

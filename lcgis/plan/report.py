@@ -25,6 +25,7 @@ from lcgis.views.sanitize import csv_frame, export_frame
 from lcgis.views.sheets import (
     COUNT_FORMAT,
     PERCENT_FORMAT,
+    Book,
     no_number_format,
     number_format,
     write_sheet,
@@ -95,23 +96,24 @@ def write_plan(rp: RelocationPlan, out: str | Path) -> list[Path]:
 
 def _write_workbook(rp: RelocationPlan, path: Path) -> None:
     footer = f"lcgis 搬迁方案：{rp.status} 第 &P 页 共 &N 页"
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+    with Book(path) as book:
         for name, df in plan_sheets(rp).items():
             notes = name == "求解说明"
-            ws = write_sheet(
-                xw,
+            counts: dict[tuple[int, int], str] = {}
+            if name == "前后对比":  # counts of parcels without decimals
+                for r, label in enumerate(df["指标"]):
+                    if str(label).endswith("(宗)"):
+                        counts.update({(r, c): COUNT_FORMAT for c in range(3, len(df.columns))})
+            write_sheet(
+                book,
                 name,
                 df,
                 freeze="C2" if name == "搬迁方案" else "A2",
                 footer=footer,
                 number_format=no_number_format if notes else _number_format,
                 auto_filter=not notes,
+                cell_formats=counts,
             )
-            if name == "前后对比":  # counts of parcels without decimals
-                for r, label in enumerate(df["指标"], start=2):
-                    if str(label).endswith("(宗)"):
-                        for c in range(4, len(df.columns) + 1):
-                            ws.cell(row=r, column=c).number_format = COUNT_FORMAT
 
 
 def _number_format(header: str) -> str | None:

@@ -18,10 +18,9 @@ def write_workbook(
 ) -> Path:
     """Write sheets 核查状态 (``reviews``, columns :data:`REVIEW_LABELS`) and 变更记录
     (``history``, columns :data:`HISTORY_LABELS`) with Chinese headers to ``out``, atomically."""
-    import pandas as pd
 
     from lcgis.data.atomic import atomic_output
-    from lcgis.views.sheets import write_sheet
+    from lcgis.views.sheets import Book, write_sheet
 
     out = Path(out)
     current = reviews.rename(columns=REVIEW_LABELS)
@@ -29,7 +28,7 @@ def write_workbook(
     log_frame["accepted"] = log_frame["accepted"].map({True: "是", False: "否"})
     log_frame = log_frame.rename(columns=HISTORY_LABELS)
     footer = "lcgis 核查记录 第 &P 页 共 &N 页"
-    with atomic_output(out) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+    with atomic_output(out) as tmp, Book(tmp) as xw:
         for sheet, df in (("核查状态", current), ("变更记录", log_frame)):
             write_sheet(xw, sheet, df, freeze="B2", footer=footer)
     return out

@@ -28,7 +28,7 @@ from lcgis.errors import UsageError
 from lcgis.rules import Rules, load_rules
 from lcgis.views import summary
 from lcgis.views.sanitize import csv_frame, export_frame
-from lcgis.views.sheets import PERCENT_FORMAT, number_format, write_sheet
+from lcgis.views.sheets import PERCENT_FORMAT, Book, number_format, write_sheet
 from lcgis.vocab import (
     ALL_REASON_LABELS,
     ASSESSMENT_LABELS,
@@ -303,7 +303,7 @@ def write(result: Result, out: str | Path) -> Path:
         elif ext == ".csv":
             _write_csv(parcel_table(result), tmp)
         else:
-            write_workbook(result, tmp)
+            write_workbook(result, tmp, out=out)
     return out
 
 
@@ -817,18 +817,73 @@ def _number_format(header: str) -> str | None:
     return number_format(header, exact=exact)
 
 
-def write_workbook(result: Result, path: Path) -> None:
-    """The committee's workbook: frozen headers, number formats, widths, print settings;
-    the footer of every page says 示意数据 when the dataset does."""
+#: The detail sheets (one row per parcel, per enterprise): above the rules' row limit
+#: (``[workbook] max_rows``) written beside the workbook as CSV instead.
+DETAIL_SHEETS = ("宗地", "企业")
+
+
+def tables_beside(result: Result, out: str | Path) -> dict[str, Path]:
+    """The detail sheets of ``result``'s workbook ``out`` that have more rows than the rules
+    allow a sheet (``[workbook] max_rows``), each with the CSV written beside the workbook
+    instead: ``评价结果.xlsx`` → ``评价结果.宗地.csv``.
+
+    >>> from types import SimpleNamespace as NS
+    >>> big = NS(rules=load_rules(), parcels=range(300_000), enterprises=range(10))
+    >>> tables_beside(big, "out/评价结果.xlsx")
+    {'宗地': PosixPath('out/评价结果.宗地.csv')}
+    """
+    out = Path(out)
+    rows = {"宗地": len(result.parcels), "企业": len(result.enterprises)}
+    limit = result.rules.workbook.max_rows
+    over = [name for name in DETAIL_SHEETS if rows[name] > limit]
+    return {name: out.with_name(f"{out.stem}.{name}.csv") for name in over}
+
+
+def _beside_note(result: Result, beside: Mapping[str, Path]) -> list[tuple[str, str]]:
+    """The 说明 lines naming the tables written beside the workbook."""
+    limit = result.rules.workbook.max_rows
+    rows = {"宗地": len(result.parcels), "企业": len(result.enterprises)}
+    return [
+        (
+            f"完整表格：{name}",
+            f"{name}表共 {rows[name]:,} 行，超过工作簿每表上限 {limit:,} 行"
+            f"(规则 workbook.max_rows)，未放入本工作簿；完整表格另存为 {path.name}"
+            "(与本工作簿在同一文件夹，UTF-8 编码的 CSV，表头与本工作簿相同)。"
+            "带图形的完整结果可另行导出 .gpkg。",
+        )
+        for name, path in beside.items()
+    ]
+
+
+def write_workbook(result: Result, path: Path, *, out: str | Path | None = None) -> list[Path]:
+    """The committee's workbook at ``path``: frozen headers, number formats, widths, print
+    settings; the footer of every page says 示意数据 when the dataset does.  A detail sheet
+    with more rows than the rules allow (:func:`tables_beside`) is written beside the
+    workbook's final name ``out`` (default ``path``) as CSV instead, and the 说明 sheet says
+    where; the CSV files written."""
     mark = f"({ILLUSTRATIVE})" if illustrative_statement(result.files) else ""
     footer = f"lcgis 评价结果{mark} {result.year or ''}年度 第 &P 页 共 &N 页"
     wide = ("宗地", "企业", *(DISPOSITION_LABELS[d] for d in DISPOSITIONS))
     if result.access is not None and not result.access.sees_all:
         footer += "(税收等涉密字段未导出)"
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        for name, df in workbook_sheets(result).items():
+    beside = tables_beside(result, out if out is not None else path)
+    sheets = workbook_sheets(result)
+    if beside:
+        notes = sheets["说明"]
+        at = int(notes["项目"].isin(["数据性质", "注意"]).to_numpy().nonzero()[0].max()) + 1
+        extra = pd.DataFrame(_beside_note(result, beside), columns=notes.columns)
+        sheets["说明"] = pd.concat([notes.iloc[:at], extra, notes.iloc[at:]], ignore_index=True)
+    written = []
+    with Book(path) as book:
+        for name in list(sheets):
+            df = sheets.pop(name)  # each table is let go once written
+            if name in beside:
+                with atomic_output(beside[name]) as tmp:
+                    csv_frame(df).to_csv(tmp, index=False, encoding="utf-8-sig")
+                written.append(beside[name])
+                continue
             write_sheet(
-                xw,
+                book,
                 name,
                 df,
                 freeze="B2" if name in wide else "A2",
@@ -836,3 +891,4 @@ def write_workbook(result: Result, path: Path) -> None:
                 number_format=_number_format,
                 auto_filter=name != "说明",
             )
+    return written

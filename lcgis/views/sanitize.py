@@ -72,10 +72,9 @@ def export_frame(df: pd.DataFrame, *, limit: int | None = None) -> pd.DataFrame:
             continue
         if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
             continue
-        if _clean_already(s, limit):  # the same values and dtype as the full pass, at once
-            cleaned = s.astype(object)
-        else:
-            cleaned = s.astype(object).map(lambda x: _clean_value(x, limit), na_action="ignore")
+        if _clean_already(s, limit):
+            continue  # nothing to change (the common case, checked in one pass)
+        cleaned = s.astype(object).map(lambda x: _clean_value(x, limit), na_action="ignore")
         out[col] = cleaned.astype(s.dtype) if isinstance(s.dtype, pd.StringDtype) else cleaned
     return out
 
