@@ -918,3 +918,11 @@ def test_zone_fit_constraint_goes_through_the_shared_zone_fit_table(
     only_a = solve(park(both[:1]), m.iloc[:1].reset_index(drop=True))
     assert only_a.plan["parcel_ids"].tolist() == [""]
     assert only_a.plan.loc[0, "reason"] == REASONS["no_zone"]
+
+
+def test_the_time_estimate_follows_the_measured_model() -> None:
+    from lcgis.plan import solver
+
+    assert solver.estimate_seconds(1000, 3000) == pytest.approx(0.2 + 1.15 * 3.0**1.5)
+    assert solver.estimate_seconds(0, 3000) == pytest.approx(0.2)
+    assert solver.estimate_seconds(2000, 3000) > solver.estimate_seconds(1000, 3000)
