@@ -29,6 +29,8 @@ st.subheader("2. 空闲土地与目标")
 opts = reloc.options(ctx)
 
 ready = not issues.has_errors and len(movers) > 0
+if ready:
+    reloc.size_notice(ctx, movers, opts)
 if not len(movers) and not issues.has_errors:
     st.info("请先在上表中添加搬迁企业，或上传搬迁企业表。")
 clicked = st.button(

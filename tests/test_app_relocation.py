@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from argon2 import PasswordHasher
@@ -254,3 +255,27 @@ def test_a_bad_upload_comes_back_editable(tmp_path: Path) -> None:
     assert rep.has_errors
     assert plan_map.issue_rows(rep).iloc[0]["字段"] == "需求用地(亩)"
     assert read_movers_table(tmp_path / "x.txt")[0] is None
+
+
+def test_a_plan_stopped_by_the_time_limit_shows_its_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The solver stopped at the limit (stubbed: the demo solves at once): the screen shows
+    the gap; the limit typed in is the one the solver got; above the notice size the
+    expected time is said."""
+    from lcgis.plan import solver
+
+    got: list[float | None] = []
+
+    def stopped(a: object, v: object, b: object, **kw: object) -> solver.Solution:
+        got.append(kw.get("time_limit_s"))  # type: ignore[arg-type]
+        n = len(v)  # type: ignore[arg-type]
+        return solver.Solution(np.zeros(n, dtype=bool), solver.LIMIT, 0.038, 1.0, n)
+
+    monkeypatch.setattr(solver, "solve", stopped)
+    monkeypatch.setattr(solver, "NOTICE_FROM", 1)
+    at = page()
+    assert any("预计求解约" in str(i.value) for i in at.info), [i.value for i in at.info]
+    at.number_input(key="reloc_time_limit").set_value(25).run()
+    solve(at)
+    assert got == [25.0]
+    warnings = [w.value for w in at.warning]
+    assert any("与最优解差距不超过 3.8%" in w for w in warnings), warnings

@@ -918,3 +918,34 @@ def test_zone_fit_constraint_goes_through_the_shared_zone_fit_table(
     only_a = solve(park(both[:1]), m.iloc[:1].reset_index(drop=True))
     assert only_a.plan["parcel_ids"].tolist() == [""]
     assert only_a.plan.loc[0, "reason"] == REASONS["no_zone"]
+
+
+def test_the_time_estimate_follows_the_measured_model() -> None:
+    from lcgis.plan import solver
+
+    assert solver.estimate_seconds(1000, 3000) == pytest.approx(0.2 + 1.15 * 3.0**1.5)
+    assert solver.estimate_seconds(0, 3000) == pytest.approx(0.2)
+    assert solver.estimate_seconds(2000, 3000) > solver.estimate_seconds(1000, 3000)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_pruned_solve_finds_the_optimum_of_the_whole_programme(seed: int) -> None:
+    """Random packing programmes with overlapping sets: the LP-pruned solve reaches the value
+    that scipy's milp (HiGHS over every variable, no pruning) proves optimal."""
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from lcgis.plan import solver
+
+    rng = np.random.default_rng(seed)
+    n, m = 300, 60
+    a = sparse.random(m, n, density=0.05, random_state=seed, data_rvs=np.ones).tocsc()
+    v = rng.uniform(-1, 10, n).round(2)
+    b = np.ones(m)
+    rows = LinearConstraint(a, -np.inf, b)
+    exact = {"mip_rel_gap": 0.0}
+    want = milp(-v, integrality=np.ones(n), bounds=Bounds(0, 1), constraints=rows, options=exact)
+    got = solver.solve(a, v, b)
+    assert got.optimal and want.status == 0
+    assert (a @ got.x <= b + 1e-9).all()
+    assert float(v[got.x].sum()) == pytest.approx(-want.fun, rel=1e-9, abs=1e-6)

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +26,12 @@ from streamlit_folium import st_folium
 
 from lcgis import review
 from lcgis.errors import LcgisError
-from lcgis.plan import relocation
+from lcgis.plan import relocation, solver
 from lcgis.plan import view as plan_map
 from lcgis.plan.before_after import PARK_ID
 from lcgis.plan.movers import MAX_MOVERS_BYTES, MOVER_FIELDS, check_movers, read_movers_table
 from lcgis.plan.report import plan_sheets, write_plan
+from lcgis.plan.sites import free_parcels
 from lcgis.views import maps
 
 from . import keys, mapsearch, mapview, render, settings, state, uploads
@@ -367,12 +368,48 @@ def solver_status(rp: RelocationPlan) -> None:
         zh = relocation.OBJECTIVE_ZH[rp.objective]
         st.success(f"求解状态：已证明最优；目标值(净增{zh}) {rp.objective_value_wan:,.2f} 万元")
     else:
-        gap = "未知" if rp.mip_gap is None else f"{rp.mip_gap:.2%}"
-        st.warning(f"求解状态：{render.md(rp.status)}；MIP 相对差距 {gap}。方案可能不是最优。")
+        st.warning(f"求解状态：{render.md(rp.status)}；{gap_text(rp.mip_gap)}")
     st.caption(render.md(rp.summary()).replace("\n", "  \n"))
     if rp.report.issues:
         with st.expander(f"求解提示({len(rp.report.issues)} 条)"):
             st.dataframe(plan_map.issue_rows(rp.report), hide_index=True, width="stretch")
+
+
+def gap_text(gap: float | None) -> str:
+    """How far a plan stopped by the time limit may be from the optimum.
+
+    >>> gap_text(0.038)
+    '与最优解差距不超过 3.8%(可延长求解时限后重新求解)'
+    """
+    if gap is None:
+        return "与最优解的差距未知，方案可能不是最优(可延长求解时限后重新求解)"
+    return f"与最优解差距不超过 {gap:.1%}(可延长求解时限后重新求解)"
+
+
+def size_notice(ctx: state.Context, movers: pd.DataFrame, opts: Options) -> None:
+    """Above solver.NOTICE_FROM movers × free parcels: the expected time and the limit."""
+    rules = replace(
+        ctx.result.rules.relocation,
+        use_reclaim=opts.use_reclaim,
+        use_buyback=opts.use_buyback,
+        use_vacate=opts.use_vacate,
+        use_undeveloped=opts.use_undeveloped,
+    )
+    cur = movers["current_parcel_id"].astype("string").dropna().tolist()
+    n_free = len(
+        free_parcels(
+            ctx.result.parcels, rules, current=cur, include=opts.include, exclude=opts.exclude
+        )
+    )
+    if len(movers) * n_free < solver.NOTICE_FROM:
+        return
+    seconds = solver.estimate_seconds(len(movers), n_free)
+    st.info(
+        f"规模较大(搬迁企业 {len(movers)} 家 × 空闲地块 {n_free} 宗)：预计求解约 "
+        f"{seconds:.0f} 秒(按实测的规模—用时模型估计，机器繁忙时更长)。求解时限为 "
+        f"{opts.time_limit_s:.0f} 秒，可在上方“求解时限(秒)”中调整；到时限仍未证明最优时，"
+        "给出已找到的最好方案及其与最优解的差距。"
+    )
 
 
 def plan_metrics(rp: RelocationPlan) -> None:

@@ -28,9 +28,10 @@ parcel's occupants).  displaced_p: what parcel p yields now without the in-park 
 shares — its occupants make way (腾笼换鸟).  With count_displaced the objective is the park's
 net change, so the before/after table adds up to it (plus the mismatch penalty, a preference
 rather than money).  A pair that cannot help (value ≤ 0, and not a move that frees a parcel
-another mover could use) is not a variable.  HiGHS (:func:`scipy.optimize.milp`) solves to
-a relative gap of 0 by default; the plan says whether optimality was proven, else the
-solver's status and MIP gap.
+another mover could use) is not a variable.  HiGHS solves to a relative gap of 0 by default
+(:mod:`lcgis.plan.solver`: the LP relaxation's prices first drop the pairs that are in no
+optimal plan); the plan says whether optimality was proven, else the solver's status and the
+MIP gap, a bound on how far the plan may be from the optimum.
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from lcgis.data.frame import numbers
 from lcgis.data.industry import fit_matrix
 from lcgis.data.validate import QualityReport
 from lcgis.errors import DataError, RulesError, UsageError
+from lcgis.plan import solver
 from lcgis.plan.before_after import before_after
 from lcgis.plan.movers import (
     MONEY,
@@ -135,6 +136,8 @@ class RelocationPlan:
     n_sites: int
     seconds: float
     report: QualityReport = field(default_factory=QualityReport)
+    #: variables of the last MIP, after the LP bound dropped those in no optimal plan
+    n_solved: int = 0
 
     def summary(self) -> str:
         """A few lines in Chinese: what was placed, the gain, and how it was solved."""
@@ -147,7 +150,8 @@ class RelocationPlan:
                 f"未安排 {int((~placed).sum())} 家；空闲地块 {len(self.free)} 宗，"
                 f"候选地块(含拼合) {self.n_sites} 个",
                 f"目标：园区{zh}最大；目标值(净增{zh}) {self.objective_value_wan:,.2f} 万元",
-                f"求解：{self.status}{gap}；变量 {self.n_variables} 个，"
+                f"求解：{self.status}{gap}；变量 {self.n_variables} 个"
+                f"(按线性规划界剔除后 {self.n_solved} 个)，"
                 f"约束 {self.n_constraints} 个，用时 {self.seconds:.2f} 秒",
             ]
         )
@@ -272,10 +276,8 @@ def _pairs(inp: _Inputs, sites: Sites, fit: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def _solve(
-    pairs: pd.DataFrame, sites: Sites, inp: _Inputs, time_limit_s: float | None, gap: float
-) -> dict[str, Any]:
-    """The programme of the module docstring as sparse rows, solved by HiGHS."""
+def _matrix(pairs: pd.DataFrame, sites: Sites, inp: _Inputs) -> tuple[sparse.csc_array, np.ndarray]:
+    """The rows of the module docstring (A, b of A x ≤ b) over the modelled pairs."""
     pm, ps, n = pairs["m"].to_numpy(), pairs["s"].to_numpy(), len(pairs)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
@@ -303,26 +305,84 @@ def _solve(
             vals.append(np.concatenate([np.ones(len(takers)), -np.ones(len(mine))]))
             ub.append(np.zeros(1))
             nrow += 1
-    a = sparse.csr_array(
+    a = sparse.csc_array(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(nrow, n)
     )
-    options: dict[str, Any] = {"mip_rel_gap": gap}
-    if time_limit_s is not None:
-        options["time_limit"] = float(time_limit_s)
-    res = milp(
-        -pairs["value"].to_numpy(dtype=float),
-        integrality=np.ones(n),
-        bounds=Bounds(0, 1),
-        constraints=LinearConstraint(a, -np.inf, np.concatenate(ub)),
-        options=options,
+    return a, np.concatenate(ub)
+
+
+def _solve(
+    pairs: pd.DataFrame, sites: Sites, inp: _Inputs, time_limit_s: float | None, gap: float
+) -> dict[str, Any]:
+    """The programme of the module docstring, solved by :func:`lcgis.plan.solver.solve`."""
+    a, ub = _matrix(pairs, sites, inp)
+    sol = solver.solve(
+        a, pairs["value"].to_numpy(dtype=float), ub, time_limit_s=time_limit_s, gap=gap
     )
-    x = np.zeros(n, dtype=bool) if res.x is None else res.x > 0.5
-    status = SOLVER_STATUS_LABELS.get(int(res.status), str(res.message))
-    if res.x is None and res.status == 1:
+    status = SOLVER_STATUS_LABELS[sol.status]
+    if sol.status == solver.LIMIT and not sol.x.any():
         status += "(未找到可行方案)"
-    gap_out = getattr(res, "mip_gap", None)
-    return {"x": x, "optimal": res.status == 0, "status": status, "rows": nrow,
-            "gap": None if gap_out is None else float(gap_out)}  # fmt: skip
+    x = _tie_break(pairs, sol.x, inp)
+    return {"x": x, "optimal": sol.optimal, "status": status, "rows": a.shape[0],
+            "gap": sol.gap, "kept": sol.n_kept}  # fmt: skip
+
+
+def _matchable(sites: list[int], movers: list[int], fits: dict[int, set[int]]) -> bool:
+    """Whether every site can go to a different one of ``movers`` that fits it (Kuhn).
+
+    >>> fits = {0: {1, 2}, 1: {1}}
+    >>> _matchable([1, 2], [0, 1], fits), _matchable([1, 2], [0, 1], {0: {1}, 1: {1}})
+    (True, False)
+    """
+    holder: dict[int, int] = {}
+
+    def place(s: int, seen: set[int]) -> bool:
+        for m in movers:
+            if s in fits[m] and m not in seen:
+                seen.add(m)
+                if m not in holder or place(holder[m], seen):
+                    holder[m] = s
+                    return True
+        return False
+
+    return all(place(s, set()) for s in sites)
+
+
+def _tie_break(pairs: pd.DataFrame, x: np.ndarray, inp: _Inputs) -> np.ndarray:
+    """The plan ``x`` with ties between like movers broken in a fixed order.
+
+    Movers with the same rates and industry fit in every zone value a site alike (up to what
+    each gives up, the same wherever it goes), so an optimal plan stays optimal when placed
+    ones trade sites where each fits the other's; the solver's choice among such ties is
+    arbitrary.  Here the placed movers of each such class get the class's sites in a fixed
+    order: the lowest-numbered site goes to the lowest-numbered of them that fits it while
+    the other sites can still be placed, and so on.  Who is placed stays the solver's choice.
+    """
+    money = OBJECTIVES[inp.objective]
+    pm, ps = pairs["m"].to_numpy(), pairs["s"].to_numpy()
+    rate = np.nan_to_num(inp.rates[money][0], nan=-1.0)
+    placed = np.unique(pm[x]).tolist()
+    classes: dict[bytes, list[int]] = {}
+    for m in placed:  # one short key per placed mover
+        classes.setdefault(rate[m].tobytes() + inp.match[m].tobytes(), []).append(m)
+    x = x.copy()
+    for members in classes.values():
+        if len(members) < 2:
+            continue
+        rows = np.flatnonzero(np.isin(pm, members))
+        taken = sorted(ps[rows[x[rows]]].tolist())
+        fits = {m: set(ps[rows[pm[rows] == m]].tolist()) for m in members}
+        free, given = list(members), {}
+        for k, site in enumerate(taken):  # the few sites of one class
+            for m in free:
+                rest = [f for f in free if f != m]
+                if site in fits[m] and _matchable(taken[k + 1 :], rest, fits):
+                    given[m], free = site, rest
+                    break
+        x[rows] = False
+        for m, site in given.items():
+            x[rows[(pm[rows] == m) & (ps[rows] == site)]] = True
+    return x
 
 
 def _check_rules(r: RelocationRules) -> None:
@@ -421,7 +481,7 @@ def plan_parcels(
     if len(model):
         sol = _solve(model, sites, inp, time_limit_s, mip_rel_gap)
     else:
-        sol = {"x": np.zeros(0, dtype=bool), "optimal": True, "rows": 0, "gap": None,
+        sol = {"x": np.zeros(0, dtype=bool), "optimal": True, "rows": 0, "gap": None, "kept": 0,
                "status": "没有可行的企业—地块组合，无需求解"}  # fmt: skip
     pairs["chosen"] = False
     pairs.loc[model.index[sol["x"]], "chosen"] = True
@@ -442,6 +502,7 @@ def plan_parcels(
         n_sites=len(sites.members),
         seconds=0.0,
         report=report,
+        n_solved=int(sol["kept"]),
     )
     step("完成", 1.0)
     result.seconds = step.elapsed
