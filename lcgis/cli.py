@@ -17,11 +17,7 @@ from lcgis.arguments import add_inputs, load_inputs, rules_of, seconds_arg
 from lcgis.data.validate import QualityReport
 from lcgis.engine.pipeline import Result, run
 from lcgis.errors import DataError, LcgisError, RulesError, UsageError
-from lcgis.papers.cli import COMMANDS as PAPER_COMMANDS
-from lcgis.papers.cli import add_parsers as add_paper_parsers
 from lcgis.progress import print_progress
-from lcgis.review.cli import COMMANDS as REVIEW_COMMANDS
-from lcgis.review.cli import add_parsers as add_review_parsers
 from lcgis.rules import load_rules
 
 if TYPE_CHECKING:
@@ -41,7 +37,10 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; for ``command``, one of :data:`COMMANDS`, the review
+    store's and the committee papers' commands are left out (and their libraries — the
+    database layer, the PDF typesetting — are not imported)."""
     parser = _Parser(prog="python -m lcgis", description="鲤城高新区 工业用地亩均效益评价")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ev = sub.add_parser("evaluate", help="评价并导出结果(.gpkg/.xlsx/.csv/.geojson)")
@@ -77,9 +76,30 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="改用这份(修改过的) mapping.toml，其中 source 写输入文件名",
     )
-    add_review_parsers(sub)  # review set|show|log|verify|export, users add|…
-    add_paper_parsers(sub, add_inputs)  # report, dossier (PDF)
+    if command not in COMMANDS:
+        from lcgis.papers.cli import add_parsers as add_paper_parsers
+        from lcgis.review.cli import add_parsers as add_review_parsers
+
+        add_review_parsers(sub)  # review set|show|log|verify|export, users add|…
+        add_paper_parsers(sub, add_inputs)  # report, dossier (PDF)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv`` (its first word that is no option).
+
+    >>> _command_of(["evaluate", "data", "--out", "x.gpkg"]), _command_of(["-h"])
+    ('evaluate', None)
+    """
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _commands() -> dict[str, Callable[[argparse.Namespace], int]]:
+    """Every command, the review store's and the committee papers' too."""
+    from lcgis.papers.cli import COMMANDS as PAPER_COMMANDS
+    from lcgis.review.cli import COMMANDS as REVIEW_COMMANDS
+
+    return {**COMMANDS, **REVIEW_COMMANDS, **PAPER_COMMANDS}
 
 
 def _run(args: argparse.Namespace) -> Result:
@@ -268,6 +288,7 @@ def _print_questions(warns: list[str], questions: list[str]) -> None:
             print(f"  {i}. {q}")
 
 
+#: The commands of this module (the review store's and the papers' are added on demand).
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "import": cmd_import,
     "evaluate": cmd_evaluate,
@@ -275,18 +296,18 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "explain": cmd_explain,
     "sensitivity": cmd_sensitivity,
     "plan": cmd_plan,
-    **REVIEW_COMMANDS,
-    **PAPER_COMMANDS,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_command_of(words)).parse_args(words)
+    command = COMMANDS.get(args.command) or _commands()[args.command]
     try:
         with warnings.catch_warnings():
             if not os.environ.get("LCGIS_DEBUG"):  # libraries' English warnings are noise here
                 warnings.simplefilter("ignore")
-            return COMMANDS[args.command](args)
+            return command(args)
     except DataError as exc:
         if isinstance(exc.report, QualityReport):
             print(exc.report.format(), file=sys.stderr)

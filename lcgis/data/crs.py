@@ -14,7 +14,9 @@ zone elsewhere.  Never in degrees, never in Web Mercator.
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -57,13 +59,30 @@ def working_crs_for(lon: float, lat: float) -> pyproj.CRS:
     return pyproj.CRS.from_epsg(code)
 
 
+def transformer(src: Any, dst: Any) -> pyproj.Transformer:
+    """The x/y-ordered (lon before lat) Transformer from ``src`` to ``dst``, built once per
+    pair of CRS and kept (building one costs about a tenth of a second; pyproj's
+    Transformers may be shared between threads).
+
+    >>> transformer(4549, "EPSG:4326") is transformer(pyproj.CRS.from_epsg(4549), 4326)
+    True
+    >>> [round(v, 4) for v in transformer(4549, 4326).transform(500000.0, 2750000.0)]
+    [120.0, 24.8551]
+    """
+    return _transformer(pyproj.CRS.from_user_input(src), pyproj.CRS.from_user_input(dst))
+
+
+@functools.lru_cache(maxsize=64)
+def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
 def lonlat_centre(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
     """Centre of the layer's bounds in lon/lat degrees."""
     x0, y0, x1, y1 = gdf.total_bounds
     if gdf.crs is None or not np.all(np.isfinite([x0, y0, x1, y1])):
         raise ValueError("layer has no CRS or no coordinates")
-    tr = pyproj.Transformer.from_crs(gdf.crs, DISPLAY_CRS, always_xy=True)
-    lon, lat = tr.transform((x0 + x1) / 2, (y0 + y1) / 2)
+    lon, lat = transformer(gdf.crs, DISPLAY_CRS).transform((x0 + x1) / 2, (y0 + y1) / 2)
     return float(lon), float(lat)
 
 

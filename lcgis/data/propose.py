@@ -21,7 +21,7 @@ import pyproj
 
 from lcgis.data import guard
 from lcgis.data import validate as v
-from lcgis.data.crs import in_china
+from lcgis.data.crs import in_china, transformer
 from lcgis.data.mapping import LayerMapping
 from lcgis.data.readers import TABLE_EXTS, VECTOR_EXTS, geojson_declares_crs, read_raw
 from lcgis.data.schema import FIELDS, SPATIAL_LAYERS
@@ -354,8 +354,9 @@ class Proposal:
             f = item.frame
             b = bounds(f) if isinstance(f, gpd.GeoDataFrame) and f.crs is not None else None
             if b is not None and isinstance(f, gpd.GeoDataFrame):
-                to_lonlat = pyproj.Transformer.from_crs(f.crs, 4326, always_xy=True)
-                return float(to_lonlat.transform((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)[0])
+                return float(
+                    transformer(f.crs, 4326).transform((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)[0]
+                )
         return None
 
     def mapping_toml(self) -> str:

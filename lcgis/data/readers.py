@@ -4,6 +4,7 @@ text encodings (GBK/GB18030/UTF-8, DBF code pages), geometry from text columns.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -428,14 +429,35 @@ def _read_vector(path: Path, lmap: LayerMapping, limits: guard.Limits) -> gpd.Ge
         return gpd.read_parquet(path)
     guard.restrict_gdal_drivers()
     source = str(path.resolve())
+    arrow = {"use_arrow": True} if ext in ARROW_EXTS and has_arrow() else {}
     if ext in (".geojson", ".json") and not geojson_declares_crs(path):
         # RFC 7946 implies WGS 84 when no "crs" member is present; treat it as
         # undeclared so that assume_crs can correct files written in a projected CRS.
-        gdf = pyogrio.read_dataframe(source)
+        gdf = pyogrio.read_dataframe(source, **arrow)
         return gdf.set_crs(None, allow_override=True) if lmap.assume_crs else gdf
     if ext == ".shp":
         return pyogrio.read_dataframe(source, encoding=_shapefile_encoding(path))
-    return pyogrio.read_dataframe(source)
+    return pyogrio.read_dataframe(source, **arrow)
+
+
+#: Formats read through GDAL's Arrow stream (UTF-8 by definition).  Shapefiles and KML keep
+#: the row-by-row reader: their text may be in a legacy code page, which Arrow refuses, and
+#: the lenient re-decoding of a shapefile relies on that reader's errors.
+ARROW_EXTS = (".gpkg", ".fgb", ".geojson", ".json")
+
+
+@functools.cache
+def has_arrow() -> bool:
+    """True when pyarrow is installed (pyogrio then reads and writes through Arrow).
+
+    >>> isinstance(has_arrow(), bool)
+    True
+    """
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _raw_message(exc: BaseException) -> str:

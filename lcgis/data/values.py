@@ -74,6 +74,26 @@ def _to_timestamp(x: Any) -> Any:
     return t if DATE_RANGE[0] <= t <= DATE_RANGE[1] else pd.NaT
 
 
+def _iso_dates(text: pd.Series) -> pd.Series:
+    """``YYYY-MM-DD`` texts as dates at once: NaT where :func:`_to_timestamp` gives NaT (no
+    such day, or a year outside :data:`DATE_RANGE`).
+
+    >>> _iso_dates(pd.Series(["2021-03-01", "2021-02-29", "9999-12-31", None, "２０２１-０３-０１"])
+    ... ).dt.strftime("%Y-%m-%d").tolist()
+    ['2021-03-01', nan, nan, nan, '2021-03-01']
+    """
+    ascii_ = np.array([isinstance(t, str) and t.isascii() for t in text], dtype=bool)
+    year = pd.to_numeric(text.where(ascii_).str[:4], errors="coerce")
+    ok = year.between(DATE_RANGE[0].year, DATE_RANGE[1].year).fillna(False).to_numpy(bool)
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    if ok.any():
+        out[ok] = pd.to_datetime(text[ok], format="%Y-%m-%d", errors="coerce")
+    other = ~ascii_ & text.notna().to_numpy(bool)  # full-width digits and the like
+    if other.any():
+        out[other] = pd.to_datetime(text[other].map(_to_timestamp), errors="coerce")
+    return out
+
+
 def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Dates written 2021-03-01, 2021/3/1, 2021年3月1日, or as Excel serial numbers.
 
@@ -84,7 +104,10 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_datetime64_any_dtype(s):
         s = pd.Series(s.to_numpy(dtype=object), index=s.index)  # any unit, no overflow
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    is_dt = s.map(lambda x: hasattr(x, "year") and not pd.isna(x)).astype(bool)
+    if isinstance(s.dtype, pd.StringDtype):  # text only: nothing is a date object
+        is_dt = pd.Series(False, index=s.index)
+    else:
+        is_dt = s.map(lambda x: hasattr(x, "year") and not pd.isna(x)).astype(bool)
     if is_dt.any():
         out[is_dt] = pd.to_datetime(s[is_dt].map(_to_timestamp), errors="coerce")
     num = pd.to_numeric(s.where(~is_dt & ~blank).astype("string"), errors="coerce").astype(float)
@@ -99,7 +122,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         compact = s[rest].astype("string").str.extract(_COMPACT)
         parts = parts.fillna(compact)
         text = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
-        out[rest] = pd.to_datetime(text.map(_to_timestamp, na_action="ignore"), errors="coerce")
+        out[rest] = _iso_dates(text)
     out = out.where((out >= DATE_RANGE[0]) & (out <= DATE_RANGE[1]))
     bad = ~blank & out.isna()
     return out, bad
@@ -127,6 +150,32 @@ def has_control(s: pd.Series) -> pd.Series:
     return text.str.contains(CONTROL_CHARS, na=False).astype(bool)
 
 
+#: What :func:`parse_text` removes or replaces besides the outer spaces.
+_TEXT_DIRTY = re.compile("[\t\r\n" + CONTROL_CHARS.pattern[1:])
+
+
+def _plain_texts(values: np.ndarray) -> np.ndarray | None:
+    """:func:`parse_text`'s values at once when every present value is a ``str`` with no
+    character to remove or replace once NFKC-normalised (they are then normalised and
+    trimmed only); None when some value needs the full treatment.
+
+    >>> _plain_texts(np.array([" ＡＢ1 ", None], dtype=object)).tolist()
+    ['AB1', None]
+    >>> _plain_texts(np.array(["a\\tb"], dtype=object)) is None
+    True
+    """
+    present = ~pd.isna(values)
+    texts = values[present]
+    if not all(type(x) is str for x in texts):
+        return None
+    normal = [unicodedata.normalize("NFKC", x) for x in texts]
+    if _TEXT_DIRTY.search("".join(normal)) is not None:
+        return None
+    out = values.copy()
+    out[present] = [t.strip() for t in normal]
+    return out
+
+
 def parse_text(s: pd.Series, *, code: bool = False) -> pd.Series:
     """Text ids and codes: integral floats lose their '.0', spaces trimmed, control
     characters removed (tab and newline become a space)."""
@@ -140,7 +189,12 @@ def parse_text(s: pd.Series, *, code: bool = False) -> pd.Series:
         text = CONTROL_CHARS.sub("", text).replace("\t", " ").replace("\r", " ").replace("\n", " ")
         return text.strip()
 
-    text = pd.Series(s.to_numpy(dtype=object), index=s.index).map(one, na_action="ignore")
+    values = s.to_numpy(dtype=object)
+    fast = _plain_texts(values)
+    if fast is not None:
+        text = pd.Series(fast, index=s.index)
+    else:
+        text = pd.Series(values, index=s.index).map(one, na_action="ignore")
     text = text.astype("string").mask(_blank(s))
     text = text.mask(text == "")
     return text.str.upper() if code else text

@@ -299,7 +299,7 @@ def write(result: Result, out: str | Path) -> Path:
             _write_gpkg(result, tmp)
         elif ext == ".geojson":
             table = gpd.GeoDataFrame(_fields(parcel_table(result)))
-            table.to_crs(DISPLAY_CRS).to_file(tmp, driver="GeoJSON")
+            table.to_crs(DISPLAY_CRS).to_file(tmp, driver="GeoJSON", **_arrow())
         elif ext == ".csv":
             _write_csv(parcel_table(result), tmp)
         else:
@@ -322,13 +322,25 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_gpkg(result: Result, path: Path) -> None:
-    pyogrio.write_dataframe(_fields(parcel_table(result)), path, layer="parcels", driver="GPKG")
+    """Parcels, enterprises and zones as three layers, through Arrow when pyarrow is there
+    (a missing value is then NULL in every field type, never the text '<NA>')."""
+    arrow = _arrow()
     pyogrio.write_dataframe(
-        _fields(enterprise_table(result)), path, layer="enterprises", driver="GPKG"
+        _fields(parcel_table(result)), path, layer="parcels", driver="GPKG", **arrow
+    )
+    pyogrio.write_dataframe(
+        _fields(enterprise_table(result)), path, layer="enterprises", driver="GPKG", **arrow
     )
     z = result.zones
     zones = _plain(z) if isinstance(z, gpd.GeoDataFrame) else _plain(zone_table(result))
-    pyogrio.write_dataframe(zones, path, layer="zones", driver="GPKG")
+    pyogrio.write_dataframe(zones, path, layer="zones", driver="GPKG", **arrow)
+
+
+def _arrow() -> dict[str, Any]:
+    """``use_arrow=True`` for pyogrio's writer when pyarrow is installed."""
+    from lcgis.data.readers import has_arrow
+
+    return {"use_arrow": True} if has_arrow() else {}
 
 
 def _write_csv(parcels: gpd.GeoDataFrame, path: Path) -> None:
