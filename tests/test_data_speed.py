@@ -1,0 +1,81 @@
+"""The data layer's fast paths give what the plain ones gave (issue "Scale")."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+
+from lcgis.data import crs as crs_mod
+from lcgis.data.validate import (
+    CREDIT_CODE_CHARS,
+    credit_code_check_char,
+    credit_code_valid,
+    credit_codes_valid,
+)
+
+
+def _old_credit_codes_valid(codes: pd.Series) -> pd.Series:
+    """The implementation before the lookup table (one Python call per code)."""
+    return codes.map(credit_code_valid, na_action="ignore").astype("boolean")
+
+
+def test_credit_codes_match_the_scalar_check_on_many_codes() -> None:
+    rng = np.random.default_rng(3)
+    chars = np.array(list(CREDIT_CODE_CHARS))
+    bodies = ["".join(rng.choice(chars, 17)) for _ in range(3000)]
+    good = [b + credit_code_check_char(b) for b in bodies]
+    wrong = [b + CREDIT_CODE_CHARS[(CREDIT_CODE_CHARS.index(g[-1]) + 1) % 31]
+             for b, g in zip(bodies, good, strict=True)]  # fmt: skip
+    odd = [
+        good[0].lower(), good[1][:17], good[2] + "0", good[3][:5] + "I" + good[3][6:],
+        good[4][:5] + "Ｏ" + good[4][6:], "ﬀ" * 9, "", " " + good[5][1:], None, np.nan,
+        pd.NA, 91350502, 1.5,
+    ]  # fmt: skip
+    codes = pd.Series(good + wrong + odd, dtype=object)
+    new, old = credit_codes_valid(codes), _old_credit_codes_valid(codes)
+    pd.testing.assert_series_equal(new, old)
+    assert new[:3000].all() and not new[3000:6000].any()
+    assert new.isna().sum() == 3  # None, nan, NA stay missing
+    as_text = codes[codes.map(lambda x: isinstance(x, str))].astype("string")
+    pd.testing.assert_series_equal(credit_codes_valid(as_text), _old_credit_codes_valid(as_text))
+
+
+def test_transformers_are_built_once_per_crs_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    crs_mod._transformer.cache_clear()
+    built: list[object] = []
+    real = pyproj.Transformer.from_crs
+
+    def counting(*args: object, **kwargs: object) -> pyproj.Transformer:
+        built.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pyproj.Transformer, "from_crs", counting)
+    a = crs_mod.transformer(4549, "EPSG:4326")
+    b = crs_mod.transformer(pyproj.CRS.from_epsg(4549), 4326)
+    c = crs_mod.transformer(4548, 4326)
+    assert a is b and c is not a and len(built) == 2
+    lon, lat = a.transform(500000.0, 2750000.0)
+    assert lon == pytest.approx(120.0) and 24 < lat < 25
+
+
+def test_gpkg_stores_null_for_a_missing_zone_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lcgis.data import io
+    from lcgis.engine.pipeline import run
+    from lcgis.rules import load_rules
+    from lcgis.views import report
+
+    result = run(io.read_dataset("data"), load_rules())
+    names = result.zones["zone_name"].tolist()
+    # as on a dataset whose zones have no names: missing values in an object column
+    result.zones["zone_name"] = pd.Series([pd.NA] * len(result.zones), dtype=object)
+    out = report.write(result, tmp_path / "out.gpkg")
+    with sqlite3.connect(out) as db:
+        stored = [r[0] for r in db.execute("SELECT zone_name FROM zones")]
+        ids = [r[0] for r in db.execute("SELECT zone_id FROM zones")]
+    assert stored == [None] * len(names)
+    assert ids == result.zones["zone_id"].tolist()
+    assert "<NA>" not in stored
