@@ -28,7 +28,7 @@ from lcgis.review.reviews import (
     ReviewsMixin,
 )
 from lcgis.review.seal import SealMixin
-from lcgis.review.tables import chain_table, reviews_table
+from lcgis.review.tables import reviews_table
 from lcgis.review.times import format_time
 from lcgis.review.users import User, UsersMixin
 from lcgis.vocab import ROLE_LABELS
@@ -177,13 +177,15 @@ class ChangesMixin(SealMixin, LoginMixin, UsersMixin, ReviewsMixin):
         with self._errors("保存核查记录"), self._write() as conn:
             # PostgreSQL locks, always in this order: the parcel (a transaction-level advisory
             # lock, which works before its review row exists), then the chain head, which
-            # serialises all appends; doing the reads before the chain lock keeps it short.
-            # SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
+            # serialises all appends. Whatever does not need the head (the role, the review,
+            # the checks, the witness) is done before it is locked, so that under the chain
+            # lock there are only the entry's HMAC, one statement writing entry, head and
+            # review, and the commit. SQLite: BEGIN IMMEDIATE already holds the database's
+            # single write lock.
             if refusal is None:
                 refusal = self._authorise(conn, name)
-            current, head = self._lock_and_read(conn, dataset, parcel_id)
-            key = self._signing_key(conn, head)
-            self._check_witness(conn, head)
+            current = self._lock_parcel(conn, dataset, parcel_id)
+            witnessed = self._witnessed(conn)
             current_version = current.version if current else 0
             old = current.values() if current else None
             base = (current or Review.unreviewed(parcel_id)).values()
@@ -192,10 +194,21 @@ class ChangesMixin(SealMixin, LoginMixin, UsersMixin, ReviewsMixin):
                 refusal = self._refusal(parcel_id, current, problems, expect_version, new, base)
             accepted = refusal is None
             version = current_version + 1 if accepted else current_version
+            message = _describe(old, new) if refusal is None else refusal[2]
+            head = self._lock_head(conn)
+            key = self._signing_key(conn, head)
+            self._check_witness(head, witnessed)
+            at = self._now()  # under the lock: times follow the chain's order
+            review = current
+            write = None
+            if accepted:
+                review = _reviewed(parcel_id, dataset, new, version, name, at)
+                write = self._save(review, insert=current is None)
             entry = self._append(
                 conn,
                 head,
                 key,
+                at=at,
                 dataset=dataset,
                 parcel_id=str(parcel_id),
                 user=name,
@@ -203,13 +216,10 @@ class ChangesMixin(SealMixin, LoginMixin, UsersMixin, ReviewsMixin):
                 new=new,
                 status=None if new.get("status") is None else str(new["status"]),
                 accepted=accepted,
-                message=_describe(old, new) if refusal is None else refusal[2],
+                message=message,
                 version=version,
+                also=write,
             )
-            review = current
-            if accepted:
-                review = _reviewed(parcel_id, dataset, new, version, name, entry.at)
-                self._save(conn, review, insert=current is None)
             if self._before_commit is not None:
                 self._before_commit()
         self._witness_append(key, entry)
@@ -218,11 +228,9 @@ class ChangesMixin(SealMixin, LoginMixin, UsersMixin, ReviewsMixin):
         assert review is not None
         return ChangeResult(review=review, entry=entry)
 
-    def _lock_and_read(
-        self, conn: Connection, dataset: str, parcel_id: str
-    ) -> tuple[Review | None, Any]:
+    def _lock_parcel(self, conn: Connection, dataset: str, parcel_id: str) -> Review | None:
         """Lock the parcel (PostgreSQL: an advisory lock, which works before its review row
-        exists) and then the chain head; the parcel's current review and the head row."""
+        exists; then its row) and read its current review."""
         if self.backend == "postgresql":
             conn.execute(
                 sa.select(
@@ -236,12 +244,7 @@ class ChangesMixin(SealMixin, LoginMixin, UsersMixin, ReviewsMixin):
             .where(reviews_table.c.dataset_id == dataset, reviews_table.c.parcel_id == parcel_id)
             .with_for_update()
         ).first()
-        head = conn.execute(
-            sa.select(chain_table.c.seq, chain_table.c.hash, chain_table.c.key_id)
-            .where(chain_table.c.id == 1)
-            .with_for_update()
-        ).one()
-        return (self._review(row) if row is not None else None), head
+        return self._review(row) if row is not None else None
 
     @classmethod
     def _refusal(
@@ -267,13 +270,13 @@ class ChangesMixin(SealMixin, LoginMixin, UsersMixin, ReviewsMixin):
         return None
 
     @staticmethod
-    def _save(conn: Connection, review: Review, *, insert: bool) -> None:
-        """Write ``review`` into the ``reviews`` table (a new row or over the current one)."""
+    def _save(review: Review, *, insert: bool) -> sa.Insert | sa.Update:
+        """The statement that writes ``review`` into the ``reviews`` table (a new row or over
+        the current one)."""
         values = {**dataclasses.asdict(review), "tags": list(review.tags)}
         if insert:
-            conn.execute(reviews_table.insert().values(**values))
-            return
-        conn.execute(
+            return reviews_table.insert().values(**values)
+        return (
             reviews_table.update()
             .where(
                 reviews_table.c.dataset_id == review.dataset_id,

@@ -15,6 +15,8 @@ from lcgis.review.reviews import HistoryEntry
 from lcgis.review.tables import chain_table, history_table
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from sqlalchemy.engine import Connection
 
 log = logging.getLogger("lcgis.review.store")
@@ -50,25 +52,51 @@ class SealMixin(Database):
         self._key = key
         return key
 
-    def _check_witness(self, conn: Connection, head: Any) -> None:
-        """Refuse to write on a store that no longer holds the newest witnessed head."""
+    def _witnessed(self, conn: Connection) -> tuple[review_seal.WitnessLine, str | None] | None:
+        """The newest witnessed head and the hash the store holds at its sequence number
+        (``None``: nothing witnessed yet).
+
+        Read before the chain head is locked (so the file read and the query stay out of the
+        section that serialises all writers): a head is witnessed only after its transaction
+        committed, so its entry is visible to this statement. :meth:`_check_witness` then
+        compares, under the lock.
+        """
         seen = self.witness.newest()
         if seen is None:
+            return None
+        digest = conn.execute(
+            sa.select(history_table.c.hash).where(history_table.c.seq == seen.seq)
+        ).scalar()
+        return seen, digest
+
+    def _check_witness(
+        self, head: Any, witnessed: tuple[review_seal.WitnessLine, str | None] | None
+    ) -> None:
+        """Refuse to write on a store that no longer holds the newest witnessed head
+        (``witnessed`` from :meth:`_witnessed`; ``head`` the locked chain head)."""
+        if witnessed is None:
             return
+        seen, digest = witnessed
         advice = "为保护证据已拒绝写入，请运行 python -m lcgis review verify 检查并从备份恢复"
         if int(head.seq) < seen.seq:
             raise StoreError(
                 f"核查数据库 {self.display_url} 只有 {head.seq} 条变更记录，但见证文件 "
                 f"{self.witness.path} 记录已有 {seen.seq} 条：核查库可能被截断或重建。{advice}"
             )
-        digest = conn.execute(
-            sa.select(history_table.c.hash).where(history_table.c.seq == seen.seq)
-        ).scalar()
         if digest != seen.hash:
             raise StoreError(
                 f"核查数据库 {self.display_url} 的第 {seen.seq} 条变更记录与见证文件 "
                 f"{self.witness.path} 不符：变更记录可能被改写，或核查库被重建。{advice}"
             )
+
+    def _lock_head(self, conn: Connection) -> Any:
+        """Lock and read the chain head (``seq``, ``hash``, ``key_id``): from here to the
+        commit, every other writer waits."""
+        return conn.execute(
+            sa.select(chain_table.c.seq, chain_table.c.hash, chain_table.c.key_id)
+            .where(chain_table.c.id == 1)
+            .with_for_update()
+        ).one()
 
     def _witness_append(self, key: review_seal.ChainKey, entry: HistoryEntry) -> None:
         """After a commit: append the new head to the witness (a failure is logged)."""
@@ -83,6 +111,7 @@ class SealMixin(Database):
         head: Any,
         key: review_seal.ChainKey,
         *,
+        at: dt.datetime,
         dataset: str,
         parcel_id: str,
         user: str,
@@ -92,9 +121,15 @@ class SealMixin(Database):
         accepted: bool,
         message: str,
         version: int,
+        also: sa.Insert | sa.Update | None = None,
     ) -> HistoryEntry:
-        """Append one keyed entry after the chain head (held locked by the caller)."""
-        at = self._now()
+        """Append one keyed entry after the chain head (held locked by the caller), move the
+        head and run ``also`` (the change's write of its review) in the same transaction.
+
+        On PostgreSQL the three writes are one statement (data-modifying CTEs), so the
+        section under the chain lock costs one round trip to the server besides the lock
+        and the commit.
+        """
         seq = int(head.seq) + 1
         common: dict[str, Any] = {
             "seq": seq,
@@ -109,14 +144,23 @@ class SealMixin(Database):
             "prev_hash": head.hash,
         }
         digest = entry_mac(key, hash_fields(user=user, dataset_id=dataset, **common))
-        res = conn.execute(
-            history_table.insert().values(
-                user_name=user, hash=digest, dataset_id=dataset, scheme=SCHEME_KEYED, **common
-            )
+        insert = history_table.insert().values(
+            user_name=user, hash=digest, dataset_id=dataset, scheme=SCHEME_KEYED, **common
         )
-        conn.execute(chain_table.update().where(chain_table.c.id == 1).values(seq=seq, hash=digest))
-        pk = res.inserted_primary_key
-        assert pk is not None
+        move = chain_table.update().where(chain_table.c.id == 1).values(seq=seq, hash=digest)
+        if self.backend == "postgresql":
+            added = insert.returning(history_table.c.id).cte("added")
+            statement = sa.select(added.c.id).add_cte(move.cte("moved"))
+            if also is not None:
+                statement = statement.add_cte(also.cte("reviewed"))
+            entry_id = int(conn.execute(statement).scalar_one())
+        else:
+            pk = conn.execute(insert).inserted_primary_key
+            assert pk is not None
+            entry_id = int(pk[0])
+            conn.execute(move)
+            if also is not None:
+                conn.execute(also)
         return HistoryEntry(
-            id=int(pk[0]), user=user, hash=digest, dataset_id=dataset, scheme=SCHEME_KEYED, **common
+            id=entry_id, user=user, hash=digest, dataset_id=dataset, scheme=SCHEME_KEYED, **common
         )
