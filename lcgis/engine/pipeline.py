@@ -239,7 +239,9 @@ def allocate(
     if occ is None or occ.empty:
         return pd.DataFrame(columns=["credit_code", "parcel_id", "alloc_land_m2", "alloc_method"])
     file = ds.files["occupancy"].name
-    known = occ["parcel_id"].isin(parcels["parcel_id"])
+    # as objects: isin on Arrow-backed text is ten times slower
+    ids = parcels["parcel_id"].dropna().astype(object)
+    known = occ["parcel_id"].astype(object).isin(ids) & occ["parcel_id"].notna()
     if (~known).any():
         report.add(
             "warning",
