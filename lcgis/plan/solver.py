@@ -21,12 +21,19 @@ HiGHS is deterministic: the same programme gives the same plan.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 from scipy import sparse
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 #: Codes of :data:`lcgis.vocab.SOLVER_STATUS_LABELS`.
 OPTIMAL, LIMIT, INFEASIBLE, UNBOUNDED, FAILED = 0, 1, 2, 3, 4
@@ -96,13 +103,34 @@ def _highs(
     lp.a_matrix_.value_ = a.data.astype(float)
     if integer:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n
-    h = highspy.Highs()
+    with _quiet_stdout():
+        h = highspy.Highs()  # its constructor prints an English banner to the process's stdout
     for name, value in OPTIONS.items():
         h.setOptionValue(name, value)
     if seconds is not None:
         h.setOptionValue("time_limit", max(float(seconds), 0.01))
     h.passModel(lp)
     return h
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Standard output (the file descriptor, where HiGHS's C++ code writes) sent to the null
+    device for the duration."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stdout (captured): nothing to hide
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 def _mip(
