@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -191,14 +192,32 @@ class Witness:
         mac = key.mac(self._message(seq, digest, at))
         record = {"seq": seq, "hash": digest, "at": at, "mac": mac}
         line = json.dumps(record, separators=(",", ":")) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if not self.path.exists():
+            self._create()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND, 0o600)
         try:
-            if os.fstat(fd).st_size == 0:
-                header = json.dumps({"witness": 1, "store": self.identity}, ensure_ascii=False)
-                os.write(fd, (header + "\n").encode("utf-8"))
             os.write(fd, line.encode("ascii"))
         finally:
             os.close(fd)
+
+    def _create(self) -> None:
+        """The file with its header line, created whole or not at all: written aside and
+        hard-linked into place, so that of writers racing to create it (threads or
+        processes) exactly one header lands and no record comes before it."""
+        header = json.dumps({"witness": 1, "store": self.identity}, ensure_ascii=False)
+        aside = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, (header + "\n").encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(aside, self.path)
+        except FileExistsError:
+            pass  # another writer created it first
+        finally:
+            os.unlink(aside)
 
     def exists(self) -> bool:
         return self.path.is_file()
