@@ -500,25 +500,25 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def encode_geometries(geoms: Any, origin: tuple[int, int]) -> list[list[list[list[int]]]]:
-    """:func:`encode_geometry` of every geometry at once (shapely's array functions, no
-    per-shape loop for polygons and multipolygons); other kinds go through
-    :func:`encode_geometry` one by one.
+def _ring_points(geoms: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every ring of lon/lat polygons at once, as :func:`encode_geometry` sees them.
 
-    >>> encode_geometries([shapely.box(0, 0, 1e-6, 2e-6), None], (0, 0))
-    [[[[1, 0, 0, 2, -1, 0, 0, -2]]], []]
+    Returns (points, vertices per ring, rings per part, parts per geometry): the points in
+    micro-degrees (int64, ``(V, 2)``), each ring's closing vertex dropped; missing or empty
+    geometries have no part, empty parts of a multipolygon are dropped, and of any other
+    kind only its polygons count (as :func:`encode_geometry` does).
     """
-    arr = np.asarray(geoms, dtype=object)
-    out: list[list[list[list[int]]]] = [[] for _ in range(len(arr))]
-    if not len(arr):
-        return out
+    arr = np.array(geoms, dtype=object)
     kind = shapely.get_type_id(arr)
-    areal = np.flatnonzero(np.isin(kind, (3, 6)) & ~shapely.is_empty(arr))
-    for i in np.flatnonzero(~np.isin(kind, (-1, 3, 6))):
-        out[i] = encode_geometry(arr[i], origin)
-    if not len(areal):
-        return out
-    _, coords, offsets = shapely.to_ragged_array(arr[areal])
+    for i in np.flatnonzero(~np.isin(kind, (-1, 3, 6))):  # collections, lines, points: rare
+        g = arr[i]
+        polys = [p for p in getattr(g, "geoms", [g]) if p.geom_type == "Polygon" and not p.is_empty]
+        arr[i] = shapely.MultiPolygon(polys) if polys else None
+    arr[shapely.is_empty(arr)] = None
+    if not shapely.is_geometry(arr).any():
+        none = np.zeros(0, dtype=np.int64)
+        return np.zeros((0, 2), dtype=np.int64), none, none, np.zeros(len(arr), dtype=np.int64)
+    _, coords, offsets = shapely.to_ragged_array(arr)
     ring_off, part_off = np.asarray(offsets[0]), np.asarray(offsets[1])
     geom_off = np.asarray(offsets[2]) if len(offsets) > 2 else np.arange(len(part_off))
     pts = np.round(coords * SCALE).astype(np.int64)
@@ -527,28 +527,28 @@ def encode_geometries(geoms: Any, origin: tuple[int, int]) -> list[list[list[lis
     closed = (count > 1) & (pts[first] == pts[np.maximum(last, 0)]).all(axis=1)
     keep = np.ones(len(pts), dtype=bool)
     keep[last[closed]] = False
-    count = count - closed
-    pts = pts[keep]
+    rings = np.diff(part_off)
+    solid = np.r_[0, np.cumsum(rings > 0)]  # an empty part has no ring: dropped
+    return pts[keep], count - closed, rings[rings > 0], np.diff(solid[geom_off])
+
+
+def encode_geometries(geoms: Any, origin: tuple[int, int]) -> list[list[list[list[int]]]]:
+    """:func:`encode_geometry` of every geometry at once (shapely's array functions, no
+    per-shape loop).
+
+    >>> encode_geometries([shapely.box(0, 0, 1e-6, 2e-6), None], (0, 0))
+    [[[[1, 0, 0, 2, -1, 0, 0, -2]]], []]
+    """
+    pts, verts, rings, parts = _ring_points(geoms)
     starts = np.zeros(len(pts), dtype=bool)
-    starts[np.cumsum(count)[:-1][count[1:] > 0]] = True
-    if len(pts):
-        starts[0] = True
+    starts[np.r_[0, np.cumsum(verts)[:-1]][verts > 0]] = True
     prev = np.empty_like(pts)
     prev[1:] = pts[:-1]
     prev[starts] = np.array(origin, dtype=np.int64)
     flat = (pts - prev).ravel().tolist()
-    ends = np.cumsum(2 * count).tolist()
-    ring_lists = [flat[a:b] for a, b in itertools.pairwise([0, *ends])]
-    bounds = part_off.tolist()
-    solid = np.diff(part_off) > 0  # an empty part of a multipolygon has no ring: dropped
-    part_lists = [ring_lists[a:b] for a, b in itertools.pairwise(bounds)]
-    kept = np.r_[0, np.cumsum(solid)]  # kept parts before each part
-    kept_lists = [p for p, ok in zip(part_lists, solid.tolist(), strict=True) if ok]
-    for g, a, b in zip(
-        areal.tolist(), kept[geom_off[:-1]].tolist(), kept[geom_off[1:]].tolist(), strict=True
-    ):
-        out[g] = kept_lists[a:b]
-    return out
+    ring_lists = [flat[a:b] for a, b in itertools.pairwise([0, *np.cumsum(2 * verts).tolist()])]
+    part_lists = [ring_lists[a:b] for a, b in itertools.pairwise([0, *np.cumsum(rings).tolist()])]
+    return [part_lists[a:b] for a, b in itertools.pairwise([0, *np.cumsum(parts).tolist()])]
 
 
 def safe_json(obj: Any) -> str:
@@ -688,40 +688,83 @@ def _parcel_payload(
     zones: gpd.GeoDataFrame | None,
     datum: str,
 ) -> dict[str, Any]:
-    ind = INDICATORS[indicator]
     geoms = display_geometry(parcels.geometry, datum)
+    origin = _origin(geoms)
+    cols = _columns(parcels, indicator, names)
+    rows = [
+        list(r)
+        for r in zip(
+            cols["id"],
+            cols["z"],
+            np.asarray(classes.codes, dtype=np.int64).tolist(),
+            cols["v"],
+            cols["c"],
+            cols["f"],
+            cols["nm"],
+            cols["mu"],
+            encode_geometries(geoms, origin),
+            cols["d"],
+            cols["t"],
+            strict=True,
+        )
+    ]
+    meta = _meta(parcels, indicator, classes, legend, zones, datum, origin, cols["zn"])
+    tail = ("z", "lg", "datum")  # the keys in the order they always had
+    payload = {
+        **{k: v for k, v in meta.items() if k not in tail},
+        "p": rows,
+        **{k: meta[k] for k in tail},
+    }
+    if map_mode(len(parcels)) != "svg":
+        payload["cv"] = 1  # Leaflet's canvas renderer
+    return payload
+
+
+def _origin(geoms: gpd.GeoSeries) -> tuple[int, int]:
     minx, miny, _, _ = geoms.total_bounds
-    origin = (round(minx * SCALE), round(miny * SCALE))
+    return (round(minx * SCALE), round(miny * SCALE))
+
+
+def _columns(parcels: pd.DataFrame, indicator: str, names: pd.Series | None) -> dict[str, Any]:
+    """The payload's fields of every parcel, as lists (``zn``: the zone names, sorted)."""
+    ind = INDICATORS[indicator]
     n = len(parcels)
     zone_names = _texts(parcels["zone_name"]) if "zone_name" in parcels else [""] * n
     zlist = sorted({z for z in zone_names if z})
     zindex = {z: i for i, z in enumerate(zlist)}
-    flags = _flags(parcels)
-    categorical = ind.palette == "classes"
     digits = ind.digits + (2 if ind.share else 0)
     none: list[Any] = [None] * n
-    values = (
-        _numbers(parcels[indicator], digits) if indicator in parcels and not categorical else none
-    )
+    shown = indicator in parcels and ind.palette != "classes"
     klass = parcels.get("parcel_class", None)
-    land = _numbers(parcels["land_area_mu"], 1) if "land_area_mu" in parcels else none
-    rows = [
-        list(r)
-        for r in zip(
-            _texts(parcels["parcel_id"]),
-            [zindex.get(z, -1) for z in zone_names],
-            np.asarray(classes.codes, dtype=np.int64).tolist(),
-            values,
-            [""] * n if klass is None else _texts(klass),
-            flags.tolist(),
-            [""] * n if names is None else _texts(names),
-            land,
-            encode_geometries(geoms, origin),
-            _codes(parcels, "disposition", DISPOSITIONS).tolist(),
-            _codes(parcels, "tier", TIERS).tolist(),
-            strict=True,
-        )
-    ]
+    return {
+        "zn": zlist,
+        "id": _texts(parcels["parcel_id"]),
+        "z": [zindex.get(z, -1) for z in zone_names],
+        "v": _numbers(parcels[indicator], digits) if shown else none,
+        "c": [""] * n if klass is None else _texts(klass),
+        "f": _flags(parcels).tolist(),
+        "nm": [""] * n if names is None else _texts(names),
+        "mu": _numbers(parcels["land_area_mu"], 1) if "land_area_mu" in parcels else none,
+        "d": _codes(parcels, "disposition", DISPOSITIONS).tolist(),
+        "t": _codes(parcels, "tier", TIERS).tolist(),
+    }
+
+
+def _meta(
+    parcels: pd.DataFrame,
+    indicator: str,
+    classes: Classes,
+    legend: Legend,
+    zones: gpd.GeoDataFrame | None,
+    datum: str,
+    origin: tuple[int, int],
+    zlist: list[str],
+) -> dict[str, Any]:
+    """Everything of the payload but the parcels: origin, names, palette, overlays, zones,
+    legend and datum."""
+    ind = INDICATORS[indicator]
+    categorical = ind.palette == "classes"
+    flags = _flags(parcels)
     zone_rows = []
     if zones is not None and len(zones) and "zone_name" in zones:
         zgeoms = display_geometry(zones.geometry, datum)
@@ -749,11 +792,98 @@ def _parcel_payload(
         ],
         "dl": [DISPOSITION_LABELS[k] for k in DISPOSITIONS],
         "tl": [TIER_LABELS[t] for t in TIERS],
-        "p": rows,
         "z": zone_rows,
         "lg": {"title": legend.title, "rows": [list(r) for r in legend.rows], "note": legend.note},
         "datum": DATUMS.get(datum, ""),
     }
+
+
+# --- large datasets: the parcels as files the map's script fetches -----------------------------
+
+#: From this many parcels the map draws them on Leaflet's canvas renderer instead of one SVG
+#: path each (hundreds of thousands of DOM nodes make the page crawl).
+CANVAS_FROM = 3_000
+#: From this many parcels the map fetches them as typed arrays from the app's static files and
+#: draws them itself on tile canvases (:func:`tile_files`, docs/maps.md); below, the parcels
+#: sit in the page itself.
+TILES_FROM = 20_000
+
+
+def map_mode(n: int) -> str:
+    """How the map draws ``n`` parcels: ``svg``, ``canvas`` or ``tiles`` (see above).
+
+    >>> map_mode(279), map_mode(5_000), map_mode(500_000)
+    ('svg', 'canvas', 'tiles')
+    """
+    return "svg" if n < CANVAS_FROM else "canvas" if n < TILES_FROM else "tiles"
+
+
+def geometry_file(parcels: gpd.GeoDataFrame, datum: str = "wgs84") -> tuple[bytes, list[int]]:
+    """(file, origin) of the parcels' outlines for the map's script: little-endian int32
+    ``[n, rings, vertices, 0]``, the first ring of each parcel (n + 1), the first vertex of
+    each ring (rings + 1), the vertices in micro-degrees from the origin (x, y), then one
+    byte of overlay flags a parcel.  Holes and the parts of a multipolygon are rings of
+    their parcel (drawn even-odd).  The same rounding as :func:`encode_ring`.
+
+    >>> import geopandas as gpd
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.box(118.5, 24.9, 118.501, 24.9005)], crs=4326)
+    >>> data, origin = geometry_file(g)
+    >>> np.frombuffer(data[:-1], dtype="<i4").tolist(), origin
+    ([1, 1, 4, 0, 0, 1, 0, 4, 1000, 0, 1000, 500, 0, 500, 0, 0], [118500000, 24900000])
+    """
+    geoms = display_geometry(parcels.geometry, datum)
+    origin = _origin(geoms) if len(geoms) and not geoms.is_empty.all() else (0, 0)
+    pts, verts, rings, parts = _ring_points(geoms)
+    ring_of_part = np.r_[0, np.cumsum(rings)]
+    part_of_geom = np.r_[0, np.cumsum(parts)]
+    first_ring = ring_of_part[part_of_geom]
+    first_vertex = np.r_[0, np.cumsum(verts)]
+    xy = pts - np.array(origin, dtype=np.int64)
+    head = np.array([len(parcels), len(verts), len(pts), 0])
+    out = b"".join(
+        np.asarray(a, dtype="<i4").tobytes() for a in (head, first_ring, first_vertex, xy)
+    )
+    return out + _flags(parcels).astype(np.uint8).tobytes(), list(origin)
+
+
+def attribute_file(parcels: pd.DataFrame, names: pd.Series | None = None) -> bytes:
+    """What the tooltip and a click need of every parcel, as JSON columns: ``id``, ``z``
+    (zone index), ``c`` (class), ``nm`` (main enterprise), ``mu`` (land 亩), ``d`` / ``t``
+    (disposition / tier index); the same fields as the rows of :func:`parcel_payload`."""
+    cols = _columns(parcels, "parcel_class", names)
+    keep = ("id", "z", "c", "nm", "mu", "d", "t")
+    return safe_json({k: cols[k] for k in keep}).encode("utf-8")
+
+
+def colour_file(parcels: pd.DataFrame, indicator: str, classes: Classes) -> bytes:
+    """The colouring of every parcel as JSON: ``k`` (colour index, -1 none), ``v`` (the
+    figure shown, or null for a categorical colouring)."""
+    ind = INDICATORS[indicator]
+    values = _columns(parcels, indicator, None)["v"] if ind.palette != "classes" else None
+    codes = np.asarray(classes.codes, dtype=np.int64).tolist()
+    return safe_json({"k": codes, "v": values}).encode("utf-8")
+
+
+def tiles_payload(
+    parcels: gpd.GeoDataFrame,
+    indicator: str,
+    classes: Classes,
+    legend: Legend,
+    *,
+    origin: Sequence[int],
+    src: Mapping[str, str],
+    zones: gpd.GeoDataFrame | None = None,
+    datum: str = "wgs84",
+) -> dict[str, Any]:
+    """The payload of the tile path: :func:`parcel_payload` without the parcel rows, with
+    ``src`` (URLs of the ``geo`` / ``att`` / ``col`` files) and ``n`` (parcels)."""
+    with _no_gc():
+        zlist = _columns(parcels.iloc[:0], indicator, None)["zn"]
+        if "zone_name" in parcels:
+            zlist = sorted({z for z in _texts(parcels["zone_name"]) if z})
+        o = (int(origin[0]), int(origin[1]))
+        meta = _meta(parcels, indicator, classes, legend, zones, datum, o, zlist)
+    return {**meta, "src": dict(src), "n": len(parcels)}
 
 
 # --- basemaps ----------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 // The script that draws the parcel payload (a Jinja template rendered by
 // lcgis.views.maps.ParcelLayer). It never writes data as HTML: text goes in with
 // textContent (tooltips, legend, zone names, the datum note).
+// Three ways to draw, chosen in Python by the number of parcels (lcgis.views.maps):
+// SVG polygons (D.p, small parks), the same on Leaflet's canvas renderer (D.p with D.cv),
+// and, for large datasets, the parcels fetched as typed arrays from the app's static files
+// (D.src) and drawn by this script on the canvases of an L.GridLayer, with a grid index for
+// hover and click.
 (function(map){
 var D={{ this.payload }};
 var S=1e6,o=D.o;
@@ -22,16 +27,132 @@ function tip(l){var r=l._r,box=el("div","lcgis-tip");
  if(r[9]>=0)box.appendChild(el("div",null,"处置："+D.dl[r[9]]+(r[10]>=0?"("+D.tl[r[10]]+")":"")));
  return box;}
 var base={className:"lcgis-parcel",color:"#4d4d4d",weight:0.7,opacity:0.9,fillOpacity:0.78};
-var parcels=L.featureGroup();
-D.p.forEach(function(r){
- var s=Object.assign({},base,{fillColor:r[2]>=0?D.pal[r[2]]:D.nd});
- var poly=L.polygon(shape(r[8]),s);
- poly.feature={type:"Feature",properties:{parcel_id:r[0]}};poly._r=r;
- poly.on("mouseover",function(){poly.setStyle({weight:2.5,color:"#000"});});
- poly.on("mouseout",function(){poly.setStyle({weight:base.weight,color:base.color});});
- parcels.addLayer(poly);});
-parcels.bindTooltip(tip,{sticky:true,direction:"top",opacity:0.95});
-parcels.addTo(map);
+var overlays={};
+function ovName(ov){return "<span style='color:"+ov[1]+"'>■</span> "+ov[0]+"("+ov[2]+"宗)";}
+if(D.p){
+ var rend=D.cv?L.canvas({padding:0.3}):undefined;
+ var parcels=L.featureGroup();
+ D.p.forEach(function(r){
+  var s=Object.assign({},base,{fillColor:r[2]>=0?D.pal[r[2]]:D.nd,renderer:rend});
+  var poly=L.polygon(shape(r[8]),s);
+  poly.feature={type:"Feature",properties:{parcel_id:r[0]}};poly._r=r;
+  poly.on("mouseover",function(){poly.setStyle({weight:2.5,color:"#000"});});
+  poly.on("mouseout",function(){poly.setStyle({weight:base.weight,color:base.color});});
+  parcels.addLayer(poly);});
+ parcels.bindTooltip(tip,{sticky:true,direction:"top",opacity:0.95});
+ parcels.addTo(map);
+ D.ov.forEach(function(ov,i){
+  var g=L.featureGroup();
+  D.p.forEach(function(r){if(r[5]>>i&1)g.addLayer(L.polygon(shape(r[8]),
+   {fill:false,color:ov[1],weight:3,dashArray:"4 3",interactive:false,renderer:rend,
+    className:"lcgis-overlay"}));});
+  overlays[ovName(ov)]=g;});
+ window.lcgisParcels={mode:D.cv?"canvas":"svg",ready:Promise.resolve(D.p.length)};
+}
+if(D.src){
+ // --- large datasets: typed arrays, our own canvas tiles, a grid index ---------------------
+ var P=null,A=null,C=null;  // geometry, attributes, colouring
+ var dpr=window.devicePixelRatio||1;
+ function merc(lon,lat){var s=Math.sin(lat*Math.PI/180);
+  return [(lon+180)/360,0.5-Math.log((1+s)/(1-s))/(4*Math.PI)];}
+ function load(buf){
+  var h=new Int32Array(buf,0,4),n=h[0],nr=h[1],nv=h[2],at=16;
+  var pr=new Int32Array(buf,at,n+1);at+=4*(n+1);
+  var rv=new Int32Array(buf,at,nr+1);at+=4*(nr+1);
+  var xy=new Int32Array(buf,at,2*nv);at+=8*nv;
+  var fl=new Uint8Array(buf,at,n);
+  var mx=new Float64Array(nv),my=new Float64Array(nv),bb=new Float64Array(4*n);
+  for(var v=0;v<nv;v++){var m=merc((o[0]+xy[2*v])/S,(o[1]+xy[2*v+1])/S);mx[v]=m[0];my[v]=m[1];}
+  var x0=Infinity,y0=Infinity,x1=-Infinity,y1=-Infinity,wide=0,shapes=0;
+  for(var i=0;i<n;i++){var a=rv[pr[i]],b=rv[pr[i+1]],u0=Infinity,w0=Infinity,u1=-Infinity,w1=-Infinity;
+   for(v=a;v<b;v++){if(mx[v]<u0)u0=mx[v];if(mx[v]>u1)u1=mx[v];if(my[v]<w0)w0=my[v];if(my[v]>w1)w1=my[v];}
+   bb[4*i]=u0;bb[4*i+1]=w0;bb[4*i+2]=u1;bb[4*i+3]=w1;
+   if(a<b){if(u0<x0)x0=u0;if(w0<y0)y0=w0;if(u1>x1)x1=u1;if(w1>y1)y1=w1;wide+=u1-u0;shapes++;}}
+  // the grid index: about four parcels a cell, each parcel in every cell its box touches
+  var g=Math.max(1,Math.ceil(Math.sqrt(n/4))),cw=(x1-x0)/g||1e-9,ch=(y1-y0)/g||1e-9;
+  function cx(x){return Math.min(g-1,Math.max(0,Math.floor((x-x0)/cw)));}
+  function cy(y){return Math.min(g-1,Math.max(0,Math.floor((y-y0)/ch)));}
+  var cnt=new Int32Array(g*g+1);
+  function each(i,f){for(var q=cy(bb[4*i+1]);q<=cy(bb[4*i+3]);q++)
+   for(var p=cx(bb[4*i]);p<=cx(bb[4*i+2]);p++)f(q*g+p);}
+  for(i=0;i<n;i++)if(rv[pr[i]]<rv[pr[i+1]])each(i,function(c){cnt[c+1]++;});
+  for(i=0;i<g*g;i++)cnt[i+1]+=cnt[i];
+  var cell=new Int32Array(cnt[g*g]),fill=cnt.slice(0,g*g);
+  for(i=0;i<n;i++)if(rv[pr[i]]<rv[pr[i+1]])each(i,function(c){cell[fill[c]++]=i;});
+  return {n:n,pr:pr,rv:rv,mx:mx,my:my,bb:bb,fl:fl,g:g,x0:x0,y0:y0,cw:cw,ch:ch,cx:cx,cy:cy,
+   cnt:cnt,cell:cell,seen:new Int32Array(n),stamp:0,pw:shapes?wide/shapes:0};}
+ // parcels whose box meets [u0,u1]x[w0,w1] (mercator 0..1), each once
+ function query(u0,w0,u1,w1,f){
+  if(u1<P.x0||w1<P.y0||u0>P.x0+P.g*P.cw||w0>P.y0+P.g*P.ch)return;
+  var st=++P.stamp,a=P.cx(u0),b=P.cx(u1),c=P.cy(w0),d=P.cy(w1),bb=P.bb;
+  for(var q=c;q<=d;q++)for(var p=a;p<=b;p++){var k=q*P.g+p;
+   for(var j=P.cnt[k];j<P.cnt[k+1];j++){var i=P.cell[j];if(P.seen[i]===st)continue;P.seen[i]=st;
+    if(bb[4*i]<=u1&&bb[4*i+2]>=u0&&bb[4*i+1]<=w1&&bb[4*i+3]>=w0)f(i);}}}
+ function trace(ctx,i,s,ox,oy){
+  for(var r=P.pr[i];r<P.pr[i+1];r++){var a=P.rv[r],b=P.rv[r+1];if(b<=a)continue;
+   ctx.moveTo((P.mx[a]-ox)*s,(P.my[a]-oy)*s);
+   for(var v=a+1;v<b;v++)ctx.lineTo((P.mx[v]-ox)*s,(P.my[v]-oy)*s);ctx.closePath();}}
+ function drawTile(cv,c,ov){
+  var sz=256,s=sz*Math.pow(2,c.z),ox=c.x*sz/s,oy=c.y*sz/s,pad=3/s,ctx=cv.getContext("2d");
+  ctx.setTransform(dpr,0,0,dpr,0,0);
+  var groups=[],bb=P.bb,pal=D.pal.length;
+  query(ox-pad,oy-pad,ox+sz/s+pad,oy+sz/s+pad,function(i){
+   if(ov!==undefined){if(P.fl[i]>>ov&1)(groups[0]=groups[0]||[]).push(i);return;}
+   var k=C.k[i];k=k>=0&&k<pal?k:pal;(groups[k]=groups[k]||[]).push(i);});
+  var tiny=function(i){return (bb[4*i+2]-bb[4*i])*s<1.5&&(bb[4*i+3]-bb[4*i+1])*s<1.5;};
+  if(ov!==undefined){var list=groups[0]||[];if(!list.length)return;
+   ctx.beginPath();list.forEach(function(i){trace(ctx,i,s,ox,oy);});
+   ctx.strokeStyle=D.ov[ov][1];ctx.lineWidth=3;ctx.setLineDash([4,3]);ctx.stroke();return;}
+  ctx.globalAlpha=base.fillOpacity;
+  var edges=s*P.pw>6;  // outlines only when a parcel is some pixels wide
+  groups.forEach(function(list,k){ctx.beginPath();
+   list.forEach(function(i){if(tiny(i)){var u=(bb[4*i]-ox)*s,w=(bb[4*i+1]-oy)*s;
+     ctx.rect(u,w,Math.max(1,(bb[4*i+2]-bb[4*i])*s),Math.max(1,(bb[4*i+3]-bb[4*i+1])*s));}
+    else trace(ctx,i,s,ox,oy);});
+   ctx.fillStyle=k<pal?D.pal[k]:D.nd;ctx.fill("evenodd");
+   if(edges){ctx.globalAlpha=base.opacity;ctx.strokeStyle=base.color;ctx.lineWidth=base.weight;
+    ctx.stroke();ctx.globalAlpha=base.fillOpacity;}});}
+ var Grid=L.GridLayer.extend({
+  createTile:function(c,done){var cv=document.createElement("canvas"),z=this.getTileSize();
+   cv.width=z.x*dpr;cv.height=z.y*dpr;cv.style.width=z.x+"px";cv.style.height=z.y+"px";
+   var me=this;
+   ready.then(function(){drawTile(cv,c,me.options.ov);done(null,cv);});return cv;}});
+ function fetchAll(url,kind){return fetch(url).then(function(r){
+  if(!r.ok)throw new Error(url);return kind==="bin"?r.arrayBuffer():r.json();});}
+ var ready=Promise.all([fetchAll(D.src.geo,"bin"),fetchAll(D.src.col,"json")]).then(function(v){
+  P=load(v[0]);C=v[1];return P.n;});
+ var attrs=ready.then(function(){return fetchAll(D.src.att,"json");}).then(function(a){A=a;return a;});
+ var grid=new Grid({className:"lcgis-grid",pane:"overlayPane",updateWhenZooming:false,
+  keepBuffer:3,maxZoom:22});
+ grid.addTo(map);
+ D.ov.forEach(function(ov,i){overlays[ovName(ov)]=new Grid({ov:i,pane:"overlayPane",
+  updateWhenZooming:false,keepBuffer:3,maxZoom:22});});
+ // hover and click: the parcel under the pointer from the grid index
+ function at(ll){if(!P)return -1;var m=merc(ll.lng,ll.lat),hit=-1;
+  query(m[0],m[1],m[0],m[1],function(i){if(hit>=0)return;var inside=false;
+   for(var r=P.pr[i];r<P.pr[i+1];r++){var a=P.rv[r],b=P.rv[r+1];
+    for(var v=a,w=b-1;v<b;w=v++){var yi=P.my[v],yj=P.my[w];
+     if((yi>m[1])!==(yj>m[1])&&m[0]<(P.mx[w]-P.mx[v])*(m[1]-yi)/(yj-yi)+P.mx[v])inside=!inside;}}
+   if(inside)hit=i;});return hit;}
+ function row(i){return [A.id[i],A.z[i],C.k[i],C.v?C.v[i]:null,A.c[i],P.fl[i],A.nm[i],A.mu[i],
+  null,A.d[i],A.t[i]];}
+ var hover=null,tipL=L.tooltip({sticky:true,direction:"top",opacity:0.95}),shown=-1;
+ function outline(i){var rings=[];for(var r=P.pr[i];r<P.pr[i+1];r++){var pts=[];
+   for(var v=P.rv[r];v<P.rv[r+1];v++)pts.push(map.unproject([P.mx[v]*256,P.my[v]*256],0));
+   rings.push(pts);}return rings;}
+ map.on("mousemove",function(e){var i=at(e.latlng);
+  if(i!==shown){shown=i;if(hover){map.removeLayer(hover);hover=null;}
+   if(i>=0){hover=L.polygon(outline(i),{fill:false,color:"#000",weight:2.5,interactive:false,
+    className:"lcgis-hover"}).addTo(map);}}
+  if(i>=0&&A){tipL.setLatLng(e.latlng).setContent(tip({_r:row(i)}));if(!map.hasLayer(tipL))tipL.addTo(map);}
+  else if(map.hasLayer(tipL))map.removeLayer(tipL);});
+ map.on("mouseout",function(){if(map.hasLayer(tipL))map.removeLayer(tipL);
+  if(hover){map.removeLayer(hover);hover=null;shown=-1;}});
+ map.on("click",function(e){var i=at(e.latlng);if(i<0||!A)return;
+  var f={type:"Feature",properties:{parcel_id:A.id[i]},geometry:null};
+  grid.fire("click",{latlng:e.latlng,layer:{toGeoJSON:function(){return f;}}});});
+ window.lcgisParcels={mode:"tiles",ready:ready,attributes:attrs,at:at,grid:grid};
+}
 var labels=[];
 D.z.forEach(function(z){
  L.polygon(shape(z[1]),{fill:false,color:"#222",weight:2.2,dashArray:"8 5",
@@ -42,13 +163,6 @@ function relabel(){labels.forEach(function(t){t.update();});}
 map.on("resize",relabel);
 var css=document.querySelector('link[href$="leaflet.css"]');
 if(css)css.addEventListener("load",relabel);
-var overlays={};
-D.ov.forEach(function(ov,i){
- var g=L.featureGroup();
- D.p.forEach(function(r){if(r[5]>>i&1)g.addLayer(L.polygon(shape(r[8]),
-  {fill:false,color:ov[1],weight:3,dashArray:"4 3",interactive:false,
-   className:"lcgis-overlay"}));});
- overlays["<span style='color:"+ov[1]+"'>■</span> "+ov[0]+"("+ov[2]+"宗)"]=g;});
 L.control.layers(null,overlays,{collapsed:false,position:"topright"}).addTo(map);
 var lg=L.control({position:"bottomright"});
 lg.onAdd=function(){var d=el("div","lcgis-legend");d.appendChild(el("b",null,D.lg.title));
