@@ -62,6 +62,10 @@ log = logging.getLogger("lcgis.review.store")
 _TAIL_BYTES: Final = 8192
 
 
+#: The default store: this file in the state folder.
+SQLITE_NAME: Final = "review.sqlite"
+
+
 def state_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The installation's state folder (not created here).
 

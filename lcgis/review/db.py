@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from lcgis.errors import LcgisError, SchemaTooNewError, StoreError
 from lcgis.review import chain as review_seal
-from lcgis.review.chain import GENESIS_HASH
+from lcgis.review.chain import GENESIS_HASH, SQLITE_NAME
 from lcgis.review.tables import chain_table, metadata
 from lcgis.review.times import UTC, utc
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 #: File name of the default SQLite store inside the state folder.
-SQLITE_NAME: Final = "review.sqlite"
 BUSY_TIMEOUT_S: Final = 30.0
 _MIGRATION_LOCK_KEY: Final = 735_102_001  # pg_advisory_xact_lock key for schema upgrades
 

@@ -107,7 +107,7 @@ def open_store(
     return ReviewStore(url, hasher=hasher, state_dir=folder)
 
 
-def government_delay(
+def read_government_delay(
     reason: str, data_dir: str | os.PathLike[str], db: str | None = None
 ) -> frozenset[str]:
     """Parcels of the dataset in ``data_dir`` whose current review gives ``reason``
