@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from lcgis.data.frame import boolean, column, flag, is_one_of, numbers
+from lcgis.engine.zonefit import main_parcels
 from lcgis.plans import DISTRICT, PARK, Plan, Target, check_scopes
 from lcgis.vocab import PLAN_FIGURES
 
@@ -120,11 +121,7 @@ def firm_zones(allocation: pd.DataFrame, parcels: pd.DataFrame) -> pd.Series:
     """
     if allocation.empty or "zone_id" not in parcels or "credit_code" not in allocation:
         return pd.Series(dtype=object)
-    a = allocation[["credit_code", "parcel_id"]].copy()
-    a["_land"] = pd.to_numeric(allocation["alloc_land_m2"], errors="coerce").fillna(-1.0)
-    a["_id"] = a["parcel_id"].astype(str)
-    a = a.sort_values(["credit_code", "_land", "_id"], ascending=[True, False, True])
-    main = a.drop_duplicates("credit_code").set_index("credit_code")["_id"]
+    main = main_parcels(allocation)
     zone_of = pd.Series(
         parcels["zone_id"].astype(object).to_numpy(), index=parcels["parcel_id"].astype(str)
     )
