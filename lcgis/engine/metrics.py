@@ -147,9 +147,7 @@ def building_floor_area(buildings: gpd.GeoDataFrame, rules: MeasureRules) -> pd.
     floors, height, given = (numeric(buildings, c) for c in ("floors", "height_m", "floor_area_m2"))
     floors = floors.where(floors > 0)
     step = rules.double_storey_height_m
-    from_height = np.ceil(height / step).clip(lower=1)
-    storeys = floors.fillna(from_height)
-    assumed = storeys.isna() & given.isna()
+    storeys, assumed = _storeys(floors, height, given, step)
     storeys = storeys.fillna(1.0)
     real_floors = floors.fillna(ratio(given, fp).round().clip(lower=1)).fillna(1.0)
     tall = (height / real_floors > step) & (floors.notna() | given.notna())
@@ -166,6 +164,28 @@ def building_floor_area(buildings: gpd.GeoDataFrame, rules: MeasureRules) -> pd.
         },
         index=buildings.index,
     )
+
+
+def _storeys(
+    floors: pd.Series, height: pd.Series, given: pd.Series, step: float
+) -> tuple[pd.Series, pd.Series]:
+    """Storeys from floors (> 0) else height (NaN when neither), and whether one storey is
+    assumed (no storeys and no floor area given)."""
+    storeys = floors.fillna(np.ceil(height / step).clip(lower=1))
+    return storeys, storeys.isna() & given.isna()
+
+
+def assumed_one_storey(buildings: pd.DataFrame, rules: MeasureRules) -> pd.Series:
+    """Per building: True when :func:`building_floor_area` assumes one storey (neither
+    floors, height nor floor area given) — without measuring any footprint.
+
+    >>> from lcgis.rules import MeasureRules
+    >>> b = pd.DataFrame({"floors": [2.0, 0.0, np.nan], "height_m": [np.nan, np.nan, 6.0]})
+    >>> assumed_one_storey(b, MeasureRules(8.0, 0.05)).tolist()
+    [False, True, False]
+    """
+    floors, height, given = (numeric(buildings, c) for c in ("floors", "height_m", "floor_area_m2"))
+    return _storeys(floors.where(floors > 0), height, given, rules.double_storey_height_m)[1]
 
 
 def building_parts(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
