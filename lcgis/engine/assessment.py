@@ -38,7 +38,7 @@ from lcgis.plans import DISTRICT, PARK, Plan, Target, check_scopes
 from lcgis.vocab import PLAN_FIGURES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from lcgis.rules import ChainRule
 
@@ -93,13 +93,24 @@ def firm_chains(frame: pd.DataFrame, chains: Mapping[str, ChainRule]) -> pd.Seri
     ['textile', 'textile', None, 'other']
     """
     names = {c.name: k for k, c in chains.items()} | {k: k for k in chains}
-    texts = [v.strip() if isinstance(v, str) else "" for v in column(frame, "chain", None)]
-    given = [names.get(v, v) if v else None for v in texts]
     of_code = {code: k for k, c in chains.items() for code in c.codes}
-    codes = column(frame, "industry_code", None).astype(object)
-    derived = [of_code.get(_two_digits(v)) for v in codes]
+
+    def chain_of_text(v: object) -> object:
+        text = v.strip() if isinstance(v, str) else ""
+        return names.get(text, text) if text else None
+
+    given = _per_distinct(column(frame, "chain", None), chain_of_text)
+    derived = _per_distinct(
+        column(frame, "industry_code", None), lambda v: of_code.get(_two_digits(v))
+    )
     chosen = [g if g is not None else d for g, d in zip(given, derived, strict=True)]
     return pd.Series(chosen, index=frame.index, dtype=object)
+
+
+def _per_distinct(values: pd.Series, func: Callable[[object], object]) -> np.ndarray:
+    """``func`` of each value, called once per distinct value (missing values as None)."""
+    key, distinct = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object))
+    return np.asarray([*(func(v) for v in distinct), func(None)], dtype=object)[key]
 
 
 def _two_digits(value: object) -> str:
