@@ -730,3 +730,30 @@ def test_industry_mismatch_is_the_shared_zone_fit_false() -> None:
     assert fit.tolist() == [True, False, pd.NA, pd.NA]
     got = inefficient(p, AS_OF, RULES)["industry_mismatch"].tolist()
     assert got == [False, True, False, False]
+
+
+def test_fits_zone_and_join_codes_per_distinct_value_match_row_by_row() -> None:
+    """fits_zone and join_codes answer each distinct value once; the answer of every row is
+    the one the row alone gets."""
+    from lcgis.data.industry import fits_zone
+    from lcgis.engine.land import join_codes
+
+    rng = np.random.default_rng(7)
+    code_pool = np.array(["C3911", "3911", "1711", "17", None, "", "x"], dtype=object)
+    lead_pool = np.array(["39,40", "17、18", "", None, "40"], dtype=object)
+    codes = pd.Series(code_pool[rng.integers(0, len(code_pool), 300)], index=range(5, 305))
+    leads = pd.Series(lead_pool[rng.integers(0, len(lead_pool), 300)], index=range(300))
+    fit = fits_zone(codes, leads)
+    alone = [
+        fits_zone(pd.Series([c], dtype=object), pd.Series([t], dtype=object)).iloc[0]
+        for c, t in zip(codes, leads, strict=True)
+    ]
+    assert fit.index.equals(codes.index)
+    assert [None if pd.isna(x) else bool(x) for x in fit] == [
+        None if pd.isna(x) else bool(x) for x in alone
+    ]
+
+    flags = {c: rng.random(300) < 0.3 for c in ("a", "b_c", "d")}
+    joined = join_codes(flags, pd.RangeIndex(300))
+    expected = [";".join(c for c, f in flags.items() if f[i]) for i in range(300)]
+    assert joined.tolist() == expected

@@ -72,6 +72,21 @@ def fits_zone(codes: pd.Series, leading: pd.Series) -> pd.Series:
     ...           pd.Series(["3811, 3912", "38、39", ""])).tolist()
     [True, False, <NA>]
     """
+    # Many rows share a (code, leading text) pair: answer each distinct pair once.
+    code_key, code_uniq = pd.factorize(codes.astype("string"), use_na_sentinel=True)
+    lead_key, lead_uniq = pd.factorize(leading.astype("string"), use_na_sentinel=True)
+    pair = (code_key.astype(np.int64) + 1) * (len(lead_uniq) + 1) + (lead_key + 1)
+    uniq, inverse = np.unique(pair, return_inverse=True)
+    code_at, lead_at = uniq // (len(lead_uniq) + 1) - 1, uniq % (len(lead_uniq) + 1) - 1
+    # Index -1 (a missing value) picks the NA appended last.
+    code_text = pd.array([*code_uniq, pd.NA], dtype="string")
+    lead_text = pd.array([*lead_uniq, pd.NA], dtype="string")
+    fit = _fits_pairs(pd.Series(code_text[code_at]), pd.Series(lead_text[lead_at]))
+    return pd.Series(fit[inverse.reshape(-1)], index=codes.index)
+
+
+def _fits_pairs(codes: pd.Series, leading: pd.Series) -> pd.arrays.BooleanArray:
+    """:func:`fits_zone` of aligned, default-indexed codes and leading texts."""
     n = len(codes)
     code = division(codes).reset_index(drop=True)
     lead = division(leading.astype("string").reset_index(drop=True).str.split(LIST_SPLIT).explode())
@@ -81,7 +96,7 @@ def fits_zone(codes: pd.Series, leading: pd.Series) -> pd.Series:
     known = code.notna().to_numpy(bool) & named.to_numpy(bool)
     out = pd.array(np.where(known, matched, False), dtype="boolean")
     out[~known] = pd.NA
-    return pd.Series(out, index=codes.index)
+    return out
 
 
 def fit_matrix(codes: pd.Series, leading: Sequence[object]) -> np.ndarray:

@@ -33,11 +33,12 @@ import numpy as np
 import pandas as pd
 
 from lcgis.data.frame import boolean, column, flag, is_one_of, numbers
+from lcgis.engine.zonefit import main_parcels
 from lcgis.plans import DISTRICT, PARK, Plan, Target, check_scopes
 from lcgis.vocab import PLAN_FIGURES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from lcgis.rules import ChainRule
 
@@ -92,13 +93,24 @@ def firm_chains(frame: pd.DataFrame, chains: Mapping[str, ChainRule]) -> pd.Seri
     ['textile', 'textile', None, 'other']
     """
     names = {c.name: k for k, c in chains.items()} | {k: k for k in chains}
-    texts = [v.strip() if isinstance(v, str) else "" for v in column(frame, "chain", None)]
-    given = [names.get(v, v) if v else None for v in texts]
     of_code = {code: k for k, c in chains.items() for code in c.codes}
-    codes = column(frame, "industry_code", None).astype(object)
-    derived = [of_code.get(_two_digits(v)) for v in codes]
+
+    def chain_of_text(v: object) -> object:
+        text = v.strip() if isinstance(v, str) else ""
+        return names.get(text, text) if text else None
+
+    given = _per_distinct(column(frame, "chain", None), chain_of_text)
+    derived = _per_distinct(
+        column(frame, "industry_code", None), lambda v: of_code.get(_two_digits(v))
+    )
     chosen = [g if g is not None else d for g, d in zip(given, derived, strict=True)]
     return pd.Series(chosen, index=frame.index, dtype=object)
+
+
+def _per_distinct(values: pd.Series, func: Callable[[object], object]) -> np.ndarray:
+    """``func`` of each value, called once per distinct value (missing values as None)."""
+    key, distinct = pd.factorize(pd.Series(values.to_numpy(dtype=object), dtype=object))
+    return np.asarray([*(func(v) for v in distinct), func(None)], dtype=object)[key]
 
 
 def _two_digits(value: object) -> str:
@@ -120,11 +132,7 @@ def firm_zones(allocation: pd.DataFrame, parcels: pd.DataFrame) -> pd.Series:
     """
     if allocation.empty or "zone_id" not in parcels or "credit_code" not in allocation:
         return pd.Series(dtype=object)
-    a = allocation[["credit_code", "parcel_id"]].copy()
-    a["_land"] = pd.to_numeric(allocation["alloc_land_m2"], errors="coerce").fillna(-1.0)
-    a["_id"] = a["parcel_id"].astype(str)
-    a = a.sort_values(["credit_code", "_land", "_id"], ascending=[True, False, True])
-    main = a.drop_duplicates("credit_code").set_index("credit_code")["_id"]
+    main = main_parcels(allocation)
     zone_of = pd.Series(
         parcels["zone_id"].astype(object).to_numpy(), index=parcels["parcel_id"].astype(str)
     )

@@ -42,8 +42,11 @@ _AREA_DECIMALS = 6
 
 def _has_reason(reasons: pd.Series, code: str) -> np.ndarray:
     """True where the ``;``-joined ``reasons`` contain ``code``."""
-    padded = ";" + reasons.astype("string").fillna("") + ";"
-    return np.asarray(padded.str.contains(f";{code};", regex=False).fillna(False), dtype=bool)
+    # Few distinct combinations: test each once; a missing text (-1) has no reason.
+    key, distinct = pd.factorize(reasons.astype("string"))
+    padded = ";" + pd.Series(distinct, dtype="string").fillna("") + ";"
+    hit = np.asarray(padded.str.contains(f";{code};", regex=False).fillna(False), dtype=bool)
+    return np.append(hit, False)[key]
 
 
 def _true(parcels: pd.DataFrame, name: str) -> np.ndarray:

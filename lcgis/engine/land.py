@@ -98,21 +98,35 @@ def years_between(start: np.ndarray, end: np.ndarray | np.datetime64) -> np.ndar
 
 def _by_prefix(codes: pd.Series, table: dict[str, float]) -> pd.Series:
     """The table value of the longest key that is a prefix of each code (NaN when none)."""
-    digits = industry_digits(codes).astype(object)
-    out = np.full(len(codes), np.nan)
+    # Each distinct code is looked up once; a missing code (-1) finds nothing.
+    key, distinct = pd.factorize(codes)
+    digits = industry_digits(pd.Series(distinct, dtype=codes.dtype)).astype(object)
+    out = np.full(len(digits), np.nan)
     for width in sorted({len(k) for k in table}, reverse=True):
         long_enough = np.asarray(digits.str.len().ge(width).fillna(False), dtype=bool)
         hit = np.asarray(digits.str.slice(0, width).map(table), dtype="float64")
         out = np.where(np.isnan(out) & long_enough, hit, out)
-    return pd.Series(out, index=codes.index, dtype="float64")
+    return pd.Series(np.append(out, np.nan)[key], index=codes.index, dtype="float64")
 
 
 def join_codes(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
     """';'-joined codes of the set flags, in the order of ``flags`` ('' when none)."""
-    joined = np.full(len(index), "", dtype=object)
-    for code, is_set in flags.items():
-        joined = joined + np.where(is_set, code + ";", "")
-    return pd.Series(joined, index=index, dtype="str").str.rstrip(";")
+    codes = list(flags)
+    if len(codes) > 62:
+        joined = np.full(len(index), "", dtype=object)
+        for code, is_set in flags.items():
+            joined = joined + np.where(is_set, code + ";", "")
+        return pd.Series(joined, index=index, dtype="str").str.rstrip(";")
+    # A bit per flag; each distinct combination is joined once.
+    mask = np.zeros(len(index), dtype=np.int64)
+    for bit, is_set in enumerate(flags.values()):
+        mask |= np.where(is_set, np.int64(1) << bit, np.int64(0))
+    combos, inverse = np.unique(mask, return_inverse=True)
+    texts = [
+        "".join(c + ";" for bit, c in enumerate(codes) if int(m) >> bit & 1).rstrip(";")
+        for m in combos
+    ]
+    return pd.Series(np.asarray(texts, dtype=object)[inverse.reshape(-1)], index=index, dtype="str")
 
 
 def _series(values: Any, index: pd.Index, name: str | None = None, dtype: Any = None) -> pd.Series:

@@ -147,9 +147,7 @@ def building_floor_area(buildings: gpd.GeoDataFrame, rules: MeasureRules) -> pd.
     floors, height, given = (numeric(buildings, c) for c in ("floors", "height_m", "floor_area_m2"))
     floors = floors.where(floors > 0)
     step = rules.double_storey_height_m
-    from_height = np.ceil(height / step).clip(lower=1)
-    storeys = floors.fillna(from_height)
-    assumed = storeys.isna() & given.isna()
+    storeys, assumed = _storeys(floors, height, given, step)
     storeys = storeys.fillna(1.0)
     real_floors = floors.fillna(ratio(given, fp).round().clip(lower=1)).fillna(1.0)
     tall = (height / real_floors > step) & (floors.notna() | given.notna())
@@ -166,6 +164,28 @@ def building_floor_area(buildings: gpd.GeoDataFrame, rules: MeasureRules) -> pd.
         },
         index=buildings.index,
     )
+
+
+def _storeys(
+    floors: pd.Series, height: pd.Series, given: pd.Series, step: float
+) -> tuple[pd.Series, pd.Series]:
+    """Storeys from floors (> 0) else height (NaN when neither), and whether one storey is
+    assumed (no storeys and no floor area given)."""
+    storeys = floors.fillna(np.ceil(height / step).clip(lower=1))
+    return storeys, storeys.isna() & given.isna()
+
+
+def assumed_one_storey(buildings: pd.DataFrame, rules: MeasureRules) -> pd.Series:
+    """Per building: True when :func:`building_floor_area` assumes one storey (neither
+    floors, height nor floor area given) — without measuring any footprint.
+
+    >>> from lcgis.rules import MeasureRules
+    >>> b = pd.DataFrame({"floors": [2.0, 0.0, np.nan], "height_m": [np.nan, np.nan, 6.0]})
+    >>> assumed_one_storey(b, MeasureRules(8.0, 0.05)).tolist()
+    [False, True, False]
+    """
+    floors, height, given = (numeric(buildings, c) for c in ("floors", "height_m", "floor_area_m2"))
+    return _storeys(floors.where(floors > 0), height, given, rules.double_storey_height_m)[1]
 
 
 def building_parts(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -405,25 +425,40 @@ def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     weight = _split_weights(alloc)
     fig = firms.reindex(alloc["credit_code"].to_numpy())
     fig.index = alloc.index
+    # Group by integer codes of the parcel ids (first appearance order, as groupby with
+    # sort=False); rows without a parcel id (-1) belong to no parcel.
+    key, parcel_ids = pd.factorize(alloc["parcel_id"])
+    n = len(parcel_ids)
+
+    def per_parcel(grouped: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+        return grouped.reindex(range(n))
+
     cols: dict[str, pd.Series] = {}
     for name in MONEY_FIELDS:
         if name in fig:
             cols[name] = fig[name].astype(float) * weight
     frame = pd.DataFrame(cols, index=alloc.index)
-    frame["parcel_id"] = alloc["parcel_id"]
-    g = frame.groupby("parcel_id", sort=False)
-    out = g[list(cols)].sum(min_count=1)
+    out = pd.DataFrame(per_parcel(frame.groupby(key).sum(min_count=1)))
+    out.index = pd.Index(parcel_ids, name="parcel_id")
     active = (numeric(fig, "output_wan") > 0) | (numeric(fig, "tax_wan") > 0)
-    out["producing"] = active.groupby(alloc["parcel_id"]).any().astype("boolean")
-    out["n_occupants"] = alloc.groupby("parcel_id")["credit_code"].nunique()
-    order = alloc.sort_values("alloc_land_m2", ascending=False, na_position="last")
-    main = order.drop_duplicates("parcel_id").set_index("parcel_id")["credit_code"]
+    out["producing"] = per_parcel(active.groupby(key).any()).astype("boolean").to_numpy()
+    firm_key = pd.factorize(alloc["credit_code"])[0]
+    firm = pd.Series(np.where(firm_key >= 0, firm_key, np.nan))
+    out["n_occupants"] = per_parcel(firm.groupby(key).nunique()).to_numpy()
+    land = pd.DataFrame({"alloc_land_m2": alloc["alloc_land_m2"].to_numpy(), "key": key})
+    order = land.sort_values("alloc_land_m2", ascending=False, na_position="last")
+    first = order.drop_duplicates("key")
+    first = first[first["key"].to_numpy() >= 0].sort_values("key")
+    # Every parcel has a row: the i-th is parcel_ids[i]'s main occupant.
+    main = pd.Series(alloc["credit_code"].iloc[first.index.to_numpy()].array, index=out.index)
     out["main_credit_code"] = main
     if "industry_code" in firms:
         out["main_industry_code"] = main.map(firms["industry_code"])
     tenure = alloc["tenure"] if "tenure" in alloc else pd.Series(pd.NA, index=alloc.index)
     lease = tenure.eq("lease").fillna(False).astype(bool)
     floor = alloc["occupied_floor_m2"]
-    out["leased_floor_area_m2"] = floor.where(lease, 0.0).groupby(alloc["parcel_id"]).sum()
-    out["occupied_floor_area_m2"] = floor.groupby(alloc["parcel_id"]).sum(min_count=1)
+    leased = floor.where(lease, 0.0).groupby(key).sum()
+    out["leased_floor_area_m2"] = per_parcel(leased).to_numpy()
+    occupied = floor.groupby(key).sum(min_count=1)
+    out["occupied_floor_area_m2"] = per_parcel(occupied).to_numpy()
     return out

@@ -148,8 +148,7 @@ def measure(
     p["floor_area_m2_given"], p["footprint_area_m2_given"] = own_floor, own_fp
     if ds.buildings is not None and not ds.buildings.empty:
         b = ds.buildings
-        per_b = metrics.building_floor_area(b, rules.measure)
-        assumed = per_b["assumed_one_storey"]
+        assumed = metrics.assumed_one_storey(b, rules.measure)
         if assumed.any():
             report.add(
                 "warning",

@@ -54,11 +54,21 @@ def main_parcels(alloc: pd.DataFrame) -> pd.Series:
     """
     if alloc.empty or "credit_code" not in alloc:
         return pd.Series(dtype=object)
-    a = alloc[["credit_code", "parcel_id"]].copy()
-    a["_land"] = pd.to_numeric(column(alloc, "alloc_land_m2"), errors="coerce").fillna(-1.0)
-    a["_id"] = a["parcel_id"].astype(str)
-    a = a.sort_values(["credit_code", "_land", "_id"], ascending=[True, False, True])
-    return a.drop_duplicates("credit_code").set_index("credit_code")["_id"].astype(object)
+    land = pd.to_numeric(column(alloc, "alloc_land_m2"), errors="coerce").fillna(-1.0)
+    ids = alloc["parcel_id"].astype(str)
+    # Sort by (credit code, most land, smaller id) on integer ranks — missing codes and ids
+    # last, as sort_values puts them — and keep each firm's first row (the sort is stable).
+    firm = _ranks(alloc["credit_code"])
+    order = np.lexsort((_ranks(ids), -land.to_numpy(dtype=float), firm))
+    first = order[np.r_[True, firm[order][1:] != firm[order][:-1]]] if len(order) else order
+    index = pd.Index(alloc["credit_code"].iloc[first], name="credit_code")
+    return pd.Series(ids.iloc[first].to_numpy(dtype=object), index=index, name="_id", dtype=object)
+
+
+def _ranks(values: pd.Series) -> np.ndarray:
+    """Rank of each value in sorted order (ties share one; missing values rank last)."""
+    key, distinct = pd.factorize(values, sort=True)
+    return np.where(key >= 0, key, len(distinct))
 
 
 def with_zone_fit(ent: pd.DataFrame, alloc: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
