@@ -19,6 +19,8 @@ import pytest
 from lcgis import synthetic
 from lcgis.views import maps
 from tests.test_browser import (
+    ADMIN,
+    ADMIN_PASSWORD,
     ARTIFACTS,
     LOCAL_HOSTS,
     ROOT,
@@ -36,18 +38,24 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 @pytest.fixture(scope="module")
 def big_server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # noqa: F811
-    """``streamlit run app.py`` on the generated 100k tier (a guest: the masked result)."""
+    """``streamlit run app.py`` on the generated 100k tier, with one admin (data other than
+    the demo is shown only after a login)."""
+    from lcgis.review import ReviewStore
+
     del browser
     data = tmp_path_factory.mktemp("t100k")
     tier = synthetic.make_tier(data, "100k")
     assert maps.map_mode(tier.parcels) == "tiles"
     state = tmp_path_factory.mktemp("state")
+    url_db = f"sqlite:///{tmp_path_factory.mktemp('store') / 'review.sqlite'}"
+    with ReviewStore(url_db, state_dir=state) as store:
+        store.add_user(ADMIN, ADMIN_PASSWORD, "admin")
     port = _free_port()
     env = {
         **os.environ,
         "LCGIS_BASEMAP": "none",
         "LCGIS_DATA_DIR": str(data),
-        "LCGIS_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('store') / 'review.sqlite'}",
+        "LCGIS_DATABASE_URL": url_db,
         "LCGIS_STATE_DIR": str(state),
         "PYTHONPATH": str(ROOT),
     }
@@ -143,7 +151,11 @@ def test_the_map_of_100k_parcels_draws_pans_and_opens_a_card(
     context.route("**/*", route)
     try:
         page.goto(big_server)
-        page.get_by_role("heading", name="总览", level=1).wait_for(timeout=TIMEOUT_MS * 2)
+        page.get_by_role("heading", name="登录", level=1).wait_for()
+        page.get_by_label("用户名").fill(ADMIN)
+        page.get_by_label("密码").fill(ADMIN_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="总览", level=1).wait_for()
         s.goto_screen("地图")
         page.wait_for_selector("iframe[title*='st_folium']", timeout=TIMEOUT_MS * 2)
         frame = page.frame_locator("iframe[title*='st_folium']").first
@@ -165,7 +177,11 @@ def test_the_map_of_100k_parcels_draws_pans_and_opens_a_card(
         assert mapdiv.evaluate(centre) != before
         on, all_, tiles = mapdiv.evaluate(DRAWN)
         assert on > all_ * 0.05, (on, all_, tiles)
-        # a click on a parcel opens its card and outlines it
+        # zoomed in (parcels are a pixel or two at the whole park), a click on a parcel opens
+        # its card and outlines it
+        mapdiv.evaluate("() => window.map.setZoom(window.map.getZoom() + 4, {animate: false})")
+        on, all_, tiles = mapdiv.evaluate(DRAWN)
+        assert on > all_ * 0.05, (on, all_, tiles)
         hit = mapdiv.evaluate(PARCEL_AT)
         assert hit, "no parcel under the map's middle"
         box = s.map_element().bounding_box()
