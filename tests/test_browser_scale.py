@@ -189,6 +189,16 @@ def test_the_map_of_100k_parcels_draws_pans_and_opens_a_card(
         page.get_by_text(f"宗地 {hit[2]} 体检表").first.wait_for(timeout=TIMEOUT_MS)
         assert s.card_id() == hit[2]
         frame.locator("path.lcgis-selected").first.wait_for(state="attached")
+        # the search selects another parcel, outlined and zoomed to, on the same map files
+        other = "C000001" if hit[2] != "C000001" else "C000002"
+        page.get_by_placeholder("宗地编号或企业名称").fill(other)
+        page.get_by_role("button", name="查找").click()
+        page.get_by_text(f"宗地 {other} 体检表").first.wait_for()
+        assert s.card_id() == other
+        frame.locator("path.lcgis-selected").first.wait_for(state="attached")
+        assert frame.locator("path.lcgis-selected").count() == 1
+        assert mapdiv.evaluate("() => window.map.getZoom()") >= 16
+        assert len(fetched) == 3  # neither the click nor the search fetched the files again
         assert s.outside == [], s.outside
     finally:
         if os.environ.get("LCGIS_SCREENSHOTS") or request.session.testsfailed:
