@@ -450,3 +450,35 @@ def test_review_status_colours_cover_every_status() -> None:
 
     assert list(maps.STATUS_COLORS) == list(review.STATUSES)
     assert len(set(maps.STATUS_COLORS.values())) == len(review.STATUSES)
+
+
+# --- the tile path's files in the app's static folder (ui.mapview) ----------------------------
+
+
+def test_published_map_files_are_written_once_under_a_keyed_name(tmp_path: Path) -> None:
+    import hashlib
+
+    from ui import mapview
+
+    name = mapview.publish(b"file 0", ".json", tmp_path, keep=5)
+    # the name is the process's keyed hash of the content, not a hash anyone can compute
+    assert name != hashlib.blake2b(b"file 0", digest_size=20).hexdigest() + ".json"
+    assert name == mapview.file_name(b"file 0", ".json", mapview._SECRET)
+    assert (tmp_path / name).read_bytes() == b"file 0"
+    assert mapview.publish(b"file 0", ".json", tmp_path, keep=5) == name
+    other = mapview.publish(b"file 1", ".bin", tmp_path, keep=5)
+    assert other.endswith(".bin") and other != name
+    assert sorted(f.name for f in tmp_path.iterdir()) == sorted([name, other])  # no leftovers
+
+
+def test_pruning_keeps_the_most_recently_used_map_files(tmp_path: Path) -> None:
+    import os
+
+    from ui import mapview
+
+    for i in range(5):
+        (tmp_path / f"f{i}.json").write_bytes(b"x")
+        os.utime(tmp_path / f"f{i}.json", (1_000_000 + i, 1_000_000 + i))
+    os.utime(tmp_path / "f0.json")  # used just now: the newest
+    assert sorted(mapview.prune(tmp_path, 3)) == ["f1.json", "f2.json"]
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["f0.json", "f3.json", "f4.json"]
