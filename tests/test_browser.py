@@ -92,22 +92,15 @@ def browser() -> Iterator[Any]:
 ADMIN, ADMIN_PASSWORD = "管理员", "browser-test-pass"
 
 
-@pytest.fixture(scope="module")
-def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run app.py`` on a free local port, offline basemap, demo data, and a
-    review store of its own (never the repository's data/) holding one admin."""
-    from lcgis.review import ReviewStore
-
-    db = tmp_path_factory.mktemp("store") / "review.sqlite"
-    url_db = f"sqlite:///{db}"
-    state = tmp_path_factory.mktemp("state")  # chain key and witness, never the user's own
-    with ReviewStore(url_db, state_dir=state) as store:
-        store.add_user(ADMIN, ADMIN_PASSWORD, "admin")
+def serve_app(data: Path, url_db: str, state: Path, log_name: str) -> Iterator[str]:
+    """``streamlit run app.py`` on a free local port over ``data`` with the review store
+    ``url_db`` (chain key and witness in ``state``), offline basemap; yields its URL and stops
+    it afterwards.  The server's output goes to test-artifacts/``log_name``."""
     port = _free_port()
     env = {
         **os.environ,
         "LCGIS_BASEMAP": "none",
-        "LCGIS_DATA_DIR": str(ROOT / "data"),
+        "LCGIS_DATA_DIR": str(data),
         "LCGIS_DATABASE_URL": url_db,
         "LCGIS_STATE_DIR": str(state),
         "PYTHONPATH": str(ROOT),
@@ -120,7 +113,7 @@ def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    log = ARTIFACTS / "streamlit-server.log"
+    log = ARTIFACTS / log_name
     ARTIFACTS.mkdir(exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -145,6 +138,20 @@ def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` on a free local port, offline basemap, demo data, and a
+    review store of its own (never the repository's data/) holding one admin."""
+    from lcgis.review import ReviewStore
+
+    db = tmp_path_factory.mktemp("store") / "review.sqlite"
+    url_db = f"sqlite:///{db}"
+    state = tmp_path_factory.mktemp("state")  # chain key and witness, never the user's own
+    with ReviewStore(url_db, state_dir=state) as store:
+        store.add_user(ADMIN, ADMIN_PASSWORD, "admin")
+    yield from serve_app(ROOT / "data", url_db, state, "streamlit-server.log")
 
 
 class Session:

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -23,11 +19,10 @@ from tests.test_browser import (
     ADMIN_PASSWORD,
     ARTIFACTS,
     LOCAL_HOSTS,
-    ROOT,
     TIMEOUT_MS,
     Session,
-    _free_port,
     browser,  # noqa: F401  (the fixture)
+    serve_app,
 )
 
 if TYPE_CHECKING:
@@ -50,48 +45,7 @@ def big_server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     url_db = f"sqlite:///{tmp_path_factory.mktemp('store') / 'review.sqlite'}"
     with ReviewStore(url_db, state_dir=state) as store:
         store.add_user(ADMIN, ADMIN_PASSWORD, "admin")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LCGIS_BASEMAP": "none",
-        "LCGIS_DATA_DIR": str(data),
-        "LCGIS_DATABASE_URL": url_db,
-        "LCGIS_STATE_DIR": str(state),
-        "PYTHONPATH": str(ROOT),
-    }
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    log = ARTIFACTS / "streamlit-server-100k.log"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r,
-        ):
-            if r.status == 200:
-                break
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited: see {log}")
-        time.sleep(0.5)
-    else:
-        proc.terminate()
-        pytest.fail(f"streamlit did not start in 90 s: see {log}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    yield from serve_app(data, url_db, state, "streamlit-server-100k.log")
 
 
 #: Resolves once the parcels' files are loaded and every visible tile is drawn; then the
