@@ -141,6 +141,30 @@ def test_geometries_of_every_kind_encode_as_one_by_one() -> None:
     ]
 
 
+def test_geometry_file_holds_web_mercator_of_the_rounded_outlines(demo: Result) -> None:
+    """The map file's vertices are EPSG:3857 (pyproj) of the micro-degree outlines, as shares
+    of the world, to within a unit; ring and parcel offsets as the payload's rings."""
+    import pyproj
+
+    p = demo.parcels
+    data, origin = maps.geometry_file(p)
+    n, rings, verts, version = np.frombuffer(data[:16], dtype="<i4").tolist()
+    m0 = np.frombuffer(data[16:24], dtype="<u4").astype(np.int64)
+    at = 24 + 4 * (n + 1 + rings + 1)
+    xy = np.frombuffer(data[at : at + 8 * verts], dtype="<i4").reshape(-1, 2) + m0
+    assert (n, version, len(data)) == (len(p), 1, at + 8 * verts + n)
+    flat = maps.encode_geometries(maps.display_geometry(p.geometry), tuple(origin))
+    lonlat = np.concatenate(
+        [np.array(maps.decode_ring(r, tuple(origin))) for g in flat for part in g for r in part]
+    )
+    assert len(lonlat) == verts == sum(len(r) // 2 for g in flat for part in g for r in part)
+    to_merc = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
+    x, y = to_merc.transform(lonlat[:, 0], lonlat[:, 1])
+    half = math.pi * 6378137.0
+    want = np.column_stack([(x + half) / (2 * half), (half - y) / (2 * half)]) * 2**32
+    assert np.abs(xy - want).max() <= 1.0
+
+
 def test_rule_classes_put_a_threshold_value_in_the_class_above() -> None:
     c = maps.classify(pd.Series([4.999, 5.0, 19.99, 20.0]), "rules", 5, thresholds=[5.0, 20.0])
     assert c.codes.tolist() == [0, 1, 1, 2]

@@ -818,18 +818,43 @@ def map_mode(n: int) -> str:
     return "svg" if n < CANVAS_FROM else "canvas" if n < TILES_FROM else "tiles"
 
 
+#: Web Mercator units of the geometry file: 2**-32 of the world's width (under 1 cm).
+MERCATOR_UNITS = 2**32
+
+
+def web_mercator_units(micro_degrees: np.ndarray) -> np.ndarray:
+    """Lon/lat points in micro-degrees (``(V, 2)``) to Web Mercator in :data:`MERCATOR_UNITS`
+    of the world (x east from 180° W, y south from the top, as Leaflet's pixels at zoom 0);
+    display only — no area is ever measured in it.
+
+    >>> web_mercator_units(np.array([[0, 0], [-180_000_000, 0]])).tolist()
+    [[2147483648, 2147483648], [0, 2147483648]]
+    """
+    lon = micro_degrees[:, 0] / SCALE
+    sin = np.sin(np.radians(micro_degrees[:, 1] / SCALE))
+    x = (lon + 180.0) / 360.0
+    y = 0.5 - np.log((1 + sin) / (1 - sin)) / (4 * np.pi)
+    return np.round(np.column_stack([x, y]) * MERCATOR_UNITS).astype(np.int64)
+
+
 def geometry_file(parcels: gpd.GeoDataFrame, datum: str = "wgs84") -> tuple[bytes, list[int]]:
     """(file, origin) of the parcels' outlines for the map's script: little-endian int32
-    ``[n, rings, vertices, 0]``, the first ring of each parcel (n + 1), the first vertex of
-    each ring (rings + 1), the vertices in micro-degrees from the origin (x, y), then one
-    byte of overlay flags a parcel.  Holes and the parts of a multipolygon are rings of
-    their parcel (drawn even-odd).  The same rounding as :func:`encode_ring`.
+    ``[n, rings, vertices, 1]`` and the Web Mercator origin (two uint32, the smallest x
+    and y), the first ring of each parcel (n + 1), the first vertex of each ring
+    (rings + 1), the vertices in :data:`MERCATOR_UNITS` from the Mercator origin (x, y),
+    then one byte of overlay flags a parcel.  The script then only adds and scales: no
+    projection in the browser.  Holes and the parts of a multipolygon are rings of their
+    parcel (drawn even-odd).  The vertices are those of :func:`encode_ring` (the same
+    micro-degree rounding), projected; ``origin`` is the payload's micro-degree origin.
 
     >>> import geopandas as gpd
-    >>> g = gpd.GeoDataFrame(geometry=[shapely.box(118.5, 24.9, 118.501, 24.9005)], crs=4326)
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 0.001, 0.0005)], crs=4326)
     >>> data, origin = geometry_file(g)
-    >>> np.frombuffer(data[:-1], dtype="<i4").tolist(), origin
-    ([1, 1, 4, 0, 0, 1, 0, 4, 1000, 0, 1000, 500, 0, 500, 0, 0], [118500000, 24900000])
+    >>> head = np.frombuffer(data[:24], dtype="<i4").tolist()
+    >>> head[:4], np.frombuffer(data[16:24], dtype="<u4").tolist(), origin
+    ([1, 1, 4, 1], [2147483648, 2147477683], [0, 0])
+    >>> np.frombuffer(data[24:-1], dtype="<i4").tolist()
+    [0, 1, 0, 4, 11930, 5965, 11930, 0, 0, 0, 0, 5965]
     """
     geoms = display_geometry(parcels.geometry, datum)
     origin = _origin(geoms) if len(geoms) and not geoms.is_empty.all() else (0, 0)
@@ -838,10 +863,15 @@ def geometry_file(parcels: gpd.GeoDataFrame, datum: str = "wgs84") -> tuple[byte
     part_of_geom = np.r_[0, np.cumsum(parts)]
     first_ring = ring_of_part[part_of_geom]
     first_vertex = np.r_[0, np.cumsum(verts)]
-    xy = pts - np.array(origin, dtype=np.int64)
-    head = np.array([len(parcels), len(verts), len(pts), 0])
+    merc = web_mercator_units(pts)
+    m0 = merc.min(axis=0) if len(merc) else np.zeros(2, dtype=np.int64)
+    head = np.array([len(parcels), len(verts), len(pts), 1])
     out = b"".join(
-        np.asarray(a, dtype="<i4").tobytes() for a in (head, first_ring, first_vertex, xy)
+        (
+            head.astype("<i4").tobytes(),
+            m0.astype("<u4").tobytes(),
+            *(np.asarray(a, dtype="<i4").tobytes() for a in (first_ring, first_vertex, merc - m0)),
+        )
     )
     return out + _flags(parcels).astype(np.uint8).tobytes(), list(origin)
 

@@ -55,14 +55,15 @@ if(D.src){
  var dpr=window.devicePixelRatio||1;
  function merc(lon,lat){var s=Math.sin(lat*Math.PI/180);
   return [(lon+180)/360,0.5-Math.log((1+s)/(1-s))/(4*Math.PI)];}
+ // the geometry file (lcgis.views.maps.geometry_file): vertices in Web Mercator already
  function load(buf){
-  var h=new Int32Array(buf,0,4),n=h[0],nr=h[1],nv=h[2],at=16;
+  var h=new Int32Array(buf,0,4),n=h[0],nr=h[1],nv=h[2],m0=new Uint32Array(buf,16,2),at=24;
   var pr=new Int32Array(buf,at,n+1);at+=4*(n+1);
   var rv=new Int32Array(buf,at,nr+1);at+=4*(nr+1);
   var xy=new Int32Array(buf,at,2*nv);at+=8*nv;
-  var fl=new Uint8Array(buf,at,n);
+  var fl=new Uint8Array(buf,at,n),K=4294967296,mx0=m0[0]/K,my0=m0[1]/K;
   var mx=new Float64Array(nv),my=new Float64Array(nv),bb=new Float64Array(4*n);
-  for(var v=0;v<nv;v++){var m=merc((o[0]+xy[2*v])/S,(o[1]+xy[2*v+1])/S);mx[v]=m[0];my[v]=m[1];}
+  for(var v=0;v<nv;v++){mx[v]=mx0+xy[2*v]/K;my[v]=my0+xy[2*v+1]/K;}
   var x0=Infinity,y0=Infinity,x1=-Infinity,y1=-Infinity,wide=0,shapes=0;
   for(var i=0;i<n;i++){var a=rv[pr[i]],b=rv[pr[i+1]],u0=Infinity,w0=Infinity,u1=-Infinity,w1=-Infinity;
    for(v=a;v<b;v++){if(mx[v]<u0)u0=mx[v];if(mx[v]>u1)u1=mx[v];if(my[v]<w0)w0=my[v];if(my[v]>w1)w1=my[v];}
@@ -92,23 +93,38 @@ if(D.src){
   for(var r=P.pr[i];r<P.pr[i+1];r++){var a=P.rv[r],b=P.rv[r+1];if(b<=a)continue;
    ctx.moveTo((P.mx[a]-ox)*s,(P.my[a]-oy)*s);
    for(var v=a+1;v<b;v++)ctx.lineTo((P.mx[v]-ox)*s,(P.my[v]-oy)*s);ctx.closePath();}}
+ // a colour as the 32-bit pixel of an ImageData (little-endian RGBA), at the fill's opacity
+ function pixel(hex){var m=/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);if(!m)return 0;
+  return ((Math.round(255*base.fillOpacity)<<24)|(parseInt(m[3],16)<<16)|(parseInt(m[2],16)<<8)|
+   parseInt(m[1],16))>>>0;}
+ var dotColour=D.pal.concat([D.nd]).map(pixel);
+ // parcels under 1.5 px: their boxes set as pixels (one pass, no path), under the outlines
+ function paint(cv,dots,s,ox,oy){
+  var W=cv.width,H=cv.height,k=s*dpr,bb=P.bb,ctx=cv.getContext("2d");
+  var img=ctx.createImageData(W,H),px=new Uint32Array(img.data.buffer);
+  for(var j=0;j<dots.length;j+=2){var i=dots[j],col=dotColour[dots[j+1]];
+   var u0=Math.floor((bb[4*i]-ox)*k),w0=Math.floor((bb[4*i+1]-oy)*k);
+   var u1=Math.max(u0+1,Math.ceil((bb[4*i+2]-ox)*k)),w1=Math.max(w0+1,Math.ceil((bb[4*i+3]-oy)*k));
+   if(u0<0)u0=0;if(w0<0)w0=0;if(u1>W)u1=W;if(w1>H)w1=H;
+   for(var y=w0;y<w1;y++)for(var x=u0;x<u1;x++)px[y*W+x]=col;}
+  ctx.putImageData(img,0,0);}
  function drawTile(cv,c,ov){
   var sz=256,s=sz*Math.pow(2,c.z),ox=c.x*sz/s,oy=c.y*sz/s,pad=3/s,ctx=cv.getContext("2d");
-  ctx.setTransform(dpr,0,0,dpr,0,0);
-  var groups=[],bb=P.bb,pal=D.pal.length;
+  var groups=[],dots=[],bb=P.bb,pal=D.pal.length;
+  var tiny=function(i){return (bb[4*i+2]-bb[4*i])*s<1.5&&(bb[4*i+3]-bb[4*i+1])*s<1.5;};
   query(ox-pad,oy-pad,ox+sz/s+pad,oy+sz/s+pad,function(i){
    if(ov!==undefined){if(P.fl[i]>>ov&1)(groups[0]=groups[0]||[]).push(i);return;}
-   var k=C.k[i];k=k>=0&&k<pal?k:pal;(groups[k]=groups[k]||[]).push(i);});
-  var tiny=function(i){return (bb[4*i+2]-bb[4*i])*s<1.5&&(bb[4*i+3]-bb[4*i+1])*s<1.5;};
+   var k=C.k[i];k=k>=0&&k<pal?k:pal;
+   if(tiny(i)&&dotColour[k])dots.push(i,k);else(groups[k]=groups[k]||[]).push(i);});
+  if(dots.length)paint(cv,dots,s,ox,oy);
+  ctx.setTransform(dpr,0,0,dpr,0,0);
   if(ov!==undefined){var list=groups[0]||[];if(!list.length)return;
    ctx.beginPath();list.forEach(function(i){trace(ctx,i,s,ox,oy);});
    ctx.strokeStyle=D.ov[ov][1];ctx.lineWidth=3;ctx.setLineDash([4,3]);ctx.stroke();return;}
   ctx.globalAlpha=base.fillOpacity;
   var edges=s*P.pw>6;  // outlines only when a parcel is some pixels wide
   groups.forEach(function(list,k){ctx.beginPath();
-   list.forEach(function(i){if(tiny(i)){var u=(bb[4*i]-ox)*s,w=(bb[4*i+1]-oy)*s;
-     ctx.rect(u,w,Math.max(1,(bb[4*i+2]-bb[4*i])*s),Math.max(1,(bb[4*i+3]-bb[4*i+1])*s));}
-    else trace(ctx,i,s,ox,oy);});
+   list.forEach(function(i){trace(ctx,i,s,ox,oy);});
    ctx.fillStyle=k<pal?D.pal[k]:D.nd;ctx.fill("evenodd");
    if(edges){ctx.globalAlpha=base.opacity;ctx.strokeStyle=base.color;ctx.lineWidth=base.weight;
     ctx.stroke();ctx.globalAlpha=base.fillOpacity;}});}
@@ -119,8 +135,9 @@ if(D.src){
    ready.then(function(){drawTile(cv,c,me.options.ov);done(null,cv);});return cv;}});
  function fetchAll(url,kind){return fetch(url).then(function(r){
   if(!r.ok)throw new Error(url);return kind==="bin"?r.arrayBuffer():r.json();});}
+ var times={start:performance.now()};  // when the files came and were read (benchmarks)
  var ready=Promise.all([fetchAll(D.src.geo,"bin"),fetchAll(D.src.col,"json")]).then(function(v){
-  P=load(v[0]);C=v[1];return P.n;});
+  times.fetched=performance.now();P=load(v[0]);C=v[1];times.loaded=performance.now();return P.n;});
  var attrs=ready.then(function(){return fetchAll(D.src.att,"json");}).then(function(a){A=a;return a;});
  var grid=new Grid({className:"lcgis-grid",pane:"overlayPane",updateWhenZooming:false,
   keepBuffer:3,maxZoom:22});
@@ -151,7 +168,7 @@ if(D.src){
  map.on("click",function(e){var i=at(e.latlng);if(i<0||!A)return;
   var f={type:"Feature",properties:{parcel_id:A.id[i]},geometry:null};
   grid.fire("click",{latlng:e.latlng,layer:{toGeoJSON:function(){return f;}}});});
- window.lcgisParcels={mode:"tiles",ready:ready,attributes:attrs,at:at,grid:grid};
+ window.lcgisParcels={mode:"tiles",ready:ready,attributes:attrs,at:at,grid:grid,times:times};
 }
 var labels=[];
 D.z.forEach(function(z){
