@@ -311,8 +311,9 @@ def run(
     evaluated year; ``as_of`` (default that same day) moves the idle-land clocks only.
     ``government_delay`` names the parcels whose idleness a review decided was caused by the
     government (政府原因): no fee and no 无偿收回.
-    ``engine="dask"`` computes the geometric steps on a Dask cluster (``scheduler``, else a
-    local one) with identical results (:mod:`lcgis.engine.partitioned`).
+    ``engine="dask"`` computes the geometric steps and the per-row rules on a Dask cluster
+    (``scheduler``, else a local one) with identical results (:mod:`lcgis.engine.partitioned`;
+    its ``run_files`` reads the files on the cluster too).
     """
     if ds.report.has_errors:
         raise DataError("数据有错误，未进行评价", ds.report)
