@@ -253,6 +253,7 @@ class Partitioned:
         """The positions of each partition of ``parcels`` (cached for the same frame)."""
         if self._parts is not None and self._parts[0] is parcels:
             return self._parts[1]
+        import dask
         import dask_geopandas
 
         n = max(self._threads(), math.ceil(len(parcels) / self.per_partition))
@@ -262,7 +263,9 @@ class Partitioned:
         if ok.any():  # a missing or empty shape meets nothing: any partition will do
             geoms = gpd.GeoSeries(shapes[ok], crs=parcels.crs)
             curve = dask_geopandas.from_geopandas(geoms, npartitions=1).hilbert_distance()
-            distance[ok] = curve.compute(scheduler="sync").to_numpy()  # cheap: here
+            # cheap: here, the computations nested in it too (not the coordinates sent out)
+            with dask.config.set(scheduler="sync"):
+                distance[ok] = curve.compute().to_numpy()
         parts = hilbert_partitions(distance, min(n, len(parcels)))
         self._parts = (parcels, parts)
         return parts
