@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from lcgis.data.io import Dataset, read_dataset
+from lcgis.data.io import Dataset, Reader, read_dataset, read_raw
 from lcgis.rules import Rules, load_rules
 
 
@@ -69,8 +69,9 @@ def add_inputs(sp: argparse.ArgumentParser, *, evaluation: bool = True) -> None:
         )
 
 
-def load_inputs(args: argparse.Namespace) -> Dataset:
-    """The dataset the command's input options name (``data`` when none)."""
+def load_inputs(args: argparse.Namespace, reader: Reader = read_raw) -> Dataset:
+    """The dataset the command's input options name (``data`` when none), each file read by
+    ``reader`` (``--engine dask``: the cluster's)."""
     data_dir = args.data_dir
     explicit = any(getattr(args, k, None) for k in ("parcels",))
     if data_dir is None and not explicit:
@@ -83,6 +84,7 @@ def load_inputs(args: argparse.Namespace) -> Dataset:
         occupancy=args.occupancy,
         zones=args.zones,
         mapping=args.mapping,
+        reader=reader,
     )
 
 

@@ -7,11 +7,12 @@ written); 2 wrong usage.  Messages are in Chinese; no traceback reaches the user
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from lcgis.arguments import add_inputs, load_inputs, rules_of, seconds_arg
 from lcgis.data.validate import QualityReport
@@ -116,20 +117,21 @@ def _run(args: argparse.Namespace) -> Result:
     from lcgis.review import government_delay
 
     rules = rules_of(args)
+    options: dict[str, Any] = {"year": args.year, "as_of": args.as_of, "progress": print_progress}
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler or getattr(args, "engine", "local") == "dask":  # read on the cluster too
+        from lcgis.engine import partitioned
+
+        delayed = government_delay(rules.idle.government_reason, args.data_dir or "data")
+        read = functools.partial(load_inputs, args)
+        return partitioned.run_files(
+            read, rules, scheduler=scheduler, government_delay=delayed, **options
+        )
     ds = load_inputs(args)
     if ds.report.has_errors:
         raise DataError("数据有错误", ds.report)
     delayed = government_delay(rules.idle.government_reason, args.data_dir or "data")
-    return run(
-        ds,
-        rules,
-        year=args.year,
-        as_of=args.as_of,
-        progress=print_progress,
-        government_delay=delayed,
-        engine="dask" if getattr(args, "scheduler", None) else getattr(args, "engine", "local"),
-        scheduler=getattr(args, "scheduler", None),
-    )
+    return run(ds, rules, government_delay=delayed, **options)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -40,9 +40,15 @@ def save(data_dir: Path, out: Path, engine: str = "local") -> None:
     from lcgis.engine.pipeline import run
     from lcgis.rules import load_rules
 
-    ds = io.read_dataset(data_dir)
-    kwargs = {} if engine == "local" else {"engine": engine}
-    result = run(ds, load_rules(), as_of=AS_OF, **kwargs)
+    if engine == "dask":  # read on the cluster too
+        from lcgis.engine import partitioned
+
+        def read(reader: io.Reader) -> io.Dataset:
+            return io.read_dataset(data_dir, reader=reader)
+
+        result = partitioned.run_files(read, load_rules(), as_of=AS_OF)
+    else:
+        result = run(io.read_dataset(data_dir), load_rules(), as_of=AS_OF, engine=engine)
     snap = {name: _plain(getattr(result, name)) for name in FRAMES}
     snap["report"] = result.report.to_frame()
     out.write_bytes(pickle.dumps(snap))

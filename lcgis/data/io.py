@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from lcgis.data import validate as v
 from lcgis.data.canonical import canonicalize
 from lcgis.data.crs import crs_advice, lonlat_centre, working_crs
 from lcgis.data.mapping import LayerMapping, read_mapping
-from lcgis.data.readers import VECTOR_EXTS, library_message, read_raw
+from lcgis.data.readers import VECTOR_EXTS, RawLayer, library_message, read_raw
 from lcgis.data.schema import FIELDS, SPATIAL_LAYERS
 from lcgis.errors import DataError
 from lcgis.vocab import LAYER_LABELS, LAYERS
@@ -36,6 +37,10 @@ class Dataset:
     crs: pyproj.CRS | None = None
     report: v.QualityReport = field(default_factory=v.QualityReport)
     files: dict[str, Path] = field(default_factory=dict)
+
+
+#: Reads one file as :func:`lcgis.data.readers.read_raw` does (its arguments, its result).
+Reader = Callable[[Path, str, LayerMapping, v.QualityReport, Path], RawLayer | None]
 
 
 def find_layer(data_dir: Path, layer: str) -> Path | None:
@@ -58,10 +63,12 @@ def read_dataset(
     occupancy: str | Path | None = None,
     zones: str | Path | None = None,
     mapping: str | Path | None = None,
+    reader: Reader = read_raw,
 ) -> Dataset:
     """Load a dataset folder (explicit files override it); the report holds what is wrong.
 
     Spatial layers come back projected to the working CRS chosen from the parcels.
+    ``reader`` reads each file (``--engine dask``: on the cluster's workers, in pieces).
     """
     report = v.QualityReport()
     root = Path(data_dir) if data_dir is not None else None
@@ -124,7 +131,7 @@ def read_dataset(
     with tempfile.TemporaryDirectory(prefix="lcgis-") as tmp:
         for layer, path in files.items():
             lmap = maps.get(layer, LayerMapping())
-            raw = read_raw(path, layer, lmap, report, Path(tmp))
+            raw = reader(path, layer, lmap, report, Path(tmp))
             if raw is None:
                 continue
             try:

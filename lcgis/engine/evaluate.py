@@ -263,7 +263,9 @@ def _area_missing(work: pd.DataFrame, group: pd.Series, rules: EvaluationRules) 
     return missing
 
 
-def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataFrame:
+def classify(
+    ent: pd.DataFrame, rules: EvaluationRules, as_of: date, ind: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Score, rank and class every enterprise (rules.md §1, §8); a new frame on ``ent.index``.
 
     Columns added to ``ent``'s: the :func:`indicators`; ``eval_group`` (:func:`eval_groups`);
@@ -286,6 +288,9 @@ def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataF
       of the group; A if rank ≤ shares[0] × n, B if ≤ shares[1] × n, C if ≤ shares[2] × n,
       else D.  A group with fewer than ``min_group_size`` rated firms gets no classes.
 
+    ``ind``: the :func:`indicators` of ``ent``'s rows, computed already (``--engine dask``:
+    on partitions of the firms).
+
     >>> from lcgis.rules import load_rules
     >>> ev = dataclasses.replace(load_rules().evaluation, weights_above_scale={"tax_per_mu": 100.0})
     >>> ent = pd.DataFrame({"credit_code": list("abcde"), "above_scale": [True] * 5,
@@ -299,7 +304,7 @@ def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataF
     '规上组第2名/共5家(前40%)，得分133.3'
     """
     work = ent.reset_index(drop=True)
-    ind = indicators(work)
+    ind = indicators(work) if ind is None else ind.set_axis(work.index)
     group = eval_groups(work, rules)
     scope = _scope(work, group, rules, as_of)
     scored, missing, score_notes = _scores(ind, group, scope.rated, rules)

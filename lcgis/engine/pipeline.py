@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -42,6 +42,14 @@ class Kernels(Protocol):
     def assign_zones(self, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, /) -> pd.Series: ...
 
     def allocate_land(self, occupancy: pd.DataFrame, parcels: pd.DataFrame, /) -> pd.DataFrame: ...
+
+    def enterprise_land(self, alloc: pd.DataFrame, /) -> pd.DataFrame: ...
+
+
+def _step(kernels: Kernels, name: str, default: Any) -> Any:
+    """``kernels``' own ``name`` when it has one (``indicators``, ``assess_land``: the
+    partitioned engine's), else ``default`` (the single-machine function)."""
+    return getattr(kernels, name, default)
 
 
 #: Zone output fields of data-contract §5, in order.
@@ -303,8 +311,9 @@ def run(
     evaluated year; ``as_of`` (default that same day) moves the idle-land clocks only.
     ``government_delay`` names the parcels whose idleness a review decided was caused by the
     government (政府原因): no fee and no 无偿收回.
-    ``engine="dask"`` computes the geometric steps on a Dask cluster (``scheduler``, else a
-    local one) with identical results (:mod:`lcgis.engine.partitioned`).
+    ``engine="dask"`` computes the geometric steps and the per-row rules on a Dask cluster
+    (``scheduler``, else a local one) with identical results (:mod:`lcgis.engine.partitioned`;
+    its ``run_files`` reads the files on the cluster too).
     """
     if ds.report.has_errors:
         raise DataError("数据有错误，未进行评价", ds.report)
@@ -328,8 +337,8 @@ def run(
     alloc = allocate(ds, parcels, report, kernels)
     firms = firms_of_year(ds.enterprises, year) if ds.enterprises is not None else None
     step("企业评价", 0.45)
-    lands = _lands(alloc)
-    ent = _evaluate_enterprises(firms, alloc, rules, year_end, lands)
+    lands = _lands(alloc, kernels)
+    ent = _evaluate_enterprises(firms, alloc, rules, year_end, lands, kernels)
     _report_unrated(ent, ds, report)
     history = _history(ds, alloc, rules, years, lands, {year: ent} if year is not None else {})
     ent = with_history(ent, history, year)
@@ -338,7 +347,7 @@ def run(
     parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
     parcels = tax_history(parcels, ds, alloc, year, years)
     parcels["government_delay"] = parcels["parcel_id"].isin(set(government_delay))
-    parcels = land.assess_land(parcels, as_of, rules)
+    parcels = _step(kernels, "assess_land", land.assess_land)(parcels, as_of, rules)
     parcels = apply_candidates(parcels, rules, as_of)
     step("片区汇总", 0.9)
     zones = zone_summary(parcels, ent, alloc, ds.zones)
@@ -366,10 +375,10 @@ def run(
 _LAND_COLUMNS = ["land_area_m2", "land_area_mu", "occupied_floor_m2", "parcel_ids", "sf_tenant"]
 
 
-def _lands(alloc: pd.DataFrame) -> pd.DataFrame:
+def _lands(alloc: pd.DataFrame, kernels: Kernels = metrics) -> pd.DataFrame:
     if alloc.empty:
         return pd.DataFrame(columns=_LAND_COLUMNS)
-    return metrics.enterprise_land(alloc)
+    return kernels.enterprise_land(alloc)
 
 
 def _evaluate_enterprises(
@@ -378,13 +387,15 @@ def _evaluate_enterprises(
     rules: Rules,
     as_of: dt.date,
     lands: pd.DataFrame | None = None,
+    kernels: Kernels = metrics,
 ) -> pd.DataFrame:
     if firms is None or firms.empty:
         return pd.DataFrame(columns=["credit_code", "name", "class"])
     lands = _lands(alloc) if lands is None else lands
     e = firms.reset_index(drop=True).join(lands, on="credit_code")
     e["credit_code_valid"] = credit_codes_valid(e["credit_code"])
-    return evaluate.classify(e, rules.evaluation, as_of)
+    ind = _step(kernels, "indicators", evaluate.indicators)(e)
+    return evaluate.classify(e, rules.evaluation, as_of, ind)
 
 
 def _report_unrated(ent: pd.DataFrame, ds: Dataset, report: QualityReport) -> None:
