@@ -114,8 +114,21 @@ def _read_csv(path: Path) -> pd.DataFrame:
         ) from exc
 
 
-#: A line of spaces only (between line breaks of any kind): pandas' reader skips it.
-_BLANK_LINE = re.compile(r"(?:^|[\r\n])[^\S\r\n]+(?:[\r\n]|$)")
+#: A line of spaces and tabs only (between line breaks of any kind): pandas' reader skips it.
+_BLANK_LINE = re.compile(r"(?:^|[\r\n])[ \t]+(?:[\r\n]|$)")
+
+
+def _has_blank_line(text: str) -> bool:
+    """True when ``text`` has a line of spaces and tabs only (:data:`_BLANK_LINE`); the
+    expression is searched only when a line starts with a space or a tab.
+
+    >>> [_has_blank_line(t) for t in ("a\\n \\t\\n1", "a\\n 1\\n", " \\r\\na", "a\\r\\n")]
+    [True, False, True, False]
+    """
+    starts = ("\n ", "\n\t", "\r ", "\r\t")
+    if not (text[:1] in (" ", "\t") or any(s in text for s in starts)):
+        return False
+    return _BLANK_LINE.search(text) is not None
 
 
 def _read_plain_csv(text: str) -> pd.DataFrame | None:
@@ -129,7 +142,7 @@ def _read_plain_csv(text: str) -> pd.DataFrame | None:
     >>> _read_plain_csv('a\\n"x"\\n') is None, _read_plain_csv("a,b\\n1\\n") is None
     (True, True)
     """
-    if '"' in text or _BLANK_LINE.search(text) or not has_arrow():
+    if '"' in text or _has_blank_line(text) or not has_arrow():
         return None
     from io import BytesIO
 

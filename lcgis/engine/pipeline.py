@@ -107,7 +107,7 @@ def measure(
     ds: Dataset, rules: Rules, report: QualityReport, kernels: Kernels = metrics
 ) -> gpd.GeoDataFrame:
     """Areas, floor area and footprint, FAR, coverage and zone of every parcel."""
-    p = ds.parcels.copy()
+    p = ds.parcels.copy(deep=False)  # copy-on-write: the columns set here are its own
     file = ds.files["parcels"].name if "parcels" in ds.files else ""
     for name in (
         "registered_area_m2", "floor_area_m2", "footprint_area_m2", "max_far", "min_far",
@@ -485,7 +485,7 @@ def _parcel_figures(
 
 def apply_candidates(p: gpd.GeoDataFrame, rules: Rules, as_of: dt.date) -> gpd.GeoDataFrame:
     """One disposition per parcel, its priority and tier (rules.md §8)."""
-    p = p.copy()
+    p = p.copy(deep=False)  # copy-on-write: the columns set here are its own
     for col, values in candidates.dispositions(p, rules, as_of).items():
         p[col] = values
     p["priority"] = candidates.priority(p, rules)
@@ -503,7 +503,7 @@ def tax_history(
     uses the evaluated year's allocation.  ``tax_per_mu_prev`` is the year before,
     ``tax_per_mu_growth`` the change from it (a share; empty without it).
     """
-    p = p.copy()
+    p = p.copy(deep=False)  # copy-on-write: the columns set here are its own
     per_year = {year: p["tax_per_mu"].astype(float)} if year is not None else {}
     window = [y for y in years if year is not None and year - 2 <= y < year]
     if window and ds.enterprises is not None and not alloc.empty:

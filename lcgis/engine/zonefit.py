@@ -73,7 +73,7 @@ def _ranks(values: pd.Series) -> np.ndarray:
 
 def with_zone_fit(ent: pd.DataFrame, alloc: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
     """``ent`` with zone_id and zone_role of each firm's main parcel and fits_zone."""
-    out = ent.copy()
+    out = ent.copy(deep=False)  # copy-on-write: the columns set here are its own
     if "credit_code" not in out:
         return out
     ids = parcels["parcel_id"].astype(str).to_numpy()
