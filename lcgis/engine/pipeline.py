@@ -333,7 +333,8 @@ def run(
     _report_unrated(ent, ds, report)
     history = _history(ds, alloc, rules, years, lands, {year: ent} if year is not None else {})
     ent = with_history(ent, history, year)
-    ent = zonefit.with_zone_fit(ent, alloc, parcels)
+    main = zonefit.main_parcels(alloc)  # each firm's main parcel, for its zone (twice)
+    ent = zonefit.with_zone_fit(ent, alloc, parcels, main=main)
     step("宗地指标与规则", 0.65)
     parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
     parcels = tax_history(parcels, ds, alloc, year, years)
@@ -342,7 +343,7 @@ def run(
     parcels = apply_candidates(parcels, rules, as_of)
     step("片区汇总", 0.9)
     zones = zone_summary(parcels, ent, alloc, ds.zones)
-    zone_of = assessment.firm_zones(alloc, parcels)
+    zone_of = assessment.firm_zones(alloc, parcels, main=main)
     figures = assessment.plan_figures(ds.enterprises, rules.chains, zone_of)
     step("完成", 1.0)
     return Result(
