@@ -98,6 +98,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     text, _ = decode_text(path.read_bytes())
     if "\x00" in text:
         raise HostileFileError("文件中有 NUL(\\x00)字节，不是文本表格", "用 Excel 另存为 CSV")
+    fast = _read_plain_csv(text)
+    if fast is not None:
+        return fast
     try:
         return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.ParserError as exc:
@@ -109,6 +112,50 @@ def _read_csv(path: Path) -> pd.DataFrame:
             f"第 {line} 行开始的英文双引号没有闭合，其后的内容都被当成了一个值",
             '在该行补上缺少的双引号；值中的双引号要写成两个("")',
         ) from exc
+
+
+#: A line of spaces and tabs only (between line breaks of any kind): pandas' reader skips it.
+_BLANK_LINE = re.compile(r"(?:^|[\r\n])[ \t]+(?:[\r\n]|$)")
+
+
+def _has_blank_line(text: str) -> bool:
+    """True when ``text`` has a line of spaces and tabs only (:data:`_BLANK_LINE`); the
+    expression is searched only when a line starts with a space or a tab.
+
+    >>> [_has_blank_line(t) for t in ("a\\n \\t\\n1", "a\\n 1\\n", " \\r\\na", "a\\r\\n")]
+    [True, False, True, False]
+    """
+    starts = ("\n ", "\n\t", "\r ", "\r\t")
+    if not (text[:1] in (" ", "\t") or any(s in text for s in starts)):
+        return False
+    return _BLANK_LINE.search(text) is not None
+
+
+def _read_plain_csv(text: str) -> pd.DataFrame | None:
+    """``text`` through pyarrow's CSV reader, the same table as :func:`_read_csv`'s reader
+    gives, when the text has no double quote and no line of spaces only (where the two
+    readers could differ); None when it has, when pyarrow is missing, or when pyarrow refuses
+    it (a row of another width: the other reader then tells what is wrong).
+
+    >>> _read_plain_csv("a,b\\n1,\\n").to_dict("list")
+    {'a': ['1'], 'b': [nan]}
+    >>> _read_plain_csv('a\\n"x"\\n') is None, _read_plain_csv("a,b\\n1\\n") is None
+    (True, True)
+    """
+    if '"' in text or _has_blank_line(text) or not has_arrow():
+        return None
+    from io import BytesIO
+
+    try:
+        return pd.read_csv(
+            BytesIO(text.encode("utf-8")),
+            engine="pyarrow",
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+        )
+    except Exception:  # the boundary: the row-by-row reader decides and explains
+        return None
 
 
 def _geometry_from_text(

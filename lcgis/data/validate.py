@@ -215,6 +215,28 @@ for _i, _c in enumerate(CREDIT_CODE_CHARS):
     _CC_LOOKUP[ord(_c)] = _CC_LOOKUP[ord(_c.lower())] = _i
 
 
+def _ascii_of_18(codes: pd.Series, values: np.ndarray) -> np.ndarray:
+    """True where a code is ASCII text of 18 characters (in Arrow's compute functions for
+    Arrow-backed text).
+
+    >>> s = pd.Series(["91350502MA2Y8RXK34", "9135", None, "９1350502MA2Y8RXK34"])
+    >>> [_ascii_of_18(x, x.to_numpy(dtype=object)).tolist() for x in (s, s.astype(object))]
+    [[True, False, False, False], [True, False, False, False]]
+    """
+    if isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(codes.array)
+        hit = pc.and_(pc.equal(pc.utf8_length(arr), 18), pc.string_is_ascii(arr))
+        return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.fromiter(
+        (isinstance(x, str) and len(x) == 18 and x.isascii() for x in values),
+        dtype=bool,
+        count=len(values),
+    )
+
+
 def credit_codes_valid(codes: pd.Series) -> pd.Series:
     """Vector form of :func:`credit_code_valid` (NA stays NA), by a lookup table.
 
@@ -229,12 +251,7 @@ def credit_codes_valid(codes: pd.Series) -> pd.Series:
     values = codes.to_numpy(dtype=object)
     missing = codes.isna().to_numpy(dtype=bool)
     valid = np.zeros(len(values), dtype=bool)
-    fast = np.fromiter(
-        (isinstance(x, str) and len(x) == 18 and x.isascii() for x in values),
-        dtype=bool,
-        count=len(values),
-    )
-    fast &= ~missing
+    fast = _ascii_of_18(codes, values) & ~missing
     if fast.any():
         points = np.frombuffer("".join(values[fast]).encode("ascii"), dtype=np.uint8)
         digits = _CC_LOOKUP[points & 0x7F].reshape(-1, 18)

@@ -28,6 +28,19 @@ _TRUE = {"是", "true", "1", "1.0", "y", "yes", "t", "规上", "√", "对"}
 _FALSE = {"否", "false", "0", "0.0", "n", "no", "f", "规下", "×", "错"}
 
 
+def _ascii(values: pd.Series) -> np.ndarray:
+    """True where a value is ASCII text (missing and non-text values: False).
+
+    >>> _ascii(pd.Series(["a1", "１", None], dtype="string")).tolist()
+    [True, False, False]
+    >>> _ascii(pd.Series(["a1", 3, None], dtype=object)).tolist()
+    [True, False, False]
+    """
+    if isinstance(values.dtype, pd.StringDtype):
+        return np.asarray(values.str.isascii().fillna(False), dtype=bool)
+    return np.array([isinstance(t, str) and t.isascii() for t in values], dtype=bool)
+
+
 def _blank(s: pd.Series) -> pd.Series:
     text = s.astype("string").str.strip()
     return s.isna() | (text == "") | text.str.lower().isin(["nan", "none", "null", "nat"])
@@ -45,13 +58,10 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     blank = _blank(s)
     if blank.all():  # an all-blank column: nothing to parse (and no text dtype to parse it)
         return pd.Series(np.nan, index=s.index, dtype="float64"), pd.Series(False, index=s.index)
-    text = (
-        s.astype("string")
-        .map(lambda t: unicodedata.normalize("NFKC", t), na_action="ignore")
-        .astype("string")
-        .str.replace(",", "", regex=False)
-        .str.strip()
-    )
+    text = s.astype("string")
+    if not _ascii(text)[text.notna().to_numpy(dtype=bool)].all():  # ASCII is NFKC already
+        text = text.map(lambda t: unicodedata.normalize("NFKC", t), na_action="ignore")
+    text = text.astype("string").str.replace(",", "", regex=False).str.strip()
     with np.errstate(over="ignore"):
         values = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
     finite = values.mask(np.isinf(values.to_numpy(dtype=float)))
@@ -82,7 +92,7 @@ def _iso_dates(text: pd.Series) -> pd.Series:
     ... ).dt.strftime("%Y-%m-%d").tolist()
     ['2021-03-01', nan, nan, nan, '2021-03-01']
     """
-    ascii_ = np.array([isinstance(t, str) and t.isascii() for t in text], dtype=bool)
+    ascii_ = _ascii(text)
     year = pd.to_numeric(text.where(ascii_).str[:4], errors="coerce")
     ok = year.between(DATE_RANGE[0].year, DATE_RANGE[1].year).fillna(False).to_numpy(bool)
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
@@ -94,6 +104,22 @@ def _iso_dates(text: pd.Series) -> pd.Series:
     return out
 
 
+def _all_iso(s: pd.Series, blank: pd.Series) -> bool:
+    """True when ``s`` is text whose every value but the blank ones is written
+    ``YYYY-MM-DD`` in ASCII digits: :func:`parse_dates` then reads the texts as they are
+    (no serial numbers, no other spellings to rewrite first).
+
+    >>> text = pd.Series(["2021-03-01", None, "2021-02-30"], dtype="string")
+    >>> _all_iso(text, _blank(text)), _all_iso(pd.Series(["2021/3/1"], dtype="string"),
+    ...     pd.Series([False]))
+    (True, False)
+    """
+    if not isinstance(s.dtype, pd.StringDtype):
+        return False
+    iso = s.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fillna(False).to_numpy(dtype=bool)
+    return bool((iso | blank.to_numpy(dtype=bool)).all())
+
+
 def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Dates written 2021-03-01, 2021/3/1, 2021年3月1日, or as Excel serial numbers.
 
@@ -101,6 +127,11 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     pandas.
     """
     blank = _blank(s)
+    if _all_iso(s, blank):  # the common case: every date written 2021-03-01
+        out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        out[~blank] = _iso_dates(s[~blank].astype("string"))
+        out = out.where((out >= DATE_RANGE[0]) & (out <= DATE_RANGE[1]))
+        return out, ~blank & out.isna()
     if pd.api.types.is_datetime64_any_dtype(s):
         s = pd.Series(s.to_numpy(dtype=object), index=s.index)  # any unit, no overflow
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
@@ -168,12 +199,40 @@ def _plain_texts(values: np.ndarray) -> np.ndarray | None:
     texts = values[present]
     if not all(type(x) is str for x in texts):
         return None
-    normal = [unicodedata.normalize("NFKC", x) for x in texts]
+    ascii_ = "".join(texts).isascii()  # ASCII text is NFKC-normal already
+    normal = list(texts) if ascii_ else [unicodedata.normalize("NFKC", x) for x in texts]
     if _TEXT_DIRTY.search("".join(normal)) is not None:
         return None
     out = values.copy()
     out[present] = [t.strip() for t in normal]
     return out
+
+
+#: :data:`_TEXT_DIRTY` in the regular-expression syntax of Arrow's compute functions (RE2).
+_TEXT_DIRTY_RE2 = r"[\t\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}]"
+
+
+def _arrow_plain_texts(s: pd.Series) -> pd.Series | None:
+    """:func:`_plain_texts` of Arrow-backed ASCII text, in Arrow's compute functions: ASCII
+    is NFKC-normal, and with no character to remove or replace the only space
+    :meth:`str.strip` can meet is the blank itself.  None for other text.
+
+    >>> _arrow_plain_texts(pd.Series([" AB1 ", None], dtype="string[pyarrow]")).tolist()
+    ['AB1', <NA>]
+    >>> [_arrow_plain_texts(pd.Series([x], dtype="string[pyarrow]")) for x in ("a\\tb", "ＡＢ")]
+    [None, None]
+    """
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    if pc.all(pc.string_is_ascii(arr)).as_py() is False:
+        return None
+    if pc.any(pc.match_substring_regex(arr, _TEXT_DIRTY_RE2)).as_py():
+        return None
+    return pd.Series(pd.array(pc.ascii_trim(arr, " "), dtype="string"), index=s.index)
 
 
 def parse_text(s: pd.Series, *, code: bool = False) -> pd.Series:
@@ -189,12 +248,14 @@ def parse_text(s: pd.Series, *, code: bool = False) -> pd.Series:
         text = CONTROL_CHARS.sub("", text).replace("\t", " ").replace("\r", " ").replace("\n", " ")
         return text.strip()
 
-    values = s.to_numpy(dtype=object)
-    fast = _plain_texts(values)
-    if fast is not None:
-        text = pd.Series(fast, index=s.index)
-    else:
-        text = pd.Series(values, index=s.index).map(one, na_action="ignore")
+    text = _arrow_plain_texts(s)
+    if text is None:
+        values = s.to_numpy(dtype=object)
+        fast = _plain_texts(values)
+        if fast is not None:
+            text = pd.Series(fast, index=s.index)
+        else:
+            text = pd.Series(values, index=s.index).map(one, na_action="ignore")
     text = text.astype("string").mask(_blank(s))
     text = text.mask(text == "")
     return text.str.upper() if code else text

@@ -120,7 +120,9 @@ def _two_digits(value: object) -> str:
     return text.removesuffix(".0")[:2] if isinstance(value, float) else text[:2]
 
 
-def firm_zones(allocation: pd.DataFrame, parcels: pd.DataFrame) -> pd.Series:
+def firm_zones(
+    allocation: pd.DataFrame, parcels: pd.DataFrame, *, main: pd.Series | None = None
+) -> pd.Series:
     """Zone id of each firm's main parcel (the most land; ties to the smaller parcel id),
     indexed by credit code; firms on parcels outside every zone are left out.
 
@@ -129,10 +131,13 @@ def firm_zones(allocation: pd.DataFrame, parcels: pd.DataFrame) -> pd.Series:
     >>> p = pd.DataFrame({"parcel_id": ["P1", "P2"], "zone_id": ["north", "south"]})
     >>> firm_zones(a, p).to_dict()
     {'x': 'south', 'y': 'south'}
+
+    ``main``: :func:`lcgis.engine.zonefit.main_parcels` of ``allocation`` when the caller
+    has it already.
     """
     if allocation.empty or "zone_id" not in parcels or "credit_code" not in allocation:
         return pd.Series(dtype=object)
-    main = main_parcels(allocation)
+    main = main_parcels(allocation) if main is None else main
     zone_of = pd.Series(
         parcels["zone_id"].astype(object).to_numpy(), index=parcels["parcel_id"].astype(str)
     )

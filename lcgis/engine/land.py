@@ -545,7 +545,7 @@ def assess_land(parcels: Table, as_of: date, rules: Rules) -> Table:
     >>> bool(out.loc[0, "undeveloped"]), out.loc[0, "idle"], out.loc[0, "inefficient_reasons"]
     (True, <NA>, 'coverage_below_min')
     """
-    p = parcels.copy()
+    p = parcels.copy(deep=False)  # copy-on-write: the columns set here are its own
     p["min_far_given"] = column(p, "min_far")
     p["min_far"] = effective_min_far(p, rules)
     p["undeveloped"] = undeveloped(p)

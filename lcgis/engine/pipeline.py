@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lcgis.data.frame import ratio
+from lcgis.data.frame import is_in, ratio
 from lcgis.data.validate import QualityReport, credit_codes_valid
 from lcgis.engine import assessment, candidates, evaluate, land, metrics, zonefit
 from lcgis.errors import DataError, UsageError
@@ -115,7 +115,7 @@ def measure(
     ds: Dataset, rules: Rules, report: QualityReport, kernels: Kernels = metrics
 ) -> gpd.GeoDataFrame:
     """Areas, floor area and footprint, FAR, coverage and zone of every parcel."""
-    p = ds.parcels.copy()
+    p = ds.parcels.copy(deep=False)  # copy-on-write: the columns set here are its own
     file = ds.files["parcels"].name if "parcels" in ds.files else ""
     for name in (
         "registered_area_m2", "floor_area_m2", "footprint_area_m2", "max_far", "min_far",
@@ -246,9 +246,7 @@ def allocate(
     if occ is None or occ.empty:
         return pd.DataFrame(columns=["credit_code", "parcel_id", "alloc_land_m2", "alloc_method"])
     file = ds.files["occupancy"].name
-    # as objects: isin on Arrow-backed text is ten times slower
-    ids = parcels["parcel_id"].dropna().astype(object)
-    known = occ["parcel_id"].astype(object).isin(ids) & occ["parcel_id"].notna()
+    known = pd.Series(is_in(occ["parcel_id"], parcels["parcel_id"]), index=occ.index)
     if (~known).any():
         report.add(
             "warning",
@@ -342,7 +340,8 @@ def run(
     _report_unrated(ent, ds, report)
     history = _history(ds, alloc, rules, years, lands, {year: ent} if year is not None else {})
     ent = with_history(ent, history, year)
-    ent = zonefit.with_zone_fit(ent, alloc, parcels)
+    main = zonefit.main_parcels(alloc)  # each firm's main parcel, for its zone (twice)
+    ent = zonefit.with_zone_fit(ent, alloc, parcels, main=main)
     step("宗地指标与规则", 0.65)
     parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
     parcels = tax_history(parcels, ds, alloc, year, years)
@@ -351,7 +350,7 @@ def run(
     parcels = apply_candidates(parcels, rules, as_of)
     step("片区汇总", 0.9)
     zones = zone_summary(parcels, ent, alloc, ds.zones)
-    zone_of = assessment.firm_zones(alloc, parcels)
+    zone_of = assessment.firm_zones(alloc, parcels, main=main)
     figures = assessment.plan_figures(ds.enterprises, rules.chains, zone_of)
     step("完成", 1.0)
     return Result(
@@ -496,7 +495,7 @@ def _parcel_figures(
 
 def apply_candidates(p: gpd.GeoDataFrame, rules: Rules, as_of: dt.date) -> gpd.GeoDataFrame:
     """One disposition per parcel, its priority and tier (rules.md §8)."""
-    p = p.copy()
+    p = p.copy(deep=False)  # copy-on-write: the columns set here are its own
     for col, values in candidates.dispositions(p, rules, as_of).items():
         p[col] = values
     p["priority"] = candidates.priority(p, rules)
@@ -514,7 +513,7 @@ def tax_history(
     uses the evaluated year's allocation.  ``tax_per_mu_prev`` is the year before,
     ``tax_per_mu_growth`` the change from it (a share; empty without it).
     """
-    p = p.copy()
+    p = p.copy(deep=False)  # copy-on-write: the columns set here are its own
     per_year = {year: p["tax_per_mu"].astype(float)} if year is not None else {}
     window = [y for y in years if year is not None and year - 2 <= y < year]
     if window and ds.enterprises is not None and not alloc.empty:

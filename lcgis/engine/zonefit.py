@@ -71,9 +71,18 @@ def _ranks(values: pd.Series) -> np.ndarray:
     return np.where(key >= 0, key, len(distinct))
 
 
-def with_zone_fit(ent: pd.DataFrame, alloc: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
-    """``ent`` with zone_id and zone_role of each firm's main parcel and fits_zone."""
-    out = ent.copy()
+def with_zone_fit(
+    ent: pd.DataFrame,
+    alloc: pd.DataFrame,
+    parcels: pd.DataFrame,
+    *,
+    main: pd.Series | None = None,
+) -> pd.DataFrame:
+    """``ent`` with zone_id and zone_role of each firm's main parcel and fits_zone.
+
+    ``main``: :func:`main_parcels` of ``alloc`` when the caller has it already.
+    """
+    out = ent.copy(deep=False)  # copy-on-write: the columns set here are its own
     if "credit_code" not in out:
         return out
     ids = parcels["parcel_id"].astype(str).to_numpy()
@@ -84,7 +93,7 @@ def with_zone_fit(ent: pd.DataFrame, alloc: pd.DataFrame, parcels: pd.DataFrame)
         },
         index=ids,
     )
-    main = out["credit_code"].map(main_parcels(alloc))
+    main = out["credit_code"].map(main_parcels(alloc) if main is None else main)
     zone = by_parcel.reindex(main.astype(object).to_numpy())
     out["zone_id"] = pd.array(zone["zone_id"].to_numpy(), dtype="string")
     out["zone_role"] = pd.array(zone["zone_role"].to_numpy(), dtype="string")

@@ -60,8 +60,12 @@ def _clean_value(value: Any, limit: int | None) -> Any:
 
 
 def export_frame(df: pd.DataFrame, *, limit: int | None = None) -> pd.DataFrame:
-    """A copy of ``df`` with clean text (cells and headers) and no infinities."""
-    out = df.copy()
+    """A copy of ``df`` with clean text (cells and headers) and no infinities.
+
+    The copy is shallow: under copy-on-write the columns it replaces are its own, those it
+    keeps are shared with ``df`` until either is modified.
+    """
+    out = df.copy(deep=False)
     out.columns = [clean_text(c) if isinstance(c, str) else c for c in out.columns]
     for col in out.columns:
         s = out[col]
@@ -96,13 +100,38 @@ def _clean_already(s: pd.Series, limit: int | None) -> bool:
     >>> _clean_already(pd.Series(["abc"]), 2)
     False
     """
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        return _arrow_clean_already(s, limit)
     values = s.to_numpy(dtype=object)
     texts = values[~pd.isna(values)] if len(values) else values
-    if not all(isinstance(x, str) for x in texts):
+    if pd.api.types.infer_dtype(texts, skipna=False) not in ("string", "empty"):
         return False
     if limit is not None and any(len(x) > limit for x in texts):
         return False
     return _DIRTY.search("\n".join(texts)) is None
+
+
+#: :data:`_DIRTY` in the regular-expression syntax of Arrow's compute functions (RE2).
+_DIRTY_RE2 = r"[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}]"
+
+
+def _arrow_clean_already(s: pd.Series, limit: int | None) -> bool:
+    """:func:`_clean_already` of Arrow-backed text, in Arrow's compute functions (every
+    value of such a column is text or missing).
+
+    >>> [_arrow_clean_already(pd.Series(x, dtype="string[pyarrow]"), None)
+    ...  for x in (["甲", None, "a\\nb"], ["a\\tb"], ["\\u202e"])]
+    [True, False, False]
+    >>> _arrow_clean_already(pd.Series(["abc"], dtype="string[pyarrow]"), 2)
+    False
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    if limit is not None and len(arr) and (pc.max(pc.utf8_length(arr)).as_py() or 0) > limit:
+        return False
+    return not pc.any(pc.match_substring_regex(arr, _DIRTY_RE2)).as_py()
 
 
 def excel_frame(df: pd.DataFrame) -> pd.DataFrame:
