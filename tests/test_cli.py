@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -48,6 +49,8 @@ def test_evaluate_csv_and_geojson(toy: Path, tmp_path: Path, capsys) -> None:
     assert {"parcel_id", "far", "coverage", "vacate_reasons", "densify_candidate"} <= set(csv)
     gj = gpd.read_file(tmp_path / "p.geojson")
     assert gj.crs.to_epsg() == 4326 and len(gj) == 2
+    # the collection is named after the file asked for, not the temporary file written first
+    assert json.loads((tmp_path / "p.geojson").read_text(encoding="utf-8"))["name"] == "p"
 
 
 def test_evaluate_csv_keeps_the_input_files_own_columns(

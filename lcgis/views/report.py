@@ -299,7 +299,7 @@ def write(result: Result, out: str | Path) -> Path:
             _write_gpkg(result, tmp)
         elif ext == ".geojson":
             table = gpd.GeoDataFrame(_fields(parcel_table(result)))
-            table.to_crs(DISPLAY_CRS).to_file(tmp, driver="GeoJSON", **_arrow())
+            table.to_crs(DISPLAY_CRS).to_file(tmp, driver="GeoJSON", layer=out.stem, **_arrow())
         elif ext == ".csv":
             _write_csv(parcel_table(result), tmp)
         else:
