@@ -9,7 +9,10 @@ files, then serves the map page with the app's static layout on a local port and
 headless Chromium (Playwright): the first frame (navigation start to the frame after every
 visible tile is drawn, with its parts: the page's script starting, the geometry and
 colour files fetched, read, the visible tiles drawn) and a programmatic pan of 300 px
-(performance.now() around ``panBy`` until the frame after the new tiles are drawn).
+(performance.now() around ``panBy`` until the frame after the new tiles are drawn).  The
+files are packed as the app publishes them (gzip, ``lcgis.views.maps.pack``).  With
+``--mbps N`` it measures again over a network of N Mbit/s (Chromium's throttling), as a
+browser on the park's network fetches the map's files from the app.
 """
 
 from __future__ import annotations
@@ -50,7 +53,10 @@ def build(res, folder: Path) -> None:  # type: ignore[no-untyped-def]
     data = folder / "app" / "static" / "maps"
     data.mkdir(parents=True)
     for name, blob in (("geo.bin", geo), ("att.json", att), ("col.json", col)):
-        (data / name).write_bytes(blob)
+        packed, c5, _ = _timed(maps.pack, blob)
+        (data / name).write_bytes(packed)
+        mb = f"{len(blob) / 1e6:.1f} → {len(packed) / 1e6:.1f} MB"
+        print(f"  {name} 压缩 {mb}，CPU {c5:.0f} ms")
     src = {
         k: f"/app/static/maps/{k}.{e}"
         for k, e in (("geo", "bin"), ("att", "json"), ("col", "json"))
@@ -98,7 +104,7 @@ PAN = """async (dx) => {
 }"""
 
 
-def measure(folder: Path) -> None:
+def measure(folder: Path, mbps: float = 0.0) -> None:
     from playwright.sync_api import sync_playwright
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -113,6 +119,12 @@ def measure(folder: Path) -> None:
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=exe, args=["--headless", "--no-sandbox"])
         page = b.new_page(viewport={"width": 800, "height": 650})
+        if mbps:  # a network of that many megabits a second (Chromium's own throttling)
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            rate = mbps * 1e6 / 8
+            conditions = {"offline": False, "latency": 5, "downloadThroughput": rate}
+            cdp.send("Network.emulateNetworkConditions", {**conditions, "uploadThroughput": rate})
         page.goto(url)
         first, start, fetched, loaded = page.evaluate(FIRST)
         pans = [page.evaluate(PAN, dx) for dx in (300, -300, 300, -300, 300)]
@@ -135,12 +147,18 @@ def measure(folder: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("results", nargs="+", type=Path)
+    ap.add_argument(
+        "--mbps", type=float, default=0.0, help="measure over a network of MBPS Mbit/s too"
+    )
     args = ap.parse_args(argv)
     for path in args.results:
         res = pickle.loads(path.read_bytes())
         with tempfile.TemporaryDirectory() as tmp:
             build(res, Path(tmp))
             measure(Path(tmp))
+            if args.mbps:
+                print(f"  网络 {args.mbps:g} Mbit/s：")
+                measure(Path(tmp), args.mbps)
     return 0
 
 

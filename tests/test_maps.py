@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import re
@@ -150,14 +151,20 @@ def test_geometry_file_holds_web_mercator_of_the_rounded_outlines(demo: Result) 
     data, origin = maps.geometry_file(p)
     n, rings, verts, version = np.frombuffer(data[:16], dtype="<i4").tolist()
     m0 = np.frombuffer(data[16:24], dtype="<u4").astype(np.int64)
-    at = 24 + 4 * (n + 1 + rings + 1)
-    xy = np.frombuffer(data[at : at + 8 * verts], dtype="<i4").reshape(-1, 2) + m0
-    assert (n, version, len(data)) == (len(p), 1, at + 8 * verts + n)
+    per_parcel = np.frombuffer(data[24 : 24 + 4 * n], dtype="<i4")
+    per_ring = np.frombuffer(data[24 + 4 * n : 24 + 4 * (n + rings)], dtype="<i4")
+    at = 24 + 4 * (n + rings)
+    steps = np.frombuffer(data[at : at + 8 * verts], dtype="<i4").reshape(-1, 2)
+    xy = np.cumsum(steps.astype(np.int64), axis=0) + m0
+    assert (n, version, len(data)) == (len(p), 2, at + 8 * verts + n)
+    assert gzip.decompress(maps.pack(data)) == data
     flat = maps.encode_geometries(maps.display_geometry(p.geometry), tuple(origin))
     lonlat = np.concatenate(
         [np.array(maps.decode_ring(r, tuple(origin))) for g in flat for part in g for r in part]
     )
     assert len(lonlat) == verts == sum(len(r) // 2 for g in flat for part in g for r in part)
+    assert per_parcel.tolist() == [sum(len(part) for part in g) for g in flat]
+    assert per_ring.tolist() == [len(r) // 2 for g in flat for part in g for r in part]
     to_merc = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
     x, y = to_merc.transform(lonlat[:, 0], lonlat[:, 1])
     half = math.pi * 6378137.0

@@ -260,7 +260,7 @@ def _files(key: state.Key, datum: str, _result: Result) -> tuple[str, str, list[
     p = _result.parcels
     geo, origin = maps.geometry_file(p, datum)
     att = maps.attribute_file(p, maps.main_names(p, _result.enterprises))
-    return publish(geo, ".bin"), publish(att, ".json"), origin
+    return publish(maps.pack(geo), ".bin"), publish(maps.pack(att), ".json"), origin
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -280,7 +280,7 @@ def _tiles(
         p = p.assign(**{name: col.to_numpy() for name, col in _columns.items()})
     classes = maps.classify_indicator(p, indicator, scheme, k, _result.rules)
     legend = maps.legend_for(indicator, classes, scheme)
-    col = publish(maps.colour_file(p, indicator, classes), ".json")
+    col = publish(maps.pack(maps.colour_file(p, indicator, classes)), ".json")
     base = f"{_static_prefix()}/{MAPS_DIR}"
     payload = maps.tiles_payload(
         p,

@@ -55,17 +55,26 @@ if(D.src){
  var dpr=window.devicePixelRatio||1;
  function merc(lon,lat){var s=Math.sin(lat*Math.PI/180);
   return [(lon+180)/360,0.5-Math.log((1+s)/(1-s))/(4*Math.PI)];}
- // the geometry file (lcgis.views.maps.geometry_file): vertices in Web Mercator already
+ // the map files are gzip (lcgis.views.maps.pack), inflated here unless the server did
+ function inflate(buf){var u=new Uint8Array(buf,0,Math.min(2,buf.byteLength));
+  if(u[0]!==0x1f||u[1]!==0x8b)return buf;
+  return new Response(new Blob([buf]).stream().pipeThrough(new DecompressionStream("gzip")))
+   .arrayBuffer();}
+ // the geometry file (lcgis.views.maps.geometry_file): counts of rings and vertices, the
+ // vertices in Web Mercator units (2^32 a world) as steps: no projection here
  function load(buf){
   var h=new Int32Array(buf,0,4),n=h[0],nr=h[1],nv=h[2],m0=new Uint32Array(buf,16,2),at=24;
-  var pr=new Int32Array(buf,at,n+1);at+=4*(n+1);
-  var rv=new Int32Array(buf,at,nr+1);at+=4*(nr+1);
+  var pn=new Int32Array(buf,at,n);at+=4*n;
+  var rn=new Int32Array(buf,at,nr);at+=4*nr;
   var xy=new Int32Array(buf,at,2*nv);at+=8*nv;
-  var fl=new Uint8Array(buf,at,n),K=4294967296,mx0=m0[0]/K,my0=m0[1]/K;
+  var fl=new Uint8Array(buf,at,n),K=4294967296,kx=m0[0],ky=m0[1],i,v;
+  var pr=new Int32Array(n+1),rv=new Int32Array(nr+1);
+  for(i=0;i<n;i++)pr[i+1]=pr[i]+pn[i];
+  for(i=0;i<nr;i++)rv[i+1]=rv[i]+rn[i];
   var mx=new Float64Array(nv),my=new Float64Array(nv),bb=new Float64Array(4*n);
-  for(var v=0;v<nv;v++){mx[v]=mx0+xy[2*v]/K;my[v]=my0+xy[2*v+1]/K;}
+  for(v=0;v<nv;v++){kx+=xy[2*v];ky+=xy[2*v+1];mx[v]=kx/K;my[v]=ky/K;}
   var x0=Infinity,y0=Infinity,x1=-Infinity,y1=-Infinity,wide=0,shapes=0;
-  for(var i=0;i<n;i++){var a=rv[pr[i]],b=rv[pr[i+1]],u0=Infinity,w0=Infinity,u1=-Infinity,w1=-Infinity;
+  for(i=0;i<n;i++){var a=rv[pr[i]],b=rv[pr[i+1]],u0=Infinity,w0=Infinity,u1=-Infinity,w1=-Infinity;
    for(v=a;v<b;v++){if(mx[v]<u0)u0=mx[v];if(mx[v]>u1)u1=mx[v];if(my[v]<w0)w0=my[v];if(my[v]>w1)w1=my[v];}
    bb[4*i]=u0;bb[4*i+1]=w0;bb[4*i+2]=u1;bb[4*i+3]=w1;
    if(a<b){if(u0<x0)x0=u0;if(w0<y0)y0=w0;if(u1>x1)x1=u1;if(w1>y1)y1=w1;wide+=u1-u0;shapes++;}}
@@ -134,11 +143,16 @@ if(D.src){
    var me=this;
    ready.then(function(){drawTile(cv,c,me.options.ov);done(null,cv);});return cv;}});
  function fetchAll(url,kind){return fetch(url).then(function(r){
-  if(!r.ok)throw new Error(url);return kind==="bin"?r.arrayBuffer():r.json();});}
+  if(!r.ok)throw new Error(url);return r.arrayBuffer();}).then(inflate).then(function(b){
+  return kind==="bin"?b:JSON.parse(new TextDecoder().decode(b));});}
  var times={start:performance.now()};  // when the files came and were read (benchmarks)
  var ready=Promise.all([fetchAll(D.src.geo,"bin"),fetchAll(D.src.col,"json")]).then(function(v){
   times.fetched=performance.now();P=load(v[0]);C=v[1];times.loaded=performance.now();return P.n;});
- var attrs=ready.then(function(){return fetchAll(D.src.att,"json");}).then(function(a){A=a;return a;});
+ // the attributes (tooltip, card) once the first view is drawn: their parsing would delay it
+ function drawn(){return new Promise(function(r){if(!grid.isLoading())r();else grid.once("load",r);
+  setTimeout(r,3000);});}
+ var attrs=ready.then(drawn).then(function(){times.drawn=performance.now();
+  return fetchAll(D.src.att,"json");}).then(function(a){A=a;return a;});
  var grid=new Grid({className:"lcgis-grid",pane:"overlayPane",updateWhenZooming:false,
   keepBuffer:3,maxZoom:22});
  grid.addTo(map);
