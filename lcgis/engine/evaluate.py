@@ -163,9 +163,21 @@ def _weighted_indicators(rules: EvaluationRules) -> list[str]:
     return [i for i in INDICATORS if i in named]
 
 
-def _production_start(work: pd.DataFrame) -> pd.Series:
-    """``production_start_date`` as naive datetimes (NaT when missing or absent)."""
-    start = pd.to_datetime(column(work, "production_start_date", pd.NaT))
+def _production_start(work: pd.DataFrame, batch: pd.Series | None = None) -> pd.Series:
+    """``production_start_date`` as naive datetimes (NaT when missing or absent).
+
+    Text dates are parsed per ``batch`` (each year on its own, as :func:`classify` would
+    parse that year's rows: the format is inferred from a batch's first date).
+    """
+    raw = column(work, "production_start_date", pd.NaT)
+    if batch is not None and not pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        parts = [_naive(pd.to_datetime(part)) for _, part in raw.groupby(batch, sort=False)]
+        return pd.concat(parts).reindex(raw.index) if parts else _naive(pd.to_datetime(raw))
+    return _naive(pd.to_datetime(raw))
+
+
+def _naive(start: pd.Series) -> pd.Series:
+    """Datetimes without their time zone."""
     if isinstance(start.dtype, pd.DatetimeTZDtype):
         start = start.dt.tz_localize(None)
     return start
@@ -194,9 +206,10 @@ def eval_groups(ent: pd.DataFrame, rules: EvaluationRules) -> pd.Series:
 
 
 def _scores(
-    ind: pd.DataFrame, group: pd.Series, rated: pd.Series, rules: EvaluationRules
+    ind: pd.DataFrame, group: pd.Series, key: pd.Series, rated: pd.Series, rules: EvaluationRules
 ) -> tuple[dict[str, pd.Series], pd.Series, pd.Series]:
-    """Benchmark and score columns, the missing codes and the Chinese notes of missing/bad."""
+    """Benchmark and score columns, the missing codes and the Chinese notes of missing/bad;
+    benchmarks and group means are taken within each ``key`` (the group, or (year, group))."""
     idx = ind.index
     bench_cols: dict[str, pd.Series] = {}
     score_cols: dict[str, pd.Series] = {}
@@ -214,14 +227,14 @@ def _scores(
         else:
             pool = value.where(rated & in_group)
             stat: Literal["mean", "median"] = "median" if rules.benchmark == "median" else "mean"
-            bench = pool.groupby(group).transform(stat).where(in_group)
+            bench = pool.groupby(key).transform(stat).where(in_group)
         bench_ok = bench > 0
         s = (value / bench.where(bench_ok)).clip(upper=rules.score_cap) * w
         s = s.clip(lower=0.0).where(rated & in_group)
         counted = rated & in_group & (w > 0)
         absent = counted & value.isna()
         if rules.missing_indicator.get(i, "zero") == "group_mean":
-            mean = s.where(value.notna()).groupby(group).transform("mean")
+            mean = s.where(value.notna()).groupby(key).transform("mean")
             s = s.fillna(mean.where(absent))
             averaged_zh = _join([averaged_zh, _text(INDICATOR_NAMES[i], absent)], "、")
         else:
@@ -299,30 +312,90 @@ def classify(ent: pd.DataFrame, rules: EvaluationRules, as_of: date) -> pd.DataF
     '规上组第2名/共5家(前40%)，得分133.3'
     """
     work = ent.reset_index(drop=True)
-    ind = indicators(work)
-    group = eval_groups(work, rules)
-    scope = _scope(work, group, rules, as_of)
-    scored, missing, score_notes = _scores(ind, group, scope.rated, rules)
-    score = _total(scored, scope.rated)
-    ranks = _ranks(score, group, scope.rated, rules)
-    notes = _notes(work, scope, score_notes, rules)
-    reason = _join([_reason(group, score, scope, ranks, rules), notes], _SEP)
-    added = pd.DataFrame({k: ind[k] for k in INDICATORS}, index=work.index)
-    added["eval_group"] = group
-    for name, col in scored.items():
+    g = _grade(work, rules, as_of)
+    added = pd.DataFrame({k: g.ind[k] for k in INDICATORS}, index=work.index)
+    added["eval_group"] = g.group
+    for name, col in g.scored.items():
         added[name] = col
-    added["score"] = score
-    added["missing_indicators"] = missing.where(scope.rated, "")
-    added["rank_in_group"] = ranks.rank.where(ranks.enough).astype("Int64")
-    added["n_in_group"] = ranks.n_in_group.astype("Int64")
-    added["position"] = ranks.position
-    added["class"] = _classes(scope, ranks, rules)
-    added["class_reason"] = reason
-    added["notes"] = notes
+    added["score"] = g.score
+    added["missing_indicators"] = g.missing.where(g.scope.rated, "")
+    added["rank_in_group"] = g.ranks.rank.where(g.ranks.enough).astype("Int64")
+    added["n_in_group"] = g.ranks.n_in_group.astype("Int64")
+    added["position"] = g.ranks.position
+    added["class"] = g.classes
+    added["class_reason"] = g.reason
+    added["notes"] = g.notes
     kept = work.drop(columns=[c for c in work.columns if c in added.columns])
     out = pd.concat([kept, added], axis=1)
     out.index = ent.index
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class _Graded:
+    """What :func:`classify` works out, before it is laid out as columns."""
+
+    ind: pd.DataFrame
+    group: pd.Series
+    scope: _Scope
+    scored: dict[str, pd.Series]
+    missing: pd.Series
+    score: pd.Series
+    ranks: _Ranks
+    classes: pd.Series
+    notes: pd.Series
+    reason: pd.Series
+
+
+def _grade(
+    work: pd.DataFrame,
+    rules: EvaluationRules,
+    as_of: date | pd.Series,
+    batch: pd.Series | None = None,
+) -> _Graded:
+    """Score, rank and class ``work`` (:func:`classify`'s steps).
+
+    With ``batch`` (e.g. the year of each row), each batch is judged on its own, as if
+    classified apart: benchmarks, group means and ranks are taken within (batch, group) and
+    text dates parsed per batch; ``as_of`` is then a datetime Series on ``work.index`` (each
+    row's own date).  One pass over all the batches gives what one :func:`classify` per batch
+    would, row for row.
+    """
+    ind = indicators(work)
+    group = eval_groups(work, rules)
+    key = group if batch is None else _batch_key(batch, group)
+    scope = _scope(work, group, rules, as_of, _production_start(work, batch))
+    scored, missing, score_notes = _scores(ind, group, key, scope.rated, rules)
+    score = _total(scored, scope.rated)
+    ranks = _ranks(score, key, scope.rated, rules)
+    notes = _notes(work, scope, score_notes, rules)
+    reason = _join([_reason(group, score, scope, ranks, rules), notes], _SEP)
+    return _Graded(
+        ind=ind,
+        group=group,
+        scope=scope,
+        scored=scored,
+        missing=missing,
+        score=score,
+        ranks=ranks,
+        classes=_classes(scope, ranks, rules),
+        notes=notes,
+        reason=reason,
+    )
+
+
+def _batch_key(batch: pd.Series, group: pd.Series) -> pd.Series:
+    """One integer per (batch, group) pair, on ``group.index``.
+
+    >>> _batch_key(pd.Series([2024, 2025, 2024]), pd.Series(["small", "small", "above_scale"]))
+    0    2
+    1    5
+    2    0
+    dtype: int64
+    """
+    batches = pd.factorize(batch, sort=True)[0].astype("int64")
+    groups = pd.Categorical(group, categories=list(GROUPS)).codes.astype("int64")
+    return pd.Series(batches * len(GROUPS) + groups, index=group.index)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -346,18 +419,25 @@ class _Scope:
         return ~self.t_class & ~self.no_data & ~self.no_land
 
 
-def _too_young(start: pd.Series, rules: EvaluationRules, as_of: date) -> pd.Series:
-    """In production for less than ``min_years_in_production`` calendar years at ``as_of``."""
+def _too_young(start: pd.Series, rules: EvaluationRules, as_of: date | pd.Series) -> pd.Series:
+    """In production for less than ``min_years_in_production`` calendar years at ``as_of``
+    (one date, or each row's date)."""
     months = round(rules.min_years_in_production * 12)
     if months <= 0:
         return pd.Series(False, index=start.index)
-    return (start + pd.DateOffset(months=months) > pd.Timestamp(as_of)).fillna(False).astype(bool)
+    limit = as_of if isinstance(as_of, pd.Series) else pd.Timestamp(as_of)
+    return (start + pd.DateOffset(months=months) > limit).fillna(False).astype(bool)
 
 
-def _scope(work: pd.DataFrame, group: pd.Series, rules: EvaluationRules, as_of: date) -> _Scope:
+def _scope(
+    work: pd.DataFrame,
+    group: pd.Series,
+    rules: EvaluationRules,
+    as_of: date | pd.Series,
+    start: pd.Series,
+) -> _Scope:
     """Class T, no data and no land of every firm, each excluding the ones before."""
     exempt = boolean(work, "exempt").fillna(False).astype(bool)
-    start = _production_start(work)
     young = _too_young(start, rules, as_of)
     t_class = exempt | young
     figures = [numeric(work, c) for c in ("output_wan", "tax_wan", "value_added_wan")]
@@ -385,10 +465,10 @@ class _Ranks:
     position: pd.Series
 
 
-def _ranks(score: pd.Series, group: pd.Series, rated: pd.Series, rules: EvaluationRules) -> _Ranks:
-    """Rank by score within each group, best first, ties sharing the best rank."""
-    rank = score.round(_RANK_DECIMALS).groupby(group).rank(method="min", ascending=False)
-    n_rated = rated.astype("float64").groupby(group).transform("sum")
+def _ranks(score: pd.Series, key: pd.Series, rated: pd.Series, rules: EvaluationRules) -> _Ranks:
+    """Rank by score within each group (each ``key``), best first, ties sharing the best rank."""
+    rank = score.round(_RANK_DECIMALS).groupby(key).rank(method="min", ascending=False)
+    n_rated = rated.astype("float64").groupby(key).transform("sum")
     enough = n_rated >= rules.min_group_size
     n_in_group = n_rated.where(rated)
     position = (rank / n_in_group).where(enough)
@@ -478,7 +558,8 @@ def class_changes(
     """Each enterprise's class per year and its change from the year before.
 
     ``by_year`` holds one row per (credit_code, year), with the columns :func:`classify`
-    reads.  Each year is classified on its own (:func:`classify`) with ``as_of`` =
+    reads.  Each year is classified on its own (as by :func:`classify`; all the years in one
+    pass) with ``as_of`` =
     ``as_of_for_year[year]`` (a mapping or a function of the year; default 31 December of
     that year, so "in production for 2 years" is judged as at the end of each evaluated
     year).  A single date is also accepted and used for every year.
@@ -510,13 +591,19 @@ def class_changes(
     years = pd.to_numeric(work["year"])
     cols = ["score", "class", "class_reason"]
     done = classified or {}
-    parts = []
-    for y, part in work.groupby(years, sort=True):
+    reused: dict[int, pd.DataFrame] = {}
+    for y in sorted(years.dropna().unique()):
         earlier = done.get(int(y))
-        if earlier is not None and _same_codes(earlier["credit_code"], part["credit_code"]):
-            parts.append(earlier[cols].set_axis(part.index))
-        else:
-            parts.append(classify(part, rules, as_of(int(y)))[cols])
+        rows = years == y
+        if earlier is not None and _same_codes(
+            earlier["credit_code"], work.loc[rows, "credit_code"]
+        ):
+            reused[int(y)] = earlier[cols].set_axis(work.index[rows])
+    todo = years.notna() & ~years.isin(list(reused))
+    fresh = _classify_years(work[todo], years[todo], rules, as_of)
+    parts = []
+    for y in sorted(years.dropna().unique()):
+        parts.append(reused[int(y)] if int(y) in reused else fresh[years[todo] == y])
     if parts:
         res = pd.concat(parts).reindex(work.index)
     else:
@@ -545,6 +632,31 @@ def class_changes(
     out["class_change"] = change
     out.index = by_year.index
     return out
+
+
+def _classify_years(
+    work: pd.DataFrame, years: pd.Series, rules: EvaluationRules, as_of: Callable[[int], date]
+) -> pd.DataFrame:
+    """score, class and class_reason of every row, each year classified on its own at
+    ``as_of(year)`` — in one pass over all the years (see :func:`_grade`).
+
+    >>> from lcgis.rules import load_rules
+    >>> ev = dataclasses.replace(load_rules().evaluation, weights_above_scale={"tax_per_mu": 100.0},
+    ...                          min_group_size=2)
+    >>> rows = pd.DataFrame({"credit_code": ["x", "y", "x", "y"], "above_scale": True,
+    ...                      "land_area_mu": 10.0, "tax_wan": [10.0, 20.0, 30.0, 20.0]})
+    >>> years = pd.Series([2023, 2023, 2024, 2024])
+    >>> _classify_years(rows, years, ev, lambda y: date(y, 12, 31))["class"].tolist()
+    ['D', 'B', 'B', 'D']
+    """
+    if work.empty:
+        return pd.DataFrame(columns=["score", "class", "class_reason"], index=work.index)
+    stamps = {y: pd.Timestamp(as_of(int(y))) for y in years.unique()}
+    limit = pd.Series(pd.DatetimeIndex([stamps[y] for y in years]), index=work.index)
+    g = _grade(work, rules, limit, batch=years)
+    return pd.DataFrame(
+        {"score": g.score, "class": g.classes, "class_reason": g.reason}, index=work.index
+    )
 
 
 def _same_codes(a: pd.Series, b: pd.Series) -> bool:
