@@ -80,19 +80,39 @@ def _land_mu(ent: pd.DataFrame) -> pd.Series:
 
 
 def _text(value: pd.Series | str, where: pd.Series) -> pd.Series:
-    """``value`` (a string or string Series) where ``where`` holds, else ''."""
+    """``value`` (a string or string Series) where ``where`` holds, else ''.
+
+    >>> _text(pd.Series(["a", "b", None]), pd.Series([True, False, True])).tolist()
+    ['a', '', nan]
+    """
+    mask = where.to_numpy(dtype=bool)
+    if isinstance(value, str):
+        return pd.Series(np.where(mask, value, ""), index=where.index, dtype="str")
     base = pd.Series(value, index=where.index, dtype="str")
-    return base.where(where.to_numpy(dtype=bool), "")
+    return base.where(mask, "")
+
+
+def _strings(part: pd.Series) -> np.ndarray:
+    """A string Series as an object array, '' for missing."""
+    return np.asarray(part.fillna("").to_numpy(dtype=object, na_value=""))
 
 
 def _join(parts: list[pd.Series], sep: str) -> pd.Series:
-    """Element-wise join of string Series, skipping empty strings."""
-    out = parts[0].fillna("")
+    """Element-wise join of string Series, skipping empty strings.
+
+    >>> s = lambda *v: pd.Series(v, dtype="str")
+    >>> _join([s("a", "", "", None), s("b", "b", "", "c"), s("", "c", "", "")], "、").tolist()
+    ['a、b', 'b、c', '', 'c']
+    """
+    out = _strings(parts[0])
     for part in parts[1:]:
-        p = part.fillna("")
-        both = (out != "") & (p != "")
-        out = out.where(~both, out + sep) + p
-    return out
+        p = _strings(part)
+        filled = p != ""
+        if not filled.any():
+            continue
+        both = (out != "") & filled
+        out = np.where(both, out + sep + p, out + p)
+    return pd.Series(out, index=parts[0].index, dtype="str")
 
 
 def _fmt(x: float) -> str:
@@ -209,52 +229,108 @@ def _scores(
     ind: pd.DataFrame, group: pd.Series, key: pd.Series, rated: pd.Series, rules: EvaluationRules
 ) -> tuple[dict[str, pd.Series], pd.Series, pd.Series]:
     """Benchmark and score columns, the missing codes and the Chinese notes of missing/bad;
-    benchmarks and group means are taken within each ``key`` (the group, or (year, group))."""
+    benchmarks and group means are taken within each ``key`` (the group, or (year, group)).
+
+    The element-wise steps run on arrays; the two group statistics (benchmarks, and the
+    group mean scores standing in for missing values) on all the indicators at once.
+    """
     idx = ind.index
-    bench_cols: dict[str, pd.Series] = {}
-    score_cols: dict[str, pd.Series] = {}
-    missing = pd.Series("", index=idx, dtype="str")
-    missing_zh = pd.Series("", index=idx, dtype="str")
-    averaged_zh = pd.Series("", index=idx, dtype="str")
-    bad_zh = pd.Series("", index=idx, dtype="str")
-    for i in _weighted_indicators(rules):
-        value = ind[i]
-        w = group.map({g: float(rules.weights(g).get(i, np.nan)) for g in GROUPS})
-        w = w.astype("float64")
-        in_group = w.notna()
+    names = _weighted_indicators(rules)
+    is_rated = rated.to_numpy(dtype=bool)
+    codes = pd.Categorical(group, categories=list(GROUPS)).codes
+    value = {i: ind[i].to_numpy(dtype="float64", na_value=np.nan) for i in names}
+    weight = {}
+    for i in names:
+        table = [float(rules.weights(g).get(i, np.nan)) for g in GROUPS] + [np.nan]
+        weight[i] = np.asarray(table, dtype="float64")[codes]  # code -1 (no group): NaN
+    in_group = {i: ~np.isnan(weight[i]) for i in names}
+    pooled = [i for i in names if i not in rules.fixed_benchmarks]
+    stat: Literal["mean", "median"] = "median" if rules.benchmark == "median" else "mean"
+    pools = pd.DataFrame(
+        {i: np.where(is_rated & in_group[i], value[i], np.nan) for i in pooled}, index=idx
+    )
+    pool_stat = pools.groupby(key).transform(stat) if pooled else pools
+    cap = rules.score_cap
+    bench: dict[str, np.ndarray] = {}
+    score: dict[str, np.ndarray] = {}
+    absent: dict[str, np.ndarray] = {}
+    bad: dict[str, np.ndarray] = {}
+    for i in names:
+        v, w, member = value[i], weight[i], in_group[i] & is_rated
         if i in rules.fixed_benchmarks:
-            bench = pd.Series(float(rules.fixed_benchmarks[i]), index=idx).where(in_group)
+            b = np.where(in_group[i], float(rules.fixed_benchmarks[i]), np.nan)
         else:
-            pool = value.where(rated & in_group)
-            stat: Literal["mean", "median"] = "median" if rules.benchmark == "median" else "mean"
-            bench = pool.groupby(key).transform(stat).where(in_group)
-        bench_ok = bench > 0
-        s = (value / bench.where(bench_ok)).clip(upper=rules.score_cap) * w
-        s = s.clip(lower=0.0).where(rated & in_group)
-        counted = rated & in_group & (w > 0)
-        absent = counted & value.isna()
-        if rules.missing_indicator.get(i, "zero") == "group_mean":
-            mean = s.where(value.notna()).groupby(key).transform("mean")
-            s = s.fillna(mean.where(absent))
-            averaged_zh = _join([averaged_zh, _text(INDICATOR_NAMES[i], absent)], "、")
-        else:
-            missing_zh = _join([missing_zh, _text(INDICATOR_NAMES[i], absent)], "、")
-        s = s.where(~(rated & in_group), s.fillna(0.0))
-        bench_cols[f"benchmark_{i}"] = bench
-        score_cols[f"score_{i}"] = s
-        missing = _join([missing, _text(i, absent)], ";")
-        bad_zh = _join(
-            [bad_zh, _text(INDICATOR_NAMES[i], counted & value.notna() & ~bench_ok)], "、"
+            b = np.where(in_group[i], pool_stat[i].to_numpy(dtype="float64"), np.nan)
+        bench_ok = b > 0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            x = v / np.where(bench_ok, b, np.nan)
+            x = np.where(x > cap, cap, x) * w  # Series.clip: NaN stays NaN
+        x = np.where(x < 0.0, 0.0, x)
+        counted = member & (w > 0)
+        bench[i] = b
+        score[i] = np.where(member, x, np.nan)
+        absent[i] = counted & np.isnan(v)
+        bad[i] = counted & ~np.isnan(v) & ~bench_ok
+    averaged = [i for i in names if rules.missing_indicator.get(i, "zero") == "group_mean"]
+    if averaged:
+        known = pd.DataFrame(
+            {i: np.where(np.isnan(value[i]), np.nan, score[i]) for i in averaged}, index=idx
         )
-    notes = _join(
+        means = known.groupby(key).transform("mean")
+        for i in averaged:
+            mean = np.where(absent[i], means[i].to_numpy(dtype="float64"), np.nan)
+            score[i] = np.where(np.isnan(score[i]), mean, score[i])
+    member_any = {i: in_group[i] & is_rated for i in names}
+    for i in names:
+        score[i] = np.where(member_any[i] & np.isnan(score[i]), 0.0, score[i])
+    zero = [i for i in names if i not in averaged]
+    missing_zh = _join_names([(INDICATOR_NAMES[i], absent[i]) for i in zero], "、", len(idx))
+    averaged_zh = _join_names([(INDICATOR_NAMES[i], absent[i]) for i in averaged], "、", len(idx))
+    bad_zh = _join_names([(INDICATOR_NAMES[i], bad[i]) for i in names], "、", len(idx))
+    missing = _join_names([(i, absent[i]) for i in names], ";", len(idx))
+    notes = _join_arrays(
         [
-            _text("缺少数据记0分：" + missing_zh, missing_zh != ""),
-            _text("缺少数据按组内平均分计：" + averaged_zh, averaged_zh != ""),
-            _text("基准值无效(≤0或无数据)记0分：" + bad_zh, bad_zh != ""),
+            _prefixed("缺少数据记0分：", missing_zh),
+            _prefixed("缺少数据按组内平均分计：", averaged_zh),
+            _prefixed("基准值无效(≤0或无数据)记0分：", bad_zh),
         ],
         _SEP,
     )
-    return {**bench_cols, **score_cols}, missing, notes
+    columns = {f"benchmark_{i}": pd.Series(bench[i], index=idx) for i in names}
+    columns |= {f"score_{i}": pd.Series(score[i], index=idx) for i in names}
+    return (
+        columns,
+        pd.Series(missing, index=idx, dtype="str"),
+        pd.Series(notes, index=idx, dtype="str"),
+    )
+
+
+def _join_names(named: list[tuple[str, np.ndarray]], sep: str, n: int) -> np.ndarray:
+    """Per row, the names whose mask holds, ``sep``-joined (an object array of str).
+
+    >>> _join_names([("a", np.array([True, False])), ("b", np.array([True, True]))], "、", 2)
+    array(['a、b', 'b'], dtype=object)
+    """
+    out = np.full(n, "", dtype=object)
+    for name, mask in named:
+        if mask.any():
+            out = np.where(mask, np.where(out != "", out + (sep + name), name), out)
+    return out
+
+
+def _join_arrays(parts: list[np.ndarray], sep: str) -> np.ndarray:
+    """Element-wise join of object arrays of str, skipping empty strings."""
+    out = parts[0]
+    for p in parts[1:]:
+        filled = p != ""
+        if filled.any():
+            out = np.where(filled & (out != ""), out + sep + p, out + p)
+    return out
+
+
+def _prefixed(prefix: str, text: np.ndarray) -> np.ndarray:
+    """``prefix + text`` where ``text`` is not empty, else ''."""
+    return np.where(text != "", prefix + text, "").astype(object)
 
 
 #: Indicators that divide by allocated land, and by occupied floor area.
@@ -448,11 +524,12 @@ def _scope(
 
 def _total(scored: dict[str, pd.Series], rated: pd.Series) -> pd.Series:
     """The sum of the indicator scores of each rated firm (NaN when not rated)."""
-    total = pd.Series(0.0, index=rated.index)
+    total = np.zeros(len(rated))
     for name, col in scored.items():
         if name.startswith("score_"):
-            total = total + col.fillna(0.0)
-    return total.where(rated)
+            values = col.to_numpy(dtype="float64")
+            total = total + np.where(np.isnan(values), 0.0, values)
+    return pd.Series(np.where(rated.to_numpy(dtype=bool), total, np.nan), index=rated.index)
 
 
 @dataclasses.dataclass(frozen=True)
