@@ -69,6 +69,19 @@ def test_evaluate_gpkg_imports_only_what_it_needs(toy: Path, tmp_path: Path) -> 
     assert needless == []
 
 
+def test_one_blas_thread_but_for_plan_and_never_over_the_users_choice() -> None:
+    from lcgis.__main__ import one_blas_thread
+
+    env: dict[str, str] = {}
+    one_blas_thread(["plan", "data"], env)
+    assert env == {}
+    one_blas_thread(["evaluate", "data", "--out", "x.gpkg"], env)
+    assert env == {"OPENBLAS_NUM_THREADS": "1"}
+    env = {"OPENBLAS_NUM_THREADS": "4"}
+    one_blas_thread(["evaluate"], env)
+    assert env == {"OPENBLAS_NUM_THREADS": "4"}
+
+
 def test_evaluate_csv_and_geojson(toy: Path, tmp_path: Path, capsys) -> None:
     assert run(capsys, "evaluate", toy, "--out", tmp_path / "p.csv", *AS_OF)[0] == 0
     assert run(capsys, "evaluate", toy, "--out", tmp_path / "p.geojson", *AS_OF)[0] == 0
