@@ -985,3 +985,9 @@ ASSESSMENT_LABELS: Final[Mapping[str, str]] = {
 ASSESSMENT_YEAR_LABEL: Final = "{year}年"
 #: Names of the plan sources in the workbook's 说明 sheet.
 PLAN_SOURCE_LABELS: Final[Mapping[str, str]] = {"chains": "产业链", "plans": "规划目标"}
+
+# --------------------------------------------------------------------------- data
+
+#: The word by which a dataset says it is illustrative (the embedded demo, lcgis.demo): the
+#: exports and the 体检表 then say so too.
+ILLUSTRATIVE: Final = "示意数据"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -39,6 +42,44 @@ def test_evaluate_gpkg_layers_and_fields(toy: Path, tmp_path: Path, capsys) -> N
     assert e["land_area_mu"].round(6).tolist() == [15.0, 4.5, 3.0]
     z = gpd.read_file(out, layer="zones")
     assert z["n_parcels"].tolist() == [2] and z["land_area_mu"].tolist() == [22.5]
+
+
+#: What ``evaluate`` to .gpkg never needs: the app and maps, the workbook and the papers, the
+#: review store's database layer, the cluster engine, the relocation solver, the demo generator.
+NOT_FOR_EVALUATE = (
+    "streamlit", "folium", "branca", "mapclassify", "matplotlib", "openpyxl", "reportlab",
+    "dask", "distributed", "highspy", "sqlalchemy", "psycopg", "lcgis.review.store",
+    "lcgis.review.db", "lcgis.papers", "lcgis.plan", "lcgis.demo", "lcgis.views.sheets",
+    "lcgis.views.maps", "lcgis.views.explain",
+)  # fmt: skip
+
+
+def test_evaluate_gpkg_imports_only_what_it_needs(toy: Path, tmp_path: Path) -> None:
+    code = (
+        "import json, sys\n"
+        "from lcgis.cli import main\n"
+        f"main(['evaluate', {str(toy)!r}, '--out', {str(tmp_path / 'x.gpkg')!r}])\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LCGIS_DATABASE_URL"}  # no store: none
+    argv = [sys.executable, "-c", code]
+    run = subprocess.run(argv, capture_output=True, text=True, check=True, env=env)
+    loaded = json.loads(run.stdout.strip().splitlines()[-1])
+    needless = [m for m in loaded if any(m == n or m.startswith(n + ".") for n in NOT_FOR_EVALUATE)]
+    assert needless == []
+
+
+def test_one_blas_thread_but_for_plan_and_never_over_the_users_choice() -> None:
+    from lcgis.__main__ import one_blas_thread
+
+    env: dict[str, str] = {}
+    one_blas_thread(["plan", "data"], env)
+    assert env == {}
+    one_blas_thread(["evaluate", "data", "--out", "x.gpkg"], env)
+    assert env == {"OPENBLAS_NUM_THREADS": "1"}
+    env = {"OPENBLAS_NUM_THREADS": "4"}
+    one_blas_thread(["evaluate"], env)
+    assert env == {"OPENBLAS_NUM_THREADS": "4"}
 
 
 def test_evaluate_csv_and_geojson(toy: Path, tmp_path: Path, capsys) -> None:

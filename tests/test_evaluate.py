@@ -488,6 +488,76 @@ def test_class_changes_reuses_a_classified_year_only_for_the_same_firms() -> Non
     assert again["class_change"].tolist()[5:] == ["A→D", "B→C", "", "C→B", "D→A"]
 
 
+#: Column -> typical size, for random figures.
+_SCALES = {"tax_wan": 50.0, "value_added_wan": 400.0, "output_wan": 2000.0, "revenue_wan": 2500.0,
+           "energy_tce": 300.0, "employees": 80.0, "electricity_kwh": 2e6, "rd_wan": 40.0,
+           "emission_t": 10.0}  # fmt: skip
+
+
+def _mixed_years(seed: int = 7) -> pd.DataFrame:
+    """Four years of 60 firms in all three groups, with gaps, refunds, zero land, exempt and
+    young firms, and start dates written as text in another format each year."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k, year in enumerate((2021, 2022, 2023, 2024)):
+        n = 60
+        start = pd.to_datetime("2015-01-01") + pd.to_timedelta(rng.integers(0, 3650, n), "D")
+        fmt = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%Y%m%d")[k]
+        f = pd.DataFrame(
+            {
+                "credit_code": [f"C{i:03d}" for i in range(n)],
+                "name": [f"企业{i}" for i in range(n)],
+                "year": year,
+                "above_scale": pd.Series(rng.integers(0, 3, n)).map({0: True, 1: False}),
+                "sf_tenant": rng.random(n) < 0.2,
+                "exempt": rng.random(n) < 0.05,
+                "production_start_date": [d.strftime(fmt) for d in start],
+                "land_area_mu": rng.choice([0.0, 1.0, 2.5, 4.0, 12.0, 30.0], n),
+                "occupied_floor_m2": rng.choice([0.0, 500.0, 1200.0, 8000.0], n),
+            }
+        )
+        for col, scale in _SCALES.items():
+            v = rng.random(n) * scale
+            v[rng.random(n) < 0.1] = np.nan
+            f[col] = v
+        f.loc[rng.random(n) < 0.05, "tax_wan"] *= -1
+        frames.append(f.sample(frac=1.0, random_state=k))
+    rows = pd.concat(frames, ignore_index=True)
+    no_year = rows.index[::37]  # rows without a year: left out
+    rows.loc[no_year, "year"] = np.nan
+    rows.loc[no_year, "credit_code"] = [f"N{i:03d}" for i in range(len(no_year))]
+    rows.index = rows.index * 2 + 5
+    return rows
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"benchmark": "median", "min_group_size": 3},
+        {"missing_indicator": {"tax_per_mu": "group_mean", "rd_ratio": "group_mean"}},
+        {"fixed_benchmarks": {"tax_per_mu": 2.0}, "min_group_size": 5},
+    ],
+)
+def test_class_changes_all_years_at_once_equal_each_year_apart(changes: dict[str, Any]) -> None:
+    ev = dataclasses.replace(load_rules().evaluation, **changes)
+    rows = _mixed_years()
+    as_of = {2021: date(2021, 12, 31), 2022: date(2022, 6, 30), 2023: date(2023, 12, 31),
+             2024: date(2025, 3, 1)}  # fmt: skip
+    out = class_changes(rows, ev, as_of)
+    for year in sorted(rows["year"].dropna().unique()):
+        part = rows[rows["year"] == year]
+        alone = classify(part, ev, as_of[int(year)])
+        got = out.loc[part.index]
+        pd.testing.assert_series_equal(got["score"], alone["score"], check_names=False)
+        pd.testing.assert_series_equal(got["class"], alone["class"], check_names=False)
+        pd.testing.assert_series_equal(
+            got["class_reason"], alone["class_reason"], check_names=False
+        )
+    assert out.loc[rows["year"].isna(), "class"].isna().all()
+    assert set(out["class"].dropna()) >= {"A", "B", "C", "D", "T"}
+
+
 def test_no_annual_data_is_empty_not_t() -> None:
     # rules.md §8: a firm with no tax, output or value added at all has no class (not T);
     # a reported 0 is data and is rated.

@@ -80,19 +80,39 @@ def _land_mu(ent: pd.DataFrame) -> pd.Series:
 
 
 def _text(value: pd.Series | str, where: pd.Series) -> pd.Series:
-    """``value`` (a string or string Series) where ``where`` holds, else ''."""
+    """``value`` (a string or string Series) where ``where`` holds, else ''.
+
+    >>> _text(pd.Series(["a", "b", None]), pd.Series([True, False, True])).tolist()
+    ['a', '', nan]
+    """
+    mask = where.to_numpy(dtype=bool)
+    if isinstance(value, str):
+        return pd.Series(np.where(mask, value, ""), index=where.index, dtype="str")
     base = pd.Series(value, index=where.index, dtype="str")
-    return base.where(where.to_numpy(dtype=bool), "")
+    return base.where(mask, "")
+
+
+def _strings(part: pd.Series) -> np.ndarray:
+    """A string Series as an object array, '' for missing."""
+    return np.asarray(part.fillna("").to_numpy(dtype=object, na_value=""))
 
 
 def _join(parts: list[pd.Series], sep: str) -> pd.Series:
-    """Element-wise join of string Series, skipping empty strings."""
-    out = parts[0].fillna("")
+    """Element-wise join of string Series, skipping empty strings.
+
+    >>> s = lambda *v: pd.Series(v, dtype="str")
+    >>> _join([s("a", "", "", None), s("b", "b", "", "c"), s("", "c", "", "")], "、").tolist()
+    ['a、b', 'b、c', '', 'c']
+    """
+    out = _strings(parts[0])
     for part in parts[1:]:
-        p = part.fillna("")
-        both = (out != "") & (p != "")
-        out = out.where(~both, out + sep) + p
-    return out
+        p = _strings(part)
+        filled = p != ""
+        if not filled.any():
+            continue
+        both = (out != "") & filled
+        out = np.where(both, out + sep + p, out + p)
+    return pd.Series(out, index=parts[0].index, dtype="str")
 
 
 def _fmt(x: float) -> str:
@@ -163,9 +183,21 @@ def _weighted_indicators(rules: EvaluationRules) -> list[str]:
     return [i for i in INDICATORS if i in named]
 
 
-def _production_start(work: pd.DataFrame) -> pd.Series:
-    """``production_start_date`` as naive datetimes (NaT when missing or absent)."""
-    start = pd.to_datetime(column(work, "production_start_date", pd.NaT))
+def _production_start(work: pd.DataFrame, batch: pd.Series | None = None) -> pd.Series:
+    """``production_start_date`` as naive datetimes (NaT when missing or absent).
+
+    Text dates are parsed per ``batch`` (each year on its own, as :func:`classify` would
+    parse that year's rows: the format is inferred from a batch's first date).
+    """
+    raw = column(work, "production_start_date", pd.NaT)
+    if batch is not None and not pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        parts = [_naive(pd.to_datetime(part)) for _, part in raw.groupby(batch, sort=False)]
+        return pd.concat(parts).reindex(raw.index) if parts else _naive(pd.to_datetime(raw))
+    return _naive(pd.to_datetime(raw))
+
+
+def _naive(start: pd.Series) -> pd.Series:
+    """Datetimes without their time zone."""
     if isinstance(start.dtype, pd.DatetimeTZDtype):
         start = start.dt.tz_localize(None)
     return start
@@ -194,54 +226,111 @@ def eval_groups(ent: pd.DataFrame, rules: EvaluationRules) -> pd.Series:
 
 
 def _scores(
-    ind: pd.DataFrame, group: pd.Series, rated: pd.Series, rules: EvaluationRules
+    ind: pd.DataFrame, group: pd.Series, key: pd.Series, rated: pd.Series, rules: EvaluationRules
 ) -> tuple[dict[str, pd.Series], pd.Series, pd.Series]:
-    """Benchmark and score columns, the missing codes and the Chinese notes of missing/bad."""
+    """Benchmark and score columns, the missing codes and the Chinese notes of missing/bad;
+    benchmarks and group means are taken within each ``key`` (the group, or (year, group)).
+
+    The element-wise steps run on arrays; the two group statistics (benchmarks, and the
+    group mean scores standing in for missing values) on all the indicators at once.
+    """
     idx = ind.index
-    bench_cols: dict[str, pd.Series] = {}
-    score_cols: dict[str, pd.Series] = {}
-    missing = pd.Series("", index=idx, dtype="str")
-    missing_zh = pd.Series("", index=idx, dtype="str")
-    averaged_zh = pd.Series("", index=idx, dtype="str")
-    bad_zh = pd.Series("", index=idx, dtype="str")
-    for i in _weighted_indicators(rules):
-        value = ind[i]
-        w = group.map({g: float(rules.weights(g).get(i, np.nan)) for g in GROUPS})
-        w = w.astype("float64")
-        in_group = w.notna()
+    names = _weighted_indicators(rules)
+    is_rated = rated.to_numpy(dtype=bool)
+    codes = pd.Categorical(group, categories=list(GROUPS)).codes
+    value = {i: ind[i].to_numpy(dtype="float64", na_value=np.nan) for i in names}
+    weight = {}
+    for i in names:
+        table = [float(rules.weights(g).get(i, np.nan)) for g in GROUPS] + [np.nan]
+        weight[i] = np.asarray(table, dtype="float64")[codes]  # code -1 (no group): NaN
+    in_group = {i: ~np.isnan(weight[i]) for i in names}
+    pooled = [i for i in names if i not in rules.fixed_benchmarks]
+    stat: Literal["mean", "median"] = "median" if rules.benchmark == "median" else "mean"
+    pools = pd.DataFrame(
+        {i: np.where(is_rated & in_group[i], value[i], np.nan) for i in pooled}, index=idx
+    )
+    pool_stat = pools.groupby(key).transform(stat) if pooled else pools
+    cap = rules.score_cap
+    bench: dict[str, np.ndarray] = {}
+    score: dict[str, np.ndarray] = {}
+    absent: dict[str, np.ndarray] = {}
+    bad: dict[str, np.ndarray] = {}
+    for i in names:
+        v, w, member = value[i], weight[i], in_group[i] & is_rated
         if i in rules.fixed_benchmarks:
-            bench = pd.Series(float(rules.fixed_benchmarks[i]), index=idx).where(in_group)
+            b = np.where(in_group[i], float(rules.fixed_benchmarks[i]), np.nan)
         else:
-            pool = value.where(rated & in_group)
-            stat: Literal["mean", "median"] = "median" if rules.benchmark == "median" else "mean"
-            bench = pool.groupby(group).transform(stat).where(in_group)
-        bench_ok = bench > 0
-        s = (value / bench.where(bench_ok)).clip(upper=rules.score_cap) * w
-        s = s.clip(lower=0.0).where(rated & in_group)
-        counted = rated & in_group & (w > 0)
-        absent = counted & value.isna()
-        if rules.missing_indicator.get(i, "zero") == "group_mean":
-            mean = s.where(value.notna()).groupby(group).transform("mean")
-            s = s.fillna(mean.where(absent))
-            averaged_zh = _join([averaged_zh, _text(INDICATOR_NAMES[i], absent)], "、")
-        else:
-            missing_zh = _join([missing_zh, _text(INDICATOR_NAMES[i], absent)], "、")
-        s = s.where(~(rated & in_group), s.fillna(0.0))
-        bench_cols[f"benchmark_{i}"] = bench
-        score_cols[f"score_{i}"] = s
-        missing = _join([missing, _text(i, absent)], ";")
-        bad_zh = _join(
-            [bad_zh, _text(INDICATOR_NAMES[i], counted & value.notna() & ~bench_ok)], "、"
+            b = np.where(in_group[i], pool_stat[i].to_numpy(dtype="float64"), np.nan)
+        bench_ok = b > 0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            x = v / np.where(bench_ok, b, np.nan)
+            x = np.where(x > cap, cap, x) * w  # Series.clip: NaN stays NaN
+        x = np.where(x < 0.0, 0.0, x)
+        counted = member & (w > 0)
+        bench[i] = b
+        score[i] = np.where(member, x, np.nan)
+        absent[i] = counted & np.isnan(v)
+        bad[i] = counted & ~np.isnan(v) & ~bench_ok
+    averaged = [i for i in names if rules.missing_indicator.get(i, "zero") == "group_mean"]
+    if averaged:
+        known = pd.DataFrame(
+            {i: np.where(np.isnan(value[i]), np.nan, score[i]) for i in averaged}, index=idx
         )
-    notes = _join(
+        means = known.groupby(key).transform("mean")
+        for i in averaged:
+            mean = np.where(absent[i], means[i].to_numpy(dtype="float64"), np.nan)
+            score[i] = np.where(np.isnan(score[i]), mean, score[i])
+    member_any = {i: in_group[i] & is_rated for i in names}
+    for i in names:
+        score[i] = np.where(member_any[i] & np.isnan(score[i]), 0.0, score[i])
+    zero = [i for i in names if i not in averaged]
+    missing_zh = _join_names([(INDICATOR_NAMES[i], absent[i]) for i in zero], "、", len(idx))
+    averaged_zh = _join_names([(INDICATOR_NAMES[i], absent[i]) for i in averaged], "、", len(idx))
+    bad_zh = _join_names([(INDICATOR_NAMES[i], bad[i]) for i in names], "、", len(idx))
+    missing = _join_names([(i, absent[i]) for i in names], ";", len(idx))
+    notes = _join_arrays(
         [
-            _text("缺少数据记0分：" + missing_zh, missing_zh != ""),
-            _text("缺少数据按组内平均分计：" + averaged_zh, averaged_zh != ""),
-            _text("基准值无效(≤0或无数据)记0分：" + bad_zh, bad_zh != ""),
+            _prefixed("缺少数据记0分：", missing_zh),
+            _prefixed("缺少数据按组内平均分计：", averaged_zh),
+            _prefixed("基准值无效(≤0或无数据)记0分：", bad_zh),
         ],
         _SEP,
     )
-    return {**bench_cols, **score_cols}, missing, notes
+    columns = {f"benchmark_{i}": pd.Series(bench[i], index=idx) for i in names}
+    columns |= {f"score_{i}": pd.Series(score[i], index=idx) for i in names}
+    return (
+        columns,
+        pd.Series(missing, index=idx, dtype="str"),
+        pd.Series(notes, index=idx, dtype="str"),
+    )
+
+
+def _join_names(named: list[tuple[str, np.ndarray]], sep: str, n: int) -> np.ndarray:
+    """Per row, the names whose mask holds, ``sep``-joined (an object array of str).
+
+    >>> _join_names([("a", np.array([True, False])), ("b", np.array([True, True]))], "、", 2)
+    array(['a、b', 'b'], dtype=object)
+    """
+    out = np.full(n, "", dtype=object)
+    for name, mask in named:
+        if mask.any():
+            out = np.where(mask, np.where(out != "", out + (sep + name), name), out)
+    return out
+
+
+def _join_arrays(parts: list[np.ndarray], sep: str) -> np.ndarray:
+    """Element-wise join of object arrays of str, skipping empty strings."""
+    out = parts[0]
+    for p in parts[1:]:
+        filled = p != ""
+        if filled.any():
+            out = np.where(filled & (out != ""), out + sep + p, out + p)
+    return out
+
+
+def _prefixed(prefix: str, text: np.ndarray) -> np.ndarray:
+    """``prefix + text`` where ``text`` is not empty, else ''."""
+    return np.where(text != "", prefix + text, "").astype(object)
 
 
 #: Indicators that divide by allocated land, and by occupied floor area.
@@ -304,30 +393,91 @@ def classify(
     '规上组第2名/共5家(前40%)，得分133.3'
     """
     work = ent.reset_index(drop=True)
-    ind = indicators(work) if ind is None else ind.set_axis(work.index)
-    group = eval_groups(work, rules)
-    scope = _scope(work, group, rules, as_of)
-    scored, missing, score_notes = _scores(ind, group, scope.rated, rules)
-    score = _total(scored, scope.rated)
-    ranks = _ranks(score, group, scope.rated, rules)
-    notes = _notes(work, scope, score_notes, rules)
-    reason = _join([_reason(group, score, scope, ranks, rules), notes], _SEP)
-    added = pd.DataFrame({k: ind[k] for k in INDICATORS}, index=work.index)
-    added["eval_group"] = group
-    for name, col in scored.items():
+    g = _grade(work, rules, as_of, ind=ind)
+    added = pd.DataFrame({k: g.ind[k] for k in INDICATORS}, index=work.index)
+    added["eval_group"] = g.group
+    for name, col in g.scored.items():
         added[name] = col
-    added["score"] = score
-    added["missing_indicators"] = missing.where(scope.rated, "")
-    added["rank_in_group"] = ranks.rank.where(ranks.enough).astype("Int64")
-    added["n_in_group"] = ranks.n_in_group.astype("Int64")
-    added["position"] = ranks.position
-    added["class"] = _classes(scope, ranks, rules)
-    added["class_reason"] = reason
-    added["notes"] = notes
+    added["score"] = g.score
+    added["missing_indicators"] = g.missing.where(g.scope.rated, "")
+    added["rank_in_group"] = g.ranks.rank.where(g.ranks.enough).astype("Int64")
+    added["n_in_group"] = g.ranks.n_in_group.astype("Int64")
+    added["position"] = g.ranks.position
+    added["class"] = g.classes
+    added["class_reason"] = g.reason
+    added["notes"] = g.notes
     kept = work.drop(columns=[c for c in work.columns if c in added.columns])
     out = pd.concat([kept, added], axis=1)
     out.index = ent.index
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class _Graded:
+    """What :func:`classify` works out, before it is laid out as columns."""
+
+    ind: pd.DataFrame
+    group: pd.Series
+    scope: _Scope
+    scored: dict[str, pd.Series]
+    missing: pd.Series
+    score: pd.Series
+    ranks: _Ranks
+    classes: pd.Series
+    notes: pd.Series
+    reason: pd.Series
+
+
+def _grade(
+    work: pd.DataFrame,
+    rules: EvaluationRules,
+    as_of: date | pd.Series,
+    batch: pd.Series | None = None,
+    ind: pd.DataFrame | None = None,
+) -> _Graded:
+    """Score, rank and class ``work`` (:func:`classify`'s steps).
+
+    With ``batch`` (e.g. the year of each row), each batch is judged on its own, as if
+    classified apart: benchmarks, group means and ranks are taken within (batch, group) and
+    text dates parsed per batch; ``as_of`` is then a datetime Series on ``work.index`` (each
+    row's own date).  One pass over all the batches gives what one :func:`classify` per batch
+    would, row for row.  ``ind``: :func:`indicators` of ``work``'s rows, computed already.
+    """
+    ind = indicators(work) if ind is None else ind.set_axis(work.index)
+    group = eval_groups(work, rules)
+    key = group if batch is None else _batch_key(batch, group)
+    scope = _scope(work, group, rules, as_of, _production_start(work, batch))
+    scored, missing, score_notes = _scores(ind, group, key, scope.rated, rules)
+    score = _total(scored, scope.rated)
+    ranks = _ranks(score, key, scope.rated, rules)
+    notes = _notes(work, scope, score_notes, rules)
+    reason = _join([_reason(group, score, scope, ranks, rules), notes], _SEP)
+    return _Graded(
+        ind=ind,
+        group=group,
+        scope=scope,
+        scored=scored,
+        missing=missing,
+        score=score,
+        ranks=ranks,
+        classes=_classes(scope, ranks, rules),
+        notes=notes,
+        reason=reason,
+    )
+
+
+def _batch_key(batch: pd.Series, group: pd.Series) -> pd.Series:
+    """One integer per (batch, group) pair, on ``group.index``.
+
+    >>> _batch_key(pd.Series([2024, 2025, 2024]), pd.Series(["small", "small", "above_scale"]))
+    0    2
+    1    5
+    2    0
+    dtype: int64
+    """
+    batches = pd.factorize(batch, sort=True)[0].astype("int64")
+    groups = pd.Categorical(group, categories=list(GROUPS)).codes.astype("int64")
+    return pd.Series(batches * len(GROUPS) + groups, index=group.index)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -351,18 +501,25 @@ class _Scope:
         return ~self.t_class & ~self.no_data & ~self.no_land
 
 
-def _too_young(start: pd.Series, rules: EvaluationRules, as_of: date) -> pd.Series:
-    """In production for less than ``min_years_in_production`` calendar years at ``as_of``."""
+def _too_young(start: pd.Series, rules: EvaluationRules, as_of: date | pd.Series) -> pd.Series:
+    """In production for less than ``min_years_in_production`` calendar years at ``as_of``
+    (one date, or each row's date)."""
     months = round(rules.min_years_in_production * 12)
     if months <= 0:
         return pd.Series(False, index=start.index)
-    return (start + pd.DateOffset(months=months) > pd.Timestamp(as_of)).fillna(False).astype(bool)
+    limit = as_of if isinstance(as_of, pd.Series) else pd.Timestamp(as_of)
+    return (start + pd.DateOffset(months=months) > limit).fillna(False).astype(bool)
 
 
-def _scope(work: pd.DataFrame, group: pd.Series, rules: EvaluationRules, as_of: date) -> _Scope:
+def _scope(
+    work: pd.DataFrame,
+    group: pd.Series,
+    rules: EvaluationRules,
+    as_of: date | pd.Series,
+    start: pd.Series,
+) -> _Scope:
     """Class T, no data and no land of every firm, each excluding the ones before."""
     exempt = boolean(work, "exempt").fillna(False).astype(bool)
-    start = _production_start(work)
     young = _too_young(start, rules, as_of)
     t_class = exempt | young
     figures = [numeric(work, c) for c in ("output_wan", "tax_wan", "value_added_wan")]
@@ -373,11 +530,12 @@ def _scope(work: pd.DataFrame, group: pd.Series, rules: EvaluationRules, as_of: 
 
 def _total(scored: dict[str, pd.Series], rated: pd.Series) -> pd.Series:
     """The sum of the indicator scores of each rated firm (NaN when not rated)."""
-    total = pd.Series(0.0, index=rated.index)
+    total = np.zeros(len(rated))
     for name, col in scored.items():
         if name.startswith("score_"):
-            total = total + col.fillna(0.0)
-    return total.where(rated)
+            values = col.to_numpy(dtype="float64")
+            total = total + np.where(np.isnan(values), 0.0, values)
+    return pd.Series(np.where(rated.to_numpy(dtype=bool), total, np.nan), index=rated.index)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -390,10 +548,10 @@ class _Ranks:
     position: pd.Series
 
 
-def _ranks(score: pd.Series, group: pd.Series, rated: pd.Series, rules: EvaluationRules) -> _Ranks:
-    """Rank by score within each group, best first, ties sharing the best rank."""
-    rank = score.round(_RANK_DECIMALS).groupby(group).rank(method="min", ascending=False)
-    n_rated = rated.astype("float64").groupby(group).transform("sum")
+def _ranks(score: pd.Series, key: pd.Series, rated: pd.Series, rules: EvaluationRules) -> _Ranks:
+    """Rank by score within each group (each ``key``), best first, ties sharing the best rank."""
+    rank = score.round(_RANK_DECIMALS).groupby(key).rank(method="min", ascending=False)
+    n_rated = rated.astype("float64").groupby(key).transform("sum")
     enough = n_rated >= rules.min_group_size
     n_in_group = n_rated.where(rated)
     position = (rank / n_in_group).where(enough)
@@ -483,7 +641,8 @@ def class_changes(
     """Each enterprise's class per year and its change from the year before.
 
     ``by_year`` holds one row per (credit_code, year), with the columns :func:`classify`
-    reads.  Each year is classified on its own (:func:`classify`) with ``as_of`` =
+    reads.  Each year is classified on its own (as by :func:`classify`; all the years in one
+    pass) with ``as_of`` =
     ``as_of_for_year[year]`` (a mapping or a function of the year; default 31 December of
     that year, so "in production for 2 years" is judged as at the end of each evaluated
     year).  A single date is also accepted and used for every year.
@@ -515,13 +674,19 @@ def class_changes(
     years = pd.to_numeric(work["year"])
     cols = ["score", "class", "class_reason"]
     done = classified or {}
-    parts = []
-    for y, part in work.groupby(years, sort=True):
+    reused: dict[int, pd.DataFrame] = {}
+    for y in sorted(years.dropna().unique()):
         earlier = done.get(int(y))
-        if earlier is not None and _same_codes(earlier["credit_code"], part["credit_code"]):
-            parts.append(earlier[cols].set_axis(part.index))
-        else:
-            parts.append(classify(part, rules, as_of(int(y)))[cols])
+        rows = years == y
+        if earlier is not None and _same_codes(
+            earlier["credit_code"], work.loc[rows, "credit_code"]
+        ):
+            reused[int(y)] = earlier[cols].set_axis(work.index[rows])
+    todo = years.notna() & ~years.isin(list(reused))
+    fresh = _classify_years(work[todo], years[todo], rules, as_of)
+    parts = []
+    for y in sorted(years.dropna().unique()):
+        parts.append(reused[int(y)] if int(y) in reused else fresh[years[todo] == y])
     if parts:
         res = pd.concat(parts).reindex(work.index)
     else:
@@ -550,6 +715,31 @@ def class_changes(
     out["class_change"] = change
     out.index = by_year.index
     return out
+
+
+def _classify_years(
+    work: pd.DataFrame, years: pd.Series, rules: EvaluationRules, as_of: Callable[[int], date]
+) -> pd.DataFrame:
+    """score, class and class_reason of every row, each year classified on its own at
+    ``as_of(year)`` — in one pass over all the years (see :func:`_grade`).
+
+    >>> from lcgis.rules import load_rules
+    >>> ev = dataclasses.replace(load_rules().evaluation, weights_above_scale={"tax_per_mu": 100.0},
+    ...                          min_group_size=2)
+    >>> rows = pd.DataFrame({"credit_code": ["x", "y", "x", "y"], "above_scale": True,
+    ...                      "land_area_mu": 10.0, "tax_wan": [10.0, 20.0, 30.0, 20.0]})
+    >>> years = pd.Series([2023, 2023, 2024, 2024])
+    >>> _classify_years(rows, years, ev, lambda y: date(y, 12, 31))["class"].tolist()
+    ['D', 'B', 'B', 'D']
+    """
+    if work.empty:
+        return pd.DataFrame(columns=["score", "class", "class_reason"], index=work.index)
+    stamps = {y: pd.Timestamp(as_of(int(y))) for y in years.unique()}
+    limit = pd.Series(pd.DatetimeIndex([stamps[y] for y in years]), index=work.index)
+    g = _grade(work, rules, limit, batch=years)
+    return pd.DataFrame(
+        {"score": g.score, "class": g.classes, "class_reason": g.reason}, index=work.index
+    )
 
 
 def _same_codes(a: pd.Series, b: pd.Series) -> bool:

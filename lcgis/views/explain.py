@@ -18,7 +18,6 @@ from lcgis.access import MASKED, masked
 from lcgis.data.canonical import EXTRA_PREFIX
 from lcgis.data.industry import division_labels, division_names, fits_zone
 from lcgis.data.schema import FIELDS, M2_PER_MU
-from lcgis.demo import ILLUSTRATIVE
 from lcgis.engine.land import NOT_TESTED_IN_CONSTRUCTION
 from lcgis.registry import RuleEntry, entry, source_key
 from lcgis.views.report import VALUE_LABELS, illustrative_statement, shortlist
@@ -27,6 +26,7 @@ from lcgis.vocab import (
     DISPOSITION_LABELS,
     DISPOSITIONS,
     GROUP_LABELS,
+    ILLUSTRATIVE,
     INDICATOR_LABELS,
     INEFFICIENT_REASONS,
     TIER_LABELS,

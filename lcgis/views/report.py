@@ -21,14 +21,12 @@ from lcgis.data.canonical import EXTRA_PREFIX
 from lcgis.data.crs import DISPLAY_CRS
 from lcgis.data.industry import division_names
 from lcgis.data.schema import FIELDS
-from lcgis.demo import ILLUSTRATIVE
 from lcgis.engine import assessment
 from lcgis.engine.pipeline import ZONE_FIELDS, Result
 from lcgis.errors import UsageError
 from lcgis.rules import Rules, load_rules
 from lcgis.views import summary
 from lcgis.views.sanitize import csv_frame, export_frame
-from lcgis.views.sheets import PERCENT_FORMAT, Book, number_format, write_sheet
 from lcgis.vocab import (
     ALL_REASON_LABELS,
     ASSESSMENT_LABELS,
@@ -40,6 +38,7 @@ from lcgis.vocab import (
     EXTRA_HEADER,
     GROUP_LABELS,
     IDLE_ACTION_LABELS,
+    ILLUSTRATIVE,
     INDICATOR_NAMES,
     OUTPUT_LABELS,
     PLAN_FIGURE_LABELS,
@@ -805,6 +804,8 @@ def _number_format(header: str) -> str | None:
     >>> _number_format("用地面积(亩)"), _number_format("附加:产值(万元)")
     ('#,##0.00', None)
     """
+    from lcgis.views.sheets import PERCENT_FORMAT, number_format  # the workbook's only
+
     if header.startswith(EXTRA_HEADER):
         return None
     exact = {LABELS[s]: PERCENT_FORMAT for s in _SHARES if s in LABELS}
@@ -861,6 +862,8 @@ def write_workbook(result: Result, path: Path, *, out: str | Path | None = None)
     with more rows than the rules allow (:func:`tables_beside`) is written beside the
     workbook's final name ``out`` (default ``path``) as CSV instead, and the 说明 sheet says
     where; the CSV files written."""
+    from lcgis.views.sheets import Book, write_sheet  # the workbook's only
+
     mark = f"({ILLUSTRATIVE})" if illustrative_statement(result.files) else ""
     footer = f"lcgis 评价结果{mark} {result.year or ''}年度 第 &P 页 共 &N 页"
     wide = ("宗地", "企业", *(DISPOSITION_LABELS[d] for d in DISPOSITIONS))
