@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from lcgis.__main__ import one_blas_thread, small_pages  # noqa: E402  (imports nothing heavy)
+
 #: The generated tiers in size order (see lcgis.synthetic.TIERS).
 TIER_ORDER = ("city", "100k", "province")
 #: Goals of the pipeline (issue "Scale"): tier -> (CPU s, wall s) end to end with .gpkg.
@@ -216,8 +218,11 @@ def measure(kind: str, data_dir: Path, traced: bool) -> dict[str, Any]:
 
 
 def in_child(kind: str, data_dir: Path, traced: bool) -> dict[str, Any]:
-    """:func:`measure` in a fresh interpreter (its own imports and memory)."""
+    """:func:`measure` in a fresh interpreter (its own imports and memory), the pipeline and
+    the yardstick alike with the process settings of ``python -m lcgis``."""
     env = {**os.environ, "LCGIS_MAX_FILE_MB": FILE_CAP_MB}
+    one_blas_thread(["evaluate"], env)
+    small_pages(env)
     argv = [sys.executable, __file__, "--child", kind, "--data", str(data_dir)]
     argv += ["--tracemalloc"] if traced else []
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)

@@ -82,6 +82,17 @@ def test_one_blas_thread_but_for_plan_and_never_over_the_users_choice() -> None:
     assert env == {"OPENBLAS_NUM_THREADS": "4"}
 
 
+def test_small_pages_unless_the_user_chose() -> None:
+    from lcgis.__main__ import small_pages
+
+    env: dict[str, str] = {}
+    small_pages(env)
+    assert env == {"NUMPY_MADVISE_HUGEPAGE": "0"}
+    env = {"NUMPY_MADVISE_HUGEPAGE": "1"}
+    small_pages(env)
+    assert env == {"NUMPY_MADVISE_HUGEPAGE": "1"}
+
+
 def test_evaluate_csv_and_geojson(toy: Path, tmp_path: Path, capsys) -> None:
     assert run(capsys, "evaluate", toy, "--out", tmp_path / "p.csv", *AS_OF)[0] == 0
     assert run(capsys, "evaluate", toy, "--out", tmp_path / "p.geojson", *AS_OF)[0] == 0
