@@ -263,3 +263,37 @@ def test_cli_reads_government_reason_from_the_review_store(
     after = gpd.read_file(out, layer="parcels").set_index("parcel_id")
     assert after.loc["P2", "idle_action"] == "government"
     assert pd.isna(after.loc["P2", "idle_fee_wan"])
+
+
+_KEY_CASES = [
+    (["P1", "P3", None, "P1", "宗地-7", ""], ["P3", "P1", "宗地-7", "", "p1"]),
+    (["P1", None], ["P1", None]),  # a missing value finds a missing key
+    ([], ["P1"]),
+    (["P1", "P2"], []),
+    ([None, None], ["P2"]),
+]
+
+
+@pytest.mark.parametrize(("values", "keys"), _KEY_CASES)
+@pytest.mark.parametrize("value_dtype", ["str", "string", object])
+@pytest.mark.parametrize("key_dtype", ["str", "string", object])
+def test_positions_is_reindex(
+    values: list[str | None], keys: list[str | None], value_dtype: object, key_dtype: object
+) -> None:
+    """The Arrow lookup of _positions/_take gives what ``reindex`` on the labels gives: the
+    same rows, missing rows and dtypes (int, bool and text columns)."""
+    from lcgis.engine.pipeline import _positions, _take
+
+    v = pd.Series(values, dtype=value_dtype)
+    index = pd.Index(keys, dtype=key_dtype)
+    table = pd.DataFrame(
+        {
+            "n": range(len(keys)),
+            "flag": [True] * len(keys),
+            "text": pd.Series([f"t{k}" for k in range(len(keys))], dtype="string"),
+        },
+        index=index,
+    )
+    expected = table.reindex(v.to_numpy())
+    got = _take(table, _positions(v, index)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected.reset_index(drop=True))
