@@ -653,3 +653,89 @@ def test_no_land_gives_empty_class_not_zero() -> None:
     assert out["class"].tolist()[1] is None
     assert out.loc[1, "class_reason"] == "缺少用地数据，无法计算亩均指标"
     assert out.loc[0, "n_in_group"] == 1  # the firm without land is not counted as rated
+
+
+# --------------------------------------------------------------------------- text fast paths
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("a", "b", "c"), ("", "b", ""), (None, "", "c"), ("", "", ""), (None, None, None)],
+        [("甲；乙", "丙", ""), ("；", "", "；"), (" ", "", " ")],  # the separator, blanks
+        [("only", "", "")],
+        [],
+    ],
+)
+def test_join_is_the_plain_join(rows: list[tuple[str | None, ...]]) -> None:
+    """The Arrow join gives, row by row, the non-empty texts joined by the separator."""
+    from lcgis.engine.evaluate import _join
+
+    parts = [pd.Series([r[k] for r in rows], dtype="str", index=range(5, 5 + len(rows)))
+             for k in range(3)]  # fmt: skip
+    got = _join(parts, "；")
+    expected = ["；".join(t for t in r if t) for r in rows]
+    assert got.tolist() == expected
+    assert str(got.dtype) == "str" and list(got.index) == list(parts[0].index)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series([1.5, -0.0, 0.0, 1.5, np.nan, np.inf, -np.inf, 1e16, 1e-7, 2.0]),
+        pd.Series([], dtype="float64"),
+        pd.Series(
+            pd.to_datetime(["2020-01-01 00:00", None, "2020-01-01 00:00", "1999-12-31 13:00"])
+        ),
+        pd.Series(["x", None, "x"], dtype=object),
+    ],
+)
+def test_per_value_is_element_wise(values: pd.Series) -> None:
+    """A conversion worked out once per distinct value equals the conversion of every row."""
+    from lcgis.engine.evaluate import _per_value, _round_text
+
+    def text(v: pd.Series) -> pd.Series:
+        return v.astype("str") if v.dtype.kind != "M" else v.dt.strftime("%Y-%m-%d")
+
+    got = _per_value(values.set_axis(range(3, 3 + len(values))), text)
+    expected = text(values).astype("str")
+    pd.testing.assert_series_equal(got, expected.set_axis(got.index))
+    if values.dtype == "float64":
+        rounded = values.round(1).astype("str").str.replace(r"\.0$", "", regex=True)
+        pd.testing.assert_series_equal(_round_text(values, 1), rounded)
+
+
+def test_distinct_rows_stand_for_their_rows() -> None:
+    """Each row has the masks of its combination's row; the combinations are distinct."""
+    from lcgis.engine.evaluate import _distinct_rows
+
+    rng = np.random.default_rng(7)
+    masks = [rng.random(500) < share for share in (0.5, 0.1, 0.0, 1.0, 0.02)]
+    first, combination = _distinct_rows(masks, 500)
+    table = np.column_stack(masks)
+    assert (table[first][combination] == table).all()
+    assert len({tuple(row) for row in table[first]}) == len(first)
+    empty_first, empty_combination = _distinct_rows([], 3)
+    assert empty_first.tolist() == [0] and empty_combination.tolist() == [0, 0, 0]
+    assert _distinct_rows([np.array([], dtype=bool)], 0)[0].tolist() == []
+
+
+def test_notes_of_missing_and_bad_indicators_per_firm() -> None:
+    """Firms with different gaps get each their own notes and missing codes."""
+    ev = _ev(weights_above_scale={"tax_per_mu": 60.0, "value_added_per_mu": 40.0})
+    ent = pd.DataFrame(
+        {
+            "credit_code": list("abcd"),
+            "above_scale": True,
+            "land_area_mu": 10.0,
+            "tax_wan": [50.0, None, 30.0, None],
+            "value_added_wan": [None, 40.0, 30.0, None],
+            "output_wan": 1.0,
+        }
+    )
+    out = classify(ent, ev, AS_OF)
+    assert out["missing_indicators"].tolist() == [
+        "value_added_per_mu", "tax_per_mu", "", "tax_per_mu;value_added_per_mu",
+    ]  # fmt: skip
+    assert out["notes"].str.startswith("缺少数据").tolist() == [True, True, False, True]
+    assert out["notes"][0] != out["notes"][1]

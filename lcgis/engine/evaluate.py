@@ -53,6 +53,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lcgis.data.frame import boolean, column, numeric, ratio
 from lcgis.data.schema import M2_PER_MU
@@ -86,33 +88,33 @@ def _text(value: pd.Series | str, where: pd.Series) -> pd.Series:
     ['a', '', nan]
     """
     mask = where.to_numpy(dtype=bool)
-    if isinstance(value, str):
-        return pd.Series(np.where(mask, value, ""), index=where.index, dtype="str")
+    if isinstance(value, str):  # two texts, taken row by row
+        return pd.Series(pd.array(["", value], dtype="str").take(mask.astype(np.intp)), where.index)
     base = pd.Series(value, index=where.index, dtype="str")
     return base.where(mask, "")
 
 
-def _strings(part: pd.Series) -> np.ndarray:
-    """A string Series as an object array, '' for missing."""
-    return np.asarray(part.fillna("").to_numpy(dtype=object, na_value=""))
+def _arrow_text(part: pd.Series) -> pa.ChunkedArray:
+    """A string Series as Arrow text, '' for missing."""
+    return pa.array(part.astype("str").fillna("").array)
 
 
 def _join(parts: list[pd.Series], sep: str) -> pd.Series:
-    """Element-wise join of string Series, skipping empty strings.
+    """Element-wise join of string Series, skipping empty and missing strings.
+
+    On whole Arrow columns: a Python string per row would cost far more.
 
     >>> s = lambda *v: pd.Series(v, dtype="str")
     >>> _join([s("a", "", "", None), s("b", "b", "", "c"), s("", "c", "", "")], "、").tolist()
     ['a、b', 'b、c', '', 'c']
     """
-    out = _strings(parts[0])
+    out = _arrow_text(parts[0])
+    nothing, separator = pa.scalar("", out.type), pa.scalar(sep, out.type)
     for part in parts[1:]:
-        p = _strings(part)
-        filled = p != ""
-        if not filled.any():
-            continue
-        both = (out != "") & filled
-        out = np.where(both, out + sep + p, out + p)
-    return pd.Series(out, index=parts[0].index, dtype="str")
+        p = _arrow_text(part)
+        both = pc.and_(pc.not_equal(out, ""), pc.not_equal(p, ""))
+        out = pc.binary_join_element_wise(out, pc.if_else(both, separator, nothing), p, nothing)
+    return pd.Series(pd.array(out, dtype="str"), index=parts[0].index)
 
 
 def _fmt(x: float) -> str:
@@ -122,7 +124,27 @@ def _fmt(x: float) -> str:
 
 def _round_text(values: pd.Series, decimals: int) -> pd.Series:
     """Numbers rounded for display; a trailing '.0' is dropped."""
-    return values.round(decimals).astype("str").str.replace(r"\.0$", "", regex=True)
+    return _per_value(
+        values.round(decimals), lambda v: v.astype("str").str.replace(r"\.0$", "", regex=True)
+    )
+
+
+def _per_value(values: pd.Series, text: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``text(values)``, an element-wise conversion to str, called on one row of each distinct
+    value: Python formats every number or date on its own, and few of them differ.
+
+    Floats are told apart by their bits, so that -0.0 keeps its sign.
+
+    >>> _per_value(pd.Series([1.5, -0.0, 1.5, np.nan, 0.0]), lambda v: v.astype("str")).tolist()
+    ['1.5', '-0.0', '1.5', nan, '0.0']
+    """
+    keys = values.to_numpy()
+    if keys.dtype == np.float64:
+        keys = keys.view(np.int64)
+    codes, _ = pd.factorize(keys, use_na_sentinel=False)
+    first = np.unique(codes, return_index=True)[1]
+    texts = text(values.iloc[first]).astype("str").array
+    return pd.Series(texts.take(codes), index=values.index)
 
 
 # --------------------------------------------------------------------------- indicators
@@ -283,11 +305,51 @@ def _scores(
     member_any = {i: in_group[i] & is_rated for i in names}
     for i in names:
         score[i] = np.where(member_any[i] & np.isnan(score[i]), 0.0, score[i])
-    zero = [i for i in names if i not in averaged]
-    missing_zh = _join_names([(INDICATOR_NAMES[i], absent[i]) for i in zero], "、", len(idx))
-    averaged_zh = _join_names([(INDICATOR_NAMES[i], absent[i]) for i in averaged], "、", len(idx))
-    bad_zh = _join_names([(INDICATOR_NAMES[i], bad[i]) for i in names], "、", len(idx))
-    missing = _join_names([(i, absent[i]) for i in names], ";", len(idx))
+    # Few firms differ in which indicators are missing or bad: each combination's texts are
+    # built once, on one row of it, and taken for every row.
+    first, combination = _distinct_rows([*absent.values(), *bad.values()], len(idx))
+    missing, notes = _score_texts(
+        {i: absent[i][first] for i in names},
+        {i: bad[i][first] for i in names},
+        averaged,
+        len(first),
+    )
+    columns = {f"benchmark_{i}": pd.Series(bench[i], index=idx) for i in names}
+    columns |= {f"score_{i}": pd.Series(score[i], index=idx) for i in names}
+    return (
+        columns,
+        pd.Series(pd.array(missing, dtype="str").take(combination), index=idx),
+        pd.Series(pd.array(notes, dtype="str").take(combination), index=idx),
+    )
+
+
+def _distinct_rows(masks: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """One row of each distinct combination of the ``n``-row boolean ``masks`` (at most 63),
+    and the number of each row's combination.
+
+    >>> a, b = np.array([True, False, True, False]), np.array([True, False, True, True])
+    >>> _distinct_rows([a, b], 4)
+    (array([1, 3, 0]), array([2, 0, 2, 1]))
+    """
+    if len(masks) > 63:
+        raise ValueError("at most 63 masks: each is one bit of a row's combination")
+    bits = np.zeros(n, dtype=np.int64)
+    for bit, mask in enumerate(masks):
+        bits |= mask.astype(np.int64) << bit
+    _, first, combination = np.unique(bits, return_index=True, return_inverse=True)
+    return first, combination
+
+
+def _score_texts(
+    absent: dict[str, np.ndarray], bad: dict[str, np.ndarray], averaged: list[str], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The missing codes (``;``-joined) and the Chinese notes of the missing and bad
+    indicators (``absent``, ``bad``: ``n``-row masks by indicator), as object arrays of str."""
+    zero = [i for i in absent if i not in averaged]
+    missing_zh = _join_names([(INDICATOR_NAMES[i], absent[i]) for i in zero], "、", n)
+    averaged_zh = _join_names([(INDICATOR_NAMES[i], absent[i]) for i in averaged], "、", n)
+    bad_zh = _join_names([(INDICATOR_NAMES[i], bad[i]) for i in bad], "、", n)
+    missing = _join_names([(i, absent[i]) for i in absent], ";", n)
     notes = _join_arrays(
         [
             _prefixed("缺少数据记0分：", missing_zh),
@@ -296,13 +358,7 @@ def _scores(
         ],
         _SEP,
     )
-    columns = {f"benchmark_{i}": pd.Series(bench[i], index=idx) for i in names}
-    columns |= {f"score_{i}": pd.Series(score[i], index=idx) for i in names}
-    return (
-        columns,
-        pd.Series(missing, index=idx, dtype="str"),
-        pd.Series(notes, index=idx, dtype="str"),
-    )
+    return missing, notes
 
 
 def _join_names(named: list[tuple[str, np.ndarray]], sep: str, n: int) -> np.ndarray:
@@ -585,7 +641,7 @@ def _notes(
 def _unrated_reason(group: pd.Series, scope: _Scope, rules: EvaluationRules) -> pd.Series:
     """Why a firm is not rated (不参评, 投产不满N年, no data, no land)."""
     years_txt = _fmt(rules.min_years_in_production)
-    started = scope.start.dt.strftime("%Y-%m-%d")
+    started = _per_value(scope.start, lambda d: d.dt.strftime("%Y-%m-%d"))
     no_area = np.where(group == SMALL, "缺少用地或使用建筑面积数据", "缺少用地数据")
     return _join(
         [
@@ -610,7 +666,7 @@ def _reason(
     n = ranks.n_in_group.astype("Int64").astype("str")
     share = _round_text(ranks.position * 100, 1)
     rated = label + "组第" + rank + "名/共" + n + "家(前" + share + "%)，得分"
-    rated = rated + score.round(1).astype("str")
+    rated = rated + _per_value(score.round(1), lambda v: v.astype("str"))
     small = label + "组参评企业不足" + str(rules.min_group_size) + "家(" + n + "家)，不分类"
     return rated.where(ranks.enough, small).where(scope.rated, _unrated_reason(group, scope, rules))
 
