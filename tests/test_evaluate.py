@@ -739,3 +739,14 @@ def test_notes_of_missing_and_bad_indicators_per_firm() -> None:
     ]  # fmt: skip
     assert out["notes"].str.startswith("缺少数据").tolist() == [True, True, False, True]
     assert out["notes"][0] != out["notes"][1]
+
+
+def test_concat_is_plus() -> None:
+    """One Arrow pass gives what a chain of + gives, missing wherever a part is missing."""
+    from lcgis.engine.evaluate import _concat
+
+    a = pd.Series(["规上", None, "", "小微", "x"], dtype="str", index=list("vwxyz"))
+    b = pd.Series(["1", "2", None, "", "；"], dtype="str", index=list("vwxyz"))
+    expected = a + "组第" + b + "名" + a
+    pd.testing.assert_series_equal(_concat(a, "组第", b, "名", a), expected)
+    assert _concat(a.iloc[:0], "x").tolist() == []

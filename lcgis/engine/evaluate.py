@@ -94,9 +94,18 @@ def _text(value: pd.Series | str, where: pd.Series) -> pd.Series:
     return base.where(mask, "")
 
 
-def _arrow_text(part: pd.Series) -> pa.ChunkedArray:
-    """A string Series as Arrow text, '' for missing."""
-    return pa.array(part.astype("str").fillna("").array)
+def _concat(*parts: pd.Series | str) -> pd.Series:
+    """Texts and string Series (on one index) concatenated row by row, missing where a part
+    is (as with ``+``), in one pass over Arrow columns instead of one per ``+``."""
+    index = next(p.index for p in parts if isinstance(p, pd.Series))
+    arrays = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else _arrow(p) for p in parts]
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string()))
+    return pd.Series(pd.array(joined, dtype="str"), index=index)
+
+
+def _arrow(part: pd.Series) -> pa.ChunkedArray:
+    """A string Series as Arrow large_string (the type of pandas' str)."""
+    return pa.array(part.astype("str").array).cast(pa.large_string())
 
 
 def _join(parts: list[pd.Series], sep: str) -> pd.Series:
@@ -108,10 +117,10 @@ def _join(parts: list[pd.Series], sep: str) -> pd.Series:
     >>> _join([s("a", "", "", None), s("b", "b", "", "c"), s("", "c", "", "")], "、").tolist()
     ['a、b', 'b、c', '', 'c']
     """
-    out = _arrow_text(parts[0])
+    out = pc.fill_null(_arrow(parts[0]), "")
     nothing, separator = pa.scalar("", out.type), pa.scalar(sep, out.type)
     for part in parts[1:]:
-        p = _arrow_text(part)
+        p = pc.fill_null(_arrow(part), "")
         both = pc.and_(pc.not_equal(out, ""), pc.not_equal(p, ""))
         out = pc.binary_join_element_wise(out, pc.if_else(both, separator, nothing), p, nothing)
     return pd.Series(pd.array(out, dtype="str"), index=parts[0].index)
@@ -641,17 +650,19 @@ def _notes(
 def _unrated_reason(group: pd.Series, scope: _Scope, rules: EvaluationRules) -> pd.Series:
     """Why a firm is not rated (不参评, 投产不满N年, no data, no land)."""
     years_txt = _fmt(rules.min_years_in_production)
-    started = _per_value(scope.start, lambda d: d.dt.strftime("%Y-%m-%d"))
-    no_area = np.where(group == SMALL, "缺少用地或使用建筑面积数据", "缺少用地数据")
+    young = _per_value(
+        scope.start, lambda d: f"投产不满{years_txt}年(投产日期" + d.dt.strftime("%Y-%m-%d") + ")"
+    )
+    no_area = pd.array(
+        ["缺少用地数据，无法计算亩均指标", "缺少用地或使用建筑面积数据，无法计算亩均指标"],
+        dtype="str",
+    ).take((group == SMALL).to_numpy(dtype=np.intp))
     return _join(
         [
             _text("不参评", scope.exempt),
-            _text(f"投产不满{years_txt}年(投产日期" + started + ")", scope.young),
+            _text(young, scope.young),
             _text(NO_DATA + "(产值、税收和增加值均未填报)", scope.no_data),
-            _text(
-                pd.Series(no_area, index=group.index, dtype="str") + "，无法计算亩均指标",
-                scope.no_land,
-            ),
+            _text(pd.Series(no_area, index=group.index), scope.no_land),
         ],
         _SEP,
     )
@@ -665,9 +676,9 @@ def _reason(
     rank = ranks.rank.astype("Int64").astype("str")
     n = ranks.n_in_group.astype("Int64").astype("str")
     share = _round_text(ranks.position * 100, 1)
-    rated = label + "组第" + rank + "名/共" + n + "家(前" + share + "%)，得分"
-    rated = rated + _per_value(score.round(1), lambda v: v.astype("str"))
-    small = label + "组参评企业不足" + str(rules.min_group_size) + "家(" + n + "家)，不分类"
+    score_text = _per_value(score.round(1), lambda v: v.astype("str"))
+    rated = _concat(label, "组第", rank, "名/共", n, "家(前", share, "%)，得分", score_text)
+    small = _concat(label, f"组参评企业不足{rules.min_group_size}家(", n, "家)，不分类")
     return rated.where(ranks.enough, small).where(scope.rated, _unrated_reason(group, scope, rules))
 
 
@@ -750,11 +761,13 @@ def class_changes(
         res["score"] = res["score"].astype("float64")
 
     known = years.notna()
+    # The firm as an integer (hashing its text once), a missing code as a firm of its own.
+    firm = pd.Series(pd.factorize(work["credit_code"], use_na_sentinel=False)[0])
     by_key = pd.Series(
         res.loc[known, "class"].to_numpy(),
-        index=pd.MultiIndex.from_arrays([work.loc[known, "credit_code"], years[known]]),
+        index=pd.MultiIndex.from_arrays([firm[known], years[known]]),
     )
-    prev_key = pd.MultiIndex.from_arrays([work["credit_code"], years - 1])
+    prev_key = pd.MultiIndex.from_arrays([firm, years - 1])
     before = pd.Series(by_key.reindex(prev_key).to_numpy(), index=work.index, dtype="str")
     before = before.fillna("")
     now = res["class"].fillna("")
