@@ -315,3 +315,36 @@ def test_reclaim_list_is_not_tiered() -> None:
     got = tiers(p, RULES).tolist()
     assert got[:5] == ["near"] * 5
     assert got[5:] == ["near", "mid", "mid", "reserve", "reserve"]
+
+
+@pytest.mark.parametrize("dtype", ["str", "string", object])
+def test_priority_zone_weights_looked_up_per_zone(dtype: object) -> None:
+    """Weights looked up once per zone equal the lookup of every row: no zone, an empty or
+    unnamed zone weigh 1."""
+    import dataclasses
+
+    weights = {"north": 2.0, "": 3.0, "south": 0.5}
+    rules = dataclasses.replace(
+        RULES,
+        priority=dataclasses.replace(
+            RULES.priority, zone_weights=weights, densify_zone_weights={"south": 4.0}
+        ),
+    )
+    zones = ["north", None, "", "east", "north", "south", "south"]
+    p = pd.DataFrame(
+        {
+            "disposition": ["vacate", "vacate", "buyback", "reclaim", "densify", "densify", None],
+            "zone_id": pd.Series(zones, dtype=dtype),
+            "land_area_mu": 10.0,
+            "zone_tax_per_mu": 20.0,
+            "tax_wan": [50.0, np.nan, 0.0, 10.0, 0.0, 0.0, 0.0],
+            "est_extra_tax_wan": 100.0,
+        }
+    )
+    zone = pd.Series(zones, dtype=object)
+    disposal = zone.map(weights).astype("float64").fillna(1.0)
+    densifying = zone.map({"south": 4.0}).astype("float64").fillna(1.0)
+    shortfall = 200.0 - p["tax_wan"].fillna(0.0)
+    expected = np.where(p["disposition"].eq("densify"), 100.0 * densifying, shortfall * disposal)
+    expected = np.where(p["disposition"].notna(), expected, np.nan)
+    np.testing.assert_array_equal(priority(p, rules).to_numpy(), expected)

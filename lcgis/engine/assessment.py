@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from lcgis.data.frame import boolean, column, flag, is_one_of, numbers
+from lcgis.data.frame import boolean, column, flag, is_in, numbers
 from lcgis.engine.zonefit import main_parcels
 from lcgis.plans import DISTRICT, PARK, Plan, Target, check_scopes
 from lcgis.vocab import PLAN_FIGURES
@@ -213,11 +213,14 @@ def plan_figures(
     c = _contributions(e, chains)
     c["year"] = pd.to_numeric(e["year"]).astype(int).to_numpy()
     zone_of = zone_of.astype(object) if zone_of is not None else pd.Series(dtype=object)
-    zone = column(e, "credit_code", None).astype(object).map(zone_of)
+    codes = column(e, "credit_code", None)
     rows = []
     scopes = [PARK, *dict.fromkeys(zone_of.tolist())]
     for scope in scopes:
-        part = c if scope == PARK else c[is_one_of(zone, scope)]
+        # A zone's rows found by Arrow's hash lookup of its firms' codes (is_in), without a
+        # Python string per row.
+        in_zone = pd.Series(zone_of.index[zone_of.eq(scope).to_numpy()])
+        part = c if scope == PARK else c[is_in(codes, in_zone)]
         for year, group in part.groupby("year", sort=True):
             t = _totals(group.drop(columns="year"), chains)
             rows.append({"scope": scope, "year": int(str(year)), **t[names].to_dict()})

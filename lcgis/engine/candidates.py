@@ -31,7 +31,7 @@ from lcgis.engine.land import (
 from lcgis.vocab import DISPOSITIONS, INEFFICIENT_REASONS
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from lcgis.rules import Rules
 
@@ -40,13 +40,22 @@ if TYPE_CHECKING:
 _AREA_DECIMALS = 6
 
 
-def _has_reason(reasons: pd.Series, code: str) -> np.ndarray:
-    """True where the ``;``-joined ``reasons`` contain ``code``."""
-    # Few distinct combinations: test each once; a missing text (-1) has no reason.
+def _has_reasons(reasons: pd.Series, codes: Iterable[str]) -> dict[str, np.ndarray]:
+    """Per code, True where the ``;``-joined ``reasons`` contain it.
+
+    >>> r = pd.Series(["far_below_min;idle", None, "idle", ""])
+    >>> {k: v.tolist() for k, v in _has_reasons(r, ["idle", "far_below_min"]).items()}
+    {'idle': [True, False, True, False], 'far_below_min': [True, False, False, False]}
+    """
+    # Few distinct combinations, factorized once: each is tested once per code; a missing
+    # text (-1) has no reason.
     key, distinct = pd.factorize(reasons.astype("string"))
     padded = ";" + pd.Series(distinct, dtype="string").fillna("") + ";"
-    hit = np.asarray(padded.str.contains(f";{code};", regex=False).fillna(False), dtype=bool)
-    return np.append(hit, False)[key]
+    out = {}
+    for code in codes:
+        hit = np.asarray(padded.str.contains(f";{code};", regex=False).fillna(False), dtype=bool)
+        out[code] = np.append(hit, False)[key]
+    return out
 
 
 def _true(parcels: pd.DataFrame, name: str) -> np.ndarray:
@@ -172,7 +181,9 @@ def vacate(parcels: pd.DataFrame, rules: Rules, as_of: date) -> dict[str, np.nda
     base = _inefficient(parcels) & _eligible_land(parcels, rules)
     class_d = is_one_of(column(parcels, "parcel_class"), "D") if r.class_d else off
     is_idle = _true(parcels, "idle") if r.idle else off
-    empty = _undeveloped(parcels) & granted(parcels) & clock_passed(parcels, as_of, rules)
+    empty = _undeveloped(parcels)
+    if empty.any():  # else no grant or clock to read
+        empty = empty & granted(parcels) & clock_passed(parcels, as_of, rules)
     tax_low = _tax_3y(parcels) < r.tax_per_mu_below if r.tax_per_mu_below is not None else off
     return {
         "class_d": class_d & base,
@@ -349,9 +360,9 @@ def dispositions(parcels: pd.DataFrame, rules: Rules, as_of: date) -> pd.DataFra
         "undeveloped": vac["undeveloped"] & is_vacate,
         "far_headroom": is_densify,
     }
-    ineff_in = column(parcels, "inefficient_reasons")
+    has = _has_reasons(column(parcels, "inefficient_reasons"), INEFFICIENT_REASONS)
     supporting = {
-        code: _has_reason(ineff_in, code) & is_vacate & ~deciding.get(code, np.zeros(n, bool))
+        code: has[code] & is_vacate & ~deciding.get(code, np.zeros(n, bool))
         for code in INEFFICIENT_REASONS
     }
     supporting["outside_validity"] = is_buyback & _validity_note(as_of, rules)
@@ -409,10 +420,12 @@ def priority(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     bench = zone_benchmark(parcels, "tax_wan")
     tax = np.nan_to_num(numbers(parcels, "tax_wan"), nan=0.0)
     shortfall = numbers(parcels, "land_area_mu") * bench - tax
-    zone = column(parcels, "zone_id").astype(object)
+    # Few zones: each zone's weight is looked up once; no zone (-1) weighs 1.
+    zone, zones = pd.factorize(column(parcels, "zone_id"))
 
     def weight(table: Mapping[str, float]) -> np.ndarray:
-        return np.asarray(zone.map(table).astype("float64").fillna(1.0), dtype="float64")
+        per_zone = pd.Series(zones, dtype=object).map(table).astype("float64").fillna(1.0)
+        return np.append(per_zone.to_numpy(dtype="float64"), 1.0)[zone]
 
     kind = column(parcels, "disposition")
     is_densify = np.asarray(kind.eq("densify").fillna(False), dtype=bool)
