@@ -732,7 +732,9 @@ def class_changes(
     """
     as_of = _as_of_function(as_of_for_year)
     work = by_year.reset_index(drop=True)
-    dup = work.duplicated(["credit_code", "year"], keep=False)
+    # The firm as an integer (its text hashed once), a missing code as a firm of its own.
+    firm = pd.Series(pd.factorize(work["credit_code"], use_na_sentinel=False)[0])
+    dup = pd.DataFrame({"firm": firm, "year": work["year"]}).duplicated(keep=False)
     if dup.any():
         codes = "、".join(sorted(set(work.loc[dup, "credit_code"].astype(str)))[:5])
         raise DataError(
@@ -761,8 +763,6 @@ def class_changes(
         res["score"] = res["score"].astype("float64")
 
     known = years.notna()
-    # The firm as an integer (hashing its text once), a missing code as a firm of its own.
-    firm = pd.Series(pd.factorize(work["credit_code"], use_na_sentinel=False)[0])
     by_key = pd.Series(
         res.loc[known, "class"].to_numpy(),
         index=pd.MultiIndex.from_arrays([firm[known], years[known]]),
