@@ -750,3 +750,16 @@ def test_concat_is_plus() -> None:
     expected = a + "组第" + b + "名" + a
     pd.testing.assert_series_equal(_concat(a, "组第", b, "名", a), expected)
     assert _concat(a.iloc[:0], "x").tolist() == []
+
+
+def test_change_per_pair_is_row_wise() -> None:
+    """Every pair of classes (known or '') gives the change text of the row-wise rule."""
+    from lcgis.engine.evaluate import _change
+
+    classes = ["A", "B", "C", "D", "T", ""]
+    pairs = [(b, n) for b in classes for n in classes] * 2
+    before = pd.Series([b for b, _ in pairs], dtype="str", index=range(10, 10 + len(pairs)))
+    now = pd.Series([n for _, n in pairs], dtype=object, index=before.index)
+    expected = (before + "→" + now).where((before != "") & (now != "") & (before != now), "")
+    pd.testing.assert_series_equal(_change(before, now), expected)
+    assert _change(before.iloc[:0], now.iloc[:0]).tolist() == []

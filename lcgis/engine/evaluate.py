@@ -771,7 +771,7 @@ def class_changes(
     before = pd.Series(by_key.reindex(prev_key).to_numpy(), index=work.index, dtype="str")
     before = before.fillna("")
     now = res["class"].fillna("")
-    change = (before + "→" + now).where((before != "") & (now != "") & (before != now), "")
+    change = _change(before, now)
 
     out = pd.DataFrame(index=work.index)
     for c in ("credit_code", "name", "year"):
@@ -784,6 +784,22 @@ def class_changes(
     out["class_change"] = change
     out.index = by_year.index
     return out
+
+
+def _change(before: pd.Series, now: pd.Series) -> pd.Series:
+    """'B→A' where the class before and now (texts, '' when unknown) are known and differ,
+    else ''; worked out once per distinct pair of classes, of which there are a handful.
+
+    >>> _change(pd.Series(["B", "B", "", "C"]), pd.Series(["A", "B", "A", "A"])).tolist()
+    ['B→A', '', '', 'C→A']
+    """
+    b_code, _ = pd.factorize(before)
+    n_code, n_distinct = pd.factorize(now)
+    pair = b_code.astype(np.int64) * max(len(n_distinct), 1) + n_code
+    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    b, n = before.iloc[first], now.iloc[first]
+    text = (b + "→" + n).where((b != "") & (n != "") & (b != n), "")
+    return pd.Series(text.astype("str").array.take(inverse), index=before.index)
 
 
 def _classify_years(
