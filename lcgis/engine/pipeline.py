@@ -574,7 +574,7 @@ def zone_summary(
 ) -> pd.DataFrame:
     """Per-zone figures of data-contract §5 (one row per zone, plus parcels without one)."""
     p = parcels
-    key = p["zone_id"].astype(object).fillna("")
+    key = p["zone_id"].astype("str").fillna("")  # Arrow text: grouped without Python strings
     mu = p["land_area_mu"]
     g = pd.DataFrame(
         {
