@@ -217,10 +217,11 @@ def plan_figures(
     rows = []
     scopes = [PARK, *dict.fromkeys(zone_of.tolist())]
     for scope in scopes:
-        # A zone's rows found by Arrow's hash lookup of its firms' codes (is_in), without a
-        # Python string per row.
-        in_zone = pd.Series(zone_of.index[zone_of.eq(scope).to_numpy()])
-        part = c if scope == PARK else c[is_in(codes, in_zone)]
+        if scope == PARK:
+            part = c
+        else:  # the zone's rows by Arrow's hash lookup of its firms' codes (is_in)
+            firms = pd.Series(zone_of.index[zone_of.eq(scope).to_numpy()])
+            part = c[is_in(codes, firms)]
         for year, group in part.groupby("year", sort=True):
             t = _totals(group.drop(columns="year"), chains)
             rows.append({"scope": scope, "year": int(str(year)), **t[names].to_dict()})
