@@ -101,6 +101,51 @@ def test_empty_values_never_zero_or_infinite() -> None:
     assert np.isfinite(metrics.per_mu(pd.Series([1.0, 1.0, 1.0]), p).dropna()).all()
 
 
+def _parts_by_overlay(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The reference of :func:`metrics.building_parts`: every intersecting pair overlaid."""
+    bshapes, pshapes = metrics.shapes(buildings.geometry), metrics.shapes(parcels.geometry)
+    b, p = parcels.sindex.query(bshapes, predicate="intersects")
+    part = shapely.area(shapely.intersection(bshapes[b], pshapes[p]))
+    out = pd.DataFrame({"building": b, "parcel": p, "part_m2": part})
+    return out[out["part_m2"] > 0].reset_index(drop=True)
+
+
+def test_building_parts_same_as_overlaying_every_pair() -> None:
+    ring = shapely.Polygon(rect(0, 0, 100, 100).exterior, [rect(40, 40, 20, 20).exterior.coords])
+    ell = shapely.Polygon([(0, 0), (300, 0), (300, 20), (220, 20), (220, 100), (0, 100)])
+    ell = shapely.affinity.translate(ell, 200 + 355000.0, 2753500.0)
+    parcels = gpd.GeoDataFrame(
+        geometry=[ring, rect(100, 0, 100, 100), ell, rect(100, 0, 100, 100), None,
+                  shapely.Polygon(), shapely.MultiPolygon([rect(0, 200, 50, 50),
+                                                           rect(60, 200, 50, 50)])],
+        crs=4549,
+    )  # fmt: skip
+    buildings = gpd.GeoDataFrame(
+        geometry=[
+            rect(10, 10, 20, 20),  # inside the ring
+            rect(45, 45, 10, 10),  # in the ring's hole: no part
+            rect(30, 45, 20, 10),  # half in the hole
+            rect(90, 10, 20, 10),  # across the ring and the duplicated parcel
+            rect(200, 0, 10, 10),  # on the ell, touching the second parcel along an edge
+            rect(440, 40, 20, 20),  # in the ell's bounding box, outside the ell
+            rect(410, 10, 20, 20),  # across the ell's inner corner
+            shapely.affinity.rotate(rect(95, 50, 10, 10), 30),  # rotated, across two
+            rect(40, 210, 30, 10),  # across the gap between the multipolygon's parts
+            rect(0, 500, 10, 10),  # on no parcel
+            None,
+            shapely.Polygon(),
+            rect(10, 10, 20, 20),  # a duplicate
+        ],
+        crs=4549,
+    )
+    got = metrics.building_parts(parcels, buildings)
+    want = _parts_by_overlay(parcels, buildings)
+    pd.testing.assert_frame_equal(got[["building", "parcel"]], want[["building", "parcel"]])
+    np.testing.assert_allclose(got["part_m2"], want["part_m2"], rtol=1e-12)
+    whole = shapely.area(metrics.shapes(buildings.geometry))[got["building"]]
+    np.testing.assert_allclose(got["share"], got["part_m2"] / whole, rtol=1e-12)
+
+
 def test_zone_by_largest_overlap() -> None:
     parcels = gpd.GeoDataFrame(
         {"parcel_id": ["a", "b", "c"]},
