@@ -201,6 +201,16 @@ def test_overlap_area_same_bits_as_the_overlay() -> None:
             metrics.overlap_area(*pair)
 
 
+def test_positions_as_an_index_lookup() -> None:
+    ids = pd.Series(["P1", "p1", "", " P1", "宗地2", "P10"], dtype="string").astype(str)
+    keys = pd.Series(["P1", None, "宗地2", "", "P1 ", "P1", np.nan, "P10", "X"], dtype=object)
+    want = pd.Index(ids).get_indexer(keys.to_numpy())
+    assert metrics.positions(keys, ids).tolist() == want.tolist()
+    assert metrics.positions(keys.astype("string"), ids).tolist() == want.tolist()
+    assert metrics.positions(keys.iloc[:0], ids).tolist() == []
+    assert metrics.positions(keys, ids.iloc[:0]).tolist() == [-1] * len(keys)
+
+
 def test_zone_by_largest_overlap() -> None:
     parcels = gpd.GeoDataFrame(
         {"parcel_id": ["a", "b", "c"]},

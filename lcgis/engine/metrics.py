@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 import shapely
 
@@ -121,6 +123,23 @@ def per_mu(value_wan: pd.Series, land_area_mu: pd.Series) -> pd.Series:
     [15.0, nan]
     """
     return ratio(value_wan, land_area_mu)
+
+
+def positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Position of each text key among the text ``ids`` (unique, as the reading checks for
+    parcel ids), -1 where the key is missing or not among them.
+
+    Looked up in Arrow (one hash table of the ids), without a Python string per value.
+
+    >>> positions(pd.Series(["b", None, "x", "a"]), pd.Series(["a", "b"])).tolist()
+    [1, -1, -1, 0]
+    """
+    found = pc.index_in(_arrow_text(keys), value_set=_arrow_text(ids), skip_nulls=True)
+    return np.asarray(pc.fill_null(found, -1), dtype=np.intp)
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
 
 
 # --- buildings --------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import pandas as pd
 
 from lcgis.data.frame import column, ratio
 from lcgis.data.industry import fits_zone
+from lcgis.engine.metrics import positions
 
 #: Per-zone figures of :func:`zone_fit`, in order.
 FIT_FIELDS = (
@@ -85,19 +86,15 @@ def with_zone_fit(
     out = ent.copy(deep=False)  # copy-on-write: the columns set here are its own
     if "credit_code" not in out:
         return out
-    ids = parcels["parcel_id"].astype(str).to_numpy()
-    by_parcel = pd.DataFrame(
-        {
-            c: column(parcels, c, pd.NA).astype("string").to_numpy()
-            for c in ("zone_id", "zone_role", "zone_leading_industries")
-        },
-        index=ids,
-    )
     main = out["credit_code"].map(main_parcels(alloc) if main is None else main)
-    zone = by_parcel.reindex(main.astype(object).to_numpy())
-    out["zone_id"] = pd.array(zone["zone_id"].to_numpy(), dtype="string")
-    out["zone_role"] = pd.array(zone["zone_role"].to_numpy(), dtype="string")
-    lead = pd.Series(zone["zone_leading_industries"].to_numpy(), index=out.index)
+    at = positions(main, parcels["parcel_id"].astype(str))  # -1: no main parcel
+
+    def of_main(name: str) -> pd.api.extensions.ExtensionArray:
+        return column(parcels, name, pd.NA).astype("string").array.take(at, allow_fill=True)
+
+    out["zone_id"] = of_main("zone_id")
+    out["zone_role"] = of_main("zone_role")
+    lead = pd.Series(of_main("zone_leading_industries"), index=out.index)
     out["fits_zone"] = fits_zone(column(out, "industry_code", pd.NA), lead)
     return out
 
