@@ -204,9 +204,10 @@ def test_overlap_area_same_bits_as_the_overlay() -> None:
 def test_positions_as_an_index_lookup() -> None:
     ids = pd.Series(["P1", "p1", "", " P1", "宗地2", "P10"], dtype="string").astype(str)
     keys = pd.Series(["P1", None, "宗地2", "", "P1 ", "P1", np.nan, "P10", "X"], dtype=object)
-    want = pd.Index(ids).get_indexer(keys.to_numpy())
-    assert metrics.positions(keys, ids).tolist() == want.tolist()
-    assert metrics.positions(keys.astype("string"), ids).tolist() == want.tolist()
+    for text in (ids, ids.astype("string"), pd.concat([ids, pd.Series([None], dtype="str")])):
+        want = pd.Index(text).get_indexer(keys.to_numpy())
+        assert metrics.positions(keys, text).tolist() == want.tolist()
+        assert metrics.positions(keys.astype("string"), text).tolist() == want.tolist()
     assert metrics.positions(keys.iloc[:0], ids).tolist() == []
     assert metrics.positions(keys, ids.iloc[:0]).tolist() == [-1] * len(keys)
 
@@ -277,6 +278,30 @@ def test_parcel_economics_weighted_by_land_share() -> None:
     assert e.loc["Q", "main_credit_code"] in ("x", "y")
     assert e.loc["Q", "leased_floor_area_m2"] == 500.0
     assert e.loc["Q", "occupied_floor_area_m2"] == 1500.0
+
+
+def test_parcel_economics_of_firms_not_in_the_table() -> None:
+    # "gone" has no row in firms and one row has no credit code: no figures, no industry
+    alloc = pd.DataFrame(
+        {
+            "credit_code": pd.array(["x", "x", "gone", None, "y", "y"], dtype="string"),
+            "parcel_id": pd.array(["P", "Q", "Q", "Q", None, "R"], dtype="string"),
+            "alloc_land_m2": [3000.0, 1000.0, 500.0, 200.0, 100.0, np.nan],
+            "occupied_floor_m2": [3000.0, np.nan, 100.0, 50.0, 10.0, 20.0],
+            "tenure": pd.array(["own", "lease", None, "lease", "lease", "own"], dtype="string"),
+        }
+    )
+    firms = pd.DataFrame(
+        {"tax_wan": [40.0, 30.0], "industry_code": pd.array(["3911", None], dtype="string")},
+        index=pd.Index(pd.array(["x", "y"], dtype="string"), name="credit_code"),
+    )
+    e = metrics.parcel_economics(alloc, firms)
+    assert e.index.tolist() == ["P", "Q", "R"]
+    assert e["tax_wan"].tolist() == [30.0, 10.0, 20.0]  # y by floor area: 20 of 30 m² on R
+    assert e["n_occupants"].tolist() == [1, 2, 1]
+    assert e["main_credit_code"].tolist() == ["x", "x", "y"]
+    assert e["main_industry_code"].tolist() == ["3911", "3911", pd.NA]
+    assert e["main_industry_code"].dtype == "string"
 
 
 def test_area_mismatch_threshold() -> None:

@@ -11,7 +11,7 @@ mutates its input, and is vectorised.  Areas are measured in the projected worki
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -125,20 +125,20 @@ def per_mu(value_wan: pd.Series, land_area_mu: pd.Series) -> pd.Series:
     return ratio(value_wan, land_area_mu)
 
 
-def positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Position of each text key among the text ``ids`` (unique, as the reading checks for
-    parcel ids), -1 where the key is missing or not among them.
+def positions(keys: pd.Series | pd.Index, ids: pd.Series | pd.Index) -> np.ndarray:
+    """Position of each text key among the unique text ``ids`` (-1 where it is not among
+    them), as a pandas index of the ids would find it: a missing key finds a missing id.
 
     Looked up in Arrow (one hash table of the ids), without a Python string per value.
 
     >>> positions(pd.Series(["b", None, "x", "a"]), pd.Series(["a", "b"])).tolist()
     [1, -1, -1, 0]
     """
-    found = pc.index_in(_arrow_text(keys), value_set=_arrow_text(ids), skip_nulls=True)
+    found = pc.index_in(_arrow_text(keys), value_set=_arrow_text(ids))
     return np.asarray(pc.fill_null(found, -1), dtype=np.intp)
 
 
-def _arrow_text(values: pd.Series) -> pa.Array:
+def _arrow_text(values: pd.Series | pd.Index) -> pa.Array:
     return pa.array(values, type=pa.large_string(), from_pandas=True)
 
 
@@ -457,9 +457,12 @@ def _joined_parcel_ids(alloc: pd.DataFrame) -> pd.Series:
 MONEY_FIELDS = ("output_wan", "revenue_wan", "tax_wan", "value_added_wan")
 
 
-def _split_weights(alloc: pd.DataFrame) -> pd.Series:
-    """Share of each occupancy row in its firm's figures: by floor area, else by land."""
-    firm = alloc["credit_code"]
+def _split_weights(alloc: pd.DataFrame, firm: pd.Series) -> pd.Series:
+    """Share of each occupancy row in its firm's figures: by floor area, else by land.
+
+    ``firm``: a numeric key of each row's firm (NaN: no credit code), grouped on faster
+    than the codes' text.
+    """
     land = alloc["alloc_land_m2"].astype(float)
     by_land = ratio(land, land.groupby(firm).transform("sum"))
     if "occupied_floor_m2" not in alloc:
@@ -469,6 +472,16 @@ def _split_weights(alloc: pd.DataFrame) -> pd.Series:
     by_floor = ratio(floor, floor.groupby(firm).transform("sum"))
     use_floor = complete & by_floor.notna().groupby(firm).transform("all")
     return by_floor.where(use_floor, by_land).fillna(0.0)
+
+
+#: A Series or a frame: what goes in comes back out.
+Rows = TypeVar("Rows", pd.Series, pd.DataFrame)
+
+
+def _at(values: Rows, at: np.ndarray) -> Rows:
+    """The rows of ``values`` at positions ``at`` (missing rows for -1), as reindexing by
+    their labels gives them."""
+    return values.reset_index(drop=True).reindex(at)
 
 
 def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
@@ -487,8 +500,13 @@ def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     >>> parcel_economics(a, f)["tax_wan"].tolist()
     [100.0, 0.0]
     """
-    weight = _split_weights(alloc)
-    fig = firms.reindex(alloc["credit_code"].to_numpy())
+    # Each row's firm: its position in ``firms`` (-1: none) for the figures, and a key of
+    # its credit code (first appearance order; NaN: none) to group on.
+    firm_at = positions(alloc["credit_code"], firms.index)
+    firm_key = pd.factorize(alloc["credit_code"])[0]
+    firm = pd.Series(np.where(firm_key >= 0, firm_key, np.nan), index=alloc.index)
+    weight = _split_weights(alloc, firm)
+    fig = _at(firms[[c for c in MONEY_FIELDS if c in firms]], firm_at)
     fig.index = alloc.index
     # Group by integer codes of the parcel ids (first appearance order, as groupby with
     # sort=False); rows without a parcel id (-1) belong to no parcel.
@@ -507,18 +525,16 @@ def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     out.index = pd.Index(parcel_ids, name="parcel_id")
     active = (numeric(fig, "output_wan") > 0) | (numeric(fig, "tax_wan") > 0)
     out["producing"] = per_parcel(active.groupby(key).any()).astype("boolean").to_numpy()
-    firm_key = pd.factorize(alloc["credit_code"])[0]
-    firm = pd.Series(np.where(firm_key >= 0, firm_key, np.nan))
     out["n_occupants"] = per_parcel(firm.groupby(key).nunique()).to_numpy()
     land = pd.DataFrame({"alloc_land_m2": alloc["alloc_land_m2"].to_numpy(), "key": key})
     order = land.sort_values("alloc_land_m2", ascending=False, na_position="last")
     first = order.drop_duplicates("key")
     first = first[first["key"].to_numpy() >= 0].sort_values("key")
     # Every parcel has a row: the i-th is parcel_ids[i]'s main occupant.
-    main = pd.Series(alloc["credit_code"].iloc[first.index.to_numpy()].array, index=out.index)
-    out["main_credit_code"] = main
+    main_rows = first.index.to_numpy()
+    out["main_credit_code"] = alloc["credit_code"].iloc[main_rows].array
     if "industry_code" in firms:
-        out["main_industry_code"] = main.map(firms["industry_code"])
+        out["main_industry_code"] = _at(firms["industry_code"], firm_at[main_rows]).array
     tenure = alloc["tenure"] if "tenure" in alloc else pd.Series(pd.NA, index=alloc.index)
     lease = tenure.eq("lease").fillna(False).astype(bool)
     floor = alloc["occupied_floor_m2"]
