@@ -757,3 +757,22 @@ def test_fits_zone_and_join_codes_per_distinct_value_match_row_by_row() -> None:
     joined = join_codes(flags, pd.RangeIndex(300))
     expected = [";".join(c for c, f in flags.items() if f[i]) for i in range(300)]
     assert joined.tolist() == expected
+
+
+def test_absent_dates_and_land_users_read_as_all_missing() -> None:
+    # A table without the date and land-user columns is assessed as one where they are empty
+    rows = (
+        healthy(),
+        healthy(n_occupants=0, producing=None),  # built, nobody: not_producing needs a grant
+        healthy(land_use="vacant", floor_area_m2=0.0, footprint_area_m2=0.0, far=0.0),
+        healthy(construction_status=None, floor_area_m2=0.0, footprint_area_m2=0.0),
+        healthy(construction_status="not_started", floor_area_m2=np.nan),
+    )
+    absent = ("land_user", "land_user_code", *DATES, "suspended_since")
+    without = frame(*rows).drop(columns=[*DATES, "suspended_since"])
+    empty = without.assign(**dict.fromkeys(absent, np.nan))
+    got = assess_land(without, AS_OF, RULES)
+    want = assess_land(empty, AS_OF, RULES).drop(columns=list(absent))
+    pd.testing.assert_frame_equal(got, want)
+    assert got["inefficient_reasons"].tolist() == ["", "not_producing", "", "", ""]
+    assert got["idle"].isna().tolist() == [False, False, False, True, True]

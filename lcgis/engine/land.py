@@ -48,10 +48,21 @@ _PLACEHOLDER_DAY = np.datetime64("2000-01-01", "D")
 # --------------------------------------------------------------------------- helpers
 
 
-def _given(series: pd.Series) -> np.ndarray:
-    """True where a text value is present and not blank."""
-    text = series.astype("string").str.strip()
+def _given(parcels: pd.DataFrame, name: str) -> np.ndarray:
+    """True where text column ``name`` holds a value that is not blank (all False when the
+    table lacks it, without reading a column of NaN as text)."""
+    if name not in parcels.columns:
+        return np.zeros(len(parcels), dtype=bool)
+    text = parcels[name].astype("string").str.strip()
     return np.asarray(text.ne("").fillna(False), dtype=bool)
+
+
+def _days(parcels: pd.DataFrame, name: str) -> np.ndarray:
+    """:func:`lcgis.data.frame.days` of column ``name``: all NaT when the table lacks it,
+    without parsing a column of NaN as dates."""
+    if name not in parcels.columns:
+        return np.full(len(parcels), np.datetime64("NaT"), dtype="datetime64[D]")
+    return days(parcels, name)
 
 
 def _day(as_of: date) -> np.datetime64:
@@ -238,8 +249,8 @@ def _construction_state(parcels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, 
     """
     status = column(parcels, "construction_status")
     no_status = np.asarray(status.isna(), dtype=bool)
-    has_start = ~np.isnat(days(parcels, "actual_start_date"))
-    has_suspension = ~np.isnat(days(parcels, "suspended_since"))
+    has_start = ~np.isnat(_days(parcels, "actual_start_date"))
+    has_suspension = ~np.isnat(_days(parcels, "suspended_since"))
     empty = np.asarray(undeveloped(parcels), dtype=bool)
     not_started = is_one_of(status, "not_started") | (no_status & ~has_start & empty)
     started = (
@@ -302,12 +313,12 @@ def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
     today = _day(as_of)
     not_started, started, suspended = _construction_state(parcels)
 
-    clock_a = days(parcels, "agreed_start_date")
-    clock_a = np.where(np.isnat(clock_a), days(parcels, "grant_date"), clock_a)
+    clock_a = _days(parcels, "agreed_start_date")
+    clock_a = np.where(np.isnat(clock_a), _days(parcels, "grant_date"), clock_a)
     years_a = years_between(clock_a, today)
     idle_a, known_a = _at_least(years_a, r.not_started_years)
 
-    years_b = years_between(days(parcels, "suspended_since"), today)
+    years_b = years_between(_days(parcels, "suspended_since"), today)
     clock_b, clock_known = _at_least(years_b, r.suspended_years)
     dev_low, dev_known = _below(numbers(parcels, "developed_share"), r.developed_share_below)
     inv_low, inv_known = _below(numbers(parcels, "invested_share"), r.invested_share_below)
@@ -366,11 +377,11 @@ def in_construction(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.Seri
     >>> in_construction(p, date(2025, 12, 31), load_rules()).tolist()
     [True, False, False, True]
     """
-    start = days(parcels, "agreed_start_date")
+    start = _days(parcels, "agreed_start_date")
     known = ~np.isnat(start)
     years = np.full(len(parcels), rules.construction.construction_years)
     by_start = np.where(known, _add_years(np.where(known, start, _PLACEHOLDER_DAY), years), start)
-    end = days(parcels, "agreed_completion_date")
+    end = _days(parcels, "agreed_completion_date")
     end = np.where(np.isnat(end), by_start, end)
     running = ~np.isnat(end) & (end > _day(as_of))
     completed = is_one_of(column(parcels, "construction_status"), "completed")
@@ -382,9 +393,9 @@ def in_construction(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.Seri
 def granted(parcels: pd.DataFrame) -> np.ndarray:
     """Land that has been granted: a grant date, a land user or its credit code is given."""
     return (
-        ~np.isnat(days(parcels, "grant_date"))
-        | _given(column(parcels, "land_user"))
-        | _given(column(parcels, "land_user_code"))
+        ~np.isnat(_days(parcels, "grant_date"))
+        | _given(parcels, "land_user")
+        | _given(parcels, "land_user_code")
     )
 
 
@@ -448,7 +459,7 @@ def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[
             leased > r.leased_share_above * numbers(parcels, "occupied_floor_area_m2")
         )
     if r.completion_overdue_years is not None:
-        years = years_between(days(parcels, "agreed_completion_date"), _day(as_of))
+        years = years_between(_days(parcels, "agreed_completion_date"), _day(as_of))
         not_completed = is_one_of(status, *_NOT_COMPLETED) | (np.asarray(status.isna()) & empty)
         flags["completion_overdue"] = (years >= r.completion_overdue_years) & not_completed
     if "in_construction" in parcels.columns:
