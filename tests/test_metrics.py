@@ -256,6 +256,26 @@ def test_allocation_rules() -> None:
     assert land.loc["a", "land_area_mu"] == pytest.approx(3.0)
 
 
+def test_enterprise_land_of_repeated_rows_and_missing_codes() -> None:
+    # x: a parcel listed twice; a row without credit code belongs to no firm; z: no parcel
+    alloc = pd.DataFrame(
+        {
+            "credit_code": pd.array(["x", "x", "y", None, "z", "x", "w"], dtype="string"),
+            "parcel_id": pd.array(["P2", "P1", "S", "Q", None, "P2", "Q"], dtype="string"),
+            "alloc_land_m2": [1000.0, 2000.0, 300.0, 5.0, np.nan, 7.0, 1.0],
+            "occupied_floor_m2": [0.0, 1500.0, 600.0, 1.0, 2.0, np.nan, np.nan],
+            "on_standard_factory": [False, False, True, True, None, False, True],
+            "tenure": ["own", "own", "lease", None, "lease", None, None],
+        }
+    )
+    land = metrics.enterprise_land(alloc)
+    assert land.index.tolist() == ["x", "y", "z", "w"]
+    assert land.index.dtype == "string" and land["parcel_ids"].dtype == "str"
+    assert land["land_area_m2"].tolist()[:2] == [3007.0, 300.0]
+    assert land["parcel_ids"].tolist() == ["P1;P2", "S", np.nan, "Q"]
+    assert land["sf_tenant"].tolist() == [False, True, False, True]
+
+
 def test_parcel_economics_weighted_by_land_share() -> None:
     # firm x holds 3000 m² on P and 1000 m² on Q: 3/4 of its figures belong to P
     alloc = pd.DataFrame(

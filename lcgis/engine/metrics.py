@@ -411,7 +411,14 @@ def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
         if "occupied_floor_m2" in alloc
         else pd.Series(np.nan, index=land.index)
     )
-    ids = _joined_parcel_ids(alloc).reindex(land.index)
+    # Each row's firm by its group number (-1: no credit code): the other figures are
+    # grouped on these integers rather than on the codes' text again.
+    firm = g.ngroup().fillna(-1).to_numpy(dtype=np.intp)
+
+    def per_firm(grouped: pd.Series) -> pd.Series:
+        return grouped.reindex(range(len(land))).set_axis(land.index)
+
+    ids = per_firm(_joined_parcel_ids(alloc["parcel_id"], firm))
     on_sf = (
         alloc["on_standard_factory"].astype("boolean").fillna(False).astype(bool)
         if "on_standard_factory" in alloc
@@ -419,7 +426,7 @@ def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
     )
     tenure = alloc["tenure"] if "tenure" in alloc else pd.Series(pd.NA, index=alloc.index)
     tenant_row = on_sf & ~tenure.eq("own").fillna(False).astype(bool)
-    sf_tenant = tenant_row.groupby(alloc["credit_code"], sort=False).all()
+    sf_tenant = per_firm(tenant_row.groupby(firm).all())
     return pd.DataFrame(
         {
             "land_area_m2": land,
@@ -431,26 +438,29 @@ def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _joined_parcel_ids(alloc: pd.DataFrame) -> pd.Series:
-    """Per credit_code: its distinct parcel ids in sorted order, joined with ';'.
+def _joined_parcel_ids(parcel_id: pd.Series, firm: np.ndarray) -> pd.Series:
+    """Per firm (``firm``: each row's integer code, -1 for none): its distinct parcel ids in
+    sorted order, joined with ';'.
 
-    Most firms use one parcel: only the others are joined (in Python).
+    Distinct (firm, parcel) pairs are found on integer codes; most firms use one parcel,
+    so only the others are joined (in Python).
 
-    >>> a = pd.DataFrame({"credit_code": ["x", "y", "x", "x"],
-    ...                   "parcel_id": ["P2", "S", "P1", "P2"]})
-    >>> _joined_parcel_ids(a).sort_index().to_dict()
-    {'x': 'P1;P2', 'y': 'S'}
+    >>> _joined_parcel_ids(pd.Series(["P2", "S", "P1", "P2", "Q"]), np.array([0, 1, 0, 0, -1])
+    ...                    ).sort_index().to_dict()
+    {0: 'P1;P2', 1: 'S'}
     """
     pairs = pd.DataFrame(
         {
-            "credit_code": alloc["credit_code"].to_numpy(),
-            "parcel_id": alloc["parcel_id"].to_numpy(dtype=object),
+            "firm": firm,
+            "place": pd.factorize(parcel_id)[0],
+            "parcel_id": parcel_id.to_numpy(dtype=object),
         }
-    ).drop_duplicates()
-    count = pairs.groupby("credit_code", sort=False)["parcel_id"].transform("size")
-    single = pairs[count.eq(1).to_numpy()].set_index("credit_code")["parcel_id"]
+    )
+    pairs = pairs[firm >= 0].drop_duplicates(["firm", "place"])
+    count = pairs.groupby("firm", sort=False)["parcel_id"].transform("size")
+    single = pairs[count.eq(1).to_numpy()].set_index("firm")["parcel_id"]
     several = pairs[count.gt(1).to_numpy()].sort_values("parcel_id")
-    joined = several.groupby("credit_code", sort=False)["parcel_id"].agg(";".join)
+    joined = several.groupby("firm", sort=False)["parcel_id"].agg(";".join)
     return pd.concat([single, joined])
 
 
