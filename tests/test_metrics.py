@@ -256,6 +256,28 @@ def test_allocation_rules() -> None:
     assert land.loc["a", "land_area_mu"] == pytest.approx(3.0)
 
 
+def test_allocation_of_rows_without_a_known_parcel() -> None:
+    # f's parcel X is not in the table, g gives none: no parcel land, FAR or flag for them
+    occ = pd.DataFrame(
+        {
+            "credit_code": ["a", "e", "f", "g"],
+            "parcel_id": ["P", "Q", "X", None],
+            "land_area_m2": [np.nan, np.nan, 5.0, np.nan],
+            "floor_area_m2": [3000.0, 100.0, np.nan, 7.0],
+        },
+        index=[5, 2, 8, 0],
+    )
+    par = pd.DataFrame(
+        {"parcel_id": ["P", "Q"], "land_area_m2": [8000.0, 1000.0], "far": [1.5, np.nan]}
+    )
+    a = metrics.allocate_land(occ, par.assign(standard_factory=[True, False]))
+    assert a.index.tolist() == [5, 2, 8, 0]
+    assert a["alloc_land_m2"].tolist()[:3] == [2000.0, 1000.0, 5.0]
+    assert a["alloc_method"].tolist() == ["floor_far", "equal_share", "given", "no_land"]
+    assert a["on_standard_factory"].tolist() == [True, False, False, False]
+    assert "parcel_far" not in a and "parcel_land_m2" not in a
+
+
 def test_enterprise_land_of_repeated_rows_and_missing_codes() -> None:
     # x: a parcel listed twice; a row without credit code belongs to no firm; z: no parcel
     alloc = pd.DataFrame(

@@ -361,14 +361,19 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
     cols = ["land_area_m2", "far"]
     if "standard_factory" in parcels.columns:
         cols.append("standard_factory")
-    info = parcels.set_index("parcel_id")[cols].rename(
+    info = parcels[cols].rename(
         columns={
             "land_area_m2": "parcel_land_m2",
             "far": "parcel_far",
             "standard_factory": "on_standard_factory",
         }
     )
-    occ = occupancy.join(info, on="parcel_id")
+    # The parcel of each row looked up once by position (as a join on the unique parcel
+    # ids), and the rows grouped on integer codes of their parcel ids (NaN: none).
+    at = positions(occupancy["parcel_id"], parcels["parcel_id"])
+    occ = pd.concat([occupancy, _at(info, at).set_axis(occupancy.index)], axis=1)
+    code = pd.factorize(occupancy["parcel_id"])[0]
+    parcel = pd.Series(np.where(code >= 0, code, np.nan), index=occupancy.index)
     if "on_standard_factory" not in occ:
         occ["on_standard_factory"] = False
     occ["on_standard_factory"] = occ["on_standard_factory"].astype("boolean").fillna(False)
@@ -376,9 +381,9 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
     via_floor = ratio(flr, occ["parcel_far"])
     alloc = given.fillna(via_floor)
     rest = alloc.isna()
-    used = alloc.groupby(occ["parcel_id"]).transform("sum")
+    used = alloc.groupby(parcel).transform("sum")
     free = occ["parcel_land_m2"] - used
-    n_rest = rest.groupby(occ["parcel_id"]).transform("sum")
+    n_rest = rest.groupby(parcel).transform("sum")
     alloc = alloc.fillna(ratio(free.where(free > 1e-6), n_rest))
     method = np.select(
         [given.notna(), via_floor.notna(), alloc.notna()],
