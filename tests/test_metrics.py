@@ -356,3 +356,19 @@ def test_area_mismatch_threshold() -> None:
 def test_multipolygon_area() -> None:
     mp = shapely.MultiPolygon([rect(0, 0, 10, 10), rect(20, 0, 10, 10)])
     assert metrics.geom_area_m2(gpd.GeoSeries([mp], crs=4549)).iloc[0] == pytest.approx(200.0)
+
+
+def test_zone_fit_ranks_as_sorted_codes() -> None:
+    from lcgis.engine.zonefit import _ranks
+
+    texts = ["P10", "P2", None, "", "宗地", "p2", "P2", " P2", "Ω", np.nan, "P10"]
+    for values in (
+        pd.Series(texts, dtype="string"),
+        pd.Series(texts, dtype="str"),
+        pd.Series(texts, dtype=object),
+        pd.Series([3.0, np.nan, -1.0, 3.0]),
+        pd.Series([], dtype="string"),
+    ):
+        key, distinct = pd.factorize(values, sort=True)
+        want = np.where(key >= 0, key, len(distinct))
+        assert _ranks(values).tolist() == want.tolist()

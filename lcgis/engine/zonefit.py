@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lcgis.data.frame import column, ratio
 from lcgis.data.industry import fits_zone
@@ -67,9 +69,15 @@ def main_parcels(alloc: pd.DataFrame) -> pd.Series:
 
 
 def _ranks(values: pd.Series) -> np.ndarray:
-    """Rank of each value in sorted order (ties share one; missing values rank last)."""
-    key, distinct = pd.factorize(values, sort=True)
-    return np.where(key >= 0, key, len(distinct))
+    """Rank of each value in sorted order from 0 (ties share one; missing values rank last).
+
+    Ranked by Arrow ("dense" ranks, missing values at the end) without sorting Python
+    strings.
+
+    >>> _ranks(pd.Series(["b", None, "a", "b"])).tolist()
+    [1, 2, 0, 1]
+    """
+    return np.asarray(pc.rank(pa.array(values), tiebreaker="dense"), dtype=np.int64) - 1
 
 
 def with_zone_fit(
