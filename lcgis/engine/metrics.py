@@ -249,29 +249,38 @@ def overlap_area(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return area
 
 
+def _overlaps(inner: np.ndarray, outer: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions ``i``, ``j`` of the geometries ``inner[i]`` and ``outer[j]`` that overlap,
+    and the area (m², > 0) of each overlap, in the order of the tree's "intersects" query.
+
+    Pairs come from the tree's overlapping bounding boxes, which the tests below settle
+    more cheaply than its "intersects" predicate would.  Most inner geometries lie inside
+    one outer geometry: their overlap is all of them, no overlay needed.  The outer
+    geometry is the prepared side of the tests (contains(outer, inner) is within(inner,
+    outer)); only pairs that intersect otherwise are measured by :func:`overlap_area`.
+    """
+    i, j = outer.sindex.query(inner)
+    containers = shapes(outer)
+    a, b = inner[i], containers[j]
+    shapely.prepare(containers)
+    inside = shapely.contains(b, a)
+    area = np.where(inside, shapely.area(a), 0.0)
+    cut = np.flatnonzero(~inside)
+    cut = cut[shapely.intersects(b[cut], a[cut])]
+    area[cut] = overlap_area(a[cut], b[cut])
+    hit = area > 0
+    return i[hit], j[hit], area[hit]
+
+
 def building_parts(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
     """Each building's part inside each parcel: positions, part area (m²) and share.
 
     A building across a boundary is split by area.
     """
-    bshapes, pshapes = shapes(buildings.geometry), shapes(parcels.geometry)
-    # Pairs of overlapping bounding boxes, in the order the tree's "intersects" predicate
-    # would keep them: the tests below settle each pair more cheaply than that predicate.
-    b_idx, p_idx = parcels.sindex.query(bshapes)
-    bgeom = bshapes[b_idx]
-    pgeom = pshapes[p_idx]
-    whole = shapely.area(bgeom)
-    # Most buildings lie inside one parcel: no overlay needed.  The parcel is the prepared
-    # side of the tests (contains(parcel, building) is within(building, parcel)).
-    shapely.prepare(pshapes)
-    inside = shapely.contains(pgeom, bgeom)
-    part = np.where(inside, whole, 0.0)
-    cut = np.flatnonzero(~inside)
-    cut = cut[shapely.intersects(pgeom[cut], bgeom[cut])]
-    part[cut] = overlap_area(bgeom[cut], pgeom[cut])
-    share = ratio(part, whole, default=0.0)
-    out = pd.DataFrame({"building": b_idx, "parcel": p_idx, "part_m2": part, "share": share})
-    return out[out["part_m2"] > 0].reset_index(drop=True)
+    bshapes = shapes(buildings.geometry)
+    b_idx, p_idx, part = _overlaps(bshapes, parcels.geometry)
+    share = ratio(part, shapely.area(bshapes[b_idx]), default=0.0)
+    return pd.DataFrame({"building": b_idx, "parcel": p_idx, "part_m2": part, "share": share})
 
 
 def parcel_building_totals(
@@ -313,16 +322,7 @@ def assign_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Serie
     >>> assign_zones(par, zon).tolist()  # 'w' ties with 'all'; 'all' holds more than 'e'
     ['w', 'all', <NA>]
     """
-    pshapes, zshapes = shapes(parcels.geometry), shapes(zones.geometry)
-    p_idx, z_idx = zones.sindex.query(pshapes, predicate="intersects")
-    pgeom, zgeom = pshapes[p_idx], zshapes[z_idx]
-    # Most parcels lie inside a zone: their overlap is the parcel itself, no overlay needed.
-    shapely.prepare(zshapes)
-    inside = shapely.contains(zgeom, pgeom)
-    area = shapely.area(pgeom)
-    area[~inside] = shapely.area(shapely.intersection(pgeom[~inside], zgeom[~inside]))
-    hit = area > 0
-    p_idx, z_idx, area = p_idx[hit], z_idx[hit], area[hit]
+    p_idx, z_idx, area = _overlaps(shapes(parcels.geometry), zones.geometry)
     order = np.lexsort((z_idx, -area, p_idx))  # per parcel: largest overlap, then first zone
     p_sorted = p_idx[order]
     first = np.flatnonzero(np.r_[True, p_sorted[1:] != p_sorted[:-1]]) if len(order) else order
