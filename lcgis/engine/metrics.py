@@ -232,20 +232,23 @@ def axis_rectangles(geoms: np.ndarray) -> np.ndarray:
 
 
 def overlap_area(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Area of the intersection of each pair ``a[i]``, ``b[i]`` of geometries (NaN for None).
+    """Area of the intersection of each pair ``a[i]``, ``b[i]`` of geometries (0 where they
+    do not intersect, or one is missing).
 
     Two axis-aligned rectangles (:func:`axis_rectangles`) overlap in the rectangle between
     their overlapping bounds: GEOS's overlay takes its corners exactly from the inputs, and
     the shoelace area of such a rectangle is exactly width × height, so the pair is measured
     from its bounds without building the overlay — the same number.  Other pairs are
-    overlaid.
+    overlaid where they intersect.
     """
-    area = np.empty(len(a))
+    area = np.zeros(len(a))
     rect = axis_rectangles(a) & axis_rectangles(b)
     ba, bb = shapely.bounds(a[rect]), shapely.bounds(b[rect])
     size = np.minimum(ba[:, 2:], bb[:, 2:]) - np.maximum(ba[:, :2], bb[:, :2])
     area[rect] = np.where((size > 0).all(axis=1), size[:, 0] * size[:, 1], 0.0)
-    area[~rect] = shapely.area(shapely.intersection(a[~rect], b[~rect]))
+    other = np.flatnonzero(~rect)
+    met = other[shapely.intersects(b[other], a[other])]  # ``b`` first: it may be prepared
+    area[met] = shapely.area(shapely.intersection(a[met], b[met]))
     return area
 
 
@@ -256,8 +259,8 @@ def _overlaps(inner: np.ndarray, outer: gpd.GeoSeries) -> tuple[np.ndarray, np.n
     Pairs come from the tree's overlapping bounding boxes, which the tests below settle
     more cheaply than its "intersects" predicate would.  Most inner geometries lie inside
     one outer geometry: their overlap is all of them, no overlay needed.  The outer
-    geometry is the prepared side of the tests (contains(outer, inner) is within(inner,
-    outer)); only pairs that intersect otherwise are measured by :func:`overlap_area`.
+    geometry is the prepared side of the test (contains(outer, inner) is within(inner,
+    outer)); the other pairs are measured by :func:`overlap_area`.
     """
     i, j = outer.sindex.query(inner)
     containers = shapes(outer)
@@ -265,9 +268,7 @@ def _overlaps(inner: np.ndarray, outer: gpd.GeoSeries) -> tuple[np.ndarray, np.n
     shapely.prepare(containers)
     inside = shapely.contains(b, a)
     area = np.where(inside, shapely.area(a), 0.0)
-    cut = np.flatnonzero(~inside)
-    cut = cut[shapely.intersects(b[cut], a[cut])]
-    area[cut] = overlap_area(a[cut], b[cut])
+    area[~inside] = overlap_area(a[~inside], b[~inside])
     hit = area > 0
     return i[hit], j[hit], area[hit]
 
