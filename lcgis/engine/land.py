@@ -57,6 +57,14 @@ def _given(parcels: pd.DataFrame, name: str) -> np.ndarray:
     return np.asarray(text.ne("").fillna(False), dtype=bool)
 
 
+def _text(parcels: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name``; all missing text when the table lacks it (compared faster than a
+    column of NaN)."""
+    if name in parcels.columns:
+        return parcels[name]
+    return pd.Series(pd.NA, index=parcels.index, dtype="string")
+
+
 def _days(parcels: pd.DataFrame, name: str) -> np.ndarray:
     """:func:`lcgis.data.frame.days` of column ``name``: all NaT when the table lacks it,
     without parsing a column of NaN as dates."""
@@ -96,15 +104,17 @@ def years_between(start: np.ndarray, end: np.ndarray | np.datetime64) -> np.ndar
     start = np.asarray(start, dtype="datetime64[D]")
     end = np.broadcast_to(np.asarray(end, dtype="datetime64[D]"), start.shape)
     valid = ~np.isnat(start) & ~np.isnat(end)
-    s = np.where(valid, start, _PLACEHOLDER_DAY)
-    e = np.where(valid, end, _PLACEHOLDER_DAY)
+    # Counted only where both dates are given (many parcels lack some dates).
+    s, e = start[valid], end[valid]
     whole = s.astype("datetime64[Y]").astype(np.int64)
     whole = e.astype("datetime64[Y]").astype(np.int64) - whole
     whole = np.where(_add_years(s, whole) > e, whole - 1, whole)
     lower = _add_years(s, whole)
     upper = _add_years(s, whole + 1)
     share = (e - lower).astype(np.int64) / (upper - lower).astype(np.int64)
-    return np.where(valid, whole + share, np.nan)
+    out = np.full(start.shape, np.nan)
+    out[valid] = whole + share
+    return out
 
 
 def _by_prefix(codes: pd.Series, table: dict[str, float]) -> pd.Series:
@@ -137,7 +147,7 @@ def join_codes(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
         "".join(c + ";" for bit, c in enumerate(codes) if int(m) >> bit & 1).rstrip(";")
         for m in combos
     ]
-    return pd.Series(np.asarray(texts, dtype=object)[inverse.reshape(-1)], index=index, dtype="str")
+    return pd.Series(pd.array(texts, dtype="str").take(inverse.reshape(-1)), index=index)
 
 
 def _series(values: Any, index: pd.Index, name: str | None = None, dtype: Any = None) -> pd.Series:
@@ -247,7 +257,7 @@ def _construction_state(parcels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, 
     no start date means started only when a suspension date is given, otherwise unknown.
     Suspended: status ``suspended``, or status missing and ``suspended_since`` given.
     """
-    status = column(parcels, "construction_status")
+    status = _text(parcels, "construction_status")
     no_status = np.asarray(status.isna(), dtype=bool)
     has_start = ~np.isnat(_days(parcels, "actual_start_date"))
     has_suspension = ~np.isnat(_days(parcels, "suspended_since"))
@@ -379,12 +389,13 @@ def in_construction(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.Seri
     """
     start = _days(parcels, "agreed_start_date")
     known = ~np.isnat(start)
-    years = np.full(len(parcels), rules.construction.construction_years)
-    by_start = np.where(known, _add_years(np.where(known, start, _PLACEHOLDER_DAY), years), start)
+    years = np.full(int(known.sum()), rules.construction.construction_years)
+    by_start = start.copy()
+    by_start[known] = _add_years(start[known], years)
     end = _days(parcels, "agreed_completion_date")
     end = np.where(np.isnat(end), by_start, end)
     running = ~np.isnat(end) & (end > _day(as_of))
-    completed = is_one_of(column(parcels, "construction_status"), "completed")
+    completed = is_one_of(_text(parcels, "construction_status"), "completed")
     table = parcels if "idle" in parcels.columns else idle(parcels, as_of, rules)
     is_idle = np.asarray(flag(table, "idle"))
     return _series(running & ~completed & ~is_idle, parcels.index, "in_construction", "bool")
@@ -421,7 +432,7 @@ def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[
     n = len(parcels)
     off = np.zeros(n, dtype=bool)
     far = numbers(parcels, "far")
-    status = column(parcels, "construction_status")
+    status = _text(parcels, "construction_status")
     empty = np.asarray(undeveloped(parcels), dtype=bool)
     flags: dict[str, np.ndarray] = dict.fromkeys(INEFFICIENT_REASONS, off)
     tax_3y = numbers(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
