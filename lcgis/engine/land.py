@@ -42,7 +42,6 @@ PRODUCTIVE_LAND_USES: tuple[str, ...] = ("industrial", "warehouse")
 
 _STARTED = ("under_construction", "suspended", "completed")
 _NOT_COMPLETED = ("not_started", "under_construction", "suspended")
-_PLACEHOLDER_DAY = np.datetime64("2000-01-01", "D")
 
 
 # --------------------------------------------------------------------------- helpers

@@ -222,7 +222,7 @@ def axis_rectangles(geoms: np.ndarray) -> np.ndarray:
         & (shapely.get_num_coordinates(geoms) == 5)
     )
     ring = shapely.get_coordinates(geoms[four]).reshape(-1, 5, 2)
-    moves = np.diff(ring, axis=1) != 0  # per edge: (moves in x, moves in y); NaN moves
+    moves = np.diff(ring, axis=1) != 0  # per edge: moves in x, in y (NaN counts as a move)
     closed = (ring[:, 0] == ring[:, 4]).all(axis=1)
     # Each edge moves along exactly one axis, alternating: x, y, x, y or y, x, y, x.
     x_first = np.array([[True, False], [False, True], [True, False], [False, True]])
@@ -256,11 +256,11 @@ def _overlaps(inner: np.ndarray, outer: gpd.GeoSeries) -> tuple[np.ndarray, np.n
     """Positions ``i``, ``j`` of the geometries ``inner[i]`` and ``outer[j]`` that overlap,
     and the area (m², > 0) of each overlap, in the order of the tree's "intersects" query.
 
-    Pairs come from the tree's overlapping bounding boxes, which the tests below settle
-    more cheaply than its "intersects" predicate would.  Most inner geometries lie inside
-    one outer geometry: their overlap is all of them, no overlay needed.  The outer
-    geometry is the prepared side of the test (contains(outer, inner) is within(inner,
-    outer)); the other pairs are measured by :func:`overlap_area`.
+    Pairs come from the tree's overlapping bounding boxes and are settled by a containment
+    test and :func:`overlap_area`, more cheaply than by the tree's "intersects" predicate.
+    Most inner geometries lie inside one outer geometry: their overlap is all of them, no
+    overlay needed.  The outer geometry is the prepared side of the test (contains(outer,
+    inner) is within(inner, outer)).
     """
     i, j = outer.sindex.query(inner)
     containers = shapes(outer)
