@@ -757,3 +757,33 @@ def test_fits_zone_and_join_codes_per_distinct_value_match_row_by_row() -> None:
     joined = join_codes(flags, pd.RangeIndex(300))
     expected = [";".join(c for c, f in flags.items() if f[i]) for i in range(300)]
     assert joined.tolist() == expected
+
+
+def test_absent_dates_and_land_users_read_as_all_missing() -> None:
+    # A table without the date and land-user columns is assessed as one where they are empty
+    rows = (
+        healthy(),
+        healthy(n_occupants=0, producing=None),  # built, nobody: not_producing needs a grant
+        healthy(land_use="vacant", floor_area_m2=0.0, footprint_area_m2=0.0, far=0.0),
+        healthy(construction_status=None, floor_area_m2=0.0, footprint_area_m2=0.0),
+        healthy(construction_status="not_started", floor_area_m2=np.nan),
+    )
+    absent = ("land_user", "land_user_code", *DATES, "suspended_since", "construction_status")
+    without = frame(*rows).drop(columns=[*DATES, "suspended_since", "construction_status"])
+    empty = without.assign(**dict.fromkeys(absent, np.nan))
+    got = assess_land(without, AS_OF, RULES)
+    want = assess_land(empty, AS_OF, RULES).drop(columns=list(absent))
+    pd.testing.assert_frame_equal(got, want)
+    assert got["inefficient_reasons"].tolist() == ["", "not_producing", "", "", ""]
+    assert got["idle"].isna().all()  # no construction state can be told
+
+
+def test_years_between_counts_only_where_both_dates_are_given() -> None:
+    start = np.array(["2021-03-01", "NaT", "2024-02-29", "2020-07-01", "NaT"], "datetime64[D]")
+    end = np.array(["2022-02-28", "2022-01-01", "NaT", "2022-01-01", "NaT"], "datetime64[D]")
+    one_by_one = [years_between(start[i : i + 1], end[i : i + 1])[0] for i in range(5)]
+    np.testing.assert_array_equal(years_between(start, end), one_by_one)
+    assert np.isnan(one_by_one).tolist() == [False, True, True, False, True]
+    on_one_day = years_between(start, np.datetime64("2025-02-28"))
+    assert np.isnan(on_one_day).tolist() == [False, True, False, False, True]
+    assert on_one_day[2] == 1.0

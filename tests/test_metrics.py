@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -14,7 +16,7 @@ from lcgis.data.validate import QualityReport
 from lcgis.engine import metrics
 from lcgis.engine.pipeline import measure
 from lcgis.rules import load_rules
-from tests.conftest import rect
+from tests.conftest import X0, Y0, rect
 
 
 def test_ten_mu_box_in_cgcs2000_gk() -> None:
@@ -101,6 +103,115 @@ def test_empty_values_never_zero_or_infinite() -> None:
     assert np.isfinite(metrics.per_mu(pd.Series([1.0, 1.0, 1.0]), p).dropna()).all()
 
 
+def _parts_by_overlay(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The reference of :func:`metrics.building_parts`: every intersecting pair overlaid."""
+    bshapes, pshapes = metrics.shapes(buildings.geometry), metrics.shapes(parcels.geometry)
+    b, p = parcels.sindex.query(bshapes, predicate="intersects")
+    part = shapely.area(shapely.intersection(bshapes[b], pshapes[p]))
+    out = pd.DataFrame({"building": b, "parcel": p, "part_m2": part})
+    return out[out["part_m2"] > 0].reset_index(drop=True)
+
+
+def test_building_parts_same_as_overlaying_every_pair() -> None:
+    ring = shapely.Polygon(rect(0, 0, 100, 100).exterior, [rect(40, 40, 20, 20).exterior.coords])
+    ell = shapely.Polygon([(0, 0), (300, 0), (300, 20), (220, 20), (220, 100), (0, 100)])
+    ell = shapely.affinity.translate(ell, 200 + 355000.0, 2753500.0)
+    parcels = gpd.GeoDataFrame(
+        geometry=[ring, rect(100, 0, 100, 100), ell, rect(100, 0, 100, 100), None,
+                  shapely.Polygon(), shapely.MultiPolygon([rect(0, 200, 50, 50),
+                                                           rect(60, 200, 50, 50)])],
+        crs=4549,
+    )  # fmt: skip
+    buildings = gpd.GeoDataFrame(
+        geometry=[
+            rect(10, 10, 20, 20),  # inside the ring
+            rect(45, 45, 10, 10),  # in the ring's hole: no part
+            rect(30, 45, 20, 10),  # half in the hole
+            rect(90, 10, 20, 10),  # across the ring and the duplicated parcel
+            rect(200, 0, 10, 10),  # on the ell, touching the second parcel along an edge
+            rect(440, 40, 20, 20),  # in the ell's bounding box, outside the ell
+            rect(410, 10, 20, 20),  # across the ell's inner corner
+            shapely.affinity.rotate(rect(95, 50, 10, 10), 30),  # rotated, across two
+            rect(40, 210, 30, 10),  # across the gap between the multipolygon's parts
+            rect(0, 500, 10, 10),  # on no parcel
+            None,
+            shapely.Polygon(),
+            rect(10, 10, 20, 20),  # a duplicate
+        ],
+        crs=4549,
+    )
+    got = metrics.building_parts(parcels, buildings)
+    want = _parts_by_overlay(parcels, buildings)
+    pd.testing.assert_frame_equal(got[["building", "parcel"]], want[["building", "parcel"]])
+    np.testing.assert_allclose(got["part_m2"], want["part_m2"], rtol=1e-12)
+    whole = shapely.area(metrics.shapes(buildings.geometry))[got["building"]]
+    np.testing.assert_allclose(got["share"], got["part_m2"] / whole, rtol=1e-12)
+
+
+def _polygon(
+    *corners: tuple[float, float], holes: tuple[shapely.Polygon, ...] = ()
+) -> shapely.Polygon:
+    """A polygon from corners given as offsets (m) from the origin point of :func:`rect`."""
+    return shapely.Polygon([(X0 + x, Y0 + y) for x, y in corners], [h.exterior for h in holes])
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # NaN corners
+def test_overlap_area_same_bits_as_the_overlay() -> None:
+    rng = np.random.default_rng(7)
+    lo = rng.uniform(0, 40, (4000, 2)) + np.array([X0, Y0])
+    boxes = shapely.box(*lo.T, *(lo + rng.uniform(0.001, 60, lo.shape)).T)
+    box = rect(0, 0, 20, 10)
+    corners = [(0.0, 0.0), (20.0, 0.0), (20.0, 10.0), (0.0, 10.0)]
+    hand = [
+        (box, box),  # identical
+        (box, rect(5, 2, 5, 5)),  # nested
+        (box, rect(20, 0, 10, 10)),  # sharing an edge: area 0
+        (box, rect(20, 10, 5, 5)),  # touching at a corner
+        (box, rect(50, 50, 5, 5)),  # disjoint
+        (box, rect(10, 0, 30, 10)),  # partly sharing two edges
+        (box, _polygon(*corners[::-1])),  # the other orientation
+        (_polygon(*corners[2:], *corners[:2]), rect(-5, -5, 10, 10)),  # another first corner
+        (box, shapely.affinity.rotate(rect(10, 0, 20, 10), 10)),  # not axis-aligned
+        (box, _polygon((5, 0), (25, 0), (25, 5), (25, 10), (5, 10))),  # a fifth corner
+        (box, _polygon((5, 0), (25, 0), (25, 10), (5, 20))),  # a quadrilateral
+        (box, _polygon((-5, -5), (25, -5), (25, 25), (-5, 25), holes=(rect(0, 0, 10, 5),))),
+        (box, shapely.MultiPolygon([rect(0, 0, 5, 5)])),
+        (box, _polygon((5, 0), (5, 0), (5, 10), (5, 10))),  # no width
+        (box, shapely.Polygon()),
+        (box, None),
+    ]
+    a = np.concatenate([boxes[:2000], np.array([h[0] for h in hand], dtype=object)])
+    b = np.concatenate([boxes[2000:], np.array([h[1] for h in hand], dtype=object)])
+    assert metrics.axis_rectangles(b).sum() == 2000 + 8
+    for x, y in ((a, b), (b, a)):
+        got = metrics.overlap_area(x, y)
+        want = np.where(shapely.intersects(x, y), shapely.area(shapely.intersection(x, y)), 0.0)
+        assert np.array_equal(got, want, equal_nan=True)
+        assert np.array_equal(np.signbit(got), np.signbit(want))
+    # Broken shapes are overlaid, and fail as the overlay does.
+    for broken in (
+        _polygon((5, 0), (15, 10), (15, 0), (5, 10)),  # self-intersecting
+        _polygon((5, 0), (np.nan, 0), (np.nan, 5), (5, 5)),
+    ):
+        pair = np.array([box], dtype=object), np.array([broken], dtype=object)
+        assert not metrics.axis_rectangles(pair[1])[0]
+        with pytest.raises(shapely.errors.GEOSException) as overlay:
+            shapely.intersection(*pair)
+        with pytest.raises(shapely.errors.GEOSException, match=re.escape(str(overlay.value))):
+            metrics.overlap_area(*pair)
+
+
+def test_positions_as_an_index_lookup() -> None:
+    ids = pd.Series(["P1", "p1", "", " P1", "宗地2", "P10"], dtype="string").astype(str)
+    keys = pd.Series(["P1", None, "宗地2", "", "P1 ", "P1", np.nan, "P10", "X"], dtype=object)
+    for text in (ids, ids.astype("string"), pd.concat([ids, pd.Series([None], dtype="str")])):
+        want = pd.Index(text).get_indexer(keys.to_numpy())
+        assert metrics.positions(keys, text).tolist() == want.tolist()
+        assert metrics.positions(keys.astype("string"), text).tolist() == want.tolist()
+    assert metrics.positions(keys.iloc[:0], ids).tolist() == []
+    assert metrics.positions(keys, ids.iloc[:0]).tolist() == [-1] * len(keys)
+
+
 def test_zone_by_largest_overlap() -> None:
     parcels = gpd.GeoDataFrame(
         {"parcel_id": ["a", "b", "c"]},
@@ -145,6 +256,48 @@ def test_allocation_rules() -> None:
     assert land.loc["a", "land_area_mu"] == pytest.approx(3.0)
 
 
+def test_allocation_of_rows_without_a_known_parcel() -> None:
+    # f's parcel X is not in the table, g gives none: no parcel land, FAR or flag for them
+    occ = pd.DataFrame(
+        {
+            "credit_code": ["a", "e", "f", "g"],
+            "parcel_id": ["P", "Q", "X", None],
+            "land_area_m2": [np.nan, np.nan, 5.0, np.nan],
+            "floor_area_m2": [3000.0, 100.0, np.nan, 7.0],
+        },
+        index=[5, 2, 8, 0],
+    )
+    par = pd.DataFrame(
+        {"parcel_id": ["P", "Q"], "land_area_m2": [8000.0, 1000.0], "far": [1.5, np.nan]}
+    )
+    a = metrics.allocate_land(occ, par.assign(standard_factory=[True, False]))
+    assert a.index.tolist() == [5, 2, 8, 0]
+    assert a["alloc_land_m2"].tolist()[:3] == [2000.0, 1000.0, 5.0]
+    assert a["alloc_method"].tolist() == ["floor_far", "equal_share", "given", "no_land"]
+    assert a["on_standard_factory"].tolist() == [True, False, False, False]
+    assert "parcel_far" not in a and "parcel_land_m2" not in a
+
+
+def test_enterprise_land_of_repeated_rows_and_missing_codes() -> None:
+    # x: a parcel listed twice; a row without credit code belongs to no firm; z: no parcel
+    alloc = pd.DataFrame(
+        {
+            "credit_code": pd.array(["x", "x", "y", None, "z", "x", "w"], dtype="string"),
+            "parcel_id": pd.array(["P2", "P1", "S", "Q", None, "P2", "Q"], dtype="string"),
+            "alloc_land_m2": [1000.0, 2000.0, 300.0, 5.0, np.nan, 7.0, 1.0],
+            "occupied_floor_m2": [0.0, 1500.0, 600.0, 1.0, 2.0, np.nan, np.nan],
+            "on_standard_factory": [False, False, True, True, None, False, True],
+            "tenure": ["own", "own", "lease", None, "lease", None, None],
+        }
+    )
+    land = metrics.enterprise_land(alloc)
+    assert land.index.tolist() == ["x", "y", "z", "w"]
+    assert land.index.dtype == "string" and land["parcel_ids"].dtype == "str"
+    assert land["land_area_m2"].tolist()[:2] == [3007.0, 300.0]
+    assert land["parcel_ids"].tolist() == ["P1;P2", "S", np.nan, "Q"]
+    assert land["sf_tenant"].tolist() == [False, True, False, True]
+
+
 def test_parcel_economics_weighted_by_land_share() -> None:
     # firm x holds 3000 m² on P and 1000 m² on Q: 3/4 of its figures belong to P
     alloc = pd.DataFrame(
@@ -169,6 +322,30 @@ def test_parcel_economics_weighted_by_land_share() -> None:
     assert e.loc["Q", "occupied_floor_area_m2"] == 1500.0
 
 
+def test_parcel_economics_of_firms_not_in_the_table() -> None:
+    # "gone" has no row in firms and one row has no credit code: no figures, no industry
+    alloc = pd.DataFrame(
+        {
+            "credit_code": pd.array(["x", "x", "gone", None, "y", "y"], dtype="string"),
+            "parcel_id": pd.array(["P", "Q", "Q", "Q", None, "R"], dtype="string"),
+            "alloc_land_m2": [3000.0, 1000.0, 500.0, 200.0, 100.0, np.nan],
+            "occupied_floor_m2": [3000.0, np.nan, 100.0, 50.0, 10.0, 20.0],
+            "tenure": pd.array(["own", "lease", None, "lease", "lease", "own"], dtype="string"),
+        }
+    )
+    firms = pd.DataFrame(
+        {"tax_wan": [40.0, 30.0], "industry_code": pd.array(["3911", None], dtype="string")},
+        index=pd.Index(pd.array(["x", "y"], dtype="string"), name="credit_code"),
+    )
+    e = metrics.parcel_economics(alloc, firms)
+    assert e.index.tolist() == ["P", "Q", "R"]
+    assert e["tax_wan"].tolist() == [30.0, 10.0, 20.0]  # y by floor area: 20 of 30 m² on R
+    assert e["n_occupants"].tolist() == [1, 2, 1]
+    assert e["main_credit_code"].tolist() == ["x", "x", "y"]
+    assert e["main_industry_code"].tolist() == ["3911", "3911", pd.NA]
+    assert e["main_industry_code"].dtype == "string"
+
+
 def test_area_mismatch_threshold() -> None:
     reg = pd.Series([1000.0, 1000.0, 1000.0, np.nan])
     meas = pd.Series([1050.0, 1050.1, 949.9, 5.0])
@@ -179,3 +356,19 @@ def test_area_mismatch_threshold() -> None:
 def test_multipolygon_area() -> None:
     mp = shapely.MultiPolygon([rect(0, 0, 10, 10), rect(20, 0, 10, 10)])
     assert metrics.geom_area_m2(gpd.GeoSeries([mp], crs=4549)).iloc[0] == pytest.approx(200.0)
+
+
+def test_zone_fit_ranks_as_sorted_codes() -> None:
+    from lcgis.engine.zonefit import _ranks
+
+    texts = ["P10", "P2", None, "", "宗地", "p2", "P2", " P2", "Ω", np.nan, "P10"]
+    for values in (
+        pd.Series(texts, dtype="string"),
+        pd.Series(texts, dtype="str"),
+        pd.Series(texts, dtype=object),
+        pd.Series([3.0, np.nan, -1.0, 3.0]),
+        pd.Series([], dtype="string"),
+    ):
+        key, distinct = pd.factorize(values, sort=True)
+        want = np.where(key >= 0, key, len(distinct))
+        assert _ranks(values).tolist() == want.tolist()

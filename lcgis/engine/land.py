@@ -42,16 +42,34 @@ PRODUCTIVE_LAND_USES: tuple[str, ...] = ("industrial", "warehouse")
 
 _STARTED = ("under_construction", "suspended", "completed")
 _NOT_COMPLETED = ("not_started", "under_construction", "suspended")
-_PLACEHOLDER_DAY = np.datetime64("2000-01-01", "D")
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _given(series: pd.Series) -> np.ndarray:
-    """True where a text value is present and not blank."""
-    text = series.astype("string").str.strip()
+def _given(parcels: pd.DataFrame, name: str) -> np.ndarray:
+    """True where text column ``name`` holds a value that is not blank (all False when the
+    table lacks it, without reading a column of NaN as text)."""
+    if name not in parcels.columns:
+        return np.zeros(len(parcels), dtype=bool)
+    text = parcels[name].astype("string").str.strip()
     return np.asarray(text.ne("").fillna(False), dtype=bool)
+
+
+def _text(parcels: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name``; all missing text when the table lacks it (compared faster than a
+    column of NaN)."""
+    if name in parcels.columns:
+        return parcels[name]
+    return pd.Series(pd.NA, index=parcels.index, dtype="string")
+
+
+def _days(parcels: pd.DataFrame, name: str) -> np.ndarray:
+    """:func:`lcgis.data.frame.days` of column ``name``: all NaT when the table lacks it,
+    without parsing a column of NaN as dates."""
+    if name not in parcels.columns:
+        return np.full(len(parcels), np.datetime64("NaT"), dtype="datetime64[D]")
+    return days(parcels, name)
 
 
 def _day(as_of: date) -> np.datetime64:
@@ -85,15 +103,17 @@ def years_between(start: np.ndarray, end: np.ndarray | np.datetime64) -> np.ndar
     start = np.asarray(start, dtype="datetime64[D]")
     end = np.broadcast_to(np.asarray(end, dtype="datetime64[D]"), start.shape)
     valid = ~np.isnat(start) & ~np.isnat(end)
-    s = np.where(valid, start, _PLACEHOLDER_DAY)
-    e = np.where(valid, end, _PLACEHOLDER_DAY)
+    # Counted only where both dates are given (many parcels lack some dates).
+    s, e = start[valid], end[valid]
     whole = s.astype("datetime64[Y]").astype(np.int64)
     whole = e.astype("datetime64[Y]").astype(np.int64) - whole
     whole = np.where(_add_years(s, whole) > e, whole - 1, whole)
     lower = _add_years(s, whole)
     upper = _add_years(s, whole + 1)
     share = (e - lower).astype(np.int64) / (upper - lower).astype(np.int64)
-    return np.where(valid, whole + share, np.nan)
+    out = np.full(start.shape, np.nan)
+    out[valid] = whole + share
+    return out
 
 
 def _by_prefix(codes: pd.Series, table: dict[str, float]) -> pd.Series:
@@ -126,7 +146,7 @@ def join_codes(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
         "".join(c + ";" for bit, c in enumerate(codes) if int(m) >> bit & 1).rstrip(";")
         for m in combos
     ]
-    return pd.Series(np.asarray(texts, dtype=object)[inverse.reshape(-1)], index=index, dtype="str")
+    return pd.Series(pd.array(texts, dtype="str").take(inverse.reshape(-1)), index=index)
 
 
 def _series(values: Any, index: pd.Index, name: str | None = None, dtype: Any = None) -> pd.Series:
@@ -236,10 +256,10 @@ def _construction_state(parcels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, 
     no start date means started only when a suspension date is given, otherwise unknown.
     Suspended: status ``suspended``, or status missing and ``suspended_since`` given.
     """
-    status = column(parcels, "construction_status")
+    status = _text(parcels, "construction_status")
     no_status = np.asarray(status.isna(), dtype=bool)
-    has_start = ~np.isnat(days(parcels, "actual_start_date"))
-    has_suspension = ~np.isnat(days(parcels, "suspended_since"))
+    has_start = ~np.isnat(_days(parcels, "actual_start_date"))
+    has_suspension = ~np.isnat(_days(parcels, "suspended_since"))
     empty = np.asarray(undeveloped(parcels), dtype=bool)
     not_started = is_one_of(status, "not_started") | (no_status & ~has_start & empty)
     started = (
@@ -302,12 +322,12 @@ def idle(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.DataFrame:
     today = _day(as_of)
     not_started, started, suspended = _construction_state(parcels)
 
-    clock_a = days(parcels, "agreed_start_date")
-    clock_a = np.where(np.isnat(clock_a), days(parcels, "grant_date"), clock_a)
+    clock_a = _days(parcels, "agreed_start_date")
+    clock_a = np.where(np.isnat(clock_a), _days(parcels, "grant_date"), clock_a)
     years_a = years_between(clock_a, today)
     idle_a, known_a = _at_least(years_a, r.not_started_years)
 
-    years_b = years_between(days(parcels, "suspended_since"), today)
+    years_b = years_between(_days(parcels, "suspended_since"), today)
     clock_b, clock_known = _at_least(years_b, r.suspended_years)
     dev_low, dev_known = _below(numbers(parcels, "developed_share"), r.developed_share_below)
     inv_low, inv_known = _below(numbers(parcels, "invested_share"), r.invested_share_below)
@@ -366,14 +386,15 @@ def in_construction(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.Seri
     >>> in_construction(p, date(2025, 12, 31), load_rules()).tolist()
     [True, False, False, True]
     """
-    start = days(parcels, "agreed_start_date")
+    start = _days(parcels, "agreed_start_date")
     known = ~np.isnat(start)
-    years = np.full(len(parcels), rules.construction.construction_years)
-    by_start = np.where(known, _add_years(np.where(known, start, _PLACEHOLDER_DAY), years), start)
-    end = days(parcels, "agreed_completion_date")
+    years = np.full(int(known.sum()), rules.construction.construction_years)
+    by_start = start.copy()
+    by_start[known] = _add_years(start[known], years)
+    end = _days(parcels, "agreed_completion_date")
     end = np.where(np.isnat(end), by_start, end)
     running = ~np.isnat(end) & (end > _day(as_of))
-    completed = is_one_of(column(parcels, "construction_status"), "completed")
+    completed = is_one_of(_text(parcels, "construction_status"), "completed")
     table = parcels if "idle" in parcels.columns else idle(parcels, as_of, rules)
     is_idle = np.asarray(flag(table, "idle"))
     return _series(running & ~completed & ~is_idle, parcels.index, "in_construction", "bool")
@@ -382,9 +403,9 @@ def in_construction(parcels: pd.DataFrame, as_of: date, rules: Rules) -> pd.Seri
 def granted(parcels: pd.DataFrame) -> np.ndarray:
     """Land that has been granted: a grant date, a land user or its credit code is given."""
     return (
-        ~np.isnat(days(parcels, "grant_date"))
-        | _given(column(parcels, "land_user"))
-        | _given(column(parcels, "land_user_code"))
+        ~np.isnat(_days(parcels, "grant_date"))
+        | _given(parcels, "land_user")
+        | _given(parcels, "land_user_code")
     )
 
 
@@ -410,7 +431,7 @@ def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[
     n = len(parcels)
     off = np.zeros(n, dtype=bool)
     far = numbers(parcels, "far")
-    status = column(parcels, "construction_status")
+    status = _text(parcels, "construction_status")
     empty = np.asarray(undeveloped(parcels), dtype=bool)
     flags: dict[str, np.ndarray] = dict.fromkeys(INEFFICIENT_REASONS, off)
     tax_3y = numbers(parcels, "tax_per_mu_3y" if "tax_per_mu_3y" in parcels else "tax_per_mu")
@@ -448,7 +469,7 @@ def inefficient_flags(parcels: pd.DataFrame, as_of: date, rules: Rules) -> dict[
             leased > r.leased_share_above * numbers(parcels, "occupied_floor_area_m2")
         )
     if r.completion_overdue_years is not None:
-        years = years_between(days(parcels, "agreed_completion_date"), _day(as_of))
+        years = years_between(_days(parcels, "agreed_completion_date"), _day(as_of))
         not_completed = is_one_of(status, *_NOT_COMPLETED) | (np.asarray(status.isna()) & empty)
         flags["completion_overdue"] = (years >= r.completion_overdue_years) & not_completed
     if "in_construction" in parcels.columns:

@@ -11,11 +11,13 @@ mutates its input, and is vectorised.  Areas are measured in the projected worki
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 import shapely
 
@@ -123,6 +125,23 @@ def per_mu(value_wan: pd.Series, land_area_mu: pd.Series) -> pd.Series:
     return ratio(value_wan, land_area_mu)
 
 
+def positions(keys: pd.Series | pd.Index, ids: pd.Series | pd.Index) -> np.ndarray:
+    """Position of each text key among the unique text ``ids`` (-1 where it is not among
+    them), as a pandas index of the ids would find it: a missing key finds a missing id.
+
+    Looked up in Arrow (one hash table of the ids), without a Python string per value.
+
+    >>> positions(pd.Series(["b", None, "x", "a"]), pd.Series(["a", "b"])).tolist()
+    [1, -1, -1, 0]
+    """
+    found = pc.index_in(_arrow_text(keys), value_set=_arrow_text(ids))
+    return np.asarray(pc.fill_null(found, -1), dtype=np.intp)
+
+
+def _arrow_text(values: pd.Series | pd.Index) -> pa.Array:
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
+
+
 # --- buildings --------------------------------------------------------------------------------
 
 
@@ -188,25 +207,81 @@ def assumed_one_storey(buildings: pd.DataFrame, rules: MeasureRules) -> pd.Serie
     return _storeys(floors.where(floors > 0), height, given, rules.double_storey_height_m)[1]
 
 
+def axis_rectangles(geoms: np.ndarray) -> np.ndarray:
+    """True for each polygon drawn as an axis-aligned rectangle: four corners, no holes.
+
+    >>> import shapely
+    >>> axis_rectangles(np.array([shapely.box(0, 0, 2, 1), shapely.Polygon([(0, 0), (2, 0),
+    ...     (2, 1), (1, 1), (0, 1)]), shapely.Polygon([(0, 0), (2, 1), (0, 1)]), None])).tolist()
+    [True, False, False, False]
+    """
+    out = np.zeros(len(geoms), dtype=bool)
+    four = (
+        (shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON)
+        & (shapely.get_num_interior_rings(geoms) == 0)
+        & (shapely.get_num_coordinates(geoms) == 5)
+    )
+    ring = shapely.get_coordinates(geoms[four]).reshape(-1, 5, 2)
+    moves = np.diff(ring, axis=1) != 0  # per edge: moves in x, in y (NaN counts as a move)
+    closed = (ring[:, 0] == ring[:, 4]).all(axis=1)
+    # Each edge moves along exactly one axis, alternating: x, y, x, y or y, x, y, x.
+    x_first = np.array([[True, False], [False, True], [True, False], [False, True]])
+    alternating = (moves == x_first).all(axis=(1, 2)) | (moves == ~x_first).all(axis=(1, 2))
+    out[four] = closed & alternating
+    return out
+
+
+def overlap_area(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Area of the intersection of each pair ``a[i]``, ``b[i]`` of geometries (0 where they
+    do not intersect, or one is missing).
+
+    Two axis-aligned rectangles (:func:`axis_rectangles`) overlap in the rectangle between
+    their overlapping bounds: GEOS's overlay takes its corners exactly from the inputs, and
+    the shoelace area of such a rectangle is exactly width × height, so the pair is measured
+    from its bounds without building the overlay — the same number.  Other pairs are
+    overlaid where they intersect.
+    """
+    area = np.zeros(len(a))
+    rect = axis_rectangles(a) & axis_rectangles(b)
+    ba, bb = shapely.bounds(a[rect]), shapely.bounds(b[rect])
+    size = np.minimum(ba[:, 2:], bb[:, 2:]) - np.maximum(ba[:, :2], bb[:, :2])
+    area[rect] = np.where((size > 0).all(axis=1), size[:, 0] * size[:, 1], 0.0)
+    other = np.flatnonzero(~rect)
+    met = other[shapely.intersects(b[other], a[other])]  # ``b`` first: it may be prepared
+    area[met] = shapely.area(shapely.intersection(a[met], b[met]))
+    return area
+
+
+def _overlaps(inner: np.ndarray, outer: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions ``i``, ``j`` of the geometries ``inner[i]`` and ``outer[j]`` that overlap,
+    and the area (m², > 0) of each overlap, in the order of the tree's "intersects" query.
+
+    Pairs come from the tree's overlapping bounding boxes and are settled by a containment
+    test and :func:`overlap_area`, more cheaply than by the tree's "intersects" predicate.
+    Most inner geometries lie inside one outer geometry: their overlap is all of them, no
+    overlay needed.  The outer geometry is the prepared side of the test (contains(outer,
+    inner) is within(inner, outer)).
+    """
+    i, j = outer.sindex.query(inner)
+    containers = shapes(outer)
+    a, b = inner[i], containers[j]
+    shapely.prepare(containers)
+    inside = shapely.contains(b, a)
+    area = np.where(inside, shapely.area(a), 0.0)
+    area[~inside] = overlap_area(a[~inside], b[~inside])
+    hit = area > 0
+    return i[hit], j[hit], area[hit]
+
+
 def building_parts(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
     """Each building's part inside each parcel: positions, part area (m²) and share.
 
     A building across a boundary is split by area.
     """
-    bshapes, pshapes = shapes(buildings.geometry), shapes(parcels.geometry)
-    b_idx, p_idx = parcels.sindex.query(bshapes, predicate="intersects")
-    bgeom = bshapes[b_idx]
-    pgeom = pshapes[p_idx]
-    whole = shapely.area(bgeom)
-    # Most buildings lie inside one parcel: no overlay needed.  The parcel is the prepared
-    # side of the test (contains(parcel, building) is within(building, parcel)).
-    shapely.prepare(pshapes)
-    inside = shapely.contains(pgeom, bgeom)
-    part = whole.copy()
-    part[~inside] = shapely.area(shapely.intersection(bgeom[~inside], pgeom[~inside]))
-    share = ratio(part, whole, default=0.0)
-    out = pd.DataFrame({"building": b_idx, "parcel": p_idx, "part_m2": part, "share": share})
-    return out[out["part_m2"] > 0].reset_index(drop=True)
+    bshapes = shapes(buildings.geometry)
+    b_idx, p_idx, part = _overlaps(bshapes, parcels.geometry)
+    share = ratio(part, shapely.area(bshapes[b_idx]), default=0.0)
+    return pd.DataFrame({"building": b_idx, "parcel": p_idx, "part_m2": part, "share": share})
 
 
 def parcel_building_totals(
@@ -248,16 +323,7 @@ def assign_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Serie
     >>> assign_zones(par, zon).tolist()  # 'w' ties with 'all'; 'all' holds more than 'e'
     ['w', 'all', <NA>]
     """
-    pshapes, zshapes = shapes(parcels.geometry), shapes(zones.geometry)
-    p_idx, z_idx = zones.sindex.query(pshapes, predicate="intersects")
-    pgeom, zgeom = pshapes[p_idx], zshapes[z_idx]
-    # Most parcels lie inside a zone: their overlap is the parcel itself, no overlay needed.
-    shapely.prepare(zshapes)
-    inside = shapely.contains(zgeom, pgeom)
-    area = shapely.area(pgeom)
-    area[~inside] = shapely.area(shapely.intersection(pgeom[~inside], zgeom[~inside]))
-    hit = area > 0
-    p_idx, z_idx, area = p_idx[hit], z_idx[hit], area[hit]
+    p_idx, z_idx, area = _overlaps(shapes(parcels.geometry), zones.geometry)
     order = np.lexsort((z_idx, -area, p_idx))  # per parcel: largest overlap, then first zone
     p_sorted = p_idx[order]
     first = np.flatnonzero(np.r_[True, p_sorted[1:] != p_sorted[:-1]]) if len(order) else order
@@ -296,14 +362,19 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
     cols = ["land_area_m2", "far"]
     if "standard_factory" in parcels.columns:
         cols.append("standard_factory")
-    info = parcels.set_index("parcel_id")[cols].rename(
+    info = parcels[cols].rename(
         columns={
             "land_area_m2": "parcel_land_m2",
             "far": "parcel_far",
             "standard_factory": "on_standard_factory",
         }
     )
-    occ = occupancy.join(info, on="parcel_id")
+    # The parcel of each row looked up once by position (as a join on the unique parcel
+    # ids), and the rows grouped on integer codes of their parcel ids (NaN: none).
+    at = positions(occupancy["parcel_id"], parcels["parcel_id"])
+    occ = pd.concat([occupancy, _at(info, at).set_axis(occupancy.index)], axis=1)
+    code = pd.factorize(occupancy["parcel_id"])[0]
+    parcel = pd.Series(np.where(code >= 0, code, np.nan), index=occupancy.index)
     if "on_standard_factory" not in occ:
         occ["on_standard_factory"] = False
     occ["on_standard_factory"] = occ["on_standard_factory"].astype("boolean").fillna(False)
@@ -311,9 +382,9 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
     via_floor = ratio(flr, occ["parcel_far"])
     alloc = given.fillna(via_floor)
     rest = alloc.isna()
-    used = alloc.groupby(occ["parcel_id"]).transform("sum")
+    used = alloc.groupby(parcel).transform("sum")
     free = occ["parcel_land_m2"] - used
-    n_rest = rest.groupby(occ["parcel_id"]).transform("sum")
+    n_rest = rest.groupby(parcel).transform("sum")
     alloc = alloc.fillna(ratio(free.where(free > 1e-6), n_rest))
     method = np.select(
         [given.notna(), via_floor.notna(), alloc.notna()],
@@ -346,7 +417,14 @@ def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
         if "occupied_floor_m2" in alloc
         else pd.Series(np.nan, index=land.index)
     )
-    ids = _joined_parcel_ids(alloc).reindex(land.index)
+    # Each row's firm by its group number (-1: no credit code): the other figures are
+    # grouped on these integers rather than on the codes' text again.
+    firm = g.ngroup().fillna(-1).to_numpy(dtype=np.intp)
+
+    def per_firm(grouped: pd.Series) -> pd.Series:
+        return grouped.reindex(range(len(land))).set_axis(land.index)
+
+    ids = per_firm(_joined_parcel_ids(alloc["parcel_id"], firm))
     on_sf = (
         alloc["on_standard_factory"].astype("boolean").fillna(False).astype(bool)
         if "on_standard_factory" in alloc
@@ -354,7 +432,7 @@ def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
     )
     tenure = alloc["tenure"] if "tenure" in alloc else pd.Series(pd.NA, index=alloc.index)
     tenant_row = on_sf & ~tenure.eq("own").fillna(False).astype(bool)
-    sf_tenant = tenant_row.groupby(alloc["credit_code"], sort=False).all()
+    sf_tenant = per_firm(tenant_row.groupby(firm).all())
     return pd.DataFrame(
         {
             "land_area_m2": land,
@@ -366,35 +444,41 @@ def enterprise_land(alloc: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _joined_parcel_ids(alloc: pd.DataFrame) -> pd.Series:
-    """Per credit_code: its distinct parcel ids in sorted order, joined with ';'.
+def _joined_parcel_ids(parcel_id: pd.Series, firm: np.ndarray) -> pd.Series:
+    """Per firm (``firm``: each row's integer code, -1 for none): its distinct parcel ids in
+    sorted order, joined with ';'.
 
-    Most firms use one parcel: only the others are joined (in Python).
+    Distinct (firm, parcel) pairs are found on integer codes; most firms use one parcel,
+    so only the others are joined (in Python).
 
-    >>> a = pd.DataFrame({"credit_code": ["x", "y", "x", "x"],
-    ...                   "parcel_id": ["P2", "S", "P1", "P2"]})
-    >>> _joined_parcel_ids(a).sort_index().to_dict()
-    {'x': 'P1;P2', 'y': 'S'}
+    >>> _joined_parcel_ids(pd.Series(["P2", "S", "P1", "P2", "Q"]), np.array([0, 1, 0, 0, -1])
+    ...                    ).sort_index().to_dict()
+    {0: 'P1;P2', 1: 'S'}
     """
     pairs = pd.DataFrame(
         {
-            "credit_code": alloc["credit_code"].to_numpy(),
-            "parcel_id": alloc["parcel_id"].to_numpy(dtype=object),
+            "firm": firm,
+            "place": pd.factorize(parcel_id)[0],
+            "parcel_id": parcel_id.to_numpy(dtype=object),
         }
-    ).drop_duplicates()
-    count = pairs.groupby("credit_code", sort=False)["parcel_id"].transform("size")
-    single = pairs[count.eq(1).to_numpy()].set_index("credit_code")["parcel_id"]
+    )
+    pairs = pairs[firm >= 0].drop_duplicates(["firm", "place"])
+    count = pairs.groupby("firm", sort=False)["parcel_id"].transform("size")
+    single = pairs[count.eq(1).to_numpy()].set_index("firm")["parcel_id"]
     several = pairs[count.gt(1).to_numpy()].sort_values("parcel_id")
-    joined = several.groupby("credit_code", sort=False)["parcel_id"].agg(";".join)
+    joined = several.groupby("firm", sort=False)["parcel_id"].agg(";".join)
     return pd.concat([single, joined])
 
 
 MONEY_FIELDS = ("output_wan", "revenue_wan", "tax_wan", "value_added_wan")
 
 
-def _split_weights(alloc: pd.DataFrame) -> pd.Series:
-    """Share of each occupancy row in its firm's figures: by floor area, else by land."""
-    firm = alloc["credit_code"]
+def _split_weights(alloc: pd.DataFrame, firm: pd.Series) -> pd.Series:
+    """Share of each occupancy row in its firm's figures: by floor area, else by land.
+
+    ``firm``: a numeric key of each row's firm (NaN: no credit code), grouped on faster
+    than the codes' text.
+    """
     land = alloc["alloc_land_m2"].astype(float)
     by_land = ratio(land, land.groupby(firm).transform("sum"))
     if "occupied_floor_m2" not in alloc:
@@ -404,6 +488,16 @@ def _split_weights(alloc: pd.DataFrame) -> pd.Series:
     by_floor = ratio(floor, floor.groupby(firm).transform("sum"))
     use_floor = complete & by_floor.notna().groupby(firm).transform("all")
     return by_floor.where(use_floor, by_land).fillna(0.0)
+
+
+#: A Series or a frame: what goes in comes back out.
+Rows = TypeVar("Rows", pd.Series, pd.DataFrame)
+
+
+def _at(values: Rows, at: np.ndarray) -> Rows:
+    """The rows of ``values`` at positions ``at`` (missing rows for -1), as reindexing by
+    their labels gives them."""
+    return values.reset_index(drop=True).reindex(at)
 
 
 def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
@@ -422,8 +516,13 @@ def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     >>> parcel_economics(a, f)["tax_wan"].tolist()
     [100.0, 0.0]
     """
-    weight = _split_weights(alloc)
-    fig = firms.reindex(alloc["credit_code"].to_numpy())
+    # Each row's firm: its position in ``firms`` (-1: none) for the figures, and a key of
+    # its credit code (first appearance order; NaN: none) to group on.
+    firm_at = positions(alloc["credit_code"], firms.index)
+    firm_key = pd.factorize(alloc["credit_code"])[0]
+    firm = pd.Series(np.where(firm_key >= 0, firm_key, np.nan), index=alloc.index)
+    weight = _split_weights(alloc, firm)
+    fig = _at(firms[[c for c in MONEY_FIELDS if c in firms]], firm_at)
     fig.index = alloc.index
     # Group by integer codes of the parcel ids (first appearance order, as groupby with
     # sort=False); rows without a parcel id (-1) belong to no parcel.
@@ -442,18 +541,16 @@ def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     out.index = pd.Index(parcel_ids, name="parcel_id")
     active = (numeric(fig, "output_wan") > 0) | (numeric(fig, "tax_wan") > 0)
     out["producing"] = per_parcel(active.groupby(key).any()).astype("boolean").to_numpy()
-    firm_key = pd.factorize(alloc["credit_code"])[0]
-    firm = pd.Series(np.where(firm_key >= 0, firm_key, np.nan))
     out["n_occupants"] = per_parcel(firm.groupby(key).nunique()).to_numpy()
     land = pd.DataFrame({"alloc_land_m2": alloc["alloc_land_m2"].to_numpy(), "key": key})
     order = land.sort_values("alloc_land_m2", ascending=False, na_position="last")
     first = order.drop_duplicates("key")
     first = first[first["key"].to_numpy() >= 0].sort_values("key")
     # Every parcel has a row: the i-th is parcel_ids[i]'s main occupant.
-    main = pd.Series(alloc["credit_code"].iloc[first.index.to_numpy()].array, index=out.index)
-    out["main_credit_code"] = main
+    main_rows = first.index.to_numpy()
+    out["main_credit_code"] = alloc["credit_code"].iloc[main_rows].array
     if "industry_code" in firms:
-        out["main_industry_code"] = main.map(firms["industry_code"])
+        out["main_industry_code"] = _at(firms["industry_code"], firm_at[main_rows]).array
     tenure = alloc["tenure"] if "tenure" in alloc else pd.Series(pd.NA, index=alloc.index)
     lease = tenure.eq("lease").fillna(False).astype(bool)
     floor = alloc["occupied_floor_m2"]

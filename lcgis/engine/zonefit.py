@@ -29,9 +29,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lcgis.data.frame import column, ratio
 from lcgis.data.industry import fits_zone
+from lcgis.engine.metrics import positions
 
 #: Per-zone figures of :func:`zone_fit`, in order.
 FIT_FIELDS = (
@@ -66,9 +69,15 @@ def main_parcels(alloc: pd.DataFrame) -> pd.Series:
 
 
 def _ranks(values: pd.Series) -> np.ndarray:
-    """Rank of each value in sorted order (ties share one; missing values rank last)."""
-    key, distinct = pd.factorize(values, sort=True)
-    return np.where(key >= 0, key, len(distinct))
+    """Rank of each value in sorted order from 0 (ties share one; missing values rank last).
+
+    Ranked by Arrow ("dense" ranks, missing values at the end) without sorting Python
+    strings.
+
+    >>> _ranks(pd.Series(["b", None, "a", "b"])).tolist()
+    [1, 2, 0, 1]
+    """
+    return np.asarray(pc.rank(pa.array(values), tiebreaker="dense"), dtype=np.int64) - 1
 
 
 def with_zone_fit(
@@ -85,19 +94,15 @@ def with_zone_fit(
     out = ent.copy(deep=False)  # copy-on-write: the columns set here are its own
     if "credit_code" not in out:
         return out
-    ids = parcels["parcel_id"].astype(str).to_numpy()
-    by_parcel = pd.DataFrame(
-        {
-            c: column(parcels, c, pd.NA).astype("string").to_numpy()
-            for c in ("zone_id", "zone_role", "zone_leading_industries")
-        },
-        index=ids,
-    )
     main = out["credit_code"].map(main_parcels(alloc) if main is None else main)
-    zone = by_parcel.reindex(main.astype(object).to_numpy())
-    out["zone_id"] = pd.array(zone["zone_id"].to_numpy(), dtype="string")
-    out["zone_role"] = pd.array(zone["zone_role"].to_numpy(), dtype="string")
-    lead = pd.Series(zone["zone_leading_industries"].to_numpy(), index=out.index)
+    at = positions(main, parcels["parcel_id"].astype(str))  # -1: no main parcel
+
+    def of_main(name: str) -> pd.api.extensions.ExtensionArray:
+        return column(parcels, name, pd.NA).astype("string").array.take(at, allow_fill=True)
+
+    out["zone_id"] = of_main("zone_id")
+    out["zone_role"] = of_main("zone_role")
+    lead = pd.Series(of_main("zone_leading_industries"), index=out.index)
     out["fits_zone"] = fits_zone(column(out, "industry_code", pd.NA), lead)
     return out
 
