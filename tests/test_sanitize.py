@@ -1,11 +1,19 @@
-"""The exports' text cleaning: the one-pass checks agree with cleaning value by value."""
+"""The exports' text cleaning: the checks over a whole column agree with cleaning value by
+value."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from lcgis.views.sanitize import _arrow_clean_already, _clean_already, _clean_value
+from lcgis.views.sanitize import (
+    _DIRTY,
+    _arrow_clean_already,
+    _clean_already,
+    _clean_value,
+    _may_be_dirty,
+)
 
 #: Hand-made columns where a check over the whole column could differ from one per value:
 #: missing values, empty text, each kind of character cleaned, the characters next to
@@ -77,3 +85,24 @@ def test_arrow_check_of_chunked_and_sliced_columns() -> None:
     dirty_first = pd.Series(["a\tb", "ok", None, "fine"], dtype="string[pyarrow]")
     assert _arrow_clean_already(dirty_first.iloc[1:], None)
     assert not _arrow_clean_already(dirty_first.iloc[:2], None)
+
+
+def test_the_glance_at_the_bytes_misses_no_dirty_character() -> None:
+    """Every character up to U+2FFF (all those beginning with the bytes the glance looks
+    for), alone and between others: the glance calls every dirty one suspect."""
+    for code in range(0x3000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # surrogates are no text
+        for text in (chr(code), f"a{chr(code)}甲"):
+            if _DIRTY.search(text):
+                assert _may_be_dirty(np.frombuffer(text.encode(), np.uint8)), hex(code)
+
+
+@pytest.mark.parametrize("block", [range(0x100), range(0x2000, 0x2100)])
+def test_arrow_check_character_by_character(block: range) -> None:
+    """The control characters' neighbourhoods, one character a column (with a clean
+    value and a missing one beside it)."""
+    for code in block:
+        values = ["甲", chr(code), None]
+        s = pd.Series(values, dtype="string[pyarrow]")
+        assert _arrow_clean_already(s, None) == _reference(values, None), hex(code)
