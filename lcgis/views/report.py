@@ -234,7 +234,10 @@ def parcel_table(result: Result) -> gpd.GeoDataFrame:
     inputs = [f for f in FIELDS["parcels"] if f not in PARCEL_FIELDS and f in p]
     extras = [f for f in PARCEL_EXTRAS if f in p]
     cols = [c for c in PARCEL_FIELDS if c in p] + inputs + extras + extra_columns(result, p)
-    return gpd.GeoDataFrame(p[cols], geometry=p.geometry, crs=p.crs)
+    # Selected with the geometry, not joined to it afterwards: under copy-on-write the
+    # selection shares the parcels' columns instead of copying every one of them.
+    table = p[[*cols, p.geometry.name]]
+    return table if p.geometry.name == "geometry" else table.rename_geometry("geometry")
 
 
 def enterprise_table(result: Result) -> pd.DataFrame:

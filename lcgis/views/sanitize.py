@@ -117,21 +117,48 @@ _DIRTY_RE2 = r"[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}
 
 def _arrow_clean_already(s: pd.Series, limit: int | None) -> bool:
     """:func:`_clean_already` of Arrow-backed text, in Arrow's compute functions (every
-    value of such a column is text or missing).
+    value of such a column is text or missing).  The texts are joined, a newline between
+    them as in :func:`_clean_already`, and looked at once: a glance at the bytes
+    (:func:`_may_be_dirty`) clears the common text, the regular expression settles the
+    rest, instead of one call, with its overhead, per value.
 
     >>> [_arrow_clean_already(pd.Series(x, dtype="string[pyarrow]"), None)
-    ...  for x in (["甲", None, "a\\nb"], ["a\\tb"], ["\\u202e"])]
-    [True, False, False]
+    ...  for x in (["甲", None, "a\\nb"], ["a\\tb"], ["\\u202e"], ["“甲”"], [None], [])]
+    [True, False, False, True, True, True]
     >>> _arrow_clean_already(pd.Series(["abc"], dtype="string[pyarrow]"), 2)
     False
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(s.array)
-    if limit is not None and len(arr) and (pc.max(pc.utf8_length(arr)).as_py() or 0) > limit:
+    column = pa.array(s.array, type=pa.large_string())  # 64-bit offsets: a join of any size
+    if isinstance(column, pa.ChunkedArray):  # several chunks, after a concatenation
+        column = column.combine_chunks()
+    texts = column.drop_null()
+    if not len(texts):
+        return True
+    if limit is not None and pc.max(pc.utf8_length(texts)).as_py() > limit:
         return False
-    return not pc.any(pc.match_substring_regex(arr, _DIRTY_RE2)).as_py()
+    whole = pa.LargeListArray.from_arrays(pa.array([0, len(texts)], pa.int64()), texts)
+    joined = pc.binary_join(whole, pa.scalar("\n", pa.large_string()))
+    if not _may_be_dirty(np.frombuffer(joined[0].as_buffer(), dtype=np.uint8)):
+        return True
+    return not pc.match_substring_regex(joined, _DIRTY_RE2)[0].as_py()
+
+
+def _may_be_dirty(utf8: np.ndarray) -> bool:
+    """Whether the UTF-8 bytes ``utf8`` hold a byte that begins a character of
+    :data:`_DIRTY`: a C0 control other than the newline (which stays), DEL, or the first
+    byte of U+0080–U+00BF (0xC2, the C1 controls among them) or of U+2000–U+2FFF (0xE2,
+    the bidirectional controls among them).  False means clean for certain; True only
+    calls for the regular expression (“quotes” and — dashes begin with 0xE2 too).  A few
+    vectorised comparisons, several times faster than the regular expression.
+
+    >>> [_may_be_dirty(np.frombuffer(t.encode(), np.uint8)) for t in ("甲\\n乙", "a\\tb", "—")]
+    [False, True, True]
+    """
+    controls = np.count_nonzero(utf8 < 0x20) - np.count_nonzero(utf8 == ord("\n"))
+    return bool(controls) or bool(((utf8 == 0x7F) | (utf8 == 0xC2) | (utf8 == 0xE2)).any())
 
 
 def excel_frame(df: pd.DataFrame) -> pd.DataFrame:
