@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -10,12 +11,16 @@ import pyproj
 import pytest
 
 from lcgis.data import crs as crs_mod
+from lcgis.data import values
 from lcgis.data.validate import (
     CREDIT_CODE_CHARS,
     credit_code_check_char,
     credit_code_valid,
     credit_codes_valid,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _old_credit_codes_valid(codes: pd.Series) -> pd.Series:
@@ -79,3 +84,54 @@ def test_gpkg_stores_null_for_a_missing_zone_name(tmp_path) -> None:  # type: ig
     assert stored == [None] * len(names)
     assert ids == result.zones["zone_id"].tolist()
     assert "<NA>" not in stored
+
+
+#: Cell texts where parsing could depend on the rest of the column: blanks of every kind,
+#: full-width digits, control characters, numbers and dates of several spellings, bad values.
+ODD_CELLS = [
+    "2021-03-01", "2021/3/1", "2021年3月1日", "20210301", "2021-02-30", "9999-12-31", "44256",
+    "1,234.5", "１２３", " 88 ", "12.5万", "inf", "1e400", "-0", "0", "1", "是", "否", "Y",
+    "true", "规上", "", "  ", "nan", "None", "NULL", "NaT", None, "a\tb", "x\x07y", "\u202ex",
+    "ＡＢ1", " ab ", "0039", "39.0", "C", "c", "other",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[python]", "string[pyarrow]"])
+@pytest.mark.parametrize(
+    ("parse", "options"),
+    [
+        (values.parse_numbers, {}),
+        (values.parse_dates, {}),
+        (values.parse_bools, {}),
+        (values.has_control, {}),
+        (values.parse_text, {}),
+        (values.parse_text, {"code": True}),
+    ],
+)
+def test_parsing_once_per_distinct_value_gives_the_same_series(
+    parse: Callable[..., Any], options: dict[str, bool], dtype: str
+) -> None:
+    rng = np.random.default_rng(5)
+    cells = rng.choice(np.array(ODD_CELLS, dtype=object), 3 * values.SAMPLE_ROWS)
+    index = pd.Index(rng.permutation(len(cells)) + 7)
+    column = pd.Series(cells, index=index, dtype=dtype, name="col")
+    assert values._distinct_values(column) is not None  # the path under test is taken
+    only_iso = column.where(column.isna(), "2021-03-01")  # parse_dates' all-ISO branch
+    for s in (column, only_iso, column.where(column.isna(), "")):
+        got = parse(s, **options)
+        want = parse.__wrapped__(s, **options)  # type: ignore[attr-defined]  # the plain parse
+        if not isinstance(got, tuple):
+            got, want = (got,), (want,)
+        for g, w in zip(got, want, strict=True):
+            pd.testing.assert_series_equal(g, w)
+
+
+def test_columns_of_distinct_values_are_parsed_as_they_are() -> None:
+    unique = pd.Series([f"{i}.5" for i in range(3 * values.SAMPLE_ROWS)], dtype="str")
+    late = pd.Series(["1"] * (3 * values.SAMPLE_ROWS), dtype="str")
+    late[values.SAMPLE_ROWS :] = [str(i) for i in range(2 * values.SAMPLE_ROWS)]
+    mixed = pd.Series([1, 1.0, True] * values.SAMPLE_ROWS, dtype=object)
+    assert values._distinct_values(unique) is None
+    assert values._distinct_values(late) is None
+    assert values._distinct_values(mixed) is None
+    assert values._distinct_values(late[:100]) is None  # short columns: parsed as they are
