@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ import pyproj
 import pytest
 
 from lcgis.data import crs as crs_mod
-from lcgis.data import values
+from lcgis.data import encoding, readers, values
 from lcgis.data.validate import (
     CREDIT_CODE_CHARS,
     credit_code_check_char,
@@ -135,3 +136,52 @@ def test_columns_of_distinct_values_are_parsed_as_they_are() -> None:
     assert values._distinct_values(late) is None
     assert values._distinct_values(mixed) is None
     assert values._distinct_values(late[:100]) is None  # short columns: parsed as they are
+
+
+#: Texts around the lines of spaces only that pandas' reader skips (and pyarrow's keeps).
+CSV_TEXTS = [
+    "", " ", "\t", "a", "a\n", "a\n \n", "a\n \t \nb", " \na", "\t\r\nb", "a\r\n  \r\nb",
+    "a\r \rb", "a\n b\n", "a\n\tb", "a,b\n1, \n", "宗地\n　\n1", "宗地\n \u2028\n", "a\n\n",
+    "a\n ", "a\n \n\n", "x\u0085 \ny", "ａ\r\n\t\t",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", CSV_TEXTS)
+def test_blank_lines_are_found_in_utf8_bytes_as_in_the_text(text: str) -> None:
+    blank_line = re.compile(r"(?:^|[\r\n])[ \t]+(?:[\r\n]|$)")  # in the text itself
+    assert readers._has_blank_line(text.encode()) is (blank_line.search(text) is not None)
+
+
+def _old_decode_text(raw: bytes) -> tuple[str, str]:
+    """The decoding before UTF-8 was tried first: the encoding detected, then decoded."""
+    enc = encoding.detect_encoding(raw)
+    try:
+        return raw.decode(enc), enc
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UnicodeError(f"第 {line} 行有无法识别的字节(不是 UTF-8、GBK 或 Big5 编码)") from exc
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"a,b\n1,2\n",
+        "宗地编号\n1\n".encode(),
+        "\ufeff宗地编号\n1\n".encode(),
+        "宗地编号\n1\n".encode("gbk"),
+        "宗地編號\n1\n".encode("big5"),
+        "宗地".encode()[:-1],  # a character cut at the end
+        b"a\n\xff\xfe\x00\n",
+    ],
+)
+def test_decode_text_gives_what_detecting_first_gave(raw: bytes) -> None:
+    try:
+        want: tuple[str, str] | str = _old_decode_text(raw)
+    except UnicodeError as exc:
+        want = str(exc)
+    try:
+        got: tuple[str, str] | str = encoding.decode_text(raw)
+    except UnicodeError as exc:
+        got = str(exc)
+    assert got == want
