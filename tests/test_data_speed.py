@@ -185,3 +185,25 @@ def test_decode_text_gives_what_detecting_first_gave(raw: bytes) -> None:
     except UnicodeError as exc:
         got = str(exc)
     assert got == want
+
+
+def test_vector_layers_read_without_shared_objects_as_before(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    from lcgis.data import guard
+    from lcgis.data.mapping import LayerMapping
+
+    square = shapely.box(0, 0, 10, 10)
+    shapes = [square, square, None, shapely.Polygon(), shapely.box(5, 5, 20, 20)]
+    layer = gpd.GeoDataFrame(
+        {"parcel_id": ["A", "A", None, "D", "E"], "area": [1.0, 1.0, None, 0.0, 2.5]},
+        geometry=shapes,
+        crs=4549,
+    )
+    path = tmp_path / "parcels.gpkg"
+    layer.to_file(path)
+    got = readers._read_vector(path, LayerMapping(), guard.Limits.from_env())
+    want = pyogrio.read_dataframe(str(path), use_arrow=True)
+    pd.testing.assert_frame_equal(got, want)
