@@ -11,8 +11,8 @@ import pandas as pd
 import pyproj
 import pytest
 
+from lcgis.data import canonical, encoding, readers, values
 from lcgis.data import crs as crs_mod
-from lcgis.data import encoding, readers, values
 from lcgis.data.validate import (
     CREDIT_CODE_CHARS,
     credit_code_check_char,
@@ -107,10 +107,11 @@ ODD_CELLS = [
         (values.has_control, {}),
         (values.parse_text, {}),
         (values.parse_text, {"code": True}),
+        (canonical._enum_values, {"values": {"c": "工业", "Other": "other", "39": "x"}}),
     ],
 )
 def test_parsing_once_per_distinct_value_gives_the_same_series(
-    parse: Callable[..., Any], options: dict[str, bool], dtype: str
+    parse: Callable[..., Any], options: dict[str, Any], dtype: str
 ) -> None:
     rng = np.random.default_rng(5)
     cells = rng.choice(np.array(ODD_CELLS, dtype=object), 3 * values.SAMPLE_ROWS)
