@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyproj
 import pytest
 
+from lcgis.data import canonical, encoding, readers, values
 from lcgis.data import crs as crs_mod
 from lcgis.data.validate import (
     CREDIT_CODE_CHARS,
@@ -16,6 +19,9 @@ from lcgis.data.validate import (
     credit_code_valid,
     credit_codes_valid,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _old_credit_codes_valid(codes: pd.Series) -> pd.Series:
@@ -79,3 +85,126 @@ def test_gpkg_stores_null_for_a_missing_zone_name(tmp_path) -> None:  # type: ig
     assert stored == [None] * len(names)
     assert ids == result.zones["zone_id"].tolist()
     assert "<NA>" not in stored
+
+
+#: Cell texts where parsing could depend on the rest of the column: blanks of every kind,
+#: full-width digits, control characters, numbers and dates of several spellings, bad values.
+ODD_CELLS = [
+    "2021-03-01", "2021/3/1", "2021年3月1日", "20210301", "2021-02-30", "9999-12-31", "44256",
+    "1,234.5", "１２３", " 88 ", "12.5万", "inf", "1e400", "-0", "0", "1", "是", "否", "Y",
+    "true", "规上", "", "  ", "nan", "None", "NULL", "NaT", None, "a\tb", "x\x07y", "\u202ex",
+    "ＡＢ1", " ab ", "0039", "39.0", "C", "c", "other",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[python]", "string[pyarrow]"])
+@pytest.mark.parametrize(
+    ("parse", "options"),
+    [
+        (values.parse_numbers, {}),
+        (values.parse_dates, {}),
+        (values.parse_bools, {}),
+        (values.has_control, {}),
+        (values.parse_text, {}),
+        (values.parse_text, {"code": True}),
+        (canonical._enum_values, {"values": {"c": "工业", "Other": "other", "39": "x"}}),
+    ],
+)
+def test_parsing_once_per_distinct_value_gives_the_same_series(
+    parse: Callable[..., Any], options: dict[str, Any], dtype: str
+) -> None:
+    rng = np.random.default_rng(5)
+    cells = rng.choice(np.array(ODD_CELLS, dtype=object), 3 * values.SAMPLE_ROWS)
+    index = pd.Index(rng.permutation(len(cells)) + 7)
+    column = pd.Series(cells, index=index, dtype=dtype, name="col")
+    assert values._distinct_values(column) is not None  # the path under test is taken
+    only_iso = column.where(column.isna(), "2021-03-01")  # parse_dates' all-ISO branch
+    for s in (column, only_iso, column.where(column.isna(), "")):
+        got = parse(s, **options)
+        want = parse.__wrapped__(s, **options)  # type: ignore[attr-defined]  # the plain parse
+        if not isinstance(got, tuple):
+            got, want = (got,), (want,)
+        for g, w in zip(got, want, strict=True):
+            pd.testing.assert_series_equal(g, w)
+
+
+def test_columns_of_distinct_values_are_parsed_as_they_are() -> None:
+    unique = pd.Series([f"{i}.5" for i in range(3 * values.SAMPLE_ROWS)], dtype="str")
+    late = pd.Series(["1"] * (3 * values.SAMPLE_ROWS), dtype="str")
+    late[values.SAMPLE_ROWS :] = [str(i) for i in range(2 * values.SAMPLE_ROWS)]
+    mixed = pd.Series([1, 1.0, True] * values.SAMPLE_ROWS, dtype=object)
+    assert values._distinct_values(unique) is None
+    assert values._distinct_values(late) is None
+    assert values._distinct_values(mixed) is None
+    assert values._distinct_values(late[:100]) is None  # short columns: parsed as they are
+
+
+#: Texts around the lines of spaces only that pandas' reader skips (and pyarrow's keeps).
+CSV_TEXTS = [
+    "", " ", "\t", "a", "a\n", "a\n \n", "a\n \t \nb", " \na", "\t\r\nb", "a\r\n  \r\nb",
+    "a\r \rb", "a\n b\n", "a\n\tb", "a,b\n1, \n", "宗地\n　\n1", "宗地\n \u2028\n", "a\n\n",
+    "a\n ", "a\n \n\n", "x\u0085 \ny", "ａ\r\n\t\t",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", CSV_TEXTS)
+def test_blank_lines_are_found_in_utf8_bytes_as_in_the_text(text: str) -> None:
+    blank_line = re.compile(r"(?:^|[\r\n])[ \t]+(?:[\r\n]|$)")  # in the text itself
+    assert readers._has_blank_line(text.encode()) is (blank_line.search(text) is not None)
+
+
+def _old_decode_text(raw: bytes) -> tuple[str, str]:
+    """The decoding before UTF-8 was tried first: the encoding detected, then decoded."""
+    enc = encoding.detect_encoding(raw)
+    try:
+        return raw.decode(enc), enc
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UnicodeError(f"第 {line} 行有无法识别的字节(不是 UTF-8、GBK 或 Big5 编码)") from exc
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"a,b\n1,2\n",
+        "宗地编号\n1\n".encode(),
+        "\ufeff宗地编号\n1\n".encode(),
+        "宗地编号\n1\n".encode("gbk"),
+        "宗地編號\n1\n".encode("big5"),
+        "宗地".encode()[:-1],  # a character cut at the end
+        b"a\n\xff\xfe\x00\n",
+    ],
+)
+def test_decode_text_gives_what_detecting_first_gave(raw: bytes) -> None:
+    try:
+        want: tuple[str, str] | str = _old_decode_text(raw)
+    except UnicodeError as exc:
+        want = str(exc)
+    try:
+        got: tuple[str, str] | str = encoding.decode_text(raw)
+    except UnicodeError as exc:
+        got = str(exc)
+    assert got == want
+
+
+def test_vector_layers_read_without_shared_objects_as_before(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    from lcgis.data import guard
+    from lcgis.data.mapping import LayerMapping
+
+    square = shapely.box(0, 0, 10, 10)
+    shapes = [square, square, None, shapely.Polygon(), shapely.box(5, 5, 20, 20)]
+    layer = gpd.GeoDataFrame(
+        {"parcel_id": ["A", "A", None, "D", "E"], "area": [1.0, 1.0, None, 0.0, 2.5]},
+        geometry=shapes,
+        crs=4549,
+    )
+    path = tmp_path / "parcels.gpkg"
+    layer.to_file(path)
+    got = readers._read_vector(path, LayerMapping(), guard.Limits.from_env())
+    want = pyogrio.read_dataframe(str(path), use_arrow=True)
+    pd.testing.assert_frame_equal(got, want)

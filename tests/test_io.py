@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -57,6 +58,26 @@ def test_vector_formats(tmp_path: Path, ext: str) -> None:
     else:
         gdf.to_file(path)
     _check(read_dataset(parcels=path))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_garbage_collector_state_is_restored(tmp_path: Path, enabled: bool) -> None:
+    path = tmp_path / "parcels.gpkg"
+    _parcels().to_file(path)
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        _check(read_dataset(parcels=path))
+        assert gc.isenabled() is enabled
+        with pytest.raises(OSError, match="disk gone"):
+            read_dataset(parcels=path, reader=_failing_reader)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def _failing_reader(*_args: object) -> None:
+    raise OSError("disk gone")
 
 
 def test_kml(tmp_path: Path) -> None:

@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
 from lcgis.data.io import read_dataset
-from lcgis.data.validate import QualityReport, credit_code_check_char, credit_code_valid
+from lcgis.data.validate import (
+    QualityReport,
+    _convex_polygons,
+    credit_code_check_char,
+    credit_code_valid,
+    is_valid,
+)
 from lcgis.engine.pipeline import measure
 from lcgis.rules import load_rules
 from tests.conftest import code, rect
@@ -84,6 +91,90 @@ def test_invalid_polygon_is_repaired_with_a_warning(tmp_path: Path) -> None:
     assert ds.report.warnings[0].rows == (2,)
     assert ds.parcels.geometry.is_valid.all()
     assert ds.parcels.geometry.area.iloc[1] == pytest.approx(5000.0)  # two triangles
+
+
+def _ring(*points: tuple[float, float]) -> shapely.Polygon:
+    return shapely.Polygon(points)
+
+
+def _not_finite(wkt: str) -> shapely.Geometry:
+    with np.errstate(invalid="ignore"):  # GEOS warns of the non-finite coordinate
+        return shapely.from_wkt(wkt)
+
+
+#: Shapes where a fast validity test could go wrong, each with what it is.
+EDGE_CASES = {
+    "square": shapely.box(0, 0, 1, 1),
+    "square clockwise": shapely.box(0, 0, 1, 1, ccw=False),
+    "rotated rectangle": shapely.affinity.rotate(shapely.box(0, 0, 3, 1), 17),
+    "triangle": _ring((0, 0), (1, 0), (0, 1)),
+    "far from the origin": shapely.box(355000.1, 2753500.3, 355000.7, 2753500.9),
+    "convex hexagon": shapely.Point(0, 0).buffer(1, quad_segs=2),
+    "bow-tie": _ring((0, 0), (1, 1), (1, 0), (0, 1)),
+    "pentagram": _ring(*[(np.cos(a), np.sin(a)) for a in np.arange(5) * 4 * np.pi / 5]),
+    "heptagram {7/3}": _ring(*[(np.cos(a), np.sin(a)) for a in np.arange(7) * 6 * np.pi / 7]),
+    "heptagram {7/2}": _ring(*[(np.cos(a), np.sin(a)) for a in np.arange(7) * 4 * np.pi / 7]),
+    "repeated point": _ring((0, 0), (1, 0), (1, 0), (1, 1), (0, 1)),
+    "collinear point": _ring((0, 0), (0.5, 0), (1, 0), (1, 1), (0, 1)),
+    "spike": _ring((0, 0), (2, 0), (1, 0), (1, 1), (0, 1)),
+    "spike back to the start": _ring((0, 0), (1, 0), (1, 1), (0, 1), (0, 2), (0, 1)),
+    "flat": _ring((0, 0), (1, 0), (2, 0)),
+    "all one point": _ring((1, 1), (1, 1), (1, 1)),
+    "nearly collinear": _ring((0, 0), (1, 1e-17), (2, 0), (2, 1), (0, 1)),
+    "concave": _ring((0, 0), (2, 0), (1, 0.5), (2, 1), (0, 1)),
+    "touching itself": _ring((0, 0), (2, 0), (2, 2), (1, 0), (0, 2)),
+    "with a hole": shapely.box(0, 0, 4, 4).difference(shapely.box(1, 1, 2, 2)),
+    "hole outside": shapely.Polygon(
+        shapely.box(0, 0, 1, 1).exterior, [shapely.box(2, 2, 3, 3).exterior]
+    ),
+    "multipolygon": shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)]),
+    "overlapping multipolygon": shapely.MultiPolygon(
+        [shapely.box(0, 0, 2, 2), shapely.box(1, 1, 3, 3)]
+    ),
+    "nan coordinate": _not_finite("POLYGON ((0 0, 1 0, NaN 1, 0 1, 0 0))"),
+    "infinite coordinate": _not_finite("POLYGON ((0 0, 1 0, Inf 1, 0 1, 0 0))"),
+    "empty polygon": shapely.Polygon(),
+    "line": shapely.LineString([(0, 0), (1, 1)]),
+    "point": shapely.Point(0, 0),
+    "missing": None,
+}
+
+
+@pytest.mark.parametrize("name", list(EDGE_CASES))
+def test_is_valid_matches_shapely_on_edge_cases(name: str) -> None:
+    geoms = np.array([EDGE_CASES[name]], dtype=object)
+    assert is_valid(geoms).tolist() == shapely.is_valid(geoms).tolist()
+
+
+def test_convex_fast_path_proves_only_simple_convex_polygons() -> None:
+    geoms = np.array(list(EDGE_CASES.values()), dtype=object)
+    proven = dict(zip(EDGE_CASES, _convex_polygons(geoms).tolist(), strict=True))
+    fast = {"square", "square clockwise", "rotated rectangle", "triangle"}
+    fast |= {"far from the origin", "convex hexagon"}
+    assert {name for name, yes in proven.items() if yes} == fast
+
+
+def test_is_valid_matches_shapely_on_random_polygons() -> None:
+    rng = np.random.default_rng(7)
+    shapes = []
+    for n in (3, 4, 5, 6, 8):
+        points = rng.integers(0, 4, size=(3000, n, 2)).astype(float)  # many collinear
+        shapes += [shapely.Polygon(p) for p in points]
+        points = 355000 + rng.random((3000, n, 2)) * 1e-6  # tiny, far from the origin
+        shapes += [shapely.Polygon(p) for p in points]
+        hulls = shapely.convex_hull(shapely.multipoints(rng.random((3000, n, 2))))
+        shapes += list(hulls)
+        angles = np.sort(rng.random((3000, n)) * 2 * np.pi, axis=1)
+        angles *= rng.integers(1, 3, size=(3000, 1))  # some wind twice
+        shapes += [shapely.Polygon(np.c_[np.cos(a), np.sin(a)]) for a in angles]
+    rects = shapely.box(0, 0, 0.01 + rng.random(3000), 0.01 + rng.random(3000))
+    turns = rng.random(3000) * 360
+    shapes += [shapely.affinity.rotate(r, a) for r, a in zip(rects, turns, strict=True)]
+    geoms = np.array(shapes, dtype=object)
+    geoms = geoms[rng.permutation(len(geoms))]
+    expected = shapely.is_valid(geoms)
+    assert 0 < expected.sum() < len(geoms)
+    assert (is_valid(geoms) == expected).all()
 
 
 def test_empty_and_non_polygon_parcels_are_errors(tmp_path: Path) -> None:

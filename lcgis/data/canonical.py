@@ -12,7 +12,14 @@ import pandas as pd
 
 from lcgis.data.industry import LIST_SPLIT
 from lcgis.data.schema import AREA_UNITS, FIELDS, MONEY_UNITS, normalize_label
-from lcgis.data.values import has_control, parse_bools, parse_dates, parse_numbers, parse_text
+from lcgis.data.values import (
+    has_control,
+    once_per_distinct,
+    parse_bools,
+    parse_dates,
+    parse_numbers,
+    parse_text,
+)
 
 if TYPE_CHECKING:
     from lcgis.data import validate as v
@@ -194,9 +201,7 @@ def _convert(
         what = "是/否"
     elif f.kind == "enum":
         text = parse_text(s)
-        key = text.str.lower()
-        known = {k.lower(): val for k, val in f.values.items()}
-        out = key.map(known, na_action="ignore").astype("string")
+        out = _enum_values(text, values=f.values)
         unknown = text.notna() & out.isna()
         if unknown.any():
             fallback = "other" if "other" in f.values else None
@@ -234,6 +239,17 @@ def _convert(
     if name in SHARE_FIELDS:
         out = _check_share(out, layer, f, file, offset, report)
     return out
+
+
+@once_per_distinct
+def _enum_values(text: pd.Series, *, values: dict[str, str]) -> pd.Series:
+    """The field's value each text names (letter case aside); NA where it names none.
+
+    >>> _enum_values(pd.Series(["Industrial", "x", None]), values={"industrial": "工业"}).tolist()
+    ['工业', <NA>, <NA>]
+    """
+    known = {k.lower(): val for k, val in values.items()}
+    return text.str.lower().map(known, na_action="ignore").astype("string")
 
 
 #: Fields that are shares (0–1) in the data contract.

@@ -49,7 +49,19 @@ def detect_encoding(raw: bytes) -> str:
 
 
 def decode_text(raw: bytes) -> tuple[str, str]:
-    """Text and encoding of a text file; :class:`UnicodeError` when no encoding fits."""
+    """Text and encoding of a text file; :class:`UnicodeError` when no encoding fits.
+
+    UTF-8 without a BOM, the common case, is decoded once (not once to detect it and again
+    to read it).
+
+    >>> decode_text("宗地".encode()), decode_text("宗地".encode("gbk"))
+    (('宗地', 'utf-8'), ('宗地', 'gb18030'))
+    """
+    if not raw.startswith(b"\xef\xbb\xbf"):
+        try:
+            return raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass  # another encoding, or a broken file: detected and explained below
     enc = detect_encoding(raw)
     try:
         return raw.decode(enc), enc

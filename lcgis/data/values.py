@@ -14,9 +14,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,60 @@ _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s
 _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:\.0*)?\s*$")
 _TRUE = {"是", "true", "1", "1.0", "y", "yes", "t", "规上", "√", "对"}
 _FALSE = {"否", "false", "0", "0.0", "n", "no", "f", "规下", "×", "错"}
+
+
+#: Rows of a column looked at first to tell whether it repeats its values.
+SAMPLE_ROWS = 1000
+
+Parser = TypeVar("Parser", bound=Callable[..., Any])
+
+
+def _distinct_values(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
+    """(codes, distinct values) of a text column that repeats its values (years, dates,
+    kinds, yes/no), where at most half of the values in its first rows, and in all of it,
+    are distinct; None for other columns, where parsing each distinct value once would not
+    pay for finding them.  Only text: among objects of other types 1, 1.0 and True would
+    count as one value.
+
+    >>> codes, values = _distinct_values(pd.Series(["2021", None] * SAMPLE_ROWS, dtype="str"))
+    >>> codes[:4].tolist(), values.tolist()
+    ([0, 1, 0, 1], ['2021', nan])
+    >>> _distinct_values(pd.Series([str(i) for i in range(2 * SAMPLE_ROWS)], dtype="str"))
+    """
+    if not isinstance(s.dtype, pd.StringDtype) or len(s) < 2 * SAMPLE_ROWS:
+        return None
+    if 2 * s.iloc[:SAMPLE_ROWS].nunique(dropna=False) > SAMPLE_ROWS:
+        return None
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    if 2 * len(uniques) > len(s):
+        return None
+    return codes, pd.Series(uniques, dtype=s.dtype, name=s.name)
+
+
+def _spread(parsed: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """The parsed distinct values put back in every row they came from."""
+    return parsed.take(codes).set_axis(index)
+
+
+def once_per_distinct(parse: Parser) -> Parser:
+    """``parse`` (a function of a column's values, each row on its own, giving one Series
+    or a tuple of them) answered once per distinct value of a column that repeats them
+    (see :func:`_distinct_values`); the same Series (values, dtype, index, name) as
+    ``parse`` gives.
+    """
+
+    @functools.wraps(parse)
+    def parse_distinct(s: pd.Series, **options: Any) -> Any:
+        found = _distinct_values(s)
+        if found is None:
+            return parse(s, **options)
+        codes, values = found
+        parsed = parse(values, **options)
+        if isinstance(parsed, tuple):
+            return tuple(_spread(p, codes, s.index) for p in parsed)
+        return _spread(parsed, codes, s.index)
+
+    return cast("Parser", parse_distinct)
 
 
 def _ascii(values: pd.Series) -> np.ndarray:
@@ -46,6 +102,7 @@ def _blank(s: pd.Series) -> pd.Series:
     return s.isna() | (text == "") | text.str.lower().isin(["nan", "none", "null", "nat"])
 
 
+@once_per_distinct
 def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Numbers from text (thousands separators, full-width digits); returns (values, bad).
 
@@ -120,6 +177,7 @@ def _all_iso(s: pd.Series, blank: pd.Series) -> bool:
     return bool((iso | blank.to_numpy(dtype=bool)).all())
 
 
+@once_per_distinct
 def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Dates written 2021-03-01, 2021/3/1, 2021年3月1日, or as Excel serial numbers.
 
@@ -159,6 +217,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, bad
 
 
+@once_per_distinct
 def parse_bools(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """是/否, true/false, 1/0, Y/N, 规上/规下 into a nullable boolean."""
     blank = _blank(s)
@@ -175,6 +234,7 @@ def parse_bools(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+@once_per_distinct
 def has_control(s: pd.Series) -> pd.Series:
     """True where a text value holds control characters (see :data:`CONTROL_CHARS`)."""
     text = s.astype("string")
@@ -235,6 +295,7 @@ def _arrow_plain_texts(s: pd.Series) -> pd.Series | None:
     return pd.Series(pd.array(pc.ascii_trim(arr, " "), dtype="string"), index=s.index)
 
 
+@once_per_distinct
 def parse_text(s: pd.Series, *, code: bool = False) -> pd.Series:
     """Text ids and codes: integral floats lose their '.0', spaces trimmed, control
     characters removed (tab and newline become a space)."""
