@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -16,7 +14,7 @@ from lcgis.data.validate import QualityReport
 from lcgis.engine import metrics
 from lcgis.engine.pipeline import measure
 from lcgis.rules import load_rules
-from tests.conftest import X0, Y0, rect
+from tests.conftest import rect
 
 
 def test_ten_mu_box_in_cgcs2000_gk() -> None:
@@ -146,59 +144,6 @@ def test_building_parts_same_as_overlaying_every_pair() -> None:
     np.testing.assert_allclose(got["part_m2"], want["part_m2"], rtol=1e-12)
     whole = shapely.area(metrics.shapes(buildings.geometry))[got["building"]]
     np.testing.assert_allclose(got["share"], got["part_m2"] / whole, rtol=1e-12)
-
-
-def _polygon(
-    *corners: tuple[float, float], holes: tuple[shapely.Polygon, ...] = ()
-) -> shapely.Polygon:
-    """A polygon from corners given as offsets (m) from the origin point of :func:`rect`."""
-    return shapely.Polygon([(X0 + x, Y0 + y) for x, y in corners], [h.exterior for h in holes])
-
-
-@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # NaN corners
-def test_overlap_area_same_bits_as_the_overlay() -> None:
-    rng = np.random.default_rng(7)
-    lo = rng.uniform(0, 40, (4000, 2)) + np.array([X0, Y0])
-    boxes = shapely.box(*lo.T, *(lo + rng.uniform(0.001, 60, lo.shape)).T)
-    box = rect(0, 0, 20, 10)
-    corners = [(0.0, 0.0), (20.0, 0.0), (20.0, 10.0), (0.0, 10.0)]
-    hand = [
-        (box, box),  # identical
-        (box, rect(5, 2, 5, 5)),  # nested
-        (box, rect(20, 0, 10, 10)),  # sharing an edge: area 0
-        (box, rect(20, 10, 5, 5)),  # touching at a corner
-        (box, rect(50, 50, 5, 5)),  # disjoint
-        (box, rect(10, 0, 30, 10)),  # partly sharing two edges
-        (box, _polygon(*corners[::-1])),  # the other orientation
-        (_polygon(*corners[2:], *corners[:2]), rect(-5, -5, 10, 10)),  # another first corner
-        (box, shapely.affinity.rotate(rect(10, 0, 20, 10), 10)),  # not axis-aligned
-        (box, _polygon((5, 0), (25, 0), (25, 5), (25, 10), (5, 10))),  # a fifth corner
-        (box, _polygon((5, 0), (25, 0), (25, 10), (5, 20))),  # a quadrilateral
-        (box, _polygon((-5, -5), (25, -5), (25, 25), (-5, 25), holes=(rect(0, 0, 10, 5),))),
-        (box, shapely.MultiPolygon([rect(0, 0, 5, 5)])),
-        (box, _polygon((5, 0), (5, 0), (5, 10), (5, 10))),  # no width
-        (box, shapely.Polygon()),
-        (box, None),
-    ]
-    a = np.concatenate([boxes[:2000], np.array([h[0] for h in hand], dtype=object)])
-    b = np.concatenate([boxes[2000:], np.array([h[1] for h in hand], dtype=object)])
-    assert metrics.axis_rectangles(b).sum() == 2000 + 8
-    for x, y in ((a, b), (b, a)):
-        got = metrics.overlap_area(x, y)
-        want = np.where(shapely.intersects(x, y), shapely.area(shapely.intersection(x, y)), 0.0)
-        assert np.array_equal(got, want, equal_nan=True)
-        assert np.array_equal(np.signbit(got), np.signbit(want))
-    # Broken shapes are overlaid, and fail as the overlay does.
-    for broken in (
-        _polygon((5, 0), (15, 10), (15, 0), (5, 10)),  # self-intersecting
-        _polygon((5, 0), (np.nan, 0), (np.nan, 5), (5, 5)),
-    ):
-        pair = np.array([box], dtype=object), np.array([broken], dtype=object)
-        assert not metrics.axis_rectangles(pair[1])[0]
-        with pytest.raises(shapely.errors.GEOSException) as overlay:
-            shapely.intersection(*pair)
-        with pytest.raises(shapely.errors.GEOSException, match=re.escape(str(overlay.value))):
-            metrics.overlap_area(*pair)
 
 
 def test_positions_as_an_index_lookup() -> None:
