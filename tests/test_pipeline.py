@@ -280,9 +280,10 @@ _KEY_CASES = [
 def test_positions_is_reindex(
     values: list[str | None], keys: list[str | None], value_dtype: object, key_dtype: object
 ) -> None:
-    """The Arrow lookup of _positions/_take gives what ``reindex`` on the labels gives: the
-    same rows, missing rows and dtypes (int, bool and text columns)."""
-    from lcgis.engine.pipeline import _positions, _take
+    """The Arrow lookup of metrics.positions and _take gives what ``reindex`` on the labels
+    gives: the same rows, missing rows and dtypes (int, bool and text columns)."""
+    from lcgis.engine.metrics import positions
+    from lcgis.engine.pipeline import _take
 
     v = pd.Series(values, dtype=value_dtype)
     index = pd.Index(keys, dtype=key_dtype)
@@ -295,5 +296,5 @@ def test_positions_is_reindex(
         index=index,
     )
     expected = table.reindex(v.to_numpy())
-    got = _take(table, _positions(v, index)).reset_index(drop=True)
+    got = _take(table, positions(v, index)).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, expected.reset_index(drop=True))

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from lcgis.data.frame import is_in, ratio
 from lcgis.data.validate import QualityReport, credit_codes_valid
@@ -95,36 +93,12 @@ class Result:
     access: Policy | None = None
 
 
-def _is_arrow_text(values: pd.Series | pd.Index) -> bool:
-    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
-
-
-def _positions(values: pd.Series, keys: pd.Index) -> np.ndarray:
-    """The position in ``keys`` (unique) of each of ``values``, -1 where it is not there.
-
-    By Arrow's hash lookup when both are Arrow-backed text: pandas would hash every string
-    as a Python object.  A missing value finds a missing key, as in ``reindex``.
-
-    >>> keys = pd.Index(["b", "a", None], dtype="str")
-    >>> _positions(pd.Series(["a", "c", None, "b"], dtype="str"), keys).tolist()
-    [1, -1, 2, 0]
-    >>> _positions(pd.Series(["a", "c", None], dtype=object), keys).tolist()
-    [1, -1, 2]
-    """
-    if not (_is_arrow_text(values) and _is_arrow_text(keys)):
-        _, rows = keys.reindex(values.to_numpy())  # no rows: the labels are ``keys`` itself
-        return np.arange(len(keys)) if rows is None else np.asarray(rows, dtype=np.intp)
-    arr = pa.array(values.array)
-    found = pc.index_in(arr, value_set=pa.array(keys.array).cast(arr.type))
-    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.intp)
-
-
 _Frame = TypeVar("_Frame", pd.DataFrame, pd.Series)
 
 
 def _take(frame: _Frame, rows: np.ndarray) -> _Frame:
-    """``frame``'s rows at ``rows`` (as from :func:`_positions`; -1 gives a missing row), with
-    the dtypes ``reindex`` on the labels gives (the index is ``rows``)."""
+    """``frame``'s rows at ``rows`` (as from :func:`metrics.positions`; -1 gives a missing
+    row), with the dtypes ``reindex`` on the labels gives (the index is ``rows``)."""
     return frame.reset_index(drop=True).reindex(rows)
 
 
@@ -509,7 +483,7 @@ def _parcel_figures(
         "leased_floor_area_m2",
         "occupied_floor_area_m2",
     ]
-    joined = _take(econ, _positions(p["parcel_id"], econ.index))
+    joined = _take(econ, metrics.positions(p["parcel_id"], econ.index))
     for col in cols:
         p[col] = joined[col].to_numpy() if col in joined else np.nan
     for col in metrics.MONEY_FIELDS:
@@ -521,7 +495,9 @@ def _parcel_figures(
     for name in ("output", "tax", "value_added", "revenue"):
         p[f"{name}_per_mu"] = metrics.per_mu(p[f"{name}_wan"], p["land_area_mu"])
     classes = firms["class"] if "class" in firms else pd.Series(dtype="string")
-    p["parcel_class"] = _take(classes, _positions(p["main_credit_code"], classes.index)).to_numpy()
+    p["parcel_class"] = _take(
+        classes, metrics.positions(p["main_credit_code"], classes.index)
+    ).to_numpy()
     p["parcel_class"] = p["parcel_class"].astype("string")
     p["zone_output_per_mu"] = land.zone_benchmark_per_mu(p, "output_wan")
     p["zone_tax_per_mu"] = land.zone_benchmark_per_mu(p, "tax_wan")
@@ -603,7 +579,7 @@ def zone_summary(
     out["tax_per_mu"] = metrics.per_mu(out["tax_wan"], out["land_area_mu"])
     out["far"] = metrics.far(out["floor_area_m2"], out["land_area_m2"])
     if not alloc.empty:
-        row = _positions(alloc["parcel_id"], pd.Index(p["parcel_id"]))
+        row = metrics.positions(alloc["parcel_id"], pd.Index(p["parcel_id"]))
         az = alloc.assign(zone_id=_take(key, row).to_numpy())
         out["n_enterprises"] = az.groupby("zone_id")["credit_code"].nunique()
         if "above_scale" in ent:
