@@ -16,6 +16,7 @@ FLOORS: dict[str, float] = {
     "vocab": 0,
     "errors": 0,
     "progress": 0,
+    "collector": 0,
     "data": 1,
     "plans": 1.5,
     "rules": 2,

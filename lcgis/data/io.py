@@ -4,10 +4,8 @@
 
 from __future__ import annotations
 
-import gc
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 import pyproj
 
+from lcgis import collector
 from lcgis.data import guard
 from lcgis.data import validate as v
 from lcgis.data.canonical import canonicalize
@@ -130,7 +129,7 @@ def read_dataset(
             fix="把宗地文件命名为 parcels.gpkg / parcels.shp / parcels.csv 等，或用 --parcels 指定",
         )
     frames: dict[str, pd.DataFrame] = {}
-    with _collector_paused(), tempfile.TemporaryDirectory(prefix="lcgis-") as tmp:
+    with collector.paused(), tempfile.TemporaryDirectory(prefix="lcgis-") as tmp:
         for layer, path in files.items():
             lmap = maps.get(layer, LayerMapping())
             raw = reader(path, layer, lmap, report, Path(tmp))
@@ -152,24 +151,6 @@ def read_dataset(
             if checked is not None:
                 frames[layer] = checked
     return _assemble(frames, files, report)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the layers are read and checked.
-
-    Each of their millions of geometries is an object the collector tracks; the thousands
-    of collections their creation would trigger each scan the objects made so far, and find
-    nothing to free (geometries hold no reference cycles).  The collector's state before
-    is restored.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _check_layer(

@@ -21,8 +21,6 @@ Stored data is never shifted: for 高德 the display copy is moved to GCJ-02
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import gzip
 import html
 import itertools
@@ -42,6 +40,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from lcgis import collector
 from lcgis.data.crs import DISPLAY_CRS, wgs84_to_gcj02
 from lcgis.data.frame import column, flag, numeric
 from lcgis.views import summary
@@ -59,7 +58,7 @@ from lcgis.vocab import DATUM_LABELS as DATUMS
 from lcgis.vocab import SCHEME_LABELS as SCHEMES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     import geopandas as gpd
 
@@ -488,19 +487,6 @@ def encode_geometry(geom: Any, origin: tuple[int, int]) -> list[list[list[int]]]
     return out
 
 
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many small lists are built (it would scan
-    the whole heap again and again and find nothing to free)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _ring_points(geoms: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every ring of lon/lat polygons at once, as :func:`encode_geometry` sees them.
 
@@ -676,7 +662,7 @@ def parcel_payload(
     name, land 亩, geometry, disposition index, tier index] (indexes into ``dl`` / ``tl``,
     -1 for none).
     """
-    with _no_gc():
+    with collector.paused():
         return _parcel_payload(parcels, indicator, classes, legend, names, zones, datum)
 
 
@@ -925,7 +911,7 @@ def tiles_payload(
 ) -> dict[str, Any]:
     """The payload of the tile path: :func:`parcel_payload` without the parcel rows, with
     ``src`` (URLs of the ``geo`` / ``att`` / ``col`` files) and ``n`` (parcels)."""
-    with _no_gc():
+    with collector.paused():
         zlist = _columns(parcels.iloc[:0], indicator, None)["zn"]
         if "zone_name" in parcels:
             zlist = sorted({z for z in _texts(parcels["zone_name"]) if z})
