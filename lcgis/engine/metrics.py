@@ -126,15 +126,21 @@ def per_mu(value_wan: pd.Series, land_area_mu: pd.Series) -> pd.Series:
 
 
 def positions(keys: pd.Series | pd.Index, ids: pd.Series | pd.Index) -> np.ndarray:
-    """Position of each text key among the unique text ``ids`` (-1 where it is not among
-    them), as a pandas index of the ids would find it: a missing key finds a missing id.
+    """Position of each key among the unique ``ids`` (-1 where it is not among them), as a
+    pandas index of the ids would find it: a missing key finds a missing id.
 
-    Looked up in Arrow (one hash table of the ids), without a Python string per value.
+    Text is looked up in Arrow (one hash table of the ids), without a Python string per
+    value; anything else (an empty frame's integer index, say) by the pandas index.
 
     >>> positions(pd.Series(["b", None, "x", "a"]), pd.Series(["a", "b"])).tolist()
     [1, -1, -1, 0]
+    >>> positions(pd.Series(["a", None]), pd.RangeIndex(0)).tolist()
+    [-1, -1]
     """
-    found = pc.index_in(_arrow_text(keys), value_set=_arrow_text(ids))
+    try:
+        found = pc.index_in(_arrow_text(keys), value_set=_arrow_text(ids))
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # not text
+        return np.asarray(pd.Index(ids).get_indexer(pd.Index(keys)), dtype=np.intp)
     return np.asarray(pc.fill_null(found, -1), dtype=np.intp)
 
 
