@@ -14,6 +14,7 @@ from lcgis.data.io import read_dataset
 from lcgis.data.validate import (
     QualityReport,
     _convex_polygons,
+    check_geometries,
     credit_code_check_char,
     credit_code_valid,
     is_valid,
@@ -175,6 +176,18 @@ def test_is_valid_matches_shapely_on_random_polygons() -> None:
     expected = shapely.is_valid(geoms)
     assert 0 < expected.sum() < len(geoms)
     assert (is_valid(geoms) == expected).all()
+
+
+def test_check_geometries_says_which_checked_shapes_are_usable() -> None:
+    """The mask handed to check_overlaps equals present-and-valid asked of the checked layer
+    (repaired shapes included), as check_overlaps would work it out on its own."""
+    shapes = [g for name, g in EDGE_CASES.items() if "coordinate" not in name]  # GEOS refuses
+    gdf = gpd.GeoDataFrame(geometry=shapes, crs=4549)  # to repair non-finite coordinates
+    checked, usable = check_geometries(gdf, "parcels", "p.gpkg", QualityReport(), polygons=True)
+    geom = np.asarray(checked.geometry.array, dtype=object)
+    expected = ~(shapely.is_missing(geom) | shapely.is_empty(geom)) & shapely.is_valid(geom)
+    assert usable.tolist() == expected.tolist()
+    assert not usable.all() and usable.any()
 
 
 def test_empty_and_non_polygon_parcels_are_errors(tmp_path: Path) -> None:

@@ -225,9 +225,9 @@ def _check_layer(
             return None
     if not v.check_crs_plausible(frame, layer, file, report):
         return None
-    checked = v.check_geometries(frame, layer, file, report, polygons=True)
+    checked, usable = v.check_geometries(frame, layer, file, report, polygons=True)
     if layer == "parcels":
-        v.check_overlaps(checked, layer, file, report, offset)
+        v.check_overlaps(checked, layer, file, report, offset, usable)
     return checked
 
 

@@ -427,10 +427,14 @@ def _strictly_convex_rings(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def check_geometries(
     gdf: gpd.GeoDataFrame, layer: str, file: str, report: QualityReport, *, polygons: bool
-) -> gpd.GeoDataFrame:
-    """Empty/non-polygon shapes are errors; invalid ones are repaired with a warning."""
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Empty/non-polygon shapes are errors; invalid ones are repaired with a warning.
+
+    Returns the checked layer and which of its shapes are present and valid, so that
+    :func:`check_overlaps` need not test the validity of every shape a second time.
+    """
     geom = np.asarray(gdf.geometry.array, dtype=object)
-    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    missing = _missing(geom)
     if missing.any():
         report.flag(
             missing,
@@ -456,13 +460,16 @@ def check_geometries(
                 fix="宗地与建筑必须是面要素",
                 offset=1,
             )
-    invalid = ~missing & ~is_valid(geom)
+    usable = ~missing & is_valid(geom)
+    invalid = ~missing & ~usable
     if not invalid.any():
-        return gdf
+        return gdf, usable
     repaired = shapely.make_valid(geom[invalid])
     if polygons:
         # make_valid may return collections; keep their polygonal part
         repaired = _polygonal(repaired)
+    # only the repaired shapes changed: only their validity is asked again
+    usable[invalid] = ~_missing(repaired) & shapely.is_valid(repaired)
     report.flag(
         invalid,
         "warning",
@@ -477,7 +484,12 @@ def check_geometries(
     values = out.geometry.values.copy()
     values[invalid] = repaired
     out[out.geometry.name] = gpd.GeoSeries(values, index=out.index, crs=out.crs)
-    return out
+    return out, usable
+
+
+def _missing(geoms: np.ndarray) -> np.ndarray:
+    """True where a shape is absent (None) or empty."""
+    return shapely.is_missing(geoms) | shapely.is_empty(geoms)
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -574,10 +586,18 @@ OVERLAP_ERROR_SHARE = 0.5
 
 
 def check_overlaps(
-    gdf: gpd.GeoDataFrame, layer: str, file: str, report: QualityReport, offset: int = 1
+    gdf: gpd.GeoDataFrame,
+    layer: str,
+    file: str,
+    report: QualityReport,
+    offset: int = 1,
+    usable: np.ndarray | None = None,
 ) -> None:
     """Parcels drawn over each other: an error when the overlap is at least half of the
     smaller one (the same parcel twice, its land counted twice), a warning above 1 %.
+
+    Only shapes present and valid take part; ``usable`` says which they are when
+    :func:`check_geometries` has already worked it out.
 
     >>> g = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10), shapely.box(0, 0, 10, 10),
     ...     shapely.box(9.5, 0, 20, 10), shapely.box(30, 0, 40, 10)], crs=4549)
@@ -586,8 +606,9 @@ def check_overlaps(
     [('error', (1, 2)), ('warning', (1, 2, 3))]
     """
     geom = np.asarray(gdf.geometry.array, dtype=object)
-    ok = ~(shapely.is_missing(geom) | shapely.is_empty(geom)) & is_valid(geom)
-    idx = np.flatnonzero(ok)
+    if usable is None:
+        usable = ~_missing(geom) & is_valid(geom)
+    idx = np.flatnonzero(usable)
     if len(idx) < 2:
         return
     shapes = geom[idx]
