@@ -149,7 +149,8 @@ def test_is_valid_matches_shapely_on_edge_cases(name: str) -> None:
 
 def test_convex_fast_path_proves_only_simple_convex_polygons() -> None:
     geoms = np.array(list(EDGE_CASES.values()), dtype=object)
-    proven = dict(zip(EDGE_CASES, _convex_polygons(geoms).tolist(), strict=True))
+    counts, types = shapely.get_num_coordinates(geoms), shapely.get_type_id(geoms)
+    proven = dict(zip(EDGE_CASES, _convex_polygons(geoms, counts, types).tolist(), strict=True))
     fast = {"square", "square clockwise", "rotated rectangle", "triangle"}
     fast |= {"far from the origin", "convex hexagon"}
     assert {name for name, yes in proven.items() if yes} == fast
@@ -176,6 +177,38 @@ def test_is_valid_matches_shapely_on_random_polygons() -> None:
     expected = shapely.is_valid(geoms)
     assert 0 < expected.sum() < len(geoms)
     assert (is_valid(geoms) == expected).all()
+
+
+#: Empty shapes of every kind, and shapes with empty parts that are not empty.
+EMPTY_CASES = [
+    "POLYGON EMPTY",
+    "MULTIPOLYGON EMPTY",
+    "MULTIPOLYGON (EMPTY, ((0 0, 1 0, 1 1, 0 0)))",
+    "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), EMPTY)",
+    "GEOMETRYCOLLECTION EMPTY",
+    "GEOMETRYCOLLECTION (POINT EMPTY)",
+    "GEOMETRYCOLLECTION (POLYGON EMPTY, LINESTRING EMPTY)",
+    "POINT EMPTY",
+    "LINESTRING EMPTY",
+    "MULTIPOINT (EMPTY, (1 1))",
+]
+
+
+def test_check_geometries_flags_exactly_the_missing_and_empty_shapes() -> None:
+    """check_geometries tells empty shapes by their number of coordinates: the same rows as
+    shapely.is_empty (a polygon may not have an empty shell with holes)."""
+    with pytest.raises(shapely.errors.GEOSException, match="shell is empty"):
+        shapely.from_wkt("POLYGON (EMPTY, (0 0, 1 0, 1 1, 0 0))")
+    finite = [g for name, g in EDGE_CASES.items() if "coordinate" not in name]  # repairable
+    shapes = [*shapely.from_wkt(EMPTY_CASES), *finite]
+    geom = np.array(shapes, dtype=object)
+    report = QualityReport()
+    check_geometries(
+        gpd.GeoDataFrame(geometry=geom, crs=4549), "parcels", "p", report, polygons=False
+    )
+    flagged = [i.rows for i in report.issues if i.code == "empty_geometry"]
+    expected = np.flatnonzero(shapely.is_missing(geom) | shapely.is_empty(geom)) + 1
+    assert flagged == [tuple(expected.tolist())]
 
 
 def test_check_geometries_says_which_checked_shapes_are_usable() -> None:

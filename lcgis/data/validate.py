@@ -355,34 +355,38 @@ ORIENTATION_MARGIN = 1e-12
 SMALLEST_TURN = 1e-300
 
 
-def is_valid(geoms: np.ndarray) -> np.ndarray:
+def is_valid(
+    geoms: np.ndarray, *, counts: np.ndarray | None = None, types: np.ndarray | None = None
+) -> np.ndarray:
     """``shapely.is_valid`` of each geometry (None: False), the same answer for every input.
 
     Simple convex polygons (most parcels and buildings are rectangles) are proven valid
-    in numpy, batch by batch; GEOS checks only the rest.
+    in numpy, batch by batch; GEOS checks only the rest.  ``counts`` (numbers of
+    coordinates) and ``types`` (type ids) are the shapes' when the caller has them already,
+    so that GEOS is not asked for them a second time.
 
     >>> is_valid(np.array([shapely.box(0, 0, 2, 1), shapely.Polygon([(0, 0), (2, 2),
     ...     (2, 0), (0, 2)]), shapely.Polygon(), None], dtype=object)).tolist()
     [True, False, True, False]
     """
+    if counts is None:
+        counts = shapely.get_num_coordinates(geoms)
+    if types is None:
+        types = shapely.get_type_id(geoms)
     convex = np.zeros(len(geoms), dtype=bool)
     for start in range(0, len(geoms), VALIDITY_BATCH):
-        batch = geoms[start : start + VALIDITY_BATCH]
-        convex[start : start + len(batch)] = _convex_polygons(batch)
+        batch = slice(start, start + VALIDITY_BATCH)
+        convex[batch] = _convex_polygons(geoms[batch], counts[batch], types[batch])
     valid = convex.copy()
     valid[~convex] = shapely.is_valid(geoms[~convex])
     return valid
 
 
-def _convex_polygons(geoms: np.ndarray) -> np.ndarray:
+def _convex_polygons(geoms: np.ndarray, counts: np.ndarray, types: np.ndarray) -> np.ndarray:
     """True where a geometry is a polygon without holes whose ring is strictly convex
-    (hence valid); False says nothing.  Rings are handled in groups of one length."""
-    counts = shapely.get_num_coordinates(geoms)
-    candidate = (
-        (shapely.get_type_id(geoms) == 3)
-        & (shapely.get_num_interior_rings(geoms) == 0)
-        & (counts >= 4)
-    )
+    (hence valid); False says nothing.  ``counts`` and ``types`` are the geometries' numbers
+    of coordinates and type ids.  Rings are handled in groups of one length."""
+    candidate = (types == 3) & (counts >= 4) & (shapely.get_num_interior_rings(geoms) == 0)
     convex = np.zeros(len(geoms), dtype=bool)
     for n in np.unique(counts[candidate]):
         which = np.flatnonzero(candidate & (counts == n))
@@ -434,7 +438,11 @@ def check_geometries(
     :func:`check_overlaps` need not test the validity of every shape a second time.
     """
     geom = np.asarray(gdf.geometry.array, dtype=object)
-    missing = _missing(geom)
+    counts = shapely.get_num_coordinates(geom)
+    types = shapely.get_type_id(geom)
+    # GEOS calls a shape empty exactly when it has no coordinates (a polygon's shell may
+    # not be empty when a hole is not), so the counts the validity test needs tell it
+    missing = shapely.is_missing(geom) | (counts == 0)
     if missing.any():
         report.flag(
             missing,
@@ -447,7 +455,6 @@ def check_geometries(
             offset=1,
         )
     if polygons:
-        types = shapely.get_type_id(geom)
         wrong = ~missing & ~np.isin(types, [3, 6])
         if wrong.any():
             report.flag(
@@ -460,7 +467,7 @@ def check_geometries(
                 fix="宗地与建筑必须是面要素",
                 offset=1,
             )
-    usable = ~missing & is_valid(geom)
+    usable = ~missing & is_valid(geom, counts=counts, types=types)
     invalid = ~missing & ~usable
     if not invalid.any():
         return gdf, usable
