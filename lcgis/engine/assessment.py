@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from lcgis.data.frame import boolean, column, flag, is_in, numbers
+from lcgis.engine.metrics import positions
 from lcgis.engine.zonefit import main_parcels
 from lcgis.plans import DISTRICT, PARK, Plan, Target, check_scopes
 from lcgis.vocab import PLAN_FIGURES
@@ -138,11 +139,11 @@ def firm_zones(
     if allocation.empty or "zone_id" not in parcels or "credit_code" not in allocation:
         return pd.Series(dtype=object)
     main = main_parcels(allocation) if main is None else main
-    zone_of = pd.Series(
-        parcels["zone_id"].astype(object).to_numpy(), index=parcels["parcel_id"].astype(str)
-    )
-    zone_of = zone_of[~zone_of.index.duplicated()]
-    zones = main.map(zone_of)
+    # The first parcel of each id, found by position (one Arrow hash of the ids) rather
+    # than by a map over a text index; position -1 takes the appended missing zone.
+    at = positions(main, parcels["parcel_id"].astype(str))
+    zone = np.append(parcels["zone_id"].astype(object).to_numpy(), np.nan)  # -1: no parcel
+    zones = pd.Series(zone[at], index=main.index, name=main.name, dtype=object)
     zones = zones[zones.notna() & (zones.astype(str) != "")]
     return zones.astype(str).astype(object)
 
