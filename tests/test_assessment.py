@@ -238,10 +238,13 @@ def test_parcels_outside_every_zone_count_in_the_park_only() -> None:
         (["P1", "P2", "P3"], ["north", "south", "x"]),
         (["P1", "P1", "P3"], ["north", "south", None]),  # a duplicated id: its first row
         (["P3", "P2"], ["", "south"]),  # P1 outside the parcels, P3 in no zone
+        (["P2", "P3", "P1"], [7, float("nan"), 7.0]),  # not text: as str() writes it
+        (["P2", "P3", "P1"], [0.0, None, -0.0]),
         ([], []),
     ],
 )
-def test_firm_zones_is_a_map_by_id(ids: list[str], zones: list[str | None]) -> None:
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_firm_zones_is_a_map_by_id(ids: list[str], zones: list[object], dtype: object) -> None:
     """The zone found by position is the zone a map over the parcel ids (first of each) finds."""
     alloc = pd.DataFrame(
         {
@@ -251,7 +254,7 @@ def test_firm_zones_is_a_map_by_id(ids: list[str], zones: list[str | None]) -> N
         }
     )
     parcels = pd.DataFrame(
-        {"parcel_id": pd.Series(ids, dtype="string"), "zone_id": pd.Series(zones, dtype="string")}
+        {"parcel_id": pd.Series(ids, dtype="string"), "zone_id": pd.Series(zones, dtype=dtype)}
     )
     main = main_parcels(alloc)
     zone_of = pd.Series(parcels["zone_id"].astype(object).to_numpy(), index=parcels["parcel_id"])

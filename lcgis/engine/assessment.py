@@ -140,12 +140,22 @@ def firm_zones(
         return pd.Series(dtype=object)
     main = main_parcels(allocation) if main is None else main
     # The first parcel of each id, found by position (one Arrow hash of the ids) rather
-    # than by a map over a text index; position -1 takes the appended missing zone.
+    # than by a map over a text index; the zone's text and whether it names a zone are
+    # answered once per distinct zone id, not once per firm.
     at = positions(main, parcels["parcel_id"].astype(str))
-    zone = np.append(parcels["zone_id"].astype(object).to_numpy(), np.nan)  # -1: no parcel
-    zones = pd.Series(zone[at], index=main.index, name=main.name, dtype=object)
-    zones = zones[zones.notna() & (zones.astype(str) != "")]
-    return zones.astype(str).astype(object)
+    zone_ids = parcels["zone_id"]
+    if not isinstance(zone_ids.dtype, pd.StringDtype):  # 7 and 7.0, 0.0 and -0.0: by text
+        zone_ids = zone_ids.astype(str).where(zone_ids.notna())
+    codes, distinct = pd.factorize(zone_ids)
+    zone = pd.Series(np.asarray(distinct.astype(object)), dtype=object)
+    text = zone.astype(str).astype(object)
+    named = (zone.notna() & (text != "")).to_numpy()
+    code = np.append(codes, -1)[at]  # -1: no such parcel, or a parcel without a zone id
+    found = code >= 0
+    found[found] = named[code[found]]
+    return pd.Series(
+        text.to_numpy()[code[found]], index=main.index[found], name=main.name, dtype=object
+    )
 
 
 def _contributions(frame: pd.DataFrame, chains: Mapping[str, ChainRule]) -> pd.DataFrame:
