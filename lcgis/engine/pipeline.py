@@ -301,9 +301,9 @@ def allocate(
 def _over_allocated(alloc: pd.DataFrame, parcels: pd.DataFrame) -> list[str]:
     """Sorted ids of the parcels whose allocated land exceeds their area by more than 1 %.
 
-    Grouped by each row's integer position among the (unique) parcel ids rather than by the
-    id text, so the ids are hashed once; the sums are those of a groupby by id (same rows in
-    the same order per group).
+    The land of each summed parcel is found by position (one Arrow hash of the ids) rather
+    than by a reindex on a text index.  The sums stay a groupby by id: summing by other
+    group numbers can change their last bit.
 
     >>> a = pd.DataFrame({"parcel_id": ["P2", "P1", "P2", None],
     ...                   "alloc_land_m2": [60.0, 10.0, 50.0, 5.0]})
@@ -311,13 +311,10 @@ def _over_allocated(alloc: pd.DataFrame, parcels: pd.DataFrame) -> list[str]:
     >>> _over_allocated(a, p)
     ['P2']
     """
-    ids = parcels["parcel_id"]
-    at = metrics.positions(alloc["parcel_id"], ids)
-    grouped = (at >= 0) & alloc["parcel_id"].notna().to_numpy()
-    used = alloc["alloc_land_m2"][grouped].groupby(at[grouped]).sum()
-    land_m2 = parcels["land_area_m2"].iloc[used.index.to_numpy()].to_numpy(float, na_value=np.nan)
-    over = used.index.to_numpy()[used.to_numpy() > land_m2 * 1.01]
-    return sorted(ids.iloc[over].astype(str))
+    used = alloc.groupby("parcel_id")["alloc_land_m2"].sum()
+    land_m2 = _take(parcels["land_area_m2"], metrics.positions(used.index, parcels["parcel_id"]))
+    over = used.to_numpy() > land_m2.to_numpy() * 1.01
+    return list(used.index[over].astype(str))
 
 
 def run(
