@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from lcgis.engine.assessment import assess, firm_chains, firm_zones, plan_figures
+from lcgis.engine.zonefit import main_parcels
 from lcgis.errors import RulesError
 from lcgis.plans import Plan, Target, load_plans
 from lcgis.rules import load_rules
@@ -229,3 +230,34 @@ def test_parcels_outside_every_zone_count_in_the_park_only() -> None:
     f = plan_figures(_years(), load_rules().chains, zones)
     assert _at(f, "园区", 2025)["firms"] == 3 and _at(f, "north", 2025)["firms"] == 1
     assert set(f["scope"]) == {"园区", "north"}
+
+
+@pytest.mark.parametrize(
+    ("ids", "zones"),
+    [
+        (["P1", "P2", "P3"], ["north", "south", "x"]),
+        (["P1", "P1", "P3"], ["north", "south", None]),  # a duplicated id: its first row
+        (["P3", "P2"], ["", "south"]),  # P1 outside the parcels, P3 in no zone
+        (["P2", "P3", "P1"], [7, float("nan"), 7.0]),  # not text: as str() writes it
+        (["P2", "P3", "P1"], [0.0, None, -0.0]),
+        ([], []),
+    ],
+)
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_firm_zones_is_a_map_by_id(ids: list[str], zones: list[object], dtype: object) -> None:
+    """The zone found by position is the zone a map over the parcel ids (first of each) finds."""
+    alloc = pd.DataFrame(
+        {
+            "credit_code": ["A", "B", "C", "C"],
+            "parcel_id": ["P1", "P2", "P1", "P3"],
+            "alloc_land_m2": [1000.0, 2000.0, 100.0, 50.0],
+        }
+    )
+    parcels = pd.DataFrame(
+        {"parcel_id": pd.Series(ids, dtype="string"), "zone_id": pd.Series(zones, dtype=dtype)}
+    )
+    main = main_parcels(alloc)
+    zone_of = pd.Series(parcels["zone_id"].astype(object).to_numpy(), index=parcels["parcel_id"])
+    expected = main.map(zone_of[~zone_of.index.duplicated()])
+    expected = expected[expected.notna() & (expected.astype(str) != "")].astype(str).astype(object)
+    pd.testing.assert_series_equal(firm_zones(alloc, parcels), expected)

@@ -348,3 +348,53 @@ def test_priority_zone_weights_looked_up_per_zone(dtype: object) -> None:
     expected = np.where(p["disposition"].eq("densify"), 100.0 * densifying, shortfall * disposal)
     expected = np.where(p["disposition"].notna(), expected, np.nan)
     np.testing.assert_array_equal(priority(p, rules).to_numpy(), expected)
+
+
+def _tiers_by_sort_values(parcels: pd.DataFrame) -> list[str | None]:
+    """The tiers as sort_values and groupby on the text columns find them (the reference)."""
+    rules = load_rules()
+    near_share, mid_share = rules.priority.tier_shares
+    frame = pd.DataFrame(
+        {
+            "d": parcels["disposition"].to_numpy(dtype=object),
+            "p": pd.to_numeric(parcels["priority"], errors="coerce").to_numpy(dtype=float),
+            "id": parcels["parcel_id"].astype(str).to_numpy(),
+        }
+    )
+    listed = frame[frame["d"].notna()].sort_values(["d", "p", "id"], ascending=[True, False, True])
+    rank = listed.groupby("d").cumcount() + 1
+    n = listed.groupby("d")["d"].transform("size")
+    tier = np.where(
+        rank <= np.ceil(near_share * n - 1e-9),
+        "near",
+        np.where(rank <= np.ceil(mid_share * n - 1e-9), "mid", "reserve"),
+    )
+    tier = np.where(listed["d"].isin(set(rules.priority.untiered)), "near", tier)
+    out = np.full(len(frame), None, dtype=object)
+    out[listed.index.to_numpy()] = tier
+    return out.tolist()
+
+
+@pytest.mark.parametrize(
+    ("ids", "lists", "scores"),
+    [
+        (list("abcdefg"), ["vacate"] * 4 + ["densify"] * 3, [1, 5, 5, None, 2, 2, 3]),
+        (list("bbaacdd"), ["densify"] * 7, [1.0, 1.0, 1.0, None, None, -0.0, 0.0]),  # duplicates
+        (["宗地2", "宗地10", "Z", "a"], ["buyback", None, "buyback", "buyback"], [0, 0, 0, 0]),
+        (list("abc"), [None, None, None], [1, 2, 3]),
+        (list("abcd"), ["densify", "vacate", "densify", "vacate"], [float("inf"), 1, -1e300, 1]),
+        ([], [], []),
+    ],
+)
+def test_tiers_is_sort_values(
+    ids: list[str], lists: list[str | None], scores: list[float | None]
+) -> None:
+    """Tiers from the integer-rank sort are those of sort_values on the text columns."""
+    parcels = pd.DataFrame(
+        {
+            "parcel_id": pd.Series(ids, dtype="string"),
+            "disposition": pd.Series(lists, dtype=object),
+            "priority": pd.Series(scores, dtype=float),
+        }
+    )
+    assert tiers(parcels, load_rules()).tolist() == _tiers_by_sort_values(parcels)

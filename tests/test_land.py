@@ -787,3 +787,50 @@ def test_years_between_counts_only_where_both_dates_are_given() -> None:
     on_one_day = years_between(start, np.datetime64("2025-02-28"))
     assert np.isnan(on_one_day).tolist() == [False, True, False, False, True]
     assert on_one_day[2] == 1.0
+
+
+def _benchmark_by_groupby(parcels: pd.DataFrame, value: str) -> np.ndarray:
+    """zone_benchmark_per_mu as a groupby by zone id and a map back find it (the reference)."""
+    amount = pd.to_numeric(parcels[value], errors="coerce").to_numpy(dtype=float)
+    land = pd.to_numeric(parcels["land_area_mu"], errors="coerce").to_numpy(dtype=float)
+    has = ~np.isnan(amount) & (land > 0)
+    amount, land = np.where(has, amount, 0.0), np.where(has, land, 0.0)
+    zone = parcels["zone_id"]
+    sums = pd.DataFrame({"zone": zone.to_numpy(), "v": amount, "l": land}).groupby("zone").sum()
+    bench = sums["v"] / sums["l"].where(sums["l"] > 0)
+    out = np.asarray(pd.to_numeric(zone.map(bench), errors="coerce"), dtype="float64")
+    park = amount.sum() / land.sum() if land.sum() > 0 else np.nan
+    return np.where(zone.isna().to_numpy(), park, out)
+
+
+@pytest.mark.parametrize(
+    ("zones", "mu", "wan"),
+    [
+        (["n", "s", "n", None, ""], [10.0, 0.0, 0.1, 3.0, 2.0], [1.0, 5.0, 0.3, 1.0, 7.0]),
+        (["n", "n", None], [1.0, 2.0, 1.0], [None, None, None]),  # no value: NaN, park NaN
+        ([7, 7.0, None, "7"], [1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0, 8.0]),  # mixed object ids
+        ([None, None], [1.0, 2.0], [3.0, 4.0]),
+        ([], [], []),
+        (  # many sums, zones first met out of their sorted order: bit for bit
+            ["north", "central", "south", None] * 250,
+            np.random.default_rng(7).uniform(0.01, 30.0, 1000).tolist(),
+            np.random.default_rng(8).uniform(0.0, 3000.0, 1000).tolist(),
+        ),
+    ],
+)
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_zone_benchmark_is_a_groupby_by_zone(
+    zones: list[object], mu: list[float], wan: list[float | None], dtype: object
+) -> None:
+    """Summing by the zone's code gives, bit for bit, what a groupby by zone id gives."""
+    from lcgis.engine.land import zone_benchmark_per_mu
+
+    parcels = pd.DataFrame(
+        {
+            "zone_id": pd.Series(zones, dtype=dtype),
+            "land_area_mu": pd.Series(mu, dtype=float),
+            "output_wan": pd.Series(wan, dtype=float),
+        }
+    )
+    got = zone_benchmark_per_mu(parcels, "output_wan").to_numpy()
+    assert np.array_equal(got, _benchmark_by_groupby(parcels, "output_wan"), equal_nan=True)

@@ -304,7 +304,7 @@ def test_multipolygon_area() -> None:
 
 
 def test_zone_fit_ranks_as_sorted_codes() -> None:
-    from lcgis.engine.zonefit import _ranks
+    from lcgis.engine.zonefit import ranks
 
     texts = ["P10", "P2", None, "", "宗地", "p2", "P2", " P2", "Ω", np.nan, "P10"]
     for values in (
@@ -316,4 +316,4 @@ def test_zone_fit_ranks_as_sorted_codes() -> None:
     ):
         key, distinct = pd.factorize(values, sort=True)
         want = np.where(key >= 0, key, len(distinct))
-        assert _ranks(values).tolist() == want.tolist()
+        assert ranks(values).tolist() == want.tolist()

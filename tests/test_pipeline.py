@@ -298,3 +298,34 @@ def test_positions_is_reindex(
     expected = table.reindex(v.to_numpy())
     got = _take(table, positions(v, index)).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, expected.reset_index(drop=True))
+
+
+@pytest.mark.parametrize(
+    ("ids", "land", "used_ids", "used"),
+    [
+        (["P2", "P1", "宗地3"], [100.0, 100.0, 10.0], ["P2", "P2", "宗地3", "P1"], [60, 50, 11, 5]),
+        (["P1", "P2"], [100.0, None], ["P1", None, "P2", "P1"], [99.0, 500.0, 500.0, 2.0]),
+        (["P1"], [100.0], ["P1", "P9"], [101.0, 500.0]),  # 1 % is allowed; unknown ids left out
+        (["P1", "P2"], [0.0, 1.0], ["P2", "P1", "P2"], [None, 1.0, 2.0]),
+        (["P1"], [1.0], [], []),
+    ],
+)
+def test_over_allocated_is_a_groupby_by_id(
+    ids: list[str], land: list[float | None], used_ids: list[str | None], used: list[float]
+) -> None:
+    """Grouping by the parcel's position finds the parcels a groupby by the id text finds,
+    in the same (sorted) order."""
+    from lcgis.engine.pipeline import _over_allocated
+
+    parcels = pd.DataFrame(
+        {"parcel_id": pd.Series(ids, dtype="string"), "land_area_m2": pd.Series(land, dtype=float)}
+    )
+    alloc = pd.DataFrame(
+        {
+            "parcel_id": pd.Series(used_ids, dtype="string"),
+            "alloc_land_m2": pd.Series(used, dtype=float),
+        }
+    )
+    by_id = alloc.groupby("parcel_id")["alloc_land_m2"].sum()
+    over = by_id > parcels.set_index("parcel_id")["land_area_m2"].reindex(by_id.index) * 1.01
+    assert _over_allocated(alloc, parcels) == list(over[over].index.astype(str))

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from lcgis.data.frame import boolean, column, flag, is_in, numbers
+from lcgis.engine.metrics import positions
 from lcgis.engine.zonefit import main_parcels
 from lcgis.plans import DISTRICT, PARK, Plan, Target, check_scopes
 from lcgis.vocab import PLAN_FIGURES
@@ -138,13 +139,23 @@ def firm_zones(
     if allocation.empty or "zone_id" not in parcels or "credit_code" not in allocation:
         return pd.Series(dtype=object)
     main = main_parcels(allocation) if main is None else main
-    zone_of = pd.Series(
-        parcels["zone_id"].astype(object).to_numpy(), index=parcels["parcel_id"].astype(str)
+    # The first parcel of each id, found by position (one Arrow hash of the ids) rather
+    # than by a map over a text index; the zone's text and whether it names a zone are
+    # answered once per distinct zone id, not once per firm.
+    at = positions(main, parcels["parcel_id"].astype(str))
+    zone_ids = parcels["zone_id"]
+    if not isinstance(zone_ids.dtype, pd.StringDtype):  # 7 and 7.0, 0.0 and -0.0: by text
+        zone_ids = zone_ids.astype(str).where(zone_ids.notna())
+    codes, distinct = pd.factorize(zone_ids)
+    zone = pd.Series(np.asarray(distinct.astype(object)), dtype=object)
+    text = zone.astype(str).astype(object)
+    named = (zone.notna() & (text != "")).to_numpy()
+    code = np.append(codes, -1)[at]  # -1: no such parcel, or a parcel without a zone id
+    found = code >= 0
+    found[found] = named[code[found]]
+    return pd.Series(
+        text.to_numpy()[code[found]], index=main.index[found], name=main.name, dtype=object
     )
-    zone_of = zone_of[~zone_of.index.duplicated()]
-    zones = main.map(zone_of)
-    zones = zones[zones.notna() & (zones.astype(str) != "")]
-    return zones.astype(str).astype(object)
 
 
 def _contributions(frame: pd.DataFrame, chains: Mapping[str, ChainRule]) -> pd.DataFrame:

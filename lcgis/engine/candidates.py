@@ -28,6 +28,7 @@ from lcgis.engine.land import (
     years_between,
     zone_benchmark,
 )
+from lcgis.engine.zonefit import ranks
 from lcgis.vocab import DISPOSITIONS, INEFFICIENT_REASONS
 
 if TYPE_CHECKING:
@@ -456,20 +457,34 @@ def tiers(parcels: pd.DataFrame, rules: Rules) -> pd.Series:
     """
     near_share, mid_share = rules.priority.tier_shares
     untiered = set(rules.priority.untiered)
-    frame = pd.DataFrame(
-        {
-            "d": column(parcels, "disposition").to_numpy(dtype=object),
-            "p": numbers(parcels, "priority"),
-            "id": column(parcels, "parcel_id").astype(str).to_numpy(),
-        }
+    disposition = column(parcels, "disposition").to_numpy(dtype=object)
+    rows = np.flatnonzero(pd.notna(disposition))
+    out = np.full(len(disposition), None, dtype=object)
+    if not len(rows):  # nothing listed (Arrow ranks no column of nulls)
+        return pd.Series(out, index=parcels.index, dtype=object, name="tier")
+    lists = pd.Series(disposition[rows], dtype=object)
+    priority = numbers(parcels, "priority")[rows]
+    unknown = np.isnan(priority)
+    which = ranks(lists)
+    # Sorted as sort_values(["d", "p", "id"], ascending=[True, False, True]) sorts (missing
+    # priorities last, equal keys in row order), on integer ranks instead of Python strings.
+    order = np.lexsort(
+        (
+            ranks(column(parcels, "parcel_id").astype(str).iloc[rows]),
+            np.where(unknown, 0.0, -priority),
+            unknown,
+            which,
+        )
     )
-    listed = frame[frame["d"].notna()].sort_values(["d", "p", "id"], ascending=[True, False, True])
-    rank = listed.groupby("d").cumcount() + 1
-    n = listed.groupby("d")["d"].transform("size")
+    # Each list is a run of the sorted rows: rank within the run from 1, n its length.
+    first = which[order] != np.r_[-1, which[order][:-1]]
+    starts = np.flatnonzero(first)
+    group = np.cumsum(first) - 1
+    rank = np.arange(len(order)) - starts[group] + 1
+    n = np.diff(np.r_[starts, len(order)])[group]
     near = np.ceil(near_share * n - 1e-9)
     mid = np.ceil(mid_share * n - 1e-9)
     tier = np.where(rank <= near, "near", np.where(rank <= mid, "mid", "reserve"))
-    tier = np.where(listed["d"].isin(untiered), "near", tier)
-    out = np.full(len(frame), None, dtype=object)
-    out[listed.index.to_numpy()] = tier
+    tier = np.where(lists.iloc[order].isin(untiered), "near", tier)
+    out[rows[order]] = tier
     return pd.Series(out, index=parcels.index, dtype=object, name="tier")

@@ -223,16 +223,15 @@ def zone_benchmark_per_mu(parcels: pd.DataFrame, value: str) -> pd.Series:
         has &= ~np.isnan(numbers(parcels, per_mu_col))
     amount = np.where(has, amount, 0.0)
     land = np.where(has, land, 0.0)
-    zone = column(parcels, "zone_id")
-    sums = (
-        pd.DataFrame({"zone": zone.to_numpy(), "v": amount, "l": land})
-        .groupby("zone", dropna=True)[["v", "l"]]
-        .sum()
-    )
-    bench = sums["v"] / sums["l"].where(sums["l"] > 0)
-    out = np.asarray(pd.to_numeric(zone.map(bench), errors="coerce"), dtype="float64")
+    # The zone ids are hashed once: summed by their sorted codes (missing: NaN, left out) —
+    # the group numbers a groupby by id uses, which the sums' last bit depends on — and
+    # each parcel's benchmark taken by its code.
+    codes, _ = pd.factorize(column(parcels, "zone_id"), sort=True)  # -1: no zone
+    key = np.where(codes >= 0, codes, np.nan)
+    sums = pd.DataFrame({"v": amount, "l": land}).groupby(key, dropna=True).sum()
+    bench = sums["v"] / sums["l"].where(sums["l"] > 0)  # by code: every code has a row
     park = amount.sum() / land.sum() if land.sum() > 0 else np.nan
-    out = np.where(zone.isna().to_numpy(), park, out)
+    out = np.append(bench.to_numpy(dtype="float64"), park)[codes]
     return _series(out, parcels.index, "zone_" + per_mu_col, "float64")
 
 

@@ -61,20 +61,20 @@ def main_parcels(alloc: pd.DataFrame) -> pd.Series:
     ids = alloc["parcel_id"].astype(str)
     # Sort by (credit code, most land, smaller id) on integer ranks — missing codes and ids
     # last, as sort_values puts them — and keep each firm's first row (the sort is stable).
-    firm = _ranks(alloc["credit_code"])
-    order = np.lexsort((_ranks(ids), -land.to_numpy(dtype=float), firm))
+    firm = ranks(alloc["credit_code"])
+    order = np.lexsort((ranks(ids), -land.to_numpy(dtype=float), firm))
     first = order[np.r_[True, firm[order][1:] != firm[order][:-1]]] if len(order) else order
     index = pd.Index(alloc["credit_code"].iloc[first], name="credit_code")
     return pd.Series(ids.iloc[first].to_numpy(dtype=object), index=index, name="_id", dtype=object)
 
 
-def _ranks(values: pd.Series) -> np.ndarray:
+def ranks(values: pd.Series) -> np.ndarray:
     """Rank of each value in sorted order from 0 (ties share one; missing values rank last).
 
     Ranked by Arrow ("dense" ranks, missing values at the end) without sorting Python
     strings.
 
-    >>> _ranks(pd.Series(["b", None, "a", "b"])).tolist()
+    >>> ranks(pd.Series(["b", None, "a", "b"])).tolist()
     [1, 2, 0, 1]
     """
     return np.asarray(pc.rank(pa.array(values), tiebreaker="dense"), dtype=np.int64) - 1
