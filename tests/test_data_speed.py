@@ -208,3 +208,27 @@ def test_vector_layers_read_without_shared_objects_as_before(tmp_path) -> None: 
     got = readers._read_vector(path, LayerMapping(), guard.Limits.from_env())
     want = pyogrio.read_dataframe(str(path), use_arrow=True)
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_total_bounds_batch_by_batch_are_those_of_geopandas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import geopandas as gpd
+    import shapely
+
+    with np.errstate(invalid="ignore"):  # coordinates that are not numbers
+        nan_line = shapely.from_wkt("LINESTRING (NaN 1, 3 NaN)")
+    shapes = [
+        shapely.box(0, 1, 2, 3), None, shapely.Polygon(), shapely.Point(-5, 7),
+        shapely.MultiPolygon([shapely.box(9, 9, 10, 10), shapely.box(-1, -2, 0, 0)]),
+        shapely.Polygon([(0, 0), (4, 4), (4, 0), (0, 4)]),  # self-intersecting
+        shapely.Polygon(shapely.box(0, 0, 30, 30).exterior, [shapely.box(1, 1, 2, 2).exterior]),
+        nan_line, shapely.Point(np.inf, -np.inf),
+        shapely.GeometryCollection(), shapely.box(0, 1, 2, 3),
+    ]  # fmt: skip
+    monkeypatch.setattr(crs_mod, "BOUNDS_BATCH", 3)  # batches of shapes, of empties only
+    empties_first = [None, shapely.Polygon(), shapely.GeometryCollection(), shapely.Point(1, 2)]
+    for layer in (shapes, empties_first, [None, shapely.Polygon()], shapes[:1], []):
+        geoms = np.array(layer, dtype=object)
+        want = gpd.GeoSeries(geoms).total_bounds
+        np.testing.assert_array_equal(crs_mod.total_bounds(geoms), want)

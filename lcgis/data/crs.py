@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from typing import Any
 
 import geopandas as gpd
@@ -77,9 +78,39 @@ def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(src, dst, always_xy=True)
 
 
+#: Shapes whose bounds :func:`total_bounds` takes at once: a small array reused from one
+#: batch to the next, not four new numbers for every shape of a layer of millions.
+BOUNDS_BATCH = 8192
+
+
+def total_bounds(geoms: np.ndarray) -> np.ndarray:
+    """``GeoSeries.total_bounds`` of an array of shapes (minx, miny, maxx, maxy; NaN when no
+    shape has coordinates), taken batch by batch: the least of each batch's least values is
+    the least of all, so the numbers are the same.
+
+    >>> total_bounds(np.array([shapely.box(0, 1, 2, 3), None, shapely.Polygon(),
+    ...     shapely.Point(5, -1)], dtype=object)).tolist()
+    [0.0, -1.0, 5.0, 3.0]
+    >>> total_bounds(np.array([None, shapely.Polygon()], dtype=object)).tolist()
+    [nan, nan, nan, nan]
+    """
+    parts = [
+        shapely.total_bounds(geoms[start : start + BOUNDS_BATCH])
+        for start in range(0, len(geoms), BOUNDS_BATCH)
+    ]
+    if not parts:
+        return np.full(4, np.nan)
+    lows_highs = np.array(parts)
+    with warnings.catch_warnings():  # batches without coordinates are NaN, and may all be
+        warnings.filterwarnings("ignore", r"All-NaN slice encountered", RuntimeWarning)
+        return np.concatenate(
+            [np.nanmin(lows_highs[:, :2], axis=0), np.nanmax(lows_highs[:, 2:], axis=0)]
+        )
+
+
 def lonlat_centre(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
     """Centre of the layer's bounds in lon/lat degrees."""
-    x0, y0, x1, y1 = gdf.total_bounds
+    x0, y0, x1, y1 = total_bounds(np.asarray(gdf.geometry.array, dtype=object))
     if gdf.crs is None or not np.all(np.isfinite([x0, y0, x1, y1])):
         raise ValueError("layer has no CRS or no coordinates")
     lon, lat = transformer(gdf.crs, DISPLAY_CRS).transform((x0 + x1) / 2, (y0 + y1) / 2)

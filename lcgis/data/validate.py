@@ -25,7 +25,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from lcgis.data.crs import DISPLAY_CRS, transformer
+from lcgis.data.crs import DISPLAY_CRS, total_bounds, transformer
 from lcgis.data.frame import ratio
 from lcgis.data.schema import FIELDS, NON_NEGATIVE
 from lcgis.vocab import ISSUE_LABELS, LAYER_LABELS, LEVEL_LABELS
@@ -279,7 +279,7 @@ def check_crs_plausible(
     """Error when coordinates cannot lie in the declared CRS; True when they can."""
     if gdf.empty or gdf.geometry.isna().all():
         return True
-    x0, y0, x1, y1 = gdf.total_bounds
+    x0, y0, x1, y1 = total_bounds(np.asarray(gdf.geometry.array, dtype=object))
     crs = pyproj.CRS.from_user_input(gdf.crs)
     label = crs.name
     if crs.is_geographic:
