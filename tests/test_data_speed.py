@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -232,3 +233,41 @@ def test_total_bounds_batch_by_batch_are_those_of_geopandas(
         geoms = np.array(layer, dtype=object)
         want = gpd.GeoSeries(geoms).total_bounds
         np.testing.assert_array_equal(crs_mod.total_bounds(geoms), want)
+
+
+#: Characters NFKC changes alone or next to others (combining marks out of order and after
+#: a letter, Hangul jamo, compatibility forms), the spaces of every kind, control characters.
+NFKC_CHARS = [
+    "企", "业", "a", "e", "\u0301", "\u0323", "\u0308", "\u1100", "\u1161", "\u11a8", "가",
+    "\uf900", "ﬁ", "①", "Ａ", "\u3000", "\u00a0", "\u2009", "\u1680", "\u2028", "\u2029",
+    " ", "\t", "\x07", "\u202e", "\x85", "\u212b", "😀",
+]  # fmt: skip
+
+
+def test_arrow_text_is_parsed_as_text_objects_are() -> None:
+    rng = np.random.default_rng(11)
+    chars = np.array(NFKC_CHARS, dtype=object)
+    cells = ["".join(rng.choice(chars, rng.integers(0, 4))) for _ in range(3000)]
+    plain = [" 企业甲 ", "企业乙\u2028", "\u1680企业丙", "", "nan", None, "ab", "가각"]
+    columns = [[c, "企业"] for c in cells[:300]] + [cells, plain, plain[:3], ["x\u0301", None]]
+    for column in columns:
+        arrow = pd.Series(column, dtype="string[pyarrow]")
+        for code in (False, True):
+            got = values.parse_text.__wrapped__(arrow, code=code)  # type: ignore[attr-defined]
+            want = values.parse_text.__wrapped__(arrow.astype(object), code=code)  # type: ignore[attr-defined]
+            pd.testing.assert_series_equal(got, want)
+    assert values._arrow_plain_texts(pd.Series(plain, dtype="string[pyarrow]")) is not None
+
+
+def test_text_is_nfkc_normal_only_if_each_value_is() -> None:
+    import pyarrow as pa
+
+    rng = np.random.default_rng(12)
+    chars = np.array(NFKC_CHARS, dtype=object)
+    told_normal = 0
+    for _ in range(3000):
+        texts = ["".join(rng.choice(chars, rng.integers(0, 3))) for _ in range(3)]
+        if values._arrow_nfkc_normal(pa.chunked_array([texts[:2], [None, texts[2]]])):
+            assert all(unicodedata.is_normalized("NFKC", t) for t in texts)
+            told_normal += 1
+    assert 100 < told_normal < 2900  # both answers were given

@@ -272,27 +272,58 @@ def _plain_texts(values: np.ndarray) -> np.ndarray | None:
 _TEXT_DIRTY_RE2 = r"[\t\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}]"
 
 
-def _arrow_plain_texts(s: pd.Series) -> pd.Series | None:
-    """:func:`_plain_texts` of Arrow-backed ASCII text, in Arrow's compute functions: ASCII
-    is NFKC-normal, and with no character to remove or replace the only space
-    :meth:`str.strip` can meet is the blank itself.  None for other text.
+#: The white space :meth:`str.strip` can meet in NFKC-normal text without a character of
+#: :data:`_TEXT_DIRTY` (NFKC makes the others, such as U+3000 and U+00A0, a plain space).
+_NORMAL_SPACES = " \u1680\u2028\u2029"
 
-    >>> _arrow_plain_texts(pd.Series([" AB1 ", None], dtype="string[pyarrow]")).tolist()
-    ['AB1', <NA>]
-    >>> [_arrow_plain_texts(pd.Series([x], dtype="string[pyarrow]")) for x in ("a\\tb", "ＡＢ")]
-    [None, None]
+
+def _arrow_plain_texts(s: pd.Series) -> pd.Series | None:
+    """:func:`_plain_texts` of Arrow-backed text, in Arrow's compute functions, when no value
+    has a character to remove or replace and every value is NFKC-normal already (ASCII
+    always is): trimming the spaces :meth:`str.strip` would find (:data:`_NORMAL_SPACES`)
+    is then all there is to do.  None for other text.
+
+    >>> _arrow_plain_texts(pd.Series([" AB1 ", None, " 企业\\u2028"], dtype="string[pyarrow]")
+    ... ).tolist()
+    ['AB1', <NA>, '企业']
+    >>> [_arrow_plain_texts(pd.Series([x], dtype="string[pyarrow]"))
+    ...  for x in ("a\\tb", "ＡＢ", "\\u3000企业")]
+    [None, None, None]
     """
     if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(s.array)
-    if pc.all(pc.string_is_ascii(arr)).as_py() is False:
-        return None
+    arr = pa.chunked_array(pa.array(s.array))
     if pc.any(pc.match_substring_regex(arr, _TEXT_DIRTY_RE2)).as_py():
         return None
-    return pd.Series(pd.array(pc.ascii_trim(arr, " "), dtype="string"), index=s.index)
+    if pc.all(pc.string_is_ascii(arr)).as_py() is False and not _arrow_nfkc_normal(arr):
+        return None
+    return pd.Series(pd.array(pc.utf8_trim(arr, _NORMAL_SPACES), dtype="string"), index=s.index)
+
+
+def _arrow_nfkc_normal(arr: Any) -> bool:
+    """True when every present value of the Arrow text ``arr`` is NFKC-normal, as
+    :func:`unicodedata.normalize` sees it: asked once of each chunk's values written one
+    after another, which is normal only if each value is (what normalising would change
+    within a value, it changes within the whole text too).
+
+    >>> import pyarrow as pa
+    >>> _arrow_nfkc_normal(pa.chunked_array([["企业", None], ["e\\u0301"]]))
+    False
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for chunk in arr.chunks:
+        present = pc.drop_null(chunk)
+        whole = pa.ListArray.from_arrays(pa.array([0, len(present)], pa.int32()), present)
+        if not unicodedata.is_normalized(
+            "NFKC", pc.binary_join(whole, pa.scalar("", present.type))[0].as_py()
+        ):
+            return False
+    return True
 
 
 @once_per_distinct
