@@ -149,7 +149,11 @@ CSV_TEXTS = [
 
 
 @pytest.mark.parametrize("text", CSV_TEXTS)
-def test_blank_lines_are_found_in_utf8_bytes_as_in_the_text(text: str) -> None:
+@pytest.mark.parametrize("slice_bytes", [1, 2, 3, readers.BLANK_LINE_SLICE])
+def test_blank_lines_are_found_in_utf8_bytes_as_in_the_text(
+    text: str, slice_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readers, "BLANK_LINE_SLICE", slice_bytes)  # line breaks at the seams
     blank_line = re.compile(r"(?:^|[\r\n])[ \t]+(?:[\r\n]|$)")  # in the text itself
     assert readers._has_blank_line(text.encode()) is (blank_line.search(text) is not None)
 

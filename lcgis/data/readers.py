@@ -121,20 +121,38 @@ def _read_csv(path: Path) -> pd.DataFrame:
 _BLANK_LINE = re.compile(rb"(?:^|[\r\n])[ \t]+(?:[\r\n]|$)")
 
 
+#: Bytes :func:`_line_starts_indented` looks at at once: small arrays, reused from one slice
+#: to the next, instead of four new ones as long as the file (tens of MB, every page new).
+BLANK_LINE_SLICE = 1 << 18
+
+
+def _line_starts_indented(codes: np.ndarray) -> bool:
+    """True when a line break (CR or LF) in the bytes ``codes`` is followed by a space or a
+    tab; found for all bytes of a slice at once (four searches of a two-byte string take
+    longer).  Slices overlap by a byte, so that no line break is parted from its next byte.
+
+    >>> _line_starts_indented(np.frombuffer(b"a\\n b", dtype=np.uint8))
+    True
+    """
+    for start in range(0, len(codes) - 1, BLANK_LINE_SLICE):
+        part = codes[start : start + BLANK_LINE_SLICE + 1]
+        line_break = (part[:-1] == ord("\n")) | (part[:-1] == ord("\r"))
+        indent = (part[1:] == ord(" ")) | (part[1:] == ord("\t"))
+        if (line_break & indent).any():
+            return True
+    return False
+
+
 def _has_blank_line(utf8: bytes) -> bool:
     """True when the UTF-8 text ``utf8`` has a line of spaces and tabs only
     (:data:`_BLANK_LINE`); the expression is searched only when a line starts with a space
-    or a tab (found for all bytes at once: four searches of a two-byte string take longer).
+    or a tab.
 
     >>> [_has_blank_line(t) for t in (b"a\\n \\t\\n1", b"a\\n 1\\n", b" \\r\\na", b"a\\r\\n", b"")]
     [True, False, True, False, False]
     """
-    codes = np.frombuffer(utf8, dtype=np.uint8)
-    line_break = (codes[:-1] == ord("\n")) | (codes[:-1] == ord("\r"))
-    indent = (codes[1:] == ord(" ")) | (codes[1:] == ord("\t"))
-    if not (utf8[:1] in (b" ", b"\t") or (line_break & indent).any()):
-        return False
-    return _BLANK_LINE.search(utf8) is not None
+    indented = utf8[:1] in (b" ", b"\t") or _line_starts_indented(np.frombuffer(utf8, np.uint8))
+    return indented and _BLANK_LINE.search(utf8) is not None
 
 
 def _read_plain_csv(utf8: bytes) -> pd.DataFrame | None:
