@@ -248,18 +248,37 @@ NFKC_CHARS = [
 ]  # fmt: skip
 
 
+#: ASCII characters: printable ones, and the tab, line breaks and control characters.
+ASCII_CHARS = ["a", "Z", "0", " ", "~", "\t", "\n", "\r", "\x00", "\x07", "\x0b", "\x1f", "\x7f"]
+
+
 def test_arrow_text_is_parsed_as_text_objects_are() -> None:
     rng = np.random.default_rng(11)
-    chars = np.array(NFKC_CHARS, dtype=object)
-    cells = ["".join(rng.choice(chars, rng.integers(0, 4))) for _ in range(3000)]
+
+    def texts(chars: list[str]) -> list[str]:
+        return ["".join(rng.choice(np.array(chars), rng.integers(0, 4))) for _ in range(3000)]
+
+    unicode, ascii_ = texts(NFKC_CHARS), texts(ASCII_CHARS)
     plain = [" 企业甲 ", "企业乙\u2028", "\u1680企业丙", "", "nan", None, "ab", "가각"]
-    columns = [[c, "企业"] for c in cells[:300]] + [cells, plain, plain[:3], ["x\u0301", None]]
+    columns = [
+        *([c, "企业"] for c in unicode[:300]),
+        *([c, " A1", None] for c in ascii_[:300]),
+        unicode,
+        ascii_,
+        plain,
+        plain[:3],
+        ["x\u0301", None],
+        [None, None],
+    ]
     for column in columns:
-        arrow = pd.Series(column, dtype="string[pyarrow]")
+        arrow = pd.Series(column, dtype="string[pyarrow]", name="col")
+        objects = arrow.astype(object)
         for code in (False, True):
             got = values.parse_text.__wrapped__(arrow, code=code)  # type: ignore[attr-defined]
-            want = values.parse_text.__wrapped__(arrow.astype(object), code=code)  # type: ignore[attr-defined]
+            want = values.parse_text.__wrapped__(objects, code=code)  # type: ignore[attr-defined]
             pd.testing.assert_series_equal(got, want)
+        got = values.has_control.__wrapped__(arrow)  # type: ignore[attr-defined]
+        pd.testing.assert_series_equal(got, values.has_control.__wrapped__(objects))  # type: ignore[attr-defined]
     assert values._arrow_plain_texts(pd.Series(plain, dtype="string[pyarrow]")) is not None
 
 
