@@ -49,6 +49,9 @@ def test_credit_codes_match_the_scalar_check_on_many_codes() -> None:
     assert new.isna().sum() == 3  # None, nan, NA stay missing
     as_text = codes[codes.map(lambda x: isinstance(x, str))].astype("string")
     pd.testing.assert_series_equal(credit_codes_valid(as_text), _old_credit_codes_valid(as_text))
+    chunks = pd.concat([as_text[:4000], pd.Series([None], dtype="string"), as_text[4000:]])
+    assert values.arrow_text(chunks).num_chunks == 3  # codes taken from each chunk's bytes
+    pd.testing.assert_series_equal(credit_codes_valid(chunks), _old_credit_codes_valid(chunks))
 
 
 def test_transformers_are_built_once_per_crs_pair(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,6 +28,7 @@ import shapely
 from lcgis.data.crs import DISPLAY_CRS, total_bounds, transformer
 from lcgis.data.frame import ratio
 from lcgis.data.schema import FIELDS, NON_NEGATIVE
+from lcgis.data.values import arrow_text, joined_chunks
 from lcgis.vocab import ISSUE_LABELS, LAYER_LABELS, LEVEL_LABELS
 
 if TYPE_CHECKING:
@@ -215,26 +216,44 @@ for _i, _c in enumerate(CREDIT_CODE_CHARS):
     _CC_LOOKUP[ord(_c)] = _CC_LOOKUP[ord(_c.lower())] = _i
 
 
-def _ascii_of_18(codes: pd.Series, values: np.ndarray) -> np.ndarray:
+def _ascii_of_18(codes: pd.Series) -> np.ndarray:
     """True where a code is ASCII text of 18 characters (in Arrow's compute functions for
     Arrow-backed text).
 
     >>> s = pd.Series(["91350502MA2Y8RXK34", "9135", None, "９1350502MA2Y8RXK34"])
-    >>> [_ascii_of_18(x, x.to_numpy(dtype=object)).tolist() for x in (s, s.astype(object))]
+    >>> [_ascii_of_18(x).tolist() for x in (s, s.astype(object))]
     [[True, False, False, False], [True, False, False, False]]
     """
-    if isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow":
-        import pyarrow as pa
+    arr = arrow_text(codes)
+    if arr is not None:
         import pyarrow.compute as pc
 
-        arr = pa.array(codes.array)
         hit = pc.and_(pc.equal(pc.utf8_length(arr), 18), pc.string_is_ascii(arr))
         return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
     return np.fromiter(
-        (isinstance(x, str) and len(x) == 18 and x.isascii() for x in values),
+        (isinstance(x, str) and len(x) == 18 and x.isascii() for x in codes),
         dtype=bool,
-        count=len(values),
+        count=len(codes),
     )
+
+
+def _code_bytes(codes: pd.Series, chosen: np.ndarray) -> np.ndarray:
+    """The bytes of the ``chosen`` codes (ASCII text) one after another, taken from Arrow's
+    buffers for Arrow-backed text (no Python string made for each code).
+
+    >>> s = pd.Series(["AB", None, "CD"], dtype="string[pyarrow]")
+    >>> [_code_bytes(x, np.array([True, False, True])).tobytes() for x in (s, s.astype(object))]
+    [b'ABCD', b'ABCD']
+    """
+    arr = arrow_text(codes)
+    if arr is None:
+        return np.frombuffer(
+            "".join(codes.to_numpy(dtype=object)[chosen]).encode("ascii"), np.uint8
+        )
+    import pyarrow as pa
+
+    texts = joined_chunks(arr.filter(pa.array(chosen)))
+    return np.concatenate([np.frombuffer(t.as_buffer(), dtype=np.uint8) for t in texts])
 
 
 def credit_codes_valid(codes: pd.Series) -> pd.Series:
@@ -248,18 +267,16 @@ def credit_codes_valid(codes: pd.Series) -> pd.Series:
     ...     "91350502MA2Y8RXK35", "91350502MA2Y8RXI34", None, 12])).tolist()
     [True, True, False, False, <NA>, False]
     """
-    values = codes.to_numpy(dtype=object)
     missing = codes.isna().to_numpy(dtype=bool)
-    valid = np.zeros(len(values), dtype=bool)
-    fast = _ascii_of_18(codes, values) & ~missing
+    valid = np.zeros(len(codes), dtype=bool)
+    fast = _ascii_of_18(codes) & ~missing
     if fast.any():
-        points = np.frombuffer("".join(values[fast]).encode("ascii"), dtype=np.uint8)
-        digits = _CC_LOOKUP[points & 0x7F].reshape(-1, 18)
+        digits = _CC_LOOKUP[_code_bytes(codes, fast) & 0x7F].reshape(-1, 18)
         check = (31 - (digits[:, :17] @ _CC_WEIGHTS) % 31) % 31
         valid[fast] = (digits >= 0).all(axis=1) & (digits[:, 17] == check)
     slow = ~fast & ~missing
     if slow.any():
-        valid[slow] = [credit_code_valid(x) for x in values[slow]]
+        valid[slow] = [credit_code_valid(x) for x in codes.to_numpy(dtype=object)[slow]]
     out = pd.array(valid, dtype="boolean")
     out[missing] = pd.NA
     return pd.Series(out, index=codes.index, name=codes.name)

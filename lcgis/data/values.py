@@ -238,14 +238,14 @@ CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2
 def has_control(s: pd.Series) -> pd.Series:
     """True where a text value holds control characters (see :data:`CONTROL_CHARS`); False
     for every value at once of Arrow text that is printable ASCII."""
-    arr = _arrow_text(s)
+    arr = arrow_text(s)
     if arr is not None and _printable_ascii(arr):
         return pd.Series(False, index=s.index, name=s.name)
     text = s.astype("string")
     return text.str.contains(CONTROL_CHARS, na=False).astype(bool)
 
 
-def _arrow_text(s: pd.Series) -> Any:
+def arrow_text(s: pd.Series) -> Any:
     """The Arrow array of Arrow-backed text; None for other columns."""
     if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
         return None
@@ -317,7 +317,7 @@ def _arrow_plain_texts(s: pd.Series) -> pd.Series | None:
     ...  for x in ("a\\tb", "ＡＢ", "\\u3000企业")]
     [None, None, None]
     """
-    arr = _arrow_text(s)
+    arr = arrow_text(s)
     if arr is None:
         return None
     import pyarrow.compute as pc
@@ -341,17 +341,26 @@ def _arrow_nfkc_normal(arr: Any) -> bool:
     >>> _arrow_nfkc_normal(pa.chunked_array([["企业", None], ["e\\u0301"]]))
     False
     """
+    return all(unicodedata.is_normalized("NFKC", t.as_py()) for t in joined_chunks(arr))
+
+
+def joined_chunks(arr: Any) -> list[Any]:
+    """The present values of each chunk of the Arrow text ``arr`` written one after another:
+    one Arrow string per chunk, so that a whole column is looked at in one piece of text.
+
+    >>> import pyarrow as pa
+    >>> [t.as_py() for t in joined_chunks(pa.chunked_array([["ab", None, "c"], []]))]
+    ['abc', '']
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    joined = []
     for chunk in arr.chunks:
         present = pc.drop_null(chunk)
         whole = pa.ListArray.from_arrays(pa.array([0, len(present)], pa.int32()), present)
-        if not unicodedata.is_normalized(
-            "NFKC", pc.binary_join(whole, pa.scalar("", present.type))[0].as_py()
-        ):
-            return False
-    return True
+        joined.append(pc.binary_join(whole, pa.scalar("", present.type))[0])
+    return joined
 
 
 @once_per_distinct
