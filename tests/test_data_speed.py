@@ -297,3 +297,50 @@ def test_text_is_nfkc_normal_only_if_each_value_is() -> None:
             assert all(unicodedata.is_normalized("NFKC", t) for t in texts)
             told_normal += 1
     assert 100 < told_normal < 2900  # both answers were given
+
+
+def _overlap_rows_pair_by_pair(shapes: np.ndarray) -> dict[str, tuple[int, ...]]:
+    """The rows check_overlaps names, from every pair of shapes (no tree, no box)."""
+    import shapely
+
+    from lcgis.data.frame import ratio
+
+    left, right = np.triu_indices(len(shapes), k=1)
+    inner = shapely.relate_pattern(shapes[left], shapes[right], "2********")
+    left, right = left[inner], right[inner]
+    common = shapely.area(shapely.intersection(shapes[left], shapes[right]))
+    share = ratio(common, np.minimum(shapely.area(shapes[left]), shapely.area(shapes[right])), 0.0)
+    found = {"error": share >= 0.5, "warning": (share > 0.01) & (share < 0.5)}
+    return {
+        level: tuple(int(r) + 1 for r in np.unique(np.concatenate([left[m], right[m]])))
+        for level, m in found.items()
+        if m.any()
+    }
+
+
+def test_overlapping_parcels_are_those_found_pair_by_pair() -> None:
+    import geopandas as gpd
+    import shapely
+
+    from lcgis.data import validate
+
+    rng = np.random.default_rng(13)
+    frame = shapely.box(0, 0, 1000, 1000)
+    points = shapely.multipoints(rng.uniform(0, 1000, (150, 2)))
+    cells = shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(points)), frame)
+    moved = shapely.transform(cells[:20], lambda xy: xy + rng.uniform(-30, 30, 2))
+    ring = shapely.Polygon(shapely.box(2000, 0, 2100, 100).exterior,
+                           [shapely.box(2010, 10, 2090, 90).exterior])  # fmt: skip
+    odd = [
+        cells[3], ring, shapely.box(2020, 20, 2080, 80),  # a duplicate; a parcel in a hole
+        shapely.box(2050, 50, 2095, 95), shapely.box(2100, 0, 2200, 100),  # in a ring; touching
+        shapely.Polygon([(0, 0), (40, 40), (40, 0), (0, 40)]), None, shapely.Polygon(),
+        shapely.MultiPolygon([shapely.box(990, 990, 1010, 1010), shapely.box(3000, 0, 3001, 1)]),
+    ]  # fmt: skip
+    shapes = np.array([*cells, *moved, *odd], dtype=object)
+    report = validate.QualityReport()
+    validate.check_overlaps(gpd.GeoDataFrame(geometry=shapes, crs=4549), "parcels", "p", report)
+    usable = ~validate._missing(shapes) & shapely.is_valid(shapes)
+    want = _overlap_rows_pair_by_pair(np.where(usable, shapes, shapely.Polygon()))
+    assert {i.level: i.rows for i in report.issues} == want
+    assert set(want) == {"error", "warning"}
