@@ -344,3 +344,25 @@ def test_overlapping_parcels_are_those_found_pair_by_pair() -> None:
     want = _overlap_rows_pair_by_pair(np.where(usable, shapes, shapely.Polygon()))
     assert {i.level: i.rows for i in report.issues} == want
     assert set(want) == {"error", "warning"}
+
+
+def test_layers_keep_their_shapes_without_copies_as_before() -> None:
+    import geopandas as gpd
+    import shapely
+
+    from lcgis.data import io
+    from lcgis.data import validate as v
+    from lcgis.data.mapping import LayerMapping
+
+    shapes = [shapely.box(0, 0, 1, 1), None, shapely.box(5, 5, 6, 7)]
+    raw = gpd.GeoDataFrame({"floors": [1.0, None, 3.0]}, geometry=shapes, crs=4549,
+                           index=pd.Index([4, 2, 9]))  # fmt: skip
+    raw = raw.rename_geometry("geom")
+    got = canonical.canonicalize(readers.RawLayer(raw, 1), "buildings", LayerMapping(), "b",
+                                 v.QualityReport())  # fmt: skip
+    want = gpd.GeoDataFrame({"floors": raw["floors"]}, geometry=raw.geometry.values, crs=4549)
+    pd.testing.assert_frame_equal(got, want)
+    assert got.geometry.name == "geometry" and got.crs == raw.crs
+    for crs in (pyproj.CRS.from_epsg(4549), pyproj.CRS.from_epsg(4326)):
+        pd.testing.assert_frame_equal(io._in_crs(got, crs), got.to_crs(crs))
+        assert io._in_crs(got, crs).crs == got.to_crs(crs).crs

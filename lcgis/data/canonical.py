@@ -88,7 +88,9 @@ def canonicalize(
                 fix=f"增加该列，或在 mapping.toml 的 [{layer}.columns] 中指定对应列",
             )
     if isinstance(df, gpd.GeoDataFrame):
-        return gpd.GeoDataFrame(out, geometry=df.geometry.values, crs=df.crs)
+        # the raw layer's GeoSeries, of the same index: pandas shares it (copy on write)
+        # where it would copy an array of millions of shapes
+        return gpd.GeoDataFrame(out, geometry=df.geometry, crs=df.crs)
     return out
 
 

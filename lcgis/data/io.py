@@ -242,6 +242,14 @@ def _lon_hint(frames: dict[str, pd.DataFrame]) -> float | None:
     return None
 
 
+def _in_crs(gdf: gpd.GeoDataFrame, crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    """The layer in ``crs``; the layer itself when it is in it already (``to_crs`` would
+    then copy every shape to change none)."""
+    if gdf.crs is not None and gdf.crs.is_exact_same(crs):
+        return gdf
+    return gdf.to_crs(crs)
+
+
 def _assemble(
     frames: dict[str, pd.DataFrame], files: dict[str, Path], report: v.QualityReport
 ) -> Dataset:
@@ -272,7 +280,7 @@ def _assemble(
     for layer in SPATIAL_LAYERS:
         gdf = frames.get(layer)
         if isinstance(gdf, gpd.GeoDataFrame):
-            projected[layer] = gdf.to_crs(crs).reset_index(drop=True)
+            projected[layer] = _in_crs(gdf, crs).reset_index(drop=True)
     return Dataset(
         parcels=projected["parcels"],
         buildings=projected.get("buildings"),
