@@ -112,6 +112,7 @@ ODD_CELLS = [
         (values.parse_text, {}),
         (values.parse_text, {"code": True}),
         (canonical._enum_values, {"values": {"c": "工业", "Other": "other", "39": "x"}}),
+        (canonical._enum_texts, {"values": {"c": "工业", "Other": "other", "39": "x"}}),
     ],
 )
 def test_parsing_once_per_distinct_value_gives_the_same_series(

@@ -202,8 +202,7 @@ def _convert(
         out, bad = parse_bools(s)
         what = "是/否"
     elif f.kind == "enum":
-        text = parse_text(s)
-        out = _enum_values(text, values=f.values)
+        text, out = _enum_texts(s, values=f.values)
         unknown = text.notna() & out.isna()
         if unknown.any():
             fallback = "other" if "other" in f.values else None
@@ -241,6 +240,20 @@ def _convert(
     if name in SHARE_FIELDS:
         out = _check_share(out, layer, f, file, offset, report)
     return out
+
+
+@once_per_distinct
+def _enum_texts(s: pd.Series, *, values: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_text`'s text of each value and the field's value it names
+    (:func:`_enum_values`), both answered once per distinct value of ``s`` (its distinct
+    values are found once, not again among the texts).
+
+    >>> [t.tolist() for t in _enum_texts(pd.Series([" Industrial", None]),
+    ...     values={"industrial": "工业"})]
+    [['Industrial', <NA>], ['工业', <NA>]]
+    """
+    text = parse_text(s)
+    return text, _enum_values(text, values=values)
 
 
 @once_per_distinct
