@@ -367,3 +367,13 @@ def test_layers_keep_their_shapes_without_copies_as_before() -> None:
     for crs in (pyproj.CRS.from_epsg(4549), pyproj.CRS.from_epsg(4326)):
         pd.testing.assert_frame_equal(io._in_crs(got, crs), got.to_crs(crs))
         assert io._in_crs(got, crs).crs == got.to_crs(crs).crs
+
+
+def test_the_spaces_left_in_plain_text_are_all_that_str_strip_removes() -> None:
+    spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    left = {
+        c
+        for c in spaces
+        if unicodedata.is_normalized("NFKC", c) and values._TEXT_DIRTY.search(c) is None
+    }
+    assert left == set(values._NORMAL_SPACES)
