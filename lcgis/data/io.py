@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import gc
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -129,6 +130,7 @@ def read_dataset(
             fix="把宗地文件命名为 parcels.gpkg / parcels.shp / parcels.csv 等，或用 --parcels 指定",
         )
     frames: dict[str, pd.DataFrame] = {}
+    collecting = gc.isenabled()
     with collector.paused(), tempfile.TemporaryDirectory(prefix="lcgis-") as tmp:
         for layer, path in files.items():
             lmap = maps.get(layer, LayerMapping())
@@ -150,6 +152,11 @@ def read_dataset(
                 continue
             if checked is not None:
                 frames[layer] = checked
+        if collecting:
+            # the millions of shapes made while the collector was paused are traversed once
+            # here and settle in its oldest generation, instead of once in each generation
+            # they would age through after it is back on
+            gc.collect()
     return _assemble(frames, files, report)
 
 
