@@ -329,3 +329,57 @@ def test_over_allocated_is_a_groupby_by_id(
     by_id = alloc.groupby("parcel_id")["alloc_land_m2"].sum()
     over = by_id > parcels.set_index("parcel_id")["land_area_m2"].reindex(by_id.index) * 1.01
     assert _over_allocated(alloc, parcels) == list(over[over].index.astype(str))
+
+
+def _history_by_joins(ent: pd.DataFrame, history: pd.DataFrame, year: int) -> pd.DataFrame:
+    """with_history as a pivot table and joins on the credit code (the reference)."""
+    h = history.dropna(subset=["year"])
+    wide = h.pivot_table(index="credit_code", columns="year", values="class", aggfunc="last")
+    wide.columns = [f"class_{int(y)}" for y in wide.columns]
+    now = h[h["year"] == year].drop_duplicates("credit_code").set_index("credit_code")
+    out = ent.join(now[["class_before", "class_change"]], on="credit_code")
+    return out.join(wide, on="credit_code")
+
+
+@pytest.mark.parametrize(
+    ("codes", "years", "classes"),
+    [
+        (["a", "b", "a", "b"], [2024, 2024, 2025, 2025], ["A", "B", None, "C"]),
+        (["a", None, "a", None, "c"], [2024, 2024, 2025, 2025, None], ["A", "B", "D", None, "A"]),
+        (["a", "a", "b"], [2025, 2025, 2025], ["A", "B", None]),  # a code twice in a year
+        (["a", "b"], [2024, 2024], [None, None]),  # a year without any class
+        (["x", "y"], [None, None], ["A", "B"]),  # no year
+        (["a", "b", "c"], [2023, 2025, 2024], ["T", "A", "B"]),
+    ],
+)
+@pytest.mark.parametrize("class_dtype", [object, "str"])
+@pytest.mark.parametrize("ent_codes", [["a", "b", None, "z"], ["b"], [None], [], ["a", "a"]])
+@pytest.mark.parametrize("year", [2025, 2024, 2030])
+def test_with_history_is_a_pivot_and_joins(
+    codes: list[str | None],
+    years: list[float | None],
+    classes: list[str | None],
+    class_dtype: object,
+    ent_codes: list[str | None],
+    year: int,
+) -> None:
+    """The lookups by integer codes give what the pivot table and joins on the credit code
+    give: the same values, missing values, columns and dtypes."""
+    from lcgis.engine.pipeline import with_history
+
+    n = len(codes)
+    history = pd.DataFrame(
+        {
+            "credit_code": pd.Series(codes, dtype="string"),
+            "year": pd.Series(years, dtype=float),
+            "class": pd.Series(classes, dtype=class_dtype),
+            "class_before": pd.Series([f"b{i}" for i in range(n)], dtype="str"),
+            "class_change": pd.Series([f"c{i}" if i % 2 else "" for i in range(n)], dtype="str"),
+        }
+    )
+    ent = pd.DataFrame(
+        {"credit_code": pd.Series(ent_codes, dtype="string"), "v": range(len(ent_codes))},
+        index=[3 * i + 5 for i in range(len(ent_codes))],
+    )
+    expected = _history_by_joins(ent, history, year)
+    pd.testing.assert_frame_equal(with_history(ent, history, year), expected, check_exact=True)

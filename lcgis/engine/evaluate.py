@@ -834,12 +834,24 @@ def _same_codes(a: pd.Series, b: pd.Series) -> bool:
     True
     >>> _same_codes(pd.Series(["a", "b"]), pd.Series(["b", "a"]))
     False
+    >>> _same_codes(pd.Series(["a", None], dtype="string"), pd.Series(["a", np.nan], dtype=object))
+    True
+    >>> _same_codes(pd.Series([1, 2]), pd.Series([1.0, 2.0]))
+    True
     """
     if len(a) != len(b):
         return False
-    x, y = a.astype(object).to_numpy(), b.astype(object).to_numpy()
-    x_na, y_na = pd.isna(x), pd.isna(y)
-    return bool((x_na == y_na).all() and (x[~x_na] == y[~y_na]).all())
+    try:  # text: compared as Arrow arrays, without a Python string per code
+        return _arrow_codes(a).equals(_arrow_codes(b))
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # codes that are not all text
+        x, y = a.astype(object).to_numpy(), b.astype(object).to_numpy()
+        x_na, y_na = pd.isna(x), pd.isna(y)
+        return bool((x_na == y_na).all() and (x[~x_na] == y[~y_na]).all())
+
+
+def _arrow_codes(codes: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """Text codes as one Arrow type (missing codes as nulls); raises for other values."""
+    return pa.array(codes, type=pa.large_string(), from_pandas=True)
 
 
 # --------------------------------------------------------------------------- sensitivity

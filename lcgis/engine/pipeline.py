@@ -469,15 +469,52 @@ def _history(
 
 
 def with_history(ent: pd.DataFrame, history: pd.DataFrame, year: int | None) -> pd.DataFrame:
-    """Add class_before / class_change of the evaluated year and class_<year> per year."""
+    """Add class_before / class_change of the evaluated year and class_<year> per year.
+
+    As joins on the credit code would add them: class_before / class_change from the
+    firm's first row of the evaluated year (a missing code finds a missing code), and
+    class_<year> the firm's last known class of that year (as a pivot table: no column for
+    a year without any known class, missing codes left out).  The codes are hashed once —
+    the history's distinct codes, and where each enterprise's code is among them — and
+    every year is then looked up by those integer codes.
+    """
     if history.empty or "credit_code" not in ent or year is None:
         return ent
-    h = history.dropna(subset=["year"])
-    wide = h.pivot_table(index="credit_code", columns="year", values="class", aggfunc="last")
-    wide.columns = [f"class_{int(y)}" for y in wide.columns]
-    now = h[h["year"] == year].drop_duplicates("credit_code").set_index("credit_code")
-    out = ent.join(now[["class_before", "class_change"]], on="credit_code")
-    return out.join(wide, on="credit_code")
+    h = history[history["year"].notna()]
+    firm, codes = pd.factorize(h["credit_code"], use_na_sentinel=False)
+    at = metrics.positions(ent["credit_code"], codes)  # -1: the firm has no history
+    years = h["year"].to_numpy()
+    now = _row_per_firm(firm, np.flatnonzero(years == year), len(codes), last=False)
+    out = ent.copy(deep=False)  # copy-on-write: the columns set here are its own
+    for col in ("class_before", "class_change"):
+        out[col] = _take(h[col], _lookup(now, at)).set_axis(out.index)
+    classes = h["class"]
+    known = classes.notna().to_numpy() & pd.notna(codes).take(firm)
+    for y in np.unique(years):
+        rows = np.flatnonzero(known & (years == y))
+        if len(rows):
+            last = _row_per_firm(firm, rows, len(codes), last=True)
+            out[f"class_{int(y)}"] = _take(classes, _lookup(last, at)).set_axis(out.index)
+    return out
+
+
+def _row_per_firm(firm: np.ndarray, rows: np.ndarray, n: int, *, last: bool) -> np.ndarray:
+    """Per firm code 0 … n-1, the first (or last) of ``rows`` whose ``firm`` it is; -1 when
+    none is.
+
+    >>> _row_per_firm(np.array([1, 0, 1, 1]), np.array([0, 2, 3]), 3, last=True).tolist()
+    [-1, 3, -1]
+    """
+    out = np.full(n, -1, dtype=np.intp)
+    ordered = rows[::-1] if last else rows
+    held, first = np.unique(firm[ordered], return_index=True)
+    out[held] = ordered[first]
+    return out
+
+
+def _lookup(table: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``table[at]``, -1 where ``at`` is -1."""
+    return np.append(table, -1)[at]
 
 
 def _parcel_figures(
