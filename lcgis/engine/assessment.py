@@ -122,7 +122,11 @@ def _two_digits(value: object) -> str:
 
 
 def firm_zones(
-    allocation: pd.DataFrame, parcels: pd.DataFrame, *, main: pd.Series | None = None
+    allocation: pd.DataFrame,
+    parcels: pd.DataFrame,
+    *,
+    main: pd.Series | None = None,
+    main_at: np.ndarray | None = None,
 ) -> pd.Series:
     """Zone id of each firm's main parcel (the most land; ties to the smaller parcel id),
     indexed by credit code; firms on parcels outside every zone are left out.
@@ -134,7 +138,7 @@ def firm_zones(
     {'x': 'south', 'y': 'south'}
 
     ``main``: :func:`lcgis.engine.zonefit.main_parcels` of ``allocation`` when the caller
-    has it already.
+    has it already, and ``main_at`` the row in ``parcels`` of each of those parcels.
     """
     if allocation.empty or "zone_id" not in parcels or "credit_code" not in allocation:
         return pd.Series(dtype=object)
@@ -142,7 +146,7 @@ def firm_zones(
     # The first parcel of each id, found by position (one Arrow hash of the ids) rather
     # than by a map over a text index; the zone's text and whether it names a zone are
     # answered once per distinct zone id, not once per firm.
-    at = positions(main, parcels["parcel_id"].astype(str))
+    at = positions(main, parcels["parcel_id"].astype(str)) if main_at is None else main_at
     zone_ids = parcels["zone_id"]
     if not isinstance(zone_ids.dtype, pd.StringDtype):  # 7 and 7.0, 0.0 and -0.0: by text
         zone_ids = zone_ids.astype(str).where(zone_ids.notna())

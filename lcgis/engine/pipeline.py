@@ -366,8 +366,12 @@ def run(
     _report_unrated(ent, ds, report)
     history = _history(ds, alloc, rules, years, lands, {year: ent} if year is not None else {})
     ent = with_history(ent, history, year)
-    main = zonefit.main_parcels(alloc)  # each firm's main parcel, for its zone (twice)
-    ent = zonefit.with_zone_fit(ent, alloc, parcels, main=main)
+    # Each allocation row's parcel, as its row in ``parcels`` (the steps below keep their
+    # order), and each firm's main parcel, for its zone (twice): looked up once.
+    parcel_of = metrics.positions(alloc["parcel_id"], parcels["parcel_id"])
+    main_rows = zonefit.main_rows(alloc)
+    main, main_at = zonefit.main_parcels(alloc, main_rows), parcel_of[main_rows]
+    ent = zonefit.with_zone_fit(ent, alloc, parcels, main=main, main_at=main_at)
     step("宗地指标与规则", 0.65)
     parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
     parcels = tax_history(parcels, ds, alloc, year, years)
@@ -375,8 +379,8 @@ def run(
     parcels = _step(kernels, "assess_land", land.assess_land)(parcels, as_of, rules)
     parcels = apply_candidates(parcels, rules, as_of)
     step("片区汇总", 0.9)
-    zones = zone_summary(parcels, ent, alloc, ds.zones)
-    zone_of = assessment.firm_zones(alloc, parcels, main=main)
+    zones = zone_summary(parcels, ent, alloc, ds.zones, parcel_of=parcel_of)
+    zone_of = assessment.firm_zones(alloc, parcels, main=main, main_at=main_at)
     figures = assessment.plan_figures(ds.enterprises, rules.chains, zone_of)
     step("完成", 1.0)
     return Result(
@@ -601,8 +605,13 @@ def zone_summary(
     ent: pd.DataFrame,
     alloc: pd.DataFrame,
     zones: gpd.GeoDataFrame | None,
+    *,
+    parcel_of: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Per-zone figures of data-contract §5 (one row per zone, plus parcels without one)."""
+    """Per-zone figures of data-contract §5 (one row per zone, plus parcels without one).
+
+    ``parcel_of``: the row in ``parcels`` of each allocation row, when the caller has it.
+    """
     p = parcels
     key = p["zone_id"].astype("str").fillna("")  # Arrow text: grouped without Python strings
     mu = p["land_area_mu"]
@@ -633,7 +642,11 @@ def zone_summary(
     out["tax_per_mu"] = metrics.per_mu(out["tax_wan"], out["land_area_mu"])
     out["far"] = metrics.far(out["floor_area_m2"], out["land_area_m2"])
     if not alloc.empty:
-        row = metrics.positions(alloc["parcel_id"], pd.Index(p["parcel_id"]))
+        row = (
+            metrics.positions(alloc["parcel_id"], p["parcel_id"])
+            if parcel_of is None
+            else parcel_of
+        )
         az = alloc.assign(zone_id=_take(key, row).to_numpy())
         out["n_enterprises"] = az.groupby("zone_id")["credit_code"].nunique()
         if "above_scale" in ent:
