@@ -121,6 +121,8 @@ def _join(parts: list[pd.Series], sep: str) -> pd.Series:
     nothing, separator = pa.scalar("", out.type), pa.scalar(sep, out.type)
     for part in parts[1:]:
         p = pc.fill_null(_arrow(part), "")
+        if not pc.any(pc.not_equal(p, "")).as_py():  # all empty: nothing to add
+            continue
         both = pc.and_(pc.not_equal(out, ""), pc.not_equal(p, ""))
         out = pc.binary_join_element_wise(out, pc.if_else(both, separator, nothing), p, nothing)
     return pd.Series(pd.array(out, dtype="str"), index=parts[0].index)
@@ -555,6 +557,10 @@ class _Scope:
     no_land: pd.Series
     start: pd.Series
 
+    def at(self, rows: np.ndarray) -> _Scope:
+        """The scope of the firms at ``rows`` (a boolean mask)."""
+        return _Scope(**{f.name: getattr(self, f.name)[rows] for f in dataclasses.fields(self)})
+
     @property
     def t_class(self) -> pd.Series:
         """Class T: exempt or in production for too short a time."""
@@ -671,15 +677,44 @@ def _unrated_reason(group: pd.Series, scope: _Scope, rules: EvaluationRules) -> 
 def _reason(
     group: pd.Series, score: pd.Series, scope: _Scope, ranks: _Ranks, rules: EvaluationRules
 ) -> pd.Series:
-    """The class reason: the rank in the group, a group too small, or why not rated."""
+    """The class reason: the rank in the group, a group too small, or why not rated.
+
+    Each of the three texts is built on its own firms only (every firm needs one of them),
+    and they are then laid out in the firms' order.
+    """
+    rated = scope.rated.to_numpy(dtype=bool)
+    enough = ranks.enough.to_numpy(dtype=bool)
+    ranked, small, unrated = rated & enough, rated & ~enough, ~rated
     label = group.map(GROUP_LABELS)
-    rank = ranks.rank.astype("Int64").astype("str")
     n = ranks.n_in_group.astype("Int64").astype("str")
-    share = _round_text(ranks.position * 100, 1)
-    score_text = _per_value(score.round(1), lambda v: v.astype("str"))
-    rated = _concat(label, "组第", rank, "名/共", n, "家(前", share, "%)，得分", score_text)
-    small = _concat(label, f"组参评企业不足{rules.min_group_size}家(", n, "家)，不分类")
-    return rated.where(ranks.enough, small).where(scope.rated, _unrated_reason(group, scope, rules))
+    r = ranks.rank[ranked].astype("Int64").astype("str")
+    share = _round_text(ranks.position[ranked] * 100, 1)
+    score_text = _per_value(score[ranked].round(1), lambda v: v.astype("str"))
+    in_group = _concat(
+        label[ranked], "组第", r, "名/共", n[ranked], "家(前", share, "%)，得分", score_text
+    )
+    too_few = _concat(
+        label[small], f"组参评企业不足{rules.min_group_size}家(", n[small], "家)，不分类"
+    )
+    why_not = _unrated_reason(group[unrated], scope.at(unrated), rules)
+    return _laid_out([(ranked, in_group), (small, too_few), (unrated, why_not)], group.index)
+
+
+def _laid_out(parts: list[tuple[np.ndarray, pd.Series]], index: pd.Index) -> pd.Series:
+    """One text Series on ``index`` from texts built on disjoint rows: each part is a
+    boolean mask of the rows and the texts of those rows, in order; together they cover
+    every row.
+
+    >>> s = lambda *v: pd.Series(v, dtype="str")
+    >>> _laid_out([(np.array([True, False, True]), s("a", "c")),
+    ...            (np.array([False, True, False]), s("b"))], pd.RangeIndex(3)).tolist()
+    ['a', 'b', 'c']
+    """
+    rows = np.concatenate([np.flatnonzero(mask) for mask, _ in parts])
+    texts = pd.concat([text.astype("str") for _, text in parts], ignore_index=True)
+    where = np.empty(len(rows), dtype=np.intp)
+    where[rows] = np.arange(len(rows))
+    return pd.Series(texts.array.take(where), index=index)
 
 
 # --------------------------------------------------------------------------- years
