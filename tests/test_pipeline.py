@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -315,6 +316,7 @@ def test_over_allocated_is_a_groupby_by_id(
 ) -> None:
     """Grouping by the parcel's position finds the parcels a groupby by the id text finds,
     in the same (sorted) order."""
+    from lcgis.engine.metrics import positions
     from lcgis.engine.pipeline import _over_allocated
 
     parcels = pd.DataFrame(
@@ -328,7 +330,10 @@ def test_over_allocated_is_a_groupby_by_id(
     )
     by_id = alloc.groupby("parcel_id")["alloc_land_m2"].sum()
     over = by_id > parcels.set_index("parcel_id")["land_area_m2"].reindex(by_id.index) * 1.01
-    assert _over_allocated(alloc, parcels) == list(over[over].index.astype(str))
+    expected = list(over[over].index.astype(str))
+    assert _over_allocated(alloc, parcels) == expected
+    parcel_of = positions(alloc["parcel_id"], parcels["parcel_id"])
+    assert _over_allocated(alloc, parcels, parcel_of) == expected
 
 
 def _history_by_joins(ent: pd.DataFrame, history: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -383,3 +388,52 @@ def test_with_history_is_a_pivot_and_joins(
     )
     expected = _history_by_joins(ent, history, year)
     pd.testing.assert_frame_equal(with_history(ent, history, year), expected, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "occupied",
+    [
+        ["P2", "P1", "P2"],
+        ["P1", None, "P9", "P2", None],  # no id, an unknown id
+        ["P9"],
+    ],
+)
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_allocate_keeps_the_rows_of_known_parcels(
+    occupied: list[str | None], dtype: object
+) -> None:
+    """The one lookup of the parcel ids keeps the rows ``is_in`` keeps, reports the others,
+    and gives each kept row's parcel as ``get_indexer`` finds it."""
+    from lcgis.data.frame import is_in
+    from lcgis.data.io import Dataset
+    from lcgis.data.validate import QualityReport
+    from lcgis.engine.pipeline import allocate
+
+    parcels = pd.DataFrame(
+        {
+            "parcel_id": pd.Series(["P1", "P2", "P3"], dtype="string"),
+            "land_area_m2": [100.0, 200.0, 300.0],
+            "far": [1.0, 1.0, 1.0],
+        }
+    )
+    occ = pd.DataFrame(
+        {
+            "credit_code": [f"C{i}" for i in range(len(occupied))],
+            "parcel_id": pd.Series(occupied, dtype=dtype),
+            "land_area_m2": 10.0,
+        },
+        index=range(10, 10 + len(occupied)),
+    )
+    ds = Dataset(parcels=parcels, occupancy=occ, files={"occupancy": Path("occ.csv")})
+    report = QualityReport()
+    alloc, parcel_of = allocate(ds, parcels, report)
+    known = is_in(occ["parcel_id"], parcels["parcel_id"])
+    assert alloc.index.tolist() == occ.index[known].tolist()
+    assert (
+        parcel_of.tolist()
+        == pd.Index(parcels["parcel_id"]).get_indexer(alloc["parcel_id"]).tolist()
+    )
+    unknown = [i.rows for i in report.issues if i.code == "unknown_parcel"]
+    assert unknown == (
+        [tuple(int(i) + 2 for i in np.flatnonzero(~known))] if (~known).any() else []
+    )

@@ -103,7 +103,7 @@ def _take(frame: _Frame, rows: np.ndarray) -> _Frame:
 
 
 def _rows_of(mask: pd.Series) -> list[int]:
-    return [int(i) + 1 for i in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))]
+    return (np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False)) + 1).tolist()
 
 
 def check(ds: Dataset, rules: Rules) -> QualityReport:
@@ -249,13 +249,20 @@ def firms_of_year(enterprises: pd.DataFrame, year: int | None) -> pd.DataFrame:
 
 def allocate(
     ds: Dataset, parcels: pd.DataFrame, report: QualityReport, kernels: Kernels = metrics
-) -> pd.DataFrame:
-    """Occupancy rows with the land each occupant uses (m²); unknown parcels dropped."""
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Occupancy rows with the land each occupant uses (m²), unknown parcels dropped; and
+    the parcel of each of those rows, as its row in ``parcels``.
+
+    The parcel ids are looked up once (one Arrow hash of them) for whether a row's parcel
+    is known, for the over-allocated parcels and for the steps after.
+    """
     occ = ds.occupancy
     if occ is None or occ.empty:
-        return pd.DataFrame(columns=["credit_code", "parcel_id", "alloc_land_m2", "alloc_method"])
+        empty = pd.DataFrame(columns=["credit_code", "parcel_id", "alloc_land_m2", "alloc_method"])
+        return empty, np.zeros(0, dtype=np.intp)
     file = ds.files["occupancy"].name
-    known = pd.Series(is_in(occ["parcel_id"], parcels["parcel_id"]), index=occ.index)
+    at = metrics.positions(occ["parcel_id"], parcels["parcel_id"])
+    known = pd.Series((at >= 0) & occ["parcel_id"].notna().to_numpy(), index=occ.index)
     if (~known).any():
         report.add(
             "warning",
@@ -263,7 +270,7 @@ def allocate(
             "occupancy",
             "用地关系中的宗地编号在宗地图层中不存在，已忽略",
             file=file,
-            rows=[int(i) + 2 for i in np.flatnonzero(~known.to_numpy())],
+            rows=(np.flatnonzero(~known.to_numpy()) + 2).tolist(),
             field="parcel_id",
             fix="核对宗地编号",
         )
@@ -280,11 +287,12 @@ def allocate(
                 "occupancy",
                 f"未给出用地面积或使用建筑面积，{text}",
                 file=file,
-                rows=[int(i) + 2 for i in alloc.index[hit]],
+                rows=(alloc.index[hit.to_numpy()] + 2).tolist(),
                 field="land_area_m2",
                 fix="补充 land_area_m2(用地面积)或 floor_area_m2(使用建筑面积)",
             )
-    over = _over_allocated(alloc, parcels)
+    parcel_of = at[known.to_numpy()]
+    over = _over_allocated(alloc, parcels, parcel_of)
     if over:
         report.add(
             "warning",
@@ -295,15 +303,17 @@ def allocate(
             field="land_area_m2",
             fix="核对各企业的用地面积",
         )
-    return alloc
+    return alloc, parcel_of
 
 
-def _over_allocated(alloc: pd.DataFrame, parcels: pd.DataFrame) -> list[str]:
+def _over_allocated(
+    alloc: pd.DataFrame, parcels: pd.DataFrame, parcel_of: np.ndarray | None = None
+) -> list[str]:
     """Sorted ids of the parcels whose allocated land exceeds their area by more than 1 %.
 
-    The land of each summed parcel is found by position (one Arrow hash of the ids) rather
-    than by a reindex on a text index.  The sums stay a groupby by id: summing by other
-    group numbers can change their last bit.
+    ``parcel_of``: the row in ``parcels`` of each allocation row, when the caller has it.
+    The land is summed by that row number rather than by the id's text: each sum adds the
+    same values in the same (row) order, so it is the same to the last bit.
 
     >>> a = pd.DataFrame({"parcel_id": ["P2", "P1", "P2", None],
     ...                   "alloc_land_m2": [60.0, 10.0, 50.0, 5.0]})
@@ -311,10 +321,13 @@ def _over_allocated(alloc: pd.DataFrame, parcels: pd.DataFrame) -> list[str]:
     >>> _over_allocated(a, p)
     ['P2']
     """
-    used = alloc.groupby("parcel_id")["alloc_land_m2"].sum()
-    land_m2 = _take(parcels["land_area_m2"], metrics.positions(used.index, parcels["parcel_id"]))
-    over = used.to_numpy() > land_m2.to_numpy() * 1.01
-    return list(used.index[over].astype(str))
+    if parcel_of is None:
+        parcel_of = metrics.positions(alloc["parcel_id"], parcels["parcel_id"])
+    summed = (parcel_of >= 0) & alloc["parcel_id"].notna().to_numpy()
+    used = alloc["alloc_land_m2"][summed].groupby(parcel_of[summed]).sum()
+    land_m2 = parcels["land_area_m2"].to_numpy(dtype=float)[used.index]
+    over = used.index[used.to_numpy() > land_m2 * 1.01]
+    return sorted(parcels["parcel_id"].iloc[over].astype(str))
 
 
 def run(
@@ -358,7 +371,7 @@ def run(
     year_end = dt.date(year, 12, 31) if year is not None else dt.date.today()
     as_of = as_of or year_end
     step("分摊用地", 0.3)
-    alloc = allocate(ds, parcels, report, kernels)
+    alloc, parcel_of = allocate(ds, parcels, report, kernels)
     firms = firms_of_year(ds.enterprises, year) if ds.enterprises is not None else None
     step("企业评价", 0.45)
     lands = _lands(alloc, kernels)
@@ -366,9 +379,8 @@ def run(
     _report_unrated(ent, ds, report)
     history = _history(ds, alloc, rules, years, lands, {year: ent} if year is not None else {})
     ent = with_history(ent, history, year)
-    # Each allocation row's parcel, as its row in ``parcels`` (the steps below keep their
-    # order), and each firm's main parcel, for its zone (twice): looked up once.
-    parcel_of = metrics.positions(alloc["parcel_id"], parcels["parcel_id"])
+    # Each firm's main parcel, for its zone (twice), as its row in ``parcels`` (the steps
+    # below keep their order): found once.
     main_rows = zonefit.main_rows(alloc)
     main, main_at = zonefit.main_parcels(alloc, main_rows), parcel_of[main_rows]
     ent = zonefit.with_zone_fit(ent, alloc, parcels, main=main, main_at=main_at)
