@@ -153,7 +153,10 @@ def _per_value(values: pd.Series, text: Callable[[pd.Series], pd.Series]) -> pd.
     if keys.dtype == np.float64:
         keys = keys.view(np.int64)
     codes, _ = pd.factorize(keys, use_na_sentinel=False)
-    first = np.unique(codes, return_index=True)[1]
+    # Codes are numbered in order of first appearance: a value's first row is where their
+    # running maximum grows (no sort needed).
+    grows = np.maximum.accumulate(codes)
+    first = np.flatnonzero(np.r_[len(codes) > 0, grows[1:] != grows[:-1]])
     texts = text(values.iloc[first]).astype("str").array
     return pd.Series(texts.take(codes), index=values.index)
 
@@ -512,7 +515,7 @@ def _grade(
     """
     ind = indicators(work) if ind is None else ind.set_axis(work.index)
     group = eval_groups(work, rules)
-    key = group if batch is None else _batch_key(batch, group)
+    key = _batch_key(batch, group)
     scope = _scope(work, group, rules, as_of, _production_start(work, batch))
     scored, missing, score_notes = _scores(ind, group, key, scope.rated, rules)
     score = _total(scored, scope.rated)
@@ -533,17 +536,23 @@ def _grade(
     )
 
 
-def _batch_key(batch: pd.Series, group: pd.Series) -> pd.Series:
-    """One integer per (batch, group) pair, on ``group.index``.
+def _batch_key(batch: pd.Series | None, group: pd.Series) -> pd.Series:
+    """One integer per group, or per (batch, group) pair, on ``group.index``: the firms
+    are grouped on these numbers rather than on the groups' text (the same groups, so the
+    same statistics and ranks, without hashing a text per firm each time).
 
     >>> _batch_key(pd.Series([2024, 2025, 2024]), pd.Series(["small", "small", "above_scale"]))
     0    2
     1    5
     2    0
     dtype: int64
+    >>> _batch_key(None, pd.Series(["small", "below_scale"])).tolist()
+    [2, 1]
     """
-    batches = pd.factorize(batch, sort=True)[0].astype("int64")
     groups = pd.Categorical(group, categories=list(GROUPS)).codes.astype("int64")
+    if batch is None:
+        return pd.Series(groups, index=group.index)
+    batches = pd.factorize(batch, sort=True)[0].astype("int64")
     return pd.Series(batches * len(GROUPS) + groups, index=group.index)
 
 
@@ -685,7 +694,9 @@ def _reason(
     rated = scope.rated.to_numpy(dtype=bool)
     enough = ranks.enough.to_numpy(dtype=bool)
     ranked, small, unrated = rated & enough, rated & ~enough, ~rated
-    label = group.map(GROUP_LABELS)
+    codes = pd.Categorical(group, categories=list(GROUPS)).codes  # the labels taken by code
+    labels = pd.array([GROUP_LABELS[g] for g in GROUPS], dtype="str")
+    label = pd.Series(labels.take(codes, allow_fill=True), index=group.index)
     n = ranks.n_in_group.astype("Int64").astype("str")
     r = ranks.rank[ranked].astype("Int64").astype("str")
     share = _round_text(ranks.position[ranked] * 100, 1)
