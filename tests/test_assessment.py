@@ -328,3 +328,33 @@ def test_main_parcel_rows_give_the_zones_of_a_map(
     pd.testing.assert_series_equal(
         firm_zones(alloc, parcels, main=main, main_at=main_at), firm_zones(alloc, parcels)
     )
+
+
+@pytest.mark.parametrize(
+    "zone_of",
+    [
+        {"A": "north", "B": "south", "C": "north"},
+        {"C": "south", "A": "north"},  # B in no zone; zones in the order first met
+        {"B": "east"},
+        {},
+    ],
+)
+@pytest.mark.parametrize("code_dtype", ["string", object])
+def test_zone_figures_are_the_figures_of_the_zones_firms(
+    zone_of: dict[str, str], code_dtype: object
+) -> None:
+    """Each zone's figures, found by one lookup of the credit codes, are the park figures of
+    that zone's firms alone; a firm without a code counts in the park only."""
+    years = _years()
+    years["credit_code"] = years["credit_code"].astype(code_dtype)
+    blank = years.iloc[:1].assign(credit_code=None, output_wan=70_000.0)
+    years = pd.concat([years, blank], ignore_index=True)
+    chains = load_rules().chains
+    zones = pd.Series(zone_of, dtype=object)
+    f = plan_figures(years, chains, zones)
+    assert f["scope"].drop_duplicates().tolist() == ["园区", *dict.fromkeys(zone_of.values())]
+    for zone in dict.fromkeys(zone_of.values()):
+        firms = [code for code, z in zone_of.items() if z == zone]
+        alone = plan_figures(years[years["credit_code"].isin(firms)], chains)
+        got = f[f["scope"] == zone].drop(columns="scope").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, alone.drop(columns="scope"))
