@@ -437,3 +437,18 @@ def test_allocate_keeps_the_rows_of_known_parcels(
     assert unknown == (
         [tuple(int(i) + 2 for i in np.flatnonzero(~known))] if (~known).any() else []
     )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_firms_per_zone_is_a_groupby_nunique(seed: int) -> None:
+    """Distinct firms per zone counted on integer numbers are groupby nunique's counts
+    (rows without a zone or a firm counting nowhere; zones without firms 0)."""
+    from lcgis.engine.pipeline import _firms_per_zone
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 60))
+    zone = rng.integers(-1, 4, n)
+    firm = rng.integers(-1, 9, n)
+    kept = pd.DataFrame({"zone": zone, "firm": firm}).replace(-1, np.nan)
+    expected = kept.groupby("zone")["firm"].nunique().reindex(range(5), fill_value=0)
+    assert _firms_per_zone(zone, firm, 5).tolist() == expected.tolist()

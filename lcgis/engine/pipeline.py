@@ -574,6 +574,19 @@ def _parcel_figures(
     return p
 
 
+def _firms_per_zone(zone: np.ndarray, firm: np.ndarray, n_zones: int) -> np.ndarray:
+    """The number of distinct firms (numbers ≥ 0) of each zone 0 … n_zones-1, from rows of
+    (zone, firm) numbers; a row numbered -1 in either counts nowhere.
+
+    >>> _firms_per_zone(np.array([0, 0, 1, 1, -1, 0]), np.array([3, 3, 3, -1, 2, 1]), 3).tolist()
+    [2, 1, 0]
+    """
+    kept = (zone >= 0) & (firm >= 0)
+    width = int(firm.max()) + 1 if kept.any() else 1
+    pairs = pd.unique(zone[kept].astype(np.int64) * width + firm[kept])  # by hash, no sort
+    return np.bincount(pairs // width, minlength=n_zones)
+
+
 def apply_candidates(p: gpd.GeoDataFrame, rules: Rules, as_of: dt.date) -> gpd.GeoDataFrame:
     """One disposition per parcel, its priority and tier (rules.md §8)."""
     p = p.copy(deep=False)  # copy-on-write: the columns set here are its own
@@ -654,18 +667,17 @@ def zone_summary(
     out["tax_per_mu"] = metrics.per_mu(out["tax_wan"], out["land_area_mu"])
     out["far"] = metrics.far(out["floor_area_m2"], out["land_area_m2"])
     if not alloc.empty:
-        row = (
-            metrics.positions(alloc["parcel_id"], p["parcel_id"])
-            if parcel_of is None
-            else parcel_of
-        )
-        az = alloc.assign(zone_id=_take(key, row).to_numpy())
-        out["n_enterprises"] = az.groupby("zone_id")["credit_code"].nunique()
+        if parcel_of is None:
+            parcel_of = metrics.positions(alloc["parcel_id"], p["parcel_id"])
+        # Firms counted per zone on integers: each allocation row's zone as its number in
+        # ``out`` (-1: no parcel), its firm as the number of its credit code (-1: none).
+        zone = np.append(g.ngroup().to_numpy(), -1)[parcel_of]
+        firm = pd.factorize(alloc["credit_code"])[0]
+        out["n_enterprises"] = _firms_per_zone(zone, firm, len(out))
         if "above_scale" in ent:
             above = ent.loc[ent["above_scale"].fillna(False).astype(bool), "credit_code"]
-            out["n_above_scale"] = (
-                az[is_in(az["credit_code"], above)].groupby("zone_id")["credit_code"].nunique()
-            )
+            listed = is_in(alloc["credit_code"], above)
+            out["n_above_scale"] = _firms_per_zone(zone[listed], firm[listed], len(out))
     for col in ("n_enterprises", "n_above_scale"):
         out[col] = out[col].fillna(0).astype(int) if col in out else 0
     names = (
