@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pytest
 
+from lcgis.data.frame import column
+from lcgis.data.industry import fits_zone
 from lcgis.engine.assessment import assess, firm_chains, firm_zones, plan_figures
-from lcgis.engine.zonefit import main_parcels
+from lcgis.engine.metrics import positions
+from lcgis.engine.zonefit import main_parcels, main_rows, with_zone_fit
 from lcgis.errors import RulesError
 from lcgis.plans import Plan, Target, load_plans
 from lcgis.rules import load_rules
@@ -261,3 +264,97 @@ def test_firm_zones_is_a_map_by_id(ids: list[str], zones: list[object], dtype: o
     expected = main.map(zone_of[~zone_of.index.duplicated()])
     expected = expected[expected.notna() & (expected.astype(str) != "")].astype(str).astype(object)
     pd.testing.assert_series_equal(firm_zones(alloc, parcels), expected)
+
+
+def _zone_fit_by_map(ent: pd.DataFrame, alloc: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
+    """with_zone_fit as a map of the credit codes to their main parcel ids (the reference)."""
+    out = ent.copy()
+    at = positions(out["credit_code"].map(main_parcels(alloc)), parcels["parcel_id"].astype(str))
+    for col in ("zone_id", "zone_role", "zone_leading_industries"):
+        out[col] = column(parcels, col, pd.NA).astype("string").array.take(at, allow_fill=True)
+    lead = out.pop("zone_leading_industries")
+    out["fits_zone"] = fits_zone(column(out, "industry_code", pd.NA), lead)
+    return out
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        ["A", "B", "C", "C"],
+        ["A", None, "C", None],  # rows without a credit code: a firm of their own
+        ["C", "C", "C", "C"],
+        ["B", "A", "B", "A"],
+    ],
+)
+@pytest.mark.parametrize("ent_codes", [["A", "B", "C", "Z"], [None, "C"], []])
+def test_main_parcel_rows_give_the_zones_of_a_map(
+    codes: list[str | None], ent_codes: list[str | None]
+) -> None:
+    """Each firm's main parcel found by its row (main_at) or by its id gives the zone and fit
+    that a map of the credit codes to their main parcel ids gives, for with_zone_fit and
+    firm_zones."""
+    alloc = pd.DataFrame(
+        {
+            "credit_code": pd.Series(codes, dtype="string"),
+            "parcel_id": pd.Series(["P3", "P1", "P2", "P1"], dtype="string"),
+            "alloc_land_m2": [1000.0, 2000.0, 100.0, 100.0],
+        }
+    )
+    parcels = pd.DataFrame(
+        {
+            "parcel_id": pd.Series(["P1", "P2", "P3"], dtype="string"),
+            "zone_id": pd.Series(["north", None, "south"], dtype="string"),
+            "zone_role": pd.Series(["示范区", None, "x"], dtype="string"),
+            "zone_leading_industries": pd.Series(["39", None, "17"], dtype="string"),
+        }
+    )
+    ent = pd.DataFrame(
+        {
+            "credit_code": pd.Series(ent_codes, dtype="string"),
+            "industry_code": pd.Series(
+                ["3911", "1711", None, "3911"][: len(ent_codes)], dtype="string"
+            ),
+        }
+    )
+    rows = main_rows(alloc)
+    main = main_parcels(alloc, rows)
+    main_at = positions(alloc["parcel_id"], parcels["parcel_id"])[rows]
+    pd.testing.assert_series_equal(main, main_parcels(alloc))
+    expected = _zone_fit_by_map(ent, alloc, parcels)
+    pd.testing.assert_frame_equal(with_zone_fit(ent, alloc, parcels), expected)
+    pd.testing.assert_frame_equal(
+        with_zone_fit(ent, alloc, parcels, main=main, main_at=main_at), expected
+    )
+    pd.testing.assert_series_equal(
+        firm_zones(alloc, parcels, main=main, main_at=main_at), firm_zones(alloc, parcels)
+    )
+
+
+@pytest.mark.parametrize(
+    "zone_of",
+    [
+        {"A": "north", "B": "south", "C": "north"},
+        {"C": "south", "A": "north"},  # B in no zone; zones in the order first met
+        {"B": "east"},
+        {},
+    ],
+)
+@pytest.mark.parametrize("code_dtype", ["string", object])
+def test_zone_figures_are_the_figures_of_the_zones_firms(
+    zone_of: dict[str, str], code_dtype: object
+) -> None:
+    """Each zone's figures, found by one lookup of the credit codes, are the park figures of
+    that zone's firms alone; a firm without a code counts in the park only."""
+    years = _years()
+    years["credit_code"] = years["credit_code"].astype(code_dtype)
+    blank = years.iloc[:1].assign(credit_code=None, output_wan=70_000.0)
+    years = pd.concat([years, blank], ignore_index=True)
+    chains = load_rules().chains
+    zones = pd.Series(zone_of, dtype=object)
+    f = plan_figures(years, chains, zones)
+    assert f["scope"].drop_duplicates().tolist() == ["园区", *dict.fromkeys(zone_of.values())]
+    for zone in dict.fromkeys(zone_of.values()):
+        firms = [code for code, z in zone_of.items() if z == zone]
+        alone = plan_figures(years[years["credit_code"].isin(firms)], chains)
+        got = f[f["scope"] == zone].drop(columns="scope").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, alone.drop(columns="scope"))

@@ -763,3 +763,36 @@ def test_change_per_pair_is_row_wise() -> None:
     expected = (before + "→" + now).where((before != "") & (now != "") & (before != now), "")
     pd.testing.assert_series_equal(_change(before, now), expected)
     assert _change(before.iloc[:0], now.iloc[:0]).tolist() == []
+
+
+def test_reason_built_per_kind_of_firm_is_the_reason_of_every_row() -> None:
+    """The reasons built on the ranked, too-small-group and unrated firms apart, then laid
+    out, are the texts built on every row and chosen row by row."""
+    from lcgis.engine import evaluate as ev
+
+    starts = ["2010-01-01", None, "2025-06-01"] + ["2015-01-01"] * 7
+    ent = pd.DataFrame(
+        {
+            "above_scale": [True, True, True, False, False, None, True, False, True, False],
+            "land_area_mu": [10.0, 20.0, 30.0, 40.0, 0.0, 12.0, 10.0, 50.0, np.nan, 1.0],
+            "occupied_floor_m2": [9e3, 9e3, 9e3, 9e3, np.nan, 900.0, 9e3, 9e3, 9e3, 500.0],
+            "tax_wan": [50.0, 40.0, 40.0, 30.0, 5.0, 8.0, np.nan, 20.0, 10.0, 3.0],
+            "exempt": [False] * 7 + [True, False, False],
+            "production_start_date": pd.to_datetime(starts),
+        }
+    )
+    rules = _tax_only(min_group_size=2)
+    g = ev._grade(ent, rules, date(2025, 12, 31))
+    label = g.group.map(ev.GROUP_LABELS)
+    rank = g.ranks.rank.astype("Int64").astype("str")
+    n = g.ranks.n_in_group.astype("Int64").astype("str")
+    share = ev._round_text(g.ranks.position * 100, 1)
+    score = ev._per_value(g.score.round(1), lambda v: v.astype("str"))
+    rated = ev._concat(label, "组第", rank, "名/共", n, "家(前", share, "%)，得分", score)
+    small = ev._concat(label, "组参评企业不足2家(", n, "家)，不分类")
+    unrated = ev._unrated_reason(g.group, g.scope, rules)
+    expected = rated.where(g.ranks.enough, small).where(g.scope.rated, unrated)
+    got = ev._reason(g.group, g.score, g.scope, g.ranks, rules)
+    assert got.str.contains("不足2家").any() and got.str.contains("名/共").any()
+    assert {"不参评", "缺少用地数据，无法计算亩均指标"} <= set(got)
+    pd.testing.assert_series_equal(got, expected)

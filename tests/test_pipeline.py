@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -315,6 +316,7 @@ def test_over_allocated_is_a_groupby_by_id(
 ) -> None:
     """Grouping by the parcel's position finds the parcels a groupby by the id text finds,
     in the same (sorted) order."""
+    from lcgis.engine.metrics import positions
     from lcgis.engine.pipeline import _over_allocated
 
     parcels = pd.DataFrame(
@@ -328,4 +330,125 @@ def test_over_allocated_is_a_groupby_by_id(
     )
     by_id = alloc.groupby("parcel_id")["alloc_land_m2"].sum()
     over = by_id > parcels.set_index("parcel_id")["land_area_m2"].reindex(by_id.index) * 1.01
-    assert _over_allocated(alloc, parcels) == list(over[over].index.astype(str))
+    expected = list(over[over].index.astype(str))
+    assert _over_allocated(alloc, parcels) == expected
+    parcel_of = positions(alloc["parcel_id"], parcels["parcel_id"])
+    assert _over_allocated(alloc, parcels, parcel_of) == expected
+
+
+def _history_by_joins(ent: pd.DataFrame, history: pd.DataFrame, year: int) -> pd.DataFrame:
+    """with_history as a pivot table and joins on the credit code (the reference)."""
+    h = history.dropna(subset=["year"])
+    wide = h.pivot_table(index="credit_code", columns="year", values="class", aggfunc="last")
+    wide.columns = [f"class_{int(y)}" for y in wide.columns]
+    now = h[h["year"] == year].drop_duplicates("credit_code").set_index("credit_code")
+    out = ent.join(now[["class_before", "class_change"]], on="credit_code")
+    return out.join(wide, on="credit_code")
+
+
+@pytest.mark.parametrize(
+    ("codes", "years", "classes"),
+    [
+        (["a", "b", "a", "b"], [2024, 2024, 2025, 2025], ["A", "B", None, "C"]),
+        (["a", None, "a", None, "c"], [2024, 2024, 2025, 2025, None], ["A", "B", "D", None, "A"]),
+        (["a", "a", "b"], [2025, 2025, 2025], ["A", "B", None]),  # a code twice in a year
+        (["a", "b"], [2024, 2024], [None, None]),  # a year without any class
+        (["x", "y"], [None, None], ["A", "B"]),  # no year
+        (["a", "b", "c"], [2023, 2025, 2024], ["T", "A", "B"]),
+    ],
+)
+@pytest.mark.parametrize("class_dtype", [object, "str"])
+@pytest.mark.parametrize("ent_codes", [["a", "b", None, "z"], ["b"], [None], [], ["a", "a"]])
+@pytest.mark.parametrize("year", [2025, 2024, 2030])
+def test_with_history_is_a_pivot_and_joins(
+    codes: list[str | None],
+    years: list[float | None],
+    classes: list[str | None],
+    class_dtype: object,
+    ent_codes: list[str | None],
+    year: int,
+) -> None:
+    """The lookups by integer codes give what the pivot table and joins on the credit code
+    give: the same values, missing values, columns and dtypes."""
+    from lcgis.engine.pipeline import with_history
+
+    n = len(codes)
+    history = pd.DataFrame(
+        {
+            "credit_code": pd.Series(codes, dtype="string"),
+            "year": pd.Series(years, dtype=float),
+            "class": pd.Series(classes, dtype=class_dtype),
+            "class_before": pd.Series([f"b{i}" for i in range(n)], dtype="str"),
+            "class_change": pd.Series([f"c{i}" if i % 2 else "" for i in range(n)], dtype="str"),
+        }
+    )
+    ent = pd.DataFrame(
+        {"credit_code": pd.Series(ent_codes, dtype="string"), "v": range(len(ent_codes))},
+        index=[3 * i + 5 for i in range(len(ent_codes))],
+    )
+    expected = _history_by_joins(ent, history, year)
+    pd.testing.assert_frame_equal(with_history(ent, history, year), expected, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "occupied",
+    [
+        ["P2", "P1", "P2"],
+        ["P1", None, "P9", "P2", None],  # no id, an unknown id
+        ["P9"],
+    ],
+)
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_allocate_keeps_the_rows_of_known_parcels(
+    occupied: list[str | None], dtype: object
+) -> None:
+    """The one lookup of the parcel ids keeps the rows ``is_in`` keeps, reports the others,
+    and gives each kept row's parcel as ``get_indexer`` finds it."""
+    from lcgis.data.frame import is_in
+    from lcgis.data.io import Dataset
+    from lcgis.data.validate import QualityReport
+    from lcgis.engine.pipeline import allocate
+
+    parcels = pd.DataFrame(
+        {
+            "parcel_id": pd.Series(["P1", "P2", "P3"], dtype="string"),
+            "land_area_m2": [100.0, 200.0, 300.0],
+            "far": [1.0, 1.0, 1.0],
+        }
+    )
+    occ = pd.DataFrame(
+        {
+            "credit_code": [f"C{i}" for i in range(len(occupied))],
+            "parcel_id": pd.Series(occupied, dtype=dtype),
+            "land_area_m2": 10.0,
+        },
+        index=range(10, 10 + len(occupied)),
+    )
+    ds = Dataset(parcels=parcels, occupancy=occ, files={"occupancy": Path("occ.csv")})
+    report = QualityReport()
+    alloc, parcel_of = allocate(ds, parcels, report)
+    known = is_in(occ["parcel_id"], parcels["parcel_id"])
+    assert alloc.index.tolist() == occ.index[known].tolist()
+    assert (
+        parcel_of.tolist()
+        == pd.Index(parcels["parcel_id"]).get_indexer(alloc["parcel_id"]).tolist()
+    )
+    unknown = [i.rows for i in report.issues if i.code == "unknown_parcel"]
+    assert unknown == (
+        [tuple(int(i) + 2 for i in np.flatnonzero(~known))] if (~known).any() else []
+    )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_firms_per_zone_is_a_groupby_nunique(seed: int) -> None:
+    """Distinct firms per zone counted on integer numbers are groupby nunique's counts
+    (rows without a zone or a firm counting nowhere; zones without firms 0)."""
+    from lcgis.engine.pipeline import _firms_per_zone
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 60))
+    zone = rng.integers(-1, 4, n)
+    firm = rng.integers(-1, 9, n)
+    kept = pd.DataFrame({"zone": zone, "firm": firm}).replace(-1, np.nan)
+    expected = kept.groupby("zone")["firm"].nunique().reindex(range(5), fill_value=0)
+    assert _firms_per_zone(zone, firm, 5).tolist() == expected.tolist()

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from lcgis.data.frame import boolean, column, flag, is_in, numbers
+from lcgis.data.frame import boolean, column, flag, numbers
 from lcgis.engine.metrics import positions
 from lcgis.engine.zonefit import main_parcels
 from lcgis.plans import DISTRICT, PARK, Plan, Target, check_scopes
@@ -122,7 +122,11 @@ def _two_digits(value: object) -> str:
 
 
 def firm_zones(
-    allocation: pd.DataFrame, parcels: pd.DataFrame, *, main: pd.Series | None = None
+    allocation: pd.DataFrame,
+    parcels: pd.DataFrame,
+    *,
+    main: pd.Series | None = None,
+    main_at: np.ndarray | None = None,
 ) -> pd.Series:
     """Zone id of each firm's main parcel (the most land; ties to the smaller parcel id),
     indexed by credit code; firms on parcels outside every zone are left out.
@@ -134,7 +138,7 @@ def firm_zones(
     {'x': 'south', 'y': 'south'}
 
     ``main``: :func:`lcgis.engine.zonefit.main_parcels` of ``allocation`` when the caller
-    has it already.
+    has it already, and ``main_at`` the row in ``parcels`` of each of those parcels.
     """
     if allocation.empty or "zone_id" not in parcels or "credit_code" not in allocation:
         return pd.Series(dtype=object)
@@ -142,7 +146,7 @@ def firm_zones(
     # The first parcel of each id, found by position (one Arrow hash of the ids) rather
     # than by a map over a text index; the zone's text and whether it names a zone are
     # answered once per distinct zone id, not once per firm.
-    at = positions(main, parcels["parcel_id"].astype(str))
+    at = positions(main, parcels["parcel_id"].astype(str)) if main_at is None else main_at
     zone_ids = parcels["zone_id"]
     if not isinstance(zone_ids.dtype, pd.StringDtype):  # 7 and 7.0, 0.0 and -0.0: by text
         zone_ids = zone_ids.astype(str).where(zone_ids.notna())
@@ -225,14 +229,14 @@ def plan_figures(
     c["year"] = pd.to_numeric(e["year"]).astype(int).to_numpy()
     zone_of = zone_of.astype(object) if zone_of is not None else pd.Series(dtype=object)
     codes = column(e, "credit_code", None)
+    # Each row's zone by one Arrow lookup of its credit code among zone_of's (a missing code
+    # is in no zone), numbered as the zones are first met; not a lookup per zone.
+    zone, zone_ids = pd.factorize(zone_of)
+    at = np.where(codes.notna().to_numpy(), positions(codes, zone_of.index), -1)
+    row_zone = np.append(zone, -1)[at]
     rows = []
-    scopes = [PARK, *dict.fromkeys(zone_of.tolist())]
-    for scope in scopes:
-        if scope == PARK:
-            part = c
-        else:  # the zone's rows by Arrow's hash lookup of its firms' codes (is_in)
-            firms = pd.Series(zone_of.index[zone_of.eq(scope).to_numpy()])
-            part = c[is_in(codes, firms)]
+    for number, scope in [(-1, PARK), *enumerate(zone_ids)]:
+        part = c if scope == PARK else c[row_zone == number]
         for year, group in part.groupby("year", sort=True):
             t = _totals(group.drop(columns="year"), chains)
             rows.append({"scope": scope, "year": int(str(year)), **t[names].to_dict()})

@@ -121,6 +121,8 @@ def _join(parts: list[pd.Series], sep: str) -> pd.Series:
     nothing, separator = pa.scalar("", out.type), pa.scalar(sep, out.type)
     for part in parts[1:]:
         p = pc.fill_null(_arrow(part), "")
+        if not pc.any(pc.not_equal(p, "")).as_py():  # all empty: nothing to add
+            continue
         both = pc.and_(pc.not_equal(out, ""), pc.not_equal(p, ""))
         out = pc.binary_join_element_wise(out, pc.if_else(both, separator, nothing), p, nothing)
     return pd.Series(pd.array(out, dtype="str"), index=parts[0].index)
@@ -151,7 +153,10 @@ def _per_value(values: pd.Series, text: Callable[[pd.Series], pd.Series]) -> pd.
     if keys.dtype == np.float64:
         keys = keys.view(np.int64)
     codes, _ = pd.factorize(keys, use_na_sentinel=False)
-    first = np.unique(codes, return_index=True)[1]
+    # Codes are numbered in order of first appearance: a value's first row is where their
+    # running maximum grows (no sort needed).
+    grows = np.maximum.accumulate(codes)
+    first = np.flatnonzero(np.r_[len(codes) > 0, grows[1:] != grows[:-1]])
     texts = text(values.iloc[first]).astype("str").array
     return pd.Series(texts.take(codes), index=values.index)
 
@@ -510,7 +515,7 @@ def _grade(
     """
     ind = indicators(work) if ind is None else ind.set_axis(work.index)
     group = eval_groups(work, rules)
-    key = group if batch is None else _batch_key(batch, group)
+    key = _batch_key(batch, group)
     scope = _scope(work, group, rules, as_of, _production_start(work, batch))
     scored, missing, score_notes = _scores(ind, group, key, scope.rated, rules)
     score = _total(scored, scope.rated)
@@ -531,17 +536,23 @@ def _grade(
     )
 
 
-def _batch_key(batch: pd.Series, group: pd.Series) -> pd.Series:
-    """One integer per (batch, group) pair, on ``group.index``.
+def _batch_key(batch: pd.Series | None, group: pd.Series) -> pd.Series:
+    """One integer per group, or per (batch, group) pair, on ``group.index``: the firms
+    are grouped on these numbers rather than on the groups' text (the same groups, so the
+    same statistics and ranks, without hashing a text per firm each time).
 
     >>> _batch_key(pd.Series([2024, 2025, 2024]), pd.Series(["small", "small", "above_scale"]))
     0    2
     1    5
     2    0
     dtype: int64
+    >>> _batch_key(None, pd.Series(["small", "below_scale"])).tolist()
+    [2, 1]
     """
-    batches = pd.factorize(batch, sort=True)[0].astype("int64")
     groups = pd.Categorical(group, categories=list(GROUPS)).codes.astype("int64")
+    if batch is None:
+        return pd.Series(groups, index=group.index)
+    batches = pd.factorize(batch, sort=True)[0].astype("int64")
     return pd.Series(batches * len(GROUPS) + groups, index=group.index)
 
 
@@ -554,6 +565,10 @@ class _Scope:
     no_data: pd.Series
     no_land: pd.Series
     start: pd.Series
+
+    def at(self, rows: np.ndarray) -> _Scope:
+        """The scope of the firms at ``rows`` (a boolean mask)."""
+        return _Scope(**{f.name: getattr(self, f.name)[rows] for f in dataclasses.fields(self)})
 
     @property
     def t_class(self) -> pd.Series:
@@ -671,15 +686,46 @@ def _unrated_reason(group: pd.Series, scope: _Scope, rules: EvaluationRules) -> 
 def _reason(
     group: pd.Series, score: pd.Series, scope: _Scope, ranks: _Ranks, rules: EvaluationRules
 ) -> pd.Series:
-    """The class reason: the rank in the group, a group too small, or why not rated."""
-    label = group.map(GROUP_LABELS)
-    rank = ranks.rank.astype("Int64").astype("str")
+    """The class reason: the rank in the group, a group too small, or why not rated.
+
+    Each of the three texts is built on its own firms only (every firm needs one of them),
+    and they are then laid out in the firms' order.
+    """
+    rated = scope.rated.to_numpy(dtype=bool)
+    enough = ranks.enough.to_numpy(dtype=bool)
+    ranked, small, unrated = rated & enough, rated & ~enough, ~rated
+    codes = pd.Categorical(group, categories=list(GROUPS)).codes  # the labels taken by code
+    labels = pd.array([GROUP_LABELS[g] for g in GROUPS], dtype="str")
+    label = pd.Series(labels.take(codes, allow_fill=True), index=group.index)
     n = ranks.n_in_group.astype("Int64").astype("str")
-    share = _round_text(ranks.position * 100, 1)
-    score_text = _per_value(score.round(1), lambda v: v.astype("str"))
-    rated = _concat(label, "组第", rank, "名/共", n, "家(前", share, "%)，得分", score_text)
-    small = _concat(label, f"组参评企业不足{rules.min_group_size}家(", n, "家)，不分类")
-    return rated.where(ranks.enough, small).where(scope.rated, _unrated_reason(group, scope, rules))
+    r = ranks.rank[ranked].astype("Int64").astype("str")
+    share = _round_text(ranks.position[ranked] * 100, 1)
+    score_text = _per_value(score[ranked].round(1), lambda v: v.astype("str"))
+    in_group = _concat(
+        label[ranked], "组第", r, "名/共", n[ranked], "家(前", share, "%)，得分", score_text
+    )
+    too_few = _concat(
+        label[small], f"组参评企业不足{rules.min_group_size}家(", n[small], "家)，不分类"
+    )
+    why_not = _unrated_reason(group[unrated], scope.at(unrated), rules)
+    return _laid_out([(ranked, in_group), (small, too_few), (unrated, why_not)], group.index)
+
+
+def _laid_out(parts: list[tuple[np.ndarray, pd.Series]], index: pd.Index) -> pd.Series:
+    """One text Series on ``index`` from texts built on disjoint rows: each part is a
+    boolean mask of the rows and the texts of those rows, in order; together they cover
+    every row.
+
+    >>> s = lambda *v: pd.Series(v, dtype="str")
+    >>> _laid_out([(np.array([True, False, True]), s("a", "c")),
+    ...            (np.array([False, True, False]), s("b"))], pd.RangeIndex(3)).tolist()
+    ['a', 'b', 'c']
+    """
+    rows = np.concatenate([np.flatnonzero(mask) for mask, _ in parts])
+    texts = pd.concat([text.astype("str") for _, text in parts], ignore_index=True)
+    where = np.empty(len(rows), dtype=np.intp)
+    where[rows] = np.arange(len(rows))
+    return pd.Series(texts.array.take(where), index=index)
 
 
 # --------------------------------------------------------------------------- years
@@ -834,12 +880,24 @@ def _same_codes(a: pd.Series, b: pd.Series) -> bool:
     True
     >>> _same_codes(pd.Series(["a", "b"]), pd.Series(["b", "a"]))
     False
+    >>> _same_codes(pd.Series(["a", None], dtype="string"), pd.Series(["a", np.nan], dtype=object))
+    True
+    >>> _same_codes(pd.Series([1, 2]), pd.Series([1.0, 2.0]))
+    True
     """
     if len(a) != len(b):
         return False
-    x, y = a.astype(object).to_numpy(), b.astype(object).to_numpy()
-    x_na, y_na = pd.isna(x), pd.isna(y)
-    return bool((x_na == y_na).all() and (x[~x_na] == y[~y_na]).all())
+    try:  # text: compared as Arrow arrays, without a Python string per code
+        return _arrow_codes(a).equals(_arrow_codes(b))
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # codes that are not all text
+        x, y = a.astype(object).to_numpy(), b.astype(object).to_numpy()
+        x_na, y_na = pd.isna(x), pd.isna(y)
+        return bool((x_na == y_na).all() and (x[~x_na] == y[~y_na]).all())
+
+
+def _arrow_codes(codes: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """Text codes as one Arrow type (missing codes as nulls); raises for other values."""
+    return pa.array(codes, type=pa.large_string(), from_pandas=True)
 
 
 # --------------------------------------------------------------------------- sensitivity

@@ -103,7 +103,7 @@ def _take(frame: _Frame, rows: np.ndarray) -> _Frame:
 
 
 def _rows_of(mask: pd.Series) -> list[int]:
-    return [int(i) + 1 for i in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))]
+    return (np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False)) + 1).tolist()
 
 
 def check(ds: Dataset, rules: Rules) -> QualityReport:
@@ -249,13 +249,20 @@ def firms_of_year(enterprises: pd.DataFrame, year: int | None) -> pd.DataFrame:
 
 def allocate(
     ds: Dataset, parcels: pd.DataFrame, report: QualityReport, kernels: Kernels = metrics
-) -> pd.DataFrame:
-    """Occupancy rows with the land each occupant uses (m²); unknown parcels dropped."""
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Occupancy rows with the land each occupant uses (m²), unknown parcels dropped; and
+    the parcel of each of those rows, as its row in ``parcels``.
+
+    The parcel ids are looked up once (one Arrow hash of them) for whether a row's parcel
+    is known, for the over-allocated parcels and for the steps after.
+    """
     occ = ds.occupancy
     if occ is None or occ.empty:
-        return pd.DataFrame(columns=["credit_code", "parcel_id", "alloc_land_m2", "alloc_method"])
+        empty = pd.DataFrame(columns=["credit_code", "parcel_id", "alloc_land_m2", "alloc_method"])
+        return empty, np.zeros(0, dtype=np.intp)
     file = ds.files["occupancy"].name
-    known = pd.Series(is_in(occ["parcel_id"], parcels["parcel_id"]), index=occ.index)
+    at = metrics.positions(occ["parcel_id"], parcels["parcel_id"])
+    known = pd.Series((at >= 0) & occ["parcel_id"].notna().to_numpy(), index=occ.index)
     if (~known).any():
         report.add(
             "warning",
@@ -263,7 +270,7 @@ def allocate(
             "occupancy",
             "用地关系中的宗地编号在宗地图层中不存在，已忽略",
             file=file,
-            rows=[int(i) + 2 for i in np.flatnonzero(~known.to_numpy())],
+            rows=(np.flatnonzero(~known.to_numpy()) + 2).tolist(),
             field="parcel_id",
             fix="核对宗地编号",
         )
@@ -280,11 +287,12 @@ def allocate(
                 "occupancy",
                 f"未给出用地面积或使用建筑面积，{text}",
                 file=file,
-                rows=[int(i) + 2 for i in alloc.index[hit]],
+                rows=(alloc.index[hit.to_numpy()] + 2).tolist(),
                 field="land_area_m2",
                 fix="补充 land_area_m2(用地面积)或 floor_area_m2(使用建筑面积)",
             )
-    over = _over_allocated(alloc, parcels)
+    parcel_of = at[known.to_numpy()]
+    over = _over_allocated(alloc, parcels, parcel_of)
     if over:
         report.add(
             "warning",
@@ -295,15 +303,17 @@ def allocate(
             field="land_area_m2",
             fix="核对各企业的用地面积",
         )
-    return alloc
+    return alloc, parcel_of
 
 
-def _over_allocated(alloc: pd.DataFrame, parcels: pd.DataFrame) -> list[str]:
+def _over_allocated(
+    alloc: pd.DataFrame, parcels: pd.DataFrame, parcel_of: np.ndarray | None = None
+) -> list[str]:
     """Sorted ids of the parcels whose allocated land exceeds their area by more than 1 %.
 
-    The land of each summed parcel is found by position (one Arrow hash of the ids) rather
-    than by a reindex on a text index.  The sums stay a groupby by id: summing by other
-    group numbers can change their last bit.
+    ``parcel_of``: the row in ``parcels`` of each allocation row, when the caller has it.
+    The land is summed by that row number rather than by the id's text: each sum adds the
+    same values in the same (row) order, so it is the same to the last bit.
 
     >>> a = pd.DataFrame({"parcel_id": ["P2", "P1", "P2", None],
     ...                   "alloc_land_m2": [60.0, 10.0, 50.0, 5.0]})
@@ -311,10 +321,13 @@ def _over_allocated(alloc: pd.DataFrame, parcels: pd.DataFrame) -> list[str]:
     >>> _over_allocated(a, p)
     ['P2']
     """
-    used = alloc.groupby("parcel_id")["alloc_land_m2"].sum()
-    land_m2 = _take(parcels["land_area_m2"], metrics.positions(used.index, parcels["parcel_id"]))
-    over = used.to_numpy() > land_m2.to_numpy() * 1.01
-    return list(used.index[over].astype(str))
+    if parcel_of is None:
+        parcel_of = metrics.positions(alloc["parcel_id"], parcels["parcel_id"])
+    summed = (parcel_of >= 0) & alloc["parcel_id"].notna().to_numpy()
+    used = alloc["alloc_land_m2"][summed].groupby(parcel_of[summed]).sum()
+    land_m2 = parcels["land_area_m2"].to_numpy(dtype=float)[used.index]
+    over = used.index[used.to_numpy() > land_m2 * 1.01]
+    return sorted(parcels["parcel_id"].iloc[over].astype(str))
 
 
 def run(
@@ -358,7 +371,7 @@ def run(
     year_end = dt.date(year, 12, 31) if year is not None else dt.date.today()
     as_of = as_of or year_end
     step("分摊用地", 0.3)
-    alloc = allocate(ds, parcels, report, kernels)
+    alloc, parcel_of = allocate(ds, parcels, report, kernels)
     firms = firms_of_year(ds.enterprises, year) if ds.enterprises is not None else None
     step("企业评价", 0.45)
     lands = _lands(alloc, kernels)
@@ -366,8 +379,11 @@ def run(
     _report_unrated(ent, ds, report)
     history = _history(ds, alloc, rules, years, lands, {year: ent} if year is not None else {})
     ent = with_history(ent, history, year)
-    main = zonefit.main_parcels(alloc)  # each firm's main parcel, for its zone (twice)
-    ent = zonefit.with_zone_fit(ent, alloc, parcels, main=main)
+    # Each firm's main parcel, for its zone (twice), as its row in ``parcels`` (the steps
+    # below keep their order): found once.
+    main_rows = zonefit.main_rows(alloc)
+    main, main_at = zonefit.main_parcels(alloc, main_rows), parcel_of[main_rows]
+    ent = zonefit.with_zone_fit(ent, alloc, parcels, main=main, main_at=main_at)
     step("宗地指标与规则", 0.65)
     parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
     parcels = tax_history(parcels, ds, alloc, year, years)
@@ -375,8 +391,8 @@ def run(
     parcels = _step(kernels, "assess_land", land.assess_land)(parcels, as_of, rules)
     parcels = apply_candidates(parcels, rules, as_of)
     step("片区汇总", 0.9)
-    zones = zone_summary(parcels, ent, alloc, ds.zones)
-    zone_of = assessment.firm_zones(alloc, parcels, main=main)
+    zones = zone_summary(parcels, ent, alloc, ds.zones, parcel_of=parcel_of)
+    zone_of = assessment.firm_zones(alloc, parcels, main=main, main_at=main_at)
     figures = assessment.plan_figures(ds.enterprises, rules.chains, zone_of)
     step("完成", 1.0)
     return Result(
@@ -469,15 +485,52 @@ def _history(
 
 
 def with_history(ent: pd.DataFrame, history: pd.DataFrame, year: int | None) -> pd.DataFrame:
-    """Add class_before / class_change of the evaluated year and class_<year> per year."""
+    """Add class_before / class_change of the evaluated year and class_<year> per year.
+
+    As joins on the credit code would add them: class_before / class_change from the
+    firm's first row of the evaluated year (a missing code finds a missing code), and
+    class_<year> the firm's last known class of that year (as a pivot table: no column for
+    a year without any known class, missing codes left out).  The codes are hashed once —
+    the history's distinct codes, and where each enterprise's code is among them — and
+    every year is then looked up by those integer codes.
+    """
     if history.empty or "credit_code" not in ent or year is None:
         return ent
-    h = history.dropna(subset=["year"])
-    wide = h.pivot_table(index="credit_code", columns="year", values="class", aggfunc="last")
-    wide.columns = [f"class_{int(y)}" for y in wide.columns]
-    now = h[h["year"] == year].drop_duplicates("credit_code").set_index("credit_code")
-    out = ent.join(now[["class_before", "class_change"]], on="credit_code")
-    return out.join(wide, on="credit_code")
+    h = history[history["year"].notna()]
+    firm, codes = pd.factorize(h["credit_code"], use_na_sentinel=False)
+    at = metrics.positions(ent["credit_code"], codes)  # -1: the firm has no history
+    years = h["year"].to_numpy()
+    now = _row_per_firm(firm, np.flatnonzero(years == year), len(codes), last=False)
+    out = ent.copy(deep=False)  # copy-on-write: the columns set here are its own
+    for col in ("class_before", "class_change"):
+        out[col] = _take(h[col], _lookup(now, at)).set_axis(out.index)
+    classes = h["class"]
+    known = classes.notna().to_numpy() & pd.notna(codes).take(firm)
+    for y in np.unique(years):
+        rows = np.flatnonzero(known & (years == y))
+        if len(rows):
+            last = _row_per_firm(firm, rows, len(codes), last=True)
+            out[f"class_{int(y)}"] = _take(classes, _lookup(last, at)).set_axis(out.index)
+    return out
+
+
+def _row_per_firm(firm: np.ndarray, rows: np.ndarray, n: int, *, last: bool) -> np.ndarray:
+    """Per firm code 0 … n-1, the first (or last) of ``rows`` whose ``firm`` it is; -1 when
+    none is.
+
+    >>> _row_per_firm(np.array([1, 0, 1, 1]), np.array([0, 2, 3]), 3, last=True).tolist()
+    [-1, 3, -1]
+    """
+    out = np.full(n, -1, dtype=np.intp)
+    ordered = rows[::-1] if last else rows
+    held, first = np.unique(firm[ordered], return_index=True)
+    out[held] = ordered[first]
+    return out
+
+
+def _lookup(table: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``table[at]``, -1 where ``at`` is -1."""
+    return np.append(table, -1)[at]
 
 
 def _parcel_figures(
@@ -519,6 +572,19 @@ def _parcel_figures(
     p["zone_output_per_mu"] = land.zone_benchmark_per_mu(p, "output_wan")
     p["zone_tax_per_mu"] = land.zone_benchmark_per_mu(p, "tax_wan")
     return p
+
+
+def _firms_per_zone(zone: np.ndarray, firm: np.ndarray, n_zones: int) -> np.ndarray:
+    """The number of distinct firms (numbers ≥ 0) of each zone 0 … n_zones-1, from rows of
+    (zone, firm) numbers; a row numbered -1 in either counts nowhere.
+
+    >>> _firms_per_zone(np.array([0, 0, 1, 1, -1, 0]), np.array([3, 3, 3, -1, 2, 1]), 3).tolist()
+    [2, 1, 0]
+    """
+    kept = (zone >= 0) & (firm >= 0)
+    width = int(firm.max()) + 1 if kept.any() else 1
+    pairs = pd.unique(zone[kept].astype(np.int64) * width + firm[kept])  # by hash, no sort
+    return np.bincount(pairs // width, minlength=n_zones)
 
 
 def apply_candidates(p: gpd.GeoDataFrame, rules: Rules, as_of: dt.date) -> gpd.GeoDataFrame:
@@ -564,8 +630,13 @@ def zone_summary(
     ent: pd.DataFrame,
     alloc: pd.DataFrame,
     zones: gpd.GeoDataFrame | None,
+    *,
+    parcel_of: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Per-zone figures of data-contract §5 (one row per zone, plus parcels without one)."""
+    """Per-zone figures of data-contract §5 (one row per zone, plus parcels without one).
+
+    ``parcel_of``: the row in ``parcels`` of each allocation row, when the caller has it.
+    """
     p = parcels
     key = p["zone_id"].astype("str").fillna("")  # Arrow text: grouped without Python strings
     mu = p["land_area_mu"]
@@ -596,14 +667,17 @@ def zone_summary(
     out["tax_per_mu"] = metrics.per_mu(out["tax_wan"], out["land_area_mu"])
     out["far"] = metrics.far(out["floor_area_m2"], out["land_area_m2"])
     if not alloc.empty:
-        row = metrics.positions(alloc["parcel_id"], pd.Index(p["parcel_id"]))
-        az = alloc.assign(zone_id=_take(key, row).to_numpy())
-        out["n_enterprises"] = az.groupby("zone_id")["credit_code"].nunique()
+        if parcel_of is None:
+            parcel_of = metrics.positions(alloc["parcel_id"], p["parcel_id"])
+        # Firms counted per zone on integers: each allocation row's zone as its number in
+        # ``out`` (-1: no parcel), its firm as the number of its credit code (-1: none).
+        zone = np.append(g.ngroup().to_numpy(), -1)[parcel_of]
+        firm = pd.factorize(alloc["credit_code"])[0]
+        out["n_enterprises"] = _firms_per_zone(zone, firm, len(out))
         if "above_scale" in ent:
             above = ent.loc[ent["above_scale"].fillna(False).astype(bool), "credit_code"]
-            out["n_above_scale"] = (
-                az[is_in(az["credit_code"], above)].groupby("zone_id")["credit_code"].nunique()
-            )
+            listed = is_in(alloc["credit_code"], above)
+            out["n_above_scale"] = _firms_per_zone(zone[listed], firm[listed], len(out))
     for col in ("n_enterprises", "n_above_scale"):
         out[col] = out[col].fillna(0).astype(int) if col in out else 0
     names = (

@@ -47,8 +47,10 @@ FIT_FIELDS = (
 )
 
 
-def main_parcels(alloc: pd.DataFrame) -> pd.Series:
+def main_parcels(alloc: pd.DataFrame, rows: np.ndarray | None = None) -> pd.Series:
     """credit_code -> the parcel where the firm has the most land (ties: the smaller id).
+
+    ``rows``: :func:`main_rows` of ``alloc`` when the caller has them already.
 
     >>> a = pd.DataFrame({"credit_code": ["a", "a", "b"], "parcel_id": ["P2", "P1", "P3"],
     ...                   "alloc_land_m2": [5.0, 5.0, None]})
@@ -57,15 +59,29 @@ def main_parcels(alloc: pd.DataFrame) -> pd.Series:
     """
     if alloc.empty or "credit_code" not in alloc:
         return pd.Series(dtype=object)
+    first = main_rows(alloc) if rows is None else rows
+    index = pd.Index(alloc["credit_code"].iloc[first], name="credit_code")
+    ids = alloc["parcel_id"].iloc[first].astype(str)
+    return pd.Series(ids.to_numpy(dtype=object), index=index, name="_id", dtype=object)
+
+
+def main_rows(alloc: pd.DataFrame) -> np.ndarray:
+    """The position in ``alloc`` of each firm's row of its main parcel, in the order of
+    :func:`main_parcels` (credit codes sorted, a missing code last).
+
+    >>> a = pd.DataFrame({"credit_code": ["b", "a", "a"], "parcel_id": ["P3", "P2", "P1"],
+    ...                   "alloc_land_m2": [1.0, 5.0, 5.0]})
+    >>> main_rows(a).tolist()
+    [2, 0]
+    """
+    if alloc.empty or "credit_code" not in alloc:
+        return np.zeros(0, dtype=np.intp)
     land = pd.to_numeric(column(alloc, "alloc_land_m2"), errors="coerce").fillna(-1.0)
-    ids = alloc["parcel_id"].astype(str)
     # Sort by (credit code, most land, smaller id) on integer ranks — missing codes and ids
     # last, as sort_values puts them — and keep each firm's first row (the sort is stable).
     firm = ranks(alloc["credit_code"])
-    order = np.lexsort((ranks(ids), -land.to_numpy(dtype=float), firm))
-    first = order[np.r_[True, firm[order][1:] != firm[order][:-1]]] if len(order) else order
-    index = pd.Index(alloc["credit_code"].iloc[first], name="credit_code")
-    return pd.Series(ids.iloc[first].to_numpy(dtype=object), index=index, name="_id", dtype=object)
+    order = np.lexsort((ranks(alloc["parcel_id"].astype(str)), -land.to_numpy(dtype=float), firm))
+    return order[np.r_[True, firm[order][1:] != firm[order][:-1]]] if len(order) else order
 
 
 def ranks(values: pd.Series) -> np.ndarray:
@@ -86,16 +102,23 @@ def with_zone_fit(
     parcels: pd.DataFrame,
     *,
     main: pd.Series | None = None,
+    main_at: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """``ent`` with zone_id and zone_role of each firm's main parcel and fits_zone.
 
-    ``main``: :func:`main_parcels` of ``alloc`` when the caller has it already.
+    ``main``: :func:`main_parcels` of ``alloc`` when the caller has it already, and
+    ``main_at`` the row in ``parcels`` of each of those parcels (their ids are unique and
+    given, as reading checks).  Each firm's main parcel is then found by one lookup of the
+    credit codes, instead of a map over them and a lookup of the parcel ids.
     """
     out = ent.copy(deep=False)  # copy-on-write: the columns set here are its own
     if "credit_code" not in out:
         return out
-    main = out["credit_code"].map(main_parcels(alloc) if main is None else main)
-    at = positions(main, parcels["parcel_id"].astype(str))  # -1: no main parcel
+    main = main_parcels(alloc) if main is None else main
+    if main_at is None:
+        main_at = positions(main, parcels["parcel_id"].astype(str))
+    firm = positions(out["credit_code"], main.index)  # -1: a firm without land
+    at = np.append(main_at, -1)[firm]  # -1: no main parcel
 
     def of_main(name: str) -> pd.api.extensions.ExtensionArray:
         return column(parcels, name, pd.NA).astype("string").array.take(at, allow_fill=True)
