@@ -237,7 +237,10 @@ def _overlaps(bounds: np.ndarray, box: np.ndarray) -> np.ndarray:
 
 
 def _zones_of(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> np.ndarray:
-    return metrics.assign_zones(parcels, zones).astype(object).to_numpy()
+    # GEOS's prepared geometries are not thread-safe, and the zones are shared by every task
+    # of a worker's threads: each task prepares a copy of its own (the same coordinates).
+    own = zones.set_geometry(shapely.from_wkb(shapely.to_wkb(zones.geometry.to_numpy())))
+    return metrics.assign_zones(parcels, own).astype(object).to_numpy()
 
 
 class Partitioned:
