@@ -230,7 +230,7 @@ CONVEX_PAIRS = {
 @pytest.mark.parametrize("case", CONVEX_PAIRS.values(), ids=CONVEX_PAIRS.keys())
 def test_convex_overlap_area_as_geos(case: tuple[shapely.Polygon, shapely.Polygon, bool]) -> None:
     a, b = (np.array([g], dtype=object) for g in case[:2])
-    assert metrics._convex(a).all() and metrics._convex(b).all()
+    assert metrics._rings(a).convex.all() and metrics._rings(b).convex.all()
     want = shapely.area(shapely.intersection(a, b))
     area, sure = metrics.convex_overlap_area(a, b)
     assert sure.tolist() == [case[2]]
@@ -261,7 +261,30 @@ def test_overlap_area_beyond_convex_polygons_by_geos() -> None:
     got = metrics.overlap_area(a, b)
     np.testing.assert_allclose(got, np.nan_to_num(want), rtol=1e-12, atol=0)
     bowtie = _polygon([(5, 5), (15, 15), (15, 5), (5, 15)])  # invalid, repaired on reading
-    assert not metrics._convex(np.array([*others[:-1], bowtie], dtype=object)).any()
+    assert not metrics._rings(np.array([*others[:-1], bowtie], dtype=object)).convex.any()
+
+
+def test_convex_rings_as_validate_tells_them() -> None:
+    """The engine's convexity test (on coordinates fetched once) is validate's."""
+    from lcgis.data.validate import _convex_polygons
+
+    odd = [
+        _polygon([(0, 0), (30, 0), (30, 2), (2, 2), (2, 30), (0, 30)]),
+        shapely.Polygon(rect(-5, -5, 20, 20).exterior, [rect(2, 2, 6, 6).exterior.coords]),
+        shapely.MultiPolygon([rect(-1, -1, 3, 3)]),
+        _polygon([(5, 5), (15, 5), (20, 5), (15, 15), (5, 15)]),
+        _polygon([(5, 5), (15, 15), (15, 5), (5, 15)]),
+        shapely.Polygon(),
+        None,
+        shapely.LineString([(0, 0), (1, 1)]),
+    ]
+    pairs = [g for case in CONVEX_PAIRS.values() for g in case[:2]]
+    rng = np.random.default_rng(3)
+    shapes = np.array([*odd, *pairs, *_random_convex(rng, 300)], dtype=object)
+    counts, types = shapely.get_num_coordinates(shapes), shapely.get_type_id(shapes)
+    want = _convex_polygons(shapes, counts, types)
+    assert metrics._rings(shapes).convex.tolist() == want.tolist()
+    assert want.sum() > len(pairs)
 
 
 def _random_convex(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -281,7 +304,7 @@ def test_convex_overlap_area_of_random_convex_polygons() -> None:
     rng = np.random.default_rng(7)
     near_a, near_b = _random_convex(rng, 3000), _random_convex(rng, 3000)
     for a, b in ((near_a, near_b), (_far(near_a), _far(near_b))):
-        convex = metrics._convex(a) & metrics._convex(b)
+        convex = metrics._rings(a).convex & metrics._rings(b).convex
         a, b = a[convex], b[convex]
         want = shapely.area(shapely.intersection(a, b))
         area, sure = metrics.convex_overlap_area(a, b)

@@ -11,7 +11,7 @@ mutates its input, and is vectorised.  Areas are measured in the projected worki
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -24,7 +24,7 @@ import shapely
 from lcgis.data.crs import is_area_safe
 from lcgis.data.frame import numeric, ratio
 from lcgis.data.schema import M2_PER_MU
-from lcgis.data.validate import _convex_polygons
+from lcgis.data.validate import _strictly_convex_rings
 
 if TYPE_CHECKING:
     from lcgis.rules import MeasureRules
@@ -227,20 +227,11 @@ def overlap_area(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ...              np.array([shapely.box(1, 0, 3, 2), shapely.box(5, 5, 6, 6), None])).tolist()
     [2.0, 0.0, 0.0]
     """
-    area = np.zeros(len(a))
-    convex = np.flatnonzero(_convex(a) & _convex(b))
-    area[convex], sure = convex_overlap_area(a[convex], b[convex])
-    settled = np.zeros(len(a), dtype=bool)
-    settled[convex[sure]] = True
-    rest = np.flatnonzero(~settled)
+    area, sure = convex_overlap_area(a, b)
+    rest = np.flatnonzero(~sure)
     met = rest[shapely.intersects(b[rest], a[rest])]  # ``b`` first: it may be prepared
     area[met] = shapely.area(shapely.intersection(a[met], b[met]))
     return area
-
-
-def _convex(geoms: np.ndarray) -> np.ndarray:
-    """True where a geometry is a polygon without holes with a strictly convex ring."""
-    return _convex_polygons(geoms, shapely.get_num_coordinates(geoms), shapely.get_type_id(geoms))
 
 
 #: Pairs of polygons that :func:`convex_overlap_area` clips at once: few enough that the
@@ -256,9 +247,9 @@ AGREEMENT = 1e-9
 
 def convex_overlap_area(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Area of the intersection of each pair ``a[i]``, ``b[i]`` of polygons with strictly
-    convex rings and no holes (as :func:`lcgis.data.validate.is_valid` proves them), and
-    whether it is sure: False where the overlap is too small for its area to agree with
-    GEOS's to 1e-9 (:data:`AGREEMENT`), or to tell it from rounding.
+    convex rings and no holes, and whether it is sure: False where either geometry is not
+    such a polygon (area 0), or the overlap is too small for its area to agree with GEOS's
+    to 1e-9 (:data:`AGREEMENT`) or to be told from rounding.
 
     The polygon with more vertices is clipped by each edge of the other
     (Sutherland–Hodgman) and the area of what remains is taken.  Pairs are handled in
@@ -266,31 +257,79 @@ def convex_overlap_area(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.nd
 
     >>> import shapely
     >>> tri = shapely.Polygon([(0, 0), (4, 0), (0, 4)])
-    >>> boxes = np.array([shapely.box(1, 1, 5, 5), shapely.box(4, 0, 5, 1)])
-    >>> area, sure = convex_overlap_area(np.array([tri, tri]), boxes)
+    >>> boxes = np.array([shapely.box(1, 1, 5, 5), shapely.box(4, 0, 5, 1), None])
+    >>> area, sure = convex_overlap_area(np.array([tri, tri, tri]), boxes)
     >>> area.tolist(), sure.tolist()
-    ([2.0, 0.0], [True, False])
+    ([2.0, 0.0, 0.0], [True, False, False])
     """
-    n_a, n_b = shapely.get_num_coordinates(a), shapely.get_num_coordinates(b)
+    rings_a, rings_b = _rings(a), _rings(b)
     area = np.zeros(len(a))
     sure = np.zeros(len(a), dtype=bool)
-    # the pairs sorted by their vertex counts, so that each group is a run
-    order = np.lexsort((n_b, n_a))
-    changes = (np.diff(n_a[order]) != 0) | (np.diff(n_b[order]) != 0)
-    for group in np.split(order, np.flatnonzero(changes) + 1) if len(a) else ():
-        count_a, count_b = n_a[group[0]], n_b[group[0]]
+    pairs = np.flatnonzero(rings_a.convex & rings_b.convex)
+    for group in _runs(rings_a.n_coords[pairs], rings_b.n_coords[pairs]):
         for start in range(0, len(group), CLIP_BATCH):
-            batch = group[start : start + CLIP_BATCH]
-            ring_a, ring_b = _rings(a[batch], count_a), _rings(b[batch], count_b)
-            subject, clip = (ring_a, ring_b) if count_a >= count_b else (ring_b, ring_a)
+            batch = pairs[group[start : start + CLIP_BATCH]]
+            ring_a, ring_b = rings_a.vertices(batch), rings_b.vertices(batch)
+            # clipping costs (vertices of the clip) × (vertices of the subject)
+            subject, clip = (
+                (ring_a, ring_b) if ring_a.shape[1] >= ring_b.shape[1] else (ring_b, ring_a)
+            )
             area[batch], sure[batch] = _clipped_area(subject, clip)
     return area, sure
 
 
-def _rings(polygons: np.ndarray, n: int) -> np.ndarray:
-    """The exterior rings of polygons of ``n`` coordinates each as an array (polygon, vertex,
-    x/y), without the closing point."""
-    return shapely.get_coordinates(polygons).reshape(len(polygons), n, 2)[:, :-1]
+class _Rings(NamedTuple):
+    """The exterior rings of geometries that are polygons without holes, all coordinates in
+    one array (fetched from GEOS once)."""
+
+    #: the rings' coordinates (x, y), ring after ring
+    xy: np.ndarray
+    #: per geometry, the position of its ring's first coordinate in ``xy``
+    start: np.ndarray
+    #: per geometry, the number of coordinates of its ring (0: not a polygon without holes)
+    n_coords: np.ndarray
+    #: per geometry, whether its ring is strictly convex (hence valid)
+    convex: np.ndarray
+
+    def vertices(self, rows: np.ndarray) -> np.ndarray:
+        """The rings of ``rows`` (all of one count) as an array (ring, vertex, x/y),
+        without the closing point."""
+        n = self.n_coords[rows[0]] - 1 if len(rows) else 0
+        return self.xy[self.start[rows, None] + np.arange(n)]
+
+
+def _rings(geoms: np.ndarray) -> _Rings:
+    """The rings of the polygons without holes among ``geoms``, and which are strictly
+    convex (by :func:`lcgis.data.validate._strictly_convex_rings`, rings of one count at a
+    time)."""
+    simple = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+    count = np.zeros(len(geoms), dtype=np.intp)
+    count[simple] = shapely.get_num_coordinates(geoms[simple])
+    xy = shapely.get_coordinates(geoms[simple])
+    start = np.cumsum(count) - count
+    convex = np.zeros(len(geoms), dtype=bool)
+    rings = np.flatnonzero(count >= 4)
+    for group in _runs(count[rings]):
+        rows = rings[group]
+        # one column per ring, as the test wants them
+        at = (start[rows, None] + np.arange(count[rows[0]])).T
+        convex[rows] = _strictly_convex_rings(xy[at, 0], xy[at, 1])
+    return _Rings(xy, start, count, convex)
+
+
+def _runs(*keys: np.ndarray) -> list[np.ndarray]:
+    """Positions of the rows with equal keys, one array for each distinct row of keys.
+
+    >>> [g.tolist() for g in _runs(np.array([5, 4, 5, 5]), np.array([1, 1, 2, 1]))]
+    [[1], [0, 3], [2]]
+    """
+    if not len(keys[0]):
+        return []
+    order = np.lexsort(keys[::-1])
+    change = np.zeros(len(order) - 1, dtype=bool)
+    for key in keys:
+        change |= np.diff(key[order]) != 0
+    return np.split(order, np.flatnonzero(change) + 1)
 
 
 def _clipped_area(subject: np.ndarray, clip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
