@@ -407,9 +407,12 @@ def _left_part(
     return new_x, new_y
 
 
-def _overlaps(inner: np.ndarray, outer: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _overlaps(
+    inner: np.ndarray, inner_area: np.ndarray, outer: gpd.GeoSeries
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Positions ``i``, ``j`` of the geometries ``inner[i]`` and ``outer[j]`` that overlap,
     and the area (m², > 0) of each overlap, in the order of the tree's "intersects" query.
+    ``inner_area`` holds the inner geometries' areas.
 
     Pairs come from the tree's overlapping bounding boxes and are settled by a containment
     test and :func:`overlap_area`, more cheaply than by the tree's "intersects" predicate.
@@ -422,20 +425,25 @@ def _overlaps(inner: np.ndarray, outer: gpd.GeoSeries) -> tuple[np.ndarray, np.n
     a, b = inner[i], containers[j]
     shapely.prepare(containers)
     inside = shapely.contains(b, a)
-    area = np.where(inside, shapely.area(a), 0.0)
+    area = np.where(inside, inner_area[i], 0.0)
     area[~inside] = overlap_area(a[~inside], b[~inside])
     hit = area > 0
     return i[hit], j[hit], area[hit]
 
 
-def building_parts(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
+def building_parts(
+    parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, footprint: np.ndarray | None = None
+) -> pd.DataFrame:
     """Each building's part inside each parcel: positions, part area (m²) and share.
 
-    A building across a boundary is split by area.
+    A building across a boundary is split by area.  ``footprint``: each building's area
+    (m²) when the caller has it already, so that GEOS is not asked for it again.
     """
     bshapes = shapes(buildings.geometry)
-    b_idx, p_idx, part = _overlaps(bshapes, parcels.geometry)
-    share = ratio(part, shapely.area(bshapes[b_idx]), default=0.0)
+    if footprint is None:
+        footprint = shapely.area(bshapes)
+    b_idx, p_idx, part = _overlaps(bshapes, footprint, parcels.geometry)
+    share = ratio(part, footprint[b_idx], default=0.0)
     return pd.DataFrame({"building": b_idx, "parcel": p_idx, "part_m2": part, "share": share})
 
 
@@ -444,7 +452,7 @@ def parcel_building_totals(
 ) -> pd.DataFrame:
     """Footprint and floor area (m²) of the buildings on each parcel, split by area."""
     per_building = building_floor_area(buildings, rules)
-    parts = building_parts(parcels, buildings)
+    parts = building_parts(parcels, buildings, per_building["footprint_m2"].to_numpy())
     floor = per_building["floor_area_m2"].to_numpy()[parts["building"]] * parts["share"]
     tall = per_building["tall_storeys"].to_numpy()[parts["building"]]
     sums = (
@@ -478,7 +486,8 @@ def assign_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Serie
     >>> assign_zones(par, zon).tolist()  # 'w' ties with 'all'; 'all' holds more than 'e'
     ['w', 'all', <NA>]
     """
-    p_idx, z_idx, area = _overlaps(shapes(parcels.geometry), zones.geometry)
+    pshapes = shapes(parcels.geometry)
+    p_idx, z_idx, area = _overlaps(pshapes, shapely.area(pshapes), zones.geometry)
     order = np.lexsort((z_idx, -area, p_idx))  # per parcel: largest overlap, then first zone
     p_sorted = p_idx[order]
     first = np.flatnonzero(np.r_[True, p_sorted[1:] != p_sorted[:-1]]) if len(order) else order
