@@ -346,6 +346,21 @@ def test_zone_by_largest_overlap() -> None:
     assert z.iloc[0] == "z1" and z.iloc[1] == "z2" and pd.isna(z.iloc[2])
 
 
+def test_largest_overlap_as_ranking_all_overlaps() -> None:
+    """Only inner geometries with several overlaps are ranked: the same choice as taking
+    the largest of each one's overlaps, of equal ones the first outer."""
+    rng = np.random.default_rng(11)
+    inner = np.sort(rng.integers(0, 300, 1000))
+    outer = rng.integers(0, 6, 1000)
+    area = rng.integers(1, 4, 1000).astype(float)
+    want = np.full(400, -1)
+    for k in np.unique(inner):
+        mine = inner == k
+        want[k] = outer[mine][area[mine] == area[mine].max()].min()
+    assert metrics._largest_overlap(inner, outer, area, 400).tolist() == want.tolist()
+    assert metrics._largest_overlap(inner[:0], outer[:0], area[:0], 2).tolist() == [-1, -1]
+
+
 def test_allocation_rules() -> None:
     occ = pd.DataFrame(
         {

@@ -488,14 +488,32 @@ def assign_zones(parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Serie
     """
     pshapes = shapes(parcels.geometry)
     p_idx, z_idx, area = _overlaps(pshapes, shapely.area(pshapes), zones.geometry)
-    order = np.lexsort((z_idx, -area, p_idx))  # per parcel: largest overlap, then first zone
-    p_sorted = p_idx[order]
-    first = np.flatnonzero(np.r_[True, p_sorted[1:] != p_sorted[:-1]]) if len(order) else order
-    best_p, best_z = p_sorted[first], z_idx[order][first]
-    ids = zones["zone_id"].to_numpy(dtype=object)
-    out = pd.Series(pd.NA, index=parcels.index, dtype="string", name="zone_id")
-    out.iloc[best_p] = ids[best_z]
-    return out
+    zone_at = _largest_overlap(p_idx, z_idx, area, len(parcels))
+    # the ids taken by position in one go (-1: NA)
+    ids = zones["zone_id"].astype("string").array
+    return pd.Series(ids.take(zone_at, allow_fill=True), index=parcels.index, name="zone_id")
+
+
+def _largest_overlap(inner: np.ndarray, outer: np.ndarray, area: np.ndarray, n: int) -> np.ndarray:
+    """For each of ``n`` inner geometries, the outer one of the overlaps ``inner[k]``,
+    ``outer[k]``, ``area[k]`` with the largest area, of equal ones the outer listed first
+    (-1: none).
+
+    Most parcels overlap one zone: only those that overlap several are ranked.
+
+    >>> _largest_overlap(np.array([0, 2, 2, 2]), np.array([1, 2, 0, 1]),
+    ...                  np.array([5.0, 1.0, 3.0, 3.0]), 3).tolist()
+    [1, -1, 0]
+    """
+    best = np.full(n, -1, dtype=np.intp)
+    several = np.bincount(inner, minlength=n)[inner] > 1
+    best[inner[~several]] = outer[~several]
+    inner, outer, area = inner[several], outer[several], area[several]
+    order = np.lexsort((outer, -area, inner))  # per inner: largest overlap, then first outer
+    ranked = inner[order]
+    first = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]]) if len(order) else order
+    best[ranked[first]] = outer[order][first]
+    return best
 
 
 # --- occupancy --------------------------------------------------------------------------------
