@@ -272,30 +272,37 @@ def convex_overlap_area(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.nd
             ring_a, ring_b = rings_a.vertices(batch), rings_b.vertices(batch)
             # clipping costs (vertices of the clip) × (vertices of the subject)
             subject, clip = (
-                (ring_a, ring_b) if ring_a.shape[1] >= ring_b.shape[1] else (ring_b, ring_a)
+                (ring_a, ring_b) if len(ring_a[0]) >= len(ring_b[0]) else (ring_b, ring_a)
             )
             area[batch], sure[batch] = _clipped_area(subject, clip)
     return area, sure
 
 
+#: Rings as arrays ``x``, ``y`` with one row per vertex and one column per ring, so that
+#: the work on a vertex runs along a row for all rings at once.
+Ring = tuple[np.ndarray, np.ndarray]
+
+
 class _Rings(NamedTuple):
     """The exterior rings of geometries that are polygons without holes, all coordinates in
-    one array (fetched from GEOS once)."""
+    two arrays (fetched from GEOS once)."""
 
-    #: the rings' coordinates (x, y), ring after ring
-    xy: np.ndarray
-    #: per geometry, the position of its ring's first coordinate in ``xy``
+    #: the rings' coordinates, ring after ring
+    x: np.ndarray
+    y: np.ndarray
+    #: per geometry, the position of its ring's first coordinate in ``x`` and ``y``
     start: np.ndarray
     #: per geometry, the number of coordinates of its ring (0: not a polygon without holes)
     n_coords: np.ndarray
     #: per geometry, whether its ring is strictly convex (hence valid)
     convex: np.ndarray
 
-    def vertices(self, rows: np.ndarray) -> np.ndarray:
-        """The rings of ``rows`` (all of one count) as an array (ring, vertex, x/y),
-        without the closing point."""
-        n = self.n_coords[rows[0]] - 1 if len(rows) else 0
-        return self.xy[self.start[rows, None] + np.arange(n)]
+    def vertices(self, rows: np.ndarray, closed: bool = False) -> Ring:
+        """The rings of ``rows`` (all of one count) without the closing point, unless
+        ``closed``."""
+        n = self.n_coords[rows[0]] - (0 if closed else 1) if len(rows) else 0
+        at = np.arange(n)[:, None] + self.start[rows]
+        return self.x[at], self.y[at]
 
 
 def _rings(geoms: np.ndarray) -> _Rings:
@@ -307,14 +314,12 @@ def _rings(geoms: np.ndarray) -> _Rings:
     count[simple] = shapely.get_num_coordinates(geoms[simple])
     xy = shapely.get_coordinates(geoms[simple])
     start = np.cumsum(count) - count
-    convex = np.zeros(len(geoms), dtype=bool)
-    rings = np.flatnonzero(count >= 4)
-    for group in _runs(count[rings]):
-        rows = rings[group]
-        # one column per ring, as the test wants them
-        at = (start[rows, None] + np.arange(count[rows[0]])).T
-        convex[rows] = _strictly_convex_rings(xy[at, 0], xy[at, 1])
-    return _Rings(xy, start, count, convex)
+    rings = _Rings(xy[:, 0].copy(), xy[:, 1].copy(), start, count, np.zeros(len(geoms), bool))
+    candidates = np.flatnonzero(count >= 4)
+    for group in _runs(count[candidates]):
+        rows = candidates[group]
+        rings.convex[rows] = _strictly_convex_rings(*rings.vertices(rows, closed=True))
+    return rings
 
 
 def _runs(*keys: np.ndarray) -> list[np.ndarray]:
@@ -332,79 +337,72 @@ def _runs(*keys: np.ndarray) -> list[np.ndarray]:
     return np.split(order, np.flatnonzero(change) + 1)
 
 
-def _clipped_area(subject: np.ndarray, clip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Area of each ``subject`` polygon's part inside the ``clip`` polygon beside it (both
-    convex, as arrays of vertices), and whether it is sure (see :data:`AGREEMENT`)."""
+def _clipped_area(subject: Ring, clip: Ring) -> tuple[np.ndarray, np.ndarray]:
+    """Area of each ``subject`` polygon's part inside the ``clip`` polygon of its column
+    (both convex), and whether it is sure (see :data:`AGREEMENT`)."""
+    (x, y), (cx, cy) = subject, clip
     # Rounding is relative to the largest coordinate of the pair.
-    size = np.maximum(_largest(subject), _largest(clip))
-    origin = clip[:, :1, :]
+    size = np.max([np.abs(v).max(axis=0) for v in (x, y, cx, cy)], axis=0)
     # Coordinates relative to a vertex of the pair keep the products below small: the
     # subtraction is exact where the coordinates are of one magnitude (Sterbenz).
-    subject, clip = subject - origin, clip - origin
-    x, y = subject[:, :, 0], subject[:, :, 1]
-    cx, cy = clip[:, :, 0], clip[:, :, 1]
+    x, y, cx, cy = x - cx[0], y - cy[0], cx - cx[0], cy - cy[0]
     # The inside of a counter-clockwise ring is left of its edges; a clockwise one's edges
     # are walked backwards.
     turn = np.sign(_twice_area(cx, cy))
-    ends = np.roll(clip, -1, axis=1)
-    for edge in range(clip.shape[1]):
-        dx = (ends[:, edge, 0] - cx[:, edge]) * turn
-        dy = (ends[:, edge, 1] - cy[:, edge]) * turn
-        x, y = _left_part(x, y, cx[:, edge], cy[:, edge], dx, dy)
+    for edge in range(len(cx)):
+        after = (edge + 1) % len(cx)
+        dx, dy = (cx[after] - cx[edge]) * turn, (cy[after] - cy[edge]) * turn
+        x, y = _left_part(x, y, cx[edge], cy[edge], dx, dy)
     area = np.abs(_twice_area(x, y)) / 2
     # a convex part's perimeter is at most its bounding box's
-    perimeter = 2 * (np.ptp(x, axis=1) + np.ptp(y, axis=1))
+    perimeter = 2 * (x.max(axis=0) - x.min(axis=0) + y.max(axis=0) - y.min(axis=0))
     sure = AGREEMENT * area > np.finfo(float).eps * size * perimeter
     return area, sure
 
 
-def _largest(rings: np.ndarray) -> np.ndarray:
-    """The largest magnitude of a coordinate of each ring."""
-    return np.abs(rings.reshape(len(rings), -1)).max(axis=1)
-
-
 def _twice_area(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Twice the signed area of each ring (one row of ``x``/``y`` each; positive when it
-    runs counter-clockwise), by the shoelace formula."""
-    return (x * (np.roll(y, -1, axis=1) - np.roll(y, 1, axis=1))).sum(axis=1)
+    """Twice the signed area of each ring (positive when it runs counter-clockwise), by the
+    shoelace formula."""
+    return (x * (np.roll(y, -1, axis=0) - np.roll(y, 1, axis=0))).sum(axis=0)
 
 
 def _left_part(
     x: np.ndarray, y: np.ndarray, px: np.ndarray, py: np.ndarray, dx: np.ndarray, dy: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each ring of ``x``/``y`` (one row each) cut down to its part on or left of the line
-    through ``p`` in direction ``d`` of its row.
+) -> Ring:
+    """Each ring of ``x``/``y`` cut down to its part on or left of the line through ``p`` in
+    direction ``d`` of its column.
 
     Every vertex on that side is kept, and where an edge crosses the line the crossing point
-    is put in between.  A row's new vertices fill its front; the rest of the row repeats its
-    last vertex (an edge of no length, which neither cutting nor the area notices), and an
-    empty part is a row of zeros.
+    is put in between.  A ring's new vertices fill its first rows; the rows after repeat its
+    last vertex (edges of no length, which neither cutting nor the area notice), and an
+    empty part is all zeros.
     """
-    side = dx[:, None] * (y - py[:, None]) - dy[:, None] * (x - px[:, None])
+    side = dx * (y - py) - dy * (x - px)
     keep = side >= 0
-    next_x, next_y = np.roll(x, -1, axis=1), np.roll(y, -1, axis=1)
-    next_side = np.roll(side, -1, axis=1)
+    next_x, next_y = np.roll(x, -1, axis=0), np.roll(y, -1, axis=0)
+    next_side = np.roll(side, -1, axis=0)
     crossed = keep != (next_side >= 0)
     # where an edge crosses, how far along it (its ends' sides differ, so never 0 / 0)
     t = np.divide(side, side - next_side, out=np.zeros_like(side), where=crossed)
-    # Where each vertex and crossing point goes; the dropped ones go to a last, spare column.
+    # The row each vertex and crossing point goes to; the dropped ones go to a spare last
+    # row.  As flat positions in the new arrays, for np.put.
     emitted = keep.astype(np.intp) + crossed
-    end = np.cumsum(emitted, axis=1)
-    count = end[:, -1]
+    end = np.cumsum(emitted, axis=0)
+    count = end[-1]
     width = max(int(count.max()) if len(count) else 0, 1)  # an empty part: one vertex
-    at_vertex = np.where(keep, end - emitted, width)
-    at_crossing = np.where(crossed, end - 1, width)
-    new_x, new_y = np.zeros((len(x), width + 1)), np.zeros((len(x), width + 1))
-    np.put_along_axis(new_x, at_vertex, x, axis=1)
-    np.put_along_axis(new_y, at_vertex, y, axis=1)
-    np.put_along_axis(new_x, at_crossing, x + t * (next_x - x), axis=1)
-    np.put_along_axis(new_y, at_crossing, y + t * (next_y - y), axis=1)
-    new_x, new_y = new_x[:, :width], new_y[:, :width]
-    last = np.maximum(count - 1, 0)[:, None]
-    filled = np.arange(width) < count[:, None]
-    new_x = np.where(filled, new_x, np.take_along_axis(new_x, last, axis=1))
-    new_y = np.where(filled, new_y, np.take_along_axis(new_y, last, axis=1))
-    return new_x, new_y
+    column = np.arange(x.shape[1])
+    at_vertex = np.where(keep, end - emitted, width) * x.shape[1] + column
+    at_crossing = np.where(crossed, end - 1, width) * x.shape[1] + column
+    new_x, new_y = np.zeros((width + 1, x.shape[1])), np.zeros((width + 1, x.shape[1]))
+    for new, old, step in ((new_x, x, next_x - x), (new_y, y, next_y - y)):
+        np.put(new, at_vertex, old)
+        np.put(new, at_crossing, old + t * step)
+    filled = np.arange(width)[:, None] < count
+    last = np.maximum(count - 1, 0)
+    return (
+        np.where(filled, new_x[:width], new_x[last, column]),
+        np.where(filled, new_y[:width], new_y[last, column]),
+    )
 
 
 def _overlaps(
