@@ -411,11 +411,11 @@ def _convex_polygons(geoms: np.ndarray, counts: np.ndarray, types: np.ndarray) -
         # one column per ring, so that the reductions over a ring's points run along rows
         x = np.ascontiguousarray(xy[:, :, 0].T)
         y = np.ascontiguousarray(xy[:, :, 1].T)
-        convex[which] = _strictly_convex_rings(x, y)
+        convex[which] = strictly_convex_rings(x, y)
     return convex
 
 
-def _strictly_convex_rings(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def strictly_convex_rings(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """True for each column of ``x``/``y`` (a ring's n points, the last repeating the first)
     that is a simple, strictly convex ring.
 
@@ -427,7 +427,7 @@ def _strictly_convex_rings(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     >>> square = np.array([[0., 1., 1., 0., 0.], [0., 0., 1., 1., 0.]])
     >>> star = np.array([[np.cos(a), np.sin(a)] for a in np.arange(6) * 4 * np.pi / 5]).T
-    >>> _strictly_convex_rings(*square[:, :, None]), _strictly_convex_rings(*star[:, :, None])
+    >>> strictly_convex_rings(*square[:, :, None]), strictly_convex_rings(*star[:, :, None])
     (array([ True]), array([False]))
     """
     closed = (x[0] == x[-1]) & (y[0] == y[-1])

@@ -24,7 +24,7 @@ import shapely
 from lcgis.data.crs import is_area_safe
 from lcgis.data.frame import numeric, ratio
 from lcgis.data.schema import M2_PER_MU
-from lcgis.data.validate import _strictly_convex_rings
+from lcgis.data.validate import strictly_convex_rings
 
 if TYPE_CHECKING:
     from lcgis.rules import MeasureRules
@@ -307,7 +307,7 @@ class _Rings(NamedTuple):
 
 def _rings(geoms: np.ndarray) -> _Rings:
     """The rings of the polygons without holes among ``geoms``, and which are strictly
-    convex (by :func:`lcgis.data.validate._strictly_convex_rings`, rings of one count at a
+    convex (by :func:`lcgis.data.validate.strictly_convex_rings`, rings of one count at a
     time)."""
     simple = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
     count = np.zeros(len(geoms), dtype=np.intp)
@@ -318,7 +318,7 @@ def _rings(geoms: np.ndarray) -> _Rings:
     candidates = np.flatnonzero(count >= 4)
     for group in _runs(count[candidates]):
         rows = candidates[group]
-        rings.convex[rows] = _strictly_convex_rings(*rings.vertices(rows, closed=True))
+        rings.convex[rows] = strictly_convex_rings(*rings.vertices(rows, closed=True))
     return rings
 
 
