@@ -492,3 +492,32 @@ def test_text_columns_held_as_objects_are_written_as_before(tmp_path: Path) -> N
     _, reference = pyogrio.read_arrow(tmp_path / "reference.gpkg")
     assert plain.schema == reference.schema
     assert plain.equals(reference)
+
+
+@pytest.mark.parametrize(
+    ("values", "text"),
+    [
+        (["甲", None, np.nan, pd.NA, ""], True),
+        ([np.str_("a"), "b"], True),
+        (["a", 1], False),
+        ([1, "a"], False),
+        (["a", b"x"], False),
+        (["a", True], False),
+        (["a", 1.5], False),
+        ([None, np.nan], False),
+        ([1, 2, None], False),
+    ],
+    ids=repr,
+)
+def test_only_columns_of_text_are_converted_to_arrow(values: list[object], text: bool) -> None:
+    """Text (missing as None, NaN or pd.NA) becomes Arrow text, the same values with the
+    missing ones as NA; any other column of objects is left as it is."""
+    s = pd.Series(values, dtype=object, name="c", index=range(10, 10 + len(values)))
+    out = report._arrow_text(s)
+    if not text:
+        assert out is s
+        return
+    assert isinstance(out.dtype, pd.StringDtype)
+    assert out.index.equals(s.index) and out.name == "c"
+    assert out.isna().tolist() == s.isna().tolist()
+    assert out.dropna().tolist() == s.dropna().tolist()

@@ -327,22 +327,28 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _arrow_text(s: pd.Series) -> pd.Series:
-    """``s`` in Arrow when pyarrow is installed and every value is text or missing (written
-    as the same text field and NULLs), else unchanged.  Converted once, the column is
-    then checked for text to clean (:func:`~lcgis.views.sanitize.export_frame`) and
-    handed to the writer without a pass over its Python objects each.
+    """``s`` in Arrow when pyarrow is installed and Arrow takes every value for text or
+    missing (written as the same text field and NULLs), else unchanged.  Converted once,
+    in one pass that is also the check, the column is then checked for text to clean
+    (:func:`~lcgis.views.sanitize.export_frame`) and handed to the writer without a
+    pass over its Python objects each.
 
     >>> [str(_arrow_text(pd.Series(x, dtype=object)).dtype) for x in (["a", None], ["a", 1])]
     ['string', 'object']
     """
     from lcgis.data.readers import has_arrow
 
-    if not has_arrow() or pd.api.types.infer_dtype(s, skipna=True) != "string":
+    if not has_arrow():
         return s
     import pyarrow as pa
 
-    text = pa.array(s.to_numpy(), type=pa.large_string(), from_pandas=True)
-    return pd.Series(pd.arrays.ArrowStringArray(text), index=s.index, name=s.name)
+    try:
+        values = pa.array(s.to_numpy(), from_pandas=True)  # the type as Arrow infers it
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return s  # text mixed with numbers or other objects
+    if not pa.types.is_string(values.type):
+        return s  # numbers, bytes, nothing but missing values …
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=s.index, name=s.name)
 
 
 def _write_gpkg(result: Result, path: Path) -> None:
