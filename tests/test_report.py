@@ -458,3 +458,66 @@ def test_the_row_limit_must_be_a_positive_whole_number(tmp_path: Path) -> None:
     rules_file.write_text("[workbook]\nmax_rows = 0\n", encoding="utf-8")
     with pytest.raises(RulesError, match="max_rows"):
         load_rules(rules_file)
+
+
+def test_text_columns_held_as_objects_are_written_as_before(tmp_path: Path) -> None:
+    """Columns of Python objects: converted to Arrow where all are text (missing as None,
+    NaN or pd.NA, empty text, text to clean), left as they are otherwise (numbers, bytes,
+    nothing but missing values); every layer reads back as when each column
+    was handed to the writer as it was."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from lcgis.views.sanitize import export_frame
+
+    columns = {
+        "text": ["甲", "乙", "丙", "丁"],
+        "none": ["a", None, "", "b"],
+        "nan": [np.nan, "x", "y", np.nan],
+        "na": ["p", pd.NA, "q", "r"],
+        "dirty": ["a\tb", "\u202e", "ok", None],
+        "numbers": [1, 2, None, 3],
+        "bytes": [b"x", b"y", None, b"z"],
+        "missing": [None, None, np.nan, None],
+    }
+    df = gpd.GeoDataFrame(
+        {k: pd.Series(v, dtype=object) for k, v in columns.items()},
+        geometry=[Point(i, i) for i in range(4)],
+        crs="EPSG:4549",
+    )
+    assert str(report._plain(df)["text"].dtype) == "string"
+    for name, frame in (("plain", report._plain(df)), ("reference", export_frame(df))):
+        pyogrio.write_dataframe(frame, tmp_path / f"{name}.gpkg", layer="t", use_arrow=True)
+    _, plain = pyogrio.read_arrow(tmp_path / "plain.gpkg")
+    _, reference = pyogrio.read_arrow(tmp_path / "reference.gpkg")
+    assert plain.schema == reference.schema
+    assert plain.equals(reference)
+
+
+@pytest.mark.parametrize(
+    ("values", "text"),
+    [
+        (["甲", None, np.nan, pd.NA, ""], True),
+        ([np.str_("a"), "b"], True),
+        (["a", 1], False),
+        ([1, "a"], False),
+        (["a", b"x"], False),
+        (["a", True], False),
+        (["a", 1.5], False),
+        ([None, np.nan], False),
+        ([1, 2, None], False),
+    ],
+    ids=repr,
+)
+def test_only_columns_of_text_are_converted_to_arrow(values: list[object], text: bool) -> None:
+    """Text (missing as None, NaN or pd.NA) becomes Arrow text, the same values with the
+    missing ones as NA; any other column of objects is left as it is."""
+    s = pd.Series(values, dtype=object, name="c", index=range(10, 10 + len(values)))
+    out = report._arrow_text(s)
+    if not text:
+        assert out is s
+        return
+    assert isinstance(out.dtype, pd.StringDtype)
+    assert out.index.equals(s.index) and out.name == "c"
+    assert out.isna().tolist() == s.isna().tolist()
+    assert out.dropna().tolist() == s.dropna().tolist()

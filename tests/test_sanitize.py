@@ -9,6 +9,7 @@ import pytest
 
 from lcgis.views.sanitize import (
     _DIRTY,
+    _GLANCE_BYTES,
     _arrow_clean_already,
     _clean_already,
     _clean_value,
@@ -96,6 +97,27 @@ def test_the_glance_at_the_bytes_misses_no_dirty_character() -> None:
         for text in (chr(code), f"a{chr(code)}甲"):
             if _DIRTY.search(text):
                 assert _may_be_dirty(np.frombuffer(text.encode(), np.uint8)), hex(code)
+
+
+@pytest.mark.parametrize("dirty", ["\t", "\x85", "\u202e"])
+def test_the_glance_looks_at_every_block(dirty: str) -> None:
+    """Text of several blocks: a dirty character in the last block, or with its bytes on
+    both sides of a block's end, is suspect; long clean text is not."""
+    utf8 = dirty.encode()
+    for at in (2 * _GLANCE_BYTES + 5, _GLANCE_BYTES - 1):
+        text = np.full(3 * _GLANCE_BYTES, ord("a"), dtype=np.uint8)
+        assert not _may_be_dirty(text)
+        text[at : at + len(utf8)] = np.frombuffer(utf8, np.uint8)
+        assert _may_be_dirty(text), at
+
+
+def test_arrow_check_of_texts_longer_than_a_block() -> None:
+    """Columns whose texts fill several blocks: a dirty value at the end is found, a
+    suspect but clean one (“quotes”) passes the regular expression."""
+    long = "甲" * _GLANCE_BYTES
+    for tail, clean in (("ok\u202e", False), ("“引号”", True), ("a\tb", False), ("乙", True)):
+        s = pd.Series([long, None, long, tail], dtype="string[pyarrow]")
+        assert _arrow_clean_already(s, None) is clean, tail
 
 
 @pytest.mark.parametrize("block", [range(0x100), range(0x2000, 0x2100)])

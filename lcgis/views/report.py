@@ -310,8 +310,9 @@ def write(result: Result, out: str | Path) -> Path:
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Nullable extension dtypes to plain ones that every driver writes; clean text."""
-    out = export_frame(df)
+    """Nullable extension dtypes to plain ones that every driver writes, text held as
+    Python objects in Arrow (:func:`_arrow_text`); clean text."""
+    out = df.copy(deep=False)
     for col in out.columns:
         dtype = out[col].dtype
         if isinstance(dtype, pd.BooleanDtype) and not out[col].isna().any():
@@ -320,7 +321,34 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].astype("Float64").astype(float)  # 1 / 0 / NULL
         elif isinstance(dtype, pd.Int64Dtype | pd.Float64Dtype):
             out[col] = out[col].astype(float)
-    return out
+        elif pd.api.types.is_object_dtype(dtype):
+            out[col] = _arrow_text(out[col])
+    return export_frame(out)
+
+
+def _arrow_text(s: pd.Series) -> pd.Series:
+    """``s`` in Arrow when pyarrow is installed and Arrow takes every value for text or
+    missing (written as the same text field and NULLs), else unchanged.  Converted once,
+    in one pass that is also the check, the column is then checked for text to clean
+    (:func:`~lcgis.views.sanitize.export_frame`) and handed to the writer without a
+    pass over its Python objects each.
+
+    >>> [str(_arrow_text(pd.Series(x, dtype=object)).dtype) for x in (["a", None], ["a", 1])]
+    ['string', 'object']
+    """
+    from lcgis.data.readers import has_arrow
+
+    if not has_arrow():
+        return s
+    import pyarrow as pa
+
+    try:
+        values = pa.array(s.to_numpy(), from_pandas=True)  # the type as Arrow infers it
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return s  # text mixed with numbers or other objects
+    if not pa.types.is_string(values.type):
+        return s  # numbers, bytes, nothing but missing values …
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=s.index, name=s.name)
 
 
 def _write_gpkg(result: Result, path: Path) -> None:

@@ -117,10 +117,12 @@ _DIRTY_RE2 = r"[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}
 
 def _arrow_clean_already(s: pd.Series, limit: int | None) -> bool:
     """:func:`_clean_already` of Arrow-backed text, in Arrow's compute functions (every
-    value of such a column is text or missing).  The texts are joined, a newline between
-    them as in :func:`_clean_already`, and looked at once: a glance at the bytes
+    value of such a column is text or missing).  The texts are looked at once, end to end
+    as they lie in the column's buffer (:func:`_value_bytes`): a glance at the bytes
     (:func:`_may_be_dirty`) clears the common text, the regular expression settles the
-    rest, instead of one call, with its overhead, per value.
+    rest, instead of one call, with its overhead, per value.  No separator is needed
+    between the texts: what is looked for is single characters, and a character's UTF-8
+    bytes never run from one value into the next.
 
     >>> [_arrow_clean_already(pd.Series(x, dtype="string[pyarrow]"), None)
     ...  for x in (["甲", None, "a\\nb"], ["a\\tb"], ["\\u202e"], ["“甲”"], [None], [])]
@@ -131,7 +133,7 @@ def _arrow_clean_already(s: pd.Series, limit: int | None) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    column = pa.array(s.array, type=pa.large_string())  # 64-bit offsets: a join of any size
+    column = pa.array(s.array, type=pa.large_string())  # 64-bit offsets: texts of any size
     if isinstance(column, pa.ChunkedArray):  # several chunks, after a concatenation
         column = column.combine_chunks()
     texts = column.drop_null()
@@ -139,11 +141,32 @@ def _arrow_clean_already(s: pd.Series, limit: int | None) -> bool:
         return True
     if limit is not None and pc.max(pc.utf8_length(texts)).as_py() > limit:
         return False
-    whole = pa.LargeListArray.from_arrays(pa.array([0, len(texts)], pa.int64()), texts)
-    joined = pc.binary_join(whole, pa.scalar("\n", pa.large_string()))
-    if not _may_be_dirty(np.frombuffer(joined[0].as_buffer(), dtype=np.uint8)):
+    utf8 = _value_bytes(texts)
+    if not _may_be_dirty(utf8):
         return True
-    return not pc.match_substring_regex(joined, _DIRTY_RE2)[0].as_py()
+    ends = pa.py_buffer(np.array([0, len(utf8)], dtype=np.int64))
+    whole = pa.Array.from_buffers(pa.large_string(), 1, [None, ends, pa.py_buffer(utf8)])
+    return not pc.match_substring_regex(whole, _DIRTY_RE2)[0].as_py()
+
+
+def _value_bytes(texts: Any) -> np.ndarray:
+    """The UTF-8 bytes of every value of the Arrow ``large_string`` array ``texts`` (no
+    missing values) end to end, without a copy: its data buffer from the first value's
+    start to the last one's end (a slice of a longer array starts and ends inside it).
+
+    >>> import pyarrow as pa
+    >>> bytes(_value_bytes(pa.array(["x", "甲", "yz", ""], pa.large_string())[1:]))
+    b'\\xe7\\x94\\xb2yz'
+    """
+    _, offsets, data = texts.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    utf8 = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+    return utf8[ends[0] : ends[-1]]
+
+
+#: Bytes :func:`_may_be_dirty` compares at a time: each comparison's temporary array then
+#: stays in the processor's cache instead of being as large as the whole text.
+_GLANCE_BYTES = 1 << 20
 
 
 def _may_be_dirty(utf8: np.ndarray) -> bool:
@@ -152,11 +175,18 @@ def _may_be_dirty(utf8: np.ndarray) -> bool:
     byte of U+0080–U+00BF (0xC2, the C1 controls among them) or of U+2000–U+2FFF (0xE2,
     the bidirectional controls among them).  False means clean for certain; True only
     calls for the regular expression (“quotes” and — dashes begin with 0xE2 too).  A few
-    vectorised comparisons, several times faster than the regular expression.
+    vectorised comparisons, several times faster than the regular expression, a block of
+    :data:`_GLANCE_BYTES` at a time (stopping at the first suspect one).
 
     >>> [_may_be_dirty(np.frombuffer(t.encode(), np.uint8)) for t in ("甲\\n乙", "a\\tb", "—")]
     [False, True, True]
     """
+    blocks = (utf8[i : i + _GLANCE_BYTES] for i in range(0, len(utf8), _GLANCE_BYTES))
+    return any(_block_may_be_dirty(block) for block in blocks)
+
+
+def _block_may_be_dirty(utf8: np.ndarray) -> bool:
+    """:func:`_may_be_dirty` of one block of bytes."""
     controls = np.count_nonzero(utf8 < 0x20) - np.count_nonzero(utf8 == ord("\n"))
     return bool(controls) or bool(((utf8 == 0x7F) | (utf8 == 0xC2) | (utf8 == 0xE2)).any())
 
