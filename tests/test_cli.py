@@ -93,6 +93,40 @@ def test_small_pages_unless_the_user_chose() -> None:
     assert env == {"NUMPY_MADVISE_HUGEPAGE": "1"}
 
 
+#: In a fresh interpreter: steady_heap() when argv[1] is "1", then whether a 16 MiB array got
+#: its own mapping (glibc's count of mapped blocks, mallinfo2) rather than heap memory.
+MAPPED_BLOCKS = """
+import ctypes, sys
+from lcgis.__main__ import steady_heap
+class Info(ctypes.Structure):
+    names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+    _fields_ = [(n, ctypes.c_size_t) for n in names.split()]
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+done = steady_heap() if sys.argv[1] == "1" else False
+import numpy as np
+before = libc.mallinfo2().hblks
+a = np.ones(2 * 2**20)
+print(done, libc.mallinfo2().hblks - before)
+"""
+
+
+def test_steady_heap_keeps_large_arrays_in_the_heap_unless_the_user_chose() -> None:
+    import platform
+
+    if not (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"):
+        pytest.skip("mallopt and mallinfo2 are glibc's")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+
+    def mapped(steady: str, environ: dict[str, str]) -> str:
+        argv = [sys.executable, "-c", MAPPED_BLOCKS, steady]
+        return subprocess.run(argv, capture_output=True, text=True, check=True, env=environ).stdout
+
+    assert mapped("0", env).split() == ["False", "1"]  # glibc's default: a mapping of its own
+    assert mapped("1", env).split() == ["True", "0"]  # in the heap
+    assert mapped("1", {**env, "MALLOC_TRIM_THRESHOLD_": "131072"}).split() == ["False", "1"]
+
+
 def test_evaluate_csv_and_geojson(toy: Path, tmp_path: Path, capsys) -> None:
     assert run(capsys, "evaluate", toy, "--out", tmp_path / "p.csv", *AS_OF)[0] == 0
     assert run(capsys, "evaluate", toy, "--out", tmp_path / "p.geojson", *AS_OF)[0] == 0
