@@ -517,7 +517,9 @@ def _largest_overlap(inner: np.ndarray, outer: np.ndarray, area: np.ndarray, n: 
 # --- occupancy --------------------------------------------------------------------------------
 
 
-def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
+def allocate_land(
+    occupancy: pd.DataFrame, parcels: pd.DataFrame, at: np.ndarray | None = None
+) -> pd.DataFrame:
     """Land (m²) each occupant uses on each parcel, and how it was found.
 
     ``land_area_m2`` if given; else the occupant's ``floor_area_m2`` ÷ the parcel's FAR;
@@ -526,7 +528,8 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
     occupant gets empty land (NaN, method ``no_land``), never a silent 0.  ``parcels`` needs
     parcel_id, land_area_m2, far; its ``standard_factory`` flag is carried along as
     ``on_standard_factory``.  ``occupied_floor_m2`` is the floor space used: the occupant's
-    ``floor_area_m2``, else its land × the parcel's FAR.
+    ``floor_area_m2``, else its land × the parcel's FAR.  ``at``: each row's row in
+    ``parcels`` (:func:`positions`) when the caller has looked the ids up already.
 
     >>> occ = pd.DataFrame({"credit_code": list("abcd"), "parcel_id": ["P"] * 4,
     ...     "land_area_m2": [1000.0, np.nan, np.nan, np.nan],
@@ -551,9 +554,12 @@ def allocate_land(occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFram
     )
     # The parcel of each row looked up once by position (as a join on the unique parcel
     # ids), and the rows grouped on integer codes of their parcel ids (NaN: none).
-    at = positions(occupancy["parcel_id"], parcels["parcel_id"])
+    if at is None:
+        at = positions(occupancy["parcel_id"], parcels["parcel_id"])
     occ = pd.concat([occupancy, _at(info, at).set_axis(occupancy.index)], axis=1)
-    code = pd.factorize(occupancy["parcel_id"])[0]
+    # Where every parcel is known its row is its code (a group's rows, and so its sums, are
+    # the same whichever numbers name the groups); else the ids' own codes, unknown ones too.
+    code = at if (at >= 0).all() else pd.factorize(occupancy["parcel_id"])[0]
     parcel = pd.Series(np.where(code >= 0, code, np.nan), index=occupancy.index)
     if "on_standard_factory" not in occ:
         occ["on_standard_factory"] = False
@@ -680,7 +686,50 @@ def _at(values: Rows, at: np.ndarray) -> Rows:
     return values.reset_index(drop=True).reindex(at)
 
 
-def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
+def by_rows(ids: pd.Series, parcel_of: np.ndarray | None) -> bool:
+    """Whether :func:`parcel_keys` codes the rows ``parcel_of`` (given, every id known)."""
+    return (
+        parcel_of is not None
+        and len(ids) > 0
+        and bool((parcel_of >= 0).all())
+        and not bool(ids.isna().any())
+    )
+
+
+def rows_of_keys(parcel_of: np.ndarray, n_parcels: int) -> np.ndarray:
+    """For each of ``n_parcels`` parcels, its code in :func:`parcel_keys` by rows (-1: not
+    among them): the position of its id among the uniques, without looking the id up.
+
+    >>> rows_of_keys(np.array([2, 0, 2]), 4).tolist()
+    [1, -1, 0, -1]
+    """
+    out = np.full(n_parcels, -1, dtype=np.intp)
+    rows = pd.factorize(parcel_of)[1]
+    out[rows] = np.arange(len(rows))
+    return out
+
+
+def parcel_keys(ids: pd.Series, parcel_of: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(ids)``: integer codes in order of first appearance (-1: no id) and the
+    ids they stand for.  With ``parcel_of`` (each id's row among unique parcel ids, -1 where
+    unknown) the rows are factorized instead, integers rather than text: one row per id, so
+    the same codes, and the ids taken at each code's first row.
+
+    >>> ids = pd.Series(["P2", "P1", "P2"], dtype="string")
+    >>> codes, uniques = parcel_keys(ids, np.array([1, 0, 1]))
+    >>> codes.tolist(), list(uniques)
+    ([0, 1, 0], ['P2', 'P1'])
+    """
+    if parcel_of is None or not by_rows(ids, parcel_of):
+        return pd.factorize(ids)
+    codes = pd.factorize(parcel_of)[0]
+    first = np.unique(codes, return_index=True)[1]
+    return codes, pd.Index(ids.array.take(first), dtype=ids.dtype)
+
+
+def parcel_economics(
+    alloc: pd.DataFrame, firms: pd.DataFrame, parcel_of: np.ndarray | None = None
+) -> pd.DataFrame:
     """Per parcel_id: occupants' figures split over their parcels by floor area (rules.md §8).
 
     A firm's figures go to each of its parcels in proportion to the floor space it uses
@@ -688,7 +737,8 @@ def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     but no output or tax; a firm whose floor space is unknown on some row, or 0 in all,
     is split by land instead.  ``firms`` is indexed by credit_code with the money fields
     (万元) and industry_code.  Also: n_occupants, the main occupant (most land there) and
-    its industry, producing, leased and occupied floor area (m²).
+    its industry, producing, leased and occupied floor area (m²).  ``parcel_of``: each
+    row's parcel as its row in the (uniquely numbered) parcels, when the caller has it.
 
     >>> a = pd.DataFrame({"credit_code": ["x", "x"], "parcel_id": ["built", "empty"],
     ...     "alloc_land_m2": [5000.0, 5000.0], "occupied_floor_m2": [6000.0, 0.0]})
@@ -706,7 +756,7 @@ def parcel_economics(alloc: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     fig.index = alloc.index
     # Group by integer codes of the parcel ids (first appearance order, as groupby with
     # sort=False); rows without a parcel id (-1) belong to no parcel.
-    key, parcel_ids = pd.factorize(alloc["parcel_id"])
+    key, parcel_ids = parcel_keys(alloc["parcel_id"], parcel_of)
     n = len(parcel_ids)
 
     def per_parcel(grouped: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:

@@ -321,11 +321,14 @@ class Partitioned:
         out = pd.Series(ids, index=parcels.index, name="zone_id")
         return out.astype("string")
 
-    def allocate_land(self, occupancy: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
-        """:func:`lcgis.engine.metrics.allocate_land` on the occupancy rows of each partition."""
+    def allocate_land(
+        self, occupancy: pd.DataFrame, parcels: pd.DataFrame, at: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """:func:`lcgis.engine.metrics.allocate_land` on the occupancy rows of each partition
+        (``at``, the rows' parcels, serves the whole table only: a piece looks its own up)."""
         ids = parcels["parcel_id"]
         if occupancy.empty or not ids.is_unique or not occupancy.index.is_unique:
-            return metrics.allocate_land(occupancy, parcels)
+            return metrics.allocate_land(occupancy, parcels, at)
         part_of = np.empty(len(parcels), dtype=np.int64)
         parts = self.partitions(parcels)
         for i, pos in enumerate(parts):
@@ -333,7 +336,7 @@ class Partitioned:
         where = pd.Series(part_of, index=ids.to_numpy())
         rows = where.reindex(occupancy["parcel_id"].to_numpy()).to_numpy()
         if np.isnan(rows.astype(float)).any():  # rows of unknown parcels: kept as one piece
-            return metrics.allocate_land(occupancy, parcels)
+            return metrics.allocate_land(occupancy, parcels, at)
         table = pd.DataFrame(parcels).drop(columns=parcels.geometry.name)
         pieces = []
         for i, pos in enumerate(parts):

@@ -41,7 +41,9 @@ class Kernels(Protocol):
 
     def assign_zones(self, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, /) -> pd.Series: ...
 
-    def allocate_land(self, occupancy: pd.DataFrame, parcels: pd.DataFrame, /) -> pd.DataFrame: ...
+    def allocate_land(
+        self, occupancy: pd.DataFrame, parcels: pd.DataFrame, at: np.ndarray | None = None, /
+    ) -> pd.DataFrame: ...
 
     def enterprise_land(self, alloc: pd.DataFrame, /) -> pd.DataFrame: ...
 
@@ -274,7 +276,8 @@ def allocate(
             field="parcel_id",
             fix="核对宗地编号",
         )
-    alloc = kernels.allocate_land(occ[known], parcels)
+    parcel_of = at[known.to_numpy()]
+    alloc = kernels.allocate_land(occ[known], parcels, parcel_of)
     for method, code, text in (
         ("no_land", "no_land_left", "宗地用地已被其他企业占满：该企业用地留空，不参与亩均评价"),
         ("equal_share", "equal_share", "按宗地剩余用地平均分摊"),
@@ -291,7 +294,6 @@ def allocate(
                 field="land_area_m2",
                 fix="补充 land_area_m2(用地面积)或 floor_area_m2(使用建筑面积)",
             )
-    parcel_of = at[known.to_numpy()]
     over = _over_allocated(alloc, parcels, parcel_of)
     if over:
         report.add(
@@ -385,7 +387,7 @@ def run(
     main, main_at = zonefit.main_parcels(alloc, main_rows), parcel_of[main_rows]
     ent = zonefit.with_zone_fit(ent, alloc, parcels, main=main, main_at=main_at)
     step("宗地指标与规则", 0.65)
-    parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None)
+    parcels = _parcel_figures(parcels, alloc, ent, ds.occupancy is not None, parcel_of)
     parcels = tax_history(parcels, ds, alloc, year, years)
     parcels["government_delay"] = parcels["parcel_id"].isin(set(government_delay))
     parcels = _step(kernels, "assess_land", land.assess_land)(parcels, as_of, rules)
@@ -534,14 +536,21 @@ def _lookup(table: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 
 def _parcel_figures(
-    parcels: gpd.GeoDataFrame, alloc: pd.DataFrame, ent: pd.DataFrame, has_occupancy: bool
+    parcels: gpd.GeoDataFrame,
+    alloc: pd.DataFrame,
+    ent: pd.DataFrame,
+    has_occupancy: bool,
+    parcel_of: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
+    """The occupants' figures per parcel.  ``parcel_of``: each allocation row's row in
+    ``parcels``; the parcels are then grouped and joined on those rows, not on their ids."""
     p = parcels
     firms = ent.set_index("credit_code") if "credit_code" in ent else pd.DataFrame()
     if not alloc.empty and not firms.empty:
-        econ = metrics.parcel_economics(alloc, firms)
+        econ = metrics.parcel_economics(alloc, firms, parcel_of)
     elif not alloc.empty:
-        econ = metrics.parcel_economics(alloc, pd.DataFrame(index=pd.Index([], name="credit_code")))
+        none = pd.DataFrame(index=pd.Index([], name="credit_code"))
+        econ = metrics.parcel_economics(alloc, none, parcel_of)
     else:
         econ = pd.DataFrame()
     cols = [
@@ -553,7 +562,11 @@ def _parcel_figures(
         "leased_floor_area_m2",
         "occupied_floor_area_m2",
     ]
-    joined = _take(econ, metrics.positions(p["parcel_id"], econ.index))
+    if not alloc.empty and metrics.by_rows(alloc["parcel_id"], parcel_of):
+        at = metrics.rows_of_keys(np.asarray(parcel_of), len(p))
+    else:
+        at = metrics.positions(p["parcel_id"], econ.index)
+    joined = _take(econ, at)
     for col in cols:
         p[col] = joined[col].to_numpy() if col in joined else np.nan
     for col in metrics.MONEY_FIELDS:
