@@ -332,6 +332,25 @@ def _stage(res: dict[str, Any], name: str, key: str) -> float:
     return sum(r[key] for r in res["rows"] if r["stage"] == name)
 
 
+def _part(stage: str) -> str | None:
+    """The part of the job a stage belongs to (reading, computing, writing; None: neither)."""
+    if stage in (IMPORTS, ASIDE):
+        return None
+    if stage.startswith("读取"):
+        return "读取"
+    return "写出" if stage.startswith("写出") else "计算"
+
+
+def _parts(res: dict[str, Any]) -> dict[str, float]:
+    """CPU seconds per part of the job (:func:`_part`)."""
+    out = dict.fromkeys(("读取", "计算", "写出"), 0.0)
+    for r in res["rows"]:
+        part = _part(r["stage"])
+        if part is not None:
+            out[part] += r["cpu"]
+    return out
+
+
 def _median_round(results: list[dict[str, Any]]) -> dict[str, Any]:
     """The round whose total CPU is the median (the lower one of an even count)."""
     cpus = [_total(r, "cpu") for r in results]
@@ -358,6 +377,13 @@ def bench_tier(label: str, tier: str, data_dir: Path, traced: bool, rounds: int)
     y_cpu, y_wall = _table(f"基准(读取、一次叠加、一次分组求和、写出 .gpkg{note})", yard, traced)
     r_cpu, r_wall = p_cpu / y_cpu, p_wall / y_wall
     print(f"  评价 ÷ 基准：CPU {r_cpu:.2f} 倍，墙钟 {r_wall:.2f} 倍")
+    p_parts, y_parts = _parts(pipe), _parts(yard)
+    by_part = [
+        f"{k} {p_parts[k]:.2f}/{y_parts[k]:.2f} 秒 = {p_parts[k] / y_parts[k]:.2f} 倍"
+        for k in p_parts
+        if y_parts[k] > 0
+    ]
+    print(f"  分部 CPU(评价/基准)：{'；'.join(by_part)}")
     if any(r["stage"] == ASIDE for r in yard["rows"]):
         write = [r["stage"] for r in yard["rows"] if r["stage"].startswith("写出 .gpkg")]
         narrow = {
